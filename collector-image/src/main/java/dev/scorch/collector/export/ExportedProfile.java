@@ -1,0 +1,16 @@
+package dev.scorch.collector.export;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.SortedMap;
+
+/**
+ * One gzipped pprof profile of one target over one interval, ready for the exporters.
+ *
+ * @param id stable id (UUID text) so a replay after a crash can be recognised as a duplicate
+ * @param labels series labels (service_name, namespace, pod, container, node, policy labels)
+ * @param start start of the interval
+ * @param duration length of the interval
+ * @param pprofGzip the gzipped pprof {@code Profile} message
+ */
+public record ExportedProfile(String id, SortedMap<String, String> labels, Instant start, Duration duration, byte[] pprofGzip) {}
