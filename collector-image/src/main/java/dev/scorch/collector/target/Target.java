@@ -1,0 +1,24 @@
+package dev.scorch.collector.target;
+
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
+
+/**
+ * What a profile is about: one container of one pod, or the node's host processes. Identified by
+ * its series labels (service_name, namespace, pod, container, node, plus the policy's labels).
+ */
+public record Target(SortedMap<String, String> labels) {
+
+    public Target {
+        labels = java.util.Collections.unmodifiableSortedMap(new TreeMap<>(labels));
+    }
+
+    public static Target of(Map<String, String> labels) {
+        return new Target(new TreeMap<>(labels));
+    }
+
+    public String serviceName() {
+        return labels.getOrDefault("service_name", "unknown");
+    }
+}
