@@ -1,5 +1,6 @@
 package dev.scorch.collector.target;
 
+import java.util.Collections;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
@@ -10,8 +11,14 @@ import java.util.TreeMap;
  */
 public record Target(SortedMap<String, String> labels) {
 
+    /**
+     * A pid whose container is not in the pod cache yet (the watch lags a new pod). Its stacks are
+     * aggregated like any other target's and re-resolved at drain time.
+     */
+    public static final Target PENDING = Target.of(Map.of("service_name", "pending"));
+
     public Target {
-        labels = java.util.Collections.unmodifiableSortedMap(new TreeMap<>(labels));
+        labels = Collections.unmodifiableSortedMap(new TreeMap<>(labels));
     }
 
     public static Target of(Map<String, String> labels) {
