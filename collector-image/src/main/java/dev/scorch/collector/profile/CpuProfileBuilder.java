@@ -13,6 +13,7 @@ import dev.scorch.collector.symbol.MissReason;
 import dev.scorch.collector.symbol.Symbolization;
 import dev.scorch.collector.symbol.SymbolizedFrame;
 import dev.scorch.collector.symbol.Symbolizer;
+import dev.scorch.collector.target.Target;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -58,6 +59,11 @@ public final class CpuProfileBuilder {
 
     public CpuProfileBuilder(Symbolizer symbolizer, ProcessLookup processes) {
         this(symbolizer, processes, false);
+    }
+
+    /** Builds the profile of {@code target}; see {@link #build(SortedMap, Instant, Duration, int, Collection)}. */
+    public CpuProfile build(Target target, Instant start, Duration duration, int frequencyHz, Collection<AggregatedStack> stacks) {
+        return build(target.labels(), start, duration, frequencyHz, stacks);
     }
 
     /**
