@@ -69,18 +69,30 @@ GO
   )
 }
 
+# Builds one command of a Go module at a pinned version through a throwaway main module. Plain
+# `go install pkg@version` also asks the proxy for the module's version list (to print deprecation
+# notices), and this machine's proxy refuses that list for some modules (parca).
 go_install() {
-  local name="$1" pkg="$2" version="$3"
+  local name="$1" module="$2" pkg="$3" version="$4"
   local target="$tools_dir/$name-$version"
   if [ -x "$target" ]; then log "$name $version cached"; return; fi
-  log "go install $pkg@$version"
-  GOBIN="$tools_dir/.gobin" go install -trimpath -ldflags "-s -w" "$pkg@$version"
-  mv "$tools_dir/.gobin/$name" "$target"
+  log "building $pkg@$version"
+  local work; work="$(mktemp -d)"
+  (
+    cd "$work"
+    go mod init scorch.invalid/build-$name >/dev/null 2>&1
+    go mod edit -require="$module@$version"
+    printf '//go:build tools\n\npackage tools\n\nimport _ "%s"\n' "$pkg" > tools.go
+    go mod tidy >/dev/null
+    go build -trimpath -ldflags "-s -w" -o "$target.tmp" "$pkg"
+    mv "$target.tmp" "$target"
+  )
+  rm -rf "$work"
 }
 
 build_kubernetes
-go_install kwok sigs.k8s.io/kwok/cmd/kwok "$KWOK_VERSION"
-go_install parca github.com/parca-dev/parca/cmd/parca "$PARCA_VERSION"
+go_install kwok sigs.k8s.io/kwok sigs.k8s.io/kwok/cmd/kwok "$KWOK_VERSION"
+go_install parca github.com/parca-dev/parca github.com/parca-dev/parca/cmd/parca "$PARCA_VERSION"
 ln -sf "kwok-$KWOK_VERSION" "$tools_dir/kwok"
 ln -sf "parca-$PARCA_VERSION" "$tools_dir/parca"
 

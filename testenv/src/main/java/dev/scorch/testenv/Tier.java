@@ -1,5 +1,10 @@
 package dev.scorch.testenv;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import org.junit.jupiter.api.Assumptions;
 
 /**
@@ -8,7 +13,8 @@ import org.junit.jupiter.api.Assumptions;
  *
  * <p>A tier that cannot run prints why and is skipped. With {@code SCORCH_REQUIRE_ALL_TIERS=true}
  * (set by {@code .ci/run}) a missing prerequisite fails the test instead, because CI on the
- * project's machines must run tiers 1 to 5; tier 6 (Docker) may always be skipped.
+ * project's machines must run tiers 1 to 5; tier 6 (Docker) may always be skipped. A tier test
+ * calls {@link #require} even when it needs nothing optional, so the run is recorded.
  */
 public enum Tier {
     UNIT(1, "unit"),
@@ -35,6 +41,7 @@ public enum Tier {
      */
     public void require(boolean met, String whyNot) {
         if (met) {
+            recordRun();
             return;
         }
         String message = "tier " + number + " (" + title + ") cannot run: " + whyNot;
@@ -43,6 +50,26 @@ public enum Tier {
         }
         System.out.println("SKIPPED " + message);
         Assumptions.abort(message);
+    }
+
+    /**
+     * Appends this tier's number to {@code SCORCH_TIER_LOG} when set, so CI can prove each tier it
+     * must run ran at least one test (a tier with no tests is as silent as a skipped one).
+     */
+    private void recordRun() {
+        String log = System.getenv("SCORCH_TIER_LOG");
+        if (log == null || log.isBlank()) {
+            return;
+        }
+        try {
+            Files.writeString(
+                    Path.of(log),
+                    number + " " + title + System.lineSeparator(),
+                    StandardOpenOption.CREATE,
+                    StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot append to SCORCH_TIER_LOG " + log, e);
+        }
     }
 
     private static boolean requireAllTiers() {

@@ -1,0 +1,217 @@
+package dev.scorch.collector.config;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.scorch.collector.target.LabelSelector;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Reads collector.json. Unknown fields are ignored (a newer operator may render more); a missing
+ * required field or a wrong value is a {@link ConfigException} naming the field.
+ */
+public final class CollectorConfigParser {
+
+    /** A bigger file is not something the operator rendered. */
+    static final int MAX_BYTES = 1 << 20;
+
+    /** Backend names become spool directory names, so they must be safe path segments. */
+    private static final Pattern BACKEND_NAME = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
+
+    private static final Pattern HOST_PORT = Pattern.compile("(\\[[0-9a-fA-F:.]+\\]|[A-Za-z0-9.-]+):([0-9]{1,5})");
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final String fileName;
+
+    private CollectorConfigParser(String fileName) {
+        this.fileName = fileName;
+    }
+
+    /** Parses the file at {@code path}; errors name it by its file name. */
+    public static CollectorConfig read(Path path) throws ConfigException {
+        String fileName = path.getFileName() == null ? path.toString() : path.getFileName().toString();
+        try (InputStream in = Files.newInputStream(path)) {
+            byte[] bytes = in.readNBytes(MAX_BYTES + 1);
+            if (bytes.length > MAX_BYTES) {
+                throw new ConfigException(fileName + ": larger than " + MAX_BYTES + " bytes (" + path + ")");
+            }
+            return new CollectorConfigParser(fileName).parse(bytes);
+        } catch (IOException e) {
+            throw new ConfigException(fileName + ": cannot read " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Parses collector.json content; errors name the file as {@code collector.json}. */
+    public static CollectorConfig parse(String json) throws ConfigException {
+        return new CollectorConfigParser("collector.json").parse(json.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private CollectorConfig parse(byte[] bytes) throws ConfigException {
+        JsonNode tree;
+        try {
+            tree = JSON.readTree(bytes);
+        } catch (JsonProcessingException e) {
+            throw new ConfigException(fileName + ": not valid JSON at line " + e.getLocation().getLineNr()
+                    + ", column " + e.getLocation().getColumnNr() + ": " + e.getOriginalMessage(), e);
+        } catch (IOException e) {
+            throw new ConfigException(fileName + ": cannot parse: " + e.getMessage(), e);
+        }
+        ConfigNode root = new ConfigNode(fileName, "", tree);
+        if (tree == null || !tree.isObject()) {
+            throw root.error("must be a JSON object");
+        }
+        return new CollectorConfig(
+                root.requiredString("policy"),
+                sampling(root.object("sampling")),
+                root.optionalObject("targets", this::targets).orElse(CollectorConfig.Targets.EVERY_POD),
+                export(root.requiredObject("export")),
+                health(root.object("health")));
+    }
+
+    private CollectorConfig.Sampling sampling(ConfigNode node) throws ConfigException {
+        return new CollectorConfig.Sampling(
+                (int) node.optionalLong("frequencyHz", 19, 1, 1000),
+                node.optionalBoolean("kernelStacks", true));
+    }
+
+    private CollectorConfig.Targets targets(ConfigNode node) throws ConfigException {
+        return new CollectorConfig.Targets(
+                node.optionalObject("namespaceSelector", this::selector).orElse(LabelSelector.EVERYTHING),
+                node.optionalObject("podSelector", this::selector).orElse(LabelSelector.EVERYTHING),
+                node.optionalBoolean("hostProcesses", false));
+    }
+
+    private LabelSelector selector(ConfigNode node) throws ConfigException {
+        return new LabelSelector(node.stringMap("matchLabels"), node.objects("matchExpressions", this::requirement));
+    }
+
+    private LabelSelector.Requirement requirement(ConfigNode node) throws ConfigException {
+        String key = node.requiredString("key");
+        String operatorName = node.requiredString("operator");
+        LabelSelector.Operator operator;
+        try {
+            operator = LabelSelector.Operator.valueOf(operatorName);
+        } catch (IllegalArgumentException e) {
+            throw node.child("operator").error("must be one of In, NotIn, Exists, DoesNotExist, was \"" + operatorName + "\"");
+        }
+        List<String> values = node.stringList("values");
+        boolean needsValues = operator == LabelSelector.Operator.In || operator == LabelSelector.Operator.NotIn;
+        if (needsValues && values.isEmpty()) {
+            throw node.child("values").error("must not be empty for operator " + operator);
+        }
+        if (!needsValues && !values.isEmpty()) {
+            throw node.child("values").error("must be empty for operator " + operator);
+        }
+        return new LabelSelector.Requirement(key, operator, values);
+    }
+
+    private CollectorConfig.Export export(ConfigNode node) throws ConfigException {
+        Duration interval = Duration.ofSeconds(node.optionalLong("intervalSeconds", 15, 1, 3600));
+        ConfigNode spool = node.object("spool");
+        CollectorConfig.Spool spoolConfig = new CollectorConfig.Spool(
+                Path.of(spool.optionalString("directory").orElse("/var/lib/scorch/spool")),
+                spool.optionalLong("maxBytes", 256L << 20, 0, Long.MAX_VALUE));
+        List<BackendConfig> backends = node.objects("backends", this::backend);
+        if (backends.isEmpty()) {
+            throw node.child("backends").error("required: at least one backend");
+        }
+        Set<String> names = new HashSet<>();
+        List<ConfigNode> items = node.list("backends");
+        for (int i = 0; i < backends.size(); i++) {
+            if (!names.add(backends.get(i).name())) {
+                throw items.get(i).child("name").error("duplicate backend name \"" + backends.get(i).name() + "\"");
+            }
+        }
+        return new CollectorConfig.Export(interval, node.stringMap("labels"), spoolConfig, backends);
+    }
+
+    private BackendConfig backend(ConfigNode node) throws ConfigException {
+        String name = node.requiredString("name");
+        if (!BACKEND_NAME.matcher(name).matches()) {
+            throw node.child("name").error("must be a DNS label (lower-case letters, digits, '-'), was \"" + name + "\"");
+        }
+        List<String> kinds = new ArrayList<>();
+        for (String kind : List.of("pyroscope", "parca", "otlp", "directory")) {
+            if (node.has(kind)) {
+                kinds.add(kind);
+            }
+        }
+        if (kinds.size() != 1) {
+            throw node.error("must name exactly one of pyroscope, parca, otlp, directory"
+                    + (kinds.isEmpty() ? "" : ", found " + String.join(" and ", kinds)));
+        }
+        ConfigNode spec = node.requiredObject(kinds.getFirst());
+        return switch (kinds.getFirst()) {
+            case "pyroscope" -> new BackendConfig.Pyroscope(name,
+                    httpUrl(spec, "url"),
+                    spec.optionalString("tenantId"),
+                    spec.optionalObject("basicAuth", auth -> new BackendConfig.BasicAuth(
+                            Path.of(auth.requiredString("usernameFile")), Path.of(auth.requiredString("passwordFile")))),
+                    spec.optionalString("bearerTokenFile").map(Path::of),
+                    tls(spec));
+            case "parca" -> new BackendConfig.Parca(name,
+                    hostPort(spec, "address"),
+                    spec.optionalBoolean("insecure", false),
+                    spec.optionalString("bearerTokenFile").map(Path::of),
+                    tls(spec));
+            case "otlp" -> new BackendConfig.Otlp(name,
+                    httpUrl(spec, "endpoint"),
+                    spec.stringMap("headers"),
+                    spec.optionalString("bearerTokenFile").map(Path::of),
+                    tls(spec));
+            default -> new BackendConfig.Directory(name, Path.of(spec.requiredString("path")));
+        };
+    }
+
+    private BackendConfig.Tls tls(ConfigNode spec) throws ConfigException {
+        return spec.optionalObject("tls", tls -> new BackendConfig.Tls(
+                        tls.optionalString("caFile").map(Path::of), tls.optionalBoolean("insecureSkipVerify", false)))
+                .orElse(BackendConfig.Tls.SYSTEM_ROOTS);
+    }
+
+    private static URI httpUrl(ConfigNode spec, String field) throws ConfigException {
+        String text = spec.requiredString(field);
+        try {
+            URI uri = new URI(text);
+            String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+            if (!scheme.equals("http") && !scheme.equals("https")) {
+                throw spec.child(field).error("must be an http:// or https:// URL, was \"" + text + "\"");
+            }
+            if (uri.getHost() == null) {
+                throw spec.child(field).error("has no host: \"" + text + "\"");
+            }
+            return uri;
+        } catch (URISyntaxException e) {
+            throw spec.child(field).error("not a URL: " + e.getMessage());
+        }
+    }
+
+    private static String hostPort(ConfigNode spec, String field) throws ConfigException {
+        String text = spec.requiredString(field);
+        var matcher = HOST_PORT.matcher(text);
+        if (!matcher.matches() || Integer.parseInt(matcher.group(2)) > 65535 || Integer.parseInt(matcher.group(2)) == 0) {
+            throw spec.child(field).error("must be host:port, e.g. parca.monitoring:7070, was \"" + text + "\"");
+        }
+        return text;
+    }
+
+    private CollectorConfig.Health health(ConfigNode node) throws ConfigException {
+        return new CollectorConfig.Health(
+                (int) node.optionalLong("port", 8080, 0, 65535),
+                Duration.ofSeconds(node.optionalLong("statusUpdateSeconds", 120, 1, 86400)));
+    }
+}

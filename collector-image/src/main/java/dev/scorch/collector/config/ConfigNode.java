@@ -1,0 +1,172 @@
+package dev.scorch.collector.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A position in collector.json: a JSON node and the dotted path that reached it, so every error
+ * names the field the way the admin would look it up ({@code export.backends[1].parca.address}).
+ * Absent fields and JSON {@code null} are treated alike, as the operator renders unset options as
+ * {@code null}.
+ */
+final class ConfigNode {
+
+    private final String file;
+    private final String path;
+    private final JsonNode node;
+
+    ConfigNode(String file, String path, JsonNode node) {
+        this.file = file;
+        this.path = path;
+        this.node = node;
+    }
+
+    boolean present() {
+        return node != null && !node.isNull() && !node.isMissingNode();
+    }
+
+    boolean has(String field) {
+        return child(field).present();
+    }
+
+    ConfigNode child(String field) {
+        JsonNode value = node == null ? null : node.get(field);
+        return new ConfigNode(file, path.isEmpty() ? field : path + "." + field, value);
+    }
+
+    ConfigNode object(String field) throws ConfigException {
+        ConfigNode child = child(field);
+        if (child.present() && !child.node.isObject()) {
+            throw child.error("must be an object");
+        }
+        return child;
+    }
+
+    ConfigNode requiredObject(String field) throws ConfigException {
+        ConfigNode child = object(field);
+        if (!child.present()) {
+            throw child.error("required");
+        }
+        return child;
+    }
+
+    String requiredString(String field) throws ConfigException {
+        return optionalString(field).orElseThrow(() -> child(field).error("required"));
+    }
+
+    Optional<String> optionalString(String field) throws ConfigException {
+        ConfigNode child = child(field);
+        if (!child.present()) {
+            return Optional.empty();
+        }
+        if (!child.node.isTextual()) {
+            throw child.error("must be a string");
+        }
+        String value = child.node.textValue();
+        if (value.isBlank()) {
+            throw child.error("must not be empty");
+        }
+        return Optional.of(value);
+    }
+
+    boolean optionalBoolean(String field, boolean fallback) throws ConfigException {
+        ConfigNode child = child(field);
+        if (!child.present()) {
+            return fallback;
+        }
+        if (!child.node.isBoolean()) {
+            throw child.error("must be true or false");
+        }
+        return child.node.booleanValue();
+    }
+
+    long optionalLong(String field, long fallback, long min, long max) throws ConfigException {
+        ConfigNode child = child(field);
+        if (!child.present()) {
+            return fallback;
+        }
+        if (!child.node.isIntegralNumber() || !child.node.canConvertToLong()) {
+            throw child.error("must be a whole number");
+        }
+        long value = child.node.longValue();
+        if (value < min || value > max) {
+            throw child.error("must be between " + min + " and " + max + ", was " + value);
+        }
+        return value;
+    }
+
+    Map<String, String> stringMap(String field) throws ConfigException {
+        ConfigNode child = object(field);
+        Map<String, String> values = new LinkedHashMap<>();
+        if (!child.present()) {
+            return values;
+        }
+        for (Map.Entry<String, JsonNode> entry : child.node.properties()) {
+            ConfigNode value = child.child(entry.getKey());
+            if (!entry.getValue().isTextual()) {
+                throw value.error("must be a string");
+            }
+            values.put(entry.getKey(), entry.getValue().textValue());
+        }
+        return values;
+    }
+
+    List<String> stringList(String field) throws ConfigException {
+        List<String> values = new ArrayList<>();
+        for (ConfigNode item : list(field)) {
+            if (!item.node.isTextual()) {
+                throw item.error("must be a string");
+            }
+            values.add(item.node.textValue());
+        }
+        return values;
+    }
+
+    List<ConfigNode> list(String field) throws ConfigException {
+        ConfigNode child = child(field);
+        List<ConfigNode> items = new ArrayList<>();
+        if (!child.present()) {
+            return items;
+        }
+        if (!child.node.isArray()) {
+            throw child.error("must be a list");
+        }
+        for (int i = 0; i < child.node.size(); i++) {
+            items.add(new ConfigNode(file, child.path + "[" + i + "]", child.node.get(i)));
+        }
+        return items;
+    }
+
+    <T> List<T> objects(String field, Parser<T> parser) throws ConfigException {
+        List<T> parsed = new ArrayList<>();
+        for (ConfigNode item : list(field)) {
+            if (!item.node.isObject()) {
+                throw item.error("must be an object");
+            }
+            parsed.add(parser.parse(item));
+        }
+        return parsed;
+    }
+
+    <T> Optional<T> optionalObject(String field, Parser<T> parser) throws ConfigException {
+        ConfigNode child = object(field);
+        return child.present() ? Optional.of(parser.parse(child)) : Optional.empty();
+    }
+
+    ConfigException error(String problem) {
+        return new ConfigException(file + ": " + (path.isEmpty() ? "" : path + ": ") + problem);
+    }
+
+    String path() {
+        return path;
+    }
+
+    @FunctionalInterface
+    interface Parser<T> {
+        T parse(ConfigNode node) throws ConfigException;
+    }
+}

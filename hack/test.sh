@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# The test command: provisions what the test tiers need (hack/test-binaries.sh builds
+# kube-apiserver, etcd, kube-controller-manager, kube-scheduler, kubectl, kwok and Parca from Go
+# modules, cached under ~/.cache/scorch), then runs every tier through the Maven wrapper:
+#   ./mvnw -B verify
+# Tiers 2-5 need root (perf_event_open, cgroups). Extra arguments go to Maven, e.g.
+#   hack/test.sh -pl collector-image -Dtest=SamplerTest
+set -euo pipefail
+cd "$(dirname "$0")/.."
+JAVA_HOME="$(hack/java-home.sh)"
+export JAVA_HOME
+SCORCH_TEST_BIN_CACHE="$(hack/test-binaries.sh)"
+export SCORCH_TEST_BIN_CACHE
+exec ./mvnw -B verify "$@"
