@@ -13,7 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -25,12 +24,7 @@ class ProfilingPolicyAdmissionTest {
 
     @BeforeAll
     static void connect() {
-        client = TestApiServer.adminClient();
-    }
-
-    @AfterAll
-    static void disconnect() {
-        client.close();
+        client = TestApiServer.controlPlane().adminClient();
     }
 
     static Stream<Path> examples() throws IOException {
