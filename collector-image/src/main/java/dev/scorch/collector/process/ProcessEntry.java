@@ -22,6 +22,12 @@ final class ProcessEntry implements ProcessSnapshot {
     private boolean procRead;
     /** Whether the mappings describe the whole image (from exec or a fork of a known parent). */
     private boolean complete;
+    /**
+     * The process this one was forked from, until it execs: records arrive per CPU, so the
+     * parent's mappings may only be known after the FORK record was read.
+     */
+    private ProcessEntry forkedFrom;
+    private boolean execSeen;
 
     ProcessEntry(int pid, long interval) {
         this.pid = pid;
@@ -45,12 +51,16 @@ final class ProcessEntry implements ProcessSnapshot {
     }
 
     @Override
-    public synchronized Optional<Mapping> mappingAt(long address) {
-        Map.Entry<Long, Mapping> floor = mappings.floorEntry(address);
-        if (floor == null || !floor.getValue().contains(address)) {
-            return Optional.empty();
+    public Optional<Mapping> mappingAt(long address) {
+        ProcessEntry parent;
+        synchronized (this) {
+            Map.Entry<Long, Mapping> floor = mappings.floorEntry(address);
+            if (floor != null && floor.getValue().contains(address)) {
+                return Optional.of(floor.getValue());
+            }
+            parent = forkedFrom;
         }
-        return Optional.of(floor.getValue());
+        return parent == null ? Optional.empty() : parent.mappingAt(address);
     }
 
     @Override
@@ -66,21 +76,35 @@ final class ProcessEntry implements ProcessSnapshot {
         mappings.put(mapping.start(), mapping);
     }
 
-    synchronized void copyFrom(ProcessEntry parent) {
+    /**
+     * Starts as a copy of {@code parent} and falls back to it for addresses the copy lacks;
+     * ignored when this process's exec was already seen (records of different CPUs interleave).
+     */
+    void forkedFrom(ProcessEntry parent) {
         NavigableMap<Long, Mapping> inherited;
         String parentCommand;
+        boolean parentComplete;
         synchronized (parent) {
             inherited = new TreeMap<>(parent.mappings);
             parentCommand = parent.command;
+            parentComplete = parent.complete;
         }
-        mappings.putAll(inherited);
-        complete = true;
-        if (command.isEmpty()) {
-            command = parentCommand;
+        synchronized (this) {
+            if (execSeen || forkedFrom != null) {
+                return;
+            }
+            forkedFrom = parent;
+            mappings.putAll(inherited);
+            complete = parentComplete;
+            if (command.isEmpty()) {
+                command = parentCommand;
+            }
         }
     }
 
     synchronized void exec(String newCommand) {
+        forkedFrom = null;
+        execSeen = true;
         mappings.clear();
         command = newCommand;
         complete = true;

@@ -92,15 +92,18 @@ public final class ProcessTable implements ProcessLookup {
         }
     }
 
-    /** PERF_RECORD_FORK: a new process starts with a copy of its parent's mappings. */
+    /**
+     * PERF_RECORD_FORK: a new process starts with its parent's mappings (copied now, and looked
+     * up in the parent later when its records were read after this one).
+     */
     public void forked(int pid, int parentPid) {
-        if (pid == parentPid || processes.containsKey(pid)) {
+        if (pid == parentPid) {
             return;
         }
-        ProcessEntry child = track(pid);
-        ProcessEntry parent = processes.get(parentPid);
+        ProcessEntry child = entryFor(pid);
+        ProcessEntry parent = entryFor(parentPid);
         if (child != null && parent != null) {
-            child.copyFrom(parent);
+            child.forkedFrom(parent);
         }
     }
 
