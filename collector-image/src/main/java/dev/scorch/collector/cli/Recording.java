@@ -74,29 +74,21 @@ final class Recording {
         RecordRouter router = new RecordRouter(processes, aggregator);
         Instant start;
         long startNanos;
-        long samples;
-        long lost;
-        long throttles;
-        long malformed;
-        try (Sampler sampler = Sampler.open(options)) {
+        Sampler sampler = Sampler.open(options);
+        try (sampler) {
             start = Instant.now();
             startNanos = System.nanoTime();
             sampler.start(new SelectionTracking(router, selection));
             started.countDown();
             stop.await(duration.toNanos(), TimeUnit.NANOSECONDS);
-            sampler.drain();
-            samples = sampler.samples();
-            lost = sampler.lost();
-            throttles = sampler.throttles();
-            malformed = sampler.malformed();
         }
         Duration recorded = Duration.ofNanos(System.nanoTime() - startNanos);
         List<AggregatedStack> all = aggregator.drain().getOrDefault(EVERYTHING, List.of());
         List<AggregatedStack> selected = selection.everything() ? all
                 : all.stream().filter(s -> selection.includes(s.pid())).toList();
         long selectedSamples = selected.stream().mapToLong(AggregatedStack::count).sum();
-        return new Result(start, recorded, selected, processes, samples, selectedSamples, lost, throttles, malformed,
-                aggregator.truncated());
+        return new Result(start, recorded, selected, processes, sampler.samples(), selectedSamples, sampler.lost(),
+                sampler.throttles(), sampler.malformed(), aggregator.truncated());
     }
 
     /** Forwards every record to the router and tells the pid selection about new processes. */

@@ -53,7 +53,6 @@ class RecordingAccuracyTest {
     @Test
     void twoFunctionsShareOfSamplesMatchesTheirMeasuredCpuTime() throws Exception {
         Path split = CWorkloads.compile("split");
-        Map<String, long[]> symbols = CWorkloads.textSymbols(split);
         Process workload = new ProcessBuilder(split.toString(), "2").start();
         Recording recording = new Recording(SamplerOptions.allCpus(FREQUENCY, false).withDataPages(DATA_PAGES), new PidSelection(Set.of((int) workload.pid()), PROC));
         CompletableFuture<Recording.Result> result = startRecording(recording);
@@ -63,8 +62,9 @@ class RecordingAccuracyTest {
         recording.stop();
         Recording.Result recorded = result.get(60, TimeUnit.SECONDS);
 
-        long hot = samplesWithLeafIn(recorded.stacks(), symbols.get("scorch_hot"));
-        long cold = samplesWithLeafIn(recorded.stacks(), symbols.get("scorch_cold"));
+        Map<String, Long> byLeaf = ProfileSamples.byLeafFunction(ProfileSamples.build(recorded, FREQUENCY));
+        long hot = byLeaf.getOrDefault("scorch_hot", 0L);
+        long cold = byLeaf.getOrDefault("scorch_cold", 0L);
         double trueHotShare = (double) truth.get("hot_ns") / (truth.get("hot_ns") + truth.get("cold_ns"));
         assertThat(hot + cold).as("samples in the two functions").isGreaterThan(1000);
         assertThat(100.0 * hot / (hot + cold)).as("scorch_hot's share of samples, percent")
@@ -135,6 +135,7 @@ class RecordingAccuracyTest {
                 .filter(s -> s.pid() != forkerPid && s.userIps().length > 0 && inRange(s.userIps()[0], work))
                 .toList();
         assertThat(children.stream().map(AggregatedStack::pid).distinct().count()).as("short-lived children sampled").isGreaterThan(10);
+        assertThat(ProfileSamples.byLeafFunction(ProfileSamples.build(recorded, FREQUENCY))).containsKey("scorch_child_work");
         assertThat(children).allSatisfy(stack -> {
             assertThat(Files.exists(PROC.resolve(Integer.toString(stack.pid())))).as("child %d has exited", stack.pid()).isFalse();
             assertThat(recorded.processes().process(stack.pid())).get()
@@ -152,10 +153,6 @@ class RecordingAccuracyTest {
         });
         assertThat(recording.awaitStarted(Duration.ofSeconds(30))).as("sampler started").isTrue();
         return result;
-    }
-
-    private static long samplesWithLeafIn(List<AggregatedStack> stacks, long[] range) {
-        return stacks.stream().filter(s -> s.userIps().length > 0 && inRange(s.userIps()[0], range)).mapToLong(AggregatedStack::count).sum();
     }
 
     private static boolean inRange(long address, long[] range) {
