@@ -1,0 +1,88 @@
+package dev.scorch.collector.perf;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+/**
+ * The {@code struct perf_event_attr} the sampler opens its events with, encoded for x86_64 and
+ * aarch64 (LP64). Offsets were checked against {@code offsetof} on the build machine's
+ * {@code <linux/perf_event.h>} (see PerfEventAttrLayoutTest); size 128 is PERF_ATTR_SIZE_VER7,
+ * which every kernel since 5.13 knows and older kernels accept because the tail is zero.
+ *
+ * @param frequencyHz samples per second per CPU (frequency mode)
+ * @param kernelStacks whether callchains include kernel frames
+ * @param processRecords whether to ask for MMAP2, COMM and FORK/EXIT records
+ * @param wakeupBytes wake the reader when this many bytes are waiting
+ */
+public record EventAttributes(int frequencyHz, boolean kernelStacks, boolean processRecords, int wakeupBytes) {
+
+    public static final int SIZE = 128;
+
+    static final int TYPE_SOFTWARE = 1;
+    static final long SW_CPU_CLOCK = 0;
+
+    public static final long SAMPLE_IP = 1L;
+    public static final long SAMPLE_TID = 1L << 1;
+    public static final long SAMPLE_TIME = 1L << 2;
+    public static final long SAMPLE_CALLCHAIN = 1L << 5;
+    public static final long SAMPLE_CPU = 1L << 7;
+    public static final long SAMPLE_PERIOD = 1L << 8;
+    /** The only sample format the decoder reads: 0x1A7. */
+    public static final long SAMPLE_TYPE = SAMPLE_IP | SAMPLE_TID | SAMPLE_TIME | SAMPLE_CPU | SAMPLE_PERIOD | SAMPLE_CALLCHAIN;
+
+    static final long FLAG_DISABLED = 1L;
+    static final long FLAG_MMAP = 1L << 8;
+    static final long FLAG_COMM = 1L << 9;
+    static final long FLAG_FREQ = 1L << 10;
+    static final long FLAG_TASK = 1L << 13;
+    static final long FLAG_WATERMARK = 1L << 14;
+    static final long FLAG_SAMPLE_ID_ALL = 1L << 18;
+    static final long FLAG_EXCLUDE_CALLCHAIN_KERNEL = 1L << 21;
+    static final long FLAG_MMAP2 = 1L << 23;
+    static final long FLAG_COMM_EXEC = 1L << 24;
+
+    static final long OFFSET_TYPE = 0;
+    static final long OFFSET_SIZE = 4;
+    static final long OFFSET_CONFIG = 8;
+    static final long OFFSET_SAMPLE_FREQ = 16;
+    static final long OFFSET_SAMPLE_TYPE = 24;
+    static final long OFFSET_FLAGS = 40;
+    static final long OFFSET_WAKEUP = 48;
+
+    public EventAttributes {
+        if (frequencyHz < 1) {
+            throw new IllegalArgumentException("frequency must be at least 1 Hz, was " + frequencyHz);
+        }
+        if (wakeupBytes < 1) {
+            throw new IllegalArgumentException("wakeupBytes must be positive, was " + wakeupBytes);
+        }
+    }
+
+    /** The flag bit field at offset 40. */
+    public long flags() {
+        long flags = FLAG_DISABLED | FLAG_FREQ | FLAG_SAMPLE_ID_ALL | FLAG_WATERMARK;
+        if (!kernelStacks) {
+            flags |= FLAG_EXCLUDE_CALLCHAIN_KERNEL;
+        }
+        if (processRecords) {
+            flags |= FLAG_MMAP | FLAG_MMAP2 | FLAG_COMM | FLAG_COMM_EXEC | FLAG_TASK;
+        }
+        return flags;
+    }
+
+    /** Encodes the attribute block; unused fields stay zero. */
+    public MemorySegment encode(Arena arena) {
+        MemorySegment attr = arena.allocate(SIZE, 8);
+        attr.set(JAVA_INT, OFFSET_TYPE, TYPE_SOFTWARE);
+        attr.set(JAVA_INT, OFFSET_SIZE, SIZE);
+        attr.set(JAVA_LONG, OFFSET_CONFIG, SW_CPU_CLOCK);
+        attr.set(JAVA_LONG, OFFSET_SAMPLE_FREQ, frequencyHz);
+        attr.set(JAVA_LONG, OFFSET_SAMPLE_TYPE, SAMPLE_TYPE);
+        attr.set(JAVA_LONG, OFFSET_FLAGS, flags());
+        attr.set(JAVA_INT, OFFSET_WAKEUP, wakeupBytes);
+        return attr;
+    }
+}

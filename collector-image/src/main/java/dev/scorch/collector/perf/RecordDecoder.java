@@ -1,0 +1,177 @@
+package dev.scorch.collector.perf;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.charset.StandardCharsets;
+
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED;
+import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED;
+
+/**
+ * Decodes perf records laid out for {@link EventAttributes#SAMPLE_TYPE} with
+ * {@code sample_id_all}. Every read is checked against the record's own size, so a corrupt or
+ * hostile record is reported to {@link RecordHandler#malformed} and skipped, never thrown.
+ */
+public final class RecordDecoder {
+
+    public static final int HEADER_SIZE = 8;
+
+    static final int RECORD_MMAP = 1;
+    static final int RECORD_LOST = 2;
+    static final int RECORD_COMM = 3;
+    static final int RECORD_EXIT = 4;
+    static final int RECORD_THROTTLE = 5;
+    static final int RECORD_UNTHROTTLE = 6;
+    static final int RECORD_FORK = 7;
+    static final int RECORD_SAMPLE = 9;
+    static final int RECORD_MMAP2 = 10;
+    static final int RECORD_LOST_SAMPLES = 13;
+
+    static final int MISC_CPUMODE_MASK = 7;
+    static final int MISC_KERNEL = 1;
+    static final int MISC_COMM_EXEC = 1 << 13;
+    static final int MISC_MMAP_BUILD_ID = 1 << 14;
+
+    static final long CONTEXT_HV = -32;
+    static final long CONTEXT_KERNEL = -128;
+    static final long CONTEXT_USER = -512;
+    static final long CONTEXT_MAX = -4095;
+
+    static final int PROT_EXEC = 4;
+
+    /** The sample_id trailer for our sample_type: {pid, tid}, time, {cpu, res}. */
+    static final int SAMPLE_ID_SIZE = 24;
+    /** Fixed part of a sample before the callchain's ips: header, ip, pid/tid, time, cpu, period, nr. */
+    static final int SAMPLE_FIXED_SIZE = 56;
+    static final int MMAP2_FILENAME_OFFSET = 72;
+
+    private final SampleRecord sample = new SampleRecord();
+
+    /**
+     * Decodes the record of {@code size} bytes at {@code offset} of {@code segment}. The caller has
+     * checked that the segment holds that many bytes.
+     */
+    public void decode(MemorySegment segment, long offset, int size, RecordHandler handler) {
+        int type = segment.get(JAVA_INT_UNALIGNED, offset);
+        int misc = Short.toUnsignedInt(segment.get(JAVA_SHORT_UNALIGNED, offset + 4));
+        switch (type) {
+            case RECORD_SAMPLE -> decodeSample(segment, offset, size, misc, handler);
+            case RECORD_MMAP2 -> decodeMmap2(segment, offset, size, misc, handler);
+            case RECORD_COMM -> decodeComm(segment, offset, size, misc, handler);
+            case RECORD_FORK, RECORD_EXIT -> decodeTask(segment, offset, size, type, handler);
+            case RECORD_LOST -> {
+                if (requireSize(size, 24, type, handler)) {
+                    handler.lost(segment.get(JAVA_LONG_UNALIGNED, offset + 16));
+                }
+            }
+            case RECORD_LOST_SAMPLES -> {
+                if (requireSize(size, 16, type, handler)) {
+                    handler.lost(segment.get(JAVA_LONG_UNALIGNED, offset + 8));
+                }
+            }
+            case RECORD_THROTTLE, RECORD_UNTHROTTLE -> handler.throttled(type == RECORD_THROTTLE);
+            default -> {
+                // MMAP (we ask for MMAP2), CGROUP, KSYMBOL and others carry nothing the collector uses.
+            }
+        }
+    }
+
+    private void decodeSample(MemorySegment segment, long offset, int size, int misc, RecordHandler handler) {
+        if (!requireSize(size, SAMPLE_FIXED_SIZE, RECORD_SAMPLE, handler)) {
+            return;
+        }
+        long frames = segment.get(JAVA_LONG_UNALIGNED, offset + 48);
+        long room = (size - SAMPLE_FIXED_SIZE) / 8;
+        if (frames < 0 || frames > room) {
+            handler.malformed(RECORD_SAMPLE, "callchain of " + frames + " frames does not fit a " + size + "-byte record");
+            return;
+        }
+        SampleRecord s = sample;
+        s.pid = segment.get(JAVA_INT_UNALIGNED, offset + 16);
+        s.tid = segment.get(JAVA_INT_UNALIGNED, offset + 20);
+        s.timeNanos = segment.get(JAVA_LONG_UNALIGNED, offset + 24);
+        s.cpu = segment.get(JAVA_INT_UNALIGNED, offset + 32);
+        s.period = segment.get(JAVA_LONG_UNALIGNED, offset + 40);
+        s.kernelDepth = 0;
+        s.userDepth = 0;
+        // Frames before the first context marker belong to the context the sample was taken in.
+        int context = (misc & MISC_CPUMODE_MASK) == MISC_KERNEL ? 1 : 2;
+        long ips = offset + SAMPLE_FIXED_SIZE;
+        for (int i = 0; i < frames; i++) {
+            long ip = segment.get(JAVA_LONG_UNALIGNED, ips + 8L * i);
+            if (Long.compareUnsigned(ip, CONTEXT_MAX) >= 0) {
+                context = ip == CONTEXT_KERNEL ? 1 : ip == CONTEXT_USER ? 2 : 0;
+            } else if (context == 1) {
+                if (s.kernelDepth < SampleRecord.MAX_FRAMES) {
+                    s.kernelIps[s.kernelDepth++] = ip;
+                }
+            } else if (context == 2) {
+                if (s.userDepth < SampleRecord.MAX_FRAMES) {
+                    s.userIps[s.userDepth++] = ip;
+                }
+            }
+        }
+        handler.sample(s);
+    }
+
+    private static void decodeMmap2(MemorySegment segment, long offset, int size, int misc, RecordHandler handler) {
+        if (!requireSize(size, MMAP2_FILENAME_OFFSET + SAMPLE_ID_SIZE, RECORD_MMAP2, handler)) {
+            return;
+        }
+        int prot = segment.get(JAVA_INT_UNALIGNED, offset + 64);
+        if ((prot & PROT_EXEC) == 0) {
+            return;
+        }
+        int pid = segment.get(JAVA_INT_UNALIGNED, offset + 8);
+        long start = segment.get(JAVA_LONG_UNALIGNED, offset + 16);
+        long length = segment.get(JAVA_LONG_UNALIGNED, offset + 24);
+        long fileOffset = segment.get(JAVA_LONG_UNALIGNED, offset + 32);
+        long inode = (misc & MISC_MMAP_BUILD_ID) != 0 ? 0 : segment.get(JAVA_LONG_UNALIGNED, offset + 48);
+        String path = string(segment, offset + MMAP2_FILENAME_OFFSET, offset + size - SAMPLE_ID_SIZE);
+        handler.mmap(pid, start, length, fileOffset, inode, path);
+    }
+
+    private static void decodeComm(MemorySegment segment, long offset, int size, int misc, RecordHandler handler) {
+        if (!requireSize(size, 16 + SAMPLE_ID_SIZE, RECORD_COMM, handler)) {
+            return;
+        }
+        int pid = segment.get(JAVA_INT_UNALIGNED, offset + 8);
+        int tid = segment.get(JAVA_INT_UNALIGNED, offset + 12);
+        String command = string(segment, offset + 16, offset + size - SAMPLE_ID_SIZE);
+        handler.comm(pid, tid, command, (misc & MISC_COMM_EXEC) != 0);
+    }
+
+    private static void decodeTask(MemorySegment segment, long offset, int size, int type, RecordHandler handler) {
+        if (!requireSize(size, 32, type, handler)) {
+            return;
+        }
+        int pid = segment.get(JAVA_INT_UNALIGNED, offset + 8);
+        int parentPid = segment.get(JAVA_INT_UNALIGNED, offset + 12);
+        int tid = segment.get(JAVA_INT_UNALIGNED, offset + 16);
+        long time = segment.get(JAVA_LONG_UNALIGNED, offset + 24);
+        if (type == RECORD_FORK) {
+            handler.fork(pid, parentPid, tid, time);
+        } else {
+            handler.exit(pid, tid, time);
+        }
+    }
+
+    private static boolean requireSize(int size, int minimum, int type, RecordHandler handler) {
+        if (size < minimum) {
+            handler.malformed(type, "record of " + size + " bytes is shorter than the " + minimum + " its type needs");
+            return false;
+        }
+        return true;
+    }
+
+    /** A NUL-terminated string in [from, to); unterminated strings end at {@code to}. */
+    private static String string(MemorySegment segment, long from, long to) {
+        long end = from;
+        while (end < to && segment.get(JAVA_BYTE, end) != 0) {
+            end++;
+        }
+        byte[] bytes = segment.asSlice(from, end - from).toArray(JAVA_BYTE);
+        return new String(bytes, StandardCharsets.UTF_8);
+    }
+}

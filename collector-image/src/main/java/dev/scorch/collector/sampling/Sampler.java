@@ -1,0 +1,250 @@
+package dev.scorch.collector.sampling;
+
+import dev.scorch.collector.perf.ErrnoException;
+import dev.scorch.collector.perf.EventAttributes;
+import dev.scorch.collector.perf.EventPoller;
+import dev.scorch.collector.perf.PerfEvent;
+import dev.scorch.collector.perf.RecordDecoder;
+import dev.scorch.collector.perf.RecordHandler;
+import dev.scorch.collector.perf.SampleRecord;
+
+import java.lang.foreign.Arena;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Samples the CPUs with one software CPU-clock event per CPU (or per CPU and cgroup in cgroup
+ * mode), reads their ring buffers on one thread and hands every record to a {@link RecordHandler}.
+ */
+public final class Sampler implements AutoCloseable {
+
+    /** Drain at least this often, so a quiet CPU's samples still reach the current interval. */
+    private static final int POLL_TIMEOUT_MILLIS = 1000;
+
+    private final SamplerOptions options;
+    private final Arena arena;
+    private final List<PerfEvent> events;
+    private final List<PerfEvent> buffers;
+    private final EventPoller poller;
+    private final RecordDecoder decoder = new RecordDecoder();
+    private final ReentrantLock drainLock = new ReentrantLock();
+    private CountingHandler handler;
+    private Thread thread;
+    private volatile boolean running;
+    private boolean closed;
+
+    private Sampler(SamplerOptions options, Arena arena, List<PerfEvent> events) {
+        this.options = options;
+        this.arena = arena;
+        this.events = events;
+        this.buffers = events.stream().filter(e -> e.ring() != null).toList();
+        this.poller = new EventPoller(buffers, arena);
+    }
+
+    /** Opens (disabled) every event and its buffer; fails with the precise reason. */
+    public static Sampler open(SamplerOptions options) throws SamplingUnavailableException {
+        long pageBytes = (long) options.dataPages() * PerfEvent.PAGE_SIZE;
+        EventAttributes attributes = new EventAttributes(options.frequencyHz(), options.kernelStacks(), true,
+                (int) Math.min(Integer.MAX_VALUE, pageBytes / 2));
+        Arena arena = Arena.ofShared();
+        List<PerfEvent> events = new ArrayList<>();
+        List<Integer> cgroupFds = new ArrayList<>();
+        try {
+            for (Path cgroup : options.cgroups()) {
+                try {
+                    cgroupFds.add(PerfEvent.openCgroup(cgroup.toString()));
+                } catch (ErrnoException e) {
+                    throw new SamplingUnavailableException(SamplingProblem.PERF_UNAVAILABLE,
+                            "cannot open cgroup directory " + cgroup + " for perf cgroup mode: " + e.getMessage(), e);
+                }
+            }
+            for (int cpu : options.cpus()) {
+                if (cgroupFds.isEmpty()) {
+                    events.add(PerfEvent.openWithBuffer(attributes, cpu, -1, options.dataPages(), arena));
+                    continue;
+                }
+                PerfEvent owner = PerfEvent.openWithBuffer(attributes, cpu, cgroupFds.getFirst(), options.dataPages(), arena);
+                events.add(owner);
+                for (int fd : cgroupFds.subList(1, cgroupFds.size())) {
+                    events.add(PerfEvent.openSharing(attributes, owner, fd));
+                }
+            }
+            return new Sampler(options, arena, events);
+        } catch (ErrnoException e) {
+            events.forEach(PerfEvent::close);
+            arena.close();
+            throw SamplingPreflight.explain(e, options);
+        } catch (SamplingUnavailableException | RuntimeException e) {
+            events.forEach(PerfEvent::close);
+            arena.close();
+            throw e;
+        } finally {
+            cgroupFds.forEach(PerfEvent::closeFd);
+        }
+    }
+
+    public SamplerOptions options() {
+        return options;
+    }
+
+    /** Enables the events and starts the reader thread, which calls {@code target} for every record. */
+    public synchronized void start(RecordHandler target) throws SamplingUnavailableException {
+        if (thread != null) {
+            throw new IllegalStateException("sampler already started");
+        }
+        handler = new CountingHandler(target);
+        try {
+            for (PerfEvent event : events) {
+                event.enable();
+            }
+        } catch (ErrnoException e) {
+            throw SamplingPreflight.explain(e, options);
+        }
+        running = true;
+        thread = Thread.ofPlatform().daemon().name("scorch-sampler").start(this::readLoop);
+    }
+
+    private void readLoop() {
+        while (running) {
+            try {
+                poller.await(POLL_TIMEOUT_MILLIS);
+            } catch (ErrnoException e) {
+                // poll only fails on a bad fd set, which cannot change while we run; keep draining.
+                handler.malformed(-1, e.getMessage());
+            }
+            drain();
+        }
+    }
+
+    /** Reads every record waiting in every buffer now; interval ends call this before draining. */
+    public void drain() {
+        drainLock.lock();
+        try {
+            if (handler == null || closed) {
+                return;
+            }
+            for (PerfEvent event : buffers) {
+                event.ring().drain(decoder, handler);
+            }
+        } finally {
+            drainLock.unlock();
+        }
+    }
+
+    /** Samples read so far. */
+    public long samples() {
+        CountingHandler h = handler;
+        return h == null ? 0 : h.samples;
+    }
+
+    /** Records the kernel dropped because a buffer was full. */
+    public long lost() {
+        CountingHandler h = handler;
+        return h == null ? 0 : h.lost;
+    }
+
+    /** Times the kernel throttled the sample rate. */
+    public long throttles() {
+        CountingHandler h = handler;
+        return h == null ? 0 : h.throttles;
+    }
+
+    /** Records that did not parse and were skipped. */
+    public long malformed() {
+        CountingHandler h = handler;
+        return h == null ? 0 : h.malformed;
+    }
+
+    @Override
+    public synchronized void close() {
+        running = false;
+        if (thread != null) {
+            thread.interrupt();
+            try {
+                thread.join(POLL_TIMEOUT_MILLIS * 3L);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        for (PerfEvent event : events) {
+            try {
+                event.disable();
+            } catch (ErrnoException e) {
+                // Closing the fd below stops the event as well.
+            }
+        }
+        drain();
+        drainLock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            events.forEach(PerfEvent::close);
+            arena.close();
+        } finally {
+            drainLock.unlock();
+        }
+    }
+
+    /** Counts what the kernel reports and forwards every record. Called under the drain lock. */
+    private static final class CountingHandler implements RecordHandler {
+        private final RecordHandler target;
+        volatile long samples;
+        volatile long lost;
+        volatile long throttles;
+        volatile long malformed;
+
+        CountingHandler(RecordHandler target) {
+            this.target = target;
+        }
+
+        @Override
+        public void sample(SampleRecord sample) {
+            samples++;
+            target.sample(sample);
+        }
+
+        @Override
+        public void mmap(int pid, long start, long length, long fileOffset, long inode, String path) {
+            target.mmap(pid, start, length, fileOffset, inode, path);
+        }
+
+        @Override
+        public void comm(int pid, int tid, String command, boolean exec) {
+            target.comm(pid, tid, command, exec);
+        }
+
+        @Override
+        public void fork(int pid, int parentPid, int tid, long timeNanos) {
+            target.fork(pid, parentPid, tid, timeNanos);
+        }
+
+        @Override
+        public void exit(int pid, int tid, long timeNanos) {
+            target.exit(pid, tid, timeNanos);
+        }
+
+        @Override
+        public void lost(long records) {
+            lost += records;
+            target.lost(records);
+        }
+
+        @Override
+        public void throttled(boolean throttled) {
+            if (throttled) {
+                throttles++;
+            }
+            target.throttled(throttled);
+        }
+
+        @Override
+        public void malformed(int type, String why) {
+            malformed++;
+            target.malformed(type, why);
+        }
+    }
+}

@@ -1,0 +1,132 @@
+package dev.scorch.collector.sampling;
+
+import dev.scorch.collector.perf.ErrnoException;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Start-up checks that turn "perf does not work here" into one precise sentence and a
+ * {@link SamplingProblem}, before or after the kernel said no.
+ */
+public final class SamplingPreflight {
+
+    /** mmap2 and comm_exec records (3.16), PERF_FLAG_FD_CLOEXEC (3.14), perf_event_max_stack (4.8). */
+    public static final int MINIMUM_MAJOR = 4;
+    public static final int MINIMUM_MINOR = 9;
+
+    static final int CAP_SYS_ADMIN = 21;
+    static final int CAP_SYSLOG = 34;
+    static final int CAP_PERFMON = 38;
+
+    private static final Pattern RELEASE = Pattern.compile("^(\\d+)\\.(\\d+)");
+
+    private final Path procSys;
+    private final Path procSelfStatus;
+    private final Path kallsyms;
+
+    SamplingPreflight(Path procSys, Path procSelfStatus, Path kallsyms) {
+        this.procSys = procSys;
+        this.procSelfStatus = procSelfStatus;
+        this.kallsyms = kallsyms;
+    }
+
+    public static SamplingPreflight ofThisHost() {
+        return new SamplingPreflight(Path.of("/proc/sys"), Path.of("/proc/self/status"), Path.of("/proc/kallsyms"));
+    }
+
+    /** A problem found before opening any event. */
+    public record Finding(SamplingProblem problem, String message) {}
+
+    /** Everything wrong that can be seen without calling perf_event_open; fatal findings first. */
+    public List<Finding> check(boolean kernelStacks) {
+        List<Finding> findings = new ArrayList<>();
+        String release = read(procSys.resolve("kernel/osrelease")).orElse("").strip();
+        Matcher m = RELEASE.matcher(release);
+        if (m.find()) {
+            int major = Integer.parseInt(m.group(1));
+            int minor = Integer.parseInt(m.group(2));
+            if (major < MINIMUM_MAJOR || (major == MINIMUM_MAJOR && minor < MINIMUM_MINOR)) {
+                findings.add(new Finding(SamplingProblem.KERNEL_UNSUPPORTED,
+                        "kernel " + release + " is older than " + MINIMUM_MAJOR + "." + MINIMUM_MINOR
+                                + ", which the sampler needs for MMAP2/COMM_EXEC records and perf_event_max_stack"));
+            }
+        }
+        Optional<String> paranoid = read(procSys.resolve("kernel/perf_event_paranoid")).map(String::strip);
+        if (paranoid.isEmpty()) {
+            findings.add(new Finding(SamplingProblem.KERNEL_UNSUPPORTED,
+                    "the kernel has no perf events (" + procSys.resolve("kernel/perf_event_paranoid") + " is missing; CONFIG_PERF_EVENTS off)"));
+        } else if (!hasCapability(CAP_PERFMON) && !hasCapability(CAP_SYS_ADMIN) && parseInt(paranoid.get()) > 0) {
+            findings.add(new Finding(SamplingProblem.PERF_UNAVAILABLE,
+                    "CPU-wide sampling needs CAP_PERFMON or CAP_SYS_ADMIN, or kernel.perf_event_paranoid <= 0 (it is "
+                            + paranoid.get() + "); run as root or add the PERFMON capability"));
+        }
+        if (kernelStacks && !kernelSymbolsReadable()) {
+            String kptr = read(procSys.resolve("kernel/kptr_restrict")).map(String::strip).orElse("?");
+            findings.add(new Finding(SamplingProblem.KERNEL_SYMBOLS_HIDDEN,
+                    "kernel frames will not be named: " + kallsyms + " shows zero addresses (kernel.kptr_restrict=" + kptr
+                            + (hasCapability(CAP_SYSLOG) ? "" : ", no CAP_SYSLOG") + ")"));
+        }
+        return findings;
+    }
+
+    boolean kernelSymbolsReadable() {
+        try (var lines = Files.lines(kallsyms)) {
+            return lines.limit(64).anyMatch(line -> !line.startsWith("0000000000000000"));
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    boolean hasCapability(int capability) {
+        return read(procSelfStatus).flatMap(status -> status.lines()
+                        .filter(line -> line.startsWith("CapEff:"))
+                        .findFirst())
+                .map(line -> (Long.parseUnsignedLong(line.substring(7).strip(), 16) & (1L << capability)) != 0)
+                .orElse(false);
+    }
+
+    /** Turns a failed perf_event_open (or mmap/ioctl) into the reason the operator shows. */
+    static SamplingUnavailableException explain(ErrnoException e, SamplerOptions options) {
+        String what = "perf_event_open of a " + options.frequencyHz() + " Hz CPU-clock event failed with "
+                + e.getMessage() + ": ";
+        return switch (e.errno()) {
+            case ErrnoException.EACCES, ErrnoException.EPERM -> new SamplingUnavailableException(SamplingProblem.PERF_UNAVAILABLE,
+                    what + "CPU-wide sampling needs CAP_PERFMON or CAP_SYS_ADMIN, or kernel.perf_event_paranoid <= 0 "
+                            + "(it is " + read(Path.of("/proc/sys/kernel/perf_event_paranoid")).map(String::strip).orElse("unknown")
+                            + "); a seccomp profile may also block perf_event_open", e);
+            case ErrnoException.ENOENT, ErrnoException.ENOSYS, ErrnoException.EOPNOTSUPP, ErrnoException.E2BIG ->
+                    new SamplingUnavailableException(SamplingProblem.KERNEL_UNSUPPORTED,
+                            what + "this kernel does not support software CPU-clock sampling with the attributes the sampler uses", e);
+            case ErrnoException.EINVAL -> new SamplingUnavailableException(SamplingProblem.KERNEL_UNSUPPORTED,
+                    what + "check that " + options.frequencyHz() + " Hz is below kernel.perf_event_max_sample_rate ("
+                            + read(Path.of("/proc/sys/kernel/perf_event_max_sample_rate")).map(String::strip).orElse("unknown")
+                            + ") and that the cgroup paths are cgroup v2 directories", e);
+            case ErrnoException.EMFILE -> new SamplingUnavailableException(SamplingProblem.PERF_UNAVAILABLE,
+                    what + "out of file descriptors (one per CPU per cgroup); raise RLIMIT_NOFILE", e);
+            default -> new SamplingUnavailableException(SamplingProblem.PERF_UNAVAILABLE, what + "see perf_event_open(2)", e);
+        };
+    }
+
+    private static Optional<String> read(Path file) {
+        try {
+            return Optional.of(Files.readString(file));
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static int parseInt(String text) {
+        try {
+            return Integer.parseInt(text);
+        } catch (NumberFormatException e) {
+            return Integer.MAX_VALUE;
+        }
+    }
+}
