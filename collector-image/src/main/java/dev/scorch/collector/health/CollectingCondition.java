@@ -1,0 +1,21 @@
+package dev.scorch.collector.health;
+
+import java.time.Instant;
+
+/**
+ * The collector's pod condition {@code scorch.dev/Collecting}, as written to its pod status.
+ *
+ * @param reason why the status is what it is; also decides the status
+ * @param message one sentence naming the node, and the backend and its last error where there is one
+ * @param lastProbeTime the last successful export to any backend, null before the first
+ * @param lastTransitionTime when the status or reason last changed
+ */
+public record CollectingCondition(CollectingReason reason, String message, Instant lastProbeTime, Instant lastTransitionTime) {
+
+    /** The condition type, also the collector DaemonSet's readiness gate. */
+    public static final String TYPE = "scorch.dev/Collecting";
+
+    public boolean status() {
+        return reason.status();
+    }
+}

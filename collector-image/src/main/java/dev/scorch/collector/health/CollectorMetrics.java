@@ -1,0 +1,94 @@
+package dev.scorch.collector.health;
+
+import dev.scorch.collector.export.BackendHealth;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+
+/**
+ * The collector's Prometheus metrics, read from the parts that own the numbers at scrape time (no
+ * second set of counters to keep in step).
+ */
+public final class CollectorMetrics {
+
+    private record Counter(String name, String help, String type, LongSupplier value) {}
+
+    private final List<Counter> counters = new ArrayList<>();
+    private final Supplier<List<BackendHealth>> backends;
+
+    /** @param backends each backend's health at scrape time */
+    public CollectorMetrics(Supplier<List<BackendHealth>> backends) {
+        this.backends = backends;
+    }
+
+    /** Registers a monotonically increasing number. */
+    public CollectorMetrics counter(String name, String help, LongSupplier value) {
+        counters.add(new Counter(name, help, "counter", value));
+        return this;
+    }
+
+    /** Registers a number that goes up and down. */
+    public CollectorMetrics gauge(String name, String help, LongSupplier value) {
+        counters.add(new Counter(name, help, "gauge", value));
+        return this;
+    }
+
+    /** The metrics in the Prometheus text exposition format (version 0.0.4). */
+    public String render() {
+        StringBuilder out = new StringBuilder(2048);
+        for (Counter counter : counters) {
+            header(out, counter.name(), counter.help(), counter.type());
+            out.append(counter.name()).append(' ').append(counter.value().getAsLong()).append('\n');
+        }
+        List<BackendHealth> health = backends.get();
+        perBackend(out, health, "scorch_export_sent_total", "Profiles the backend accepted.", "counter", BackendHealth::sent);
+        perBackend(out, health, "scorch_export_retried_total", "Delivery attempts that failed and were retried.", "counter",
+                BackendHealth::retried);
+        perBackend(out, health, "scorch_export_queued_bytes", "Bytes waiting in the backend's spool.", "gauge", BackendHealth::queuedBytes);
+        header(out, "scorch_export_dropped_total", "Profiles dropped, by reason.", "counter");
+        for (BackendHealth backend : health) {
+            for (Map.Entry<String, Long> drop : new TreeMap<>(backend.dropped()).entrySet()) {
+                out.append("scorch_export_dropped_total{backend=\"").append(escape(backend.backend()))
+                        .append("\",reason=\"").append(escape(drop.getKey())).append("\"} ").append(drop.getValue()).append('\n');
+            }
+        }
+        header(out, "scorch_export_last_success_timestamp_seconds", "When the backend last accepted a profile (Unix time).", "gauge");
+        for (BackendHealth backend : health) {
+            if (backend.lastSuccess() != null) {
+                sample(out, "scorch_export_last_success_timestamp_seconds", backend.backend(), backend.lastSuccess().getEpochSecond());
+            }
+        }
+        header(out, "scorch_export_failing", "1 while the backend's deliveries fail.", "gauge");
+        for (BackendHealth backend : health) {
+            sample(out, "scorch_export_failing", backend.backend(), backend.failingSince() == null ? 0 : 1);
+        }
+        return out.toString();
+    }
+
+    private interface BackendValue {
+        long of(BackendHealth health);
+    }
+
+    private static void perBackend(StringBuilder out, List<BackendHealth> health, String name, String help, String type, BackendValue value) {
+        header(out, name, help, type);
+        for (BackendHealth backend : health) {
+            sample(out, name, backend.backend(), value.of(backend));
+        }
+    }
+
+    private static void header(StringBuilder out, String name, String help, String type) {
+        out.append("# HELP ").append(name).append(' ').append(help).append('\n');
+        out.append("# TYPE ").append(name).append(' ').append(type).append('\n');
+    }
+
+    private static void sample(StringBuilder out, String name, String backend, long value) {
+        out.append(name).append("{backend=\"").append(escape(backend)).append("\"} ").append(value).append('\n');
+    }
+
+    private static String escape(String value) {
+        return value.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n");
+    }
+}

@@ -1,0 +1,193 @@
+package dev.scorch.collector.symbol;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Function address ranges of one object, sorted for binary search, in a compact form: primitive
+ * arrays plus one byte array of UTF-8 names, so a large binary's table costs about 24 bytes per
+ * function plus its name bytes and can be weighed for the cache bound.
+ */
+public final class SymbolTable {
+
+    private static final SymbolTable EMPTY = new SymbolTable(new long[0], new long[0], new int[0], new int[0], new byte[0]);
+
+    private final long[] starts;
+    private final long[] ends;
+    private final int[] nameOffsets;
+    private final int[] nameLengths;
+    private final byte[] names;
+
+    private SymbolTable(long[] starts, long[] ends, int[] nameOffsets, int[] nameLengths, byte[] names) {
+        this.starts = starts;
+        this.ends = ends;
+        this.nameOffsets = nameOffsets;
+        this.nameLengths = nameLengths;
+        this.names = names;
+    }
+
+    public static SymbolTable empty() {
+        return EMPTY;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The function containing link-time virtual address {@code address}, or null. */
+    public Hit lookup(long address) {
+        int low = 0;
+        int high = starts.length - 1;
+        int found = -1;
+        while (low <= high) {
+            int mid = (low + high) >>> 1;
+            if (Long.compareUnsigned(starts[mid], address) <= 0) {
+                found = mid;
+                low = mid + 1;
+            } else {
+                high = mid - 1;
+            }
+        }
+        if (found < 0 || Long.compareUnsigned(address, ends[found]) >= 0) {
+            return null;
+        }
+        return new Hit(new String(names, nameOffsets[found], nameLengths[found], StandardCharsets.UTF_8), starts[found]);
+    }
+
+    /** A function found by {@link #lookup}: its name and start address. */
+    public record Hit(String name, long start) {}
+
+    public int size() {
+        return starts.length;
+    }
+
+    /** Heap bytes this table holds, for the cache's memory bound. */
+    public long estimatedBytes() {
+        return 64 + starts.length * 24L + names.length;
+    }
+
+    /**
+     * Collects symbols in any order. Names are referenced in their source string table and copied
+     * once, compactly, by {@link #build}; symbols that share a start address keep the first one
+     * added with a size (so callers add their preferred source first).
+     */
+    public static final class Builder {
+
+        private final List<byte[]> tables = new ArrayList<>();
+        private long[] starts = new long[64];
+        private long[] sizes = new long[64];
+        private int[] tableIds = new int[64];
+        private int[] nameOffsets = new int[64];
+        private int[] nameLengths = new int[64];
+        private int count;
+
+        private Builder() {}
+
+        /** Registers a string table that later {@link #add} calls refer to; returns its id. */
+        public int table(byte[] table) {
+            tables.add(table);
+            return tables.size() - 1;
+        }
+
+        /**
+         * Adds a function at {@code [start, start + size)}; size 0 means "until the next symbol".
+         * The name is {@code table[nameOffset, nameOffset + nameLength)}, already bounds-checked.
+         */
+        public void add(long start, long size, int tableId, int nameOffset, int nameLength) {
+            if (count == starts.length) {
+                int grown = count * 2;
+                starts = Arrays.copyOf(starts, grown);
+                sizes = Arrays.copyOf(sizes, grown);
+                tableIds = Arrays.copyOf(tableIds, grown);
+                nameOffsets = Arrays.copyOf(nameOffsets, grown);
+                nameLengths = Arrays.copyOf(nameLengths, grown);
+            }
+            starts[count] = start;
+            sizes[count] = size;
+            tableIds[count] = tableId;
+            nameOffsets[count] = nameOffset;
+            nameLengths[count] = nameLength;
+            count++;
+        }
+
+        public int count() {
+            return count;
+        }
+
+        public SymbolTable build() {
+            if (count == 0) {
+                return EMPTY;
+            }
+            int[] order = sortedByStart();
+            int[] kept = new int[count];
+            int keptCount = 0;
+            for (int i = 0; i < count; i++) {
+                int candidate = order[i];
+                if (keptCount > 0 && starts[kept[keptCount - 1]] == starts[candidate]) {
+                    if (sizes[kept[keptCount - 1]] == 0 && sizes[candidate] != 0) {
+                        kept[keptCount - 1] = candidate;
+                    }
+                    continue;
+                }
+                kept[keptCount++] = candidate;
+            }
+            long nameBytes = 0;
+            for (int i = 0; i < keptCount; i++) {
+                nameBytes += nameLengths[kept[i]];
+            }
+            if (nameBytes > Integer.MAX_VALUE - 16) {
+                throw new IllegalStateException("symbol names exceed 2 GiB");
+            }
+            long[] outStarts = new long[keptCount];
+            long[] outEnds = new long[keptCount];
+            int[] outOffsets = new int[keptCount];
+            int[] outLengths = new int[keptCount];
+            byte[] outNames = new byte[(int) nameBytes];
+            int namePosition = 0;
+            for (int i = 0; i < keptCount; i++) {
+                int s = kept[i];
+                outStarts[i] = starts[s];
+                long nextStart = i + 1 < keptCount ? starts[kept[i + 1]] : -1L; // -1: unsigned maximum
+                outEnds[i] = sizes[s] != 0 ? starts[s] + sizes[s] : nextStart;
+                System.arraycopy(tables.get(tableIds[s]), nameOffsets[s], outNames, namePosition, nameLengths[s]);
+                outOffsets[i] = namePosition;
+                outLengths[i] = nameLengths[s];
+                namePosition += nameLengths[s];
+            }
+            return new SymbolTable(outStarts, outEnds, outOffsets, outLengths, outNames);
+        }
+
+        /** Indices of the symbols in ascending unsigned start order, stable so the first added wins ties. */
+        private int[] sortedByStart() {
+            int[] order = new int[count];
+            for (int i = 0; i < count; i++) {
+                order[i] = i;
+            }
+            int[] scratch = new int[count];
+            for (int width = 1; width < count; width *= 2) {
+                for (int low = 0; low < count; low += 2 * width) {
+                    int mid = Math.min(low + width, count);
+                    int high = Math.min(low + 2 * width, count);
+                    int left = low;
+                    int right = mid;
+                    int out = low;
+                    while (left < mid && right < high) {
+                        scratch[out++] = Long.compareUnsigned(starts[order[right]], starts[order[left]]) < 0 ? order[right++] : order[left++];
+                    }
+                    while (left < mid) {
+                        scratch[out++] = order[left++];
+                    }
+                    while (right < high) {
+                        scratch[out++] = order[right++];
+                    }
+                }
+                int[] swap = order;
+                order = scratch;
+                scratch = swap;
+            }
+            return order;
+        }
+    }
+}

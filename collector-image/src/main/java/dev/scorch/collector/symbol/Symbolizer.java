@@ -1,0 +1,308 @@
+package dev.scorch.collector.symbol;
+
+import dev.scorch.collector.process.Mapping;
+import dev.scorch.collector.process.ProcessSnapshot;
+import dev.scorch.collector.symbol.elf.ByteSource;
+import dev.scorch.collector.symbol.elf.ElfFile;
+import dev.scorch.collector.symbol.elf.ElfFormatException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.System.Logger.Level;
+import java.nio.channels.Channels;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Names code addresses on the node: native code from the ELF symbol tables or the Go pc/line table
+ * of the mapped file (reached through the process's mount namespace), kernel code from
+ * {@code /proc/kallsyms}, JIT code from {@code perf-<nspid>.map}, and the vdso from the
+ * collector's own copy. Parsed objects are cached by build id under a memory bound; files that fail
+ * are remembered for a while so they cost one attempt, not one per frame.
+ *
+ * <p>A {@code Symbolizer} is long-lived and thread-safe. Every address it is asked about is counted
+ * in {@link #metrics()}, resolved or missed by reason.
+ */
+public final class Symbolizer {
+
+    private static final System.Logger LOG = System.getLogger(Symbolizer.class.getName());
+    private static final String DELETED_SUFFIX = " (deleted)";
+
+    /**
+     * Where the symbolizer looks and how much it keeps.
+     *
+     * @param procRoot the proc file system, {@code /proc} (a test may point elsewhere)
+     * @param hostRoot the host's root as the collector sees it, {@code /}: for files of exited processes
+     * @param kallsyms kernel symbols, {@code /proc/kallsyms}
+     * @param kernelNotes the kernel's ELF notes (build id), {@code /sys/kernel/notes}
+     * @param cacheBytes bound on the estimated heap bytes of cached symbol tables
+     * @param negativeTtl how long a file that could not be symbolized is not retried
+     * @param kernelRefresh how often kallsyms is re-read (modules come and go)
+     */
+    public record Settings(Path procRoot, Path hostRoot, Path kallsyms, Path kernelNotes, long cacheBytes, Duration negativeTtl,
+            Duration kernelRefresh) {
+
+        public static Settings defaults() {
+            return new Settings(Path.of("/proc"), Path.of("/"), Path.of("/proc/kallsyms"), Path.of("/sys/kernel/notes"), 48L << 20,
+                    Duration.ofMinutes(5), Duration.ofMinutes(10));
+        }
+
+        public Settings withCacheBytes(long bytes) {
+            return new Settings(procRoot, hostRoot, kallsyms, kernelNotes, bytes, negativeTtl, kernelRefresh);
+        }
+
+        public Settings withKallsyms(Path path) {
+            return new Settings(procRoot, hostRoot, path, kernelNotes, cacheBytes, negativeTtl, kernelRefresh);
+        }
+    }
+
+    private final Settings settings;
+    private final SymbolizationMetrics metrics = new SymbolizationMetrics();
+    private final ObjectSymbolCache cache;
+    private final Object kernelLock = new Object();
+    private KernelSymbols kernel;
+    private long kernelLoadedAtNanos;
+    private volatile ObjectSymbols vdso;
+    private volatile boolean vdsoTried;
+
+    public Symbolizer(Settings settings) {
+        this.settings = settings;
+        this.cache = new ObjectSymbolCache(settings.cacheBytes(), settings.negativeTtl(), System::nanoTime);
+    }
+
+    public Symbolizer() {
+        this(Settings.defaults());
+    }
+
+    public SymbolizationMetrics metrics() {
+        return metrics;
+    }
+
+    /** Estimated heap bytes of the cached symbol tables. */
+    public long cachedBytes() {
+        return cache.bytes();
+    }
+
+    /** Symbols for frames that cannot even be placed in a mapping (unknown pid, unmapped address); counts each. */
+    public MappingSymbols unresolved(MissReason reason) {
+        return counting(MappingSymbols.unresolved("", reason));
+    }
+
+    /** The kernel's symbols, re-read from kallsyms when older than the refresh period. */
+    public MappingSymbols kernel() {
+        KernelSymbols current;
+        synchronized (kernelLock) {
+            long now = System.nanoTime();
+            if (kernel == null || now - kernelLoadedAtNanos > settings.kernelRefresh().toNanos()) {
+                kernel = KernelSymbols.load(settings.kallsyms(), settings.kernelNotes());
+                kernelLoadedAtNanos = now;
+                if (kernel.unavailable() != null) {
+                    LOG.log(Level.WARNING, "kernel frames stay unnamed: " + settings.kallsyms() + " gives " + kernel.unavailable().label()
+                            + (kernel.unavailable() == MissReason.KERNEL_ADDRESSES_HIDDEN ? " (grant CAP_SYSLOG or lower kernel.kptr_restrict)" : ""));
+                }
+            }
+            current = kernel;
+        }
+        return counting(new MappingSymbols() {
+            @Override
+            public String buildId() {
+                return current.buildId();
+            }
+
+            @Override
+            public Symbolization symbolize(long address, boolean returnAddress) {
+                return current.symbolize(address, returnAddress);
+            }
+        });
+    }
+
+    /** The symbols of {@code mapping} in {@code process}; never throws, a failure yields an unresolved mapping. */
+    public MappingSymbols forMapping(ProcessSnapshot process, Mapping mapping) {
+        return counting(locate(process, mapping));
+    }
+
+    private MappingSymbols locate(ProcessSnapshot process, Mapping mapping) {
+        String path = mapping.path() == null ? "" : mapping.path();
+        if (path.equals("[vdso]")) {
+            ObjectSymbols image = vdso();
+            return image == null ? MappingSymbols.unresolved("", MissReason.PSEUDO_MAPPING) : bound(image, mapping);
+        }
+        if (isAnonymous(mapping, path)) {
+            return perfMap(process, mapping);
+        }
+        try {
+            return objectFile(process, mapping, path);
+        } catch (RuntimeException e) {
+            // A parser bug must cost a frame, never the collector; the fuzz tests hunt for these.
+            LOG.log(Level.WARNING, "symbolizing " + path + " of pid " + process.pid() + " failed unexpectedly", e);
+            return MappingSymbols.unresolved("", MissReason.MALFORMED_OBJECT);
+        }
+    }
+
+    private static boolean isAnonymous(Mapping mapping, String path) {
+        return mapping.inode() == 0 || path.isEmpty() || path.startsWith("[") || path.startsWith("//anon") || path.startsWith("/memfd:");
+    }
+
+    private MappingSymbols objectFile(ProcessSnapshot process, Mapping mapping, String path) {
+        RegularFileOpener.OpenedFile file;
+        boolean replaced = false;
+        try {
+            file = open(process, mapping, path);
+            if (file == null) {
+                replaced = pathHoldsAnotherFile(process, mapping, path);
+            }
+        } catch (IOException e) {
+            file = null;
+        }
+        if (file == null) {
+            return MappingSymbols.unresolved("", replaced ? MissReason.FILE_REPLACED : MissReason.FILE_UNREACHABLE);
+        }
+        try (var channel = file.channel()) {
+            MissReason known = cache.negative(file.identity());
+            if (known != null) {
+                return MappingSymbols.unresolved("", known);
+            }
+            ObjectSymbols symbols = cache.byIdentity(file.identity());
+            if (symbols != null) {
+                return bound(symbols, mapping);
+            }
+            MissReason miss = parse(file);
+            return miss == null ? bound(cache.byIdentity(file.identity()), mapping) : MappingSymbols.unresolved("", miss);
+        } catch (IOException e) {
+            return MappingSymbols.unresolved("", MissReason.FILE_UNREACHABLE);
+        }
+    }
+
+    /** Parses and caches the file's symbols; returns why not (also cached) or null on success. */
+    private MissReason parse(RegularFileOpener.OpenedFile file) throws IOException {
+        ElfFile elf;
+        try {
+            elf = ElfFile.parse(ByteSource.of(file.channel()));
+        } catch (ElfFormatException e) {
+            cache.putNegative(file.identity(), MissReason.MALFORMED_OBJECT);
+            return MissReason.MALFORMED_OBJECT;
+        }
+        String key = elf.buildId().isEmpty() ? "file:" + file.identity() : "build-id:" + elf.buildId();
+        ObjectSymbols symbols = cache.get(key);
+        if (symbols == null) {
+            try {
+                symbols = ObjectSymbols.read(elf);
+            } catch (ElfFormatException e) {
+                cache.putNegative(file.identity(), MissReason.MALFORMED_OBJECT);
+                return MissReason.MALFORMED_OBJECT;
+            }
+            if (symbols.functionCount() == 0) {
+                cache.putNegative(file.identity(), MissReason.NO_SYMBOL_TABLE);
+                return MissReason.NO_SYMBOL_TABLE;
+            }
+        }
+        cache.put(file.identity(), key, symbols);
+        return null;
+    }
+
+    /**
+     * Opens the mapped file: through the process's root (its mount namespace), then through
+     * {@code map_files} (the very inode mapped, even if deleted or replaced), then, for an exited
+     * process, through the host path. A path is accepted only if it still holds the mapped inode.
+     */
+    private RegularFileOpener.OpenedFile open(ProcessSnapshot process, Mapping mapping, String path) throws IOException {
+        String clean = path.endsWith(DELETED_SUFFIX) ? path.substring(0, path.length() - DELETED_SUFFIX.length()) : path;
+        List<Path> candidates = new ArrayList<>(3);
+        if (clean.startsWith("/")) {
+            candidates.add(settings.procRoot().resolve(process.pid() + "/root" + clean));
+        }
+        candidates.add(settings.procRoot().resolve(process.pid() + "/map_files/" + Long.toHexString(mapping.start()) + "-"
+                + Long.toHexString(mapping.limit())));
+        if (process.exited() && clean.startsWith("/")) {
+            candidates.add(settings.hostRoot().resolve(clean.substring(1)));
+        }
+        for (Path candidate : candidates) {
+            RegularFileOpener.OpenedFile file;
+            try {
+                file = RegularFileOpener.open(candidate);
+            } catch (IOException | RuntimeException e) {
+                continue;
+            }
+            if (file == null) {
+                continue;
+            }
+            if (mapping.inode() == 0 || file.inode() == mapping.inode()) {
+                return file;
+            }
+            file.channel().close();
+        }
+        return null;
+    }
+
+    private boolean pathHoldsAnotherFile(ProcessSnapshot process, Mapping mapping, String path) {
+        return path.startsWith("/") && java.nio.file.Files.exists(settings.procRoot().resolve(process.pid() + "/root" + path));
+    }
+
+    private MappingSymbols perfMap(ProcessSnapshot process, Mapping mapping) {
+        Path path = settings.procRoot().resolve(process.pid() + "/root/tmp/perf-" + process.namespacePid() + ".map");
+        RegularFileOpener.OpenedFile file;
+        try {
+            file = RegularFileOpener.open(path);
+        } catch (IOException | RuntimeException e) {
+            file = null;
+        }
+        if (file == null) {
+            return MappingSymbols.unresolved("", MissReason.ANONYMOUS_MEMORY);
+        }
+        // Perf maps grow while the JIT runs: the identity (size, mtime) is part of the key.
+        String key = "perf-map:" + process.pid() + ":" + file.identity();
+        try (var channel = file.channel()) {
+            ObjectSymbols symbols = cache.get(key);
+            if (symbols == null) {
+                try (InputStream in = Channels.newInputStream(file.channel())) {
+                    symbols = ObjectSymbols.absolute(PerfMapParser.parse(in));
+                }
+                cache.put(file.identity(), key, symbols);
+            }
+            return bound(symbols, mapping);
+        } catch (IOException e) {
+            return MappingSymbols.unresolved("", MissReason.ANONYMOUS_MEMORY);
+        }
+    }
+
+    private ObjectSymbols vdso() {
+        if (!vdsoTried) {
+            synchronized (this) {
+                if (!vdsoTried) {
+                    vdso = VdsoImage.read(settings.procRoot());
+                    vdsoTried = true;
+                }
+            }
+        }
+        return vdso;
+    }
+
+    private static MappingSymbols bound(ObjectSymbols symbols, Mapping mapping) {
+        return new MappingSymbols() {
+            @Override
+            public String buildId() {
+                return symbols.buildId();
+            }
+
+            @Override
+            public Symbolization symbolize(long address, boolean returnAddress) {
+                return symbols.symbolize(mapping, address, returnAddress);
+            }
+        };
+    }
+
+    private MappingSymbols counting(MappingSymbols inner) {
+        return new MappingSymbols() {
+            @Override
+            public String buildId() {
+                return inner.buildId();
+            }
+
+            @Override
+            public Symbolization symbolize(long address, boolean returnAddress) {
+                return metrics.record(inner.symbolize(address, returnAddress));
+            }
+        };
+    }
+}

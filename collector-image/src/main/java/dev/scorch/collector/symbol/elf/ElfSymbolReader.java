@@ -1,0 +1,99 @@
+package dev.scorch.collector.symbol.elf;
+
+import dev.scorch.collector.symbol.SymbolTable;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+
+/**
+ * Reads the function symbols of {@code .symtab} and {@code .dynsym} into a {@link SymbolTable}.
+ * {@code .symtab} comes first so its names win where both tables name the same address; stripped
+ * shared libraries still resolve their exported functions through {@code .dynsym}.
+ */
+public final class ElfSymbolReader {
+
+    private static final int SYM64_SIZE = 24;
+    private static final int STT_FUNC = 2;
+    private static final int STT_GNU_IFUNC = 10;
+    private static final int SHN_UNDEF = 0;
+    private static final long MAX_SYMBOL_TABLE_BYTES = 256L << 20;
+    private static final long MAX_STRING_TABLE_BYTES = 128L << 20;
+    private static final int MAX_NAME_LENGTH = 4096;
+    private static final int CHUNK_SYMBOLS = 4096;
+
+    private ElfSymbolReader() {}
+
+    public static SymbolTable read(ElfFile elf) throws IOException, ElfFormatException {
+        SymbolTable.Builder builder = SymbolTable.builder();
+        addTo(elf, builder);
+        return builder.build();
+    }
+
+    /** Adds the function symbols of {@code elf} to {@code builder}, after whatever it holds. */
+    public static void addTo(ElfFile elf, SymbolTable.Builder builder) throws IOException, ElfFormatException {
+        for (ElfFile.Section section : elf.sections()) {
+            if (section.type() == ElfFile.SHT_SYMTAB) {
+                addFunctions(elf, section, builder);
+            }
+        }
+        for (ElfFile.Section section : elf.sections()) {
+            if (section.type() == ElfFile.SHT_DYNSYM) {
+                addFunctions(elf, section, builder);
+            }
+        }
+    }
+
+    private static void addFunctions(ElfFile elf, ElfFile.Section symbols, SymbolTable.Builder builder)
+            throws IOException, ElfFormatException {
+        ByteSource source = elf.source();
+        if (symbols.size() > MAX_SYMBOL_TABLE_BYTES) {
+            throw new ElfFormatException(symbols.name() + " too large: " + symbols.size() + " bytes");
+        }
+        source.requireRange(symbols.offset(), symbols.size(), symbols.name());
+        if (symbols.link() <= 0 || symbols.link() >= elf.sections().size()) {
+            throw new ElfFormatException(symbols.name() + " links to no string table (sh_link " + symbols.link() + ")");
+        }
+        ElfFile.Section strings = elf.sections().get(symbols.link());
+        if (strings.size() > MAX_STRING_TABLE_BYTES) {
+            throw new ElfFormatException(strings.name() + " too large: " + strings.size() + " bytes");
+        }
+        source.requireRange(strings.offset(), strings.size(), "string table of " + symbols.name());
+        byte[] names = source.read(strings.offset(), (int) strings.size());
+        int tableId = builder.table(names);
+
+        long count = symbols.size() / SYM64_SIZE;
+        byte[] chunk = new byte[CHUNK_SYMBOLS * SYM64_SIZE];
+        ByteBuffer view = ByteBuffer.wrap(chunk).order(elf.order());
+        for (long first = 0; first < count; first += CHUNK_SYMBOLS) {
+            int inChunk = (int) Math.min(CHUNK_SYMBOLS, count - first);
+            source.read(symbols.offset() + first * SYM64_SIZE, chunk, inChunk * SYM64_SIZE);
+            for (int i = 0; i < inChunk; i++) {
+                int at = i * SYM64_SIZE;
+                int info = chunk[at + 4] & 0xF;
+                int sectionIndex = Short.toUnsignedInt(view.getShort(at + 6));
+                long value = view.getLong(at + 8);
+                if ((info != STT_FUNC && info != STT_GNU_IFUNC) || sectionIndex == SHN_UNDEF || value == 0) {
+                    continue;
+                }
+                int nameOffset = view.getInt(at);
+                int nameLength = nameLength(names, nameOffset);
+                if (nameLength > 0) {
+                    builder.add(value, view.getLong(at + 16), tableId, nameOffset, nameLength);
+                }
+            }
+        }
+    }
+
+    /** Length of the NUL-terminated name at {@code offset}, 0 when out of range, unterminated or too long. */
+    private static int nameLength(byte[] names, int offset) {
+        if (offset <= 0 || offset >= names.length) {
+            return 0;
+        }
+        int limit = Math.min(names.length, offset + MAX_NAME_LENGTH);
+        for (int end = offset; end < limit; end++) {
+            if (names[end] == 0) {
+                return end - offset;
+            }
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,79 @@
+package dev.scorch.collector.health;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.scorch.collector.export.BackendHealth;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class ConditionEvaluatorTest {
+
+    static final Instant NOW = Instant.parse("2026-11-21T22:00:00Z");
+    static final Duration INTERVAL = Duration.ofSeconds(15);
+
+    @Test
+    void aStartUpFailureWinsAndNamesTheNode() {
+        var state = state(Optional.of(new CollectorState.Failure(CollectingReason.PerfUnavailable, "perf_event_open failed with EACCES")),
+                5, 3, List.of(healthy()));
+
+        assertThat(ConditionEvaluator.evaluate(state, NOW)).isEqualTo(new ConditionEvaluator.Verdict(
+                CollectingReason.PerfUnavailable, "node node-1: perf_event_open failed with EACCES"));
+    }
+
+    @Test
+    void aBackendFailingForLessThanTwoIntervalsIsNotYetUnreachable() {
+        var state = state(Optional.empty(), 5, 1, List.of(failingSince(NOW.minus(INTERVAL.multipliedBy(2)).plusSeconds(1))));
+
+        assertThat(ConditionEvaluator.evaluate(state, NOW).reason()).isEqualTo(CollectingReason.Collecting);
+    }
+
+    @Test
+    void aBackendFailingForTwoIntervalsIsUnreachableWithItsNameAndError() {
+        var state = state(Optional.empty(), 5, 1, List.of(healthy(), failingSince(NOW.minus(INTERVAL.multipliedBy(2)))));
+
+        var verdict = ConditionEvaluator.evaluate(state, NOW);
+
+        assertThat(verdict.reason()).isEqualTo(CollectingReason.BackendUnreachable);
+        assertThat(verdict.reason().status()).isFalse();
+        assertThat(verdict.message()).isEqualTo("node node-1: backend parca has failed since 2026-11-21T21:59:30Z: connection refused");
+    }
+
+    @Test
+    void beforeTheFirstIntervalTheCollectorIsStarting() {
+        assertThat(ConditionEvaluator.evaluate(state(Optional.empty(), 0, 1, List.of(healthy())), NOW).reason())
+                .isEqualTo(CollectingReason.Starting);
+    }
+
+    @Test
+    void nothingSelectedIsNoTargetsAndStillTrue() {
+        var verdict = ConditionEvaluator.evaluate(state(Optional.empty(), 3, 0, List.of(healthy())), NOW);
+
+        assertThat(verdict.reason()).isEqualTo(CollectingReason.NoTargets);
+        assertThat(verdict.reason().status()).isTrue();
+        assertThat(verdict.message()).isEqualTo("node node-1: sampling works, but policy checkout-cpu selects nothing on this node");
+    }
+
+    @Test
+    void healthyIsCollectingAndNamesTheBackends() {
+        var verdict = ConditionEvaluator.evaluate(state(Optional.empty(), 3, 2, List.of(healthy())), NOW);
+
+        assertThat(verdict).isEqualTo(new ConditionEvaluator.Verdict(CollectingReason.Collecting,
+                "node node-1: profiling 2 targets, exporting to grafana"));
+    }
+
+    static CollectorState state(Optional<CollectorState.Failure> failure, long intervals, int targets, List<BackendHealth> backends) {
+        return new CollectorState("node-1", "checkout-cpu", failure, intervals, targets, INTERVAL, backends);
+    }
+
+    static BackendHealth healthy() {
+        return new BackendHealth("grafana", NOW, null, null, 0, 10, 0, Map.of());
+    }
+
+    static BackendHealth failingSince(Instant since) {
+        return new BackendHealth("parca", since.minusSeconds(60), since, "connection refused", 1024, 4, 2, Map.of());
+    }
+}

@@ -1,0 +1,211 @@
+package dev.scorch.collector.profile;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.scorch.collector.process.Mapping;
+import dev.scorch.collector.symbol.ExternalTools;
+import dev.scorch.collector.symbol.MissReason;
+import dev.scorch.collector.symbol.ProcMaps;
+import dev.scorch.collector.symbol.Symbolizer;
+import dev.scorch.testenv.Tier;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.zip.GZIPInputStream;
+import java.io.ByteArrayInputStream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Builds profiles from stacks at real addresses of this JVM's libc (ground truth from {@code nm})
+ * and reads them back with the real {@code go tool pprof}.
+ */
+class CpuProfileBuilderTest {
+
+    private static final int FREQUENCY_HZ = 100;
+    private static final long PERIOD_NANOS = 10_000_000L;
+    private static final Instant START = Instant.parse("2026-11-21T12:00:00Z");
+
+    private static ProcMaps self;
+    private static long getenv;
+    private static long qsort;
+    private static Path go;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void findLibc() throws Exception {
+        Optional<Path> goTool = ExternalTools.go();
+        Tier.UNIT.require(goTool.isPresent(), "the Go toolchain is needed to read profiles with go tool pprof: install Go or set SCORCH_GO");
+        Tier.UNIT.require(ExternalTools.onPath("nm").isPresent(), "nm (binutils) gives the ground-truth addresses: apt-get install binutils");
+        go = goTool.get();
+        self = ProcMaps.of(ProcessHandle.current().pid());
+        Mapping libc = self.base("/libc.so.6");
+        Path file = Path.of(libc.path());
+        getenv = libc.start() + ExternalTools.nmAddress(file, "getenv", true);
+        qsort = libc.start() + ExternalTools.nmAddress(file, "qsort", true);
+    }
+
+    private CpuProfile build(Symbolizer symbolizer, List<AggregatedStack> stacks, boolean processLabels) {
+        CpuProfileBuilder builder = new CpuProfileBuilder(symbolizer, pid -> pid == self.pid() ? Optional.of(self) : Optional.empty(), processLabels);
+        TreeMap<String, String> labels = new TreeMap<>();
+        labels.put("service_name", "test/libc");
+        labels.put("node", "node-a");
+        return builder.build(labels, START, Duration.ofSeconds(15), FREQUENCY_HZ, stacks);
+    }
+
+    private static List<AggregatedStack> libcStacks() {
+        return List.of(
+                new AggregatedStack(self.pid(), new long[0], new long[] {getenv + 2, qsort + 2}, 90),
+                new AggregatedStack(self.pid(), new long[0], new long[] {qsort + 3}, 10));
+    }
+
+    private String pprof(Path profile, String... args) throws Exception {
+        String[] command = new String[4 + args.length];
+        command[0] = go.toString();
+        command[1] = "tool";
+        command[2] = "pprof";
+        System.arraycopy(args, 0, command, 3, args.length);
+        command[command.length - 1] = profile.toString();
+        return ExternalTools.run(dir, command);
+    }
+
+    private Path write(CpuProfile profile) throws IOException {
+        Path file = dir.resolve("cpu.pb.gz");
+        Files.write(file, profile.toGzippedPprof());
+        return file;
+    }
+
+    @Test
+    void goToolPprofTopShowsTheHotFunctionFirstWithItsCpuTime() throws Exception {
+        Path file = write(build(new Symbolizer(), libcStacks(), false));
+
+        String top = pprof(file, "-top", "-symbolize=none");
+
+        Matcher first = Pattern.compile("(?m)^\\s*(\\S+)\\s+[0-9.]+%\\s+[0-9.]+%\\s+(\\S+)\\s+[0-9.]+%\\s+(\\S+)$").matcher(top);
+        assertThat(first.find()).as(top).isTrue();
+        assertThat(first.group(3)).as(top).isEqualTo("getenv");
+        assertThat(first.group(1)).as(top).isEqualTo("900ms");
+        assertThat(top).contains("Total samples = 1000ms").contains("Duration: 15s");
+        // qsort: 10 samples of its own, and the caller of getenv in the other 90
+        assertThat(top).containsPattern("(?m)^\\s*100ms\\s+10\\.00%\\s+100%\\s+1000ms\\s+100%\\s+qsort$");
+    }
+
+    @Test
+    void goToolPprofRawShowsSampleTypesPeriodAndValues() throws Exception {
+        Path file = write(build(new Symbolizer(), libcStacks(), false));
+
+        String raw = pprof(file, "-raw", "-symbolize=none");
+
+        assertThat(raw).contains("PeriodType: cpu nanoseconds").contains("Period: " + PERIOD_NANOS).contains("Duration: 15s");
+        assertThat(raw).contains("samples/count cpu/nanoseconds");
+        assertThat(raw).containsPattern("(?m)^\\s+90\\s+900000000: 1 2\\s*$");
+        assertThat(raw).containsPattern("(?m)^\\s+10\\s+100000000: 3\\s*$");
+    }
+
+    @Test
+    void unresolvedFramesKeepMappingBuildIdAndAddressWithoutLines() throws Exception {
+        Mapping anonymous = self.mappings().stream().filter(m -> m.inode() == 0 && m.path().isEmpty() && m.executable()).findFirst()
+                .orElse(null);
+        Tier.UNIT.require(anonymous != null, "this JVM has no anonymous executable mapping (JIT code cache)");
+        Symbolizer symbolizer = new Symbolizer();
+        long jitAddress = anonymous.start() + 0x40;
+        CpuProfile profile = build(symbolizer,
+                List.of(new AggregatedStack(self.pid(), new long[0], new long[] {jitAddress, getenv + 2}, 3),
+                        new AggregatedStack(999_999_999, new long[0], new long[] {0x401000}, 2)),
+                false);
+
+        CpuProfile.ProfileLocation jit = profile.locations().get(0);
+        assertThat(jit.functionIds()).isEmpty();
+        assertThat(jit.address()).isEqualTo(jitAddress);
+        CpuProfile.ProfileMapping jitMapping = profile.mappings().get((int) jit.mappingId() - 1);
+        assertThat(jitMapping.file()).isEqualTo("[anon]");
+        assertThat(jitMapping.hasFunctions()).isFalse();
+        CpuProfile.ProfileMapping libc = profile.mappings().get((int) profile.locations().get(1).mappingId() - 1);
+        assertThat(libc.file()).endsWith("/libc.so.6");
+        assertThat(libc.buildId()).matches("[0-9a-f]{40}");
+        assertThat(libc.hasFunctions()).isTrue();
+        assertThat(profile.locations().get(2).mappingId()).isZero();
+        assertThat(symbolizer.metrics().misses(MissReason.ANONYMOUS_MEMORY)).isEqualTo(1);
+        assertThat(symbolizer.metrics().misses(MissReason.UNKNOWN_PROCESS)).isEqualTo(1);
+
+        String raw = pprof(write(profile), "-raw", "-symbolize=none");
+        assertThat(raw).contains(libc.buildId()).contains(Long.toHexString(jitAddress));
+    }
+
+    @Test
+    void kernelFramesShareOneKallsymsMapping() throws Exception {
+        Path kallsyms = Path.of("/proc/kallsyms");
+        long doSyscall = kernelSymbol(kallsyms, "do_syscall_64");
+        Tier.UNIT.require(doSyscall != 0, "/proc/kallsyms shows no address for do_syscall_64 (kptr_restrict: run as root)");
+        CpuProfile profile = build(new Symbolizer(),
+                List.of(new AggregatedStack(self.pid(), new long[] {doSyscall + 4}, new long[] {getenv + 2}, 7)), false);
+
+        CpuProfile.ProfileMapping kernel = profile.mappings().get((int) profile.locations().get(0).mappingId() - 1);
+        assertThat(kernel.file()).isEqualTo(CpuProfileBuilder.KERNEL_MAPPING);
+        assertThat(profile.functions().get((int) profile.locations().get(0).functionIds()[0] - 1).name()).isEqualTo("do_syscall_64");
+
+        String top = pprof(write(profile), "-top", "-symbolize=none");
+        assertThat(top).containsPattern("(?m)^\\s*70ms\\s+100%\\s+100%\\s+70ms\\s+100%\\s+do_syscall_64$");
+    }
+
+    @Test
+    void processLabelsLetPprofFocusOnOneProcess() throws Exception {
+        CpuProfile profile = build(new Symbolizer(), libcStacks(), true);
+
+        String tags = pprof(write(profile), "-tags");
+
+        assertThat(tags).contains("pid:").contains(String.valueOf(self.pid())).contains("comm:");
+    }
+
+    @Test
+    void seriesLabelsTravelAsComments() throws Exception {
+        CpuProfile profile = build(new Symbolizer(), libcStacks(), false);
+
+        String raw = pprof(write(profile), "-raw", "-symbolize=none");
+
+        assertThat(profile.comments()).contains("label node=node-a", "label service_name=test/libc");
+        assertThat(raw).contains("label service_name=test/libc");
+    }
+
+    @Test
+    void theFileIsGzipWithTheStringTableStartingEmpty() throws Exception {
+        byte[] gz = build(new Symbolizer(), libcStacks(), false).toGzippedPprof();
+        byte[] raw;
+        try (GZIPInputStream in = new GZIPInputStream(new ByteArrayInputStream(gz))) {
+            raw = in.readAllBytes();
+        }
+        // field 1 (sample_type) comes first; the first string_table element (field 6) is empty: 32 00
+        assertThat(raw[0]).isEqualTo((byte) 0x0a);
+        assertThat(indexOf(raw, new byte[] {0x32, 0x00})).isPositive();
+    }
+
+    private static int indexOf(byte[] haystack, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= haystack.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (haystack[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
+    }
+
+    private static long kernelSymbol(Path kallsyms, String name) throws IOException {
+        try (var lines = Files.lines(kallsyms)) {
+            return lines.map(l -> l.split("\\s+")).filter(f -> f.length >= 3 && f[2].equals(name)).mapToLong(f -> Long.parseUnsignedLong(f[0], 16))
+                    .findFirst().orElse(0);
+        }
+    }
+}
