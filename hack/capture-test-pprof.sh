@@ -9,4 +9,6 @@ out="${1:-$here/../collector-image/src/test/resources/dev/scorch/collector/expor
 mkdir -p "$(dirname "$out")"
 # asyncpreemptoff keeps runtime.asyncPreempt frames out of the tight loop's leaf position.
 (cd "$here/testdata-workload" && GODEBUG=asyncpreemptoff=1 GOFLAGS=-mod=mod go run . "$out")
+# testenv's ParcaServer self-test sends the same profile.
+cp "$out" "$here/../testenv/src/test/resources/dev/scorch/testenv/go-cpu-hotloop.pb.gz"
 echo "$out"

@@ -24,7 +24,8 @@ import java.util.stream.Collectors;
  * filesystem storage in a directory of the caller's, and the queries the export tests ask of it.
  *
  * <p>Profiles are written by the code under test over gRPC ({@link #grpcAddress()}); queries go
- * through Parca's HTTP/JSON gateway of {@code parca.query.v1alpha1.QueryService}, so the test
+ * through Parca's HTTP/JSON gateway of {@code parca.query.v1alpha1.QueryService} (under
+ * {@code /api}), so the test
  * reads what a user of Parca's API would read. Persistence with a write-ahead log is on, so
  * {@link #stop()} and {@link #restart()} keep what was stored: an outage test can count every
  * profile that arrived before, during and after the outage.
@@ -34,7 +35,12 @@ public final class ParcaServer implements AutoCloseable {
     /** Profile type of a Go-shaped CPU profile pushed as {@code __name__=process_cpu}, sample count. */
     public static final String CPU_SAMPLES = "process_cpu:samples:count:cpu:nanoseconds:delta";
 
-    private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(120);
+    /**
+     * Queries cover everything stored: Parca files a profile under the time inside the pprof, and
+     * test profiles captured once and committed carry the time of their capture.
+     */
+    private static final Instant BEGINNING = Instant.parse("2000-01-01T00:00:00Z");
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Path binary;
@@ -94,15 +100,14 @@ public final class ParcaServer implements AutoCloseable {
     }
 
     /**
-     * Values of {@code labelName} among the series of {@code profileType} stored in the last day
-     * (Parca's {@code QueryService/Values}).
+     * Values of {@code labelName} among the stored series of {@code profileType} (Parca's
+     * {@code QueryService/Values}).
      */
     public List<String> labelValues(String profileType, String labelName) {
-        Instant now = Instant.now();
-        JsonNode answer = get("/profiles/labels/" + encode(labelName) + "/values", Map.of(
+        JsonNode answer = get("/api/profiles/labels/" + encode(labelName) + "/values", Map.of(
                 "profileType", profileType,
-                "start", now.minus(Duration.ofDays(1)).toString(),
-                "end", now.plus(Duration.ofHours(1)).toString()));
+                "start", BEGINNING.toString(),
+                "end", Instant.now().plus(Duration.ofDays(1)).toString()));
         List<String> values = new ArrayList<>();
         answer.path("labelValues").forEach(v -> values.add(v.asText()));
         return values;
@@ -110,17 +115,16 @@ public final class ParcaServer implements AutoCloseable {
 
     /**
      * The function with the largest flat value in the merged profile of {@code query} (e.g.
-     * {@code process_cpu:samples:count:cpu:nanoseconds:delta{service_name="shop/api"}}) over the
-     * last day, from Parca's top report; null when nothing matches.
+     * {@code process_cpu:samples:count:cpu:nanoseconds:delta{service_name="shop/api"}}) of
+     * everything stored, from Parca's top report; null when nothing matches.
      */
     public TopFunction topFunction(String query) {
-        Instant now = Instant.now();
-        JsonNode answer = get("/profiles/query", Map.of(
+        JsonNode answer = get("/api/profiles/query", Map.of(
                 "mode", "MODE_MERGE",
                 "reportType", "REPORT_TYPE_TOP",
                 "merge.query", query,
-                "merge.start", now.minus(Duration.ofDays(1)).toString(),
-                "merge.end", now.plus(Duration.ofHours(1)).toString()));
+                "merge.start", BEGINNING.toString(),
+                "merge.end", Instant.now().plus(Duration.ofDays(1)).toString()));
         TopFunction best = null;
         long total = answer.path("total").asLong();
         for (JsonNode node : answer.path("top").path("list")) {
@@ -179,7 +183,7 @@ public final class ParcaServer implements AutoCloseable {
 
     private boolean answersQueries() {
         try {
-            HttpRequest request = HttpRequest.newBuilder(httpBase().resolve("/profiles/types")).timeout(Duration.ofSeconds(5)).build();
+            HttpRequest request = HttpRequest.newBuilder(httpBase().resolve("/api/profiles/types")).timeout(Duration.ofSeconds(5)).build();
             return http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
         } catch (IOException e) {
             return false;

@@ -22,20 +22,24 @@ class ParcaServerTest {
     @Test
     void storesAWrittenProfileAnswersQueriesAboutItAndKeepsItAcrossARestart() throws Exception {
         try (ParcaServer parca = ParcaServer.start(Tier.END_TO_END, work)) {
-            // A real CPU profile: Parca's own, from its Go runtime's profiler.
-            byte[] ownProfile = http.send(HttpRequest.newBuilder(parca.httpBase().resolve("/debug/pprof/profile?seconds=1"))
-                    .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofByteArray()).body();
+            // A real CPU profile: Go's profiler on a program burning CPU in main.scorchHotLoop
+            // (hack/capture-test-pprof.sh).
+            byte[] ownProfile;
+            try (var in = ParcaServerTest.class.getResourceAsStream("go-cpu-hotloop.pb.gz")) {
+                ownProfile = in.readAllBytes();
+            }
             String body = """
                     {"series":[{"labels":{"labels":[{"name":"__name__","value":"process_cpu"},{"name":"job","value":"parca-selftest"}]},
                       "samples":[{"rawProfile":"%s"}]}]}""".formatted(Base64.getEncoder().encodeToString(ownProfile));
-            HttpResponse<String> written = http.send(HttpRequest.newBuilder(parca.httpBase().resolve("/profiles/writeraw"))
+            HttpResponse<String> written = http.send(HttpRequest.newBuilder(parca.httpBase().resolve("/api/profiles/writeraw"))
                     .header("Content-Type", "application/json")
                     .POST(HttpRequest.BodyPublishers.ofString(body))
                     .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
             assertThat(written.statusCode()).as(written.body()).isEqualTo(200);
 
             assertThat(parca.labelValues(ParcaServer.CPU_SAMPLES, "job")).containsExactly("parca-selftest");
-            assertThat(parca.topFunction(ParcaServer.CPU_SAMPLES + "{job=\"parca-selftest\"}")).isNotNull();
+            assertThat(parca.topFunction(ParcaServer.CPU_SAMPLES + "{job=\"parca-selftest\"}").name())
+                    .isEqualTo("main.scorchHotLoop");
 
             parca.restart();
             assertThat(parca.isRunning()).isTrue();
