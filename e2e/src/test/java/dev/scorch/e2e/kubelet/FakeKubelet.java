@@ -84,7 +84,7 @@ public final class FakeKubelet implements AutoCloseable {
         this.apiServer = apiServer;
         this.root = root;
         this.cgroups = cgroups;
-        this.images = List.copyOf(images);
+        this.images = new java.util.concurrent.CopyOnWriteArrayList<>(images);
         this.volumes = new PodVolumes(client, root.resolve("node-disk"));
     }
 
@@ -105,6 +105,14 @@ public final class FakeKubelet implements AutoCloseable {
 
     public String nodeName() {
         return nodeName;
+    }
+
+    /**
+     * Makes {@code image} available on the node, as {@code ctr images import} would; a pod waiting
+     * with {@code ErrImagePull} for it starts on the next sync.
+     */
+    public void load(ContainerImage image) {
+        images.add(image);
     }
 
     /** The container of a running pod, for tests that look at its process or log. */
@@ -273,7 +281,7 @@ public final class FakeKubelet implements AutoCloseable {
         List<Map<String, Object>> containerStatuses = new ArrayList<>();
         for (Container container : pod.getSpec().getContainers()) {
             ContainerProcess process = running.containers.get(container.getName());
-            boolean ready = process != null && process.isAlive() && probeReady(container);
+            boolean ready = process != null && process.isAlive() && probeReady(container, running.images.get(pod.getSpec().getContainers().indexOf(container)));
             allReady &= ready;
             containerStatuses.add(Map.of(
                     "name", container.getName(),
@@ -348,12 +356,12 @@ public final class FakeKubelet implements AutoCloseable {
                 .subresource("status").patch(PatchContext.of(PatchType.STRATEGIC_MERGE), Serialization.asJson(status));
     }
 
-    private boolean probeReady(Container container) {
+    private boolean probeReady(Container container, ContainerImage image) {
         if (container.getReadinessProbe() == null || container.getReadinessProbe().getHttpGet() == null) {
             return true;
         }
         var httpGet = container.getReadinessProbe().getHttpGet();
-        int port = resolvePort(container, httpGet.getPort());
+        int port = image.hostPort(resolvePort(container, httpGet.getPort()));
         String path = httpGet.getPath() == null ? "/" : httpGet.getPath();
         try {
             HttpResponse<Void> response = probes.send(

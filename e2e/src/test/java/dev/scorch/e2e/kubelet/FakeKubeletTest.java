@@ -34,7 +34,7 @@ class FakeKubeletTest {
         ControlPlane controlPlane = ControlPlane.shared(ControlPlane.Options.withControllers());
         KubernetesClient client = controlPlane.adminClient();
         HotLoopProgram program = HotLoopProgram.compile(work, "kubelet_self_test_hot");
-        ContainerImage image = new ContainerImage("e2e.scorch.dev/kubelet-self-test", program.command(1, 200), List.of(), Map.of(), Map.of());
+        ContainerImage image = new ContainerImage("e2e.scorch.dev/kubelet-self-test", program.command(1, 200), List.of(), Map.of(), Map.of(), Map.of());
         client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("kubelet-self-test").endMetadata().build()).serverSideApply();
 
         try (FakeKubelet kubelet = FakeKubelet.start(client, "kubelet-self-test-node", URI.create(controlPlane.url()),

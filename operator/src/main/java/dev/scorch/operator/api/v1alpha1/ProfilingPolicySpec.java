@@ -1,0 +1,33 @@
+package dev.scorch.operator.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Required;
+
+/**
+ * What a ProfilingPolicy asks for: where collectors run, what they profile, how often they sample
+ * and where the profiles go.
+ *
+ * @param suspend true removes the policy's collectors (the DaemonSet) and keeps the policy; status
+ *     then says Suspended
+ * @param nodes the nodes that run a collector; absent means every schedulable Linux node
+ * @param targets what is profiled on the selected nodes; absent means every pod and no host processes
+ * @param sampling how the collectors sample CPUs
+ * @param export where and how often profiles are shipped
+ * @param collector settings of the collector pods themselves
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record ProfilingPolicySpec(
+        @Default("false") Boolean suspend,
+        NodePlacement nodes,
+        TargetSelection targets,
+        @Default("{}") Sampling sampling,
+        @Required Export export,
+        @Default("{}") CollectorSettings collector) {
+
+    public ProfilingPolicySpec {
+        suspend = suspend != null && suspend;
+        sampling = sampling != null ? sampling : new Sampling(null, null);
+        collector = collector != null ? collector : new CollectorSettings(null, null, null, null);
+    }
+}

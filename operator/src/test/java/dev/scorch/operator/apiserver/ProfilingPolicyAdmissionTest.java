@@ -1,0 +1,162 @@
+package dev.scorch.operator.apiserver;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.scorch.operator.api.v1alpha1.ProfilingPolicy;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** Tier 3: the API server itself accepts every example and refuses bad policies naming the field. */
+class ProfilingPolicyAdmissionTest {
+    private static KubernetesClient client;
+
+    @BeforeAll
+    static void connect() {
+        client = TestApiServer.controlPlane().adminClient();
+    }
+
+    static Stream<Path> examples() throws IOException {
+        try (Stream<Path> files = Files.list(Path.of("..", "examples"))) {
+            return files.filter(p -> p.toString().endsWith(".yaml")).sorted().toList().stream();
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("examples")
+    void everyExampleIsAccepted(Path example) {
+        ProfilingPolicy policy = client.resources(ProfilingPolicy.class).load(example.toFile()).item();
+        policy.getMetadata().setName("example-" + policy.getMetadata().getName());
+        try {
+            ProfilingPolicy created = client.resource(policy).create();
+            assertThat(created.getSpec().export().backends()).isNotEmpty();
+        } finally {
+            client.resource(policy).delete();
+        }
+    }
+
+    static List<Arguments> invalidPolicies() {
+        String parca = "{name: parca, parca: {address: 'parca:7070', insecure: true}}";
+        return List.of(
+                Arguments.of("no backends", "export: {backends: []}", "spec.export.backends"),
+                Arguments.of("no export", "sampling: {frequencyHz: 19}", "spec.export"),
+                Arguments.of("frequency 0", "sampling: {frequencyHz: 0}\nexport: {backends: [" + parca + "]}",
+                        "spec.sampling.frequencyHz"),
+                Arguments.of("frequency 1001", "sampling: {frequencyHz: 1001}\nexport: {backends: [" + parca + "]}",
+                        "spec.sampling.frequencyHz"),
+                Arguments.of("interval 4s", "export: {interval: 4s, backends: [" + parca + "]}",
+                        "export.interval must be a duration from 5s to 5m"),
+                Arguments.of("interval 6m", "export: {interval: 6m, backends: [" + parca + "]}",
+                        "export.interval must be a duration from 5s to 5m"),
+                Arguments.of("interval not a duration", "export: {interval: often, backends: [" + parca + "]}",
+                        "spec.export.interval"),
+                Arguments.of("unknown security mode",
+                        "collector: {securityMode: root}\nexport: {backends: [" + parca + "]}",
+                        "spec.collector.securityMode"),
+                Arguments.of("two kinds in one backend",
+                        "export: {backends: [{name: x, parca: {address: 'p:7070'}, otlp: {endpoint: 'http://o:4318'}}]}",
+                        "exactly one of pyroscope, parca or otlp"),
+                Arguments.of("no kind in a backend", "export: {backends: [{name: x}]}",
+                        "exactly one of pyroscope, parca or otlp"),
+                Arguments.of("duplicate backend names", "export: {backends: [" + parca + ", " + parca + "]}",
+                        "export.backends names must be unique"),
+                Arguments.of("backend name not a DNS label",
+                        "export: {backends: [{name: My_Backend, parca: {address: 'p:7070'}}]}",
+                        "spec.export.backends[0].name"),
+                Arguments.of("pyroscope url without scheme",
+                        "export: {backends: [{name: g, pyroscope: {url: 'pyroscope:4040'}}]}",
+                        "pyroscope.url must be an http or https URL"),
+                Arguments.of("otlp endpoint ftp",
+                        "export: {backends: [{name: o, otlp: {endpoint: 'ftp://otel:4318'}}]}",
+                        "otlp.endpoint must be an http or https URL"),
+                Arguments.of("parca address without port",
+                        "export: {backends: [{name: p, parca: {address: 'parca.monitoring'}}]}",
+                        "spec.export.backends[0].parca.address"),
+                Arguments.of("parca port out of range",
+                        "export: {backends: [{name: p, parca: {address: 'parca:70000'}}]}",
+                        "parca.address must end in a port from 1 to 65535"),
+                Arguments.of("authorization header",
+                        "export: {backends: [{name: o, otlp: {endpoint: 'http://o:4318', headers: {Authorization: x}}}]}",
+                        "otlp.headers names must be HTTP header names other than Authorization"),
+                Arguments.of("basic and bearer auth together",
+                        "export: {backends: [{name: g, pyroscope: {url: 'http://p:4040', basicAuthSecretRef: {name: a},"
+                                + " bearerTokenSecretRef: {name: b, key: t}}}]}",
+                        "set basicAuthSecretRef or bearerTokenSecretRef, not both"),
+                Arguments.of("label key with dash",
+                        "export: {labels: {team-name: a}, backends: [" + parca + "]}",
+                        "export.labels keys must be Prometheus label names"),
+                Arguments.of("label key with __ prefix",
+                        "export: {labels: {__name__: a}, backends: [" + parca + "]}",
+                        "export.labels keys must be Prometheus label names"),
+                Arguments.of("label overriding a target label",
+                        "export: {labels: {pod: a}, backends: [" + parca + "]}",
+                        "export.labels may not set service_name, namespace, pod, container or node"),
+                Arguments.of("empty label value", "export: {labels: {cluster: ''}, backends: [" + parca + "]}",
+                        "spec.export.labels.cluster"),
+                Arguments.of("spool too small", "export: {spool: {maxBytes: 1Mi}, backends: [" + parca + "]}",
+                        "export.spool.maxBytes must be a quantity from 16Mi to 64Gi"),
+                Arguments.of("secret name with capitals",
+                        "export: {backends: [{name: p, parca: {address: 'p:7070', bearerTokenSecretRef: {name: Tok, key: t}}}]}",
+                        "spec.export.backends[0].parca.bearerTokenSecretRef.name"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("invalidPolicies")
+    void invalidPolicyIsRefusedNamingTheField(String what, String specYaml, String expectedInMessage) {
+        GenericKubernetesResource policy = policy("invalid", specYaml);
+        assertThatThrownBy(() -> client.resource(policy).create())
+                .isInstanceOf(KubernetesClientException.class)
+                .hasMessageContaining(expectedInMessage);
+    }
+
+    @ParameterizedTest
+    @MethodSource("tooLongOrDottedNames")
+    void policyNameMustLeaveRoomForTheDaemonSetName(String name) {
+        GenericKubernetesResource policy = policy(name, "export: {backends: [{name: p, parca: {address: 'p:7070'}}]}");
+        assertThatThrownBy(() -> client.resource(policy).create())
+                .isInstanceOf(KubernetesClientException.class)
+                .hasMessageContaining("metadata.name must be a DNS label");
+    }
+
+    static List<String> tooLongOrDottedNames() {
+        return List.of("a".repeat(57), "team.checkout");
+    }
+
+    @org.junit.jupiter.api.Test
+    void schemaDefaultsAreApplied() {
+        GenericKubernetesResource policy = policy("defaults", "export: {backends: [{name: p, parca: {address: 'p:7070'}}]}");
+        try {
+            ProfilingPolicy created = client.resources(ProfilingPolicy.class)
+                    .resource(Serialization.unmarshal(Serialization.asYaml(policy), ProfilingPolicy.class))
+                    .create();
+            GenericKubernetesResource raw = client.genericKubernetesResources("scorch.dev/v1alpha1", "ProfilingPolicy")
+                    .withName("defaults").get();
+            assertThat(raw.<Object>get("spec", "sampling", "frequencyHz")).isEqualTo(19);
+            assertThat(raw.<Object>get("spec", "sampling", "kernelStacks")).isEqualTo(true);
+            assertThat(raw.<Object>get("spec", "export", "interval")).isEqualTo("15s");
+            assertThat(raw.<Object>get("spec", "export", "spool", "maxBytes")).isEqualTo("256Mi");
+            assertThat(raw.<Object>get("spec", "collector", "securityMode")).isEqualTo("capabilities");
+            assertThat(raw.<Object>get("spec", "suspend")).isEqualTo(false);
+            assertThat(created.getMetadata().getName()).isEqualTo("defaults");
+        } finally {
+            client.resource(policy).delete();
+        }
+    }
+
+    private static GenericKubernetesResource policy(String name, String specYaml) {
+        String yaml = "apiVersion: scorch.dev/v1alpha1\nkind: ProfilingPolicy\nmetadata:\n  name: " + name
+                + "\nspec:\n  " + specYaml.replace("\n", "\n  ") + "\n";
+        return Serialization.unmarshal(yaml, GenericKubernetesResource.class);
+    }
+}

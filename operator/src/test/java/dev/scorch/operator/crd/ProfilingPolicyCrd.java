@@ -1,0 +1,129 @@
+package dev.scorch.operator.crd;
+
+import dev.scorch.operator.api.v1alpha1.ProfilingPolicy;
+import dev.scorch.operator.api.v1alpha1.ProfilingPolicySpec;
+import dev.scorch.operator.api.v1alpha1.ProfilingPolicyStatus;
+import io.fabric8.crdv2.generator.CRDGenerator;
+import io.fabric8.crdv2.generator.CRDPostProcessor;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.JSONSchemaProps;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.lang.reflect.ParameterizedType;
+import java.lang.reflect.RecordComponent;
+import java.lang.reflect.Type;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Generates the ProfilingPolicy CRD from the API classes: the schema, bounds, defaults and CEL
+ * rules from their annotations (fabric8 crd-generator v2), the descriptions from their Javadoc.
+ */
+final class ProfilingPolicyCrd {
+    static final String FILE_NAME = ProfilingPolicy.CRD_NAME + "-v1.yml";
+    private static final String API_PACKAGE = ProfilingPolicy.class.getPackageName();
+
+    private ProfilingPolicyCrd() {}
+
+    /** The CRD YAML, exactly as it must be committed under crds/. */
+    static String generate(Path apiSources) throws IOException {
+        JavadocIndex docs = JavadocIndex.of(apiSources);
+        List<String> undocumented = new ArrayList<>();
+        ByteArrayOutputStream yaml = new ByteArrayOutputStream();
+        new CRDGenerator()
+                .customResourceClasses(ProfilingPolicy.class)
+                .forCRDVersions("v1")
+                .withPostProcessor(new CRDPostProcessor() {
+                    @Override
+                    public HasMetadata process(HasMetadata crd, String version) {
+                        describe((CustomResourceDefinition) crd, docs, undocumented);
+                        dropDuplicateRules(rootSchema((CustomResourceDefinition) crd));
+                        return crd;
+                    }
+                })
+                .withOutput(new CRDGenerator.AbstractCRDOutput<ByteArrayOutputStream>() {
+                    @Override
+                    protected ByteArrayOutputStream createStreamFor(String crdName) {
+                        return yaml;
+                    }
+                })
+                .generate();
+        if (!undocumented.isEmpty()) {
+            throw new IllegalStateException(
+                    "every CRD field needs Javadoc (a @param on its record), missing for: " + undocumented);
+        }
+        return yaml.toString(StandardCharsets.UTF_8);
+    }
+
+    private static JSONSchemaProps rootSchema(CustomResourceDefinition crd) {
+        return crd.getSpec().getVersions().getFirst().getSchema().getOpenAPIV3Schema();
+    }
+
+    /**
+     * A rule on a record component reaches the generator twice (through the field and the
+     * accessor); the API server would evaluate, and report, it twice.
+     */
+    private static void dropDuplicateRules(JSONSchemaProps schema) {
+        if (schema == null) {
+            return;
+        }
+        if (schema.getXKubernetesValidations() != null) {
+            schema.setXKubernetesValidations(
+                    new ArrayList<>(new LinkedHashSet<>(schema.getXKubernetesValidations())));
+        }
+        if (schema.getProperties() != null) {
+            schema.getProperties().values().forEach(ProfilingPolicyCrd::dropDuplicateRules);
+        }
+        if (schema.getItems() != null) {
+            dropDuplicateRules(schema.getItems().getSchema());
+        }
+        if (schema.getAdditionalProperties() != null) {
+            dropDuplicateRules(schema.getAdditionalProperties().getSchema());
+        }
+    }
+
+    private static void describe(CustomResourceDefinition crd, JavadocIndex docs, List<String> undocumented) {
+        JSONSchemaProps root = rootSchema(crd);
+        root.setDescription(docs.typeDoc(ProfilingPolicy.class));
+        JSONSchemaProps spec = root.getProperties().get("spec");
+        spec.setDescription(docs.typeDoc(ProfilingPolicySpec.class));
+        describeRecord(spec, ProfilingPolicySpec.class, docs, undocumented);
+        JSONSchemaProps status = root.getProperties().get("status");
+        status.setDescription(docs.typeDoc(ProfilingPolicyStatus.class));
+        describeRecord(status, ProfilingPolicyStatus.class, docs, undocumented);
+    }
+
+    private static void describeRecord(
+            JSONSchemaProps schema, Class<?> record, JavadocIndex docs, List<String> undocumented) {
+        for (RecordComponent component : record.getRecordComponents()) {
+            JSONSchemaProps property = schema.getProperties().get(component.getName());
+            if (property == null) {
+                continue;
+            }
+            String doc = docs.componentDoc(record, component.getName());
+            if (doc == null) {
+                undocumented.add(record.getSimpleName() + "." + component.getName());
+            }
+            property.setDescription(doc);
+            Type type = component.getGenericType();
+            if (type instanceof ParameterizedType generic && generic.getRawType() == List.class) {
+                Type element = generic.getActualTypeArguments()[0];
+                if (isApiRecord(element)) {
+                    describeRecord(property.getItems().getSchema(), (Class<?>) element, docs, undocumented);
+                }
+            } else if (!(type instanceof ParameterizedType generic && generic.getRawType() == Map.class)
+                    && isApiRecord(type)) {
+                describeRecord(property, (Class<?>) type, docs, undocumented);
+            }
+        }
+    }
+
+    private static boolean isApiRecord(Type type) {
+        return type instanceof Class<?> c && c.isRecord() && c.getPackageName().equals(API_PACKAGE);
+    }
+}
