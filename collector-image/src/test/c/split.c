@@ -1,9 +1,11 @@
 /*
  * Ground truth for sampling accuracy: one thread alternates between two functions with the same
  * loop body, scorch_hot three times as many iterations as scorch_cold, and measures the thread CPU
- * time each function really took. Prints "hot_ns=<n> cold_ns=<n>" when done.
+ * time each function really took. Runs until the two functions have used <cpu-seconds> of CPU
+ * (so a loaded machine changes how long it takes, not how many samples it yields), at most two
+ * minutes. Prints "hot_ns=<n> cold_ns=<n>" when done.
  *
- * usage: split <seconds> [cpu]   (cpu pins the thread, -1 or absent: no pinning)
+ * usage: split <cpu-seconds> [cpu]   (cpu pins the thread, -1 or absent: no pinning)
  */
 #define _GNU_SOURCE
 #include <sched.h>
@@ -46,10 +48,11 @@ int main(int argc, char **argv) {
     }
     const long chunk = 200000;
     long long hot = 0, cold = 0;
-    long long end = now(CLOCK_MONOTONIC) + (long long) (seconds * 1e9);
+    long long target = (long long) (seconds * 1e9);
+    long long deadline = now(CLOCK_MONOTONIC) + 120000000000LL;
     printf("ready pid=%d\n", (int) getpid());
     fflush(stdout);
-    while (now(CLOCK_MONOTONIC) < end) {
+    while (hot + cold < target && now(CLOCK_MONOTONIC) < deadline) {
         long long t0 = now(CLOCK_THREAD_CPUTIME_ID);
         scorch_hot(3 * chunk);
         long long t1 = now(CLOCK_THREAD_CPUTIME_ID);

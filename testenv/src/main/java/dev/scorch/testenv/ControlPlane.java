@@ -57,6 +57,8 @@ public final class ControlPlane implements AutoCloseable {
     public static final String CONTROLLER_MANAGER_USER = "scorch-testenv-kube-controller-manager";
     /** The user kube-scheduler runs as (in {@code system:masters}). */
     public static final String SCHEDULER_USER = "scorch-testenv-kube-scheduler";
+    /** The user kwok runs as (in {@code system:masters}). */
+    public static final String KWOK_USER = "scorch-testenv-kwok";
     /** Issuer of the service-account tokens this API server signs. */
     public static final String SERVICE_ACCOUNT_ISSUER = "https://kubernetes.default.svc.cluster.local";
 
@@ -115,7 +117,8 @@ public final class ControlPlane implements AutoCloseable {
         this.tokens = Map.of(
                 ADMIN_USER, UUID.randomUUID().toString(),
                 CONTROLLER_MANAGER_USER, UUID.randomUUID().toString(),
-                SCHEDULER_USER, UUID.randomUUID().toString());
+                SCHEDULER_USER, UUID.randomUUID().toString(),
+                KWOK_USER, UUID.randomUUID().toString());
     }
 
     /**
@@ -316,6 +319,17 @@ public final class ControlPlane implements AutoCloseable {
     /** A kubeconfig file for the admin user, for tools such as kubectl or kwok. */
     public Path kubeconfig() {
         return workDirectory.resolve("admin.kubeconfig");
+    }
+
+    /**
+     * Writes a kubeconfig for one of the control plane's own users ({@link #ADMIN_USER},
+     * {@link #KWOK_USER}, ...) to {@code file}, for a component started as a separate process.
+     */
+    public Path writeKubeconfig(String user, Path file) {
+        if (!tokens.containsKey(user)) {
+            throw new IllegalArgumentException("no token for user " + user + "; known users: " + tokens.keySet());
+        }
+        return write(file, kubeconfigYaml(user));
     }
 
     /** The directory holding this control plane's files and logs ({@code <component>.log}). */

@@ -17,6 +17,10 @@ public final class TestBinaries {
 
     /** The Kubernetes release the script builds; the directory name carries it. */
     public static final String KUBERNETES_VERSION = "1.33.13";
+    /** The kwok release the script installs as {@code tools/kwok-<version>}. */
+    public static final String KWOK_VERSION = "v0.7.0";
+    /** The Parca release the script installs as {@code tools/parca-<version>}. */
+    public static final String PARCA_VERSION = "v0.28.0";
 
     private static final String HOW_TO_GET_THEM = "run hack/test-binaries.sh (builds them from Go modules"
             + " into the cache; set SCORCH_TEST_BIN_CACHE to use another directory)";
@@ -74,11 +78,11 @@ public final class TestBinaries {
     }
 
     public Path kwok() {
-        return root.resolve("tools").resolve("kwok");
+        return root.resolve("tools").resolve("kwok-" + KWOK_VERSION);
     }
 
     public Path parca() {
-        return root.resolve("tools").resolve("parca");
+        return root.resolve("tools").resolve("parca-" + PARCA_VERSION);
     }
 
     /** Binaries for tier 3: etcd and kube-apiserver (kubectl too, for tests that shell out to it). */

@@ -26,6 +26,6 @@ class TestBinariesTest {
 
         assertThat(binaries.kubeApiServer())
                 .isEqualTo(cache.resolve("k8s/" + TestBinaries.KUBERNETES_VERSION + "-linux-amd64/kube-apiserver"));
-        assertThat(binaries.kwok()).isEqualTo(cache.resolve("tools/kwok"));
+        assertThat(binaries.kwok()).isEqualTo(cache.resolve("tools/kwok-" + TestBinaries.KWOK_VERSION));
     }
 }

@@ -16,7 +16,10 @@ public final class CollectorMetrics {
 
     private record Counter(String name, String help, String type, LongSupplier value) {}
 
+    private record Family(String name, String help, String label, Supplier<Map<String, Long>> values) {}
+
     private final List<Counter> counters = new ArrayList<>();
+    private final List<Family> families = new ArrayList<>();
     private final Supplier<List<BackendHealth>> backends;
 
     /** @param backends each backend's health at scrape time */
@@ -36,12 +39,25 @@ public final class CollectorMetrics {
         return this;
     }
 
+    /** Registers a counter with one label, e.g. misses by {@code reason}. */
+    public CollectorMetrics counterFamily(String name, String help, String label, Supplier<Map<String, Long>> values) {
+        families.add(new Family(name, help, label, values));
+        return this;
+    }
+
     /** The metrics in the Prometheus text exposition format (version 0.0.4). */
     public String render() {
         StringBuilder out = new StringBuilder(2048);
         for (Counter counter : counters) {
             header(out, counter.name(), counter.help(), counter.type());
             out.append(counter.name()).append(' ').append(counter.value().getAsLong()).append('\n');
+        }
+        for (Family family : families) {
+            header(out, family.name(), family.help(), "counter");
+            for (Map.Entry<String, Long> value : new TreeMap<>(family.values().get()).entrySet()) {
+                out.append(family.name()).append('{').append(family.label()).append("=\"").append(escape(value.getKey()))
+                        .append("\"} ").append(value.getValue()).append('\n');
+            }
         }
         List<BackendHealth> health = backends.get();
         perBackend(out, health, "scorch_export_sent_total", "Profiles the backend accepted.", "counter", BackendHealth::sent);

@@ -73,6 +73,14 @@ public final class ApiServer {
                 trusting(account.resolve("ca.crt")), new RotatingToken(account.resolve("token"), Duration.ofMinutes(1)));
     }
 
+    /**
+     * A connection given explicitly (a collector run outside a pod, as the end-to-end tests do):
+     * the API server's URL, its CA file, and a token file re-read every minute.
+     */
+    public static ApiServer withTokenFile(URI base, Path caFile, Path tokenFile) throws KubernetesException {
+        return new ApiServer(base, trusting(caFile), new RotatingToken(tokenFile, Duration.ofMinutes(1)));
+    }
+
     /** An SSL context trusting the PEM certificates in {@code caFile}. */
     public static SSLContext trusting(Path caFile) throws KubernetesException {
         try {

@@ -1,6 +1,7 @@
 package dev.scorch.collector.kubernetes;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -42,6 +43,11 @@ public final class PodCache implements ListWatch.Handler {
 
     public int size() {
         return byUid.size();
+    }
+
+    /** Every pod of this node known now. */
+    public Collection<PodInfo> pods() {
+        return List.copyOf(byUid.values());
     }
 
     @Override

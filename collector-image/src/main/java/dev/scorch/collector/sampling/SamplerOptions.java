@@ -40,6 +40,10 @@ public record SamplerOptions(int frequencyHz, boolean kernelStacks, List<Integer
         return new SamplerOptions(frequencyHz, kernelStacks, cpus, cgroups, dataPages);
     }
 
+    public SamplerOptions withDataPages(int pages) {
+        return new SamplerOptions(frequencyHz, kernelStacks, cpus, cgroups, pages);
+    }
+
     public SamplerOptions withCgroups(List<Path> cgroups) {
         return new SamplerOptions(frequencyHz, kernelStacks, cpus, cgroups, dataPages);
     }

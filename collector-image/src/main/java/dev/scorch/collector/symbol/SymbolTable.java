@@ -70,8 +70,9 @@ public final class SymbolTable {
 
     /**
      * Collects symbols in any order. Names are referenced in their source string table and copied
-     * once, compactly, by {@link #build}; symbols that share a start address keep the first one
-     * added with a size (so callers add their preferred source first).
+     * once, compactly, by {@link #build}. Of symbols that share a start address one is kept: one
+     * with a size over one without, then the lowest preference value, then the first added (so
+     * callers add their preferred source first).
      */
     public static final class Builder {
 
@@ -81,6 +82,7 @@ public final class SymbolTable {
         private int[] tableIds = new int[64];
         private int[] nameOffsets = new int[64];
         private int[] nameLengths = new int[64];
+        private int[] preferences = new int[64];
         private int count;
 
         private Builder() {}
@@ -96,6 +98,11 @@ public final class SymbolTable {
          * The name is {@code table[nameOffset, nameOffset + nameLength)}, already bounds-checked.
          */
         public void add(long start, long size, int tableId, int nameOffset, int nameLength) {
+            add(start, size, tableId, nameOffset, nameLength, 0);
+        }
+
+        /** As {@link #add(long, long, int, int, int)}, ranking aliases: a lower {@code preference} wins. */
+        public void add(long start, long size, int tableId, int nameOffset, int nameLength, int preference) {
             if (count == starts.length) {
                 int grown = count * 2;
                 starts = Arrays.copyOf(starts, grown);
@@ -103,12 +110,14 @@ public final class SymbolTable {
                 tableIds = Arrays.copyOf(tableIds, grown);
                 nameOffsets = Arrays.copyOf(nameOffsets, grown);
                 nameLengths = Arrays.copyOf(nameLengths, grown);
+                preferences = Arrays.copyOf(preferences, grown);
             }
             starts[count] = start;
             sizes[count] = size;
             tableIds[count] = tableId;
             nameOffsets[count] = nameOffset;
             nameLengths[count] = nameLength;
+            preferences[count] = preference;
             count++;
         }
 
@@ -126,7 +135,7 @@ public final class SymbolTable {
             for (int i = 0; i < count; i++) {
                 int candidate = order[i];
                 if (keptCount > 0 && starts[kept[keptCount - 1]] == starts[candidate]) {
-                    if (sizes[kept[keptCount - 1]] == 0 && sizes[candidate] != 0) {
+                    if (better(candidate, kept[keptCount - 1])) {
                         kept[keptCount - 1] = candidate;
                     }
                     continue;
@@ -157,6 +166,15 @@ public final class SymbolTable {
                 namePosition += nameLengths[s];
             }
             return new SymbolTable(outStarts, outEnds, outOffsets, outLengths, outNames);
+        }
+
+        private boolean better(int candidate, int incumbent) {
+            boolean candidateSized = sizes[candidate] != 0;
+            boolean incumbentSized = sizes[incumbent] != 0;
+            if (candidateSized != incumbentSized) {
+                return candidateSized;
+            }
+            return preferences[candidate] < preferences[incumbent];
         }
 
         /** Indices of the symbols in ascending unsigned start order, stable so the first added wins ties. */

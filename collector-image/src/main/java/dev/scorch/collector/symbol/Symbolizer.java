@@ -145,19 +145,11 @@ public final class Symbolizer {
     }
 
     private MappingSymbols objectFile(ProcessSnapshot process, Mapping mapping, String path) {
-        RegularFileOpener.OpenedFile file;
-        boolean replaced = false;
-        try {
-            file = open(process, mapping, path);
-            if (file == null) {
-                replaced = pathHoldsAnotherFile(process, mapping, path);
-            }
-        } catch (IOException e) {
-            file = null;
+        Located located = open(process, mapping, path);
+        if (located.file() == null) {
+            return MappingSymbols.unresolved("", located.sawOtherFile() ? MissReason.FILE_REPLACED : MissReason.FILE_UNREACHABLE);
         }
-        if (file == null) {
-            return MappingSymbols.unresolved("", replaced ? MissReason.FILE_REPLACED : MissReason.FILE_UNREACHABLE);
-        }
+        RegularFileOpener.OpenedFile file = located.file();
         try (var channel = file.channel()) {
             MissReason known = cache.negative(file.identity());
             if (known != null) {
@@ -201,12 +193,15 @@ public final class Symbolizer {
         return null;
     }
 
+    /** The opened file, or null; and whether a path held a regular file other than the mapped one. */
+    private record Located(RegularFileOpener.OpenedFile file, boolean sawOtherFile) {}
+
     /**
      * Opens the mapped file: through the process's root (its mount namespace), then through
      * {@code map_files} (the very inode mapped, even if deleted or replaced), then, for an exited
      * process, through the host path. A path is accepted only if it still holds the mapped inode.
      */
-    private RegularFileOpener.OpenedFile open(ProcessSnapshot process, Mapping mapping, String path) throws IOException {
+    private Located open(ProcessSnapshot process, Mapping mapping, String path) {
         String clean = path.endsWith(DELETED_SUFFIX) ? path.substring(0, path.length() - DELETED_SUFFIX.length()) : path;
         List<Path> candidates = new ArrayList<>(3);
         if (clean.startsWith("/")) {
@@ -217,6 +212,7 @@ public final class Symbolizer {
         if (process.exited() && clean.startsWith("/")) {
             candidates.add(settings.hostRoot().resolve(clean.substring(1)));
         }
+        boolean sawOtherFile = false;
         for (Path candidate : candidates) {
             RegularFileOpener.OpenedFile file;
             try {
@@ -228,15 +224,16 @@ public final class Symbolizer {
                 continue;
             }
             if (mapping.inode() == 0 || file.inode() == mapping.inode()) {
-                return file;
+                return new Located(file, sawOtherFile);
             }
-            file.channel().close();
+            sawOtherFile = true;
+            try {
+                file.channel().close();
+            } catch (IOException e) {
+                // nothing was read from it
+            }
         }
-        return null;
-    }
-
-    private boolean pathHoldsAnotherFile(ProcessSnapshot process, Mapping mapping, String path) {
-        return path.startsWith("/") && java.nio.file.Files.exists(settings.procRoot().resolve(process.pid() + "/root" + path));
+        return new Located(null, sawOtherFile);
     }
 
     private MappingSymbols perfMap(ProcessSnapshot process, Mapping mapping) {

@@ -77,6 +77,22 @@ public final class PodTargetResolver implements TargetResolver {
         cache.remove(pid);
     }
 
+    /**
+     * What the policy selects on this node now: the selected pods, plus the host when host
+     * processes are profiled. Zero means the condition reason NoTargets.
+     */
+    public int selectedTargets() {
+        int selected = selection.hostProcesses() ? 1 : 0;
+        for (PodInfo pod : pods.pods()) {
+            Optional<Map<String, String>> namespaceLabels = namespaces.labels(pod.namespace());
+            if (namespaceLabels.isPresent() && selection.namespaceSelector().matches(namespaceLabels.get())
+                    && selection.podSelector().matches(pod.labels())) {
+                selected++;
+            }
+        }
+        return selected;
+    }
+
     /** Pids cached, for metrics and tests. */
     public int cachedPids() {
         return cache.size();

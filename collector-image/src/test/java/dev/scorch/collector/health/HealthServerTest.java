@@ -21,7 +21,8 @@ class HealthServerTest {
                     new BackendHealth("parca", Instant.ofEpochSecond(1_800_000_000L), null, null, 2048, 7, 1, Map.of("spool-full", 2L)),
                     new BackendHealth("odd\"name", null, Instant.EPOCH, "down", 0, 0, 5, Map.of())))
             .counter("scorch_samples_total", "CPU samples read.", () -> 1234)
-            .counter("scorch_samples_lost_total", "Samples the kernel dropped.", () -> 0);
+            .counter("scorch_samples_lost_total", "Samples the kernel dropped.", () -> 0)
+            .counterFamily("scorch_symbolization_misses_total", "Frames left unnamed.", "reason", () -> Map.of("no-symbols", 3L));
 
     @Test
     void readyzIs503UntilTheConditionIsTrue() throws Exception {
@@ -48,6 +49,7 @@ class HealthServerTest {
             assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("text/plain; version=0.0.4"));
             assertThat(response.body()).contains(
                     "# TYPE scorch_samples_total counter\nscorch_samples_total 1234\n",
+                    "scorch_symbolization_misses_total{reason=\"no-symbols\"} 3\n",
                     "scorch_export_sent_total{backend=\"parca\"} 7\n",
                     "scorch_export_queued_bytes{backend=\"parca\"} 2048\n",
                     "scorch_export_dropped_total{backend=\"parca\",reason=\"spool-full\"} 2\n",

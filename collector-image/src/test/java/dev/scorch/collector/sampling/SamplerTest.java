@@ -30,7 +30,7 @@ class SamplerTest {
         Path split = CWorkloads.compile("split");
         Map<String, long[]> symbols = CWorkloads.textSymbols(split);
         List<Sample> childSamples = new ArrayList<>();
-        Process child = new ProcessBuilder(split.toString(), "3", "0").start();
+        Process child = new ProcessBuilder(split.toString(), "0.5", "0").start();
         int pid = (int) child.pid();
         try (Sampler sampler = Sampler.open(SamplerOptions.allCpus(499, true).withCpus(List.of(0)))) {
             sampler.start(new RecordHandler() {

@@ -126,6 +126,16 @@ class PodTargetResolverTest {
         assertThat(reads).containsEntry(100, 2);
     }
 
+    @Test
+    void selectedTargetsCountsThePodsTheSelectorsKeepPlusTheHost() {
+        pods.apply("ADDED", pod("11111111-2222-3333-4444-555555555555", "ops", "agent", Map.of("app", "agent"), OTHER));
+        var shopOnly = new CollectorConfig.Targets(new LabelSelector(Map.of("team", "checkout"), List.of()), LabelSelector.EVERYTHING, false);
+        var everythingAndHost = new CollectorConfig.Targets(LabelSelector.EVERYTHING, LabelSelector.EVERYTHING, true);
+
+        assertThat(resolver(shopOnly).selectedTargets()).isEqualTo(1);
+        assertThat(resolver(everythingAndHost).selectedTargets()).isEqualTo(3);
+    }
+
     PodTargetResolver resolver(CollectorConfig.Targets targets) {
         return new PodTargetResolver(pid -> Optional.ofNullable(cgroupFiles.get(pid)), pods, namespaces, targets,
                 Map.of("cluster", "prod-eu-1", "node", "not-this-one"), "node-1", clock::get);

@@ -16,11 +16,11 @@ public record Kubectl(Path binary, Path kubeconfig) {
 
     /** Runs {@code kubectl <arguments>} and returns its stdout; fails with stderr when it exits non-zero. */
     public String run(String... arguments) {
-        return run(null, arguments);
+        return runWithInput(null, arguments);
     }
 
     /** Runs {@code kubectl <arguments>} with {@code stdin} as its input (for {@code apply -f -}). */
-    public String run(String stdin, String... arguments) {
+    public String runWithInput(String stdin, String... arguments) {
         List<String> command = new ArrayList<>(List.of(binary.toString(), "--kubeconfig=" + kubeconfig));
         command.addAll(List.of(arguments));
         try {

@@ -58,15 +58,18 @@ public final class ElfFile {
     private final ByteOrder order;
     private final int type;
     private final int machine;
+    private final long entry;
     private final List<Segment> segments;
     private final List<Section> sections;
     private final String buildId;
 
-    private ElfFile(ByteSource source, ByteOrder order, int type, int machine, List<Segment> segments, List<Section> sections, String buildId) {
+    private ElfFile(ByteSource source, ByteOrder order, int type, int machine, long entry, List<Segment> segments, List<Section> sections,
+            String buildId) {
         this.source = source;
         this.order = order;
         this.type = type;
         this.machine = machine;
+        this.entry = entry;
         this.segments = segments;
         this.sections = sections;
         this.buildId = buildId;
@@ -103,7 +106,7 @@ public final class ElfFile {
         List<Segment> segments = readSegments(source, order, phoff, phentsize, phnum);
         List<Section> sections = readSections(source, order, shoff, shentsize, shnum, shstrndx);
         String buildId = findBuildId(source, order, segments, sections);
-        return new ElfFile(source, order, type, machine, List.copyOf(segments), List.copyOf(sections), buildId);
+        return new ElfFile(source, order, type, machine, header.getLong(24), List.copyOf(segments), List.copyOf(sections), buildId);
     }
 
     private static List<Segment> readSegments(ByteSource source, ByteOrder order, long phoff, int phentsize, int phnum)
@@ -264,6 +267,11 @@ public final class ElfFile {
 
     public int machine() {
         return machine;
+    }
+
+    /** {@code e_entry}: the link-time address of the entry point. */
+    public long entry() {
+        return entry;
     }
 
     public List<Segment> segments() {

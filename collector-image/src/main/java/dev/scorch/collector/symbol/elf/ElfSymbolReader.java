@@ -15,6 +15,8 @@ public final class ElfSymbolReader {
     private static final int STT_FUNC = 2;
     private static final int STT_GNU_IFUNC = 10;
     private static final int SHN_UNDEF = 0;
+    private static final int STB_GLOBAL = 1;
+    private static final int STB_WEAK = 2;
     private static final long MAX_SYMBOL_TABLE_BYTES = 256L << 20;
     private static final long MAX_STRING_TABLE_BYTES = 128L << 20;
     private static final int MAX_NAME_LENGTH = 4096;
@@ -77,10 +79,23 @@ public final class ElfSymbolReader {
                 int nameOffset = view.getInt(at);
                 int nameLength = nameLength(names, nameOffset);
                 if (nameLength > 0) {
-                    builder.add(value, view.getLong(at + 16), tableId, nameOffset, nameLength);
+                    builder.add(value, view.getLong(at + 16), tableId, nameOffset, nameLength, aliasPreference(names, nameOffset, chunk[at + 4] >> 4 & 0xF));
                 }
             }
         }
+    }
+
+    /**
+     * Among aliases of one address (glibc's {@code printf} and {@code _IO_printf}) the public name
+     * wins: fewer leading underscores first, then global over weak over local binding.
+     */
+    private static int aliasPreference(byte[] names, int offset, int binding) {
+        int underscores = 0;
+        while (offset + underscores < names.length && names[offset + underscores] == '_' && underscores < 8) {
+            underscores++;
+        }
+        int bindingRank = binding == STB_GLOBAL ? 0 : binding == STB_WEAK ? 1 : 2;
+        return underscores * 4 + bindingRank;
     }
 
     /** Length of the NUL-terminated name at {@code offset}, 0 when out of range, unterminated or too long. */

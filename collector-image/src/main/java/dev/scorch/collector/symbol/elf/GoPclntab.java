@@ -4,6 +4,7 @@ import dev.scorch.collector.symbol.SymbolTable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 
 /**
@@ -28,6 +29,8 @@ public final class GoPclntab {
     private static final long MAX_SCAN_BYTES = 512L << 20;
     private static final int SCAN_CHUNK = 1 << 20;
     private static final int MAX_NAME_LENGTH = 8192;
+    private static final long FROM_ENTRY_POINT = -1;
+    private static final byte[] RT0 = "_rt0_".getBytes(StandardCharsets.US_ASCII);
 
     private GoPclntab() {}
 
@@ -41,7 +44,7 @@ public final class GoPclntab {
         if (section.isPresent() && section.get().type() != ElfFile.SHT_NOBITS) {
             ElfFile.Section s = section.get();
             elf.source().requireRange(s.offset(), s.size(), ".gopclntab");
-            parse(elf.source(), s.offset(), s.size(), textStart, builder);
+            parse(elf.source(), s.offset(), s.size(), textStart, elf.entry(), builder);
             return true;
         }
         if (!elf.sections().isEmpty()) {
@@ -51,16 +54,20 @@ public final class GoPclntab {
         if (found < 0) {
             return false;
         }
-        parse(elf.source(), found, elf.source().size() - found, textStart, builder);
+        parse(elf.source(), found, elf.source().size() - found, textStart, elf.entry(), builder);
         return true;
     }
 
     /**
-     * Parses the table at {@code [offset, offset + size)} of {@code source}. {@code textStart} is the
-     * address of {@code runtime.text} (the {@code .text} section) when known, else 0 to trust the
-     * table header (which PIE binaries leave unrelocated in the file).
+     * Parses the table at {@code [offset, offset + size)} of {@code source}.
+     *
+     * @param textStart the address of {@code runtime.text} (the {@code .text} section) when known, else
+     *     0: then the table header's copy is used, and when that is 0 too (the linker leaves it to be
+     *     filled at run time) the start is derived from the entry point, which is the function
+     *     {@code _rt0_<arch>_<os>} in the table
+     * @param entryPoint {@code e_entry} of the file
      */
-    public static void parse(ByteSource source, long offset, long size, long textStart, SymbolTable.Builder builder)
+    public static void parse(ByteSource source, long offset, long size, long textStart, long entryPoint, SymbolTable.Builder builder)
             throws IOException, ElfFormatException {
         if (size < 16 || !source.contains(offset, size)) {
             throw new ElfFormatException(".gopclntab too short or outside the file");
@@ -92,10 +99,11 @@ public final class GoPclntab {
         }
         switch (magic) {
             case MAGIC_118, MAGIC_120 -> {
-                long base = textStart != 0 ? textStart : words[2];
-                parseModern(source, offset, size, order, (int) functionCount, 4, base, words[3], words[4], words[7], builder);
+                long base = textStart != 0 ? textStart : words[2] != 0 ? words[2] : FROM_ENTRY_POINT;
+                parseModern(source, offset, size, order, (int) functionCount, 4, base, entryPoint, words[3], words[4], words[7], builder);
             }
-            case MAGIC_116 -> parseModern(source, offset, size, order, (int) functionCount, ptrSize, 0, words[2], words[3], words[6], builder);
+            case MAGIC_116 -> parseModern(source, offset, size, order, (int) functionCount, ptrSize, 0, entryPoint, words[2], words[3], words[6],
+                    builder);
             default -> parseGo12(source, offset, size, order, (int) functionCount, ptrSize, builder);
         }
     }
@@ -105,7 +113,7 @@ public final class GoPclntab {
      * the separate {@code funcnametab} (which ends where the compilation-unit table begins).
      */
     private static void parseModern(ByteSource source, long offset, long size, ByteOrder order, int functionCount, int fieldSize,
-            long textBase, long namesOffset, long namesEnd, long pclnOffset, SymbolTable.Builder builder)
+            long textBase, long entryPoint, long namesOffset, long namesEnd, long pclnOffset, SymbolTable.Builder builder)
             throws IOException, ElfFormatException {
         if (namesEnd <= namesOffset || namesEnd > size) {
             namesEnd = Math.min(size, pclnOffset > namesOffset ? pclnOffset : size);
@@ -113,6 +121,9 @@ public final class GoPclntab {
         byte[] names = region(source, offset, size, namesOffset, namesEnd - namesOffset, "function name table");
         byte[] pcln = region(source, offset, size, pclnOffset, size - pclnOffset, "function table");
         int firstFieldSize = fieldSize; // _func starts with the entry (uint32 offset from 1.18, uintptr before)
+        if (textBase == FROM_ENTRY_POINT) {
+            textBase = entryPoint - entryOffsetOfRt0(pcln, order, functionCount, fieldSize, names);
+        }
         addFunctionsFromTable(pcln, order, functionCount, fieldSize, textBase, pcln, firstFieldSize, names, builder);
     }
 
@@ -153,6 +164,49 @@ public final class GoPclntab {
             }
             entry = next;
         }
+    }
+
+    /** The text offset of the entry-point function {@code _rt0_<arch>_<os>}. */
+    private static long entryOffsetOfRt0(byte[] pcln, ByteOrder order, int functionCount, int fieldSize, byte[] names)
+            throws ElfFormatException {
+        if ((2L * functionCount + 1) * fieldSize > pcln.length) {
+            throw new ElfFormatException(".gopclntab function table truncated");
+        }
+        ByteBuffer table = ByteBuffer.wrap(pcln).order(order);
+        for (int i = 0; i < functionCount; i++) {
+            long funcOffset = field(table, (2 * i + 1) * fieldSize, fieldSize);
+            long nameFieldAt = funcOffset + fieldSize;
+            if (nameFieldAt >= 0 && nameFieldAt + 4 <= pcln.length) {
+                int nameOffset = table.getInt((int) nameFieldAt);
+                int length = nameLength(names, nameOffset);
+                if (length > 5 && startsWith(names, nameOffset, RT0) && countOf(names, nameOffset, length, (byte) '_') == 3) {
+                    return field(table, 2 * i * fieldSize, fieldSize);
+                }
+            }
+        }
+        throw new ElfFormatException(".gopclntab: text start unknown (no section headers, no header copy, no _rt0_ entry function)");
+    }
+
+    private static boolean startsWith(byte[] bytes, int at, byte[] prefix) {
+        if (at + prefix.length > bytes.length) {
+            return false;
+        }
+        for (int i = 0; i < prefix.length; i++) {
+            if (bytes[at + i] != prefix[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static int countOf(byte[] bytes, int from, int length, byte wanted) {
+        int count = 0;
+        for (int i = from; i < from + length; i++) {
+            if (bytes[i] == wanted) {
+                count++;
+            }
+        }
+        return count;
     }
 
     private static long field(ByteBuffer table, int at, int fieldSize) {

@@ -1,0 +1,135 @@
+package dev.scorch.collector.cli;
+
+import dev.scorch.collector.profile.CpuProfile;
+import dev.scorch.collector.profile.CpuProfileBuilder;
+import dev.scorch.collector.sampling.CgroupDirectories;
+import dev.scorch.collector.sampling.SamplerOptions;
+import dev.scorch.collector.sampling.SamplingPreflight;
+import dev.scorch.collector.sampling.SamplingUnavailableException;
+import dev.scorch.collector.symbol.Symbolizer;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * {@code scorch-collector record}: samples this host (or some of its processes) for a while and
+ * writes a gzipped pprof profile and, optionally, a flame-graph page. Needs no cluster.
+ */
+final class RecordCommand implements Subcommand {
+
+    private static final Set<String> VALUE_OPTIONS = Set.of("duration", "frequency", "output", "pid", "cgroup");
+    private static final Set<String> FLAGS = Set.of("no-kernel-stacks");
+
+    @Override
+    public String name() {
+        return "record";
+    }
+
+    @Override
+    public String summary() {
+        return "sample this host for a while and write a pprof profile";
+    }
+
+    @Override
+    public String usage() {
+        return """
+                usage: scorch-collector record [--duration 30s] [--frequency 99] [--output profile.pb.gz]
+                                               [--pid N]... [--cgroup PATH]... [--no-kernel-stacks]
+                  --duration D        how long to sample (500ms, 30s, 5m, 1h); Ctrl-C stops early and still writes (default 30s)
+                  --frequency HZ      samples per second per CPU, 1..1000 (default 99)
+                  --output FILE       gzipped pprof profile to write (default profile.pb.gz); read it with go tool pprof
+                  --pid N             only this process and its descendants (repeatable)
+                  --cgroup PATH       only tasks of this cgroup v2 directory, filtered in the kernel (repeatable);
+                                      a directory or a path as /proc/<pid>/cgroup shows it
+                  --no-kernel-stacks  user frames only
+                needs root, or CAP_PERFMON (CPU-wide perf events) plus CAP_SYS_PTRACE and CAP_SYSLOG to name frames""";
+    }
+
+    @Override
+    public int run(List<String> arguments, PrintStream out, PrintStream err) throws UsageException, IOException, InterruptedException {
+        CommandLine args = CommandLine.parse(arguments, VALUE_OPTIONS, FLAGS);
+        Duration duration = args.duration("duration", Duration.ofSeconds(30));
+        int frequency = args.intValue("frequency", 99, 1, 1000);
+        Path output = Path.of(args.value("output").orElse("profile.pb.gz"));
+        boolean kernelStacks = !args.flag("no-kernel-stacks");
+        Set<Integer> pids = new HashSet<>(args.intValues("pid"));
+        List<Path> cgroups = new ArrayList<>();
+        for (String cgroup : args.values("cgroup")) {
+            try {
+                cgroups.add(CgroupDirectories.ofThisHost().resolve(cgroup));
+            } catch (IllegalArgumentException e) {
+                throw new UsageException("--cgroup: " + e.getMessage());
+            }
+        }
+
+        boolean fatal = false;
+        for (SamplingPreflight.Finding finding : SamplingPreflight.ofThisHost().check(kernelStacks)) {
+            err.println((finding.problem().fatal() ? "error" : "warning") + " (" + finding.problem().conditionReason() + "): " + finding.message());
+            fatal |= finding.problem().fatal();
+        }
+        if (fatal) {
+            return 2;
+        }
+
+        SamplerOptions options = SamplerOptions.allCpus(frequency, kernelStacks).withCgroups(cgroups);
+        Recording recording = new Recording(options, new PidSelection(pids, Path.of("/proc")));
+        CountDownLatch written = new CountDownLatch(1);
+        Thread stopOnSignal = new Thread(() -> {
+            recording.stop();
+            try {
+                written.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "scorch-record-stop");
+        Runtime.getRuntime().addShutdownHook(stopOnSignal);
+        try {
+            err.printf("recording %d CPUs at %d Hz for %s%s ...%n", options.cpus().size(), frequency, describe(duration),
+                    cgroups.isEmpty() ? "" : " in " + cgroups.size() + " cgroup(s)");
+            Recording.Result result;
+            try {
+                result = recording.run(duration);
+            } catch (SamplingUnavailableException e) {
+                err.println("error (" + e.problem().conditionReason() + "): " + e.getMessage());
+                return 2;
+            }
+            CpuProfile profile = new CpuProfileBuilder(new Symbolizer(), result.processes(), true)
+                    .build(new TreeMap<>(Map.of("service_name", "scorch-record", "node", hostname())),
+                            result.start(), result.duration(), frequency, result.stacks());
+            Files.write(output, profile.toGzippedPprof());
+            err.printf("wrote %s: %d samples (%d taken, %d lost, %d throttled)%n", output, result.selectedSamples(),
+                    result.samples(), result.lost(), result.throttles());
+            return 0;
+        } finally {
+            written.countDown();
+            try {
+                Runtime.getRuntime().removeShutdownHook(stopOnSignal);
+            } catch (IllegalStateException e) {
+                // Shutting down already: the hook is running and waits for us.
+            }
+        }
+    }
+
+    private static String describe(Duration d) {
+        return d.toMillis() % 1000 == 0 ? d.toSeconds() + "s" : d.toMillis() + "ms";
+    }
+
+    private static String hostname() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            return "localhost";
+        }
+    }
+}

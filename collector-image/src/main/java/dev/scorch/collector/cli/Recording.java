@@ -1,0 +1,123 @@
+package dev.scorch.collector.cli;
+
+import dev.scorch.collector.perf.RecordHandler;
+import dev.scorch.collector.perf.SampleRecord;
+import dev.scorch.collector.process.ProcessTable;
+import dev.scorch.collector.profile.AggregatedStack;
+import dev.scorch.collector.profile.StackAggregator;
+import dev.scorch.collector.sampling.RecordRouter;
+import dev.scorch.collector.sampling.Sampler;
+import dev.scorch.collector.sampling.SamplerOptions;
+import dev.scorch.collector.sampling.SamplingUnavailableException;
+import dev.scorch.collector.target.Target;
+import dev.scorch.collector.target.TargetResolver;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One local recording: samples for a duration (or until stopped), keeping every stack in one
+ * target, then keeps the stacks of the selected processes.
+ */
+final class Recording {
+
+    /** Distinct stacks kept over a whole recording; past it stacks fold into their process. */
+    static final int MAX_STACKS = 500_000;
+
+    /**
+     * What a recording produced.
+     *
+     * @param stacks the selected processes' stacks
+     * @param processes the process table, for symbolization
+     */
+    record Result(Instant start, Duration duration, List<AggregatedStack> stacks, ProcessTable processes,
+            long samples, long selectedSamples, long lost, long throttles, long malformed, long truncated) {}
+
+    private static final Target EVERYTHING = Target.of(Map.of("service_name", "scorch-record"));
+
+    private final SamplerOptions options;
+    private final PidSelection selection;
+    private final CountDownLatch stop = new CountDownLatch(1);
+    private final CountDownLatch started = new CountDownLatch(1);
+
+    Recording(SamplerOptions options, PidSelection selection) {
+        this.options = options;
+        this.selection = selection;
+    }
+
+    /** Waits until the events are enabled; false on timeout. */
+    boolean awaitStarted(Duration timeout) throws InterruptedException {
+        return started.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    /** Ends the recording early (Ctrl-C). */
+    void stop() {
+        stop.countDown();
+    }
+
+    Result run(Duration duration) throws SamplingUnavailableException, InterruptedException {
+        ProcessTable processes = ProcessTable.ofThisHost();
+        StackAggregator aggregator = new StackAggregator(new TargetResolver() {
+            @Override
+            public Optional<Target> resolve(int pid) {
+                return Optional.of(EVERYTHING);
+            }
+
+            @Override
+            public void forget(int pid) {}
+        }, MAX_STACKS);
+        RecordRouter router = new RecordRouter(processes, aggregator);
+        Instant start;
+        long startNanos;
+        Sampler sampler = Sampler.open(options);
+        try (sampler) {
+            start = Instant.now();
+            startNanos = System.nanoTime();
+            sampler.start(new SelectionTracking(router, selection));
+            started.countDown();
+            stop.await(duration.toNanos(), TimeUnit.NANOSECONDS);
+        }
+        Duration recorded = Duration.ofNanos(System.nanoTime() - startNanos);
+        List<AggregatedStack> all = aggregator.drain().getOrDefault(EVERYTHING, List.of());
+        List<AggregatedStack> selected = selection.everything() ? all
+                : all.stream().filter(s -> selection.includes(s.pid())).toList();
+        long selectedSamples = selected.stream().mapToLong(AggregatedStack::count).sum();
+        return new Result(start, recorded, selected, processes, sampler.samples(), selectedSamples, sampler.lost(),
+                sampler.throttles(), sampler.malformed(), aggregator.truncated());
+    }
+
+    /** Forwards every record to the router and tells the pid selection about new processes. */
+    private record SelectionTracking(RecordRouter router, PidSelection selection) implements RecordHandler {
+
+        @Override
+        public void sample(SampleRecord sample) {
+            router.sample(sample);
+        }
+
+        @Override
+        public void mmap(int pid, long start, long length, long fileOffset, long inode, String path) {
+            router.mmap(pid, start, length, fileOffset, inode, path);
+        }
+
+        @Override
+        public void comm(int pid, int tid, String command, boolean exec) {
+            router.comm(pid, tid, command, exec);
+        }
+
+        @Override
+        public void fork(int pid, int parentPid, int tid, long timeNanos) {
+            selection.forked(pid, parentPid);
+            router.fork(pid, parentPid, tid, timeNanos);
+        }
+
+        @Override
+        public void exit(int pid, int tid, long timeNanos) {
+            router.exit(pid, tid, timeNanos);
+        }
+    }
+}

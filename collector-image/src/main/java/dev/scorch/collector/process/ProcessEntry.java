@@ -1,0 +1,160 @@
+package dev.scorch.collector.process;
+
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * The process table's record of one process: its executable mappings keyed by start address,
+ * its names, and when it exited. Written by the sampler thread, read by the profile builder;
+ * every method synchronizes on the entry.
+ */
+final class ProcessEntry implements ProcessSnapshot {
+
+    private final int pid;
+    private final NavigableMap<Long, Mapping> mappings = new TreeMap<>(Long::compareUnsigned);
+    private int namespacePid;
+    private String command = "";
+    private boolean exited;
+    private long exitedInInterval = -1;
+    private long lastSeenInterval;
+    private boolean procRead;
+    /** Whether the mappings describe the whole image (from exec or a fork of a known parent). */
+    private boolean complete;
+    /**
+     * The process this one was forked from, until it execs: records arrive per CPU, so the
+     * parent's mappings may only be known after the FORK record was read.
+     */
+    private ProcessEntry forkedFrom;
+    private boolean execSeen;
+
+    ProcessEntry(int pid, long interval) {
+        this.pid = pid;
+        this.namespacePid = pid;
+        this.lastSeenInterval = interval;
+    }
+
+    @Override
+    public int pid() {
+        return pid;
+    }
+
+    @Override
+    public synchronized int namespacePid() {
+        return namespacePid;
+    }
+
+    @Override
+    public synchronized String command() {
+        return command;
+    }
+
+    @Override
+    public Optional<Mapping> mappingAt(long address) {
+        ProcessEntry parent;
+        synchronized (this) {
+            Map.Entry<Long, Mapping> floor = mappings.floorEntry(address);
+            if (floor != null && floor.getValue().contains(address)) {
+                return Optional.of(floor.getValue());
+            }
+            parent = forkedFrom;
+        }
+        return parent == null ? Optional.empty() : parent.mappingAt(address);
+    }
+
+    @Override
+    public synchronized boolean exited() {
+        return exited;
+    }
+
+    /** Adds a mapping, replacing whatever it overlaps (an mmap over an old range replaces it). */
+    synchronized void map(Mapping mapping) {
+        Map.Entry<Long, Mapping> floor = mappings.floorEntry(mapping.start());
+        Long from = floor != null && Long.compareUnsigned(floor.getValue().limit(), mapping.start()) > 0 ? floor.getKey() : mapping.start();
+        mappings.subMap(from, true, mapping.limit(), false).clear();
+        mappings.put(mapping.start(), mapping);
+    }
+
+    /**
+     * Starts as a copy of {@code parent} and falls back to it for addresses the copy lacks;
+     * ignored when this process's exec was already seen (records of different CPUs interleave).
+     */
+    void forkedFrom(ProcessEntry parent) {
+        NavigableMap<Long, Mapping> inherited;
+        String parentCommand;
+        boolean parentComplete;
+        synchronized (parent) {
+            inherited = new TreeMap<>(parent.mappings);
+            parentCommand = parent.command;
+            parentComplete = parent.complete;
+        }
+        synchronized (this) {
+            if (execSeen || forkedFrom != null) {
+                return;
+            }
+            forkedFrom = parent;
+            mappings.putAll(inherited);
+            complete = parentComplete;
+            if (command.isEmpty()) {
+                command = parentCommand;
+            }
+        }
+    }
+
+    synchronized void exec(String newCommand) {
+        forkedFrom = null;
+        execSeen = true;
+        mappings.clear();
+        command = newCommand;
+        complete = true;
+    }
+
+    synchronized void command(String newCommand) {
+        command = newCommand;
+    }
+
+    synchronized void namespacePid(int nsPid) {
+        namespacePid = nsPid;
+    }
+
+    synchronized void markExited(long interval) {
+        if (!exited) {
+            exited = true;
+            exitedInInterval = interval;
+        }
+    }
+
+    synchronized long exitedInInterval() {
+        return exitedInInterval;
+    }
+
+    synchronized void seen(long interval) {
+        lastSeenInterval = interval;
+    }
+
+    synchronized long lastSeenInterval() {
+        return lastSeenInterval;
+    }
+
+    synchronized boolean complete() {
+        return complete;
+    }
+
+    synchronized void complete(boolean whole) {
+        complete = whole;
+    }
+
+    synchronized boolean procRead() {
+        return procRead;
+    }
+
+    synchronized void procRead(boolean read) {
+        procRead = read;
+    }
+
+    @Override
+    public synchronized String toString() {
+        return "process " + pid + " (" + command + ", " + mappings.size() + " executable mappings" + (exited ? ", exited" : "") + ")";
+    }
+}

@@ -1,0 +1,174 @@
+package dev.scorch.collector.process;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The collector's view of the node's processes, for symbolization at drain time. Fed by the
+ * kernel's MMAP2, COMM, FORK and EXIT records, and by {@code /proc/<pid>} the first time a
+ * process is sampled (processes that existed before the sampler started have no records).
+ *
+ * <p>An exited process stays until the interval in which it exited has been drained
+ * ({@link #intervalDrained()}), so samples of short-lived processes still resolve.
+ *
+ * <p>The sampler thread writes, the profile builder reads; both may run at once.
+ */
+public final class ProcessTable implements ProcessLookup {
+
+    /** A node has at most a few tens of thousands of processes; beyond this new ones are not tracked. */
+    static final int MAX_PROCESSES = 131_072;
+    /** Unseen and gone from /proc for this many intervals: forget it even without an EXIT record. */
+    static final int STALE_INTERVALS = 2;
+
+    private final ProcFiles proc;
+    private final Map<Integer, ProcessEntry> processes = new ConcurrentHashMap<>();
+    private volatile long interval;
+    private long untracked;
+
+    public ProcessTable(Path procRoot) {
+        this.proc = new ProcFiles(procRoot);
+    }
+
+    public static ProcessTable ofThisHost() {
+        return new ProcessTable(Path.of("/proc"));
+    }
+
+    @Override
+    public Optional<ProcessSnapshot> process(int pid) {
+        return Optional.ofNullable(processes.get(pid));
+    }
+
+    /** Processes currently tracked, exited ones included. */
+    public int size() {
+        return processes.size();
+    }
+
+    /** Processes that were not tracked because the table was full. */
+    public long untracked() {
+        return untracked;
+    }
+
+    /**
+     * A sample of {@code pid} was taken: on first sight, read its mappings and names from /proc
+     * (which may already be gone for a short-lived process; its records then stand in).
+     */
+    public void sampled(int pid) {
+        ProcessEntry entry = processes.get(pid);
+        if (entry == null) {
+            entry = track(pid);
+            if (entry == null) {
+                return;
+            }
+        }
+        if (!entry.procRead()) {
+            readProc(entry);
+        }
+        entry.seen(interval);
+    }
+
+    /** PERF_RECORD_MMAP2 of an executable mapping. */
+    public void mapped(int pid, long start, long length, long fileOffset, long inode, String path) {
+        ProcessEntry entry = entryFor(pid);
+        if (entry != null && length > 0) {
+            entry.map(new Mapping(start, start + length, fileOffset, path, inode, true));
+        }
+    }
+
+    /** PERF_RECORD_COMM; on exec the old image's mappings are dropped (MMAP2 records for the new one follow). */
+    public void commandChanged(int pid, int tid, String command, boolean exec) {
+        ProcessEntry entry = entryFor(pid);
+        if (entry == null) {
+            return;
+        }
+        if (exec) {
+            entry.exec(command);
+        } else if (pid == tid) {
+            entry.command(command);
+        }
+    }
+
+    /**
+     * PERF_RECORD_FORK: a new process starts with its parent's mappings (copied now, and looked
+     * up in the parent later when its records were read after this one).
+     */
+    public void forked(int pid, int parentPid) {
+        if (pid == parentPid) {
+            return;
+        }
+        ProcessEntry child = entryFor(pid);
+        ProcessEntry parent = entryFor(parentPid);
+        if (child != null && parent != null) {
+            child.forkedFrom(parent);
+        }
+    }
+
+    /** PERF_RECORD_EXIT of a thread; the process is gone when its main thread exits. */
+    public void exited(int pid, int tid) {
+        if (pid != tid) {
+            return;
+        }
+        ProcessEntry entry = processes.get(pid);
+        if (entry != null) {
+            entry.markExited(interval);
+        }
+    }
+
+    /**
+     * The current interval has been drained (its profiles are built): forget processes that
+     * exited in it or earlier, and processes not seen for a while whose /proc entry is gone.
+     *
+     * @return the pids forgotten, for {@code TargetResolver.forget}
+     */
+    public List<Integer> intervalDrained() {
+        long drained = interval;
+        List<Integer> forgotten = new ArrayList<>();
+        for (Iterator<ProcessEntry> it = processes.values().iterator(); it.hasNext(); ) {
+            ProcessEntry entry = it.next();
+            boolean exitedBefore = entry.exited() && entry.exitedInInterval() <= drained;
+            boolean stale = !entry.exited() && drained - entry.lastSeenInterval() >= STALE_INTERVALS && !proc.alive(entry.pid());
+            if (exitedBefore || stale) {
+                it.remove();
+                forgotten.add(entry.pid());
+            }
+        }
+        interval = drained + 1;
+        return forgotten;
+    }
+
+    private ProcessEntry entryFor(int pid) {
+        ProcessEntry entry = processes.get(pid);
+        return entry != null ? entry : track(pid);
+    }
+
+    private ProcessEntry track(int pid) {
+        if (pid <= 0) {
+            return null;
+        }
+        if (processes.size() >= MAX_PROCESSES) {
+            untracked++;
+            return null;
+        }
+        return processes.computeIfAbsent(pid, p -> new ProcessEntry(p, interval));
+    }
+
+    private void readProc(ProcessEntry entry) {
+        entry.procRead(true);
+        if (!entry.complete()) {
+            proc.executableMappings(entry.pid()).ifPresent(mappings -> {
+                mappings.forEach(entry::map);
+                entry.complete(true);
+            });
+        }
+        proc.status(entry.pid()).ifPresent(status -> {
+            entry.namespacePid(status.namespacePid());
+            if (entry.command().isEmpty()) {
+                entry.command(status.name());
+            }
+        });
+    }
+}

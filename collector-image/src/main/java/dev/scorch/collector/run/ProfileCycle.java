@@ -1,0 +1,128 @@
+package dev.scorch.collector.run;
+
+import dev.scorch.collector.export.ExportedProfile;
+import dev.scorch.collector.export.ProfileExporter;
+import dev.scorch.collector.profile.AggregatedStack;
+import dev.scorch.collector.profile.CpuProfile;
+import dev.scorch.collector.profile.CpuProfileBuilder;
+import dev.scorch.collector.target.Target;
+import dev.scorch.collector.target.TargetResolver;
+import java.lang.System.Logger.Level;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * One export interval's end: drain the stacks, move the pending ones to the targets the pod watch
+ * now knows, build one pprof per target and offer it to every exporter, then let the process table
+ * and the resolver forget processes that are gone.
+ */
+public final class ProfileCycle {
+
+    private static final System.Logger LOG = System.getLogger(ProfileCycle.class.getName());
+
+    private final StackSource source;
+    private final TargetResolver resolver;
+    private final CpuProfileBuilder builder;
+    private final List<ProfileExporter> exporters;
+    private final int frequencyHz;
+    private final AtomicLong profiles = new AtomicLong();
+    private final AtomicLong unattributedSamples = new AtomicLong();
+    private final AtomicLong failedProfiles = new AtomicLong();
+    private final AtomicLong intervals = new AtomicLong();
+
+    public ProfileCycle(StackSource source, TargetResolver resolver, CpuProfileBuilder builder, List<ProfileExporter> exporters,
+            int frequencyHz) {
+        this.source = source;
+        this.resolver = resolver;
+        this.builder = builder;
+        this.exporters = List.copyOf(exporters);
+        this.frequencyHz = frequencyHz;
+    }
+
+    /**
+     * Ends the interval {@code [start, end)}; returns the number of profiles offered. Called from
+     * one thread at a time (the interval loop, or shutdown after the loop stopped).
+     */
+    public synchronized int finish(Instant start, Instant end) {
+        Map<Target, List<AggregatedStack>> byTarget = attributePending(source.drainInterval());
+        Duration duration = Duration.between(start, end);
+        int offered = 0;
+        for (Map.Entry<Target, List<AggregatedStack>> entry : byTarget.entrySet()) {
+            Optional<ExportedProfile> profile = build(entry.getKey(), entry.getValue(), start, duration);
+            if (profile.isEmpty()) {
+                continue;
+            }
+            for (ProfileExporter exporter : exporters) {
+                try {
+                    exporter.offer(profile.get());
+                } catch (RuntimeException e) {
+                    LOG.log(Level.WARNING, "backend {0} refused a profile of {1}: {2}", exporter.backendName(),
+                            entry.getKey().serviceName(), e.getMessage());
+                }
+            }
+            profiles.incrementAndGet();
+            offered++;
+        }
+        source.intervalFinished().forEach(resolver::forget);
+        intervals.incrementAndGet();
+        return offered;
+    }
+
+    private Map<Target, List<AggregatedStack>> attributePending(Map<Target, List<AggregatedStack>> drained) {
+        Map<Target, List<AggregatedStack>> byTarget = new LinkedHashMap<>();
+        drained.forEach((target, stacks) -> {
+            if (!target.equals(Target.PENDING)) {
+                byTarget.computeIfAbsent(target, t -> new ArrayList<>()).addAll(stacks);
+            }
+        });
+        for (AggregatedStack stack : drained.getOrDefault(Target.PENDING, List.of())) {
+            Optional<Target> target = resolver.resolve(stack.pid()).filter(t -> !t.equals(Target.PENDING));
+            if (target.isPresent()) {
+                byTarget.computeIfAbsent(target.get(), t -> new ArrayList<>()).add(stack);
+            } else {
+                unattributedSamples.addAndGet(stack.count());
+            }
+        }
+        return byTarget;
+    }
+
+    private Optional<ExportedProfile> build(Target target, List<AggregatedStack> stacks, Instant start, Duration duration) {
+        try {
+            CpuProfile profile = builder.build(target, start, duration, frequencyHz, stacks);
+            return Optional.of(new ExportedProfile(UUID.randomUUID().toString(), target.labels(), start, duration,
+                    profile.toGzippedPprof()));
+        } catch (RuntimeException e) {
+            failedProfiles.incrementAndGet();
+            LOG.log(Level.WARNING, "cannot build the profile of {0} ({1} stacks); its samples of this interval are lost: {2}",
+                    target.serviceName(), stacks.size(), e.toString());
+            return Optional.empty();
+        }
+    }
+
+    /** Profiles offered to the exporters so far. */
+    public long profiles() {
+        return profiles.get();
+    }
+
+    /** Samples dropped because their container was still unknown to the pod watch at the interval's end. */
+    public long unattributedSamples() {
+        return unattributedSamples.get();
+    }
+
+    /** Profiles that could not be built. */
+    public long failedProfiles() {
+        return failedProfiles.get();
+    }
+
+    /** Intervals finished so far. */
+    public long intervals() {
+        return intervals.get();
+    }
+}

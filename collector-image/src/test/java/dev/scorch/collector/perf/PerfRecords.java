@@ -1,0 +1,112 @@
+package dev.scorch.collector.perf;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Writes perf records in the kernel's layout for {@link EventAttributes#SAMPLE_TYPE} with
+ * sample_id_all, so decoder tests, the fuzz corpus and benchmarks feed realistic bytes.
+ */
+public final class PerfRecords {
+
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+
+    public PerfRecords sample(int pid, int tid, int cpu, long time, long period, long[] kernelIps, long[] userIps) {
+        int frames = (kernelIps.length > 0 ? 1 + kernelIps.length : 0) + (userIps.length > 0 ? 1 + userIps.length : 0);
+        ByteBuffer b = record(RecordDecoder.RECORD_SAMPLE, kernelIps.length > 0 ? 1 : 2, 56 + 8 * frames);
+        b.putLong(kernelIps.length > 0 ? kernelIps[0] : userIps.length > 0 ? userIps[0] : 0);
+        b.putInt(pid).putInt(tid).putLong(time).putInt(cpu).putInt(0).putLong(period).putLong(frames);
+        if (kernelIps.length > 0) {
+            b.putLong(RecordDecoder.CONTEXT_KERNEL);
+            for (long ip : kernelIps) {
+                b.putLong(ip);
+            }
+        }
+        if (userIps.length > 0) {
+            b.putLong(RecordDecoder.CONTEXT_USER);
+            for (long ip : userIps) {
+                b.putLong(ip);
+            }
+        }
+        return append(b);
+    }
+
+    public PerfRecords mmap2(int pid, long start, long length, long pgoff, long inode, int prot, String path) {
+        byte[] name = padded(path);
+        ByteBuffer b = record(RecordDecoder.RECORD_MMAP2, 2, 72 + name.length + RecordDecoder.SAMPLE_ID_SIZE);
+        b.putInt(pid).putInt(pid).putLong(start).putLong(length).putLong(pgoff);
+        b.putInt(8).putInt(1).putLong(inode).putLong(0);
+        b.putInt(prot).putInt(2 /* MAP_PRIVATE */).put(name);
+        return append(sampleId(b, pid));
+    }
+
+    public PerfRecords comm(int pid, int tid, String command, boolean exec) {
+        byte[] name = padded(command);
+        ByteBuffer b = record(RecordDecoder.RECORD_COMM, exec ? RecordDecoder.MISC_COMM_EXEC : 0, 16 + name.length + RecordDecoder.SAMPLE_ID_SIZE);
+        b.putInt(pid).putInt(tid).put(name);
+        return append(sampleId(b, pid));
+    }
+
+    public PerfRecords fork(int pid, int parentPid) {
+        return task(RecordDecoder.RECORD_FORK, pid, parentPid);
+    }
+
+    public PerfRecords exit(int pid) {
+        return task(RecordDecoder.RECORD_EXIT, pid, pid);
+    }
+
+    private PerfRecords task(int type, int pid, int parentPid) {
+        ByteBuffer b = record(type, 0, 32 + RecordDecoder.SAMPLE_ID_SIZE);
+        b.putInt(pid).putInt(parentPid).putInt(pid).putInt(parentPid).putLong(1);
+        return append(sampleId(b, pid));
+    }
+
+    public PerfRecords lost(long count) {
+        ByteBuffer b = record(RecordDecoder.RECORD_LOST, 0, 24 + RecordDecoder.SAMPLE_ID_SIZE);
+        b.putLong(7).putLong(count);
+        return append(sampleId(b, 0));
+    }
+
+    public PerfRecords throttle() {
+        ByteBuffer b = record(RecordDecoder.RECORD_THROTTLE, 0, 32 + RecordDecoder.SAMPLE_ID_SIZE);
+        b.putLong(1).putLong(7).putLong(7);
+        return append(sampleId(b, 0));
+    }
+
+    /** Raw bytes, for malformed input. */
+    public PerfRecords raw(byte[] bytes) {
+        out.writeBytes(bytes);
+        return this;
+    }
+
+    public byte[] bytes() {
+        return out.toByteArray();
+    }
+
+    private static ByteBuffer record(int type, int misc, int size) {
+        ByteBuffer b = ByteBuffer.allocate(size).order(ByteOrder.LITTLE_ENDIAN);
+        b.putInt(type).putShort((short) misc).putShort((short) size);
+        return b;
+    }
+
+    private static ByteBuffer sampleId(ByteBuffer b, int pid) {
+        return b.putInt(pid).putInt(pid).putLong(1).putInt(0).putInt(0);
+    }
+
+    private PerfRecords append(ByteBuffer b) {
+        if (b.hasRemaining()) {
+            throw new IllegalStateException("record layout bug: " + b.remaining() + " bytes unwritten");
+        }
+        out.writeBytes(b.array());
+        return this;
+    }
+
+    private static byte[] padded(String text) {
+        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+        byte[] padded = new byte[(bytes.length + 8) & ~7];
+        System.arraycopy(bytes, 0, padded, 0, bytes.length);
+        return padded;
+    }
+}

@@ -1,0 +1,125 @@
+package dev.scorch.collector.process;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class ProcessTableTest {
+
+    @TempDir
+    Path proc;
+
+    private void fakeProcess(int pid, String maps, String status) throws IOException {
+        Path dir = Files.createDirectories(proc.resolve(Integer.toString(pid)));
+        Files.writeString(dir.resolve("maps"), maps);
+        Files.writeString(dir.resolve("status"), status);
+    }
+
+    @Test
+    void firstSampleOfAProcessReadsItsExecutableMappingsAndNamesFromProc() throws IOException {
+        fakeProcess(40, """
+                00400000-00401000 r--p 00000000 08:01 1234                               /srv/app
+                00401000-00402000 r-xp 00001000 08:01 1234                               /srv/app
+                7f0000000000-7f0000100000 r-xp 00000000 08:01 99                         /usr/lib/libc.so.6
+                7ffd00000000-7ffd00001000 rw-p 00000000 00:00 0                          [stack]
+                """, "Name:\tapp\nNSpid:\t40\t7\n");
+        ProcessTable table = new ProcessTable(proc);
+
+        table.sampled(40);
+
+        ProcessSnapshot p = table.process(40).orElseThrow();
+        assertThat(p.command()).isEqualTo("app");
+        assertThat(p.namespacePid()).isEqualTo(7);
+        assertThat(p.mappingAt(0x401800)).get().extracting(Mapping::path, Mapping::fileOffset, Mapping::inode)
+                .containsExactly("/srv/app", 0x1000L, 1234L);
+        assertThat(p.mappingAt(0x400800)).as("not executable").isEmpty();
+        assertThat(p.mappingAt(0x7f0000000010L)).get().extracting(Mapping::path).isEqualTo("/usr/lib/libc.so.6");
+    }
+
+    @Test
+    void mapsLinesWithSpacesInPathsOrNoPathParse() {
+        assertThat(ProcFiles.parseMapsLine("7f00-7f10 r-xp 00000000 08:01 5   /opt/my app/lib.so (deleted)"))
+                .extracting(Mapping::path, Mapping::executable).containsExactly("/opt/my app/lib.so", true);
+        assertThat(ProcFiles.parseMapsLine("7f00-7f10 r-xp 00000000 00:00 0 ")).extracting(Mapping::path).isEqualTo("");
+        assertThat(ProcFiles.parseMapsLine("garbage")).isNull();
+        assertThat(ProcFiles.parseMapsLine("7f10-7f00 r-xp 00000000 00:00 0")).as("end before start").isNull();
+    }
+
+    @Test
+    void forkedChildInheritsItsParentsMappingsWithoutAnyProcEntry() throws IOException {
+        fakeProcess(40, "00401000-00402000 r-xp 00001000 08:01 1234 /srv/app\n", "Name:\tapp\n");
+        ProcessTable table = new ProcessTable(proc);
+        table.sampled(40);
+
+        table.forked(41, 40);
+        table.sampled(41);
+
+        assertThat(table.process(41).orElseThrow().mappingAt(0x401000)).get().extracting(Mapping::path).isEqualTo("/srv/app");
+        assertThat(table.process(41).orElseThrow().command()).isEqualTo("app");
+    }
+
+    @Test
+    void execReplacesTheOldImageWithTheMappingsThatFollow() {
+        ProcessTable table = new ProcessTable(proc);
+        table.mapped(50, 0x400000, 0x1000, 0, 1, "/bin/sh");
+
+        table.commandChanged(50, 50, "worker", true);
+        table.mapped(50, 0x500000, 0x1000, 0, 2, "/srv/worker");
+
+        ProcessSnapshot p = table.process(50).orElseThrow();
+        assertThat(p.command()).isEqualTo("worker");
+        assertThat(p.mappingAt(0x400000)).isEmpty();
+        assertThat(p.mappingAt(0x500000)).get().extracting(Mapping::path).isEqualTo("/srv/worker");
+    }
+
+    @Test
+    void aNewMappingReplacesTheRangeItOverlaps() {
+        ProcessTable table = new ProcessTable(proc);
+        table.mapped(50, 0x400000, 0x3000, 0, 1, "/old");
+
+        table.mapped(50, 0x401000, 0x1000, 0, 2, "/new");
+
+        ProcessSnapshot p = table.process(50).orElseThrow();
+        assertThat(p.mappingAt(0x401000)).get().extracting(Mapping::path).isEqualTo("/new");
+        assertThat(p.mappingAt(0x400000)).isEmpty();
+    }
+
+    @Test
+    void exitedProcessResolvesUntilTheIntervalThatSawItIsDrained() {
+        ProcessTable table = new ProcessTable(proc);
+        table.mapped(60, 0x400000, 0x1000, 0, 1, "/bin/short");
+        table.sampled(60);
+
+        table.exited(60, 60);
+
+        assertThat(table.process(60)).get().extracting(ProcessSnapshot::exited).isEqualTo(true);
+        assertThat(table.process(60).orElseThrow().mappingAt(0x400000)).isPresent();
+        assertThat(table.intervalDrained()).containsExactly(60);
+        assertThat(table.process(60)).isEmpty();
+    }
+
+    @Test
+    void threadExitLeavesTheProcess() {
+        ProcessTable table = new ProcessTable(proc);
+        table.mapped(60, 0x400000, 0x1000, 0, 1, "/bin/app");
+
+        table.exited(60, 61);
+
+        assertThat(table.process(60).orElseThrow().exited()).isFalse();
+    }
+
+    @Test
+    void processWithoutExitRecordIsForgottenOnceUnseenAndGoneFromProc() {
+        ProcessTable table = new ProcessTable(proc);
+        table.mapped(70, 0x400000, 0x1000, 0, 1, "/bin/app");
+
+        assertThat(table.intervalDrained()).as("seen in the drained interval").isEmpty();
+        assertThat(table.intervalDrained()).as("unseen for one interval").isEmpty();
+        assertThat(table.intervalDrained()).as("unseen for two intervals").containsExactly(70);
+    }
+}

@@ -1,0 +1,77 @@
+package dev.scorch.collector.symbol;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+class PerfMapParserTest {
+
+    private static SymbolTable parse(String text) throws Exception {
+        return PerfMapParser.parse(new ByteArrayInputStream(text.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    @Test
+    void acceptsHexWithAndWithoutPrefixAndNamesWithSpaces() throws Exception {
+        SymbolTable table = parse("1000 10 Interpreter\n0x2000 0x20 void Foo.bar(int)\n");
+
+        assertThat(table.lookup(0x1008).name()).isEqualTo("Interpreter");
+        assertThat(table.lookup(0x201f).name()).isEqualTo("void Foo.bar(int)");
+        assertThat(table.lookup(0x2020)).isNull();
+    }
+
+    @Test
+    void skipsMalformedLinesAndKeepsTheRest() throws Exception {
+        SymbolTable table = parse("garbage\n1000\n1000 zz name\n 1000 10 x\n3000 0 empty\n4000 10 \n5000 10 good\r\n");
+
+        assertThat(table.size()).isEqualTo(1);
+        assertThat(table.lookup(0x5001).name()).isEqualTo("good");
+    }
+
+    @Test
+    void theLaterEntryForAnAddressWins() throws Exception {
+        SymbolTable table = parse("1000 10 old\n1000 10 recompiled\n");
+
+        assertThat(table.lookup(0x1004).name()).isEqualTo("recompiled");
+    }
+
+    @Test
+    void anUnfinishedLastLineIsIgnored() throws Exception {
+        SymbolTable table = parse("1000 10 done\n2000 10 half-writ");
+
+        assertThat(table.size()).isEqualTo(1);
+    }
+
+    @Test
+    void overlongLinesAreSkippedWithoutGrowingMemory() throws Exception {
+        String longName = "x".repeat(PerfMapParser.MAX_LINE_BYTES * 4);
+        SymbolTable table = parse("1000 10 " + longName + "\n2000 10 short\n");
+
+        assertThat(table.size()).isEqualTo(1);
+        assertThat(table.lookup(0x2000).name()).isEqualTo("short");
+    }
+
+    @Test
+    void anEndlessFileIsReadOnlyUpToTheBound() throws Exception {
+        InputStream endless = new InputStream() {
+            long served;
+
+            @Override
+            public int read() {
+                served++;
+                return 'a';
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) {
+                java.util.Arrays.fill(b, off, off + len, (byte) '\n');
+                served += len;
+                return len;
+            }
+        };
+
+        assertThat(PerfMapParser.parse(endless).size()).isZero();
+    }
+}

@@ -1,0 +1,23 @@
+/* Ground-truth workload for symbolization tests: a static and a global function at known symbols. */
+#include <stdio.h>
+#include <string.h>
+
+static __attribute__((noinline)) long burn_static(long n) {
+    long s = 0;
+    for (long i = 0; i < n; i++) s += i % 13;
+    return s;
+}
+
+__attribute__((noinline)) long burn_global(long n) {
+    return burn_static(n) + 1;
+}
+
+int main(int argc, char **argv) {
+    if (argc > 1 && strcmp(argv[1], "spin") == 0) {
+        printf("spinning\n");
+        fflush(stdout);
+        for (;;) burn_global(1L << 24);
+    }
+    printf("%ld\n", burn_global(1000));
+    return 0;
+}

@@ -1,0 +1,3 @@
+module scorch.dev/workloads/gohot
+
+go 1.22

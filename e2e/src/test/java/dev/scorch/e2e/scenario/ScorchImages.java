@@ -1,0 +1,85 @@
+package dev.scorch.e2e.scenario;
+
+import dev.scorch.e2e.kubelet.ContainerImage;
+import dev.scorch.testenv.LoopbackPorts;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * Scorch's two images as the fake kubelet runs them: the files each image holds, taken from what
+ * the Maven build packages into the modules' {@code target/} directories, and each image's
+ * entrypoint with those paths.
+ */
+record ScorchImages(Path repository, Path java) {
+
+    /** The collector's main class: the image's {@code scorch-collector} entrypoint runs it. */
+    static final String COLLECTOR_MAIN = "dev.scorch.collector.cli.Main";
+    /** The operator's HTTP port inside its container (Quarkus' default), moved on the shared host network. */
+    static final int OPERATOR_HTTP_PORT = 8080;
+
+    static ScorchImages fromRepository(Path repository) {
+        return new ScorchImages(repository, Path.of(System.getProperty("java.home"), "bin", "java"));
+    }
+
+    Path operatorApp() {
+        return repository.resolve("operator/target/quarkus-app/quarkus-run.jar");
+    }
+
+    Path collectorTarget() {
+        return repository.resolve("collector-image/target");
+    }
+
+    boolean built() {
+        return Files.isRegularFile(operatorApp()) && collectorJar() != null && Files.isDirectory(collectorTarget().resolve("lib"));
+    }
+
+    String whatIsMissing() {
+        return "the packaged operator (" + operatorApp() + ") and collector (" + collectorTarget()
+                + "/scorch-collector-*.jar and lib/); run ./mvnw -B package -DskipTests first (./mvnw verify does)";
+    }
+
+    /** The operator image: Quarkus' fast-jar layout, run with {@code java -jar quarkus-run.jar}. */
+    ContainerImage operator(String image) {
+        int hostPort = LoopbackPorts.free();
+        return new ContainerImage(repositoryOf(image),
+                List.of(java.toString(), "-jar", operatorApp().toString()),
+                List.of(),
+                Map.of("QUARKUS_HTTP_PORT", Integer.toString(hostPort), "JAVA_HOME", System.getProperty("java.home")),
+                Map.of(),
+                Map.of(OPERATOR_HTTP_PORT, hostPort));
+    }
+
+    /** The collector image: its jar and runtime libraries, with {@code scorch-collector} as entrypoint. */
+    ContainerImage collector(String image) {
+        List<String> entrypoint = List.of(java.toString(), "--enable-native-access=ALL-UNNAMED",
+                "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k", "-Xmx256m", "-XX:MaxMetaspaceSize=64m",
+                "-cp", collectorJar() + ":" + collectorTarget().resolve("lib") + "/*", COLLECTOR_MAIN);
+        return new ContainerImage(repositoryOf(image), entrypoint, List.of(), Map.of(),
+                Map.of("scorch-collector", entrypoint, "/usr/local/bin/scorch-collector", entrypoint), Map.of());
+    }
+
+    private Path collectorJar() {
+        if (!Files.isDirectory(collectorTarget())) {
+            return null;
+        }
+        try (Stream<Path> files = Files.list(collectorTarget())) {
+            List<Path> jars = new ArrayList<>(files.filter(f -> f.getFileName().toString().matches("scorch-collector-.*\\.jar")
+                    && !f.getFileName().toString().endsWith("-tests.jar")).toList());
+            return jars.isEmpty() ? null : jars.getFirst();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + collectorTarget(), e);
+        }
+    }
+
+    private static String repositoryOf(String image) {
+        String name = image.contains("@") ? image.substring(0, image.indexOf('@')) : image;
+        int colon = name.lastIndexOf(':');
+        return colon > name.lastIndexOf('/') ? name.substring(0, colon) : name;
+    }
+}

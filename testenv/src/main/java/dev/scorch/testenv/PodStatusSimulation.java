@@ -1,0 +1,124 @@
+package dev.scorch.testenv;
+
+import io.fabric8.kubernetes.api.model.ContainerStatus;
+import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodCondition;
+import io.fabric8.kubernetes.api.model.PodConditionBuilder;
+import io.fabric8.kubernetes.api.model.PodReadinessGate;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Writes pod status the way the parts missing from a simulated cluster would: a collector setting
+ * its own readiness-gate condition, and the kubelet recomputing {@code Ready} from containers and
+ * gates, or reporting a container in CrashLoopBackOff.
+ *
+ * <p>kwok moves pods to Running once; after that, only these writes change their status.
+ */
+public final class PodStatusSimulation {
+
+    private final KubernetesClient client;
+
+    public PodStatusSimulation(KubernetesClient client) {
+        this.client = client;
+    }
+
+    /**
+     * Sets condition {@code type} (e.g. a readiness gate such as {@code scorch.dev/Collecting}) on
+     * the pod and recomputes {@code Ready} as the kubelet does: True only when the containers are
+     * ready and every readiness gate's condition is True.
+     */
+    public Pod setCondition(String namespace, String name, String type, boolean status, String reason, String message) {
+        return client.pods().inNamespace(namespace).withName(name).editStatus(pod -> {
+            List<PodCondition> conditions = new ArrayList<>(conditions(pod));
+            upsert(conditions, condition(type, status, reason, message));
+            upsert(conditions, readyAsTheKubeletComputesIt(pod, conditions));
+            pod.getStatus().setConditions(conditions);
+            return pod;
+        });
+    }
+
+    /**
+     * Reports every container of the pod as restarting in a loop: waiting with reason
+     * CrashLoopBackOff and {@code message}, several restarts, not ready; the pod unready.
+     */
+    public Pod crashLoop(String namespace, String name, String message) {
+        return client.pods().inNamespace(namespace).withName(name).editStatus(pod -> {
+            String now = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
+            List<ContainerStatus> statuses = pod.getSpec().getContainers().stream()
+                    .map(container -> new ContainerStatusBuilder()
+                            .withName(container.getName())
+                            .withImage(container.getImage())
+                            .withReady(false)
+                            .withStarted(false)
+                            .withRestartCount(6)
+                            .withNewState().withNewWaiting()
+                                .withReason("CrashLoopBackOff")
+                                .withMessage(message)
+                            .endWaiting().endState()
+                            .withNewLastState().withNewTerminated()
+                                .withExitCode(1).withReason("Error").withFinishedAt(now)
+                            .endTerminated().endLastState()
+                            .build())
+                    .toList();
+            pod.getStatus().setContainerStatuses(statuses);
+            List<PodCondition> conditions = new ArrayList<>(conditions(pod));
+            upsert(conditions, condition("ContainersReady", false, "ContainersNotReady",
+                    "containers with unready status: " + statuses.stream().map(ContainerStatus::getName).toList()));
+            upsert(conditions, readyAsTheKubeletComputesIt(pod, conditions));
+            pod.getStatus().setConditions(conditions);
+            return pod;
+        });
+    }
+
+    private static PodCondition readyAsTheKubeletComputesIt(Pod pod, List<PodCondition> conditions) {
+        if (!isTrue(conditions, "ContainersReady")) {
+            return condition("Ready", false, "ContainersNotReady", "containers are not ready");
+        }
+        List<String> gates = pod.getSpec().getReadinessGates() == null ? List.of()
+                : pod.getSpec().getReadinessGates().stream().map(PodReadinessGate::getConditionType).toList();
+        List<String> unmet = gates.stream().filter(gate -> !isTrue(conditions, gate)).toList();
+        if (!unmet.isEmpty()) {
+            return condition("Ready", false, "ReadinessGatesNotReady", "readiness gates not True: " + unmet);
+        }
+        return condition("Ready", true, null, null);
+    }
+
+    private static List<PodCondition> conditions(Pod pod) {
+        return pod.getStatus().getConditions() == null ? List.of() : pod.getStatus().getConditions();
+    }
+
+    private static boolean isTrue(List<PodCondition> conditions, String type) {
+        return conditions.stream().anyMatch(c -> type.equals(c.getType()) && "True".equals(c.getStatus()));
+    }
+
+    /** Replaces the condition of the same type, keeping its transition time when the status holds. */
+    private static void upsert(List<PodCondition> conditions, PodCondition replacement) {
+        for (int i = 0; i < conditions.size(); i++) {
+            PodCondition existing = conditions.get(i);
+            if (existing.getType().equals(replacement.getType())) {
+                if (Objects.equals(existing.getStatus(), replacement.getStatus())) {
+                    replacement.setLastTransitionTime(existing.getLastTransitionTime());
+                }
+                conditions.set(i, replacement);
+                return;
+            }
+        }
+        conditions.add(replacement);
+    }
+
+    private static PodCondition condition(String type, boolean status, String reason, String message) {
+        return new PodConditionBuilder()
+                .withType(type)
+                .withStatus(status ? "True" : "False")
+                .withReason(reason)
+                .withMessage(message)
+                .withLastTransitionTime(Instant.now().truncatedTo(ChronoUnit.SECONDS).toString())
+                .build();
+    }
+}
