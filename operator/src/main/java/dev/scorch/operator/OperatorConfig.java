@@ -16,13 +16,20 @@ public interface OperatorConfig {
     /** The collector image used when a policy names none; the build sets it to the matching release. */
     String collectorImage();
 
+    /**
+     * How often, at most, a collector refreshes its pod condition when nothing changed
+     * ({@code SCORCH_COLLECTOR_STATUS_UPDATE_SECONDS}); changes are written at once regardless.
+     */
+    @WithDefault("" + OperatorSettings.DEFAULT_COLLECTOR_STATUS_UPDATE_SECONDS)
+    int collectorStatusUpdateSeconds();
+
     /** Exposes the configuration as plain {@link OperatorSettings} to the reconciler. */
     @Singleton
     class Producer {
         @Produces
         @Singleton
         OperatorSettings settings(OperatorConfig config) {
-            return new OperatorSettings(config.namespace(), config.collectorImage());
+            return new OperatorSettings(config.namespace(), config.collectorImage(), config.collectorStatusUpdateSeconds());
         }
     }
 }

@@ -32,7 +32,7 @@ final class ParcaQueries {
                 + "&merge.query=" + encode(ParcaServer.CPU_SAMPLES + selector)
                 + "&merge.start=" + encode(from.toString())
                 + "&merge.end=" + encode(to.toString());
-        URI uri = parca.httpBase().resolve("/profiles/query?" + query);
+        URI uri = parca.httpBase().resolve("/api/profiles/query?" + query);
         try {
             HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30)).build(),
                     HttpResponse.BodyHandlers.ofString());

@@ -44,11 +44,12 @@ record ScorchImages(Path repository, Path java) {
                 + "/scorch-collector-*.jar and lib/); run ./mvnw -B package -DskipTests first (./mvnw verify does)";
     }
 
-    /** The operator image: Quarkus' fast-jar layout, run with {@code java -jar quarkus-run.jar}. */
+    /** The operator image ({@code operator/src/main/docker/Containerfile}): Quarkus' fast-jar layout and its ENTRYPOINT. */
     ContainerImage operator(String image) {
         int hostPort = LoopbackPorts.free();
         return new ContainerImage(repositoryOf(image),
-                List.of(java.toString(), "-jar", operatorApp().toString()),
+                List.of(java.toString(), "-XX:MaxRAMPercentage=70", "-Djava.util.logging.manager=org.jboss.logmanager.LogManager",
+                        "-jar", operatorApp().toString()),
                 List.of(),
                 Map.of("QUARKUS_HTTP_PORT", Integer.toString(hostPort), "JAVA_HOME", System.getProperty("java.home")),
                 Map.of(),
