@@ -1,6 +1,5 @@
 package dev.scorch.collector.run;
 
-import dev.scorch.collector.config.BackendConfig;
 import dev.scorch.collector.config.CollectorConfig;
 import dev.scorch.collector.export.BackendHealth;
 import dev.scorch.collector.export.ExporterFactory;
@@ -154,20 +153,10 @@ public final class NodeCollector implements AutoCloseable {
         LOG.log(Level.INFO, "node {0}: health endpoints on port {1}", identity.node(), Integer.toString(health.port()));
     }
 
+    /** A backend that cannot work (bad address, unreadable CA) still gets an exporter whose health says why. */
     private void startExporters(CollectorConfig.Export export) {
-        ExporterFactory factory = new ExporterFactory(export.spool(), clock);
-        List<String> problems = new ArrayList<>();
-        for (BackendConfig backend : export.backends()) {
-            try {
-                exporters.add(factory.create(backend));
-            } catch (IllegalArgumentException e) {
-                problems.add(e.getMessage());
-            }
-        }
-        if (!problems.isEmpty()) {
-            failure = Optional.of(new CollectorState.Failure(CollectingReason.ConfigInvalid, String.join("; ", problems)));
-            LOG.log(Level.ERROR, "node {0}: {1}", identity.node(), String.join("; ", problems));
-        }
+        ExporterFactory factory = new ExporterFactory(export.spool());
+        export.backends().forEach(backend -> exporters.add(factory.create(backend)));
     }
 
     private void startWatches(CollectorConfig config, ApiServer api) {
