@@ -90,12 +90,16 @@ class ProfilingPolicyEndToEndTest {
                 "needs root (cgroups " + cgroups.describe() + ", mount namespaces, perf_event_open), util-linux unshare and a C compiler");
         images = ScorchImages.fromRepository(repository);
         Tier.END_TO_END.require(images.built(), images.whatIsMissing());
-        work = Files.createTempDirectory("scorch-e2e-");
+        // Under target/ rather than /tmp: the run's logs stay for a look after a failure, and mvn clean removes them.
+        work = Files.createDirectories(repository.resolve("e2e/target/e2e-work"))
+                .resolve(java.time.LocalDateTime.now().toString().replace(':', '-'));
+        Files.createDirectories(work);
         nodeName = InetAddress.getLocalHost().getHostName().toLowerCase();
 
         controlPlane = ControlPlane.start(ControlPlane.Options.withControllers());
         client = controlPlane.adminClient();
-        kubectl = new Kubectl(TestBinaries.fromEnvironment().kubectl(), controlPlane.kubeconfig());
+        kubectl = new Kubectl(TestBinaries.fromEnvironment().kubectl(),
+                Files.copy(controlPlane.kubeconfig(), work.resolve("admin.kubeconfig")));
         parca = ParcaServer.start(Tier.END_TO_END, work.resolve("parca"));
 
         kubelet = FakeKubelet.start(client, nodeName, URI.create(controlPlane.url()), work.resolve("node"), cgroups, List.of());
@@ -119,8 +123,15 @@ class ProfilingPolicyEndToEndTest {
                 () -> client.apps().deployments().inNamespace(SCORCH_NAMESPACE).list().getItems().stream().findFirst().orElse(null),
                 Objects::nonNull);
         kubelet.load(images.operator(operatorDeployment.getSpec().getTemplate().getSpec().getContainers().getFirst().getImage()));
-        await("the operator's pod turns Ready").atMost(GENEROUS).until(() -> readyPods(SCORCH_NAMESPACE, operatorDeployment
-                .getSpec().getSelector().getMatchLabels()) >= 1);
+        await("the operator's rollout completes: one Ready pod of the tuned template").atMost(GENEROUS).until(() -> {
+            Deployment current = client.apps().deployments().inNamespace(SCORCH_NAMESPACE).withName("scorch-operator").get();
+            var status = current.getStatus();
+            return status != null && Objects.equals(status.getObservedGeneration(), current.getMetadata().getGeneration())
+                    && Objects.equals(status.getReplicas(), 1) && Objects.equals(status.getUpdatedReplicas(), 1)
+                    && Objects.equals(status.getReadyReplicas(), 1)
+                    && client.pods().inNamespace(SCORCH_NAMESPACE).withLabels(current.getSpec().getSelector().getMatchLabels())
+                            .list().getItems().size() == 1;
+        });
     }
 
     @Test
@@ -204,7 +215,10 @@ class ProfilingPolicyEndToEndTest {
                         && kubelet.container(SCORCH_NAMESPACE, p.getMetadata().getName(), collectorContainer(p)) != null);
         assertThat(oldProcess.isAlive()).isFalse();
         ContainerProcess newProcess = kubelet.container(SCORCH_NAMESPACE, newCollector.getMetadata().getName(), collectorContainer(newCollector));
-        String seenConfig = Files.readString(Path.of("/proc", Long.toString(newProcess.pid()), "root", "etc", "scorch", "config", "collector.json"));
+        // What the new collector itself sees at its config path (through its mount namespace).
+        Path configInContainer = Path.of("/proc", Long.toString(newProcess.pid()), "root", "etc", "scorch", "config", "collector.json");
+        String seenConfig = await("the new collector's config is mounted").atMost(Duration.ofSeconds(30)).ignoreExceptions()
+                .until(() -> Files.readString(configInContainer), text -> !text.isBlank());
         Map<?, ?> config = Serialization.unmarshal(seenConfig, Map.class);
         assertThat(((Map<?, ?>) config.get("sampling")).get("frequencyHz")).isEqualTo(49);
         assertThat(seenConfig).contains("\"billing\"");

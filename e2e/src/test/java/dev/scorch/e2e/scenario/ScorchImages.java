@@ -1,7 +1,6 @@
 package dev.scorch.e2e.scenario;
 
 import dev.scorch.e2e.kubelet.ContainerImage;
-import dev.scorch.testenv.LoopbackPorts;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -46,14 +45,13 @@ record ScorchImages(Path repository, Path java) {
 
     /** The operator image ({@code operator/src/main/docker/Containerfile}): Quarkus' fast-jar layout and its ENTRYPOINT. */
     ContainerImage operator(String image) {
-        int hostPort = LoopbackPorts.free();
         return new ContainerImage(repositoryOf(image),
                 List.of(java.toString(), "-XX:MaxRAMPercentage=70", "-Djava.util.logging.manager=org.jboss.logmanager.LogManager",
                         "-jar", operatorApp().toString()),
                 List.of(),
-                Map.of("QUARKUS_HTTP_PORT", Integer.toString(hostPort), "JAVA_HOME", System.getProperty("java.home")),
+                Map.of("JAVA_HOME", System.getProperty("java.home")),
                 Map.of(),
-                Map.of(OPERATOR_HTTP_PORT, hostPort));
+                Map.of(OPERATOR_HTTP_PORT, "QUARKUS_HTTP_PORT"));
     }
 
     /** The collector image: its jar and runtime libraries, with {@code scorch-collector} as entrypoint. */
