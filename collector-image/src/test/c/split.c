@@ -3,18 +3,26 @@
  * loop body, scorch_hot three times as many iterations as scorch_cold, and measures the thread CPU
  * time each function really took. Runs until the two functions have used <cpu-seconds> of CPU
  * (so a loaded machine changes how long it takes, not how many samples it yields), at most two
- * minutes. Prints "hot_ns=<n> cold_ns=<n>" when done.
+ * minutes, or until SIGTERM/SIGINT. Prints "hot_ns=<n> cold_ns=<n>" when done.
  *
- * usage: split <cpu-seconds> [cpu]   (cpu pins the thread, -1 or absent: no pinning)
+ * usage: split <cpu-seconds> [cpu] [max-seconds]   (cpu pins the thread, -1: no pinning; max-seconds
+ *        is the wall-clock limit, default 120)
  */
 #define _GNU_SOURCE
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
 
 static volatile unsigned long sink;
+static volatile sig_atomic_t stopped;
+
+static void stop(int signal) {
+    (void) signal;
+    stopped = 1;
+}
 
 __attribute__((noinline)) void scorch_hot(long iterations) {
     for (long i = 0; i < iterations; i++) {
@@ -46,13 +54,15 @@ int main(int argc, char **argv) {
             return 2;
         }
     }
+    signal(SIGTERM, stop);
+    signal(SIGINT, stop);
     const long chunk = 200000;
     long long hot = 0, cold = 0;
     long long target = (long long) (seconds * 1e9);
-    long long deadline = now(CLOCK_MONOTONIC) + 120000000000LL;
+    long long deadline = now(CLOCK_MONOTONIC) + (argc > 3 ? atoll(argv[3]) : 120) * 1000000000LL;
     printf("ready pid=%d\n", (int) getpid());
     fflush(stdout);
-    while (hot + cold < target && now(CLOCK_MONOTONIC) < deadline) {
+    while (!stopped && hot + cold < target && now(CLOCK_MONOTONIC) < deadline) {
         long long t0 = now(CLOCK_THREAD_CPUTIME_ID);
         scorch_hot(3 * chunk);
         long long t1 = now(CLOCK_THREAD_CPUTIME_ID);

@@ -283,7 +283,19 @@ public final class ControlPlane implements AutoCloseable {
         return write(workDirectory.resolve("tokens.csv"), csv.toString());
     }
 
+    /**
+     * Writes a kubeconfig that authenticates with {@code token} (e.g. a real ServiceAccount token
+     * from {@link #serviceAccountToken}) to {@code file}, for a component run as its own process.
+     */
+    public Path writeKubeconfigWithToken(String userName, String token, Path file) {
+        return write(file, kubeconfigYaml(userName, token));
+    }
+
     private String kubeconfigYaml(String user) {
+        return kubeconfigYaml(user, tokens.get(user));
+    }
+
+    private String kubeconfigYaml(String user, String token) {
         String ca = Base64.getEncoder().encodeToString(caPem.getBytes(StandardCharsets.UTF_8));
         return """
                 apiVersion: v1
@@ -303,7 +315,7 @@ public final class ControlPlane implements AutoCloseable {
                     cluster: scorch-testenv
                     user: %s
                 current-context: scorch-testenv
-                """.formatted(url, ca, user, tokens.get(user), user);
+                """.formatted(url, ca, user, token, user);
     }
 
     /** The API server's URL, {@code https://127.0.0.1:<port>}. */

@@ -34,9 +34,23 @@ public final class PodStatusSimulation {
      * ready and every readiness gate's condition is True.
      */
     public Pod setCondition(String namespace, String name, String type, boolean status, String reason, String message) {
+        return setCondition(namespace, name, type, status, reason, message, null);
+    }
+
+    /**
+     * As {@link #setCondition(String, String, String, boolean, String, String)}, also setting the
+     * condition's {@code lastProbeTime} (the collector's last successful export, per
+     * docs/contracts.md).
+     */
+    public Pod setCondition(String namespace, String name, String type, boolean status, String reason, String message,
+            Instant lastProbeTime) {
         return client.pods().inNamespace(namespace).withName(name).editStatus(pod -> {
             List<PodCondition> conditions = new ArrayList<>(conditions(pod));
-            upsert(conditions, condition(type, status, reason, message));
+            PodCondition condition = condition(type, status, reason, message);
+            if (lastProbeTime != null) {
+                condition.setLastProbeTime(lastProbeTime.truncatedTo(ChronoUnit.SECONDS).toString());
+            }
+            upsert(conditions, condition);
             upsert(conditions, readyAsTheKubeletComputesIt(pod, conditions));
             pod.getStatus().setConditions(conditions);
             return pod;

@@ -1,5 +1,6 @@
 package dev.scorch.collector.cli;
 
+import dev.scorch.collector.flamegraph.FlameGraphWriter;
 import dev.scorch.collector.profile.CpuProfile;
 import dev.scorch.collector.profile.CpuProfileBuilder;
 import dev.scorch.collector.sampling.CgroupDirectories;
@@ -28,7 +29,7 @@ import java.util.concurrent.CountDownLatch;
  */
 final class RecordCommand implements Subcommand {
 
-    private static final Set<String> VALUE_OPTIONS = Set.of("duration", "frequency", "output", "pid", "cgroup");
+    private static final Set<String> VALUE_OPTIONS = Set.of("duration", "frequency", "output", "flamegraph", "pid", "cgroup");
     private static final Set<String> FLAGS = Set.of("no-kernel-stacks");
 
     @Override
@@ -38,17 +39,18 @@ final class RecordCommand implements Subcommand {
 
     @Override
     public String summary() {
-        return "sample this host for a while and write a pprof profile";
+        return "sample this host for a while and write a pprof profile and a flame graph";
     }
 
     @Override
     public String usage() {
         return """
                 usage: scorch-collector record [--duration 30s] [--frequency 99] [--output profile.pb.gz]
-                                               [--pid N]... [--cgroup PATH]... [--no-kernel-stacks]
+                                               [--flamegraph flame.html] [--pid N]... [--cgroup PATH]... [--no-kernel-stacks]
                   --duration D        how long to sample (500ms, 30s, 5m, 1h); Ctrl-C stops early and still writes (default 30s)
                   --frequency HZ      samples per second per CPU, 1..1000 (default 99)
                   --output FILE       gzipped pprof profile to write (default profile.pb.gz); read it with go tool pprof
+                  --flamegraph FILE   also write a self-contained interactive flame-graph HTML page (opens offline)
                   --pid N             only this process and its descendants (repeatable)
                   --cgroup PATH       only tasks of this cgroup v2 directory, filtered in the kernel (repeatable);
                                       a directory or a path as /proc/<pid>/cgroup shows it
@@ -62,6 +64,7 @@ final class RecordCommand implements Subcommand {
         Duration duration = args.duration("duration", Duration.ofSeconds(30));
         int frequency = args.intValue("frequency", 99, 1, 1000);
         Path output = Path.of(args.value("output").orElse("profile.pb.gz"));
+        Path flamegraph = args.value("flamegraph").map(Path::of).orElse(null);
         boolean kernelStacks = !args.flag("no-kernel-stacks");
         Set<Integer> pids = new HashSet<>(args.intValues("pid"));
         List<Path> cgroups = new ArrayList<>();
@@ -110,6 +113,10 @@ final class RecordCommand implements Subcommand {
             Files.write(output, profile.toGzippedPprof());
             err.printf("wrote %s: %d samples (%d taken, %d lost, %d throttled)%n", output, result.selectedSamples(),
                     result.samples(), result.lost(), result.throttles());
+            if (flamegraph != null) {
+                FlameGraphWriter.write(profile, flamegraph);
+                err.printf("wrote %s%n", flamegraph);
+            }
             return 0;
         } finally {
             written.countDown();

@@ -2,43 +2,56 @@ package dev.scorch.collector.export;
 
 import dev.scorch.collector.config.BackendConfig;
 import dev.scorch.collector.config.CollectorConfig;
+import dev.scorch.collector.export.delivery.DeliveryQueue;
+import dev.scorch.collector.export.delivery.DeliverySettings;
+import dev.scorch.collector.export.delivery.Senders;
 import dev.scorch.collector.export.directory.DirectoryExporter;
-import java.time.Clock;
+import dev.scorch.collector.export.otlp.OtlpSender;
+import dev.scorch.collector.export.parca.ParcaSender;
+import dev.scorch.collector.export.pyroscope.PyroscopeSender;
 import java.time.Duration;
 
 /**
  * Builds one {@link ProfileExporter} per configured backend. Each network backend gets its own
- * {@code DeliveryQueue} (spool under {@code <spool.directory>/<backend name>/}, sender thread), so
+ * {@link DeliveryQueue} (spool under {@code <spool.directory>/<backend name>/}, sender thread), so
  * backends never wait on each other.
+ *
+ * <p>{@link #create} never throws for a backend's settings: a malformed address or unreadable CA
+ * bundle gives an exporter whose health carries the error and whose spool keeps the profiles
+ * (bounded), so one bad entry cannot stop the others.
  */
 public final class ExporterFactory {
 
     /** How long the directory backend keeps files; its byte bound is the spool bound. */
     public static final Duration DIRECTORY_RETENTION = Duration.ofHours(24);
 
-    private final CollectorConfig.Spool spool;
-    private final Clock clock;
+    /** Connecting to a backend; a node that cannot reach it in 5 s is treated as an outage. */
+    public static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
 
-    public ExporterFactory(CollectorConfig.Spool spool, Clock clock) {
-        this.spool = spool;
-        this.clock = clock;
+    /** One whole request, connect included: well inside the shortest export interval (5 s) times two. */
+    public static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(10);
+
+    private final DeliverySettings delivery;
+
+    public ExporterFactory(DeliverySettings delivery) {
+        this.delivery = delivery;
     }
 
-    /**
-     * @throws IllegalArgumentException when the backend cannot be built, with a message naming it
-     */
+    /** Production settings for the spool of {@code collector.json}. */
+    public ExporterFactory(CollectorConfig.Spool spool) {
+        this(DeliverySettings.defaults(spool.directory(), spool.maxBytes()));
+    }
+
     public ProfileExporter create(BackendConfig backend) {
         return switch (backend) {
             case BackendConfig.Directory directory -> new DirectoryExporter(directory.name(),
-                    new DirectoryExporter.Settings(directory.path(), DIRECTORY_RETENTION, spool.maxBytes()), clock);
-            case BackendConfig.Parca parca -> unsupported(parca);
-            case BackendConfig.Pyroscope pyroscope -> unsupported(pyroscope);
-            case BackendConfig.Otlp otlp -> unsupported(otlp);
+                    new DirectoryExporter.Settings(directory.path(), DIRECTORY_RETENTION, delivery.maxSpoolBytes()), delivery.clock());
+            case BackendConfig.Parca parca -> new DeliveryQueue(parca.name(),
+                    Senders.orUnusable(() -> ParcaSender.create(parca, REQUEST_TIMEOUT)), delivery);
+            case BackendConfig.Pyroscope pyroscope -> new DeliveryQueue(pyroscope.name(),
+                    Senders.orUnusable(() -> PyroscopeSender.create(pyroscope, CONNECT_TIMEOUT, REQUEST_TIMEOUT)), delivery);
+            case BackendConfig.Otlp otlp -> new DeliveryQueue(otlp.name(),
+                    Senders.orUnusable(() -> OtlpSender.create(otlp, CONNECT_TIMEOUT, REQUEST_TIMEOUT)), delivery);
         };
-    }
-
-    private static ProfileExporter unsupported(BackendConfig backend) {
-        throw new IllegalArgumentException("backend " + backend.name() + ": this build cannot export to "
-                + backend.getClass().getSimpleName() + " yet");
     }
 }

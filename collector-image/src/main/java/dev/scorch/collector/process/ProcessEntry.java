@@ -13,6 +13,7 @@ import java.util.TreeMap;
 final class ProcessEntry implements ProcessSnapshot {
 
     private final int pid;
+    private final ProcFiles proc;
     private final NavigableMap<Long, Mapping> mappings = new TreeMap<>(Long::compareUnsigned);
     private int namespacePid;
     private String command = "";
@@ -20,6 +21,7 @@ final class ProcessEntry implements ProcessSnapshot {
     private long exitedInInterval = -1;
     private long lastSeenInterval;
     private boolean procRead;
+    private boolean statusRead;
     /** Whether the mappings describe the whole image (from exec or a fork of a known parent). */
     private boolean complete;
     /**
@@ -29,8 +31,9 @@ final class ProcessEntry implements ProcessSnapshot {
     private ProcessEntry forkedFrom;
     private boolean execSeen;
 
-    ProcessEntry(int pid, long interval) {
+    ProcessEntry(int pid, long interval, ProcFiles proc) {
         this.pid = pid;
+        this.proc = proc;
         this.namespacePid = pid;
         this.lastSeenInterval = interval;
     }
@@ -40,14 +43,32 @@ final class ProcessEntry implements ProcessSnapshot {
         return pid;
     }
 
+    /** Read from /proc/<pid>/status when first asked: most processes never are. */
     @Override
     public synchronized int namespacePid() {
+        readStatus();
         return namespacePid;
     }
 
     @Override
     public synchronized String command() {
+        if (command.isEmpty()) {
+            readStatus();
+        }
         return command;
+    }
+
+    private void readStatus() {
+        if (statusRead) {
+            return;
+        }
+        statusRead = true;
+        proc.status(pid).ifPresent(status -> {
+            namespacePid = status.namespacePid();
+            if (command.isEmpty()) {
+                command = status.name();
+            }
+        });
     }
 
     @Override
@@ -112,10 +133,6 @@ final class ProcessEntry implements ProcessSnapshot {
 
     synchronized void command(String newCommand) {
         command = newCommand;
-    }
-
-    synchronized void namespacePid(int nsPid) {
-        namespacePid = nsPid;
     }
 
     synchronized void markExited(long interval) {

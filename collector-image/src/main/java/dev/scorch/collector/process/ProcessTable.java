@@ -54,8 +54,8 @@ public final class ProcessTable implements ProcessLookup {
     }
 
     /**
-     * A sample of {@code pid} was taken: on first sight, read its mappings and names from /proc
-     * (which may already be gone for a short-lived process; its records then stand in).
+     * A sample of {@code pid} was taken: on first sight of a process that started before the
+     * sampler (no records of its image), read its mappings from /proc.
      */
     public void sampled(int pid) {
         ProcessEntry entry = processes.get(pid);
@@ -153,7 +153,7 @@ public final class ProcessTable implements ProcessLookup {
             untracked++;
             return null;
         }
-        return processes.computeIfAbsent(pid, p -> new ProcessEntry(p, interval));
+        return processes.computeIfAbsent(pid, p -> new ProcessEntry(p, interval, proc));
     }
 
     private void readProc(ProcessEntry entry) {
@@ -164,11 +164,5 @@ public final class ProcessTable implements ProcessLookup {
                 entry.complete(true);
             });
         }
-        proc.status(entry.pid()).ifPresent(status -> {
-            entry.namespacePid(status.namespacePid());
-            if (entry.command().isEmpty()) {
-                entry.command(status.name());
-            }
-        });
     }
 }

@@ -36,9 +36,10 @@ class RecordCommandTest {
         Tier.REAL_KERNEL.require(Files.isExecutable(GO), "go tool pprof reads the profile: Go is expected at " + GO);
         Process workload = new ProcessBuilder(CWorkloads.compile("split").toString(), "30").start();
         Path profile = dir.resolve("profile.pb.gz");
+        Path flamegraph = dir.resolve("flame.html");
         try {
             int status = main("record", "--duration", "3s", "--frequency", "499", "--pid", Long.toString(workload.pid()),
-                    "--output", profile.toString());
+                    "--output", profile.toString(), "--flamegraph", flamegraph.toString());
 
             assertThat(status).as(err.toString()).isZero();
         } finally {
@@ -48,7 +49,8 @@ class RecordCommandTest {
         String top = new String(pprof.getInputStream().readAllBytes());
         assertThat(pprof.waitFor()).as(top).isZero();
         assertThat(top).contains("scorch_hot", "scorch_cold", "Type: cpu");
-        assertThat(err.toString()).contains("wrote " + profile, "0 lost");
+        assertThat(err.toString()).contains("wrote " + profile, "0 lost", "wrote " + flamegraph);
+        assertThat(Files.readString(flamegraph)).contains("<html", "scorch_hot");
     }
 
     @Test

@@ -27,6 +27,22 @@ public final class TestProfiles {
                 Instant.parse("2026-11-21T22:00:00Z").plusSeconds(sequence), Duration.ofSeconds(15), payload);
     }
 
+    /**
+     * A real CPU profile: Go's profiler recording a program that burns CPU in
+     * {@code main.scorchHotLoop} (captured by hack/capture-test-pprof.sh), under the given labels.
+     */
+    public static ExportedProfile goHotLoop(java.util.SortedMap<String, String> labels) {
+        try (var in = TestProfiles.class.getResourceAsStream("go-cpu-hotloop.pb.gz")) {
+            return new ExportedProfile(UUID.randomUUID().toString(), labels, Instant.now().minusSeconds(15),
+                    Duration.ofSeconds(15), in.readAllBytes());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The function Go's profiler saw on top of {@link #goHotLoop}. */
+    public static final String HOT_FUNCTION = "main.scorchHotLoop";
+
     public static int sequenceOf(ExportedProfile profile) {
         return Integer.parseInt(profile.labels().get("seq"));
     }

@@ -26,7 +26,7 @@ public final class TestApiServer {
 
     static void installCrd(KubernetesClient client) {
         CustomResourceDefinition crd = client.apiextensions().v1().customResourceDefinitions()
-                .load(CRD.toFile()).serverSideApply();
+                .load(CRD.toFile()).fieldManager("scorch-test").forceConflicts().serverSideApply();
         client.apiextensions().v1().customResourceDefinitions().resource(crd).waitUntilCondition(
                 c -> c.getStatus() != null && c.getStatus().getConditions().stream()
                         .anyMatch(x -> x.getType().equals("Established") && x.getStatus().equals("True")),

@@ -22,7 +22,7 @@ import java.util.Map;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Export(
         @Default("15s")
-        @Pattern("^([0-9]+(ms|s|m|h))+$")
+        @Pattern("^([0-9]+[smh])+$")
         @ValidationRule(
                 value = "duration(self) >= duration('5s') && duration(self) <= duration('5m')",
                 message = "export.interval must be a duration from 5s to 5m")

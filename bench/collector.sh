@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Collector overhead and accuracy against `perf record -a -g`, both sampling the same workload at
+# the same time. Prints CPU time, peak RSS, lost samples and the hot-function shares of each, plus
+# the truth the workload measured about itself. Needs root. Usage:
+#   bench/collector.sh [seconds-of-steady-state, default 60] [frequency, default 99]
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+steady="${1:-60}"
+freq="${2:-99}"
+warmup="${WARMUP:-20}"
+work="$(mktemp -d /tmp/scorch-bench.XXXXXX)"
+trap 'kill $(jobs -p) 2>/dev/null || true' EXIT
+
+"$root/hack/install-perf.sh" >/dev/null
+command -v gcc >/dev/null || { echo "bench needs gcc (apt-get install -y gcc)" >&2; exit 1; }
+gcc -O1 -fno-omit-frame-pointer -fno-inline -o "$work/split" "$root/collector-image/src/test/c/split.c"
+"$root/scorch" --help >/dev/null   # builds the collector if needed, outside the measured window
+
+clk=$(getconf CLK_TCK)
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# Precise on-CPU time of every live thread, ns (stat ticks are 1/CLK_TCK s).
+oncpu() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{s += $1} END {print s + 0}'; }
+hwm() { awk '/VmHWM/ {print $2}' "/proc/$1/status" 2>/dev/null || true; }
+
+# Two busy CPUs: two copies of the ground-truth workload, each one thread, for the whole run.
+total=$((warmup + steady + 5))
+"$work/split" 100000 -1 $((total + 30)) >"$work/split1.out" &
+w1=$!
+"$work/split" 100000 -1 $((total + 30)) >"$work/split2.out" &
+w2=$!
+
+"$root/scorch" record --duration "${total}s" --frequency "$freq" --output "$work/scorch.pb.gz" 2>"$work/scorch.err" &
+launcher=$!
+perf record -a -g -F "$freq" -o "$work/perf.data" -- sleep "$total" 2>"$work/perf.err" &
+perfpid=$!
+# ./scorch execs java, so the launcher's pid is the collector's.
+scorch=$launcher
+
+sleep "$warmup"
+s_ticks0=$(ticks $scorch); s_ns0=$(oncpu $scorch)
+p_ticks0=$(ticks $perfpid); p_ns0=$(oncpu $perfpid)
+sleep "$steady"
+s_ticks1=$(ticks $scorch); s_ns1=$(oncpu $scorch); s_hwm=$(hwm $scorch); s_steady_hwm=$s_hwm
+p_ticks1=$(ticks $perfpid); p_ns1=$(oncpu $perfpid); p_hwm=$(hwm $perfpid)
+wait $perfpid || true
+while kill -0 $scorch 2>/dev/null; do
+  h=$(hwm $scorch); [ -n "$h" ] && s_hwm=$h
+  sleep 0.2
+done
+wait $scorch || { echo "collector failed:"; cat "$work/scorch.err"; exit 1; }
+kill -TERM $w1 $w2; wait $w1 $w2 || true
+
+pct() { awk -v ns="$1" -v s="$2" 'BEGIN {printf "%.3f", 100 * ns / (s * 1e9)}'; }
+tickpct() { awk -v t="$1" -v hz="$clk" -v s="$2" 'BEGIN {printf "%.3f", 100 * t / hz / s}'; }
+share() { awk -v h="$1" -v c="$2" 'BEGIN {if (h + c == 0) print "n/a"; else printf "%.1f", 100 * h / (h + c)}'; }
+
+truth_hot=$(cat "$work"/split*.out | sed -n 's/.*hot_ns=\([0-9]*\).*/\1/p' | paste -sd+ | bc)
+truth_cold=$(cat "$work"/split*.out | sed -n 's/.*cold_ns=\([0-9]*\).*/\1/p' | paste -sd+ | bc)
+
+top=$(go tool pprof -top -unit=ms -nodecount=100000 "$work/scorch.pb.gz" 2>/dev/null)
+flat() { echo "$top" | awk -v f="$1" '$NF == f {v = $1; sub(/ms$/, "", v); print v; exit}'; }
+s_hot=$(flat scorch_hot); s_cold=$(flat scorch_cold)
+perf report -i "$work/perf.data" --stdio --no-children --sort sym 2>/dev/null >"$work/perf.report"
+pflat() { awk -v f="$1" '$NF == f {v = $1; sub(/%/, "", v); print v; exit}' "$work/perf.report"; }
+p_hot=$(pflat scorch_hot); p_cold=$(pflat scorch_cold)
+perf report -i "$work/perf.data" --stats 2>/dev/null >"$work/perf.stats"
+p_lost=$(awk '$1 == "LOST" && $2 == "events:" {s += $3} END {print s + 0}' "$work/perf.stats")
+s_lost=$(sed -n 's/.* \([0-9]*\) lost.*/\1/p' "$work/scorch.err")
+s_samples=$(sed -n 's/.*wrote .*: \([0-9]*\) samples.*/\1/p' "$work/scorch.err")
+p_samples=$(awk '$1 == "SAMPLE" && $2 == "events:" {print $3; exit}' "$work/perf.stats")
+
+cat <<REPORT
+collector bench: ${freq} Hz, ${steady} s steady state after ${warmup} s warm-up, $(nproc) CPUs, 2 busy workload threads
+kernel $(uname -r), load average $(cut -d' ' -f1-3 /proc/loadavg)
+                          scorch record          perf record -a -g
+CPU, schedstat (% core)   $(pct $((s_ns1 - s_ns0)) "$steady")                 $(pct $((p_ns1 - p_ns0)) "$steady")
+CPU, stat ticks (% core)  $(tickpct $((s_ticks1 - s_ticks0)) "$steady")                 $(tickpct $((p_ticks1 - p_ticks0)) "$steady")
+peak RSS, sampling (KiB)  ${s_steady_hwm}                  ${p_hwm}
+peak RSS, incl. writing   ${s_hwm}
+samples                   ${s_samples}                  ${p_samples}
+lost                      ${s_lost}                      ${p_lost}
+scorch_hot share (%)      $(share "$s_hot" "$s_cold")                   $(share "$p_hot" "$p_cold")      truth $(share "$truth_hot" "$truth_cold")
+REPORT
+echo "(files in $work)"

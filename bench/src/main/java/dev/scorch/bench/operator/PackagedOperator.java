@@ -1,0 +1,88 @@
+package dev.scorch.bench.operator;
+
+import dev.scorch.testenv.ControlPlane;
+import dev.scorch.testenv.LocalProcess;
+import dev.scorch.testenv.LoopbackPorts;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The operator as users run it: the packaged Quarkus application ({@code quarkus-run.jar}) in its
+ * own JVM, authenticated with a real token of its ServiceAccount from {@code deploy/}, so its
+ * requests are its own in the audit log and RBAC is exactly deploy/'s.
+ */
+final class PackagedOperator implements AutoCloseable {
+
+    static final String NAMESPACE = "scorch-system";
+    static final String SERVICE_ACCOUNT = "scorch-operator";
+    static final String USER = "system:serviceaccount:" + NAMESPACE + ":" + SERVICE_ACCOUNT;
+
+    private final LocalProcess process;
+
+    private PackagedOperator(LocalProcess process) {
+        this.process = process;
+    }
+
+    static PackagedOperator start(ControlPlane controlPlane, Path jar) {
+        if (!Files.isRegularFile(jar)) {
+            throw new IllegalArgumentException(jar + " missing: build it with ./mvnw -pl operator -am package -DskipTests");
+        }
+        Path work = controlPlane.workDirectory();
+        Path kubeconfig = controlPlane.writeKubeconfigWithToken(USER,
+                controlPlane.serviceAccountToken(NAMESPACE, SERVICE_ACCOUNT), work.resolve("operator.kubeconfig"));
+        int port = LoopbackPorts.free();
+        String java = ProcessHandle.current().info().command().orElse("java");
+        LocalProcess process = LocalProcess.start("operator", List.of(java, "-jar", jar.toString()), Map.of(
+                "KUBECONFIG", kubeconfig.toString(),
+                "SCORCH_NAMESPACE", NAMESPACE,
+                "POD_NAMESPACE", NAMESPACE,
+                "SCORCH_COLLECTOR_IMAGE", "registry.invalid/scorch-collector:bench",
+                "QUARKUS_HTTP_HOST", "127.0.0.1",
+                "QUARKUS_HTTP_PORT", Integer.toString(port)),
+                work.resolve("operator.log"));
+        awaitReady(process, "http://127.0.0.1:" + port + "/q/health/ready");
+        return new PackagedOperator(process);
+    }
+
+    private static void awaitReady(LocalProcess process, String url) {
+        Instant deadline = Instant.now().plus(Duration.ofSeconds(120));
+        try (HttpClient http = HttpClient.newHttpClient()) {
+            while (true) {
+                process.requireAlive();
+                try {
+                    if (http.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.discarding())
+                            .statusCode() == 200) {
+                        return;
+                    }
+                } catch (IOException notYet) {
+                    // Quarkus is still starting.
+                }
+                if (Instant.now().isAfter(deadline)) {
+                    throw new IllegalStateException("operator not ready at " + url + ":\n" + process.logTail(30));
+                }
+                Thread.sleep(200);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
+    Path log() {
+        return process.log();
+    }
+
+    @Override
+    public void close() {
+        process.close();
+    }
+}

@@ -1,0 +1,24 @@
+package dev.scorch.collector.export.delivery;
+
+import dev.scorch.collector.export.ExportedProfile;
+
+/**
+ * Stands in the place of a backend whose settings cannot be used (a malformed address, an
+ * unreadable CA bundle): every attempt fails retryably with the reason. The backend's queue still
+ * spools its profiles, within the spool bound, and reports the reason as its last error, so the
+ * other backends keep flowing, the pod condition names the problem, and a corrected policy (which
+ * rolls the collector and keeps the spool) delivers what was kept.
+ */
+final class UnusableBackendSender implements ProfileSender {
+
+    private final String reason;
+
+    UnusableBackendSender(String reason) {
+        this.reason = reason;
+    }
+
+    @Override
+    public void send(ExportedProfile profile) throws SendFailure {
+        throw SendFailure.retryable(reason, null);
+    }
+}

@@ -1,0 +1,59 @@
+package dev.scorch.collector.export.pyroscope;
+
+import dev.scorch.collector.config.BackendConfig;
+import dev.scorch.collector.export.ExportedProfile;
+import dev.scorch.collector.export.delivery.ProfileSender;
+import dev.scorch.collector.export.delivery.SendFailure;
+import dev.scorch.collector.export.transport.Credentials;
+import dev.scorch.collector.export.transport.HttpPoster;
+import java.net.URI;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Sends profiles to Grafana Pyroscope with {@code push.v1.PusherService/Push} over the Connect
+ * protocol: a unary POST of the bare protobuf message with {@code Content-Type: application/proto},
+ * one profile per request, the tenant in {@code X-Scope-OrgID}, basic auth or a bearer token.
+ */
+public final class PyroscopeSender implements ProfileSender {
+
+    static final String PUSH_PATH = "/push.v1.PusherService/Push";
+    static final String CONTENT_TYPE = "application/proto";
+
+    private final URI pushUrl;
+    private final Map<String, String> fixedHeaders;
+    private final Credentials credentials;
+    private final HttpPoster poster;
+
+    private PyroscopeSender(URI pushUrl, Map<String, String> fixedHeaders, Credentials credentials, HttpPoster poster) {
+        this.pushUrl = pushUrl;
+        this.fixedHeaders = fixedHeaders;
+        this.credentials = credentials;
+        this.poster = poster;
+    }
+
+    /** @throws IllegalArgumentException naming the backend when the URL or TLS settings are unusable */
+    public static PyroscopeSender create(BackendConfig.Pyroscope config, Duration connectTimeout, Duration timeout) {
+        URI base = HttpPoster.requireHttpUrl(config.name(), config.url());
+        String path = base.getRawPath() == null ? "" : base.getRawPath().replaceAll("/+$", "");
+        URI pushUrl = base.resolve(path + PUSH_PATH);
+        Map<String, String> headers = new LinkedHashMap<>();
+        headers.put("Connect-Protocol-Version", "1");
+        config.tenantId().filter(t -> !t.isBlank()).ifPresent(tenant -> headers.put("X-Scope-OrgID", tenant));
+        return new PyroscopeSender(pushUrl, Map.copyOf(headers), Credentials.of(config.basicAuth(), config.bearerTokenFile()),
+                new HttpPoster("Pyroscope", config.tls(), connectTimeout, timeout));
+    }
+
+    @Override
+    public void send(ExportedProfile profile) throws SendFailure {
+        Map<String, String> headers = new LinkedHashMap<>(fixedHeaders);
+        credentials.authorization().ifPresent(value -> headers.put("Authorization", value));
+        poster.post(pushUrl, CONTENT_TYPE, headers, PushRequests.encode(profile), CONTENT_TYPE);
+    }
+
+    @Override
+    public void close() {
+        poster.close();
+    }
+}

@@ -1,0 +1,138 @@
+package dev.scorch.collector.export.transport;
+
+import dev.scorch.collector.config.BackendConfig;
+import dev.scorch.collector.export.delivery.SendFailure;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * POSTs protobuf bodies over HTTP/1.1 or HTTP/2 (java.net.http) and turns the answer into success
+ * or a {@link SendFailure}: 2xx accepted; 408, 429 and 5xx retryable (429 and 503 honour
+ * Retry-After); any other status permanent, counted as {@code rejected-http-<status>}.
+ */
+public final class HttpPoster implements AutoCloseable {
+
+    private static final int MAX_ERROR_BODY = 300;
+
+    private final String backendKind;
+    private final HttpClient client;
+    private final Duration timeout;
+
+    /**
+     * @param backendKind names the backend in error messages, e.g. "Pyroscope"
+     */
+    public HttpPoster(String backendKind, BackendConfig.Tls tls, Duration connectTimeout, Duration timeout) {
+        this.backendKind = backendKind;
+        this.timeout = timeout;
+        this.client = HttpClient.newBuilder()
+                .connectTimeout(connectTimeout)
+                .sslContext(TlsContexts.forConfig(tls))
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .build();
+    }
+
+    /**
+     * Checks that {@code url} can be posted to: absolute http(s) with a host.
+     *
+     * @throws IllegalArgumentException naming the backend and the URL otherwise
+     */
+    public static URI requireHttpUrl(String backend, URI url) {
+        if (url == null || url.getScheme() == null || !(url.getScheme().equals("http") || url.getScheme().equals("https"))
+                || url.getHost() == null || url.getRawQuery() != null) {
+            throw new IllegalArgumentException("backend " + backend + ": URL '" + url
+                    + "' is not an absolute http:// or https:// URL with a host and without a query");
+        }
+        return url;
+    }
+
+    /**
+     * Posts {@code body}; returns the response body of a 2xx answer.
+     *
+     * @param expectedContentType content type a real backend answers with, checked on 2xx so a
+     *     proxy's login page is not taken for an acceptance; null to skip the check
+     */
+    public byte[] post(URI url, String contentType, Map<String, String> headers, byte[] body, String expectedContentType)
+            throws SendFailure {
+        HttpRequest.Builder request = HttpRequest.newBuilder(url)
+                .timeout(timeout)
+                .header("Content-Type", contentType)
+                .header("User-Agent", "scorch-collector")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+        headers.forEach(request::header);
+        HttpResponse<byte[]> response;
+        try {
+            response = client.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+        } catch (HttpTimeoutException e) {
+            throw SendFailure.retryable(backendKind + " " + url + ": no answer within " + timeout, e);
+        } catch (IOException e) {
+            throw SendFailure.retryable(backendKind + " " + url + ": " + e, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw SendFailure.retryable(backendKind + " " + url + ": interrupted", e);
+        }
+        int status = response.statusCode();
+        if (status >= 200 && status < 300) {
+            Optional<String> answered = response.headers().firstValue("Content-Type");
+            if (expectedContentType != null && response.body().length > 0
+                    && answered.map(type -> !type.startsWith(expectedContentType)).orElse(true)) {
+                throw SendFailure.retryable(backendKind + " " + url + ": answered " + status + " with Content-Type "
+                        + answered.orElse("(none)") + " instead of " + expectedContentType
+                        + "; is this the backend's URL? body: " + excerpt(response.body()), null);
+            }
+            return response.body();
+        }
+        String message = backendKind + " " + url + ": HTTP " + status + ": " + excerpt(response.body());
+        if (status == 429 || status == 503) {
+            Duration retryAfter = retryAfter(response.headers().firstValue("Retry-After"));
+            if (retryAfter != null) {
+                throw SendFailure.retryAfter(message, retryAfter);
+            }
+        }
+        if (status == 408 || status == 429 || status >= 500) {
+            throw SendFailure.retryable(message, null);
+        }
+        throw SendFailure.permanent("rejected-http-" + status, message);
+    }
+
+    /** Retry-After as delay-seconds or an HTTP-date (RFC 9110 §10.2.3); null when absent or unreadable. */
+    static Duration retryAfter(Optional<String> header) {
+        if (header.isEmpty()) {
+            return null;
+        }
+        String value = header.get().strip();
+        try {
+            return Duration.ofSeconds(Math.max(0, Long.parseLong(value)));
+        } catch (NumberFormatException notSeconds) {
+            try {
+                Instant at = ZonedDateTime.parse(value, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
+                Duration wait = Duration.between(Instant.now(), at);
+                return wait.isNegative() ? Duration.ZERO : wait;
+            } catch (DateTimeParseException notADate) {
+                return null;
+            }
+        }
+    }
+
+    private static String excerpt(byte[] body) {
+        String text = new String(body, 0, Math.min(body.length, MAX_ERROR_BODY), StandardCharsets.UTF_8)
+                .replaceAll("[\\p{Cntrl}\\s]+", " ").strip();
+        return text.isEmpty() ? "(empty body)" : text + (body.length > MAX_ERROR_BODY ? "..." : "");
+    }
+
+    @Override
+    public void close() {
+        client.close();
+    }
+}

@@ -1,0 +1,133 @@
+package dev.scorch.collector.export.otlp;
+
+import static dev.scorch.collector.export.Eventually.await;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.scorch.collector.config.BackendConfig;
+import dev.scorch.collector.export.ExportedProfile;
+import dev.scorch.collector.export.ExporterFactory;
+import dev.scorch.collector.export.ProfileExporter;
+import dev.scorch.collector.export.RecordingHttpServer;
+import dev.scorch.collector.export.RecordingHttpServer.Answer;
+import dev.scorch.collector.export.TestProfiles;
+import dev.scorch.collector.export.delivery.Backoff;
+import dev.scorch.collector.export.delivery.DeliverySettings;
+import io.opentelemetry.proto.collector.profiles.v1development.ExportProfilesPartialSuccess;
+import io.opentelemetry.proto.collector.profiles.v1development.ExportProfilesServiceRequest;
+import io.opentelemetry.proto.collector.profiles.v1development.ExportProfilesServiceResponse;
+import io.opentelemetry.proto.common.v1.KeyValue;
+import io.opentelemetry.proto.profiles.v1development.Profile;
+import io.opentelemetry.proto.profiles.v1development.ProfilesDictionary;
+import io.opentelemetry.proto.profiles.v1development.Sample;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The OTLP exporter against an HTTP server that parses what arrives with the published generated classes. */
+class OtlpExportTest {
+
+    @TempDir
+    Path dir;
+
+    private final RecordingHttpServer receiver = new RecordingHttpServer(
+            new Answer(200, "application/x-protobuf", ExportProfilesServiceResponse.getDefaultInstance().toByteArray(), Map.of()));
+
+    @AfterEach
+    void stop() {
+        receiver.close();
+    }
+
+    private ProfileExporter exporter() {
+        var factory = new ExporterFactory(new DeliverySettings(dir, 1 << 20, 1 << 20,
+                new Backoff(Duration.ofMillis(20), Duration.ofMillis(200)), Duration.ofSeconds(5), Clock.systemUTC()));
+        return factory.create(new BackendConfig.Otlp("otel", receiver.baseUrl(), Map.of("X-Team", "checkout"),
+                Optional.empty(), BackendConfig.Tls.SYSTEM_ROOTS));
+    }
+
+    private static ExportedProfile profile() {
+        var labels = new TreeMap<String, String>();
+        labels.put("service_name", "shop/api");
+        labels.put("namespace", "shop");
+        labels.put("pod", "api-7f9c-x2");
+        labels.put("cluster", "prod-eu-1");
+        return TestProfiles.goHotLoop(labels);
+    }
+
+    @Test
+    void postsTheProfileAsOtlpWithTheTargetAsResourceAndTheHotFunctionOnTop() throws Exception {
+        ExportedProfile profile = profile();
+        try (ProfileExporter exporter = exporter()) {
+            exporter.offer(profile);
+            await(() -> exporter.health().sent() == 1);
+        }
+        RecordingHttpServer.Request request = receiver.requests.getFirst();
+        assertThat(request.path()).isEqualTo("/v1development/profiles");
+        assertThat(request.header("Content-Type")).isEqualTo("application/x-protobuf");
+        assertThat(request.header("X-Team")).isEqualTo("checkout");
+
+        var export = ExportProfilesServiceRequest.parseFrom(request.body());
+        var resource = export.getResourceProfiles(0).getResource().getAttributesList().stream()
+                .collect(Collectors.toMap(KeyValue::getKey, kv -> kv.getValue().getStringValue()));
+        assertThat(resource).containsEntry("service.name", "shop/api")
+                .containsEntry("k8s.namespace.name", "shop")
+                .containsEntry("k8s.pod.name", "api-7f9c-x2")
+                .containsEntry("cluster", "prod-eu-1");
+
+        ProfilesDictionary dictionary = export.getDictionary();
+        assertThat(dictionary.getStringTable(0)).isEmpty();
+        assertThat(dictionary.getMappingTable(0)).isEqualTo(dictionary.getMappingTable(0).getDefaultInstanceForType());
+        assertThat(dictionary.getStackTable(0).getLocationIndicesCount()).isZero();
+
+        var profiles = export.getResourceProfiles(0).getScopeProfiles(0).getProfilesList();
+        assertThat(profiles).extracting(p -> dictionary.getStringTable(p.getSampleType().getTypeStrindex()) + "/"
+                + dictionary.getStringTable(p.getSampleType().getUnitStrindex()))
+                .containsExactly("samples/count", "cpu/nanoseconds");
+        assertThat(profiles).allSatisfy(p -> assertThat(p.getProfileId().size()).isEqualTo(16));
+        assertThat(topLeafFunction(profiles.getFirst(), dictionary)).isEqualTo(TestProfiles.HOT_FUNCTION);
+    }
+
+    @Test
+    void aReplayedProfileCarriesTheSameProfileIds() throws Exception {
+        ExportedProfile profile = profile();
+        try (ProfileExporter exporter = exporter()) {
+            exporter.offer(profile);
+            exporter.offer(profile);
+            await(() -> exporter.health().sent() == 2);
+        }
+        var first = ExportProfilesServiceRequest.parseFrom(receiver.requests.get(0).body());
+        var second = ExportProfilesServiceRequest.parseFrom(receiver.requests.get(1).body());
+        assertThat(second.getResourceProfiles(0).getScopeProfiles(0).getProfilesList()).extracting(Profile::getProfileId)
+                .isEqualTo(first.getResourceProfiles(0).getScopeProfiles(0).getProfilesList().stream().map(Profile::getProfileId).toList());
+    }
+
+    @Test
+    void countsProfilesTheReceiverRejectsInAPartialSuccess() {
+        var rejecting = ExportProfilesServiceResponse.newBuilder().setPartialSuccess(
+                ExportProfilesPartialSuccess.newBuilder().setRejectedProfiles(2).setErrorMessage("unsupported revision")).build();
+        receiver.answer.set(new Answer(200, "application/x-protobuf", rejecting.toByteArray(), Map.of()));
+        try (ProfileExporter exporter = exporter()) {
+            exporter.offer(profile());
+            await(() -> exporter.health().dropped().getOrDefault("rejected-otlp-partial", 0L) == 1);
+            assertThat(exporter.health().lastError()).contains("unsupported revision");
+        }
+    }
+
+    private static String topLeafFunction(Profile profile, ProfilesDictionary dictionary) {
+        Map<String, Long> flat = new HashMap<>();
+        for (Sample sample : profile.getSamplesList()) {
+            var stack = dictionary.getStackTable(sample.getStackIndex());
+            var leaf = dictionary.getLocationTable(stack.getLocationIndices(0));
+            var function = dictionary.getFunctionTable(leaf.getLines(0).getFunctionIndex());
+            flat.merge(dictionary.getStringTable(function.getNameStrindex()), sample.getValues(0), Long::sum);
+        }
+        return flat.entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow().getKey();
+    }
+}

@@ -1,0 +1,3 @@
+module scorch.invalid/testdata-workload
+
+go 1.24

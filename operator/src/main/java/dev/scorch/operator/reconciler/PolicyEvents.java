@@ -1,0 +1,80 @@
+package dev.scorch.operator.reconciler;
+
+import dev.scorch.operator.api.v1alpha1.PolicyCondition;
+import dev.scorch.operator.api.v1alpha1.ProfilingPolicy;
+import dev.scorch.operator.api.v1alpha1.ProfilingPolicyStatus;
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.EventBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.jboss.logging.Logger;
+
+/**
+ * Kubernetes Events for a policy's Ready and Degraded transitions, so `kubectl describe pp` and
+ * event-based alerting see when collection broke or recovered. Events of cluster-scoped objects
+ * live in the default namespace.
+ */
+final class PolicyEvents {
+    static final String EVENT_NAMESPACE = "default";
+    private static final Logger LOG = Logger.getLogger(PolicyEvents.class);
+
+    private PolicyEvents() {}
+
+    /** The events the change from {@code before} to {@code after} deserves (pure). */
+    static List<Event> transitions(ProfilingPolicy policy, ProfilingPolicyStatus before, ProfilingPolicyStatus after,
+            Instant now) {
+        List<Event> events = new ArrayList<>();
+        for (String type : List.of(PolicyCondition.READY, PolicyCondition.DEGRADED)) {
+            PolicyCondition was = before == null ? null : before.condition(type);
+            PolicyCondition is = after.condition(type);
+            boolean changed = was == null
+                    ? PolicyCondition.DEGRADED.equals(type) && "True".equals(is.status())
+                    : !was.status().equals(is.status()) || !was.reason().equals(is.reason());
+            if (changed) {
+                boolean bad = PolicyCondition.DEGRADED.equals(type) == "True".equals(is.status());
+                events.add(event(policy, bad ? "Warning" : "Normal", is.reason(), type + "=" + is.status() + ": "
+                        + is.message(), now));
+            }
+        }
+        return events;
+    }
+
+    /** Records {@code events}; a refused write is logged, never fails the reconcile. */
+    static void record(KubernetesClient client, List<Event> events) {
+        for (Event event : events) {
+            try {
+                client.v1().events().inNamespace(EVENT_NAMESPACE).resource(event).create();
+            } catch (KubernetesClientException e) {
+                LOG.warnf("could not record event %s for policy %s: %s", event.getReason(),
+                        event.getInvolvedObject().getName(), e.getMessage());
+            }
+        }
+    }
+
+    private static Event event(ProfilingPolicy policy, String type, String reason, String message, Instant now) {
+        String time = now.truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
+        return new EventBuilder()
+                .withNewMetadata()
+                .withGenerateName(policy.getMetadata().getName() + ".")
+                .withNamespace(EVENT_NAMESPACE)
+                .endMetadata()
+                .withNewInvolvedObject()
+                .withApiVersion(policy.getApiVersion())
+                .withKind(policy.getKind())
+                .withName(policy.getMetadata().getName())
+                .withUid(policy.getMetadata().getUid())
+                .endInvolvedObject()
+                .withType(type)
+                .withReason(reason)
+                .withMessage(message)
+                .withFirstTimestamp(time)
+                .withLastTimestamp(time)
+                .withCount(1)
+                .withNewSource().withComponent("scorch-operator").endSource()
+                .withReportingComponent("scorch-operator")
+                .build();
+    }
+}

@@ -1,0 +1,234 @@
+package dev.scorch.operator.status;
+
+import static dev.scorch.operator.api.v1alpha1.PolicyCondition.DEGRADED;
+import static dev.scorch.operator.api.v1alpha1.PolicyCondition.PROGRESSING;
+import static dev.scorch.operator.api.v1alpha1.PolicyCondition.READY;
+
+import dev.scorch.operator.api.v1alpha1.FailingNode;
+import dev.scorch.operator.api.v1alpha1.NodeCounts;
+import dev.scorch.operator.api.v1alpha1.PolicyCondition;
+import dev.scorch.operator.api.v1alpha1.ProfilingPolicy;
+import dev.scorch.operator.api.v1alpha1.ProfilingPolicyStatus;
+import dev.scorch.operator.resources.CollectorDaemonSet;
+import dev.scorch.operator.resources.CollectorLabels;
+import io.fabric8.kubernetes.api.model.ContainerStatus;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodCondition;
+import io.fabric8.kubernetes.api.model.apps.DaemonSet;
+import io.fabric8.kubernetes.api.model.apps.DaemonSetStatus;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Folds what the reconciler observed into a policy's status. Pure: the same policy, observation and
+ * clock give the same status, and an unchanged situation gives an equal status, so the reconciler
+ * writes only when something changed.
+ */
+public final class StatusAggregator {
+    /** The most failing nodes listed in status, to keep the object small on large clusters. */
+    public static final int MAX_FAILING_NODES = 20;
+    private static final List<String> FAILING_WAITING_REASONS = List.of(
+            "CrashLoopBackOff", "ImagePullBackOff", "ErrImagePull", "InvalidImageName",
+            "CreateContainerConfigError", "CreateContainerError", "RunContainerError");
+
+    private StatusAggregator() {}
+
+    public static ProfilingPolicyStatus aggregate(ProfilingPolicy policy, Observation seen, Instant now) {
+        long generation = Objects.requireNonNullElse(policy.getMetadata().getGeneration(), 0L);
+        ProfilingPolicyStatus previous = policy.getStatus();
+        Conditions conditions = new Conditions(previous, generation, now);
+        String daemonSetName = seen.daemonSet() == null ? null : seen.daemonSet().getMetadata().getName();
+
+        if (seen.invalid().isPresent()) {
+            Observation.Invalid invalid = seen.invalid().get();
+            conditions.set(READY, false, invalid.reason(), invalid.message());
+            conditions.set(PROGRESSING, false, invalid.reason(), "nothing is rolled out until the policy is fixed");
+            conditions.set(DEGRADED, true, invalid.reason(), invalid.message());
+            return new ProfilingPolicyStatus(generation, conditions.list(), counts(seen.daemonSet(), seen.pods(), 0),
+                    null, lastExport(seen.pods(), previous), daemonSetName);
+        }
+        if (seen.suspended()) {
+            String message = "spec.suspend is true: no collectors run";
+            conditions.set(READY, false, "Suspended", message);
+            conditions.set(PROGRESSING, false, "Suspended", message);
+            conditions.set(DEGRADED, false, "Suspended", message);
+            return new ProfilingPolicyStatus(generation, conditions.list(), new NodeCounts(0, 0, 0, 0), null,
+                    lastExport(seen.pods(), previous), null);
+        }
+        DaemonSet daemonSet = seen.daemonSet();
+        if (daemonSet == null) {
+            conditions.set(READY, false, "DaemonSetPending", "the collector DaemonSet is being created");
+            conditions.set(PROGRESSING, true, "DaemonSetPending", "the collector DaemonSet is being created");
+            conditions.set(DEGRADED, false, "AsExpected", "no problem observed");
+            return new ProfilingPolicyStatus(generation, conditions.list(), new NodeCounts(0, 0, 0, 0), null,
+                    lastExport(seen.pods(), previous), null);
+        }
+
+        List<FailingNode> failing = failingNodes(seen.pods());
+        NodeCounts counts = counts(daemonSet, seen.pods(), failing.size());
+        DaemonSetStatus ds = daemonSet.getStatus();
+        int updated = ds == null ? 0 : orZero(ds.getUpdatedNumberScheduled());
+        boolean observedCurrent = ds != null && ds.getObservedGeneration() != null
+                && ds.getObservedGeneration() >= Objects.requireNonNullElse(daemonSet.getMetadata().getGeneration(), 0L);
+        boolean rolling = !observedCurrent || updated < counts.desired();
+
+        if (rolling) {
+            conditions.set(PROGRESSING, true, "RollingOut",
+                    updated + " of " + counts.desired() + " nodes run the current collector");
+        } else {
+            conditions.set(PROGRESSING, false, "RolledOut",
+                    "all " + counts.desired() + " nodes run the current collector");
+        }
+        if (!failing.isEmpty()) {
+            FailingNode first = failing.getFirst();
+            conditions.set(DEGRADED, true, "NodesFailing", failing.size() + " of " + counts.desired()
+                    + " nodes are not collecting; latest: " + first.node() + " " + first.reason());
+        } else {
+            conditions.set(DEGRADED, false, "AsExpected", "no collector is failing");
+        }
+        if (counts.desired() == 0) {
+            conditions.set(READY, false, "NoNodes", observedCurrent
+                    ? "no node matches spec.nodes" : "the DaemonSet controller has not counted the nodes yet");
+        } else if (!failing.isEmpty()) {
+            conditions.set(READY, false, "NodesFailing",
+                    failing.size() + " of " + counts.desired() + " nodes are not collecting");
+        } else if (counts.ready() < counts.desired()) {
+            conditions.set(READY, false, "NodesNotReady",
+                    counts.ready() + " of " + counts.desired() + " collectors are ready");
+        } else {
+            conditions.set(READY, true, "Collecting", "all " + counts.desired() + " nodes are collecting");
+        }
+        List<FailingNode> listed = failing.size() > MAX_FAILING_NODES ? failing.subList(0, MAX_FAILING_NODES) : failing;
+        return new ProfilingPolicyStatus(generation, conditions.list(), counts,
+                listed.isEmpty() ? null : List.copyOf(listed), lastExport(seen.pods(), previous), daemonSetName);
+    }
+
+    private static NodeCounts counts(DaemonSet daemonSet, List<Pod> pods, int failing) {
+        if (daemonSet == null || daemonSet.getStatus() == null) {
+            return new NodeCounts(0, 0, 0, failing);
+        }
+        int collecting = (int) pods.stream()
+                .map(p -> condition(p, CollectorDaemonSet.COLLECTING_CONDITION))
+                .filter(c -> c != null && "True".equals(c.getStatus()))
+                .count();
+        DaemonSetStatus s = daemonSet.getStatus();
+        return new NodeCounts(orZero(s.getDesiredNumberScheduled()), orZero(s.getNumberReady()), collecting, failing);
+    }
+
+    /** Collector pods that are not collecting, most recent first. */
+    static List<FailingNode> failingNodes(List<Pod> pods) {
+        List<FailingNode> failing = new ArrayList<>();
+        for (Pod pod : pods) {
+            failure(pod).ifPresent(failing::add);
+        }
+        failing.sort(Comparator.comparing((FailingNode f) -> f.since() == null ? "" : f.since()).reversed()
+                .thenComparing(FailingNode::node));
+        return failing;
+    }
+
+    private static Optional<FailingNode> failure(Pod pod) {
+        PodCondition ready = condition(pod, "Ready");
+        if (ready != null && "True".equals(ready.getStatus())) {
+            return Optional.empty();
+        }
+        String node = nodeOf(pod);
+        PodCondition scheduled = condition(pod, "PodScheduled");
+        if (scheduled != null && "False".equals(scheduled.getStatus()) && "Unschedulable".equals(scheduled.getReason())) {
+            return Optional.of(new FailingNode(node, "Unschedulable", scheduled.getMessage(),
+                    scheduled.getLastTransitionTime()));
+        }
+        if (pod.getStatus() != null && pod.getStatus().getContainerStatuses() != null) {
+            for (ContainerStatus container : pod.getStatus().getContainerStatuses()) {
+                if (container.getState() != null && container.getState().getWaiting() != null
+                        && FAILING_WAITING_REASONS.contains(container.getState().getWaiting().getReason())) {
+                    String since = ready != null ? ready.getLastTransitionTime() : null;
+                    return Optional.of(new FailingNode(node, container.getState().getWaiting().getReason(),
+                            container.getState().getWaiting().getMessage(), since));
+                }
+            }
+        }
+        PodCondition collecting = condition(pod, CollectorDaemonSet.COLLECTING_CONDITION);
+        if (collecting != null && "False".equals(collecting.getStatus())) {
+            return Optional.of(new FailingNode(node, collecting.getReason(), collecting.getMessage(),
+                    collecting.getLastTransitionTime()));
+        }
+        return Optional.empty();
+    }
+
+    /** The node a DaemonSet pod is for: bound, or pinned by the controller's node affinity. */
+    private static String nodeOf(Pod pod) {
+        if (pod.getSpec() != null && pod.getSpec().getNodeName() != null) {
+            return pod.getSpec().getNodeName();
+        }
+        try {
+            return pod.getSpec().getAffinity().getNodeAffinity().getRequiredDuringSchedulingIgnoredDuringExecution()
+                    .getNodeSelectorTerms().getFirst().getMatchFields().stream()
+                    .filter(f -> "metadata.name".equals(f.getKey()))
+                    .findFirst().map(f -> f.getValues().getFirst())
+                    .orElse(pod.getMetadata().getName());
+        } catch (NullPointerException | java.util.NoSuchElementException e) {
+            return pod.getMetadata().getName();
+        }
+    }
+
+    private static String lastExport(List<Pod> pods, ProfilingPolicyStatus previous) {
+        Instant latest = previous == null || previous.lastExportTime() == null
+                ? null : Instant.parse(previous.lastExportTime());
+        for (Pod pod : pods) {
+            PodCondition collecting = condition(pod, CollectorDaemonSet.COLLECTING_CONDITION);
+            if (collecting != null && collecting.getLastProbeTime() != null) {
+                Instant probe = Instant.parse(collecting.getLastProbeTime());
+                if (latest == null || probe.isAfter(latest)) {
+                    latest = probe;
+                }
+            }
+        }
+        return latest == null ? null : latest.toString();
+    }
+
+    static PodCondition condition(Pod pod, String type) {
+        if (pod.getStatus() == null || pod.getStatus().getConditions() == null) {
+            return null;
+        }
+        return pod.getStatus().getConditions().stream().filter(c -> type.equals(c.getType())).findFirst().orElse(null);
+    }
+
+    private static int orZero(Integer value) {
+        return value == null ? 0 : value;
+    }
+
+    /** Builds conditions in a fixed order, keeping lastTransitionTime while status and reason hold. */
+    private static final class Conditions {
+        private final ProfilingPolicyStatus previous;
+        private final long generation;
+        private final Instant now;
+        private final List<PolicyCondition> list = new ArrayList<>();
+
+        Conditions(ProfilingPolicyStatus previous, long generation, Instant now) {
+            this.previous = previous;
+            this.generation = generation;
+            this.now = now;
+        }
+
+        void set(String type, boolean status, String reason, String message) {
+            String value = status ? "True" : "False";
+            PolicyCondition before = previous == null ? null : previous.condition(type);
+            String since = before != null && value.equals(before.status()) && reason.equals(before.reason())
+                    ? before.lastTransitionTime() : now.truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
+            list.add(new PolicyCondition(type, value, reason, message, since, generation));
+        }
+
+        List<PolicyCondition> list() {
+            return List.copyOf(list);
+        }
+    }
+
+    /** Label value that ties a collector pod to its policy. */
+    public static String policyOf(Pod pod) {
+        return pod.getMetadata().getLabels() == null ? null : pod.getMetadata().getLabels().get(CollectorLabels.INSTANCE);
+    }
+}

@@ -1,0 +1,347 @@
+package dev.scorch.operator.apiserver;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.scorch.operator.Policies;
+import dev.scorch.operator.api.v1alpha1.ProfilingPolicy;
+import dev.scorch.operator.api.v1alpha1.ProfilingPolicyStatus;
+import dev.scorch.testenv.ControlPlane;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.PodCondition;
+import io.fabric8.kubernetes.api.model.PodConditionBuilder;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.api.model.apps.DaemonSet;
+import io.fabric8.kubernetes.api.model.apps.DaemonSetStatusBuilder;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
+import io.fabric8.kubernetes.api.model.rbac.RoleBindingBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Tier 3: the reconciler on a real API server (RBAC on, no controllers), running as the operator's
+ * own ServiceAccount with exactly deploy/'s RBAC. DaemonSet and pod status are written by the
+ * test, standing in for the controllers and kubelets tier 4 brings.
+ */
+class ReconcileTest {
+    /** Logs every write (and nothing else) to tell a steady cluster costs the operator no writes. */
+    static final String AUDIT_WRITES = """
+            apiVersion: audit.k8s.io/v1
+            kind: Policy
+            omitStages: [RequestReceived]
+            rules:
+              - level: Metadata
+                verbs: [create, update, patch, delete, deletecollection]
+              - level: None
+            """;
+    private static final String NS = OperatorUnderTest.NAMESPACE;
+    private static ControlPlane controlPlane;
+    private static KubernetesClient admin;
+    private static OperatorUnderTest operator;
+
+    @BeforeAll
+    static void startOperator() {
+        controlPlane = ControlPlane.shared(ControlPlane.Options.apiServerOnly().auditedBy(AUDIT_WRITES));
+        admin = controlPlane.adminClient();
+        operator = OperatorUnderTest.start(controlPlane);
+    }
+
+    @AfterAll
+    static void stopOperator() {
+        if (operator != null) {
+            operator.close();
+        }
+    }
+
+    private static ProfilingPolicy create(String name, String specYaml) {
+        return admin.resource(Policies.parse(name, specYaml)).create();
+    }
+
+    private static ProfilingPolicy policy(String name) {
+        return admin.resources(ProfilingPolicy.class).withName(name).get();
+    }
+
+    private static ProfilingPolicyStatus status(String name) {
+        ProfilingPolicy policy = policy(name);
+        assertThat(policy.getStatus()).as("status of %s", name).isNotNull();
+        return policy.getStatus();
+    }
+
+    private static DaemonSet daemonSet(String policy) {
+        return admin.apps().daemonSets().inNamespace(NS).withName("scorch-" + policy).get();
+    }
+
+    private static final String PARCA = """
+            export:
+              backends: [{name: parca, parca: {address: 'parca.monitoring:7070', insecure: true}}]
+            """;
+
+    @Test
+    void policyGetsServiceAccountBindingConfigAndDaemonSetOwnedByIt() throws Exception {
+        ProfilingPolicy policy = create("creates", PARCA);
+
+        Eventually.assertThat(() -> assertThat(daemonSet("creates")).isNotNull());
+        DaemonSet ds = daemonSet("creates");
+        ConfigMap config = admin.configMaps().inNamespace(NS).withName("scorch-creates").get();
+        ClusterRoleBinding binding = admin.rbac().clusterRoleBindings().withName("scorch-collector-creates").get();
+        assertThat(admin.serviceAccounts().inNamespace(NS).withName("scorch-creates").get()).isNotNull();
+        assertThat(binding.getSubjects().getFirst().getName()).isEqualTo("scorch-creates");
+        JsonNode json = new ObjectMapper().readTree(config.getData().get("collector.json"));
+        assertThat(json.get("policy").asText()).isEqualTo("creates");
+        assertThat(json.at("/export/backends/0/parca/address").asText()).isEqualTo("parca.monitoring:7070");
+        for (var owned : List.of(ds, config, binding)) {
+            assertThat(owned.getMetadata().getOwnerReferences()).singleElement().satisfies(o -> {
+                assertThat(o.getUid()).isEqualTo(policy.getMetadata().getUid());
+                assertThat(o.getKind()).isEqualTo("ProfilingPolicy");
+            });
+        }
+        assertThat(ds.getSpec().getTemplate().getSpec().getHostPID()).isTrue();
+        Eventually.assertThat(() -> {
+            ProfilingPolicyStatus status = status("creates");
+            assertThat(status.observedGeneration()).isEqualTo(1L);
+            assertThat(status.daemonSet()).isEqualTo("scorch-creates");
+            assertThat(status.condition("Ready").status()).isEqualTo("False");
+        });
+    }
+
+    @Test
+    void specChangeChangesTheConfigHashSoTheDaemonSetRolls() {
+        create("rolls", PARCA);
+        Eventually.assertThat(() -> assertThat(daemonSet("rolls")).isNotNull());
+        String before = daemonSet("rolls").getSpec().getTemplate().getMetadata().getAnnotations().get("scorch.dev/config-hash");
+        long generation = daemonSet("rolls").getMetadata().getGeneration();
+
+        admin.resources(ProfilingPolicy.class).withName("rolls").edit(p -> Policies.parse("rolls", """
+                sampling: {frequencyHz: 99}
+                export:
+                  backends: [{name: parca, parca: {address: 'parca.monitoring:7070', insecure: true}}]
+                """));
+
+        Eventually.assertThat(() -> {
+            DaemonSet ds = daemonSet("rolls");
+            assertThat(ds.getSpec().getTemplate().getMetadata().getAnnotations().get("scorch.dev/config-hash"))
+                    .isNotEqualTo(before);
+            assertThat(ds.getMetadata().getGeneration()).isGreaterThan(generation);
+            assertThat(status("rolls").observedGeneration()).isEqualTo(2L);
+        });
+        assertThat(admin.configMaps().inNamespace(NS).withName("scorch-rolls").get().getData().get("collector.json"))
+                .contains("\"frequencyHz\" : 99");
+    }
+
+    @Test
+    void suspendRemovesTheDaemonSetAndKeepsThePolicy() {
+        create("pauses", PARCA);
+        Eventually.assertThat(() -> assertThat(daemonSet("pauses")).isNotNull());
+
+        admin.resources(ProfilingPolicy.class).withName("pauses").edit(p -> Policies.parse("pauses",
+                "suspend: true\n" + PARCA));
+
+        Eventually.assertThat(() -> {
+            assertThat(daemonSet("pauses")).isNull();
+            assertThat(status("pauses").condition("Ready").reason()).isEqualTo("Suspended");
+        });
+        assertThat(policy("pauses")).isNotNull();
+
+        admin.resources(ProfilingPolicy.class).withName("pauses").edit(p -> Policies.parse("pauses", PARCA));
+        Eventually.assertThat(() -> assertThat(daemonSet("pauses")).isNotNull());
+    }
+
+    @Test
+    void statusFollowsTheDaemonSetAndTheCollectorsConditions() {
+        create("follows", PARCA);
+        Eventually.assertThat(() -> assertThat(daemonSet("follows")).isNotNull());
+        Instant exported = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+        Pod n1 = collectorPod("follows", "node-1");
+        Pod n2 = collectorPod("follows", "node-2");
+        setPodConditions(n1, collecting("True", "Collecting", "node node-1: collecting", exported), ready("True"));
+        setPodConditions(n2, collecting("True", "Collecting", "node node-2: collecting", exported.minusSeconds(5)),
+                ready("True"));
+        writeDaemonSetStatus("follows", 2, 2);
+
+        Eventually.assertThat(() -> {
+            ProfilingPolicyStatus status = status("follows");
+            assertThat(status.nodes().desired()).isEqualTo(2);
+            assertThat(status.nodes().ready()).isEqualTo(2);
+            assertThat(status.nodes().collecting()).isEqualTo(2);
+            assertThat(status.condition("Ready").status()).isEqualTo("True");
+            assertThat(status.lastExportTime()).isEqualTo(exported.toString());
+        });
+
+        setPodConditions(n2, collecting("False", "BackendUnreachable", "node node-2: parca: connection refused",
+                exported), ready("False"));
+        writeDaemonSetStatus("follows", 2, 1);
+
+        Eventually.assertThat(() -> {
+            ProfilingPolicyStatus status = status("follows");
+            assertThat(status.condition("Ready").reason()).isEqualTo("NodesFailing");
+            assertThat(status.condition("Degraded").status()).isEqualTo("True");
+            assertThat(status.failingNodes()).singleElement().satisfies(f -> {
+                assertThat(f.node()).isEqualTo("node-2");
+                assertThat(f.reason()).isEqualTo("BackendUnreachable");
+                assertThat(f.message()).isEqualTo("node node-2: parca: connection refused");
+            });
+        });
+        Eventually.assertThat(() -> assertThat(admin.v1().events().inNamespace("default").list().getItems())
+                .filteredOn(e -> e.getInvolvedObject().getName().equals("follows"))
+                .extracting(Event::getReason).contains("NodesFailing"));
+    }
+
+    @Test
+    void missingSecretIsDegradedUntilItExists() {
+        create("needs-token", """
+                export:
+                  backends:
+                    - name: cloud
+                      parca: {address: 'grpc.example.com:443', bearerTokenSecretRef: {name: cloud-token, key: token}}
+                """);
+
+        Eventually.assertThat(() -> {
+            ProfilingPolicyStatus status = status("needs-token");
+            assertThat(status.condition("Degraded").reason()).isEqualTo("SecretMissing");
+            assertThat(status.condition("Degraded").message()).contains(
+                    "spec.export.backends[cloud].parca.bearerTokenSecretRef names Secret scorch-system/cloud-token");
+        });
+        assertThat(daemonSet("needs-token")).isNull();
+
+        admin.secrets().inNamespace(NS).resource(new SecretBuilder().withNewMetadata().withName("cloud-token")
+                .endMetadata().addToStringData("token", "t0ken").build()).create();
+
+        Eventually.assertThat(() -> {
+            assertThat(daemonSet("needs-token")).isNotNull();
+            assertThat(status("needs-token").condition("Degraded").status()).isEqualTo("False");
+        });
+        assertThat(daemonSet("needs-token").getSpec().getTemplate().getSpec().getVolumes())
+                .anySatisfy(v -> assertThat(v.getName()).isEqualTo("secrets-cloud"));
+    }
+
+    @Test
+    void aSteadyClusterCostsTheOperatorNoWrites() throws Exception {
+        create("steady", PARCA);
+        Eventually.assertThat(() -> {
+            assertThat(daemonSet("steady")).isNotNull();
+            assertThat(status("steady").daemonSet()).isEqualTo("scorch-steady");
+        });
+        Thread.sleep(2000);
+        long before = operatorWrites();
+        assertThat(before).as("the audit log records the operator's writes (creating the objects)").isPositive();
+
+        // A metadata-only change reconciles the policy without changing anything it asks for.
+        admin.resources(ProfilingPolicy.class).withName("steady")
+                .edit(p -> {
+                    p.getMetadata().setAnnotations(Map.of("touched", "yes"));
+                    return p;
+                });
+        Thread.sleep(3000);
+
+        assertThat(operatorWrites()).as("writes by the operator after a no-op reconcile").isEqualTo(before);
+    }
+
+    @Test
+    void aNamespaceAdminCannotCreateAPolicy() {
+        admin.namespaces().resource(new io.fabric8.kubernetes.api.model.NamespaceBuilder()
+                .withNewMetadata().withName("team-a").endMetadata().build()).serverSideApply();
+        admin.rbac().roleBindings().inNamespace("team-a").resource(new RoleBindingBuilder()
+                .withNewMetadata().withName("alice-admin").endMetadata()
+                .withNewRoleRef().withApiGroup("rbac.authorization.k8s.io").withKind("ClusterRole").withName("admin")
+                .endRoleRef()
+                .addNewSubject().withApiGroup("rbac.authorization.k8s.io").withKind("User").withName("alice").endSubject()
+                .build()).serverSideApply();
+        KubernetesClient alice = controlPlane.clientAs("alice", "system:authenticated");
+
+        assertThatThrownBy(() -> alice.resource(Policies.parse("by-alice", PARCA)).create())
+                .isInstanceOf(KubernetesClientException.class)
+                .satisfies(e -> assertThat(((KubernetesClientException) e).getCode()).isEqualTo(403));
+    }
+
+    @Test
+    void theViewRoleReadsPoliciesButCannotWriteThem() {
+        create("viewed", PARCA);
+        admin.rbac().clusterRoleBindings().resource(new io.fabric8.kubernetes.api.model.rbac.ClusterRoleBindingBuilder()
+                .withNewMetadata().withName("bob-views-policies").endMetadata()
+                .withNewRoleRef().withApiGroup("rbac.authorization.k8s.io").withKind("ClusterRole")
+                .withName("scorch-policies-view").endRoleRef()
+                .addNewSubject().withApiGroup("rbac.authorization.k8s.io").withKind("User").withName("bob").endSubject()
+                .build()).serverSideApply();
+        KubernetesClient bob = controlPlane.clientAs("bob", "system:authenticated");
+
+        Eventually.assertThat(() -> assertThat(bob.resources(ProfilingPolicy.class).withName("viewed").get()).isNotNull());
+        assertThatThrownBy(() -> bob.resources(ProfilingPolicy.class).withName("viewed").delete())
+                .isInstanceOf(KubernetesClientException.class);
+        assertThat(admin.rbac().clusterRoles().withName("scorch-policies-view").get().getMetadata().getLabels())
+                .containsEntry("rbac.authorization.k8s.io/aggregate-to-view", "true");
+    }
+
+    private static long operatorWrites() throws IOException {
+        String operatorUser = "system:serviceaccount:" + NS + ":" + OperatorUnderTest.SERVICE_ACCOUNT;
+        ObjectMapper json = new ObjectMapper();
+        try (var lines = Files.lines(controlPlane.auditLog())) {
+            return lines.map(line -> {
+                try {
+                    return json.readTree(line);
+                } catch (IOException e) {
+                    throw new IllegalStateException(e);
+                }
+            }).filter(e -> e.path("stage").asText().equals("ResponseComplete"))
+                    .filter(e -> operatorUser.equals(e.at("/impersonatedUser/username").asText())
+                            || operatorUser.equals(e.at("/user/username").asText()))
+                    .filter(e -> !e.at("/objectRef/resource").asText().equals("leases"))
+                    .count();
+        }
+    }
+
+    private static Pod collectorPod(String policy, String node) {
+        return admin.pods().inNamespace(NS).resource(new PodBuilder()
+                .withNewMetadata().withName("scorch-" + policy + "-" + node)
+                .withLabels(Map.of("app.kubernetes.io/name", "scorch-collector", "app.kubernetes.io/instance", policy,
+                        "app.kubernetes.io/managed-by", "scorch-operator"))
+                .endMetadata()
+                .withNewSpec().withNodeName(node).withServiceAccountName("scorch-" + policy)
+                .addNewContainer().withName("collector").withImage("scorch-collector:test").endContainer()
+                .endSpec().build()).create();
+    }
+
+    private static PodCondition collecting(String status, String reason, String message, Instant lastExport) {
+        return new PodConditionBuilder().withType("scorch.dev/Collecting").withStatus(status).withReason(reason)
+                .withMessage(message).withLastProbeTime(lastExport.toString())
+                .withLastTransitionTime(lastExport.toString()).build();
+    }
+
+    private static PodCondition ready(String status) {
+        return new PodConditionBuilder().withType("Ready").withStatus(status)
+                .withLastTransitionTime(Instant.now().truncatedTo(ChronoUnit.SECONDS).toString()).build();
+    }
+
+    private static void setPodConditions(Pod pod, PodCondition... conditions) {
+        admin.pods().inNamespace(NS).withName(pod.getMetadata().getName()).editStatus(p -> new PodBuilder(p)
+                .editOrNewStatus().withConditions(conditions).endStatus().build());
+    }
+
+    private static void writeDaemonSetStatus(String policy, int desired, int ready) {
+        admin.apps().daemonSets().inNamespace(NS).withName("scorch-" + policy).editStatus(ds -> {
+            ds.setStatus(new DaemonSetStatusBuilder().withDesiredNumberScheduled(desired)
+                    .withCurrentNumberScheduled(desired).withNumberReady(ready).withUpdatedNumberScheduled(desired)
+                    .withNumberAvailable(ready).withNumberMisscheduled(0)
+                    .withObservedGeneration(ds.getMetadata().getGeneration()).build());
+            return ds;
+        });
+    }
+
+    static Duration timeout() {
+        return Eventually.TIMEOUT;
+    }
+}

@@ -1,0 +1,78 @@
+package dev.scorch.testenv;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Reads the JSON-lines audit log a {@link ControlPlane} writes when started with
+ * {@link ControlPlane.Options#auditedBy(String)}, one {@link AuditEvent} per request (its last
+ * recorded stage).
+ */
+public final class AuditLog {
+
+    /** Logs request metadata of {@code users} only, nothing of anyone else, once per request. */
+    public static String policyForUsers(List<String> users) {
+        return """
+                apiVersion: audit.k8s.io/v1
+                kind: Policy
+                omitStages: ["RequestReceived"]
+                rules:
+                - level: Metadata
+                  users: [%s]
+                - level: None
+                """.formatted(String.join(", ", users.stream().map(u -> "\"" + u + "\"").toList()));
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private AuditLog() {
+    }
+
+    /** The requests in {@code log}, each once, in the order they were received. */
+    public static List<AuditEvent> read(Path log) {
+        Map<String, AuditEvent> byId = new LinkedHashMap<>();
+        try (BufferedReader reader = Files.newBufferedReader(log, StandardCharsets.UTF_8)) {
+            String line;
+            while ((line = reader.readLine()) != null) {
+                if (!line.isBlank()) {
+                    AuditEvent event = parse(JSON.readTree(line));
+                    byId.put(event.auditId(), event);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read audit log " + log, e);
+        }
+        List<AuditEvent> events = new ArrayList<>(byId.values());
+        events.sort(Comparator.comparing(AuditEvent::received));
+        return events;
+    }
+
+    private static AuditEvent parse(JsonNode node) {
+        JsonNode objectRef = node.path("objectRef");
+        return new AuditEvent(
+                node.path("auditID").asText(),
+                node.path("stage").asText(),
+                node.path("verb").asText(),
+                node.path("user").path("username").asText(null),
+                node.path("impersonatedUser").path("username").asText(null),
+                node.path("userAgent").asText(null),
+                objectRef.path("resource").asText(null),
+                objectRef.path("subresource").asText(null),
+                objectRef.path("namespace").asText(null),
+                objectRef.path("name").asText(null),
+                Instant.parse(node.path("requestReceivedTimestamp").asText()),
+                node.path("responseStatus").path("code").asInt(0));
+    }
+}
