@@ -13,6 +13,12 @@ import dev.scorch.testenv.ControlPlane;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodCondition;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.api.model.apps.StatefulSetBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.CronJob;
+import io.fabric8.kubernetes.api.model.batch.v1.CronJobBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Duration;
 import java.time.Instant;
@@ -22,6 +28,7 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.function.BooleanSupplier;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -104,6 +111,41 @@ class CollectorOnApiServerTest {
         awaitTrue(() -> pods.byContainerId(id).isPresent(), "the pod in the cache");
 
         assertThat(pods.byContainerId(id).get().workload()).isEqualTo(new Workload("Deployment", "checkout"));
+    }
+
+    @Test
+    void aCronJobsPodIsNamedAfterTheCronJobAndAStatefulSetsAfterItself() throws Exception {
+        CronJob cronJob = admin.batch().v1().cronjobs().inNamespace(SHOP).resource(new CronJobBuilder()
+                .withNewMetadata().withName("nightly").endMetadata()
+                .withNewSpec().withSchedule("0 3 * * *").withNewJobTemplate().withNewSpec().withNewTemplate().withNewSpec()
+                .withRestartPolicy("Never").addNewContainer().withName("api").withImage("example.invalid/job").endContainer()
+                .endSpec().endTemplate().endSpec().endJobTemplate().endSpec().build()).serverSideApply();
+        Job job = admin.batch().v1().jobs().inNamespace(SHOP).resource(new JobBuilder()
+                .withNewMetadata().withName("nightly-29012345").withOwnerReferences(NodePods.controllerRef("batch/v1", "CronJob",
+                        cronJob.getMetadata().getName(), cronJob.getMetadata().getUid())).endMetadata()
+                .withNewSpec().withManualSelector(true).withNewSelector().withMatchLabels(Map.of("app", "checkout")).endSelector()
+                .withNewTemplate().withNewMetadata().withLabels(Map.of("app", "checkout")).endMetadata().withNewSpec()
+                .withRestartPolicy("Never").addNewContainer().withName("api").withImage("example.invalid/job").endContainer()
+                .endSpec().endTemplate().endSpec().build()).serverSideApply();
+        StatefulSet statefulSet = admin.apps().statefulSets().inNamespace(SHOP).resource(new StatefulSetBuilder()
+                .withNewMetadata().withName("ledger").endMetadata()
+                .withNewSpec().withServiceName("ledger").withNewSelector().withMatchLabels(Map.of("app", "checkout")).endSelector()
+                .withNewTemplate().withNewMetadata().withLabels(Map.of("app", "checkout")).endMetadata().withNewSpec()
+                .addNewContainer().withName("api").withImage("example.invalid/db").endContainer().endSpec().endTemplate()
+                .endSpec().build()).serverSideApply();
+        String jobContainer = NodePods.containerId();
+        String statefulContainer = NodePods.containerId();
+        String bareContainer = NodePods.containerId();
+        NodePods.create(admin, SHOP, "nightly-29012345-" + shortId(), NODE, jobContainer, job);
+        NodePods.create(admin, SHOP, "ledger-0", NODE, statefulContainer, statefulSet);
+        NodePods.create(admin, SHOP, "debug-" + shortId(), NODE, bareContainer, null);
+
+        awaitTrue(() -> Stream.of(jobContainer, statefulContainer, bareContainer).allMatch(id -> pods.byContainerId(id).isPresent()),
+                "the pods in the cache");
+
+        assertThat(pods.byContainerId(jobContainer).get().workload()).isEqualTo(new Workload("CronJob", "nightly"));
+        assertThat(pods.byContainerId(statefulContainer).get().workload()).isEqualTo(new Workload("StatefulSet", "ledger"));
+        assertThat(pods.byContainerId(bareContainer).get().workload().kind()).isEqualTo("Pod");
     }
 
     @Test

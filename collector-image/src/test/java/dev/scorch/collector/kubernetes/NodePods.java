@@ -1,6 +1,7 @@
 package dev.scorch.collector.kubernetes;
 
 import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -20,12 +21,12 @@ public final class NodePods {
     private NodePods() {}
 
     /** A pod bound to {@code node} whose status reports one running container with {@code containerId}. */
-    public static void create(KubernetesClient admin, String namespace, String name, String node, String containerId, ReplicaSet owner) {
+    public static void create(KubernetesClient admin, String namespace, String name, String node, String containerId, HasMetadata owner) {
         PodBuilder builder = new PodBuilder().withNewMetadata().withName(name).withNamespace(namespace)
                 .withLabels(Map.of("app", "checkout", "pod-template-hash", "5d8f7c9b4")).endMetadata()
                 .withNewSpec().withNodeName(node).addNewContainer().withName("api").withImage("example.invalid/api").endContainer().endSpec();
         if (owner != null) {
-            builder.editMetadata().withOwnerReferences(controllerRef("apps/v1", "ReplicaSet", owner.getMetadata().getName(),
+            builder.editMetadata().withOwnerReferences(controllerRef(owner.getApiVersion(), owner.getKind(), owner.getMetadata().getName(),
                     owner.getMetadata().getUid())).endMetadata();
         }
         Pod pod = admin.pods().inNamespace(namespace).resource(builder.build()).create();

@@ -102,6 +102,70 @@ class NodeCollectorTest {
     }
 
     @Test
+    void sigtermExportsTheIntervalInProgress() throws Exception {
+        Tier.REAL_KERNEL.require(isRoot(), "the run mode samples every CPU with perf_event_open: run the tests as root");
+        Path mount = CgroupDirectories.ofThisHost().unifiedMount().orElse(null);
+        Tier.REAL_KERNEL.require(mount != null, "no cgroup2 mount to place workloads in kubelet-shaped cgroups");
+        ControlPlane controlPlane = ControlPlane.shared(ControlPlane.Options.apiServerOnly());
+        KubernetesClient admin = controlPlane.adminClient();
+        CollectorServiceAccount.create(controlPlane);
+        CollectorServiceAccount.namespaceWithDefaultAccount(admin, SHOP, Map.of("team", "checkout"));
+        ReplicaSet checkout = NodePods.deploymentWithReplicaSet(admin, SHOP, "checkout", "5d8f7c9b4");
+        Path token = profiles.resolve("token");
+        Files.writeString(token, controlPlane.serviceAccountToken(CollectorServiceAccount.NAMESPACE, CollectorServiceAccount.NAME));
+        Path ca = profiles.resolve("ca.crt");
+        Files.writeString(ca, controlPlane.certificateAuthorityPem());
+        Path out = profiles.resolve("out");
+        int port;
+        try (var socket = new java.net.ServerSocket(0)) {
+            port = socket.getLocalPort();
+        }
+        Path config = profiles.resolve("collector.json");
+        // One long interval: a profile can only come from the flush on SIGTERM.
+        Files.writeString(config, """
+                {"policy": "sigterm", "sampling": {"frequencyHz": 99},
+                 "targets": {"namespaceSelector": {"matchLabels": {"team": "checkout"}}},
+                 "export": {"intervalSeconds": 600, "backends": [{"name": "local", "directory": {"path": "%s"}}]},
+                 "health": {"port": %d}}
+                """.formatted(out, port));
+        Path split = CWorkloads.compile("split");
+
+        try (KubeletCgroups cgroups = new KubeletCgroups(mount)) {
+            KubeletCgroups.Container container = cgroups.newContainer();
+            NodePods.create(admin, SHOP, "checkout-5d8f7c9b4-sigterm", "sigterm-node", container.containerId(), checkout);
+            cgroups.start(container, List.of(split.toString(), "20"));
+            ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), "dev.scorch.collector.cli.Main",
+                    "run", "--config", config.toString(), "--api-server", controlPlane.url(), "--api-server-ca", ca.toString(),
+                    "--token-file", token.toString())
+                    .redirectErrorStream(true)
+                    .redirectOutput(profiles.resolve("collector.log").toFile());
+            builder.environment().put("SCORCH_NODE_NAME", "sigterm-node");
+            Process collector = builder.start();
+            try {
+                awaitTrue(() -> metric(port, "scorch_samples_total") > 0, "the collector sampling (log: " + profiles.resolve("collector.log") + ")");
+                Thread.sleep(2000);
+                assertThat(pprofFiles(out.resolve(SHOP + "_checkout"))).as("nothing exported before the interval ends").isEmpty();
+            } finally {
+                collector.destroy();
+                assertThat(collector.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            }
+
+            assertThat(pprofFiles(out.resolve(SHOP + "_checkout"))).as("the interval in progress, flushed on SIGTERM")
+                    .singleElement().satisfies(f -> assertThat(contains(f, "scorch_hot")).isTrue());
+        }
+    }
+
+    static long metric(int port, String name) {
+        try {
+            return get(port, "/metrics").body().lines().filter(l -> l.startsWith(name + " "))
+                    .mapToLong(l -> Long.parseLong(l.substring(name.length() + 1))).findFirst().orElse(0);
+        } catch (Exception e) {
+            return 0;
+        }
+    }
+
+    @Test
     void anUnusableConfigIsReportedOnThePodAndTheCollectorStaysUp() throws Exception {
         ControlPlane controlPlane = ControlPlane.shared(ControlPlane.Options.apiServerOnly());
         KubernetesClient admin = controlPlane.adminClient();
