@@ -23,6 +23,19 @@ public interface OperatorConfig {
     @WithDefault("" + OperatorSettings.DEFAULT_COLLECTOR_STATUS_UPDATE_SECONDS)
     int collectorStatusUpdateSeconds();
 
+    /** Leader election settings. */
+    LeaderElectionConfig leaderElection();
+
+    /** Leader election settings ({@code scorch.leader-election.*}). */
+    interface LeaderElectionConfig {
+        /**
+         * Whether a leader that loses its lease exits (and restarts as a follower). Only tests turn
+         * it off, because they stop the API server under a running operator.
+         */
+        @WithDefault("true")
+        boolean exitOnLostLease();
+    }
+
     /** Exposes the configuration as plain {@link OperatorSettings} to the reconciler. */
     @Singleton
     class Producer {
