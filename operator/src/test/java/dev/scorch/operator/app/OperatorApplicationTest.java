@@ -44,7 +44,7 @@ class OperatorApplicationTest {
         HttpResponse<String> metrics = http.send(HttpRequest.newBuilder(root.resolve("/q/metrics")).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(metrics.statusCode()).isEqualTo(200);
-        assertThat(metrics.body()).contains("jvm_memory_used_bytes");
+        assertThat(metrics.body()).contains("jvm_memory_used_bytes", "operator_sdk_");
         HttpResponse<String> ready = http.send(HttpRequest.newBuilder(root.resolve("/q/health/ready")).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(ready.statusCode()).as(ready.body()).isEqualTo(200);
