@@ -16,6 +16,13 @@ public interface OperatorConfig {
     /** The collector image used when a policy names none; the build sets it to the matching release. */
     String collectorImage();
 
+    /**
+     * How often, at most, a collector refreshes its pod condition when nothing changed
+     * ({@code SCORCH_COLLECTOR_STATUS_UPDATE_SECONDS}); changes are written at once regardless.
+     */
+    @WithDefault("" + OperatorSettings.DEFAULT_COLLECTOR_STATUS_UPDATE_SECONDS)
+    int collectorStatusUpdateSeconds();
+
     /** Leader election settings. */
     LeaderElectionConfig leaderElection();
 
@@ -35,7 +42,7 @@ public interface OperatorConfig {
         @Produces
         @Singleton
         OperatorSettings settings(OperatorConfig config) {
-            return new OperatorSettings(config.namespace(), config.collectorImage());
+            return new OperatorSettings(config.namespace(), config.collectorImage(), config.collectorStatusUpdateSeconds());
         }
     }
 }
