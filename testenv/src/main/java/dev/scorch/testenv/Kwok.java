@@ -14,6 +14,8 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.IntStream;
 
 /**
@@ -24,7 +26,8 @@ import java.util.stream.IntStream;
  * <p>kwok manages only nodes labelled {@link #MANAGED_LABEL}{@code =true}, so a real node (tier 5's
  * node for this machine) can live in the same cluster. Pods with readiness gates stay unready until
  * someone sets the gates, as with a real kubelet (see {@code kwok-pod-stages.yaml} and
- * {@link PodStatusSimulation}).
+ * {@link PodStatusSimulation}); {@link KubeletReadiness} keeps {@code Ready} consistent with the
+ * gates as the kubelet would.
  */
 public final class Kwok implements AutoCloseable {
 
@@ -35,11 +38,13 @@ public final class Kwok implements AutoCloseable {
 
     private final ControlPlane controlPlane;
     private final LocalProcess process;
-    private final List<String> createdNodes = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final Set<String> createdNodes = ConcurrentHashMap.newKeySet();
+    private final KubeletReadiness readiness;
 
     private Kwok(ControlPlane controlPlane, LocalProcess process) {
         this.controlPlane = controlPlane;
         this.process = process;
+        this.readiness = KubeletReadiness.start(controlPlane.adminClient(), createdNodes);
     }
 
     /**
@@ -173,6 +178,7 @@ public final class Kwok implements AutoCloseable {
     @Override
     public void close() {
         KubernetesClient admin = controlPlane.adminClient();
+        readiness.close();
         createdNodes.parallelStream().forEach(name -> admin.nodes().withName(name).delete());
         createdNodes.clear();
         process.close();
