@@ -2,7 +2,14 @@
 # Tries to build the Grafana Pyroscope server from Go modules, the way hack/test-binaries.sh builds
 # Kubernetes: a throwaway wrapper module that repeats the fork replaces of Pyroscope's own go.mod
 # (which `go install` refuses) and pins the published api module instead of its ./api replace.
-# Prints the binary's path on success. Not part of the test run: see docs/export.md for the outcome.
+# Prints the binary's path on success. Not part of the test run.
+#
+# Outcome here (2026-11-21, about 20 minutes): it does NOT build. The proxy serves v1.12.0 (not
+# the newer v1 releases), but v1.12.0 imports packages of its ./api directory (api/otlp/...) that
+# no published github.com/grafana/pyroscope/api version contains, so `go mod tidy` cannot resolve
+# them, and the checksum database has no entry for several pseudo-versions it pins
+# (github.com/hashicorp/raft, github.com/grafana/jfr-parser/pprof). The Pyroscope exporter is
+# therefore tested against the published schema (PyroscopeExportTest), not a server.
 set -euo pipefail
 
 PYROSCOPE_VERSION="${PYROSCOPE_VERSION:-v1.12.0}"   # the one v1 release the module proxy here serves

@@ -10,6 +10,7 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -50,8 +51,10 @@ public final class CollectorConfigParser {
                 throw new ConfigException(fileName + ": larger than " + MAX_BYTES + " bytes (" + path + ")");
             }
             return new CollectorConfigParser(fileName).parse(bytes);
+        } catch (NoSuchFileException e) {
+            throw new ConfigException(fileName + ": " + path + " does not exist (the operator mounts it from ConfigMap scorch-<policy>)", e);
         } catch (IOException e) {
-            throw new ConfigException(fileName + ": cannot read " + path + ": " + e.getMessage(), e);
+            throw new ConfigException(fileName + ": cannot read " + path + ": " + e, e);
         }
     }
 

@@ -98,7 +98,7 @@ public final class ListWatch implements AutoCloseable {
                 if (closed) {
                     return;
                 }
-                LOG.log(Level.WARNING, "watch of {0} failed, retrying in {1} ms: {2}", path, backoff.toMillis(), e.getMessage());
+                LOG.log(Level.WARNING, "watch of {0} failed, retrying in {1} ms: {2}", path, Long.toString(backoff.toMillis()), e.getMessage());
                 try {
                     Thread.sleep(backoff.toMillis() + ThreadLocalRandom.current().nextLong(backoff.toMillis() / 2 + 1));
                 } catch (InterruptedException interrupted) {
@@ -169,7 +169,7 @@ public final class ListWatch implements AutoCloseable {
             }
             InputStream current = stream;
             if (current != null && System.nanoTime() - lastActivityNanos > STALL.toNanos()) {
-                LOG.log(Level.WARNING, "watch of {0} stalled for {1} s, reconnecting", path, STALL.toSeconds());
+                LOG.log(Level.WARNING, "watch of {0} stalled for {1} s, reconnecting", path, Long.toString(STALL.toSeconds()));
                 closeQuietly(current);
             }
         }

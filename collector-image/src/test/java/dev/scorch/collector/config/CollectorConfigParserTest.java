@@ -192,8 +192,8 @@ class CollectorConfigParserTest {
     }
 
     @Test
-    void anUnreadableFileNamesThePath() {
+    void aMissingFileNamesThePath() {
         assertThatThrownBy(() -> CollectorConfigParser.read(Path.of("/nonexistent/collector.json")))
-                .hasMessageStartingWith("collector.json: cannot read /nonexistent/collector.json");
+                .hasMessageStartingWith("collector.json: /nonexistent/collector.json does not exist");
     }
 }

@@ -10,27 +10,16 @@ import dev.scorch.collector.target.LabelSelector;
 import dev.scorch.collector.target.PodTargetResolver;
 import dev.scorch.collector.target.Target;
 import dev.scorch.testenv.ControlPlane;
-import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
-import io.fabric8.kubernetes.api.model.OwnerReference;
-import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.PodCondition;
-import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
-import io.fabric8.kubernetes.api.model.apps.Deployment;
-import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
-import io.fabric8.kubernetes.api.model.apps.ReplicaSetBuilder;
-import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBindingBuilder;
-import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBuilder;
-import io.fabric8.kubernetes.api.model.rbac.PolicyRuleBuilder;
-import io.fabric8.kubernetes.api.model.rbac.RoleBindingBuilder;
-import io.fabric8.kubernetes.api.model.rbac.RoleBuilder;
-import io.fabric8.kubernetes.api.model.rbac.SubjectBuilder;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.api.model.apps.StatefulSetBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.CronJob;
+import io.fabric8.kubernetes.api.model.batch.v1.CronJobBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -39,6 +28,7 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.function.BooleanSupplier;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -50,8 +40,7 @@ import org.junit.jupiter.api.Test;
  */
 class CollectorOnApiServerTest {
 
-    static final String SYSTEM = "scorch-system";
-    static final String COLLECTOR = "scorch-collector";
+    static final String SYSTEM = CollectorServiceAccount.NAMESPACE;
     static final String SHOP = "shop";
     static final String NODE = "node-a";
     static final String OTHER_NODE = "node-b";
@@ -70,38 +59,15 @@ class CollectorOnApiServerTest {
     static void clusterWithCollectorRbac() throws Exception {
         controlPlane = ControlPlane.shared(ControlPlane.Options.apiServerOnly());
         admin = controlPlane.adminClient();
-        for (String namespace : List.of(SYSTEM, SHOP)) {
-            admin.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(namespace)
-                    .withLabels(namespace.equals(SHOP) ? Map.of("team", "checkout") : Map.of()).endMetadata().build()).serverSideApply();
-            // No controller manager runs at tier 3, so nobody creates the default ServiceAccount pods need.
-            admin.serviceAccounts().inNamespace(namespace).resource(new ServiceAccountBuilder().withNewMetadata()
-                    .withName("default").endMetadata().build()).serverSideApply();
-        }
-        admin.serviceAccounts().inNamespace(SYSTEM).resource(new ServiceAccountBuilder().withNewMetadata()
-                .withName(COLLECTOR).endMetadata().build()).serverSideApply();
-        grantCollectorRbac();
+        collectorApi = CollectorServiceAccount.create(controlPlane);
+        CollectorServiceAccount.namespaceWithDefaultAccount(admin, SHOP, Map.of("team", "checkout"));
 
-        Deployment deployment = admin.apps().deployments().inNamespace(SHOP).resource(new DeploymentBuilder()
-                .withNewMetadata().withName("checkout").endMetadata()
-                .withNewSpec().withNewSelector().withMatchLabels(Map.of("app", "checkout")).endSelector()
-                .withNewTemplate().withNewMetadata().withLabels(Map.of("app", "checkout")).endMetadata()
-                .withNewSpec().addNewContainer().withName("api").withImage("example.invalid/api").endContainer().endSpec()
-                .endTemplate().endSpec().build()).serverSideApply();
-        replicaSet = admin.apps().replicaSets().inNamespace(SHOP).resource(new ReplicaSetBuilder()
-                .withNewMetadata().withName("checkout-5d8f7c9b4").withOwnerReferences(controllerRef("apps/v1", "Deployment",
-                        deployment.getMetadata().getName(), deployment.getMetadata().getUid())).endMetadata()
-                .withNewSpec().withNewSelector().withMatchLabels(Map.of("app", "checkout")).endSelector()
-                .withNewTemplate().withNewMetadata().withLabels(Map.of("app", "checkout")).endMetadata()
-                .withNewSpec().addNewContainer().withName("api").withImage("example.invalid/api").endContainer().endSpec()
-                .endTemplate().endSpec().build()).serverSideApply();
+        replicaSet = NodePods.deploymentWithReplicaSet(admin, SHOP, "checkout", "5d8f7c9b4");
 
-        String token = controlPlane.serviceAccountToken(SYSTEM, COLLECTOR);
-        collectorApi = new ApiServer(URI.create(controlPlane.url()),
-                ApiServer.trusting(controlPlane.certificateAuthorityPem().getBytes(StandardCharsets.UTF_8)), () -> token);
         pods = new PodCache(new WorkloadResolver(collectorApi)::workloadOf);
         namespaces = new NamespaceCache();
-        createPod(SHOP, "checkout-5d8f7c9b4-early", NODE, containerId(), replicaSet);
-        createPod(SHOP, "elsewhere", OTHER_NODE, containerId(), replicaSet);
+        NodePods.create(admin, SHOP, "checkout-5d8f7c9b4-early", NODE, NodePods.containerId(), replicaSet);
+        NodePods.create(admin, SHOP, "elsewhere", OTHER_NODE, NodePods.containerId(), replicaSet);
         podWatch = new ListWatch(collectorApi, "/api/v1/pods", "spec.nodeName=" + NODE, pods).start();
         namespaceWatch = new ListWatch(collectorApi, "/api/v1/namespaces", null, namespaces).start();
         assertThat(podWatch.awaitSynced(WAIT)).as("pod list under the collector's RBAC").isTrue();
@@ -120,12 +86,12 @@ class CollectorOnApiServerTest {
 
     @Test
     void thePodWatchSeesThisNodesPodsOnly() throws Exception {
-        String early = containerId();
-        String late = containerId();
-        String otherNode = containerId();
-        createPod(SHOP, "listed-" + shortId(), NODE, early, replicaSet);
-        createPod(SHOP, "watched-" + shortId(), NODE, late, replicaSet);
-        createPod(SHOP, "other-node-" + shortId(), OTHER_NODE, otherNode, replicaSet);
+        String early = NodePods.containerId();
+        String late = NodePods.containerId();
+        String otherNode = NodePods.containerId();
+        NodePods.create(admin, SHOP, "listed-" + shortId(), NODE, early, replicaSet);
+        NodePods.create(admin, SHOP, "watched-" + shortId(), NODE, late, replicaSet);
+        NodePods.create(admin, SHOP, "other-node-" + shortId(), OTHER_NODE, otherNode, replicaSet);
 
         awaitTrue(() -> pods.byContainerId(early).isPresent() && pods.byContainerId(late).isPresent(), "pods of " + NODE + " in the cache");
 
@@ -139,8 +105,8 @@ class CollectorOnApiServerTest {
 
     @Test
     void aReplicaSetsPodIsNamedAfterItsDeployment() throws Exception {
-        String id = containerId();
-        createPod(SHOP, "checkout-5d8f7c9b4-" + shortId(), NODE, id, replicaSet);
+        String id = NodePods.containerId();
+        NodePods.create(admin, SHOP, "checkout-5d8f7c9b4-" + shortId(), NODE, id, replicaSet);
 
         awaitTrue(() -> pods.byContainerId(id).isPresent(), "the pod in the cache");
 
@@ -148,10 +114,45 @@ class CollectorOnApiServerTest {
     }
 
     @Test
+    void aCronJobsPodIsNamedAfterTheCronJobAndAStatefulSetsAfterItself() throws Exception {
+        CronJob cronJob = admin.batch().v1().cronjobs().inNamespace(SHOP).resource(new CronJobBuilder()
+                .withNewMetadata().withName("nightly").endMetadata()
+                .withNewSpec().withSchedule("0 3 * * *").withNewJobTemplate().withNewSpec().withNewTemplate().withNewSpec()
+                .withRestartPolicy("Never").addNewContainer().withName("api").withImage("example.invalid/job").endContainer()
+                .endSpec().endTemplate().endSpec().endJobTemplate().endSpec().build()).serverSideApply();
+        Job job = admin.batch().v1().jobs().inNamespace(SHOP).resource(new JobBuilder()
+                .withNewMetadata().withName("nightly-29012345").withOwnerReferences(NodePods.controllerRef("batch/v1", "CronJob",
+                        cronJob.getMetadata().getName(), cronJob.getMetadata().getUid())).endMetadata()
+                .withNewSpec().withManualSelector(true).withNewSelector().withMatchLabels(Map.of("app", "checkout")).endSelector()
+                .withNewTemplate().withNewMetadata().withLabels(Map.of("app", "checkout")).endMetadata().withNewSpec()
+                .withRestartPolicy("Never").addNewContainer().withName("api").withImage("example.invalid/job").endContainer()
+                .endSpec().endTemplate().endSpec().build()).serverSideApply();
+        StatefulSet statefulSet = admin.apps().statefulSets().inNamespace(SHOP).resource(new StatefulSetBuilder()
+                .withNewMetadata().withName("ledger").endMetadata()
+                .withNewSpec().withServiceName("ledger").withNewSelector().withMatchLabels(Map.of("app", "checkout")).endSelector()
+                .withNewTemplate().withNewMetadata().withLabels(Map.of("app", "checkout")).endMetadata().withNewSpec()
+                .addNewContainer().withName("api").withImage("example.invalid/db").endContainer().endSpec().endTemplate()
+                .endSpec().build()).serverSideApply();
+        String jobContainer = NodePods.containerId();
+        String statefulContainer = NodePods.containerId();
+        String bareContainer = NodePods.containerId();
+        NodePods.create(admin, SHOP, "nightly-29012345-" + shortId(), NODE, jobContainer, job);
+        NodePods.create(admin, SHOP, "ledger-0", NODE, statefulContainer, statefulSet);
+        NodePods.create(admin, SHOP, "debug-" + shortId(), NODE, bareContainer, null);
+
+        awaitTrue(() -> Stream.of(jobContainer, statefulContainer, bareContainer).allMatch(id -> pods.byContainerId(id).isPresent()),
+                "the pods in the cache");
+
+        assertThat(pods.byContainerId(jobContainer).get().workload()).isEqualTo(new Workload("CronJob", "nightly"));
+        assertThat(pods.byContainerId(statefulContainer).get().workload()).isEqualTo(new Workload("StatefulSet", "ledger"));
+        assertThat(pods.byContainerId(bareContainer).get().workload().kind()).isEqualTo("Pod");
+    }
+
+    @Test
     void aSelectedPodsProcessResolvesToItsLabelledTarget() throws Exception {
-        String id = containerId();
+        String id = NodePods.containerId();
         String name = "checkout-5d8f7c9b4-" + shortId();
-        createPod(SHOP, name, NODE, id, replicaSet);
+        NodePods.create(admin, SHOP, name, NODE, id, replicaSet);
         String cgroup = "0::/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod" + UUID.randomUUID().toString().replace('-', '_')
                 + ".slice/cri-containerd-" + id + ".scope\n";
         var selection = new CollectorConfig.Targets(new LabelSelector(Map.of("team", "checkout"), List.of()), LabelSelector.EVERYTHING, false);
@@ -167,7 +168,7 @@ class CollectorOnApiServerTest {
     @Test
     void theConditionPatchLandsOnTheCollectorsOwnPodStatus() throws Exception {
         String collectorPod = "scorch-collector-" + shortId();
-        createPod(SYSTEM, collectorPod, NODE, containerId(), null);
+        NodePods.create(admin, SYSTEM, collectorPod, NODE, NodePods.containerId(), null);
         Instant exported = Instant.parse("2026-11-21T22:00:05Z");
         Instant transition = Instant.parse("2026-11-21T21:59:00Z");
 
@@ -189,61 +190,12 @@ class CollectorOnApiServerTest {
     @Test
     void theCollectorCannotPatchPodsOutsideItsNamespace() throws Exception {
         String other = "victim-" + shortId();
-        createPod(SHOP, other, NODE, containerId(), null);
+        NodePods.create(admin, SHOP, other, NODE, NodePods.containerId(), null);
 
         assertThatThrownBy(() -> new PodStatusPatcher(collectorApi, SHOP, other).write(new CollectingCondition(
                 CollectingReason.Collecting, "x", null, Instant.now())))
                 .isInstanceOf(KubernetesException.class)
                 .hasMessageContaining("HTTP 403");
-    }
-
-    /** The collector's RBAC as docs/contracts.md lists it; replace with deploy/ once it holds the collector's roles. */
-    static void grantCollectorRbac() {
-        admin.rbac().clusterRoles().resource(new ClusterRoleBuilder().withNewMetadata().withName(COLLECTOR).endMetadata()
-                .withRules(
-                        new PolicyRuleBuilder().withApiGroups("").withResources("pods", "namespaces").withVerbs("list", "watch").build(),
-                        new PolicyRuleBuilder().withApiGroups("apps").withResources("replicasets").withVerbs("get").build(),
-                        new PolicyRuleBuilder().withApiGroups("batch").withResources("jobs").withVerbs("get").build())
-                .build()).serverSideApply();
-        admin.rbac().clusterRoleBindings().resource(new ClusterRoleBindingBuilder().withNewMetadata().withName(COLLECTOR).endMetadata()
-                .withNewRoleRef("rbac.authorization.k8s.io", "ClusterRole", COLLECTOR)
-                .withSubjects(new SubjectBuilder().withKind("ServiceAccount").withName(COLLECTOR).withNamespace(SYSTEM).build())
-                .build()).serverSideApply();
-        admin.rbac().roles().inNamespace(SYSTEM).resource(new RoleBuilder().withNewMetadata().withName(COLLECTOR).endMetadata()
-                .withRules(new PolicyRuleBuilder().withApiGroups("").withResources("pods/status").withVerbs("patch").build())
-                .build()).serverSideApply();
-        admin.rbac().roleBindings().inNamespace(SYSTEM).resource(new RoleBindingBuilder().withNewMetadata().withName(COLLECTOR).endMetadata()
-                .withNewRoleRef("rbac.authorization.k8s.io", "Role", COLLECTOR)
-                .withSubjects(new SubjectBuilder().withKind("ServiceAccount").withName(COLLECTOR).withNamespace(SYSTEM).build())
-                .build()).serverSideApply();
-    }
-
-    /** A pod bound to {@code node} whose status reports one running container with {@code containerId}. */
-    static void createPod(String namespace, String name, String node, String containerId, ReplicaSet owner) {
-        PodBuilder builder = new PodBuilder().withNewMetadata().withName(name).withNamespace(namespace)
-                .withLabels(Map.of("app", "checkout", "pod-template-hash", "5d8f7c9b4")).endMetadata()
-                .withNewSpec().withNodeName(node).addNewContainer().withName("api").withImage("example.invalid/api").endContainer().endSpec();
-        if (owner != null) {
-            builder.editMetadata().withOwnerReferences(controllerRef("apps/v1", "ReplicaSet", owner.getMetadata().getName(),
-                    owner.getMetadata().getUid())).endMetadata();
-        }
-        Pod pod = admin.pods().inNamespace(namespace).resource(builder.build()).create();
-        pod.setStatus(new io.fabric8.kubernetes.api.model.PodStatusBuilder().withPhase("Running")
-                .addNewCondition().withType("PodScheduled").withStatus("True").endCondition()
-                .withContainerStatuses(new ContainerStatusBuilder().withName("api").withImage("example.invalid/api").withImageID("")
-                        .withReady(true).withRestartCount(0).withContainerID("containerd://" + containerId)
-                        .withNewState().withNewRunning().withStartedAt("2026-11-21T21:00:00Z").endRunning().endState().build())
-                .build());
-        admin.pods().inNamespace(namespace).resource(pod).updateStatus();
-    }
-
-    static OwnerReference controllerRef(String apiVersion, String kind, String name, String uid) {
-        return new OwnerReferenceBuilder().withApiVersion(apiVersion).withKind(kind).withName(name).withUid(uid)
-                .withController(true).withBlockOwnerDeletion(false).build();
-    }
-
-    static String containerId() {
-        return (UUID.randomUUID().toString() + UUID.randomUUID()).replace("-", "");
     }
 
     static String shortId() {

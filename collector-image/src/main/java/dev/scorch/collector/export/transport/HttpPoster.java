@@ -131,8 +131,14 @@ public final class HttpPoster implements AutoCloseable {
         return text.isEmpty() ? "(empty body)" : text + (body.length > MAX_ERROR_BODY ? "..." : "");
     }
 
+    /** Abandons requests in flight (their profiles stay spooled) instead of waiting for them. */
     @Override
     public void close() {
-        client.close();
+        client.shutdownNow();
+        try {
+            client.awaitTermination(Duration.ofSeconds(2));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

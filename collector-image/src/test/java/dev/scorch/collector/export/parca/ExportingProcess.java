@@ -30,7 +30,9 @@ import java.util.TreeMap;
  *   <li>{@code health}: prints {@code HEALTH sent=.. queued=.. retried=.. spoolFull=.. peakRssKiB=.. heapUsedKiB=..}
  * </ul>
  *
- * <p>Arguments: spool root, Parca address, spool bound in records (all records have one size).
+ * <p>Arguments: spool root, Parca address, spool bound in records (all records have one size),
+ * and optionally {@code directory} to write to {@code <spool root>/profiles} instead of Parca
+ * (bench/export-memory.sh compares the two to price the gRPC stack).
  */
 public final class ExportingProcess {
 
@@ -43,8 +45,10 @@ public final class ExportingProcess {
         long maxSpoolBytes = boundInRecords * recordBytes();
         var settings = new DeliverySettings(spoolRoot, maxSpoolBytes, 1 << 20,
                 new Backoff(Duration.ofMillis(50), Duration.ofMillis(500)), Duration.ofSeconds(5), Clock.systemUTC());
-        try (ProfileExporter exporter = new ExporterFactory(settings).create(new BackendConfig.Parca("parca", parcaAddress, true,
-                Optional.empty(), BackendConfig.Tls.SYSTEM_ROOTS))) {
+        BackendConfig backend = args.length > 3 && args[3].equals("directory")
+                ? new BackendConfig.Directory("local", spoolRoot.resolve("profiles"))
+                : new BackendConfig.Parca("parca", parcaAddress, true, Optional.empty(), BackendConfig.Tls.SYSTEM_ROOTS);
+        try (ProfileExporter exporter = new ExporterFactory(settings).create(backend)) {
             var commands = new BufferedReader(new InputStreamReader(System.in));
             System.out.println("READY maxSpoolBytes=" + maxSpoolBytes);
             String line;

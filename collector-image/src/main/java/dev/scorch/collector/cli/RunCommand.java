@@ -1,0 +1,110 @@
+package dev.scorch.collector.cli;
+
+import dev.scorch.collector.config.CollectorConfig;
+import dev.scorch.collector.config.CollectorConfigParser;
+import dev.scorch.collector.config.ConfigException;
+import dev.scorch.collector.kubernetes.ApiServer;
+import dev.scorch.collector.kubernetes.KubernetesException;
+import dev.scorch.collector.run.NodeCollector;
+import java.io.PrintStream;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * {@code scorch-collector run}: the DaemonSet mode. Reads the config the operator rendered, samples
+ * the node until SIGTERM, ships profiles every export interval and reports health.
+ */
+public final class RunCommand implements Subcommand {
+
+    /** The health port when the config cannot be read (docs/contracts.md: :8080). */
+    static final int DEFAULT_HEALTH_PORT = 8080;
+
+    private final Map<String, String> environment;
+
+    public RunCommand() {
+        this(System.getenv());
+    }
+
+    RunCommand(Map<String, String> environment) {
+        this.environment = environment;
+    }
+
+    @Override
+    public String name() {
+        return "run";
+    }
+
+    @Override
+    public String summary() {
+        return "collect continuously as a node's collector (the DaemonSet mode)";
+    }
+
+    @Override
+    public String usage() {
+        return """
+                usage: scorch-collector run [--config FILE] [--api-server URL --api-server-ca FILE --token-file FILE]
+
+                Samples every CPU of this node, attributes stacks to the node's pods, and ships one
+                profile per selected container every export interval to the backends in the config.
+                Runs until SIGTERM, which exports the interval in progress before exiting.
+
+                  --config FILE         collector.json (default: $SCORCH_CONFIG, else /etc/scorch/config/collector.json)
+                  --api-server URL      Kubernetes API server, instead of the in-cluster one
+                  --api-server-ca FILE  PEM CA bundle of --api-server
+                  --token-file FILE     bearer token for --api-server, re-read every minute
+
+                Environment (set by the operator through the downward API):
+                  SCORCH_NODE_NAME      this node (required); only its pods are watched
+                  SCORCH_POD_NAME, SCORCH_POD_NAMESPACE
+                                        this collector's pod, whose scorch.dev/Collecting condition it writes
+                """;
+    }
+
+    /** One line per event: time, level, logger, message (java.util.logging's default takes two). */
+    static final String LOG_FORMAT = "%1$tFT%1$tT.%1$tLZ %4$s %3$s: %5$s%6$s%n";
+
+    @Override
+    public int run(List<String> args, PrintStream out, PrintStream err) throws Exception {
+        if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
+            System.setProperty("java.util.logging.SimpleFormatter.format", LOG_FORMAT);
+        }
+        CommandLine options = CommandLine.parse(args, Set.of("config", "api-server", "api-server-ca", "token-file"), Set.of());
+        String node = Optional.ofNullable(environment.get("SCORCH_NODE_NAME")).filter(n -> !n.isBlank())
+                .orElseThrow(() -> new UsageException("SCORCH_NODE_NAME is not set: the collector watches the pods of its own node "
+                        + "(the operator sets it from spec.nodeName)"));
+        Path configFile = Path.of(options.value("config")
+                .orElse(environment.getOrDefault("SCORCH_CONFIG", "/etc/scorch/config/collector.json")));
+        ApiServer api = apiServer(options);
+        NodeCollector.Identity identity = new NodeCollector.Identity(node, environment.get("SCORCH_POD_NAMESPACE"),
+                environment.get("SCORCH_POD_NAME"));
+
+        NodeCollector collector;
+        try {
+            CollectorConfig config = CollectorConfigParser.read(configFile);
+            collector = NodeCollector.start(config, identity, api, Clock.systemUTC());
+        } catch (ConfigException e) {
+            err.println("scorch-collector run: " + e.getMessage());
+            collector = NodeCollector.configInvalid(e.getMessage(), identity, api, Clock.systemUTC(), DEFAULT_HEALTH_PORT);
+        }
+        NodeCollector running = collector;
+        Thread shutdown = Thread.ofPlatform().name("scorch-shutdown").unstarted(running::close);
+        Runtime.getRuntime().addShutdownHook(shutdown);
+        running.runUntilClosed();
+        return 0;
+    }
+
+    private ApiServer apiServer(CommandLine options) throws UsageException, KubernetesException {
+        Optional<String> url = options.value("api-server");
+        if (url.isEmpty()) {
+            return ApiServer.inCluster(environment);
+        }
+        Path ca = Path.of(options.value("api-server-ca").orElseThrow(() -> new UsageException("--api-server needs --api-server-ca")));
+        Path token = Path.of(options.value("token-file").orElseThrow(() -> new UsageException("--api-server needs --token-file")));
+        return ApiServer.withTokenFile(URI.create(url.get()), ca, token);
+    }
+}

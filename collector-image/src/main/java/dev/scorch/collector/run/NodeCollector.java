@@ -1,0 +1,313 @@
+package dev.scorch.collector.run;
+
+import dev.scorch.collector.config.CollectorConfig;
+import dev.scorch.collector.export.BackendHealth;
+import dev.scorch.collector.export.ExporterFactory;
+import dev.scorch.collector.export.ProfileExporter;
+import dev.scorch.collector.health.CollectingReason;
+import dev.scorch.collector.health.CollectorMetrics;
+import dev.scorch.collector.health.CollectorState;
+import dev.scorch.collector.health.ConditionPublisher;
+import dev.scorch.collector.health.ConditionWriter;
+import dev.scorch.collector.health.HealthServer;
+import dev.scorch.collector.kubernetes.ApiServer;
+import dev.scorch.collector.kubernetes.ListWatch;
+import dev.scorch.collector.kubernetes.NamespaceCache;
+import dev.scorch.collector.kubernetes.PodCache;
+import dev.scorch.collector.kubernetes.PodStatusPatcher;
+import dev.scorch.collector.kubernetes.WorkloadResolver;
+import dev.scorch.collector.process.ProcessTable;
+import dev.scorch.collector.profile.AggregatedStack;
+import dev.scorch.collector.profile.CpuProfileBuilder;
+import dev.scorch.collector.profile.StackAggregator;
+import dev.scorch.collector.sampling.RecordRouter;
+import dev.scorch.collector.sampling.Sampler;
+import dev.scorch.collector.sampling.SamplerOptions;
+import dev.scorch.collector.sampling.SamplingPreflight;
+import dev.scorch.collector.sampling.SamplingProblem;
+import dev.scorch.collector.sampling.SamplingUnavailableException;
+import dev.scorch.collector.symbol.Symbolizer;
+import dev.scorch.collector.target.PodTargetResolver;
+import dev.scorch.collector.target.ProcCgroupReader;
+import dev.scorch.collector.target.Target;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The collector of one node in the DaemonSet: samples every CPU, attributes stacks to this node's
+ * pods, ships one profile per target every export interval, and reports its health on its
+ * endpoints and its pod's {@code scorch.dev/Collecting} condition.
+ *
+ * <p>When it cannot collect (bad config, no perf, old kernel) it keeps running, so the reason
+ * shows on the pod and in the policy status instead of a crash loop.
+ */
+public final class NodeCollector implements AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger(NodeCollector.class.getName());
+
+    /** Distinct stacks held per interval; past it stacks fold into their process (counts stay exact). */
+    static final int MAX_STACKS = 200_000;
+
+    /** The first pod list must arrive within this before sampling starts anyway (pending stacks wait). */
+    static final Duration WATCH_SYNC_WAIT = Duration.ofSeconds(30);
+
+    /**
+     * Who this collector is, from the downward API.
+     *
+     * @param node {@code SCORCH_NODE_NAME}
+     * @param podNamespace {@code SCORCH_POD_NAMESPACE}, null outside a pod (no condition is written)
+     * @param podName {@code SCORCH_POD_NAME}, null outside a pod
+     */
+    public record Identity(String node, String podNamespace, String podName) {}
+
+    private final Identity identity;
+    private final Clock clock;
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private final CountDownLatch loopDone = new CountDownLatch(1);
+    private volatile boolean looping;
+    private final List<AutoCloseable> resources = new ArrayList<>();
+    private final List<ProfileExporter> exporters = new ArrayList<>();
+    private final String policy;
+    private final Duration interval;
+    private ConditionPublisher publisher;
+    private Optional<CollectorState.Failure> failure = Optional.empty();
+    private Sampler sampler;
+    private StackAggregator aggregator;
+    private ProcessTable processes;
+    private PodTargetResolver resolver;
+    private ProfileCycle cycle;
+    private Symbolizer symbolizer;
+    private PodCache pods;
+    private HealthServer health;
+    private Instant intervalStart;
+
+    private NodeCollector(Identity identity, String policy, Duration interval, Clock clock) {
+        this.identity = identity;
+        this.policy = policy;
+        this.interval = interval;
+        this.clock = clock;
+    }
+
+    /**
+     * Starts collecting with a valid {@code config}. Failures that stop sampling are reported, not
+     * thrown; only a health port that cannot be bound is thrown.
+     */
+    public static NodeCollector start(CollectorConfig config, Identity identity, ApiServer api, Clock clock) throws IOException {
+        NodeCollector collector = new NodeCollector(identity, config.policy(), config.export().interval(), clock);
+        collector.startHealth(config.health(), api);
+        collector.startExporters(config.export());
+        collector.startWatches(config, api);
+        collector.startSampling(config);
+        collector.publish();
+        return collector;
+    }
+
+    /**
+     * Starts only the health reporting for a collector whose config is unusable: the pod shows
+     * ConfigInvalid with {@code message} until the operator rolls out a fixed config. The health
+     * port is the default one, as the config that would name another cannot be read.
+     */
+    public static NodeCollector configInvalid(String message, Identity identity, ApiServer api, Clock clock, int healthPort)
+            throws IOException {
+        NodeCollector collector = new NodeCollector(identity, "unknown", Duration.ofSeconds(15), clock);
+        collector.failure = Optional.of(new CollectorState.Failure(CollectingReason.ConfigInvalid, message));
+        collector.startHealth(new CollectorConfig.Health(healthPort, Duration.ofSeconds(120)), api);
+        collector.publish();
+        return collector;
+    }
+
+    private void startHealth(CollectorConfig.Health settings, ApiServer api) throws IOException {
+        ConditionWriter writer = identity.podName() == null || identity.podNamespace() == null || api == null
+                ? condition -> LOG.log(Level.INFO, "no pod identity (SCORCH_POD_NAME/SCORCH_POD_NAMESPACE): condition {0} not written",
+                        condition.reason())
+                : new PodStatusPatcher(api, identity.podNamespace(), identity.podName());
+        publisher = new ConditionPublisher(writer, clock, settings.statusUpdateInterval());
+        CollectorMetrics metrics = new CollectorMetrics(this::backendHealth)
+                .counter("scorch_samples_total", "CPU samples read from the perf ring buffers.", () -> sampler == null ? 0 : sampler.samples())
+                .counter("scorch_samples_lost_total", "Sample records the kernel dropped because a ring buffer was full.",
+                        () -> sampler == null ? 0 : sampler.lost())
+                .counter("scorch_samples_unselected_total", "Samples of processes the policy does not select.",
+                        () -> aggregator == null ? 0 : aggregator.unselected())
+                .counter("scorch_samples_unattributed_total", "Samples of containers the pod watch had not reported by the interval's end.",
+                        () -> cycle == null ? 0 : cycle.unattributedSamples())
+                .counterFamily("scorch_symbolization_misses_total", "Frames that could not be named, by reason.", "reason",
+                        this::symbolizationMisses)
+                .counter("scorch_profiles_total", "Profiles built and offered to the exporters.", () -> cycle == null ? 0 : cycle.profiles())
+                .counter("scorch_profiles_failed_total", "Profiles that could not be built.", () -> cycle == null ? 0 : cycle.failedProfiles())
+                .gauge("scorch_processes_tracked", "Processes in the process table.", () -> processes == null ? 0 : processes.size())
+                .gauge("scorch_pods_watched", "Pods of this node known from the pod watch.", () -> pods == null ? 0 : pods.size())
+                .gauge("scorch_collecting", "1 while the pod condition scorch.dev/Collecting is True.", () -> publisher.ready() ? 1 : 0);
+        health = new HealthServer(settings.port(), publisher::current, metrics).start();
+        resources.add(health);
+        LOG.log(Level.INFO, "node {0}: health endpoints on port {1}", identity.node(), Integer.toString(health.port()));
+    }
+
+    /** A backend that cannot work (bad address, unreadable CA) still gets an exporter whose health says why. */
+    private void startExporters(CollectorConfig.Export export) {
+        ExporterFactory factory = new ExporterFactory(export.spool());
+        export.backends().forEach(backend -> exporters.add(factory.create(backend)));
+    }
+
+    private void startWatches(CollectorConfig config, ApiServer api) {
+        pods = new PodCache(new WorkloadResolver(api)::workloadOf);
+        NamespaceCache namespaces = new NamespaceCache();
+        ListWatch podWatch = new ListWatch(api, "/api/v1/pods", "spec.nodeName=" + identity.node(), pods).start();
+        ListWatch namespaceWatch = new ListWatch(api, "/api/v1/namespaces", null, namespaces).start();
+        resources.add(podWatch);
+        resources.add(namespaceWatch);
+        resolver = new PodTargetResolver(new ProcCgroupReader(Path.of("/proc"))::read, pods, namespaces, config.targets(),
+                config.export().labels(), identity.node(), System::nanoTime);
+        try {
+            if (!podWatch.awaitSynced(WATCH_SYNC_WAIT) || !namespaceWatch.awaitSynced(WATCH_SYNC_WAIT)) {
+                LOG.log(Level.WARNING, "node {0}: no pod list from the API server within {1} s; sampling anyway, "
+                        + "stacks wait as pending until the watch catches up", identity.node(), Long.toString(WATCH_SYNC_WAIT.toSeconds()));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void startSampling(CollectorConfig config) {
+        boolean kernelStacks = config.sampling().kernelStacks();
+        for (SamplingPreflight.Finding finding : SamplingPreflight.ofThisHost().check(kernelStacks)) {
+            if (finding.problem().fatal()) {
+                fail(finding.problem(), finding.message());
+                return;
+            }
+            LOG.log(Level.WARNING, "node {0}: {1}", identity.node(), finding.message());
+        }
+        processes = ProcessTable.ofThisHost();
+        aggregator = new StackAggregator(resolver, MAX_STACKS);
+        symbolizer = new Symbolizer();
+        try {
+            sampler = Sampler.open(SamplerOptions.allCpus(config.sampling().frequencyHz(), kernelStacks));
+            sampler.start(new RecordRouter(processes, aggregator));
+        } catch (SamplingUnavailableException e) {
+            fail(e.problem(), e.getMessage());
+            return;
+        }
+        resources.add(sampler);
+        StackSource source = new StackSource() {
+            @Override
+            public Map<Target, List<AggregatedStack>> drainInterval() {
+                sampler.drain();
+                return aggregator.drain();
+            }
+
+            @Override
+            public List<Integer> intervalFinished() {
+                return processes.intervalDrained();
+            }
+        };
+        cycle = new ProfileCycle(source, resolver, new CpuProfileBuilder(symbolizer, processes), exporters, config.sampling().frequencyHz());
+        intervalStart = clock.instant();
+        LOG.log(Level.INFO, "node {0}: sampling every CPU at {1} Hz for policy {2}, exporting every {3} s to {4}", identity.node(),
+                Integer.toString(config.sampling().frequencyHz()), policy, Long.toString(interval.toSeconds()), exporters.stream().map(ProfileExporter::backendName).toList());
+    }
+
+    private void fail(SamplingProblem problem, String message) {
+        CollectingReason reason = problem == SamplingProblem.KERNEL_UNSUPPORTED ? CollectingReason.KernelUnsupported : CollectingReason.PerfUnavailable;
+        failure = Optional.of(new CollectorState.Failure(reason, message));
+        LOG.log(Level.ERROR, "node {0}: cannot sample: {1}", identity.node(), message);
+    }
+
+    /** Ends an export interval every {@code interval} until {@link #close()}; call from one thread. */
+    public void runUntilClosed() {
+        looping = true;
+        try {
+            while (stopped.getCount() > 0) {
+                Instant next = intervalStart == null ? clock.instant().plus(interval) : intervalStart.plus(interval);
+                long waitMillis = Math.max(0, Duration.between(clock.instant(), next).toMillis());
+                if (stopped.await(waitMillis, TimeUnit.MILLISECONDS)) {
+                    return;
+                }
+                finishInterval();
+                publish();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            loopDone.countDown();
+        }
+    }
+
+    private synchronized void finishInterval() {
+        if (cycle == null) {
+            return;
+        }
+        Instant end = clock.instant();
+        cycle.finish(intervalStart, end);
+        intervalStart = end;
+    }
+
+    private void publish() {
+        publisher.update(state());
+    }
+
+    /** The state the condition is evaluated from. */
+    CollectorState state() {
+        return new CollectorState(identity.node(), policy, failure, cycle == null ? 0 : cycle.intervals(),
+                resolver == null ? 0 : resolver.selectedTargets(), interval, backendHealth());
+    }
+
+    private List<BackendHealth> backendHealth() {
+        return exporters.stream().map(ProfileExporter::health).toList();
+    }
+
+    private Map<String, Long> symbolizationMisses() {
+        Map<String, Long> misses = new TreeMap<>();
+        if (symbolizer != null) {
+            symbolizer.metrics().missesByReason().forEach((reason, count) -> misses.put(reason.label(), count));
+        }
+        return misses;
+    }
+
+    /** The port the health endpoints listen on. */
+    public int healthPort() {
+        return health.port();
+    }
+
+    /**
+     * Stops: the interval in progress is exported (SIGTERM loses nothing sampled so far), then the
+     * exporters flush and close, then sampling and the watches stop.
+     */
+    @Override
+    public void close() {
+        stopped.countDown();
+        try {
+            // The loop may be mid-interval (building profiles); let it finish before the final flush.
+            if (looping) {
+                loopDone.await(30, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        finishInterval();
+        for (ProfileExporter exporter : exporters) {
+            try {
+                exporter.close();
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "backend {0} did not close cleanly: {1}", exporter.backendName(), e.getMessage());
+            }
+        }
+        for (AutoCloseable resource : resources.reversed()) {
+            try {
+                resource.close();
+            } catch (Exception e) {
+                LOG.log(Level.WARNING, "while stopping: {0}", e.toString());
+            }
+        }
+        LOG.log(Level.INFO, "node {0}: stopped", identity.node());
+    }
+}

@@ -1,0 +1,140 @@
+package dev.scorch.collector.export.transport;
+
+import static dev.scorch.collector.export.Eventually.await;
+import static dev.scorch.collector.export.TestProfiles.numbered;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
+import dev.scorch.collector.config.BackendConfig;
+import dev.scorch.collector.export.ExporterFactory;
+import dev.scorch.collector.export.ProfileExporter;
+import dev.scorch.collector.export.delivery.Backoff;
+import dev.scorch.collector.export.delivery.DeliverySettings;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** HTTPS backends whose certificate is signed by a CA the node does not trust by default. */
+class CustomCaTlsTest {
+
+    @TempDir
+    static Path certificates;
+
+    @TempDir
+    Path dir;
+
+    private static Path keystore;
+    private static Path caBundle;
+    private HttpsServer server;
+    private final AtomicInteger accepted = new AtomicInteger();
+
+    @BeforeAll
+    static void createSelfSignedCertificate() throws Exception {
+        keystore = certificates.resolve("server.p12");
+        caBundle = certificates.resolve("ca.pem");
+        String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
+        run(List.of(keytool, "-genkeypair", "-alias", "server", "-keyalg", "EC", "-dname", "CN=localhost",
+                "-ext", "san=ip:127.0.0.1,dns:localhost", "-validity", "2", "-keystore", keystore.toString(),
+                "-storetype", "PKCS12", "-storepass", "changeit"));
+        run(List.of(keytool, "-exportcert", "-rfc", "-alias", "server", "-keystore", keystore.toString(),
+                "-storepass", "changeit", "-file", caBundle.toString()));
+    }
+
+    @BeforeEach
+    void startServer() throws Exception {
+        KeyStore store = KeyStore.getInstance("PKCS12");
+        try (InputStream in = Files.newInputStream(keystore)) {
+            store.load(in, "changeit".toCharArray());
+        }
+        KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        keys.init(store, "changeit".toCharArray());
+        SSLContext context = SSLContext.getInstance("TLS");
+        context.init(keys.getKeyManagers(), null, null);
+        server = HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 8);
+        server.setHttpsConfigurator(new HttpsConfigurator(context));
+        server.createContext("/", exchange -> {
+            exchange.getRequestBody().readAllBytes();
+            accepted.incrementAndGet();
+            exchange.getResponseHeaders().add("Content-Type", "application/proto");
+            exchange.sendResponseHeaders(200, -1);
+            exchange.close();
+        });
+        server.start();
+    }
+
+    @AfterEach
+    void stop() {
+        server.stop(0);
+    }
+
+    private ProfileExporter exporter(BackendConfig.Tls tls) {
+        var factory = new ExporterFactory(new DeliverySettings(dir.resolve("spool"), 1 << 20, 1 << 20,
+                new Backoff(Duration.ofMillis(20), Duration.ofMillis(200)), Duration.ofSeconds(5), Clock.systemUTC()));
+        URI url = URI.create("https://127.0.0.1:" + server.getAddress().getPort());
+        return factory.create(new BackendConfig.Pyroscope("grafana", url, Optional.empty(), Optional.empty(), Optional.empty(), tls));
+    }
+
+    @Test
+    void trustsTheServerThroughTheConfiguredCaBundle() {
+        try (ProfileExporter exporter = exporter(new BackendConfig.Tls(Optional.of(caBundle), false))) {
+            exporter.offer(numbered(1, 10));
+            await(() -> exporter.health().sent() == 1);
+        }
+        assertThat(accepted).hasValue(1);
+    }
+
+    @Test
+    void refusesTheServerWithoutTheBundleAndSaysWhy() {
+        try (ProfileExporter exporter = exporter(BackendConfig.Tls.SYSTEM_ROOTS)) {
+            exporter.offer(numbered(1, 10));
+            await(() -> exporter.health().lastError() != null);
+            assertThat(exporter.health().lastError()).containsIgnoringCase("certification path");
+            assertThat(exporter.health().sent()).isZero();
+        }
+        assertThat(accepted).hasValue(0);
+    }
+
+    @Test
+    void acceptsAnyCertificateOnlyWhenVerificationIsSkipped() {
+        try (ProfileExporter exporter = exporter(new BackendConfig.Tls(Optional.empty(), true))) {
+            exporter.offer(numbered(1, 10));
+            await(() -> exporter.health().sent() == 1);
+        }
+    }
+
+    @Test
+    void aMissingCaBundleIsReportedAsTheBackendsErrorWithoutThrowing() {
+        Path missing = dir.resolve("absent-ca.pem");
+        try (ProfileExporter exporter = exporter(new BackendConfig.Tls(Optional.of(missing), false))) {
+            exporter.offer(numbered(1, 10));
+            await(() -> exporter.health().lastError() != null);
+            assertThat(exporter.health().lastError()).contains(missing.toString());
+            assertThat(exporter.health().queuedBytes()).isPositive();
+        }
+    }
+
+    private static void run(List<String> command) throws Exception {
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes());
+        if (process.waitFor() != 0) {
+            throw new IllegalStateException(command.getFirst() + " failed: " + output);
+        }
+    }
+}

@@ -1,0 +1,260 @@
+package dev.scorch.collector.run;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.scorch.collector.config.CollectorConfig;
+import dev.scorch.collector.config.CollectorConfigParser;
+import dev.scorch.collector.health.CollectingCondition;
+import dev.scorch.collector.kubernetes.ApiServer;
+import dev.scorch.collector.kubernetes.CollectorServiceAccount;
+import dev.scorch.collector.kubernetes.NodePods;
+import dev.scorch.collector.sampling.CgroupDirectories;
+import dev.scorch.collector.workload.CWorkloads;
+import dev.scorch.collector.workload.KubeletCgroups;
+import dev.scorch.testenv.ControlPlane;
+import dev.scorch.testenv.Tier;
+import io.fabric8.kubernetes.api.model.PodCondition;
+import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.stream.Stream;
+import java.util.zip.GZIPInputStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Tiers 2 and 3 together: the run mode samples this machine with perf_event_open, attributes a
+ * process in a kubelet-shaped cgroup to its pod on a real API server, writes that pod's profile
+ * (and nothing else) every interval, and its own pod's condition turns Collecting.
+ */
+class NodeCollectorTest {
+
+    static final String NODE = "run-node";
+    static final String SHOP = "run-shop";
+    static final String BYSTANDERS = "run-bystanders";
+    static final Duration WAIT = Duration.ofSeconds(60);
+
+    @TempDir
+    Path profiles;
+
+    @Test
+    void profilesTheSelectedPodAndReportsCollectingOnItsOwnPod() throws Exception {
+        Tier.REAL_KERNEL.require(isRoot(), "the run mode samples every CPU with perf_event_open: run the tests as root");
+        Path mount = CgroupDirectories.ofThisHost().unifiedMount().orElse(null);
+        Tier.REAL_KERNEL.require(mount != null, "no cgroup2 mount to place workloads in kubelet-shaped cgroups");
+        ControlPlane controlPlane = ControlPlane.shared(ControlPlane.Options.apiServerOnly());
+        KubernetesClient admin = controlPlane.adminClient();
+        ApiServer api = CollectorServiceAccount.create(controlPlane);
+        CollectorServiceAccount.namespaceWithDefaultAccount(admin, SHOP, Map.of("team", "checkout"));
+        CollectorServiceAccount.namespaceWithDefaultAccount(admin, BYSTANDERS, Map.of("team", "other"));
+        ReplicaSet checkout = NodePods.deploymentWithReplicaSet(admin, SHOP, "checkout", "5d8f7c9b4");
+        ReplicaSet bystander = NodePods.deploymentWithReplicaSet(admin, BYSTANDERS, "bystander", "6c9d8e7f5");
+        String collectorPod = "scorch-collector-" + UUID.randomUUID().toString().substring(0, 5);
+        NodePods.create(admin, CollectorServiceAccount.NAMESPACE, collectorPod, NODE, NodePods.containerId(), null);
+        Path split = CWorkloads.compile("split");
+
+        try (KubeletCgroups cgroups = new KubeletCgroups(mount)) {
+            KubeletCgroups.Container selected = cgroups.newContainer();
+            KubeletCgroups.Container unselected = cgroups.newContainer();
+            NodePods.create(admin, SHOP, "checkout-5d8f7c9b4-a1b2c", NODE, selected.containerId(), checkout);
+            NodePods.create(admin, BYSTANDERS, "bystander-6c9d8e7f5-d3e4f", NODE, unselected.containerId(), bystander);
+            cgroups.start(selected, List.of(split.toString(), "20"));
+            cgroups.start(unselected, List.of(split.toString(), "20"));
+
+            NodeCollector collector = NodeCollector.start(config(), new NodeCollector.Identity(NODE, CollectorServiceAccount.NAMESPACE,
+                    collectorPod), api, Clock.systemUTC());
+            Thread loop = Thread.ofPlatform().name("run-loop").start(collector::runUntilClosed);
+            try {
+                Path serviceDirectory = profiles.resolve(SHOP + "_checkout");
+                awaitTrue(() -> pprofFiles(serviceDirectory).stream().anyMatch(f -> contains(f, "scorch_hot")),
+                        "a profile of " + SHOP + "/checkout naming scorch_hot in " + serviceDirectory);
+                PodCondition condition = awaitCondition(admin, collectorPod, "Collecting");
+                assertThat(condition.getStatus()).isEqualTo("True");
+                assertThat(condition.getMessage()).startsWith("node " + NODE + ": profiling ");
+                assertThat(condition.getLastProbeTime()).isNotNull();
+                assertThat(get(collector.healthPort(), "/readyz").statusCode()).isEqualTo(200);
+                String metrics = get(collector.healthPort(), "/metrics").body();
+                assertThat(metrics).containsPattern("(?m)^scorch_samples_total [1-9]")
+                        .containsPattern("(?m)^scorch_profiles_total [1-9]")
+                        .containsPattern("(?m)^scorch_export_sent_total\\{backend=\"local\"} [1-9]");
+            } finally {
+                collector.close();
+                loop.join(Duration.ofSeconds(30));
+            }
+            try (Stream<Path> services = Files.list(profiles)) {
+                assertThat(services.map(p -> p.getFileName().toString())).as("only the selected pod is profiled")
+                        .containsExactly(SHOP + "_checkout");
+            }
+        }
+    }
+
+    @Test
+    void sigtermExportsTheIntervalInProgress() throws Exception {
+        Tier.REAL_KERNEL.require(isRoot(), "the run mode samples every CPU with perf_event_open: run the tests as root");
+        Path mount = CgroupDirectories.ofThisHost().unifiedMount().orElse(null);
+        Tier.REAL_KERNEL.require(mount != null, "no cgroup2 mount to place workloads in kubelet-shaped cgroups");
+        ControlPlane controlPlane = ControlPlane.shared(ControlPlane.Options.apiServerOnly());
+        KubernetesClient admin = controlPlane.adminClient();
+        CollectorServiceAccount.create(controlPlane);
+        CollectorServiceAccount.namespaceWithDefaultAccount(admin, SHOP, Map.of("team", "checkout"));
+        ReplicaSet checkout = NodePods.deploymentWithReplicaSet(admin, SHOP, "checkout", "5d8f7c9b4");
+        Path token = profiles.resolve("token");
+        Files.writeString(token, controlPlane.serviceAccountToken(CollectorServiceAccount.NAMESPACE, CollectorServiceAccount.NAME));
+        Path ca = profiles.resolve("ca.crt");
+        Files.writeString(ca, controlPlane.certificateAuthorityPem());
+        Path out = profiles.resolve("out");
+        int port;
+        try (var socket = new java.net.ServerSocket(0)) {
+            port = socket.getLocalPort();
+        }
+        Path config = profiles.resolve("collector.json");
+        // One long interval: a profile can only come from the flush on SIGTERM.
+        Files.writeString(config, """
+                {"policy": "sigterm", "sampling": {"frequencyHz": 99},
+                 "targets": {"namespaceSelector": {"matchLabels": {"team": "checkout"}}},
+                 "export": {"intervalSeconds": 600, "backends": [{"name": "local", "directory": {"path": "%s"}}]},
+                 "health": {"port": %d}}
+                """.formatted(out, port));
+        Path split = CWorkloads.compile("split");
+
+        try (KubeletCgroups cgroups = new KubeletCgroups(mount)) {
+            KubeletCgroups.Container container = cgroups.newContainer();
+            NodePods.create(admin, SHOP, "checkout-5d8f7c9b4-sigterm", "sigterm-node", container.containerId(), checkout);
+            cgroups.start(container, List.of(split.toString(), "20"));
+            ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), "dev.scorch.collector.cli.Main",
+                    "run", "--config", config.toString(), "--api-server", controlPlane.url(), "--api-server-ca", ca.toString(),
+                    "--token-file", token.toString())
+                    .redirectErrorStream(true)
+                    .redirectOutput(profiles.resolve("collector.log").toFile());
+            builder.environment().put("SCORCH_NODE_NAME", "sigterm-node");
+            Process collector = builder.start();
+            try {
+                awaitTrue(() -> metric(port, "scorch_samples_total") > 0, "the collector sampling (log: " + profiles.resolve("collector.log") + ")");
+                Thread.sleep(2000);
+                assertThat(pprofFiles(out.resolve(SHOP + "_checkout"))).as("nothing exported before the interval ends").isEmpty();
+            } finally {
+                collector.destroy();
+                assertThat(collector.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            }
+
+            assertThat(pprofFiles(out.resolve(SHOP + "_checkout"))).as("the interval in progress, flushed on SIGTERM")
+                    .singleElement().satisfies(f -> assertThat(contains(f, "scorch_hot")).isTrue());
+        }
+    }
+
+    static long metric(int port, String name) {
+        try {
+            return get(port, "/metrics").body().lines().filter(l -> l.startsWith(name + " "))
+                    .mapToLong(l -> Long.parseLong(l.substring(name.length() + 1))).findFirst().orElse(0);
+        } catch (Exception e) {
+            return 0;
+        }
+    }
+
+    @Test
+    void anUnusableConfigIsReportedOnThePodAndTheCollectorStaysUp() throws Exception {
+        ControlPlane controlPlane = ControlPlane.shared(ControlPlane.Options.apiServerOnly());
+        KubernetesClient admin = controlPlane.adminClient();
+        ApiServer api = CollectorServiceAccount.create(controlPlane);
+        String collectorPod = "scorch-collector-" + UUID.randomUUID().toString().substring(0, 5);
+        NodePods.create(admin, CollectorServiceAccount.NAMESPACE, collectorPod, NODE, NodePods.containerId(), null);
+        String problem = "collector.json: export.backends[0].parca.address: required";
+
+        try (NodeCollector collector = NodeCollector.configInvalid(problem, new NodeCollector.Identity(NODE,
+                CollectorServiceAccount.NAMESPACE, collectorPod), api, Clock.systemUTC(), 0)) {
+            PodCondition condition = awaitCondition(admin, collectorPod, "ConfigInvalid");
+
+            assertThat(condition.getStatus()).isEqualTo("False");
+            assertThat(condition.getMessage()).isEqualTo("node " + NODE + ": " + problem);
+            assertThat(get(collector.healthPort(), "/readyz").statusCode()).isEqualTo(503);
+            assertThat(get(collector.healthPort(), "/healthz").statusCode()).isEqualTo(200);
+        }
+    }
+
+    CollectorConfig config() throws Exception {
+        return CollectorConfigParser.parse("""
+                {
+                  "policy": "run-test",
+                  "sampling": {"frequencyHz": 99, "kernelStacks": true},
+                  "targets": {"namespaceSelector": {"matchLabels": {"team": "checkout"}}},
+                  "export": {"intervalSeconds": 2, "labels": {"cluster": "test"},
+                             "spool": {"directory": "%s", "maxBytes": 67108864},
+                             "backends": [{"name": "local", "directory": {"path": "%s"}}]},
+                  "health": {"port": 0, "statusUpdateSeconds": 1}
+                }
+                """.formatted(profiles.resolve("spool"), profiles));
+    }
+
+    static List<Path> pprofFiles(Path directory) {
+        if (!Files.isDirectory(directory)) {
+            return List.of();
+        }
+        try (Stream<Path> files = Files.list(directory)) {
+            return files.filter(f -> f.getFileName().toString().endsWith(".pb.gz")).toList();
+        } catch (IOException e) {
+            return List.of();
+        }
+    }
+
+    /** Whether the profile's string table holds {@code text} (a function name, a label value). */
+    static boolean contains(Path pprofGzip, String text) {
+        try (var in = new GZIPInputStream(Files.newInputStream(pprofGzip))) {
+            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.ISO_8859_1).contains(text);
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    static PodCondition awaitCondition(KubernetesClient admin, String pod, String reason) throws InterruptedException {
+        Instant deadline = Instant.now().plus(WAIT);
+        while (true) {
+            Optional<PodCondition> condition = admin.pods().inNamespace(CollectorServiceAccount.NAMESPACE).withName(pod).get()
+                    .getStatus().getConditions().stream().filter(c -> c.getType().equals(CollectingCondition.TYPE)).findFirst();
+            if (condition.isPresent() && condition.get().getReason().equals(reason)) {
+                return condition.get();
+            }
+            if (Instant.now().isAfter(deadline)) {
+                throw new AssertionError("condition " + CollectingCondition.TYPE + " of " + pod + " never reached " + reason + ": " + condition);
+            }
+            Thread.sleep(200);
+        }
+    }
+
+    static HttpResponse<String> get(int port, String path) throws Exception {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    static void awaitTrue(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
+        Instant deadline = Instant.now().plus(WAIT);
+        while (!condition.getAsBoolean()) {
+            if (Instant.now().isAfter(deadline)) {
+                throw new AssertionError("timed out after " + WAIT.toSeconds() + " s waiting for " + what);
+            }
+            Thread.sleep(200);
+        }
+    }
+
+    static boolean isRoot() {
+        try {
+            return Files.readAllLines(Path.of("/proc/self/status")).stream()
+                    .anyMatch(l -> l.startsWith("Uid:") && l.split("\\s+")[1].equals("0"));
+        } catch (IOException e) {
+            return false;
+        }
+    }
+}
