@@ -2,63 +2,60 @@ package dev.scorch.testenv;
 
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import java.time.Duration;
 import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The part of the kubelet kwok lacks: keeping each pod's {@code Ready} condition equal to "containers
- * ready and every readiness gate True" whenever the pod changes.
+ * ready and every readiness gate True".
  *
- * <p>Needed because kwok plays a pod stage from the pod as its informer last saw it; under load a
- * stage can be played a second time from a stale copy after the test already set a readiness gate,
- * and would leave {@code Ready=False} next to a True gate for good. A real kubelet recomputes
- * readiness on every status sync, and so does this.
+ * <p>Without it, a one-shot overwrite of {@code Ready} stays forever: the node lifecycle controller
+ * marks the pods of a node it briefly considered silent NotReady, and kwok can replay a pod stage
+ * from a stale copy. A real kubelet recomputes readiness on its periodic status sync; this does the
+ * same every {@link #PERIOD} for the pods on kwok's nodes, writing only where {@code Ready} is wrong.
+ * The writes happen on its own thread, never in an informer callback.
  */
 final class KubeletReadiness implements AutoCloseable {
 
-    private final SharedIndexInformer<Pod> informer;
+    private static final Duration PERIOD = Duration.ofSeconds(2);
 
-    private KubeletReadiness(SharedIndexInformer<Pod> informer) {
+    private final SharedIndexInformer<Pod> informer;
+    private final ScheduledExecutorService sync;
+
+    private KubeletReadiness(SharedIndexInformer<Pod> informer, ScheduledExecutorService sync) {
         this.informer = informer;
+        this.sync = sync;
     }
 
-    /** Watches every pod bound to one of {@code nodes} (a live view of kwok's node names). */
+    /** Looks after every pod bound to one of {@code nodes} (a live view of kwok's node names). */
     static KubeletReadiness start(KubernetesClient admin, Set<String> nodes) {
+        SharedIndexInformer<Pod> informer = admin.pods().inAnyNamespace().inform();
         PodStatusSimulation kubelet = new PodStatusSimulation(admin);
-        SharedIndexInformer<Pod> informer = admin.pods().inAnyNamespace().inform(new ResourceEventHandler<>() {
-            @Override
-            public void onAdd(Pod pod) {
-                correct(pod);
-            }
-
-            @Override
-            public void onUpdate(Pod before, Pod after) {
-                correct(after);
-            }
-
-            @Override
-            public void onDelete(Pod pod, boolean unknownFinalState) {
-            }
-
-            private void correct(Pod pod) {
-                if (pod.getSpec().getNodeName() == null || !nodes.contains(pod.getSpec().getNodeName())
-                        || pod.getMetadata().getDeletionTimestamp() != null || !PodStatusSimulation.readyIsStale(pod)) {
-                    return;
-                }
-                try {
-                    kubelet.recomputeReady(pod.getMetadata().getNamespace(), pod.getMetadata().getName());
-                } catch (KubernetesClientException gone) {
-                    // Deleted meanwhile, or a conflict: the next event for the pod corrects it.
+        ScheduledExecutorService sync = Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().daemon().name("kubelet-readiness").factory());
+        sync.scheduleWithFixedDelay(() -> {
+            for (Pod pod : informer.getStore().list()) {
+                if (pod.getSpec().getNodeName() != null && nodes.contains(pod.getSpec().getNodeName())
+                        && pod.getMetadata().getDeletionTimestamp() == null && PodStatusSimulation.readyIsStale(pod)) {
+                    try {
+                        kubelet.recomputeReady(pod.getMetadata().getNamespace(), pod.getMetadata().getName());
+                    } catch (RuntimeException missedThisRound) {
+                        // Deleted meanwhile, or the API server was busy: the next round retries, and an
+                        // exception must not end the scheduled sync.
+                    }
                 }
             }
-        });
-        return new KubeletReadiness(informer);
+        }, PERIOD.toMillis(), PERIOD.toMillis(), TimeUnit.MILLISECONDS);
+        return new KubeletReadiness(informer, sync);
     }
 
     @Override
     public void close() {
+        sync.shutdownNow();
         informer.close();
     }
 }

@@ -72,6 +72,9 @@ public final class Kwok implements AutoCloseable {
                 // Room for thousands of pod IPs; kwok's default /24 runs out at 254 pods.
                 "--cidr=10.128.0.1/14",
                 "--node-ip=10.127.0.1",
+                // Heartbeats by Lease, as kubelets do: cheap renewals instead of node status writes,
+                // so the node lifecycle controller never sees a fake node go silent under load.
+                "--node-lease-duration-seconds=40",
                 "--server-address=127.0.0.1:" + serverPort),
                 work.resolve("kwok.log"));
         Readiness.await(process, Instant.now().plus(STARTUP_TIMEOUT),

@@ -162,7 +162,9 @@ class CollectorFleetTest {
         List<Pod> pods = collectorPods(policy);
         long ready = pods.stream().filter(pod -> pod.getStatus().getConditions().stream()
                 .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()))).count();
-        String sample = pods.isEmpty() ? "none" : pods.getFirst().getStatus().getConditions().toString();
+        String sample = pods.isEmpty() ? "none" : pods.getFirst().getStatus().getConditions().toString()
+                + " managed by " + pods.getFirst().getMetadata().getManagedFields().stream()
+                        .map(f -> f.getManager() + "/" + f.getOperation() + "/" + f.getSubresource() + "@" + f.getTime()).toList();
         return pods.size() + " collector pods, " + ready + " with Ready=True; first pod's conditions: " + sample;
     }
 
