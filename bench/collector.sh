@@ -20,7 +20,7 @@ clk=$(getconf CLK_TCK)
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 # Precise on-CPU time of every live thread, ns (stat ticks are 1/CLK_TCK s).
 oncpu() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{s += $1} END {print s + 0}'; }
-hwm() { awk '/VmHWM/ {print $2}' "/proc/$1/status" 2>/dev/null || true; }
+hwm() { awk '/VmHWM/ {print $2}' "/proc/$1/status"; }
 
 # Two busy CPUs: two copies of the ground-truth workload, each one thread, for the whole run.
 total=$((warmup + steady + 5))
@@ -29,25 +29,25 @@ w1=$!
 "$work/split" 100000 -1 $((total + 30)) >"$work/split2.out" &
 w2=$!
 
-"$root/scorch" record --duration "${total}s" --frequency "$freq" --output "$work/scorch.pb.gz" 2>"$work/scorch.err" &
-launcher=$!
-perf record -a -g -F "$freq" -o "$work/perf.data" -- sleep "$total" 2>"$work/perf.err" &
-perfpid=$!
-# ./scorch execs java, so the launcher's pid is the collector's.
-scorch=$launcher
+/usr/bin/time -o "$work/scorch.time" -f "%U %S %M" \
+  "$root/scorch" record --duration "${total}s" --frequency "$freq" --output "$work/scorch.pb.gz" 2>"$work/scorch.err" &
+scorch_timer=$!
+/usr/bin/time -o "$work/perf.time" -f "%U %S %M" \
+  perf record -a -g -F "$freq" -o "$work/perf.data" -- sleep "$total" 2>"$work/perf.err" &
+perf_timer=$!
+sleep 1
+# ./scorch execs java, so the timer's child is the collector itself.
+scorch=$(pgrep -P $scorch_timer)
+perfpid=$(pgrep -P $perf_timer -x perf)
 
 sleep "$warmup"
 s_ticks0=$(ticks $scorch); s_ns0=$(oncpu $scorch)
 p_ticks0=$(ticks $perfpid); p_ns0=$(oncpu $perfpid)
 sleep "$steady"
-s_ticks1=$(ticks $scorch); s_ns1=$(oncpu $scorch); s_hwm=$(hwm $scorch); s_steady_hwm=$s_hwm
+s_ticks1=$(ticks $scorch); s_ns1=$(oncpu $scorch); s_steady_hwm=$(hwm $scorch)
 p_ticks1=$(ticks $perfpid); p_ns1=$(oncpu $perfpid); p_hwm=$(hwm $perfpid)
-wait $perfpid || true
-while kill -0 $scorch 2>/dev/null; do
-  h=$(hwm $scorch); [ -n "$h" ] && s_hwm=$h
-  sleep 0.2
-done
-wait $scorch || { echo "collector failed:"; cat "$work/scorch.err"; exit 1; }
+wait $perf_timer || true
+wait $scorch_timer || { echo "collector failed:"; cat "$work/scorch.err"; exit 1; }
 kill -TERM $w1 $w2; wait $w1 $w2 || true
 
 pct() { awk -v ns="$1" -v s="$2" 'BEGIN {printf "%.3f", 100 * ns / (s * 1e9)}'; }
@@ -60,7 +60,8 @@ truth_cold=$(cat "$work"/split*.out | sed -n 's/.*cold_ns=\([0-9]*\).*/\1/p' | p
 top=$(go tool pprof -top -unit=ms -nodecount=100000 "$work/scorch.pb.gz" 2>/dev/null)
 flat() { echo "$top" | awk -v f="$1" '$NF == f {v = $1; sub(/ms$/, "", v); print v; exit}'; }
 s_hot=$(flat scorch_hot); s_cold=$(flat scorch_cold)
-perf report -i "$work/perf.data" --stdio --no-children --sort sym 2>/dev/null >"$work/perf.report"
+/usr/bin/time -o "$work/report.time" -f "%U %S %M" \
+  perf report -i "$work/perf.data" --stdio --no-children --sort sym 2>/dev/null >"$work/perf.report"
 pflat() { awk -v f="$1" '$NF == f {v = $1; sub(/%/, "", v); print v; exit}' "$work/perf.report"; }
 p_hot=$(pflat scorch_hot); p_cold=$(pflat scorch_cold)
 perf report -i "$work/perf.data" --stats 2>/dev/null >"$work/perf.stats"
@@ -76,7 +77,8 @@ kernel $(uname -r), load average $(cut -d' ' -f1-3 /proc/loadavg)
 CPU, schedstat (% core)   $(pct $((s_ns1 - s_ns0)) "$steady")                 $(pct $((p_ns1 - p_ns0)) "$steady")
 CPU, stat ticks (% core)  $(tickpct $((s_ticks1 - s_ticks0)) "$steady")                 $(tickpct $((p_ticks1 - p_ticks0)) "$steady")
 peak RSS, sampling (KiB)  ${s_steady_hwm}                  ${p_hwm}
-peak RSS, incl. writing   ${s_hwm}
+peak RSS, whole run (KiB) $(cut -d' ' -f3 "$work/scorch.time")                 $(cut -d' ' -f3 "$work/perf.time") (perf report: $(cut -d' ' -f3 "$work/report.time"))
+CPU s, whole run          $(awk '{print $1 + $2}' "$work/scorch.time")                   $(awk '{print $1 + $2}' "$work/perf.time") + perf report $(awk '{print $1 + $2}' "$work/report.time")
 samples                   ${s_samples}                  ${p_samples}
 lost                      ${s_lost}                      ${p_lost}
 scorch_hot share (%)      $(share "$s_hot" "$s_cold")                   $(share "$p_hot" "$p_cold")      truth $(share "$truth_hot" "$truth_cold")

@@ -12,11 +12,14 @@ __attribute__((noinline)) long burn_global(long n) {
     return burn_static(n) + 1;
 }
 
+/* volatile: each call depends on and stores it, so the compiler can neither drop nor hoist the pure call */
+volatile long sink;
+
 int main(int argc, char **argv) {
     if (argc > 1 && strcmp(argv[1], "spin") == 0) {
         printf("spinning\n");
         fflush(stdout);
-        for (;;) burn_global(1L << 24);
+        for (;;) sink = burn_global((1L << 24) + (sink & 1)); /* reads sink: the call cannot be hoisted */
     }
     printf("%ld\n", burn_global(1000));
     return 0;

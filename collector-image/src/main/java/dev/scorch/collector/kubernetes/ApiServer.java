@@ -120,7 +120,9 @@ public final class ApiServer {
 
     /** Opens a watch stream; the caller reads and closes it. */
     public InputStream watch(String path) throws KubernetesException, InterruptedException {
-        HttpRequest request = request(path).GET().build();
+        // The timeout covers the wait for the response headers only, not the streamed body (checked
+        // on Java 25): a server that accepts but never answers cannot hang the watch.
+        HttpRequest request = request(path).timeout(REQUEST_TIMEOUT).GET().build();
         try {
             HttpResponse<InputStream> response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
             if (response.statusCode() != 200) {

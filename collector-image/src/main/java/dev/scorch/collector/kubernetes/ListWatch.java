@@ -24,10 +24,7 @@ public final class ListWatch implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(ListWatch.class.getName());
 
     /** The API server ends a watch after this; we then resume from the last resourceVersion. */
-    private static final int WATCH_SECONDS = 300;
-
-    /** No byte (not even a bookmark) for this long after the server's own timeout: the connection is dead. */
-    private static final Duration STALL = Duration.ofSeconds(WATCH_SECONDS + 60);
+    static final int WATCH_SECONDS = 300;
 
     private static final Duration MIN_BACKOFF = Duration.ofMillis(500);
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
@@ -46,6 +43,9 @@ public final class ListWatch implements AutoCloseable {
     private final String path;
     private final String selectorQuery;
     private final Handler handler;
+    private final int watchSeconds;
+    /** No byte (not even a bookmark) for this long after the server's own timeout: the connection is dead. */
+    private final Duration stall;
     private final CountDownLatch synced = new CountDownLatch(1);
     private final Thread thread;
     private final Thread watchdog;
@@ -58,7 +58,14 @@ public final class ListWatch implements AutoCloseable {
      * @param fieldSelector e.g. {@code spec.nodeName=node-1}, or null for everything
      */
     public ListWatch(ApiServer api, String path, String fieldSelector, Handler handler) {
+        this(api, path, fieldSelector, handler, WATCH_SECONDS);
+    }
+
+    /** @param watchSeconds how long each watch request lasts before it is resumed */
+    ListWatch(ApiServer api, String path, String fieldSelector, Handler handler, int watchSeconds) {
         this.api = api;
+        this.watchSeconds = watchSeconds;
+        this.stall = Duration.ofSeconds(watchSeconds + 60L);
         this.path = path;
         this.selectorQuery = fieldSelector == null ? "" : "&fieldSelector=" + URLEncoder.encode(fieldSelector, StandardCharsets.UTF_8);
         this.handler = handler;
@@ -120,7 +127,7 @@ public final class ListWatch implements AutoCloseable {
 
     /** Follows one watch connection to its end; returns the resourceVersion to resume from. */
     private String watch(String resourceVersion) throws KubernetesException, InterruptedException, IOException {
-        String query = "?watch=1&allowWatchBookmarks=true&timeoutSeconds=" + WATCH_SECONDS
+        String query = "?watch=1&allowWatchBookmarks=true&timeoutSeconds=" + watchSeconds
                 + "&resourceVersion=" + URLEncoder.encode(resourceVersion, StandardCharsets.UTF_8) + selectorQuery;
         InputStream in;
         try {
@@ -168,8 +175,8 @@ public final class ListWatch implements AutoCloseable {
                 return;
             }
             InputStream current = stream;
-            if (current != null && System.nanoTime() - lastActivityNanos > STALL.toNanos()) {
-                LOG.log(Level.WARNING, "watch of {0} stalled for {1} s, reconnecting", path, Long.toString(STALL.toSeconds()));
+            if (current != null && System.nanoTime() - lastActivityNanos > stall.toNanos()) {
+                LOG.log(Level.WARNING, "watch of {0} stalled for {1} s, reconnecting", path, Long.toString(stall.toSeconds()));
                 closeQuietly(current);
             }
         }

@@ -34,6 +34,7 @@ public record EventAttributes(int frequencyHz, boolean kernelStacks, boolean pro
     public static final long SAMPLE_TYPE = SAMPLE_IP | SAMPLE_TID | SAMPLE_TIME | SAMPLE_CPU | SAMPLE_PERIOD | SAMPLE_CALLCHAIN;
 
     static final long FLAG_DISABLED = 1L;
+    static final long FLAG_EXCLUDE_IDLE = 1L << 7;
     static final long FLAG_MMAP = 1L << 8;
     static final long FLAG_COMM = 1L << 9;
     static final long FLAG_FREQ = 1L << 10;
@@ -61,9 +62,13 @@ public record EventAttributes(int frequencyHz, boolean kernelStacks, boolean pro
         }
     }
 
-    /** The flag bit field at offset 40. */
+    /**
+     * The flag bit field at offset 40. {@code exclude_idle}: the CPU-clock timer still fires on an
+     * idle CPU, but a sample of the idle task belongs to no target, so the kernel need not write it
+     * (on a mostly idle node that is most of the samples).
+     */
     public long flags() {
-        long flags = FLAG_DISABLED | FLAG_FREQ | FLAG_SAMPLE_ID_ALL | FLAG_WATERMARK;
+        long flags = FLAG_DISABLED | FLAG_FREQ | FLAG_SAMPLE_ID_ALL | FLAG_WATERMARK | FLAG_EXCLUDE_IDLE;
         if (!kernelStacks) {
             flags |= FLAG_EXCLUDE_CALLCHAIN_KERNEL;
         }

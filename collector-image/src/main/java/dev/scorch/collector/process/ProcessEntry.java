@@ -50,12 +50,20 @@ final class ProcessEntry implements ProcessSnapshot {
         return namespacePid;
     }
 
+    /** From COMM records, else /proc/<pid>/status, else (a forked child gone already) the parent's. */
     @Override
-    public synchronized String command() {
-        if (command.isEmpty()) {
-            readStatus();
+    public String command() {
+        ProcessEntry parent;
+        synchronized (this) {
+            if (command.isEmpty()) {
+                readStatus();
+            }
+            if (!command.isEmpty()) {
+                return command;
+            }
+            parent = forkedFrom;
         }
-        return command;
+        return parent == null ? "" : parent.command();
     }
 
     private void readStatus() {

@@ -43,9 +43,20 @@ public final class ObjectSymbols {
 
     /** Reads the function tables of a parsed ELF file. */
     public static ObjectSymbols read(ElfFile elf) throws IOException, ElfFormatException {
+        return read(elf, null);
+    }
+
+    /**
+     * Reads the function tables of {@code elf}, adding the {@code .symtab} of its separate debug
+     * file (same build id, same link-time addresses) when {@code debug} is not null.
+     */
+    public static ObjectSymbols read(ElfFile elf, ElfFile debug) throws IOException, ElfFormatException {
         SymbolTable.Builder builder = SymbolTable.builder();
         // Go's table first: it names every Go function; the ELF tables add C (cgo) and assembly.
         GoPclntab.addFunctions(elf, builder);
+        if (debug != null) {
+            ElfSymbolReader.addTo(debug, builder);
+        }
         ElfSymbolReader.addTo(elf, builder);
         SymbolTable functions = builder.build();
         List<ElfFile.Segment> loads = new ArrayList<>();

@@ -52,6 +52,10 @@ public final class Symbolizer {
             return new Settings(procRoot, hostRoot, kallsyms, kernelNotes, bytes, negativeTtl, kernelRefresh);
         }
 
+        public Settings withHostRoot(Path path) {
+            return new Settings(procRoot, path, kallsyms, kernelNotes, cacheBytes, negativeTtl, kernelRefresh);
+        }
+
         public Settings withKallsyms(Path path) {
             return new Settings(procRoot, hostRoot, path, kernelNotes, cacheBytes, negativeTtl, kernelRefresh);
         }
@@ -159,7 +163,7 @@ public final class Symbolizer {
             if (symbols != null) {
                 return bound(symbols, mapping);
             }
-            MissReason miss = parse(file);
+            MissReason miss = parse(file, process);
             return miss == null ? bound(cache.byIdentity(file.identity()), mapping) : MappingSymbols.unresolved("", miss);
         } catch (IOException e) {
             return MappingSymbols.unresolved("", MissReason.FILE_UNREACHABLE);
@@ -167,7 +171,7 @@ public final class Symbolizer {
     }
 
     /** Parses and caches the file's symbols; returns why not (also cached) or null on success. */
-    private MissReason parse(RegularFileOpener.OpenedFile file) throws IOException {
+    private MissReason parse(RegularFileOpener.OpenedFile file, ProcessSnapshot process) throws IOException {
         ElfFile elf;
         try {
             elf = ElfFile.parse(ByteSource.of(file.channel()));
@@ -179,7 +183,7 @@ public final class Symbolizer {
         ObjectSymbols symbols = cache.get(key);
         if (symbols == null) {
             try {
-                symbols = ObjectSymbols.read(elf);
+                symbols = elf.section(".symtab").isPresent() ? ObjectSymbols.read(elf) : withDebugFile(elf, process);
             } catch (ElfFormatException e) {
                 cache.putNegative(file.identity(), MissReason.MALFORMED_OBJECT);
                 return MissReason.MALFORMED_OBJECT;
@@ -191,6 +195,38 @@ public final class Symbolizer {
         }
         cache.put(file.identity(), key, symbols);
         return null;
+    }
+
+    /**
+     * Symbols of a stripped object, completed from its separate debug file when one is installed
+     * under {@code /usr/lib/debug/.build-id/<xx>/<rest>.debug}: in the process's root first, then
+     * on the host. A debug file that is missing, hostile or of another build only costs the extra names.
+     */
+    private ObjectSymbols withDebugFile(ElfFile elf, ProcessSnapshot process) throws IOException, ElfFormatException {
+        String id = elf.buildId();
+        if (id.length() > 2) {
+            String relative = "usr/lib/debug/.build-id/" + id.substring(0, 2) + "/" + id.substring(2) + ".debug";
+            for (Path candidate : List.of(settings.procRoot().resolve(process.pid() + "/root/" + relative), settings.hostRoot().resolve(relative))) {
+                RegularFileOpener.OpenedFile debug;
+                try {
+                    debug = RegularFileOpener.open(candidate);
+                } catch (IOException | RuntimeException e) {
+                    continue;
+                }
+                if (debug == null) {
+                    continue;
+                }
+                try (var channel = debug.channel()) {
+                    ElfFile debugElf = ElfFile.parse(ByteSource.of(debug.channel()));
+                    if (id.equals(debugElf.buildId())) {
+                        return ObjectSymbols.read(elf, debugElf);
+                    }
+                } catch (ElfFormatException e) {
+                    LOG.log(Level.DEBUG, "ignoring malformed debug file " + candidate + ": " + e.getMessage());
+                }
+            }
+        }
+        return ObjectSymbols.read(elf);
     }
 
     /** The opened file, or null; and whether a path held a regular file other than the mapped one. */

@@ -17,6 +17,23 @@ final class ProfileSamples {
                 .build(new TreeMap<>(Map.of("service_name", "test")), result.start(), result.duration(), frequencyHz, result.stacks());
     }
 
+    /** Samples with a frame of the function {@code name} anywhere in their stack. */
+    static long withFunction(CpuProfile profile, String name) {
+        long count = 0;
+        for (CpuProfile.ProfileSample sample : profile.samples()) {
+            boolean found = false;
+            for (long id : sample.locationIds()) {
+                for (long function : profile.locations().get((int) id - 1).functionIds()) {
+                    found |= profile.functions().get((int) function - 1).name().equals(name);
+                }
+            }
+            if (found) {
+                count += sample.count();
+            }
+        }
+        return count;
+    }
+
     /** Samples per name of the innermost function of their leaf location ("?" when unnamed). */
     static Map<String, Long> byLeafFunction(CpuProfile profile) {
         Map<String, Long> counts = new TreeMap<>();

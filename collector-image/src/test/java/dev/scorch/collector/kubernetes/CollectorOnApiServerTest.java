@@ -104,6 +104,21 @@ class CollectorOnApiServerTest {
     }
 
     @Test
+    void aWatchTheServerEndsIsResumedWithoutMissingEvents() throws Exception {
+        PodCache shortWatched = new PodCache(new WorkloadResolver(collectorApi)::workloadOf);
+        try (ListWatch watch = new ListWatch(collectorApi, "/api/v1/pods", "spec.nodeName=" + NODE, shortWatched, 1).start()) {
+            assertThat(watch.awaitSynced(WAIT)).isTrue();
+            String[] ids = {NodePods.containerId(), NodePods.containerId(), NodePods.containerId()};
+            for (String id : ids) {
+                Thread.sleep(1500); // each pod arrives after the previous watch request has ended
+                NodePods.create(admin, SHOP, "resumed-" + shortId(), NODE, id, replicaSet);
+            }
+
+            awaitTrue(() -> Stream.of(ids).allMatch(id -> shortWatched.byContainerId(id).isPresent()), "every pod through resumed watches");
+        }
+    }
+
+    @Test
     void aReplicaSetsPodIsNamedAfterItsDeployment() throws Exception {
         String id = NodePods.containerId();
         NodePods.create(admin, SHOP, "checkout-5d8f7c9b4-" + shortId(), NODE, id, replicaSet);

@@ -4,49 +4,50 @@ import dev.scorch.testenv.ControlPlane;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBindingBuilder;
-import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBuilder;
-import io.fabric8.kubernetes.api.model.rbac.PolicyRuleBuilder;
-import io.fabric8.kubernetes.api.model.rbac.RoleBindingBuilder;
-import io.fabric8.kubernetes.api.model.rbac.RoleBuilder;
 import io.fabric8.kubernetes.api.model.rbac.SubjectBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 /**
- * The collector's ServiceAccount in a test control plane, with the RBAC docs/contracts.md lists,
- * and an {@link ApiServer} authenticated with a real token of it (TokenRequest API).
- * Replace the roles with deploy/'s once the operator's install manifests hold the collector's.
+ * A policy's collector ServiceAccount in a test control plane with exactly the RBAC the install
+ * manifests give it: {@code deploy/namespace.yaml} and {@code deploy/collector-rbac.yaml} applied
+ * as they are, plus the ClusterRoleBinding the operator creates per policy
+ * ({@code scorch-collector-<policy>} to ServiceAccount {@code scorch-<policy>}). The client
+ * authenticates with a real token of that ServiceAccount (TokenRequest API).
  */
 public final class CollectorServiceAccount {
 
     public static final String NAMESPACE = "scorch-system";
-    public static final String NAME = "scorch-collector";
+    public static final String POLICY = "collector-test";
+    public static final String NAME = "scorch-" + POLICY;
+    private static final Path DEPLOY = Path.of("..", "deploy");
 
     private CollectorServiceAccount() {}
 
-    /** Creates (idempotently) the namespace, ServiceAccount and RBAC; returns a client acting as the collector. */
+    /** Installs (idempotently) the namespace, ServiceAccount and RBAC; returns a client acting as the collector. */
     public static ApiServer create(ControlPlane controlPlane) throws KubernetesException {
         KubernetesClient admin = controlPlane.adminClient();
+        for (String manifest : List.of("namespace.yaml", "collector-rbac.yaml")) {
+            try (InputStream in = Files.newInputStream(DEPLOY.resolve(manifest))) {
+                admin.load(in).serverSideApply();
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read " + DEPLOY.resolve(manifest), e);
+            }
+        }
         namespaceWithDefaultAccount(admin, NAMESPACE, Map.of());
         admin.serviceAccounts().inNamespace(NAMESPACE).resource(new ServiceAccountBuilder().withNewMetadata()
                 .withName(NAME).endMetadata().build()).serverSideApply();
-        admin.rbac().clusterRoles().resource(new ClusterRoleBuilder().withNewMetadata().withName(NAME).endMetadata()
-                .withRules(
-                        new PolicyRuleBuilder().withApiGroups("").withResources("pods", "namespaces").withVerbs("list", "watch").build(),
-                        new PolicyRuleBuilder().withApiGroups("apps").withResources("replicasets").withVerbs("get").build(),
-                        new PolicyRuleBuilder().withApiGroups("batch").withResources("jobs").withVerbs("get").build())
-                .build()).serverSideApply();
-        admin.rbac().clusterRoleBindings().resource(new ClusterRoleBindingBuilder().withNewMetadata().withName(NAME).endMetadata()
-                .withNewRoleRef("rbac.authorization.k8s.io", "ClusterRole", NAME)
-                .withSubjects(new SubjectBuilder().withKind("ServiceAccount").withName(NAME).withNamespace(NAMESPACE).build())
-                .build()).serverSideApply();
-        admin.rbac().roles().inNamespace(NAMESPACE).resource(new RoleBuilder().withNewMetadata().withName(NAME).endMetadata()
-                .withRules(new PolicyRuleBuilder().withApiGroups("").withResources("pods/status").withVerbs("patch").build())
-                .build()).serverSideApply();
-        admin.rbac().roleBindings().inNamespace(NAMESPACE).resource(new RoleBindingBuilder().withNewMetadata().withName(NAME).endMetadata()
-                .withNewRoleRef("rbac.authorization.k8s.io", "Role", NAME)
+        admin.rbac().clusterRoleBindings().resource(new ClusterRoleBindingBuilder().withNewMetadata()
+                .withName("scorch-collector-" + POLICY).endMetadata()
+                .withNewRoleRef("rbac.authorization.k8s.io", "ClusterRole", "scorch-collector")
                 .withSubjects(new SubjectBuilder().withKind("ServiceAccount").withName(NAME).withNamespace(NAMESPACE).build())
                 .build()).serverSideApply();
         String token = controlPlane.serviceAccountToken(NAMESPACE, NAME);

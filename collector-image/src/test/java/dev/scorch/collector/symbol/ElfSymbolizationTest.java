@@ -91,6 +91,33 @@ class ElfSymbolizationTest {
     }
 
     @Test
+    void aStrippedExecutableIsCompletedFromItsBuildIdDebugFile() throws Exception {
+        Tier.UNIT.require(ExternalTools.onPath("objcopy").isPresent(), "objcopy (binutils) makes the debug file: apt-get install binutils");
+        String buildId = elf(burn).buildId();
+        Path hostRoot = dir.resolve("host");
+        Path debugFile = hostRoot.resolve("usr/lib/debug/.build-id/" + buildId.substring(0, 2) + "/" + buildId.substring(2) + ".debug");
+        Files.createDirectories(debugFile.getParent());
+        ExternalTools.run(dir, "objcopy", "--only-keep-debug", burn.toString(), debugFile.toString());
+        long burnStatic = ExternalTools.nmAddress(burn, "burn_static", false);
+        Process process = new ProcessBuilder(burnStripped.toString(), "spin").start();
+        try {
+            assertThat(new String(process.getInputStream().readNBytes(9))).isEqualTo("spinning\n");
+            ProcMaps maps = ProcMaps.of(process.pid());
+            Mapping text = maps.mappingAt(burnStatic).orElseThrow();
+
+            Symbolization withDebugFile = new Symbolizer(Symbolizer.Settings.defaults().withHostRoot(hostRoot)).forMapping(maps, text)
+                    .symbolize(burnStatic + 2, false);
+            Symbolization without = new Symbolizer(Symbolizer.Settings.defaults().withHostRoot(dir.resolve("empty"))).forMapping(maps, text)
+                    .symbolize(burnStatic + 2, false);
+
+            assertThat(withDebugFile.frames()).extracting(SymbolizedFrame::function).containsExactly("burn_static");
+            assertThat(without.miss()).isEqualTo(MissReason.NO_SYMBOL_TABLE);
+        } finally {
+            process.destroyForcibly().waitFor();
+        }
+    }
+
+    @Test
     void everyLibcFunctionResolvesToItsOwnNameOrAnAlias() throws Exception {
         Mapping libc = ProcMaps.of(ProcessHandle.current().pid()).base("/libc.so.6");
         Path file = Path.of(libc.path());

@@ -16,9 +16,10 @@ import java.util.Map;
  * @param defaultArguments the image's CMD
  * @param environment the image's ENV
  * @param executables commands inside the image (as a pod's {@code command[0]} names them) and the host command each stands for
- * @param hostPorts where a container port of this image is reachable on the host: pods share the
- *     host's network here, so two images that both listen on 8080 cannot both keep it; the image's
- *     environment moves the program to the host port, and probes follow this map
+ * @param movablePorts container ports the program can be told to move, and the environment
+ *     variable that tells it (e.g. 8080 to {@code QUARKUS_HTTP_PORT}): pods share the host's network
+ *     here, so two pods that both listen on 8080 cannot both have it; the fake kubelet gives each
+ *     container a free host port instead, and its probes follow
  */
 public record ContainerImage(
         String repository,
@@ -26,16 +27,11 @@ public record ContainerImage(
         List<String> defaultArguments,
         Map<String, String> environment,
         Map<String, List<String>> executables,
-        Map<Integer, Integer> hostPorts) {
+        Map<Integer, String> movablePorts) {
 
     /** The environment every image here gets, as a Linux base image sets it. */
     public static final Map<String, String> BASE_ENVIRONMENT =
             Map.of("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
-
-    /** The host port where this image's {@code containerPort} is reachable. */
-    public int hostPort(int containerPort) {
-        return hostPorts.getOrDefault(containerPort, containerPort);
-    }
 
     /** Whether {@code image} (with any tag or digest) is this image. */
     public boolean matches(String image) {

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -67,19 +68,27 @@ public final class ContainerProcess implements AutoCloseable {
         }
     }
 
-    /** The shell that builds the container's mount table, then execs the program under the same pid. */
+    /**
+     * The shell that builds the container's mount table, then execs the program under the same pid.
+     *
+     * <p>Order matters because the container's root is the host's: a mount on {@code /tmp} (an
+     * emptyDir) would hide the volume directories the fake kubelet wrote under {@code /tmp}. So
+     * overlays for missing mount points come first, then every source is bind-mounted into a
+     * staging directory, then the staged sources go to their targets, parents before children and
+     * the targets that would hide the staging directory last.
+     */
     static String mountScript(List<BindMount> mounts, Path scratch) {
         StringBuilder script = new StringBuilder("set -e\n");
+        Path staging = scratch.resolve("staging");
+        mkdirs(staging);
+        List<BindMount> wanted = mounts.stream().filter(m -> !m.source().equals(m.target())).toList();
         Set<Path> overlaid = new LinkedHashSet<>();
-        for (BindMount mount : mounts) {
-            Path target = mount.target();
-            if (mount.source().equals(target)) {
-                continue; // a host path at its own place is simply the host's
-            }
-            Path existing = nearestExisting(target);
+        List<Path> targets = new ArrayList<>();
+        for (BindMount mount : wanted) {
+            Path existing = nearestExisting(mount.target());
             Path real = realPath(existing);
-            Path targetInNamespace = real.resolve(existing.relativize(target));
-            if (!existing.equals(target) && overlaid.stream().noneMatch(real::startsWith)) {
+            targets.add(real.resolve(existing.relativize(mount.target())));
+            if (!existing.equals(mount.target()) && overlaid.stream().noneMatch(real::startsWith)) {
                 Path layer = scratch.resolve("overlay-" + overlaid.size());
                 mkdirs(layer.resolve("upper"));
                 mkdirs(layer.resolve("work"));
@@ -89,19 +98,51 @@ public final class ContainerProcess implements AutoCloseable {
                         .append(' ').append(quote(real)).append('\n');
                 overlaid.add(real);
             }
-            if (Files.isDirectory(mount.source())) {
-                script.append("mkdir -p ").append(quote(targetInNamespace)).append('\n');
+        }
+        List<Path> staged = new ArrayList<>();
+        for (int i = 0; i < wanted.size(); i++) {
+            Path stage = staging.resolve(Integer.toString(i));
+            if (Files.isDirectory(wanted.get(i).source())) {
+                mkdirs(stage);
             } else {
-                script.append("mkdir -p ").append(quote(targetInNamespace.getParent())).append('\n');
-                script.append("touch ").append(quote(targetInNamespace)).append('\n');
+                touch(stage);
             }
-            script.append("mount --bind ").append(quote(mount.source())).append(' ').append(quote(targetInNamespace)).append('\n');
-            if (mount.readOnly()) {
-                script.append("mount -o remount,bind,ro ").append(quote(targetInNamespace)).append('\n');
+            script.append("mount --bind ").append(quote(wanted.get(i).source())).append(' ').append(quote(stage)).append('\n');
+            staged.add(stage);
+        }
+        Path realStaging = realPath(staging);
+        List<Integer> order = new ArrayList<>();
+        for (int i = 0; i < wanted.size(); i++) {
+            order.add(i);
+        }
+        order.sort(Comparator.<Integer>comparingInt(i -> realStaging.startsWith(targets.get(i)) ? 1 : 0)
+                .thenComparingInt(i -> targets.get(i).getNameCount()));
+        for (int i : order) {
+            Path target = targets.get(i);
+            if (Files.isDirectory(wanted.get(i).source())) {
+                script.append("mkdir -p ").append(quote(target)).append('\n');
+            } else {
+                script.append("mkdir -p ").append(quote(target.getParent())).append('\n');
+                script.append("[ -e ").append(quote(target)).append(" ] || touch ").append(quote(target)).append('\n');
+            }
+            script.append("mount --bind ").append(quote(staged.get(i))).append(' ').append(quote(target)).append('\n');
+            if (wanted.get(i).readOnly()) {
+                script.append("mount -o remount,bind,ro ").append(quote(target)).append('\n');
             }
         }
         script.append("exec \"$@\"\n");
         return script.toString();
+    }
+
+    private static void touch(Path file) {
+        try {
+            Files.createDirectories(file.getParent());
+            if (!Files.exists(file)) {
+                Files.createFile(file);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create " + file, e);
+        }
     }
 
     private static Path nearestExisting(Path path) {

@@ -21,7 +21,7 @@ class ContainerProcessTest {
     Path work;
 
     @Test
-    void theContainerSeesItsVolumesAtTheirMountPathsWhileTheHostStaysUntouched() throws Exception {
+    void theContainerSeesItsVolumesAtTheirMountPathsEvenUnderAMountedTmpWhileTheHostStaysUntouched() throws Exception {
         CgroupHierarchies host = CgroupHierarchies.ofThisProcess();
         Tier.END_TO_END.require(host.writable() && Files.isExecutable(Path.of("/usr/bin/unshare")),
                 "needs root (mount namespaces, cgroups) and util-linux unshare");
@@ -33,7 +33,8 @@ class ContainerProcessTest {
 
         ContainerCgroup cgroup = host.createContainer(QosClass.BEST_EFFORT, UUID.randomUUID().toString(), ContainerCgroup.newContainerId());
         try (ContainerProcess container = ContainerProcess.start("selftest", cgroup,
-                List.of(new BindMount(config, mountPath, true),
+                List.of(new BindMount(Files.createDirectories(work.resolve("empty-dir")), Path.of("/tmp"), false),
+                        new BindMount(config, mountPath, true),
                         new BindMount(spool, Path.of("/var/lib/scorch-e2e-selftest/spool"), false)),
                 Map.of("PATH", "/usr/bin:/bin", "GREETING", "hello"),
                 List.of("/bin/sh", "-c", "cat /etc/scorch-e2e-selftest/config/collector.json; echo; echo $GREETING;"

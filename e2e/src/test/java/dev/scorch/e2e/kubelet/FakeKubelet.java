@@ -281,7 +281,7 @@ public final class FakeKubelet implements AutoCloseable {
         List<Map<String, Object>> containerStatuses = new ArrayList<>();
         for (Container container : pod.getSpec().getContainers()) {
             ContainerProcess process = running.containers.get(container.getName());
-            boolean ready = process != null && process.isAlive() && probeReady(container, running.images.get(pod.getSpec().getContainers().indexOf(container)));
+            boolean ready = process != null && process.isAlive() && probeReady(container, running.hostPorts.getOrDefault(container.getName(), Map.of()));
             allReady &= ready;
             containerStatuses.add(Map.of(
                     "name", container.getName(),
@@ -356,12 +356,13 @@ public final class FakeKubelet implements AutoCloseable {
                 .subresource("status").patch(PatchContext.of(PatchType.STRATEGIC_MERGE), Serialization.asJson(status));
     }
 
-    private boolean probeReady(Container container, ContainerImage image) {
+    private boolean probeReady(Container container, Map<Integer, Integer> hostPorts) {
         if (container.getReadinessProbe() == null || container.getReadinessProbe().getHttpGet() == null) {
             return true;
         }
         var httpGet = container.getReadinessProbe().getHttpGet();
-        int port = image.hostPort(resolvePort(container, httpGet.getPort()));
+        int containerPort = resolvePort(container, httpGet.getPort());
+        int port = hostPorts.getOrDefault(containerPort, containerPort);
         String path = httpGet.getPath() == null ? "/" : httpGet.getPath();
         try {
             HttpResponse<Void> response = probes.send(
@@ -485,6 +486,7 @@ public final class FakeKubelet implements AutoCloseable {
         final Map<String, ContainerProcess> containers = new ConcurrentHashMap<>();
         final Map<String, Instant> containerStarts = new ConcurrentHashMap<>();
         final Map<String, Integer> restarts = new ConcurrentHashMap<>();
+        final Map<String, Map<Integer, Integer>> hostPorts = new ConcurrentHashMap<>();
 
         RunningPod(String namespace, String name, String uid, Instant started, Map<String, Path> volumes, List<ContainerImage> images) {
             this.namespace = namespace;
@@ -497,6 +499,13 @@ public final class FakeKubelet implements AutoCloseable {
 
         void startContainer(Pod pod, Container container, ContainerImage image) {
             Map<String, String> env = environment(pod, container, image);
+            Map<Integer, Integer> moved = new HashMap<>();
+            image.movablePorts().forEach((containerPort, variable) -> {
+                int hostPort = dev.scorch.testenv.LoopbackPorts.free();
+                moved.put(containerPort, hostPort);
+                env.put(variable, Integer.toString(hostPort));
+            });
+            hostPorts.put(container.getName(), moved);
             List<String> command = image.commandFor(container).stream().map(arg -> expand(arg, env)).toList();
             ContainerCgroup cgroup = cgroups.createContainer(qosClass(pod), uid, ContainerCgroup.newContainerId());
             Path containerDirectory = root.resolve("pods").resolve(uid).resolve("containers").resolve(container.getName());

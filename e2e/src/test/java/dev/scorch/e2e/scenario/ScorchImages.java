@@ -1,7 +1,6 @@
 package dev.scorch.e2e.scenario;
 
 import dev.scorch.e2e.kubelet.ContainerImage;
-import dev.scorch.testenv.LoopbackPorts;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -44,15 +43,15 @@ record ScorchImages(Path repository, Path java) {
                 + "/scorch-collector-*.jar and lib/); run ./mvnw -B package -DskipTests first (./mvnw verify does)";
     }
 
-    /** The operator image: Quarkus' fast-jar layout, run with {@code java -jar quarkus-run.jar}. */
+    /** The operator image ({@code operator/src/main/docker/Containerfile}): Quarkus' fast-jar layout and its ENTRYPOINT. */
     ContainerImage operator(String image) {
-        int hostPort = LoopbackPorts.free();
         return new ContainerImage(repositoryOf(image),
-                List.of(java.toString(), "-jar", operatorApp().toString()),
+                List.of(java.toString(), "-XX:MaxRAMPercentage=70", "-Djava.util.logging.manager=org.jboss.logmanager.LogManager",
+                        "-jar", operatorApp().toString()),
                 List.of(),
-                Map.of("QUARKUS_HTTP_PORT", Integer.toString(hostPort), "JAVA_HOME", System.getProperty("java.home")),
+                Map.of("JAVA_HOME", System.getProperty("java.home")),
                 Map.of(),
-                Map.of(OPERATOR_HTTP_PORT, hostPort));
+                Map.of(OPERATOR_HTTP_PORT, "QUARKUS_HTTP_PORT"));
     }
 
     /** The collector image: its jar and runtime libraries, with {@code scorch-collector} as entrypoint. */

@@ -40,7 +40,6 @@ public final class CollectorConfig {
     public static final String SECRETS_DIRECTORY = "/etc/scorch/secrets";
     public static final String SPOOL_DIRECTORY = "/var/lib/scorch/spool";
     public static final int HEALTH_PORT = 8080;
-    public static final int STATUS_UPDATE_SECONDS = 120;
     /** File names inside a backend's secret directory. */
     public static final String USERNAME_FILE = "username";
     public static final String PASSWORD_FILE = "password";
@@ -55,12 +54,17 @@ public final class CollectorConfig {
     public static ConfigMap desired(ProfilingPolicy policy, OperatorSettings settings) {
         return Owned.stamped(new ConfigMapBuilder()
                 .withMetadata(Owned.metadata(policy, CollectorLabels.objectName(policy), settings.namespace()))
-                .withData(Map.of(KEY, render(policy)))
+                .withData(Map.of(KEY, render(policy, settings.collectorStatusUpdateSeconds())))
                 .build());
     }
 
-    /** The collector.json text for {@code policy}. */
+    /** The collector.json text for {@code policy}, with the default status refresh. */
     public static String render(ProfilingPolicy policy) {
+        return render(policy, OperatorSettings.DEFAULT_COLLECTOR_STATUS_UPDATE_SECONDS);
+    }
+
+    /** The collector.json text for {@code policy}. */
+    public static String render(ProfilingPolicy policy, int statusUpdateSeconds) {
         ProfilingPolicySpec spec = policy.getSpec();
         Map<String, Object> root = new LinkedHashMap<>();
         root.put("policy", policy.getMetadata().getName());
@@ -84,7 +88,7 @@ public final class CollectorConfig {
                         "directory", SPOOL_DIRECTORY,
                         "maxBytes", Quantity.getAmountInBytes(export.spool().maxBytes()).longValue()),
                 "backends", backends));
-        root.put("health", ordered("port", HEALTH_PORT, "statusUpdateSeconds", STATUS_UPDATE_SECONDS));
+        root.put("health", ordered("port", HEALTH_PORT, "statusUpdateSeconds", statusUpdateSeconds));
         try {
             return JSON.writeValueAsString(root) + "\n";
         } catch (JsonProcessingException e) {

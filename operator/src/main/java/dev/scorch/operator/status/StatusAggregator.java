@@ -31,6 +31,8 @@ import java.util.Optional;
 public final class StatusAggregator {
     /** The most failing nodes listed in status, to keep the object small on large clusters. */
     public static final int MAX_FAILING_NODES = 20;
+    /** The smallest advance of lastExportTime worth a status write. */
+    public static final java.time.Duration LAST_EXPORT_STEP = java.time.Duration.ofSeconds(60);
     private static final List<String> FAILING_WAITING_REASONS = List.of(
             "CrashLoopBackOff", "ImagePullBackOff", "ErrImagePull", "InvalidImageName",
             "CreateContainerConfigError", "CreateContainerError", "RunContainerError");
@@ -175,9 +177,16 @@ public final class StatusAggregator {
         }
     }
 
+    /**
+     * The newest export any collector reported. It advances only in steps of
+     * {@link #LAST_EXPORT_STEP}: collectors refresh their condition every couple of minutes each, so
+     * on a large cluster the newest export moves every second, and following it exactly would
+     * turn every collector heartbeat into a status write.
+     */
     private static String lastExport(List<Pod> pods, ProfilingPolicyStatus previous) {
-        Instant latest = previous == null || previous.lastExportTime() == null
+        Instant before = previous == null || previous.lastExportTime() == null
                 ? null : Instant.parse(previous.lastExportTime());
+        Instant latest = before;
         for (Pod pod : pods) {
             PodCondition collecting = condition(pod, CollectorDaemonSet.COLLECTING_CONDITION);
             if (collecting != null && collecting.getLastProbeTime() != null) {
@@ -186,6 +195,9 @@ public final class StatusAggregator {
                     latest = probe;
                 }
             }
+        }
+        if (before != null && latest.isBefore(before.plus(LAST_EXPORT_STEP))) {
+            return previous.lastExportTime();
         }
         return latest == null ? null : latest.toString();
     }

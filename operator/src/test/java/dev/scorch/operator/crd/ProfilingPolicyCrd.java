@@ -15,7 +15,12 @@ import java.lang.reflect.RecordComponent;
 import java.lang.reflect.Type;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceColumnDefinition;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionVersion;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -43,6 +48,7 @@ final class ProfilingPolicyCrd {
                     public HasMetadata process(HasMetadata crd, String version) {
                         describe((CustomResourceDefinition) crd, docs, undocumented);
                         dropDuplicateRules(rootSchema((CustomResourceDefinition) crd));
+                        orderPrinterColumnsAsDeclared((CustomResourceDefinition) crd);
                         return crd;
                     }
                 })
@@ -62,6 +68,16 @@ final class ProfilingPolicyCrd {
 
     private static JSONSchemaProps rootSchema(CustomResourceDefinition crd) {
         return crd.getSpec().getVersions().getFirst().getSchema().getOpenAPIV3Schema();
+    }
+
+    /** kubectl shows columns in CRD order; the generator does not keep the annotations' order. */
+    private static void orderPrinterColumnsAsDeclared(CustomResourceDefinition crd) {
+        List<String> declared = Arrays.stream(ProfilingPolicy.class.getAnnotationsByType(AdditionalPrinterColumn.class))
+                .map(AdditionalPrinterColumn::name).toList();
+        CustomResourceDefinitionVersion version = crd.getSpec().getVersions().getFirst();
+        List<CustomResourceColumnDefinition> columns = new ArrayList<>(version.getAdditionalPrinterColumns());
+        columns.sort(Comparator.comparingInt(c -> declared.indexOf(c.getName())));
+        version.setAdditionalPrinterColumns(columns);
     }
 
     /**

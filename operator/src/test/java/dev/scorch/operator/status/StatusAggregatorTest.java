@@ -164,6 +164,20 @@ class StatusAggregatorTest {
     }
 
     @Test
+    void lastExportTimeAdvancesInMinuteStepsSoHeartbeatsDoNotWriteStatus() {
+        ProfilingPolicy policy = policy();
+        policy.setStatus(aggregate(policy, daemonSet(1, 1, 1), List.of(collecting("n1", "2026-11-21T21:58:00Z")), NOW));
+
+        ProfilingPolicyStatus soon = aggregate(policy, daemonSet(1, 1, 1),
+                List.of(collecting("n1", "2026-11-21T21:58:30Z")), NOW);
+        ProfilingPolicyStatus minuteLater = aggregate(policy, daemonSet(1, 1, 1),
+                List.of(collecting("n1", "2026-11-21T21:59:00Z")), NOW);
+
+        assertThat(soon).isEqualTo(policy.getStatus());
+        assertThat(minuteLater.lastExportTime()).isEqualTo("2026-11-21T21:59:00Z");
+    }
+
+    @Test
     void suspendedPolicySaysSuspended() {
         ProfilingPolicyStatus status = StatusAggregator.aggregate(policy(),
                 new Observation(true, Optional.empty(), null, List.of()), NOW);

@@ -14,6 +14,10 @@ import java.time.Instant;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -89,11 +93,11 @@ public final class HttpPoster implements AutoCloseable {
                     && answered.map(type -> !type.startsWith(expectedContentType)).orElse(true)) {
                 throw SendFailure.retryable(backendKind + " " + url + ": answered " + status + " with Content-Type "
                         + answered.orElse("(none)") + " instead of " + expectedContentType
-                        + "; is this the backend's URL? body: " + excerpt(response.body()), null);
+                        + "; is this the backend's URL? body: " + excerpt(response.body(), headers), null);
             }
             return response.body();
         }
-        String message = backendKind + " " + url + ": HTTP " + status + ": " + excerpt(response.body());
+        String message = backendKind + " " + url + ": HTTP " + status + ": " + excerpt(response.body(), headers);
         if (status == 429 || status == 503) {
             Duration retryAfter = retryAfter(response.headers().firstValue("Retry-After"));
             if (retryAfter != null) {
@@ -125,7 +129,48 @@ public final class HttpPoster implements AutoCloseable {
         }
     }
 
-    private static String excerpt(byte[] body) {
+    /**
+     * The start of a response body for an error message, with our credentials cut out: a backend
+     * or proxy that echoes the request must not put a secret into health, logs or metrics.
+     */
+    static String excerpt(byte[] body, Map<String, String> sentHeaders) {
+        String text = new String(body, StandardCharsets.UTF_8);
+        for (String secret : secretsIn(sentHeaders)) {
+            text = text.replace(secret, "[redacted]");
+        }
+        byte[] clean = text.getBytes(StandardCharsets.UTF_8);
+        return shorten(clean);
+    }
+
+    private static List<String> secretsIn(Map<String, String> headers) {
+        List<String> secrets = new ArrayList<>();
+        headers.forEach((name, value) -> {
+            if (!name.equalsIgnoreCase("Authorization")) {
+                return;
+            }
+            secrets.add(value);
+            int space = value.indexOf(' ');
+            String credential = space < 0 ? value : value.substring(space + 1);
+            secrets.add(credential);
+            if (value.regionMatches(true, 0, "Basic ", 0, 6)) {
+                try {
+                    String pair = new String(Base64.getDecoder().decode(credential), StandardCharsets.UTF_8);
+                    secrets.add(pair);
+                    int colon = pair.indexOf(':');
+                    if (colon >= 0 && colon + 1 < pair.length()) {
+                        secrets.add(pair.substring(colon + 1));
+                    }
+                } catch (IllegalArgumentException notBase64) {
+                    // nothing more to cut out
+                }
+            }
+        });
+        secrets.removeIf(String::isEmpty);
+        secrets.sort(Comparator.comparingInt(String::length).reversed());
+        return secrets;
+    }
+
+    private static String shorten(byte[] body) {
         String text = new String(body, 0, Math.min(body.length, MAX_ERROR_BODY), StandardCharsets.UTF_8)
                 .replaceAll("[\\p{Cntrl}\\s]+", " ").strip();
         return text.isEmpty() ? "(empty body)" : text + (body.length > MAX_ERROR_BODY ? "..." : "");

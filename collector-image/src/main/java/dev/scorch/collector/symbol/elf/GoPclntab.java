@@ -155,7 +155,7 @@ public final class GoPclntab {
             long funcOffset = field(table, (2 * i + 1) * fieldSize, fieldSize);
             long next = field(table, (2 * i + 2) * fieldSize, fieldSize) + textBase;
             long nameFieldAt = funcOffset + firstFieldSize;
-            if (funcOffset >= 0 && nameFieldAt >= 0 && nameFieldAt + 4 <= funcData.length) {
+            if (funcOffset >= 0 && nameFieldAt >= 0 && nameFieldAt <= funcData.length - 4L) {
                 int nameOffset = funcs.getInt((int) nameFieldAt);
                 int nameLength = nameLength(names, nameOffset);
                 if (nameLength > 0 && Long.compareUnsigned(next, entry) > 0) {
@@ -176,7 +176,7 @@ public final class GoPclntab {
         for (int i = 0; i < functionCount; i++) {
             long funcOffset = field(table, (2 * i + 1) * fieldSize, fieldSize);
             long nameFieldAt = funcOffset + fieldSize;
-            if (nameFieldAt >= 0 && nameFieldAt + 4 <= pcln.length) {
+            if (nameFieldAt >= 0 && nameFieldAt <= pcln.length - 4L) {
                 int nameOffset = table.getInt((int) nameFieldAt);
                 int length = nameLength(names, nameOffset);
                 if (length > 5 && startsWith(names, nameOffset, RT0) && countOf(names, nameOffset, length, (byte) '_') == 3) {

@@ -122,6 +122,23 @@ class PyroscopeExportTest {
     }
 
     @Test
+    void neverPutsCredentialsIntoHealthEvenWhenTheBackendEchoesThem() throws IOException {
+        Files.writeString(dir.resolve("username"), "scorch");
+        Files.writeString(dir.resolve("password"), "hunter2-very-secret");
+        var basicAuth = Optional.of(new BackendConfig.BasicAuth(dir.resolve("username"), dir.resolve("password")));
+        String header = "Basic " + Base64.getEncoder().encodeToString("scorch:hunter2-very-secret".getBytes(StandardCharsets.UTF_8));
+        pyroscope.answer.set(new Answer(401, "text/plain",
+                ("denied: " + header + " (password hunter2-very-secret)").getBytes(StandardCharsets.UTF_8), Map.of()));
+        try (ProfileExporter exporter = factory().create(backend(pyroscope.baseUrl(), basicAuth, Optional.empty()))) {
+            exporter.offer(numbered(1, 10));
+            await(() -> exporter.health().dropped().getOrDefault("rejected-http-401", 0L) == 1);
+            assertThat(exporter.health().lastError()).contains("HTTP 401").contains("[redacted]")
+                    .doesNotContain("hunter2").doesNotContain(header.substring(6));
+            assertThat(exporter.health().toString()).doesNotContain("hunter2");
+        }
+    }
+
+    @Test
     void dropsAProfileTheBackendRejectsWith400CountedAndExplained() {
         pyroscope.answer.set(new Answer(400, "application/json",
                 "{\"code\":\"invalid_argument\",\"message\":\"failed to parse profile\"}".getBytes(StandardCharsets.UTF_8), Map.of()));

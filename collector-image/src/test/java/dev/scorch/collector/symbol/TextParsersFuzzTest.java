@@ -1,0 +1,25 @@
+package dev.scorch.collector.symbol;
+
+import com.code_intelligence.jazzer.junit.FuzzTest;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+
+/**
+ * The line-oriented files a container or the kernel hands the symbolizer ({@code perf-<pid>.map},
+ * {@code /proc/kallsyms}): any bytes parse to a table, never an exception.
+ */
+class TextParsersFuzzTest {
+
+    @FuzzTest(maxDuration = "1m")
+    void anyPerfMapParses(byte[] bytes) throws IOException {
+        SymbolTable table = PerfMapParser.parse(new ByteArrayInputStream(bytes));
+        table.lookup(0x1000);
+        table.lookup(-1);
+    }
+
+    @FuzzTest(maxDuration = "1m")
+    void anyKallsymsParses(byte[] bytes) throws IOException {
+        KernelSymbols.Parsed parsed = KernelSymbols.parse(new ByteArrayInputStream(bytes));
+        parsed.table().lookup(0xffffffff81000000L);
+    }
+}

@@ -1,0 +1,29 @@
+package dev.scorch.collector.symbol.elf;
+
+import com.code_intelligence.jazzer.junit.FuzzTest;
+import dev.scorch.collector.process.Mapping;
+import dev.scorch.collector.symbol.ObjectSymbols;
+import java.io.IOException;
+
+/**
+ * Hostile object files: whatever the bytes, reading headers, notes, symbol tables and the Go table
+ * ends in symbols or an {@link ElfFormatException}, never another exception, a hang or a huge
+ * allocation. Replays {@code ElfFuzzTestInputs/} in every build; {@code JAZZER_FUZZ=1} fuzzes.
+ */
+class ElfFuzzTest {
+
+    @FuzzTest(maxDuration = "2m")
+    void readingAnyBytesAsAnObjectFileFailsOnlyWithAFormatError(byte[] bytes) throws IOException {
+        ObjectSymbols symbols;
+        try {
+            symbols = ObjectSymbols.read(ElfFile.parse(ByteSource.of(bytes)));
+        } catch (ElfFormatException expected) {
+            return;
+        }
+        Mapping mapping = new Mapping(0x400000, 0x800000, 0, "/fuzz", 1, true);
+        for (long address = 0x400000; address < 0x400000 + 64 * 1024; address += 4096) {
+            symbols.symbolize(mapping, address, false);
+            symbols.symbolize(mapping, address, true);
+        }
+    }
+}

@@ -1,0 +1,29 @@
+package dev.scorch.collector.symbol.elf;
+
+import com.code_intelligence.jazzer.junit.FuzzTest;
+import dev.scorch.collector.symbol.SymbolTable;
+import java.io.IOException;
+
+/**
+ * Hostile Go pc/line tables, parsed as if found by section name (text start known) and by scanning
+ * (text start from the header or the entry point): a table or an {@link ElfFormatException}, nothing
+ * else. Replays {@code GoPclntabFuzzTestInputs/} in every build; {@code JAZZER_FUZZ=1} fuzzes.
+ */
+class GoPclntabFuzzTest {
+
+    @FuzzTest(maxDuration = "2m")
+    void parsingAnyBytesAsAGoTableFailsOnlyWithAFormatError(byte[] bytes) throws IOException {
+        for (long textStart : new long[] {0x401000, 0}) {
+            SymbolTable.Builder builder = SymbolTable.builder();
+            try {
+                GoPclntab.parse(ByteSource.of(bytes), 0, bytes.length, textStart, 0x401020, builder);
+            } catch (ElfFormatException expected) {
+                continue;
+            }
+            SymbolTable table = builder.build();
+            for (long address = 0x400000; address < 0x410000; address += 512) {
+                table.lookup(address);
+            }
+        }
+    }
+}

@@ -1,0 +1,85 @@
+package dev.scorch.collector.symbol.elf;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.scorch.collector.symbol.SymbolTable;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Test;
+
+/** Every pc/line table layout the symbolizer supports (real Go builds are tested in GoSymbolizationTest). */
+class GoPclntabTest {
+
+    private static final String[] NAMES = {"runtime.main", "main.hot", "main.(*Server).ServeHTTP"};
+    private static final int[] SIZES = {0x40, 0x100, 0x20};
+    private static final long TEXT = 0x401000;
+
+    private static SymbolTable parse(byte[] table, long textStart) throws Exception {
+        SymbolTable.Builder builder = SymbolTable.builder();
+        GoPclntab.parse(ByteSource.of(table), 0, table.length, textStart, 0, builder);
+        return builder.build();
+    }
+
+    @ParameterizedTest(name = "magic {0}")
+    @ValueSource(ints = {SyntheticPclntab.GO12, SyntheticPclntab.GO116, SyntheticPclntab.GO118, SyntheticPclntab.GO120})
+    void namesFunctionsInEachLayout(int magic) throws Exception {
+        SymbolTable table = parse(SyntheticPclntab.write(magic, TEXT, NAMES, SIZES), magic == SyntheticPclntab.GO12 || magic == SyntheticPclntab.GO116 ? 0 : TEXT);
+
+        assertThat(table.size()).isEqualTo(3);
+        assertThat(table.lookup(TEXT).name()).isEqualTo("runtime.main");
+        assertThat(table.lookup(TEXT + 0x40).name()).isEqualTo("main.hot");
+        assertThat(table.lookup(TEXT + 0x13f).name()).isEqualTo("main.hot");
+        assertThat(table.lookup(TEXT + 0x150).name()).isEqualTo("main.(*Server).ServeHTTP");
+        assertThat(table.lookup(TEXT + 0x160)).isNull();
+        assertThat(table.lookup(TEXT - 1)).isNull();
+    }
+
+    @Test
+    void theHeaderTextStartIsUsedWhenTheSectionAddressIsUnknown() throws Exception {
+        SymbolTable table = parse(SyntheticPclntab.write(SyntheticPclntab.GO120, TEXT, NAMES, SIZES), 0);
+
+        assertThat(table.lookup(TEXT + 0x41).name()).isEqualTo("main.hot");
+    }
+
+    @Test
+    void withoutAnyTextStartTheEntryPointFunctionAnchorsTheTable() throws Exception {
+        String[] names = {"internal/abi.x", "_rt0_amd64", "_rt0_amd64_linux", "main.hot"};
+        int[] sizes = {0x10, 0x10, 0x10, 0x40};
+        byte[] table = SyntheticPclntab.write(SyntheticPclntab.GO120, 0, names, sizes);
+        SymbolTable.Builder builder = SymbolTable.builder();
+
+        GoPclntab.parse(ByteSource.of(table), 0, table.length, 0, TEXT + 0x20, builder);
+
+        assertThat(builder.build().lookup(TEXT + 0x31).name()).isEqualTo("main.hot");
+    }
+
+    @Test
+    void theCommittedMinimalGoElfSeedResolvesThroughTheSection() throws Exception {
+        byte[] elf;
+        try (var in = getClass().getResourceAsStream(
+                "ElfFuzzTestInputs/readingAnyBytesAsAnObjectFileFailsOnlyWithAFormatError/minimal-go-elf")) {
+            elf = in.readAllBytes();
+        }
+        SymbolTable.Builder builder = SymbolTable.builder();
+
+        assertThat(GoPclntab.addFunctions(ElfFile.parse(ByteSource.of(elf)), builder)).isTrue();
+        assertThat(builder.build().lookup(0x401041).name()).isEqualTo("main.hot");
+    }
+
+    @Test
+    void anUnknownMagicIsAFormatError() {
+        byte[] table = SyntheticPclntab.write(SyntheticPclntab.GO120, TEXT, NAMES, SIZES);
+        table[0] = 0x12;
+
+        assertThatThrownBy(() -> parse(table, TEXT)).isInstanceOf(ElfFormatException.class).hasMessageContaining("magic");
+    }
+
+    @Test
+    void aFunctionCountBeyondTheTableIsAFormatError() {
+        byte[] table = SyntheticPclntab.write(SyntheticPclntab.GO120, TEXT, NAMES, SIZES);
+        table[8] = 0x7f; // nfunc = 127
+
+        assertThatThrownBy(() -> parse(table, TEXT)).isInstanceOf(ElfFormatException.class);
+    }
+}

@@ -1,0 +1,366 @@
+package dev.scorch.e2e.scenario;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.scorch.e2e.cgroup.CgroupHierarchies;
+import dev.scorch.e2e.cluster.Kubectl;
+import dev.scorch.e2e.cluster.PolicyStatus;
+import dev.scorch.e2e.kubelet.ContainerImage;
+import dev.scorch.e2e.kubelet.ContainerProcess;
+import dev.scorch.e2e.kubelet.FakeKubelet;
+import dev.scorch.e2e.workload.HotLoopProgram;
+import dev.scorch.testenv.ControlPlane;
+import dev.scorch.testenv.ParcaServer;
+import dev.scorch.testenv.TestBinaries;
+import dev.scorch.testenv.Tier;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.api.model.apps.DaemonSet;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.NonNamespaceOperation;
+import io.fabric8.kubernetes.client.dsl.Resource;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import java.net.InetAddress;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * Tier 5 of DESIGN.md: a cluster admin's whole path on one host. A real API server with its
+ * controllers and scheduler, {@code deploy/} applied with kubectl, the operator running as the pod
+ * its Deployment makes (under its own ServiceAccount), two workloads as real processes in
+ * kubelet-shaped cgroups behind real Pods, a policy from {@code examples/} shipping to a real
+ * Parca server, and the real collector running as its DaemonSet's pod on this node, with the
+ * config, token and Secret files the operator and API server gave that pod.
+ *
+ * <p>The steps depend on each other and run in order; each is one behaviour the admin relies on.
+ * A {@link FakeKubelet} stands in for the kubelet (there is none here); everything else is the
+ * real thing.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ProfilingPolicyEndToEndTest {
+
+    private static final String SCORCH_NAMESPACE = "scorch-system";
+    private static final String EXAMPLE = "examples/checkout-to-parca-with-token.yaml";
+    private static final int EXPORT_INTERVAL_SECONDS = 5;
+    private static final int STATUS_UPDATE_SECONDS = 5;
+    private static final Duration GENEROUS = Duration.ofSeconds(120);
+
+    private final StepTimings timings = new StepTimings();
+    private Path repository;
+    private ScorchImages images;
+    private Path work;
+    private ControlPlane controlPlane;
+    private KubernetesClient client;
+    private Kubectl kubectl;
+    private ParcaServer parca;
+    private FakeKubelet kubelet;
+    private String nodeName;
+    private HotLoopProgram checkoutProgram;
+    private HotLoopProgram billingProgram;
+    private GenericKubernetesResource policy;
+    private String policyName;
+    private String backendName;
+
+    @BeforeAll
+    void startTheClusterTheOperatorAndTheWorkloads() throws Exception {
+        repository = Path.of(System.getProperty("scorch.repository.root", "..")).toAbsolutePath().normalize();
+        CgroupHierarchies cgroups = CgroupHierarchies.ofThisProcess();
+        Tier.END_TO_END.require(cgroups.writable() && HotLoopProgram.compilerAvailable()
+                        && Files.isExecutable(Path.of("/usr/bin/unshare")),
+                "needs root (cgroups " + cgroups.describe() + ", mount namespaces, perf_event_open), util-linux unshare and a C compiler");
+        images = ScorchImages.fromRepository(repository);
+        Tier.END_TO_END.require(images.built(), images.whatIsMissing());
+        // Under target/ rather than /tmp: the run's logs stay for a look after a failure, and mvn clean removes them.
+        work = Files.createDirectories(repository.resolve("e2e/target/e2e-work"))
+                .resolve(java.time.LocalDateTime.now().toString().replace(':', '-'));
+        Files.createDirectories(work);
+        nodeName = InetAddress.getLocalHost().getHostName().toLowerCase();
+
+        controlPlane = ControlPlane.start(ControlPlane.Options.withControllers());
+        client = controlPlane.adminClient();
+        kubectl = new Kubectl(TestBinaries.fromEnvironment().kubectl(),
+                Files.copy(controlPlane.kubeconfig(), work.resolve("admin.kubeconfig")));
+        parca = ParcaServer.start(Tier.END_TO_END, work.resolve("parca"));
+
+        kubelet = FakeKubelet.start(client, nodeName, URI.create(controlPlane.url()), work.resolve("node"), cgroups, List.of());
+        kubectl.run("label", "node", nodeName, "node-role.kubernetes.io/worker=");
+
+        checkoutProgram = HotLoopProgram.compile(work, "checkout_api_hot");
+        billingProgram = HotLoopProgram.compile(work, "invoice_batch_hot");
+        kubelet.load(workloadImage("e2e.scorch.dev/checkout-api", checkoutProgram));
+        kubelet.load(workloadImage("e2e.scorch.dev/invoice-batch", billingProgram));
+        startWorkload("shop", Map.of("team", "checkout"), "checkout-api", "api", "e2e.scorch.dev/checkout-api:1");
+        startWorkload("billing", Map.of("team", "billing"), "invoice-batch", "worker", "e2e.scorch.dev/invoice-batch:1");
+        await("both workloads run").atMost(GENEROUS).until(() -> readyPods("shop", Map.of("app", "api")) == 1
+                && readyPods("billing", Map.of("app", "worker")) == 1);
+
+        kubectl.run("apply", "-k", repository.resolve("deploy").toString());
+        // An admin's tuning: collectors refresh their condition every few seconds, so lastExportTime
+        // visibly advances within the test (the default, 2 minutes, keeps API writes flat at scale).
+        kubectl.run("-n", SCORCH_NAMESPACE, "set", "env", "deployment/scorch-operator",
+                "SCORCH_COLLECTOR_STATUS_UPDATE_SECONDS=" + STATUS_UPDATE_SECONDS);
+        Deployment operatorDeployment = await().atMost(GENEROUS).until(
+                () -> client.apps().deployments().inNamespace(SCORCH_NAMESPACE).list().getItems().stream().findFirst().orElse(null),
+                Objects::nonNull);
+        kubelet.load(images.operator(operatorDeployment.getSpec().getTemplate().getSpec().getContainers().getFirst().getImage()));
+        await("the operator's rollout completes: one Ready pod of the tuned template").atMost(GENEROUS).until(() -> {
+            Deployment current = client.apps().deployments().inNamespace(SCORCH_NAMESPACE).withName("scorch-operator").get();
+            var status = current.getStatus();
+            return status != null && Objects.equals(status.getObservedGeneration(), current.getMetadata().getGeneration())
+                    && Objects.equals(status.getReplicas(), 1) && Objects.equals(status.getUpdatedReplicas(), 1)
+                    && Objects.equals(status.getReadyReplicas(), 1)
+                    && client.pods().inNamespace(SCORCH_NAMESPACE).withLabels(current.getSpec().getSelector().getMatchLabels())
+                            .list().getItems().size() == 1;
+        });
+    }
+
+    @Test
+    @Order(1)
+    void profilesOfTheSelectedPodArriveAtParcaWithTheirLabelsAndHotFunction() {
+        policy = policyFromExample();
+        policyName = policy.getMetadata().getName();
+        client.resource(new SecretBuilder().withNewMetadata().withName("polarsignals-token").withNamespace(SCORCH_NAMESPACE)
+                .endMetadata().addToStringData("token", "e2e-project-token").build()).serverSideApply();
+        Instant applied = Instant.now();
+        kubectl.runWithInput(Serialization.asYaml(policy), "apply", "-f", "-");
+
+        DaemonSet daemonSet = await("the operator creates the collector DaemonSet").atMost(GENEROUS).until(
+                () -> client.apps().daemonSets().inNamespace(SCORCH_NAMESPACE).list().getItems().stream().findFirst().orElse(null),
+                Objects::nonNull);
+        timings.record("policy applied -> DaemonSet exists", Duration.between(applied, Instant.now()));
+        kubelet.load(images.collector(daemonSet.getSpec().getTemplate().getSpec().getContainers().getFirst().getImage()));
+
+        Pod checkoutPod = onlyPod("shop", "api");
+        await("the checkout pod's profiles reach Parca").atMost(GENEROUS).pollInterval(Duration.ofSeconds(1))
+                .until(() -> parca.labelValues(ParcaServer.CPU_SAMPLES, "pod").contains(checkoutPod.getMetadata().getName()));
+        timings.record("policy applied -> first profile of the selected pod at Parca", Duration.between(applied, Instant.now()));
+
+        assertThat(parca.labelValues(ParcaServer.CPU_SAMPLES, "service_name")).contains("shop/checkout-api");
+        assertThat(parca.labelValues(ParcaServer.CPU_SAMPLES, "namespace")).containsExactly("shop");
+        assertThat(parca.labelValues(ParcaServer.CPU_SAMPLES, "container")).contains("api");
+        assertThat(parca.labelValues(ParcaServer.CPU_SAMPLES, "node")).containsExactly(nodeName);
+        assertThat(parca.labelValues(ParcaServer.CPU_SAMPLES, "cluster")).containsExactly("prod-eu-1");
+        await("the hot function leads the checkout profile").atMost(GENEROUS).untilAsserted(() ->
+                assertThat(parca.topFunction(ParcaServer.CPU_SAMPLES + "{namespace=\"shop\"}").name()).isEqualTo(checkoutProgram.hotFunction()));
+        assertThat(parca.labelValues(ParcaServer.CPU_SAMPLES, "pod")).doesNotContain(onlyPod("billing", "worker").getMetadata().getName());
+        assertThat(parca.topFunction(ParcaServer.CPU_SAMPLES + "{namespace=\"billing\"}")).isNull();
+
+        PolicyStatus ready = await("the policy reports this node collecting").atMost(GENEROUS)
+                .until(this::status, s -> s.conditionIs("Ready", "True") && s.nodes("collecting") == 1 && s.lastExportTime() != null);
+        timings.record("policy applied -> status Ready=True", Duration.between(applied, Instant.now()));
+        Instant firstExport = ready.lastExportTime();
+        await("lastExportTime advances").atMost(Duration.ofSeconds(STATUS_UPDATE_SECONDS * 3L + 60))
+                .until(() -> status().lastExportTime().isAfter(firstExport));
+    }
+
+    @Test
+    @Order(2)
+    void aBackendOutageTurnsThePolicyDegradedNamingTheBackendAndRecoveryDeliversTheSpool() {
+        Pod checkoutPod = onlyPod("shop", "api");
+        Instant outage = Instant.now();
+        parca.stop();
+        PolicyStatus degraded = await("the policy turns Degraded for this node")
+                .atMost(Duration.ofSeconds(2L * EXPORT_INTERVAL_SECONDS + STATUS_UPDATE_SECONDS + 60))
+                .pollInterval(Duration.ofMillis(500))
+                .until(this::status, s -> s.conditionIs("Degraded", "True")
+                        && "BackendUnreachable".equals(s.failingNode(nodeName).get("reason")));
+        Duration toDegraded = Duration.between(outage, Instant.now());
+        timings.record("Parca stopped -> status Degraded/BackendUnreachable (bound: 2 x " + EXPORT_INTERVAL_SECONDS
+                + "s interval + " + STATUS_UPDATE_SECONDS + "s status interval)", toDegraded);
+        assertThat(degraded.failingNode(nodeName).get("message").toString()).contains(backendName);
+        assertThat(degraded.condition("Degraded").get("message").toString()).contains(nodeName);
+
+        Instant recovery = Instant.now();
+        parca.restart();
+        await("the policy recovers").atMost(GENEROUS).pollInterval(Duration.ofMillis(500))
+                .until(this::status, s -> s.conditionIs("Ready", "True") && !s.conditionIs("Degraded", "True"));
+        timings.record("Parca restarted -> status Ready=True", Duration.between(recovery, Instant.now()));
+        await("profiles spooled during the outage arrive").atMost(GENEROUS).pollInterval(Duration.ofSeconds(1))
+                .until(() -> ParcaQueries.samplesBetween(parca, "{pod=\"" + checkoutPod.getMetadata().getName() + "\"}",
+                        outage.plusSeconds(EXPORT_INTERVAL_SECONDS), recovery) > 0);
+        timings.record("Parca restarted -> spooled outage profiles queryable", Duration.between(recovery, Instant.now()));
+    }
+
+    @Test
+    @Order(3)
+    void anEditedPolicyReachesANewCollectorWithoutARestartByHand() throws Exception {
+        Pod oldCollector = collectorPod();
+        ContainerProcess oldProcess = kubelet.container(SCORCH_NAMESPACE, oldCollector.getMetadata().getName(), collectorContainer(oldCollector));
+        Instant edited = Instant.now();
+        kubectl.run("patch", "profilingpolicy", policyName, "--type=merge", "-p",
+                "{\"spec\":{\"sampling\":{\"frequencyHz\":49},\"targets\":{\"namespaceSelector\":{\"matchLabels\":{\"team\":\"billing\"}}}}}");
+
+        Pod newCollector = await("the DaemonSet replaces this node's collector").atMost(GENEROUS)
+                .until(this::collectorPodOrNull, p -> p != null && !p.getMetadata().getUid().equals(oldCollector.getMetadata().getUid())
+                        && kubelet.container(SCORCH_NAMESPACE, p.getMetadata().getName(), collectorContainer(p)) != null);
+        assertThat(oldProcess.isAlive()).isFalse();
+        ContainerProcess newProcess = kubelet.container(SCORCH_NAMESPACE, newCollector.getMetadata().getName(), collectorContainer(newCollector));
+        // What the new collector itself sees at its config path (through its mount namespace).
+        Path configInContainer = Path.of("/proc", Long.toString(newProcess.pid()), "root", "etc", "scorch", "config", "collector.json");
+        String seenConfig = await("the new collector's config is mounted").atMost(Duration.ofSeconds(30)).ignoreExceptions()
+                .until(() -> Files.readString(configInContainer), text -> !text.isBlank());
+        Map<?, ?> config = Serialization.unmarshal(seenConfig, Map.class);
+        assertThat(((Map<?, ?>) config.get("sampling")).get("frequencyHz")).isEqualTo(49);
+        assertThat(seenConfig).contains("\"billing\"");
+
+        Pod billingPod = onlyPod("billing", "worker");
+        await("the newly selected pod's profiles reach Parca").atMost(GENEROUS).pollInterval(Duration.ofSeconds(1))
+                .until(() -> parca.labelValues(ParcaServer.CPU_SAMPLES, "pod").contains(billingPod.getMetadata().getName()));
+        timings.record("policy edited -> first profile of the newly selected pod at Parca", Duration.between(edited, Instant.now()));
+        await().atMost(GENEROUS).untilAsserted(() -> assertThat(
+                parca.topFunction(ParcaServer.CPU_SAMPLES + "{namespace=\"billing\"}").name()).isEqualTo(billingProgram.hotFunction()));
+        Instant afterRollout = Instant.now().plusSeconds(EXPORT_INTERVAL_SECONDS);
+        Thread.sleep(Duration.ofSeconds(3L * EXPORT_INTERVAL_SECONDS));
+        assertThat(ParcaQueries.samplesBetween(parca, "{namespace=\"shop\"}", afterRollout, Instant.now()))
+                .as("the no longer selected checkout pod stops arriving").isZero();
+        await().atMost(GENEROUS).until(() -> status().observedGeneration() == policies().withName(policyName).get().getMetadata().getGeneration()
+                && status().conditionIs("Ready", "True"));
+    }
+
+    @Test
+    @Order(4)
+    void deletingThePolicyLeavesNothingBehind() {
+        String daemonSet = status().daemonSet();
+        Pod collector = collectorPod();
+        ContainerProcess process = kubelet.container(SCORCH_NAMESPACE, collector.getMetadata().getName(), collectorContainer(collector));
+        String uid = policies().withName(policyName).get().getMetadata().getUid();
+        kubectl.run("delete", "profilingpolicy", policyName, "--wait=true");
+
+        await("everything the policy owned is garbage-collected").atMost(GENEROUS).untilAsserted(() -> {
+            assertThat(client.apps().daemonSets().inNamespace(SCORCH_NAMESPACE).withName(daemonSet).get()).isNull();
+            assertThat(client.configMaps().inNamespace(SCORCH_NAMESPACE).list().getItems())
+                    .noneMatch(c -> ownedBy(c.getMetadata().getOwnerReferences(), uid));
+            assertThat(client.serviceAccounts().inNamespace(SCORCH_NAMESPACE).list().getItems())
+                    .noneMatch(a -> ownedBy(a.getMetadata().getOwnerReferences(), uid));
+            assertThat(client.pods().inNamespace(SCORCH_NAMESPACE).list().getItems())
+                    .noneMatch(p -> p.getMetadata().getName().startsWith(daemonSet));
+        });
+        await().atMost(Duration.ofSeconds(30)).until(() -> !process.isAlive());
+        assertThat(process.cgroup().directories()).allSatisfy(dir -> assertThat(dir).doesNotExist());
+    }
+
+    @AfterAll
+    void stopEverything() {
+        System.out.println("e2e timings:\n" + timings.table());
+        if (repository != null) {
+            timings.writeTo(repository.resolve("e2e/target/e2e-timings.md"));
+        }
+        if (kubelet != null) {
+            kubelet.close();
+        }
+        if (parca != null) {
+            parca.close();
+        }
+        if (controlPlane != null) {
+            controlPlane.close();
+        }
+    }
+
+    /** The example policy as an admin would adapt it here: our Parca's address, a short interval. */
+    @SuppressWarnings("unchecked")
+    private GenericKubernetesResource policyFromExample() {
+        GenericKubernetesResource example = Serialization.unmarshal(read(repository.resolve(EXAMPLE)), GenericKubernetesResource.class);
+        Map<String, Object> spec = (Map<String, Object>) example.getAdditionalProperties().get("spec");
+        Map<String, Object> export = (Map<String, Object>) spec.get("export");
+        export.put("interval", EXPORT_INTERVAL_SECONDS + "s");
+        Map<String, Object> backend = ((List<Map<String, Object>>) export.get("backends")).getFirst();
+        backendName = backend.get("name").toString();
+        Map<String, Object> parcaBackend = (Map<String, Object>) backend.get("parca");
+        parcaBackend.put("address", parca.grpcAddress());
+        parcaBackend.put("insecure", true);
+        parcaBackend.remove("tls");
+        return example;
+    }
+
+    private PolicyStatus status() {
+        return PolicyStatus.of(policies().withName(policyName).get());
+    }
+
+    private NonNamespaceOperation<GenericKubernetesResource, io.fabric8.kubernetes.api.model.GenericKubernetesResourceList,
+            Resource<GenericKubernetesResource>> policies() {
+        return client.genericKubernetesResources("scorch.dev/v1alpha1", "ProfilingPolicy");
+    }
+
+    private Pod collectorPod() {
+        Pod pod = collectorPodOrNull();
+        assertThat(pod).as("collector pod of policy %s on node %s", policyName, nodeName).isNotNull();
+        return pod;
+    }
+
+    private Pod collectorPodOrNull() {
+        String daemonSet = status().daemonSet();
+        return client.pods().inNamespace(SCORCH_NAMESPACE).withField("spec.nodeName", nodeName).list().getItems().stream()
+                .filter(p -> p.getMetadata().getDeletionTimestamp() == null)
+                .filter(p -> p.getMetadata().getOwnerReferences().stream()
+                        .anyMatch(o -> "DaemonSet".equals(o.getKind()) && o.getName().equals(daemonSet)))
+                .findFirst().orElse(null);
+    }
+
+    private static String collectorContainer(Pod pod) {
+        return pod.getSpec().getContainers().getFirst().getName();
+    }
+
+    private static boolean ownedBy(List<io.fabric8.kubernetes.api.model.OwnerReference> owners, String uid) {
+        return owners != null && owners.stream().anyMatch(o -> uid.equals(o.getUid()));
+    }
+
+    private void startWorkload(String namespace, Map<String, String> namespaceLabels, String name, String app, String image) {
+        client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(namespace).withLabels(namespaceLabels)
+                .endMetadata().build()).serverSideApply();
+        client.apps().deployments().resource(new DeploymentBuilder()
+                .withNewMetadata().withName(name).withNamespace(namespace).endMetadata()
+                .withNewSpec().withReplicas(1)
+                .withNewSelector().addToMatchLabels("app", app).endSelector()
+                .withNewTemplate().withNewMetadata().addToLabels("app", app).endMetadata()
+                .withNewSpec()
+                .addNewContainer().withName(app).withImage(image)
+                .withNewResources().addToRequests("cpu", new Quantity("10m")).endResources()
+                .endContainer()
+                .endSpec().endTemplate().endSpec().build()).create();
+    }
+
+    private Pod onlyPod(String namespace, String app) {
+        List<Pod> pods = client.pods().inNamespace(namespace).withLabel("app", app).list().getItems();
+        assertThat(pods).as("pods app=%s in %s", app, namespace).hasSize(1);
+        return pods.getFirst();
+    }
+
+    private int readyPods(String namespace, Map<String, String> labels) {
+        return (int) client.pods().inNamespace(namespace).withLabels(labels).list().getItems().stream()
+                .filter(p -> p.getStatus().getConditions().stream()
+                        .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus())))
+                .count();
+    }
+
+    private static ContainerImage workloadImage(String repository, HotLoopProgram program) {
+        return new ContainerImage(repository, program.command(25, 100), List.of(), Map.of(), Map.of(), Map.of());
+    }
+
+    private static String read(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot read " + file, e);
+        }
+    }
+}
