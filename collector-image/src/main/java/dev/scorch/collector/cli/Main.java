@@ -51,6 +51,10 @@ public final class Main {
         } catch (Exception e) {
             err.println("scorch-collector " + command.get().name() + ": " + e.getMessage());
             return 1;
+        } catch (OutOfMemoryError e) {
+            err.println("scorch-collector " + command.get().name() + ": out of heap (" + e.getMessage()
+                    + "); give the JVM more with SCORCH_JAVA_OPTS=-Xmx512m (./scorch) or -Xmx");
+            return 1;
         }
     }
 

@@ -60,7 +60,8 @@ class ProfilingPolicyOnK3sTest {
                 "no Docker daemon reachable by Testcontainers; tier 6 runs this scenario in K3s with the built images where Docker exists");
         Path repository = Path.of(System.getProperty("scorch.repository.root", "..")).toAbsolutePath().normalize();
         buildImage(OPERATOR_IMAGE, repository.resolve("operator"), containerfile(repository.resolve("operator")), Map.of());
-        buildImage(COLLECTOR_IMAGE, repository.resolve("collector-image"), containerfile(repository.resolve("collector-image")), Map.of());
+        // The collector's Containerfile builds from the whole repository (it runs the Maven build itself).
+        buildImage(COLLECTOR_IMAGE, repository, containerfile(repository.resolve("collector-image")), Map.of());
         Path workload = workloadContext();
         buildImage(CHECKOUT_IMAGE, workload, workload.resolve("Containerfile"), Map.of("HOT_FUNCTION", "checkout_api_hot"));
         buildImage(BILLING_IMAGE, workload, workload.resolve("Containerfile"), Map.of("HOT_FUNCTION", "invoice_batch_hot"));

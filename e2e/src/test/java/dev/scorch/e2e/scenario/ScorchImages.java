@@ -56,10 +56,13 @@ record ScorchImages(Path repository, Path java) {
 
     /** The collector image: its jar and runtime libraries, with {@code scorch-collector} as entrypoint. */
     ContainerImage collector(String image) {
+        // The ENTRYPOINT of collector-image/Containerfile, with the image's paths replaced by the build's.
         List<String> entrypoint = List.of(java.toString(), "--enable-native-access=ALL-UNNAMED",
-                "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k", "-Xmx256m", "-XX:MaxMetaspaceSize=64m",
+                "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:CICompilerCount=1", "-XX:ReservedCodeCacheSize=16m",
+                "-Xms8m", "-Xmx64m", "-Xss512k", "-XX:MaxMetaspaceSize=48m", "-XX:MaxDirectMemorySize=16m",
+                "-XX:+ExitOnOutOfMemoryError",
                 "-cp", collectorJar() + ":" + collectorTarget().resolve("lib") + "/*", COLLECTOR_MAIN);
-        return new ContainerImage(repositoryOf(image), entrypoint, List.of(), Map.of(),
+        return new ContainerImage(repositoryOf(image), entrypoint, List.of("run", "--config", "/etc/scorch/config/collector.json"), Map.of(),
                 Map.of("scorch-collector", entrypoint, "/usr/local/bin/scorch-collector", entrypoint), Map.of());
     }
 
