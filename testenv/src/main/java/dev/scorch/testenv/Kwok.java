@@ -14,6 +14,8 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.IntStream;
 
 /**
@@ -24,7 +26,8 @@ import java.util.stream.IntStream;
  * <p>kwok manages only nodes labelled {@link #MANAGED_LABEL}{@code =true}, so a real node (tier 5's
  * node for this machine) can live in the same cluster. Pods with readiness gates stay unready until
  * someone sets the gates, as with a real kubelet (see {@code kwok-pod-stages.yaml} and
- * {@link PodStatusSimulation}).
+ * {@link PodStatusSimulation}); {@link KubeletReadiness} keeps {@code Ready} consistent with the
+ * gates as the kubelet would.
  */
 public final class Kwok implements AutoCloseable {
 
@@ -35,11 +38,13 @@ public final class Kwok implements AutoCloseable {
 
     private final ControlPlane controlPlane;
     private final LocalProcess process;
-    private final List<String> createdNodes = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final Set<String> createdNodes = ConcurrentHashMap.newKeySet();
+    private final KubeletReadiness readiness;
 
     private Kwok(ControlPlane controlPlane, LocalProcess process) {
         this.controlPlane = controlPlane;
         this.process = process;
+        this.readiness = KubeletReadiness.start(controlPlane.adminClient(), createdNodes);
     }
 
     /**
@@ -67,6 +72,9 @@ public final class Kwok implements AutoCloseable {
                 // Room for thousands of pod IPs; kwok's default /24 runs out at 254 pods.
                 "--cidr=10.128.0.1/14",
                 "--node-ip=10.127.0.1",
+                // Heartbeats by Lease, as kubelets do: cheap renewals instead of node status writes,
+                // so the node lifecycle controller never sees a fake node go silent under load.
+                "--node-lease-duration-seconds=40",
                 "--server-address=127.0.0.1:" + serverPort),
                 work.resolve("kwok.log"));
         Readiness.await(process, Instant.now().plus(STARTUP_TIMEOUT),
@@ -173,6 +181,7 @@ public final class Kwok implements AutoCloseable {
     @Override
     public void close() {
         KubernetesClient admin = controlPlane.adminClient();
+        readiness.close();
         createdNodes.parallelStream().forEach(name -> admin.nodes().withName(name).delete());
         createdNodes.clear();
         process.close();

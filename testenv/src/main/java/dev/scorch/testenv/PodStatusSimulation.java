@@ -90,6 +90,32 @@ public final class PodStatusSimulation {
         });
     }
 
+    /**
+     * Whether the pod's {@code Ready} condition disagrees with what the kubelet would compute from
+     * its containers and readiness gates (kwok may replay a stale status over a newer one).
+     */
+    static boolean readyIsStale(Pod pod) {
+        if (pod.getStatus() == null || !"Running".equals(pod.getStatus().getPhase())) {
+            return false;
+        }
+        List<PodCondition> conditions = conditions(pod);
+        PodCondition computed = readyAsTheKubeletComputesIt(pod, conditions);
+        return conditions.stream().filter(c -> "Ready".equals(c.getType())).findFirst()
+                .map(current -> !Objects.equals(current.getStatus(), computed.getStatus())
+                        || !Objects.equals(current.getReason(), computed.getReason()))
+                .orElse(true);
+    }
+
+    /** Writes {@code Ready} as the kubelet computes it, leaving every other condition alone. */
+    public Pod recomputeReady(String namespace, String name) {
+        return client.pods().inNamespace(namespace).withName(name).editStatus(pod -> {
+            List<PodCondition> conditions = new ArrayList<>(conditions(pod));
+            upsert(conditions, readyAsTheKubeletComputesIt(pod, conditions));
+            pod.getStatus().setConditions(conditions);
+            return pod;
+        });
+    }
+
     private static PodCondition readyAsTheKubeletComputesIt(Pod pod, List<PodCondition> conditions) {
         if (!isTrue(conditions, "ContainersReady")) {
             return condition("Ready", false, "ContainersNotReady", "containers are not ready");

@@ -57,6 +57,28 @@ class ClusterSimulationTest {
     }
 
     @Test
+    void aReadyConditionThatContradictsTheGatesIsCorrectedAsTheKubeletWould() {
+        String namespace = createNamespace("replayed");
+        admin.apps().daemonSets().inNamespace(namespace).resource(daemonSet("replayed", GATE)).create();
+        awaitDaemonSet(namespace, "replayed", status -> podsRunning(namespace) == NODES);
+        PodStatusSimulation kubelet = new PodStatusSimulation(admin);
+        pods(namespace).forEach(pod -> kubelet.setCondition(namespace, pod.getMetadata().getName(), GATE, true, "Probed", "ok"));
+        awaitDaemonSet(namespace, "replayed", status -> status.getNumberReady() == NODES);
+        String victim = pods(namespace).getFirst().getMetadata().getName();
+
+        // What a late replay of kwok's pod stage from a stale copy writes.
+        admin.pods().inNamespace(namespace).withName(victim).editStatus(pod -> {
+            pod.getStatus().getConditions().stream().filter(c -> "Ready".equals(c.getType()))
+                    .forEach(c -> { c.setStatus("False"); c.setReason("ReadinessGatesNotReady"); });
+            return pod;
+        });
+
+        Await.until("Ready=True again on " + victim, TIMEOUT, () -> admin.pods().inNamespace(namespace).withName(victim).get()
+                .getStatus().getConditions().stream().anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()))
+                ? null : "still not Ready");
+    }
+
+    @Test
     void aCrashLoopingPodCountsAsUnreadyWithItsReason() {
         String namespace = createNamespace("crashing");
         admin.apps().daemonSets().inNamespace(namespace).resource(daemonSet("crashing", null)).create();
