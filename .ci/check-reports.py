@@ -1,6 +1,8 @@
 """Reads every Surefire report of the build and the tier log the tier guard writes.
 
-Fails when a test was skipped for any reason other than tier 6 (Docker), or when one of the tiers
+Fails when a test was skipped for any reason other than tier 6 (Docker) or a known defect (a
+@Disabled test whose reason starts with "known defect", each named in an issue note and printed
+here so it stays visible), or when one of the tiers
 CI must run (2 real kernel, 3 real API server, 4 cluster simulation, 5 end to end) ran no test.
 Prints one summary line in the form CI runners read: 'N passed, N failed, N skipped'.
 """
@@ -22,7 +24,9 @@ def main(tier_log):
             elif case.find("skipped") is not None:
                 skipped += 1
                 message = case.find("skipped").get("message") or "(no reason given)"
-                if "tier 6" not in message:
+                if message.startswith("known defect"):
+                    print(f"ci: KNOWN DEFECT, test disabled: {name}: {message}")
+                elif "tier 6" not in message:
                     bad_skips.append(f"{name}: {message}")
             else:
                 passed += 1
