@@ -28,7 +28,7 @@ public final class TestApiServer {
         CustomResourceDefinition crd = client.apiextensions().v1().customResourceDefinitions()
                 .load(CRD.toFile()).fieldManager("scorch-test").forceConflicts().serverSideApply();
         client.apiextensions().v1().customResourceDefinitions().resource(crd).waitUntilCondition(
-                c -> c.getStatus() != null && c.getStatus().getConditions().stream()
+                c -> c.getStatus() != null && c.getStatus().getConditions() != null && c.getStatus().getConditions().stream()
                         .anyMatch(x -> x.getType().equals("Established") && x.getStatus().equals("True")),
                 30, TimeUnit.SECONDS);
     }
