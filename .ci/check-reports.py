@@ -23,7 +23,8 @@ def main(tier_log):
                 failed += 1
             elif case.find("skipped") is not None:
                 skipped += 1
-                message = case.find("skipped").get("message") or "(no reason given)"
+                node = case.find("skipped")
+                message = (node.get("message") or node.text or "(no reason given)").strip()
                 if message.startswith("known defect"):
                     print(f"ci: KNOWN DEFECT, test disabled: {name}: {message}")
                 elif "tier 6" not in message:

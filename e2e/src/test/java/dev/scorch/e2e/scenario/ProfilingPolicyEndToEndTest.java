@@ -64,6 +64,8 @@ class ProfilingPolicyEndToEndTest {
     private static final int EXPORT_INTERVAL_SECONDS = 5;
     private static final int STATUS_UPDATE_SECONDS = 5;
     private static final Duration GENEROUS = Duration.ofSeconds(120);
+    /** The fake kubelet's image store: outside every path a pod mounts over (see ScorchImages.stagedInto). */
+    private static final Path IMAGE_STORE = Path.of("/var/lib/scorch-e2e/images");
 
     private final StepTimings timings = new StepTimings();
     private Path repository;
@@ -90,6 +92,7 @@ class ProfilingPolicyEndToEndTest {
                 "needs root (cgroups " + cgroups.describe() + ", mount namespaces, perf_event_open), util-linux unshare and a C compiler");
         images = ScorchImages.fromRepository(repository);
         Tier.END_TO_END.require(images.built(), images.whatIsMissing());
+        images = images.stagedInto(IMAGE_STORE);
         // Under target/ rather than /tmp: the run's logs stay for a look after a failure, and mvn clean removes them.
         work = Files.createDirectories(repository.resolve("e2e/target/e2e-work"))
                 .resolve(java.time.LocalDateTime.now().toString().replace(':', '-'));

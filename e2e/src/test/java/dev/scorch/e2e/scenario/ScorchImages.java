@@ -26,6 +26,44 @@ record ScorchImages(Path repository, Path java) {
         return new ScorchImages(repository, Path.of(System.getProperty("java.home"), "bin", "java"));
     }
 
+    /**
+     * Copies the images' files into the fake kubelet's image store, outside every path a pod mounts
+     * over: a checkout under /tmp would otherwise vanish behind a pod's /tmp emptyDir, which files
+     * baked into a real image never do.
+     */
+    ScorchImages stagedInto(Path store) throws IOException {
+        deleteTree(store);
+        copyTree(operatorApp().getParent(), store.resolve("operator/target/quarkus-app"));
+        Path collector = Files.createDirectories(store.resolve("collector-image/target"));
+        Files.copy(collectorJar(), collector.resolve(collectorJar().getFileName()));
+        copyTree(collectorTarget().resolve("lib"), collector.resolve("lib"));
+        return new ScorchImages(store, java);
+    }
+
+    private static void copyTree(Path from, Path to) throws IOException {
+        try (Stream<Path> files = Files.walk(from)) {
+            for (Path file : files.toList()) {
+                Path target = to.resolve(from.relativize(file).toString());
+                if (Files.isDirectory(file)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(file, target);
+                }
+            }
+        }
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (Stream<Path> files = Files.walk(root)) {
+            for (Path file : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(file);
+            }
+        }
+    }
+
     Path operatorApp() {
         return repository.resolve("operator/target/quarkus-app/quarkus-run.jar");
     }
