@@ -198,23 +198,13 @@ public final class CollectorDaemonSet {
     /** The Secret keys a backend names, projected to fixed file names in its own directory. */
     static List<VolumeProjection> secretSources(Backend backend) {
         List<VolumeProjection> sources = new ArrayList<>();
-        SecretKeyReference bearer = null;
-        TlsSettings tls = null;
-        if (backend.pyroscope() != null) {
-            if (backend.pyroscope().basicAuthSecretRef() != null) {
-                sources.add(secret(backend.pyroscope().basicAuthSecretRef().name(),
-                        List.of(new KeyToPath(CollectorConfig.USERNAME_FILE, null, CollectorConfig.USERNAME_FILE),
-                                new KeyToPath(CollectorConfig.PASSWORD_FILE, null, CollectorConfig.PASSWORD_FILE))));
-            }
-            bearer = backend.pyroscope().bearerTokenSecretRef();
-            tls = backend.pyroscope().tls();
-        } else if (backend.parca() != null) {
-            bearer = backend.parca().bearerTokenSecretRef();
-            tls = backend.parca().tls();
-        } else if (backend.otlp() != null) {
-            bearer = backend.otlp().bearerTokenSecretRef();
-            tls = backend.otlp().tls();
+        if (backend.pyroscope() != null && backend.pyroscope().basicAuthSecretRef() != null) {
+            sources.add(secret(backend.pyroscope().basicAuthSecretRef().name(),
+                    List.of(new KeyToPath(CollectorConfig.USERNAME_FILE, null, CollectorConfig.USERNAME_FILE),
+                            new KeyToPath(CollectorConfig.PASSWORD_FILE, null, CollectorConfig.PASSWORD_FILE))));
         }
+        SecretKeyReference bearer = backend.bearerTokenSecretRef();
+        TlsSettings tls = backend.tls();
         if (bearer != null) {
             sources.add(secret(bearer.name(), List.of(new KeyToPath(bearer.key(), null, CollectorConfig.TOKEN_FILE))));
         }

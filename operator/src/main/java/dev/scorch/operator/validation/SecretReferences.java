@@ -37,23 +37,13 @@ public final class SecretReferences {
         List<Needed> needed = new ArrayList<>();
         for (Backend backend : policy.getSpec().export().backends()) {
             String prefix = "spec.export.backends[" + backend.name() + "]." + backend.kind();
-            SecretKeyReference bearer = null;
-            TlsSettings tls = null;
-            if (backend.pyroscope() != null) {
-                if (backend.pyroscope().basicAuthSecretRef() != null) {
-                    String name = backend.pyroscope().basicAuthSecretRef().name();
-                    needed.add(new Needed(prefix + ".basicAuthSecretRef", name, "username"));
-                    needed.add(new Needed(prefix + ".basicAuthSecretRef", name, "password"));
-                }
-                bearer = backend.pyroscope().bearerTokenSecretRef();
-                tls = backend.pyroscope().tls();
-            } else if (backend.parca() != null) {
-                bearer = backend.parca().bearerTokenSecretRef();
-                tls = backend.parca().tls();
-            } else if (backend.otlp() != null) {
-                bearer = backend.otlp().bearerTokenSecretRef();
-                tls = backend.otlp().tls();
+            if (backend.pyroscope() != null && backend.pyroscope().basicAuthSecretRef() != null) {
+                String name = backend.pyroscope().basicAuthSecretRef().name();
+                needed.add(new Needed(prefix + ".basicAuthSecretRef", name, "username"));
+                needed.add(new Needed(prefix + ".basicAuthSecretRef", name, "password"));
             }
+            SecretKeyReference bearer = backend.bearerTokenSecretRef();
+            TlsSettings tls = backend.tls();
             if (bearer != null) {
                 needed.add(new Needed(prefix + ".bearerTokenSecretRef", bearer.name(), bearer.key()));
             }

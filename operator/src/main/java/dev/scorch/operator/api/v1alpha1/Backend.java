@@ -35,4 +35,26 @@ public record Backend(
         }
         return otlp != null ? "otlp" : "none";
     }
+
+    /** The bearer-token Secret key of whichever kind this entry names, or null. */
+    public SecretKeyReference bearerTokenSecretRef() {
+        if (pyroscope != null) {
+            return pyroscope.bearerTokenSecretRef();
+        }
+        if (parca != null) {
+            return parca.bearerTokenSecretRef();
+        }
+        return otlp != null ? otlp.bearerTokenSecretRef() : null;
+    }
+
+    /** The TLS settings of whichever kind this entry names, or null. */
+    public TlsSettings tls() {
+        if (pyroscope != null) {
+            return pyroscope.tls();
+        }
+        if (parca != null) {
+            return parca.tls();
+        }
+        return otlp != null ? otlp.tls() : null;
+    }
 }
