@@ -98,6 +98,8 @@ record ScorchImages(Path repository, Path java) {
         // The ENTRYPOINT of collector-image/Containerfile, with the image's paths replaced by the build's.
         List<String> entrypoint = List.of(java.toString(), "--enable-native-access=ALL-UNNAMED",
                 "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:CICompilerCount=1", "-XX:ReservedCodeCacheSize=16m",
+                "-XX:CompileCommand=quiet", "-XX:CompileCommand=CompileThresholdScaling,dev.scorch.*::*,0.05",
+                "-XX:+UnlockDiagnosticVMOptions", "-XX:AsyncDeflationInterval=0", "-XX:ServiceThreadCleanupInterval=60000", "-XX:-UsePerfData",
                 "-Xms8m", "-Xmx64m", "-Xss512k", "-XX:MaxMetaspaceSize=48m", "-XX:MaxDirectMemorySize=16m",
                 "-XX:+ExitOnOutOfMemoryError",
                 "-cp", collectorJar() + ":" + collectorTarget().resolve("lib") + "/*", COLLECTOR_MAIN);
