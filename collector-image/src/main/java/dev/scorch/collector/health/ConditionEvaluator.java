@@ -44,6 +44,20 @@ public final class ConditionEvaluator {
     }
 
     /**
+     * The next moment after {@code now} at which the verdict changes by time alone: a failing
+     * backend crossing the unreachable limit. The run loop wakes then, so BackendUnreachable shows
+     * on time instead of at the next interval's end.
+     */
+    public static Optional<Instant> nextChange(CollectorState state, Instant now) {
+        Duration limit = state.exportInterval().multipliedBy(FAILED_INTERVALS);
+        return state.backends().stream()
+                .map(BackendHealth::failingSince)
+                .filter(since -> since != null && since.plus(limit).isAfter(now))
+                .map(since -> since.plus(limit))
+                .min(Instant::compareTo);
+    }
+
+    /**
      * @param reason the condition's reason (and so its status)
      * @param message the condition's message
      */

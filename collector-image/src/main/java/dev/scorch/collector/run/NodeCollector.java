@@ -7,6 +7,7 @@ import dev.scorch.collector.export.ProfileExporter;
 import dev.scorch.collector.health.CollectingReason;
 import dev.scorch.collector.health.CollectorMetrics;
 import dev.scorch.collector.health.CollectorState;
+import dev.scorch.collector.health.ConditionEvaluator;
 import dev.scorch.collector.health.ConditionPublisher;
 import dev.scorch.collector.health.ConditionWriter;
 import dev.scorch.collector.health.HealthServer;
@@ -226,13 +227,18 @@ public final class NodeCollector implements AutoCloseable {
     public void runUntilClosed() {
         looping = true;
         try {
+            Instant intervalEnd = nextIntervalEnd();
             while (stopped.getCount() > 0) {
-                Instant next = intervalStart == null ? clock.instant().plus(interval) : intervalStart.plus(interval);
-                long waitMillis = Math.max(0, Duration.between(clock.instant(), next).toMillis());
-                if (stopped.await(waitMillis, TimeUnit.MILLISECONDS)) {
+                Instant now = clock.instant();
+                Instant change = ConditionEvaluator.nextChange(state(), now).orElse(intervalEnd);
+                Instant wake = change.isBefore(intervalEnd) ? change : intervalEnd;
+                if (stopped.await(Math.max(0, Duration.between(now, wake).toMillis()), TimeUnit.MILLISECONDS)) {
                     return;
                 }
-                finishInterval();
+                if (!clock.instant().isBefore(intervalEnd)) {
+                    finishInterval();
+                    intervalEnd = nextIntervalEnd();
+                }
                 publish();
             }
         } catch (InterruptedException e) {
@@ -240,6 +246,10 @@ public final class NodeCollector implements AutoCloseable {
         } finally {
             loopDone.countDown();
         }
+    }
+
+    private Instant nextIntervalEnd() {
+        return intervalStart == null ? clock.instant().plus(interval) : intervalStart.plus(interval);
     }
 
     private synchronized void finishInterval() {

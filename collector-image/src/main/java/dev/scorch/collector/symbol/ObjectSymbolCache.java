@@ -8,10 +8,13 @@ import java.util.function.LongSupplier;
 
 /**
  * Parsed symbol tables by key (build id, or file identity when there is none), least recently used
- * first out once their estimated bytes exceed the bound, plus negative entries (a file that failed
+ * first out once their estimated bytes exceed the bound or they number more than {@value
+ * #MAX_ENTRIES} (each keeps its object file open), plus negative entries (a file that failed
  * to parse or has no symbols) that expire so a fixed file is retried. Thread-safe.
  */
 final class ObjectSymbolCache {
+
+    static final int MAX_ENTRIES = 1024;
 
     private record Negative(MissReason reason, long expiresAtNanos) {}
 
@@ -79,7 +82,7 @@ final class ObjectSymbolCache {
     private void evict() {
         Iterator<Map.Entry<String, ObjectSymbols>> eldest = entries.entrySet().iterator();
         // Keep at least the newest entry even when it alone exceeds the bound: it is in use now.
-        while (bytes > maxBytes && entries.size() > 1 && eldest.hasNext()) {
+        while ((bytes > maxBytes || entries.size() > MAX_ENTRIES) && entries.size() > 1 && eldest.hasNext()) {
             bytes -= eldest.next().getValue().estimatedBytes();
             eldest.remove();
         }

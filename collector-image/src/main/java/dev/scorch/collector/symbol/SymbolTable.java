@@ -1,5 +1,9 @@
 package dev.scorch.collector.symbol;
 
+import dev.scorch.collector.symbol.elf.ByteSource;
+import dev.scorch.collector.symbol.elf.ElfFormatException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -7,25 +11,33 @@ import java.util.List;
 
 /**
  * Function address ranges of one object, sorted for binary search, in a compact form: primitive
- * arrays plus one byte array of UTF-8 names, so a large binary's table costs about 24 bytes per
- * function plus its name bytes and can be weighed for the cache bound.
+ * arrays, and names either in one byte array of UTF-8 (names parsed from a stream: kallsyms, perf
+ * maps) or left in the object file's string table and read when a lookup hits (ELF symbols), so a
+ * large binary's table costs about 29 bytes per function and can be weighed for the cache bound.
  */
 public final class SymbolTable {
 
-    private static final SymbolTable EMPTY = new SymbolTable(new long[0], new long[0], new int[0], new int[0], new byte[0]);
+    private static final byte IN_HEAP = -1;
+    private static final SymbolTable EMPTY = new SymbolTable(new long[0], new long[0], new long[0], new int[0], new byte[0], new byte[0],
+            new ByteSource[0]);
 
     private final long[] starts;
     private final long[] ends;
-    private final int[] nameOffsets;
+    private final long[] nameOffsets;
     private final int[] nameLengths;
+    private final byte[] nameSources;
     private final byte[] names;
+    private final ByteSource[] files;
 
-    private SymbolTable(long[] starts, long[] ends, int[] nameOffsets, int[] nameLengths, byte[] names) {
+    private SymbolTable(long[] starts, long[] ends, long[] nameOffsets, int[] nameLengths, byte[] nameSources, byte[] names,
+            ByteSource[] files) {
         this.starts = starts;
         this.ends = ends;
         this.nameOffsets = nameOffsets;
         this.nameLengths = nameLengths;
+        this.nameSources = nameSources;
         this.names = names;
+        this.files = files;
     }
 
     public static SymbolTable empty() {
@@ -36,7 +48,11 @@ public final class SymbolTable {
         return new Builder();
     }
 
-    /** The function containing link-time virtual address {@code address}, or null. */
+    /**
+     * The function containing link-time virtual address {@code address}, or null.
+     *
+     * @throws UncheckedIOException when the name lies in a file that can no longer be read
+     */
     public Hit lookup(long address) {
         int low = 0;
         int high = starts.length - 1;
@@ -53,7 +69,22 @@ public final class SymbolTable {
         if (found < 0 || Long.compareUnsigned(address, ends[found]) >= 0) {
             return null;
         }
-        return new Hit(new String(names, nameOffsets[found], nameLengths[found], StandardCharsets.UTF_8), starts[found]);
+        return new Hit(name(found), starts[found]);
+    }
+
+    private String name(int index) {
+        int length = nameLengths[index];
+        if (nameSources[index] == IN_HEAP) {
+            return new String(names, (int) nameOffsets[index], length, StandardCharsets.UTF_8);
+        }
+        ByteSource file = files[nameSources[index]];
+        try {
+            return new String(file.read(nameOffsets[index], length), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("reading a symbol name at offset " + nameOffsets[index], e);
+        } catch (ElfFormatException e) {
+            throw new UncheckedIOException(new IOException("the object file changed under its symbol table: " + e.getMessage(), e));
+        }
     }
 
     /** A function found by {@link #lookup}: its name and start address. */
@@ -65,18 +96,21 @@ public final class SymbolTable {
 
     /** Heap bytes this table holds, for the cache's memory bound. */
     public long estimatedBytes() {
-        return 64 + starts.length * 24L + names.length;
+        return 64 + starts.length * 29L + names.length;
     }
 
     /**
-     * Collects symbols in any order. Names are referenced in their source string table and copied
-     * once, compactly, by {@link #build}. Of symbols that share a start address one is kept: one
+     * Collects symbols in any order. Names are referenced in their source string table: a heap
+     * table's are copied once, compactly, by {@link #build}; a file table's stay in the file. Of symbols that share a start address one is kept: one
      * with a size over one without, then the lowest preference value, then the first added (so
      * callers add their preferred source first).
      */
     public static final class Builder {
 
-        private final List<byte[]> tables = new ArrayList<>();
+        private record Table(byte[] bytes, ByteSource file, long fileOffset) {}
+
+        private final List<Table> tables = new ArrayList<>();
+        private final List<ByteSource> files = new ArrayList<>();
         private long[] starts = new long[64];
         private long[] sizes = new long[64];
         private int[] tableIds = new int[64];
@@ -89,7 +123,22 @@ public final class SymbolTable {
 
         /** Registers a string table that later {@link #add} calls refer to; returns its id. */
         public int table(byte[] table) {
-            tables.add(table);
+            tables.add(new Table(table, null, 0));
+            return tables.size() - 1;
+        }
+
+        /**
+         * Registers a string table at {@code offset} of {@code file}, which the built table keeps
+         * reading names from (the caller keeps the file open while the table is in use).
+         */
+        public int table(ByteSource file, long offset) {
+            if (!files.contains(file)) {
+                if (files.size() == Byte.MAX_VALUE) {
+                    throw new IllegalStateException("too many files behind one symbol table");
+                }
+                files.add(file);
+            }
+            tables.add(new Table(null, file, offset));
             return tables.size() - 1;
         }
 
@@ -144,15 +193,18 @@ public final class SymbolTable {
             }
             long nameBytes = 0;
             for (int i = 0; i < keptCount; i++) {
-                nameBytes += nameLengths[kept[i]];
+                if (tables.get(tableIds[kept[i]]).bytes() != null) {
+                    nameBytes += nameLengths[kept[i]];
+                }
             }
             if (nameBytes > Integer.MAX_VALUE - 16) {
                 throw new IllegalStateException("symbol names exceed 2 GiB");
             }
             long[] outStarts = new long[keptCount];
             long[] outEnds = new long[keptCount];
-            int[] outOffsets = new int[keptCount];
+            long[] outOffsets = new long[keptCount];
             int[] outLengths = new int[keptCount];
+            byte[] outSources = new byte[keptCount];
             byte[] outNames = new byte[(int) nameBytes];
             int namePosition = 0;
             for (int i = 0; i < keptCount; i++) {
@@ -160,12 +212,19 @@ public final class SymbolTable {
                 outStarts[i] = starts[s];
                 long nextStart = i + 1 < keptCount ? starts[kept[i + 1]] : -1L; // -1: unsigned maximum
                 outEnds[i] = sizes[s] != 0 ? starts[s] + sizes[s] : nextStart;
-                System.arraycopy(tables.get(tableIds[s]), nameOffsets[s], outNames, namePosition, nameLengths[s]);
-                outOffsets[i] = namePosition;
+                Table table = tables.get(tableIds[s]);
                 outLengths[i] = nameLengths[s];
-                namePosition += nameLengths[s];
+                if (table.bytes() != null) {
+                    System.arraycopy(table.bytes(), nameOffsets[s], outNames, namePosition, nameLengths[s]);
+                    outOffsets[i] = namePosition;
+                    outSources[i] = IN_HEAP;
+                    namePosition += nameLengths[s];
+                } else {
+                    outOffsets[i] = table.fileOffset() + Integer.toUnsignedLong(nameOffsets[s]);
+                    outSources[i] = (byte) files.indexOf(table.file());
+                }
             }
-            return new SymbolTable(outStarts, outEnds, outOffsets, outLengths, outNames);
+            return new SymbolTable(outStarts, outEnds, outOffsets, outLengths, outSources, outNames, files.toArray(ByteSource[]::new));
         }
 
         private boolean better(int candidate, int incumbent) {

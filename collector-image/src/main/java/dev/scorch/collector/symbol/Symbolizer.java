@@ -5,10 +5,12 @@ import dev.scorch.collector.process.ProcessSnapshot;
 import dev.scorch.collector.symbol.elf.ByteSource;
 import dev.scorch.collector.symbol.elf.ElfFile;
 import dev.scorch.collector.symbol.elf.ElfFormatException;
+import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.System.Logger.Level;
 import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -154,55 +156,67 @@ public final class Symbolizer {
             return MappingSymbols.unresolved("", located.sawOtherFile() ? MissReason.FILE_REPLACED : MissReason.FILE_UNREACHABLE);
         }
         RegularFileOpener.OpenedFile file = located.file();
-        try (var channel = file.channel()) {
-            MissReason known = cache.negative(file.identity());
-            if (known != null) {
-                return MappingSymbols.unresolved("", known);
+        MissReason known = cache.negative(file.identity());
+        ObjectSymbols cached = known == null ? cache.byIdentity(file.identity()) : null;
+        if (known != null || cached != null) {
+            closeQuietly(file.channel());
+            return known != null ? MappingSymbols.unresolved("", known) : bound(cached, mapping);
+        }
+        Parsed parsed = parse(file, process);
+        return parsed.symbols() != null ? bound(parsed.symbols(), mapping) : MappingSymbols.unresolved("", parsed.miss());
+    }
+
+    /** Symbols of a file, or why there are none. */
+    private record Parsed(ObjectSymbols symbols, MissReason miss) {}
+
+    /**
+     * Parses and caches the file's symbols, or caches why not. Takes the file: the symbols keep it
+     * open for their lookups, or it is closed here.
+     */
+    private Parsed parse(RegularFileOpener.OpenedFile file, ProcessSnapshot process) {
+        FileChannel channel = file.channel();
+        boolean handedOver = false;
+        try {
+            ElfFile elf = ElfFile.parse(ByteSource.of(channel));
+            String key = elf.buildId().isEmpty() ? "file:" + file.identity() : "build-id:" + elf.buildId();
+            ObjectSymbols symbols = cache.get(key);
+            if (symbols == null) {
+                symbols = elf.section(".symtab").isPresent() ? ObjectSymbols.read(elf, null, channel) : withDebugFile(elf, process, channel);
+                handedOver = true;
+                if (symbols.functionCount() == 0) {
+                    cache.putNegative(file.identity(), MissReason.NO_SYMBOL_TABLE);
+                    return new Parsed(null, MissReason.NO_SYMBOL_TABLE);
+                }
             }
-            ObjectSymbols symbols = cache.byIdentity(file.identity());
-            if (symbols != null) {
-                return bound(symbols, mapping);
-            }
-            MissReason miss = parse(file, process);
-            return miss == null ? bound(cache.byIdentity(file.identity()), mapping) : MappingSymbols.unresolved("", miss);
+            cache.put(file.identity(), key, symbols);
+            return new Parsed(symbols, null);
+        } catch (ElfFormatException e) {
+            cache.putNegative(file.identity(), MissReason.MALFORMED_OBJECT);
+            return new Parsed(null, MissReason.MALFORMED_OBJECT);
         } catch (IOException e) {
-            return MappingSymbols.unresolved("", MissReason.FILE_UNREACHABLE);
+            return new Parsed(null, MissReason.FILE_UNREACHABLE);
+        } finally {
+            if (!handedOver) {
+                closeQuietly(channel);
+            }
         }
     }
 
-    /** Parses and caches the file's symbols; returns why not (also cached) or null on success. */
-    private MissReason parse(RegularFileOpener.OpenedFile file, ProcessSnapshot process) throws IOException {
-        ElfFile elf;
+    private static void closeQuietly(Closeable closeable) {
         try {
-            elf = ElfFile.parse(ByteSource.of(file.channel()));
-        } catch (ElfFormatException e) {
-            cache.putNegative(file.identity(), MissReason.MALFORMED_OBJECT);
-            return MissReason.MALFORMED_OBJECT;
+            closeable.close();
+        } catch (IOException e) {
+            // read-only: nothing is lost
         }
-        String key = elf.buildId().isEmpty() ? "file:" + file.identity() : "build-id:" + elf.buildId();
-        ObjectSymbols symbols = cache.get(key);
-        if (symbols == null) {
-            try {
-                symbols = elf.section(".symtab").isPresent() ? ObjectSymbols.read(elf) : withDebugFile(elf, process);
-            } catch (ElfFormatException e) {
-                cache.putNegative(file.identity(), MissReason.MALFORMED_OBJECT);
-                return MissReason.MALFORMED_OBJECT;
-            }
-            if (symbols.functionCount() == 0) {
-                cache.putNegative(file.identity(), MissReason.NO_SYMBOL_TABLE);
-                return MissReason.NO_SYMBOL_TABLE;
-            }
-        }
-        cache.put(file.identity(), key, symbols);
-        return null;
     }
 
     /**
      * Symbols of a stripped object, completed from its separate debug file when one is installed
      * under {@code /usr/lib/debug/.build-id/<xx>/<rest>.debug}: in the process's root first, then
-     * on the host. A debug file that is missing, hostile or of another build only costs the extra names.
+     * on the host. A debug file that is missing, hostile or of another build only costs the extra
+     * names. The result owns {@code file} (and the debug file it reads).
      */
-    private ObjectSymbols withDebugFile(ElfFile elf, ProcessSnapshot process) throws IOException, ElfFormatException {
+    private ObjectSymbols withDebugFile(ElfFile elf, ProcessSnapshot process, FileChannel file) throws IOException, ElfFormatException {
         String id = elf.buildId();
         if (id.length() > 2) {
             String relative = "usr/lib/debug/.build-id/" + id.substring(0, 2) + "/" + id.substring(2) + ".debug";
@@ -216,17 +230,29 @@ public final class Symbolizer {
                 if (debug == null) {
                     continue;
                 }
-                try (var channel = debug.channel()) {
-                    ElfFile debugElf = ElfFile.parse(ByteSource.of(debug.channel()));
+                FileChannel debugChannel = debug.channel();
+                boolean handedOver = false;
+                try {
+                    ElfFile debugElf = ElfFile.parse(ByteSource.of(debugChannel));
                     if (id.equals(debugElf.buildId())) {
-                        return ObjectSymbols.read(elf, debugElf);
+                        ObjectSymbols symbols = ObjectSymbols.read(elf, debugElf, () -> {
+                            try (file; debugChannel) {
+                                // closes both
+                            }
+                        });
+                        handedOver = true;
+                        return symbols;
                     }
                 } catch (ElfFormatException e) {
                     LOG.log(Level.DEBUG, "ignoring malformed debug file " + candidate + ": " + e.getMessage());
+                } finally {
+                    if (!handedOver) {
+                        closeQuietly(debugChannel);
+                    }
                 }
             }
         }
-        return ObjectSymbols.read(elf);
+        return ObjectSymbols.read(elf, null, file);
     }
 
     /** The opened file, or null; and whether a path held a regular file other than the mapped one. */

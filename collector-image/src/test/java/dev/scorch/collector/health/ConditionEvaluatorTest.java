@@ -65,6 +65,21 @@ class ConditionEvaluatorTest {
                 "node node-1: profiling 2 targets, exporting to grafana"));
     }
 
+    @Test
+    void theNextChangeIsWhenAFailingBackendCrossesTheUnreachableLimit() {
+        Instant since = NOW.minusSeconds(10);
+        var state = state(Optional.empty(), 5, 1, List.of(healthy(), failingSince(since)));
+
+        assertThat(ConditionEvaluator.nextChange(state, NOW)).contains(since.plus(INTERVAL.multipliedBy(2)));
+    }
+
+    @Test
+    void healthyBackendsAndOnesAlreadyUnreachableScheduleNoChange() {
+        var state = state(Optional.empty(), 5, 1, List.of(healthy(), failingSince(NOW.minus(INTERVAL.multipliedBy(3)))));
+
+        assertThat(ConditionEvaluator.nextChange(state, NOW)).isEmpty();
+    }
+
     static CollectorState state(Optional<CollectorState.Failure> failure, long intervals, int targets, List<BackendHealth> backends) {
         return new CollectorState("node-1", "checkout-cpu", failure, intervals, targets, INTERVAL, backends);
     }

@@ -6,14 +6,13 @@ import dev.scorch.collector.export.ExportedProfile;
 import dev.scorch.collector.export.delivery.ProfileSender;
 import dev.scorch.collector.export.delivery.SendFailure;
 import dev.scorch.collector.export.transport.Credentials;
+import dev.scorch.collector.export.transport.HttpEndpoint;
 import dev.scorch.collector.export.transport.HttpPoster;
 import io.opentelemetry.proto.collector.profiles.v1development.ExportProfilesServiceRequest;
 import io.opentelemetry.proto.collector.profiles.v1development.ExportProfilesServiceResponse;
 import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -26,25 +25,17 @@ public final class OtlpSender implements ProfileSender {
     static final String PROFILES_PATH = "/v1development/profiles";
     static final String CONTENT_TYPE = "application/x-protobuf";
 
-    private final URI url;
-    private final Map<String, String> headers;
-    private final Credentials credentials;
-    private final HttpPoster poster;
+    private final HttpEndpoint endpoint;
 
-    private OtlpSender(URI url, Map<String, String> headers, Credentials credentials, HttpPoster poster) {
-        this.url = url;
-        this.headers = headers;
-        this.credentials = credentials;
-        this.poster = poster;
+    private OtlpSender(HttpEndpoint endpoint) {
+        this.endpoint = endpoint;
     }
 
     /** @throws IllegalArgumentException naming the backend when the endpoint or TLS settings are unusable */
     public static OtlpSender create(BackendConfig.Otlp config, Duration connectTimeout, Duration timeout) {
-        URI base = HttpPoster.requireHttpUrl(config.name(), config.endpoint());
-        String path = base.getRawPath() == null ? "" : base.getRawPath().replaceAll("/+$", "");
-        return new OtlpSender(base.resolve(path + PROFILES_PATH), Map.copyOf(config.headers()),
-                Credentials.of(Optional.empty(), config.bearerTokenFile()),
-                new HttpPoster("OTLP", config.tls(), connectTimeout, timeout));
+        URI url = HttpEndpoint.below(config.name(), config.endpoint(), PROFILES_PATH);
+        return new OtlpSender(new HttpEndpoint(new HttpPoster("OTLP", config.tls(), connectTimeout, timeout), url,
+                config.headers(), Credentials.of(Optional.empty(), config.bearerTokenFile())));
     }
 
     @Override
@@ -55,22 +46,20 @@ public final class OtlpSender implements ProfileSender {
         } catch (IOException | RuntimeException e) {
             throw SendFailure.permanent("unconvertible-profile", "profile " + profile.id() + " cannot be converted to OTLP: " + e);
         }
-        Map<String, String> requestHeaders = new LinkedHashMap<>(headers);
-        credentials.authorization().ifPresent(value -> requestHeaders.put("Authorization", value));
-        byte[] answer = poster.post(url, CONTENT_TYPE, requestHeaders, request.toByteArray(), CONTENT_TYPE);
+        byte[] answer = endpoint.post(CONTENT_TYPE, request.toByteArray());
         try {
             var partial = ExportProfilesServiceResponse.parseFrom(answer).getPartialSuccess();
             if (partial.getRejectedProfiles() > 0) {
-                throw SendFailure.permanent("rejected-otlp-partial", "OTLP " + url + " rejected " + partial.getRejectedProfiles()
+                throw SendFailure.permanent("rejected-otlp-partial", "OTLP " + endpoint.url() + " rejected " + partial.getRejectedProfiles()
                         + " of the profile's sample types: " + partial.getErrorMessage());
             }
         } catch (InvalidProtocolBufferException e) {
-            throw SendFailure.retryable("OTLP " + url + ": answer is not an ExportProfilesServiceResponse: " + e.getMessage(), e);
+            throw SendFailure.retryable("OTLP " + endpoint.url() + ": answer is not an ExportProfilesServiceResponse: " + e.getMessage(), e);
         }
     }
 
     @Override
     public void close() {
-        poster.close();
+        endpoint.close();
     }
 }

@@ -5,6 +5,7 @@ import dev.scorch.collector.export.ExportedProfile;
 import dev.scorch.collector.export.delivery.ProfileSender;
 import dev.scorch.collector.export.delivery.SendFailure;
 import dev.scorch.collector.export.transport.Credentials;
+import dev.scorch.collector.export.transport.HttpEndpoint;
 import dev.scorch.collector.export.transport.HttpPoster;
 import java.net.URI;
 import java.time.Duration;
@@ -21,39 +22,29 @@ public final class PyroscopeSender implements ProfileSender {
     static final String PUSH_PATH = "/push.v1.PusherService/Push";
     static final String CONTENT_TYPE = "application/proto";
 
-    private final URI pushUrl;
-    private final Map<String, String> fixedHeaders;
-    private final Credentials credentials;
-    private final HttpPoster poster;
+    private final HttpEndpoint endpoint;
 
-    private PyroscopeSender(URI pushUrl, Map<String, String> fixedHeaders, Credentials credentials, HttpPoster poster) {
-        this.pushUrl = pushUrl;
-        this.fixedHeaders = fixedHeaders;
-        this.credentials = credentials;
-        this.poster = poster;
+    private PyroscopeSender(HttpEndpoint endpoint) {
+        this.endpoint = endpoint;
     }
 
     /** @throws IllegalArgumentException naming the backend when the URL or TLS settings are unusable */
     public static PyroscopeSender create(BackendConfig.Pyroscope config, Duration connectTimeout, Duration timeout) {
-        URI base = HttpPoster.requireHttpUrl(config.name(), config.url());
-        String path = base.getRawPath() == null ? "" : base.getRawPath().replaceAll("/+$", "");
-        URI pushUrl = base.resolve(path + PUSH_PATH);
+        URI pushUrl = HttpEndpoint.below(config.name(), config.url(), PUSH_PATH);
         Map<String, String> headers = new LinkedHashMap<>();
         headers.put("Connect-Protocol-Version", "1");
         config.tenantId().filter(t -> !t.isBlank()).ifPresent(tenant -> headers.put("X-Scope-OrgID", tenant));
-        return new PyroscopeSender(pushUrl, Map.copyOf(headers), Credentials.of(config.basicAuth(), config.bearerTokenFile()),
-                new HttpPoster("Pyroscope", config.tls(), connectTimeout, timeout));
+        return new PyroscopeSender(new HttpEndpoint(new HttpPoster("Pyroscope", config.tls(), connectTimeout, timeout), pushUrl,
+                headers, Credentials.of(config.basicAuth(), config.bearerTokenFile())));
     }
 
     @Override
     public void send(ExportedProfile profile) throws SendFailure {
-        Map<String, String> headers = new LinkedHashMap<>(fixedHeaders);
-        credentials.authorization().ifPresent(value -> headers.put("Authorization", value));
-        poster.post(pushUrl, CONTENT_TYPE, headers, PushRequests.encode(profile), CONTENT_TYPE);
+        endpoint.post(CONTENT_TYPE, PushRequests.encode(profile));
     }
 
     @Override
     public void close() {
-        poster.close();
+        endpoint.close();
     }
 }

@@ -21,6 +21,7 @@ public final class ElfSymbolReader {
     private static final long MAX_STRING_TABLE_BYTES = 128L << 20;
     private static final int MAX_NAME_LENGTH = 4096;
     private static final int CHUNK_SYMBOLS = 4096;
+    private static final int NAME_BLOCK_BYTES = 16 << 10;
 
     private ElfSymbolReader() {}
 
@@ -59,8 +60,9 @@ public final class ElfSymbolReader {
             throw new ElfFormatException(strings.name() + " too large: " + strings.size() + " bytes");
         }
         source.requireRange(strings.offset(), strings.size(), "string table of " + symbols.name());
-        byte[] names = source.read(strings.offset(), (int) strings.size());
-        int tableId = builder.table(names);
+        // The names stay in the file: the table reads one when a lookup hits it.
+        BlockReader names = new BlockReader(source, elf.order(), NAME_BLOCK_BYTES);
+        int tableId = builder.table(source, strings.offset());
 
         long count = symbols.size() / SYM64_SIZE;
         byte[] chunk = new byte[CHUNK_SYMBOLS * SYM64_SIZE];
@@ -77,9 +79,10 @@ public final class ElfSymbolReader {
                     continue;
                 }
                 int nameOffset = view.getInt(at);
-                int nameLength = nameLength(names, nameOffset);
+                int nameLength = nameLength(names, strings, nameOffset);
                 if (nameLength > 0) {
-                    builder.add(value, view.getLong(at + 16), tableId, nameOffset, nameLength, aliasPreference(names, nameOffset, chunk[at + 4] >> 4 & 0xF));
+                    builder.add(value, view.getLong(at + 16), tableId, nameOffset, nameLength,
+                            aliasPreference(names, strings.offset() + nameOffset, nameLength, chunk[at + 4] >> 4 & 0xF));
                 }
             }
         }
@@ -89,9 +92,9 @@ public final class ElfSymbolReader {
      * Among aliases of one address (glibc's {@code printf} and {@code _IO_printf}) the public name
      * wins: fewer leading underscores first, then global over weak over local binding.
      */
-    private static int aliasPreference(byte[] names, int offset, int binding) {
+    private static int aliasPreference(BlockReader names, long at, int length, int binding) throws IOException, ElfFormatException {
         int underscores = 0;
-        while (offset + underscores < names.length && names[offset + underscores] == '_' && underscores < 8) {
+        while (underscores < Math.min(length, 8) && names.byteAt(at + underscores) == '_') {
             underscores++;
         }
         int bindingRank = binding == STB_GLOBAL ? 0 : binding == STB_WEAK ? 1 : 2;
@@ -99,16 +102,10 @@ public final class ElfSymbolReader {
     }
 
     /** Length of the NUL-terminated name at {@code offset}, 0 when out of range, unterminated or too long. */
-    private static int nameLength(byte[] names, int offset) {
-        if (offset <= 0 || offset >= names.length) {
+    private static int nameLength(BlockReader names, ElfFile.Section strings, int offset) throws IOException, ElfFormatException {
+        if (offset <= 0 || offset >= strings.size()) {
             return 0;
         }
-        int limit = Math.min(names.length, offset + MAX_NAME_LENGTH);
-        for (int end = offset; end < limit; end++) {
-            if (names[end] == 0) {
-                return end - offset;
-            }
-        }
-        return 0;
+        return names.cStringLength(strings.offset() + offset, strings.offset() + strings.size(), MAX_NAME_LENGTH);
     }
 }

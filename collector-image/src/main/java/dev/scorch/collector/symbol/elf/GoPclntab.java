@@ -8,15 +8,17 @@ import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 
 /**
- * Reads function names and ranges from a Go binary's pc/line table ({@code .gopclntab}), which the
- * Go runtime needs for tracebacks and which therefore survives {@code go build -ldflags='-s -w'}.
- * Supports the table layouts of Go 1.2-1.15 (magic {@code 0xFFFFFFFB}), 1.16-1.17 ({@code
- * 0xFFFFFFFA}), 1.18-1.19 ({@code 0xFFFFFFF0}) and 1.20+ ({@code 0xFFFFFFF1}), in either byte order.
+ * Names functions from a Go binary's pc/line table ({@code .gopclntab}), which the Go runtime
+ * needs for tracebacks and which therefore survives {@code go build -ldflags='-s -w'}. Supports the
+ * table layouts of Go 1.2-1.15 (magic {@code 0xFFFFFFFB}), 1.16-1.17 ({@code 0xFFFFFFFA}),
+ * 1.18-1.19 ({@code 0xFFFFFFF0}) and 1.20+ ({@code 0xFFFFFFF1}), in either byte order.
  *
  * <p>The table is found by section name, or, when the section headers are gone, by scanning the
- * read-only load segments for a plausible header. Only the function table, the {@code _func}
- * records and the name table are read (the large pc-value tables are skipped), each checked
- * against the section bounds.
+ * read-only load segments for a plausible header. It stays in the file: opening it reads the
+ * header and every 64th entry of the sorted function table (8 bytes of heap per
+ * 64 functions), and a lookup reads one slice of the function table, one {@code
+ * _func} name field and one name, each checked against the table bounds. A 40 MB table of a large
+ * binary therefore costs kilobytes of heap, not its size.
  */
 public final class GoPclntab {
 
@@ -24,42 +26,75 @@ public final class GoPclntab {
     private static final int MAGIC_116 = 0xFFFFFFFA;
     private static final int MAGIC_118 = 0xFFFFFFF0;
     private static final int MAGIC_120 = 0xFFFFFFF1;
-    private static final long MAX_REGION_BYTES = 256L << 20;
     private static final long MAX_FUNCTIONS = 8_000_000;
     private static final long MAX_SCAN_BYTES = 512L << 20;
-    private static final int SCAN_CHUNK = 1 << 20;
+    private static final int SCAN_CHUNK = 256 << 10;
     private static final int MAX_NAME_LENGTH = 8192;
+    private static final int NAME_PROBE_BYTES = 128;
+    private static final int STRIDE = 64;
+    private static final int BLOCK_BYTES = 64 << 10;
     private static final long FROM_ENTRY_POINT = -1;
     private static final byte[] RT0 = "_rt0_".getBytes(StandardCharsets.US_ASCII);
 
-    private GoPclntab() {}
+    private final ByteSource source;
+    private final ByteOrder order;
+    private final int functionCount;
+    private final int fieldSize;
+    private final long functab;
+    private final long funcData;
+    private final long funcDataEnd;
+    private final int nameFieldOffset;
+    private final long names;
+    private final long namesEnd;
+    private final long textBase;
+    private final long[] sampledEntries;
 
     /**
-     * Adds the Go functions of {@code elf} to {@code builder}; returns false when the file has no
-     * pc/line table.
+     * @param functab file offset of the function table: {@code functionCount} pairs of (entry,
+     *     {@code _func} offset) fields and a final end-of-text entry
+     * @param funcData file offset that the {@code _func} offsets count from; {@code funcDataEnd} bounds them
+     * @param nameFieldOffset where a {@code _func} record keeps its name offset
+     * @param names file offset of the function name table, {@code namesEnd} its end
+     * @param textBase added to every entry field (Go 1.18+ stores entries relative to the text start)
      */
-    public static boolean addFunctions(ElfFile elf, SymbolTable.Builder builder) throws IOException, ElfFormatException {
+    private GoPclntab(ByteSource source, ByteOrder order, int functionCount, int fieldSize, long functab, long funcData, long funcDataEnd,
+            int nameFieldOffset, long names, long namesEnd, long textBase) throws IOException, ElfFormatException {
+        this.source = source;
+        this.order = order;
+        this.functionCount = functionCount;
+        this.fieldSize = fieldSize;
+        this.functab = functab;
+        this.funcData = funcData;
+        this.funcDataEnd = funcDataEnd;
+        this.nameFieldOffset = nameFieldOffset;
+        this.names = names;
+        this.namesEnd = namesEnd;
+        this.textBase = textBase;
+        this.sampledEntries = sampleEntries();
+    }
+
+    /** The pc/line table of {@code elf}, or null when the file has none. */
+    public static GoPclntab find(ElfFile elf) throws IOException, ElfFormatException {
         Optional<ElfFile.Section> section = elf.section(".gopclntab");
         long textStart = elf.section(".text").map(ElfFile.Section::address).orElse(0L);
         if (section.isPresent() && section.get().type() != ElfFile.SHT_NOBITS) {
             ElfFile.Section s = section.get();
             elf.source().requireRange(s.offset(), s.size(), ".gopclntab");
-            parse(elf.source(), s.offset(), s.size(), textStart, elf.entry(), builder);
-            return true;
+            return parse(elf.source(), s.offset(), s.size(), textStart, elf.entry());
         }
         if (!elf.sections().isEmpty()) {
-            return false; // section headers present and no .gopclntab: not a Go binary
+            return null; // section headers present and no .gopclntab: not a Go binary
         }
         long found = scanForHeader(elf);
         if (found < 0) {
-            return false;
+            return null;
         }
-        parse(elf.source(), found, elf.source().size() - found, textStart, elf.entry(), builder);
-        return true;
+        return parse(elf.source(), found, elf.source().size() - found, textStart, elf.entry());
     }
 
     /**
-     * Parses the table at {@code [offset, offset + size)} of {@code source}.
+     * Opens the table at {@code [offset, offset + size)} of {@code source}, which must stay open
+     * while the table is used.
      *
      * @param textStart the address of {@code runtime.text} (the {@code .text} section) when known, else
      *     0: then the table header's copy is used, and when that is 0 too (the linker leaves it to be
@@ -67,7 +102,7 @@ public final class GoPclntab {
      *     {@code _rt0_<arch>_<os>} in the table
      * @param entryPoint {@code e_entry} of the file
      */
-    public static void parse(ByteSource source, long offset, long size, long textStart, long entryPoint, SymbolTable.Builder builder)
+    public static GoPclntab parse(ByteSource source, long offset, long size, long textStart, long entryPoint)
             throws IOException, ElfFormatException {
         if (size < 16 || !source.contains(offset, size)) {
             throw new ElfFormatException(".gopclntab too short or outside the file");
@@ -97,144 +132,201 @@ public final class GoPclntab {
         if (functionCount < 0 || functionCount > MAX_FUNCTIONS) {
             throw new ElfFormatException(".gopclntab function count out of range: " + functionCount);
         }
-        switch (magic) {
+        return switch (magic) {
             case MAGIC_118, MAGIC_120 -> {
                 long base = textStart != 0 ? textStart : words[2] != 0 ? words[2] : FROM_ENTRY_POINT;
-                parseModern(source, offset, size, order, (int) functionCount, 4, base, entryPoint, words[3], words[4], words[7], builder);
+                yield modern(source, offset, size, order, (int) functionCount, 4, base, entryPoint, words[3], words[4], words[7]);
             }
-            case MAGIC_116 -> parseModern(source, offset, size, order, (int) functionCount, ptrSize, 0, entryPoint, words[2], words[3], words[6],
-                    builder);
-            default -> parseGo12(source, offset, size, order, (int) functionCount, ptrSize, builder);
-        }
+            case MAGIC_116 -> modern(source, offset, size, order, (int) functionCount, ptrSize, 0, entryPoint, words[2], words[3], words[6]);
+            default -> go12(source, offset, size, order, (int) functionCount, ptrSize);
+        };
     }
 
     /**
-     * Go 1.16+: a function table of {@code (entry, funcoff)} pairs at {@code pclnOffset}; names in
-     * the separate {@code funcnametab} (which ends where the compilation-unit table begins).
+     * Go 1.16+: a function table of {@code (entry, funcoff)} pairs at {@code pclnOffset}, the
+     * {@code _func} records after it (offsets from the table start); names in the separate {@code
+     * funcnametab} (which ends where the compilation-unit table begins).
      */
-    private static void parseModern(ByteSource source, long offset, long size, ByteOrder order, int functionCount, int fieldSize,
-            long textBase, long entryPoint, long namesOffset, long namesEnd, long pclnOffset, SymbolTable.Builder builder)
-            throws IOException, ElfFormatException {
+    private static GoPclntab modern(ByteSource source, long offset, long size, ByteOrder order, int functionCount, int fieldSize,
+            long textBase, long entryPoint, long namesOffset, long namesEnd, long pclnOffset) throws IOException, ElfFormatException {
         if (namesEnd <= namesOffset || namesEnd > size) {
             namesEnd = Math.min(size, pclnOffset > namesOffset ? pclnOffset : size);
         }
-        byte[] names = region(source, offset, size, namesOffset, namesEnd - namesOffset, "function name table");
-        byte[] pcln = region(source, offset, size, pclnOffset, size - pclnOffset, "function table");
-        int firstFieldSize = fieldSize; // _func starts with the entry (uint32 offset from 1.18, uintptr before)
-        if (textBase == FROM_ENTRY_POINT) {
-            textBase = entryPoint - entryOffsetOfRt0(pcln, order, functionCount, fieldSize, names);
-        }
-        addFunctionsFromTable(pcln, order, functionCount, fieldSize, textBase, pcln, firstFieldSize, names, builder);
+        requireInside(size, namesOffset, namesEnd - namesOffset, "function name table");
+        requireInside(size, pclnOffset, size - pclnOffset, "function table");
+        requireFunctab(size - pclnOffset, functionCount, fieldSize);
+        long pcln = offset + pclnOffset;
+        // _func starts with the entry: a uint32 offset from 1.18, a uintptr before.
+        GoPclntab table = new GoPclntab(source, order, functionCount, fieldSize, pcln, pcln, offset + size, fieldSize, offset + namesOffset,
+                offset + namesEnd, textBase == FROM_ENTRY_POINT ? 0 : textBase);
+        return textBase == FROM_ENTRY_POINT ? table.rebased(entryPoint - table.entryOffsetOfRt0()) : table;
     }
 
-    /** Go 1.2-1.15: the function table follows the header; names are offsets from the table start. */
-    private static void parseGo12(ByteSource source, long offset, long size, ByteOrder order, int functionCount, int ptrSize,
-            SymbolTable.Builder builder) throws IOException, ElfFormatException {
-        byte[] all = region(source, offset, size, 0, size, ".gopclntab");
+    /** Go 1.2-1.15: the function table follows the header; {@code _func} and name offsets count from the table start. */
+    private static GoPclntab go12(ByteSource source, long offset, long size, ByteOrder order, int functionCount, int ptrSize)
+            throws IOException, ElfFormatException {
         int functabStart = 8 + ptrSize;
-        long functabBytes = (2L * functionCount + 1) * ptrSize;
-        if (functabStart + functabBytes > all.length) {
-            throw new ElfFormatException(".gopclntab function table truncated");
-        }
-        byte[] functab = new byte[(int) functabBytes];
-        System.arraycopy(all, functabStart, functab, 0, functab.length);
-        addFunctionsFromTable(functab, order, functionCount, ptrSize, 0, all, ptrSize, all, builder);
+        requireFunctab(size - functabStart, functionCount, ptrSize);
+        return new GoPclntab(source, order, functionCount, ptrSize, offset + functabStart, offset, offset + size, ptrSize, offset,
+                offset + size, 0);
     }
 
-    private static void addFunctionsFromTable(byte[] functab, ByteOrder order, int functionCount, int fieldSize, long textBase,
-            byte[] funcData, int firstFieldSize, byte[] names, SymbolTable.Builder builder) throws ElfFormatException {
-        long functabBytes = (2L * functionCount + 1) * fieldSize;
-        if (functabBytes > functab.length) {
+    private GoPclntab rebased(long base) throws IOException, ElfFormatException {
+        return new GoPclntab(source, order, functionCount, fieldSize, functab, funcData, funcDataEnd, nameFieldOffset, names, namesEnd, base);
+    }
+
+    private static void requireInside(long tableSize, long start, long length, String what) throws ElfFormatException {
+        if (start < 0 || length < 0 || start > tableSize || length > tableSize - start) {
+            throw new ElfFormatException(".gopclntab " + what + " lies outside the table");
+        }
+    }
+
+    private static void requireFunctab(long available, int functionCount, int fieldSize) throws ElfFormatException {
+        if ((2L * functionCount + 1) * fieldSize > available) {
             throw new ElfFormatException(".gopclntab function table truncated");
         }
-        ByteBuffer table = ByteBuffer.wrap(functab).order(order);
-        ByteBuffer funcs = ByteBuffer.wrap(funcData).order(order);
-        int namesId = builder.table(names);
-        long entry = field(table, 0, fieldSize) + textBase;
-        for (int i = 0; i < functionCount; i++) {
-            long funcOffset = field(table, (2 * i + 1) * fieldSize, fieldSize);
-            long next = field(table, (2 * i + 2) * fieldSize, fieldSize) + textBase;
-            long nameFieldAt = funcOffset + firstFieldSize;
-            if (funcOffset >= 0 && nameFieldAt >= 0 && nameFieldAt <= funcData.length - 4L) {
-                int nameOffset = funcs.getInt((int) nameFieldAt);
-                int nameLength = nameLength(names, nameOffset);
-                if (nameLength > 0 && Long.compareUnsigned(next, entry) > 0) {
-                    builder.add(entry, next - entry, namesId, nameOffset, nameLength);
+    }
+
+    /** Number of functions in the table. */
+    public int size() {
+        return functionCount;
+    }
+
+    /** Heap bytes held, for the cache bound: the sampled entries, not the table. */
+    public long estimatedBytes() {
+        return 128 + sampledEntries.length * 8L;
+    }
+
+    /**
+     * The function containing link-time virtual address {@code address}, or null; reads only the
+     * 64 function-table entries around it, its {@code _func} name field and its name.
+     */
+    public SymbolTable.Hit lookup(long address) throws IOException, ElfFormatException {
+        int sample = floorIndex(sampledEntries, address);
+        if (sample < 0) {
+            return null;
+        }
+        int first = sample * STRIDE;
+        int last = Math.min(first + STRIDE, functionCount); // the entry at functionCount ends the last function
+        int fields = 2 * (last - first) + 1;
+        ByteBuffer slice = ByteBuffer.wrap(source.read(functab + 2L * first * fieldSize, fields * fieldSize)).order(order);
+        int found = -1;
+        for (int i = 0; i < last - first; i++) {
+            if (Long.compareUnsigned(field(slice, 2 * i * fieldSize) + textBase, address) <= 0) {
+                found = i;
+            } else {
+                break;
+            }
+        }
+        if (found < 0) {
+            return null;
+        }
+        long entry = field(slice, 2 * found * fieldSize) + textBase;
+        long next = field(slice, (2 * found + 2) * fieldSize) + textBase;
+        if (Long.compareUnsigned(next, entry) <= 0 || Long.compareUnsigned(address, next) >= 0) {
+            return null;
+        }
+        String name = name(field(slice, (2 * found + 1) * fieldSize));
+        return name == null ? null : new SymbolTable.Hit(name, entry);
+    }
+
+    /** The name of the {@code _func} at {@code funcOffset}, or null when its fields point nowhere valid. */
+    private String name(long funcOffset) throws IOException, ElfFormatException {
+        long nameFieldAt = funcData + funcOffset + nameFieldOffset;
+        if (funcOffset < 0 || funcOffset > funcDataEnd - funcData || nameFieldAt > funcDataEnd - 4) {
+            return null;
+        }
+        int nameOffset = ByteBuffer.wrap(source.read(nameFieldAt, 4)).order(order).getInt();
+        if (nameOffset < 0 || nameOffset >= namesEnd - names) {
+            return null;
+        }
+        long at = names + nameOffset;
+        int available = (int) Math.min(MAX_NAME_LENGTH, namesEnd - at);
+        for (int probe = Math.min(NAME_PROBE_BYTES, available); ; probe = Math.min(probe * 4, available)) {
+            byte[] bytes = source.read(at, probe);
+            for (int i = 0; i < probe; i++) {
+                if (bytes[i] == 0) {
+                    return i == 0 ? null : new String(bytes, 0, i, StandardCharsets.UTF_8);
                 }
             }
-            entry = next;
+            if (probe == available) {
+                return null; // unterminated or too long
+            }
         }
     }
 
-    /** The text offset of the entry-point function {@code _rt0_<arch>_<os>}. */
-    private static long entryOffsetOfRt0(byte[] pcln, ByteOrder order, int functionCount, int fieldSize, byte[] names)
-            throws ElfFormatException {
-        if ((2L * functionCount + 1) * fieldSize > pcln.length) {
-            throw new ElfFormatException(".gopclntab function table truncated");
+    /** Entry of every 64th function, read in one sequential pass over the function table. */
+    private long[] sampleEntries() throws IOException, ElfFormatException {
+        long[] sampled = new long[(functionCount + STRIDE - 1) / STRIDE];
+        BlockReader table = new BlockReader(source, order, BLOCK_BYTES);
+        for (int i = 0; i < sampled.length; i++) {
+            sampled[i] = table.field(functab + 2L * i * STRIDE * fieldSize, fieldSize) + textBase;
         }
-        ByteBuffer table = ByteBuffer.wrap(pcln).order(order);
+        return sampled;
+    }
+
+    /** Index of the last of {@code sorted} at or below {@code address} (unsigned), or -1. */
+    private static int floorIndex(long[] sorted, long address) {
+        int low = 0;
+        int high = sorted.length - 1;
+        int found = -1;
+        while (low <= high) {
+            int mid = (low + high) >>> 1;
+            if (Long.compareUnsigned(sorted[mid], address) <= 0) {
+                found = mid;
+                low = mid + 1;
+            } else {
+                high = mid - 1;
+            }
+        }
+        return found;
+    }
+
+    /** The text offset of the entry-point function {@code _rt0_<arch>_<os>}, found in one pass over the table. */
+    private long entryOffsetOfRt0() throws IOException, ElfFormatException {
+        BlockReader table = new BlockReader(source, order, BLOCK_BYTES);
+        BlockReader records = new BlockReader(source, order, BLOCK_BYTES);
+        BlockReader nameBytes = new BlockReader(source, order, BLOCK_BYTES);
         for (int i = 0; i < functionCount; i++) {
-            long funcOffset = field(table, (2 * i + 1) * fieldSize, fieldSize);
-            long nameFieldAt = funcOffset + fieldSize;
-            if (nameFieldAt >= 0 && nameFieldAt <= pcln.length - 4L) {
-                int nameOffset = table.getInt((int) nameFieldAt);
-                int length = nameLength(names, nameOffset);
-                if (length > 5 && startsWith(names, nameOffset, RT0) && countOf(names, nameOffset, length, (byte) '_') == 3) {
-                    return field(table, 2 * i * fieldSize, fieldSize);
-                }
+            long funcOffset = table.field(functab + (2L * i + 1) * fieldSize, fieldSize);
+            long nameFieldAt = funcData + funcOffset + nameFieldOffset;
+            if (funcOffset < 0 || funcOffset > funcDataEnd - funcData || nameFieldAt > funcDataEnd - 4) {
+                continue;
+            }
+            int nameOffset = records.int32(nameFieldAt);
+            if (nameOffset < 0 || nameOffset >= namesEnd - names) {
+                continue;
+            }
+            long at = names + nameOffset;
+            int length = nameBytes.cStringLength(at, namesEnd, MAX_NAME_LENGTH);
+            if (length > 5 && startsWith(nameBytes, at, RT0) && countOf(nameBytes, at, length, (byte) '_') == 3) {
+                return table.field(functab + 2L * i * fieldSize, fieldSize);
             }
         }
         throw new ElfFormatException(".gopclntab: text start unknown (no section headers, no header copy, no _rt0_ entry function)");
     }
 
-    private static boolean startsWith(byte[] bytes, int at, byte[] prefix) {
-        if (at + prefix.length > bytes.length) {
-            return false;
-        }
+    private static boolean startsWith(BlockReader bytes, long at, byte[] prefix) throws IOException, ElfFormatException {
         for (int i = 0; i < prefix.length; i++) {
-            if (bytes[at + i] != prefix[i]) {
+            if (bytes.byteAt(at + i) != prefix[i]) {
                 return false;
             }
         }
         return true;
     }
 
-    private static int countOf(byte[] bytes, int from, int length, byte wanted) {
+    private static int countOf(BlockReader bytes, long from, int length, byte wanted) throws IOException, ElfFormatException {
         int count = 0;
-        for (int i = from; i < from + length; i++) {
-            if (bytes[i] == wanted) {
+        for (long i = from; i < from + length; i++) {
+            if (bytes.byteAt(i) == wanted) {
                 count++;
             }
         }
         return count;
     }
 
-    private static long field(ByteBuffer table, int at, int fieldSize) {
+    private long field(ByteBuffer table, int at) {
         return fieldSize == 8 ? table.getLong(at) : Integer.toUnsignedLong(table.getInt(at));
-    }
-
-    private static byte[] region(ByteSource source, long tableOffset, long tableSize, long start, long length, String what)
-            throws IOException, ElfFormatException {
-        if (start < 0 || length < 0 || start > tableSize || length > tableSize - start) {
-            throw new ElfFormatException(".gopclntab " + what + " lies outside the table");
-        }
-        if (length > MAX_REGION_BYTES) {
-            throw new ElfFormatException(".gopclntab " + what + " too large: " + length + " bytes");
-        }
-        return source.read(tableOffset + start, (int) length);
-    }
-
-    private static int nameLength(byte[] names, int offset) {
-        if (offset < 0 || offset >= names.length) {
-            return 0;
-        }
-        int limit = Math.min(names.length, offset + MAX_NAME_LENGTH);
-        for (int end = offset; end < limit; end++) {
-            if (names[end] == 0) {
-                return end - offset;
-            }
-        }
-        return 0;
     }
 
     private static ByteOrder byteOrder(byte[] head) {

@@ -3,7 +3,6 @@ package dev.scorch.collector.symbol.elf;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.scorch.collector.symbol.SymbolTable;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
@@ -15,16 +14,14 @@ class GoPclntabTest {
     private static final int[] SIZES = {0x40, 0x100, 0x20};
     private static final long TEXT = 0x401000;
 
-    private static SymbolTable parse(byte[] table, long textStart) throws Exception {
-        SymbolTable.Builder builder = SymbolTable.builder();
-        GoPclntab.parse(ByteSource.of(table), 0, table.length, textStart, 0, builder);
-        return builder.build();
+    private static GoPclntab parse(byte[] table, long textStart) throws Exception {
+        return GoPclntab.parse(ByteSource.of(table), 0, table.length, textStart, 0);
     }
 
     @ParameterizedTest(name = "magic {0}")
     @ValueSource(ints = {SyntheticPclntab.GO12, SyntheticPclntab.GO116, SyntheticPclntab.GO118, SyntheticPclntab.GO120})
     void namesFunctionsInEachLayout(int magic) throws Exception {
-        SymbolTable table = parse(SyntheticPclntab.write(magic, TEXT, NAMES, SIZES), magic == SyntheticPclntab.GO12 || magic == SyntheticPclntab.GO116 ? 0 : TEXT);
+        GoPclntab table = parse(SyntheticPclntab.write(magic, TEXT, NAMES, SIZES), magic == SyntheticPclntab.GO12 || magic == SyntheticPclntab.GO116 ? 0 : TEXT);
 
         assertThat(table.size()).isEqualTo(3);
         assertThat(table.lookup(TEXT).name()).isEqualTo("runtime.main");
@@ -37,7 +34,7 @@ class GoPclntabTest {
 
     @Test
     void theHeaderTextStartIsUsedWhenTheSectionAddressIsUnknown() throws Exception {
-        SymbolTable table = parse(SyntheticPclntab.write(SyntheticPclntab.GO120, TEXT, NAMES, SIZES), 0);
+        GoPclntab table = parse(SyntheticPclntab.write(SyntheticPclntab.GO120, TEXT, NAMES, SIZES), 0);
 
         assertThat(table.lookup(TEXT + 0x41).name()).isEqualTo("main.hot");
     }
@@ -47,11 +44,10 @@ class GoPclntabTest {
         String[] names = {"internal/abi.x", "_rt0_amd64", "_rt0_amd64_linux", "main.hot"};
         int[] sizes = {0x10, 0x10, 0x10, 0x40};
         byte[] table = SyntheticPclntab.write(SyntheticPclntab.GO120, 0, names, sizes);
-        SymbolTable.Builder builder = SymbolTable.builder();
 
-        GoPclntab.parse(ByteSource.of(table), 0, table.length, 0, TEXT + 0x20, builder);
+        GoPclntab parsed = GoPclntab.parse(ByteSource.of(table), 0, table.length, 0, TEXT + 0x20);
 
-        assertThat(builder.build().lookup(TEXT + 0x31).name()).isEqualTo("main.hot");
+        assertThat(parsed.lookup(TEXT + 0x31).name()).isEqualTo("main.hot");
     }
 
     @Test
@@ -61,10 +57,10 @@ class GoPclntabTest {
                 "ElfFuzzTestInputs/readingAnyBytesAsAnObjectFileFailsOnlyWithAFormatError/minimal-go-elf")) {
             elf = in.readAllBytes();
         }
-        SymbolTable.Builder builder = SymbolTable.builder();
+        GoPclntab table = GoPclntab.find(ElfFile.parse(ByteSource.of(elf)));
 
-        assertThat(GoPclntab.addFunctions(ElfFile.parse(ByteSource.of(elf)), builder)).isTrue();
-        assertThat(builder.build().lookup(0x401041).name()).isEqualTo("main.hot");
+        assertThat(table).isNotNull();
+        assertThat(table.lookup(0x401041).name()).isEqualTo("main.hot");
     }
 
     @Test
@@ -81,5 +77,43 @@ class GoPclntabTest {
         table[8] = 0x7f; // nfunc = 127
 
         assertThatThrownBy(() -> parse(table, TEXT)).isInstanceOf(ElfFormatException.class);
+    }
+
+    @ParameterizedTest(name = "magic {0}")
+    @ValueSource(ints = {SyntheticPclntab.GO12, SyntheticPclntab.GO116, SyntheticPclntab.GO120})
+    void everyFunctionOfALargeTableResolvesAcrossTheSampledIndex(int magic) throws Exception {
+        int count = 1000;
+        String[] names = new String[count];
+        int[] sizes = new int[count];
+        for (int i = 0; i < count; i++) {
+            names[i] = "pkg.f" + i;
+            sizes[i] = 0x10 + i % 7;
+        }
+        GoPclntab table = parse(SyntheticPclntab.write(magic, TEXT, names, sizes), magic == SyntheticPclntab.GO120 ? TEXT : 0);
+
+        long entry = TEXT;
+        for (int i = 0; i < count; i++) {
+            assertThat(table.lookup(entry).name()).isEqualTo(names[i]);
+            assertThat(table.lookup(entry + sizes[i] - 1).name()).isEqualTo(names[i]);
+            entry += sizes[i];
+        }
+        assertThat(table.lookup(entry)).isNull();
+    }
+
+    @Test
+    void theTableStaysInTheFileSoItsHeapCostIsTheSampledIndexNotItsSize() throws Exception {
+        int count = 20_000;
+        String[] names = new String[count];
+        int[] sizes = new int[count];
+        for (int i = 0; i < count; i++) {
+            names[i] = "example.com/some/long/package/path.(*Type).Method" + i;
+            sizes[i] = 0x20;
+        }
+        byte[] bytes = SyntheticPclntab.write(SyntheticPclntab.GO120, TEXT, names, sizes);
+
+        GoPclntab table = parse(bytes, TEXT);
+
+        assertThat(bytes.length).isGreaterThan(2_000_000);
+        assertThat(table.estimatedBytes()).isLessThan(count * 8L / 64 + 256);
     }
 }
