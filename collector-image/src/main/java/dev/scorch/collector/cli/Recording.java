@@ -76,6 +76,7 @@ final class Recording {
         long startNanos;
         Sampler sampler = Sampler.open(options);
         try (sampler) {
+            processes.learnRunningProcesses();
             start = Instant.now();
             startNanos = System.nanoTime();
             sampler.start(new SelectionTracking(router, selection));

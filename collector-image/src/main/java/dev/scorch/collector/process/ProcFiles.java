@@ -3,6 +3,7 @@ package dev.scorch.collector.process;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -25,6 +26,22 @@ final class ProcFiles {
 
     ProcFiles(Path procRoot) {
         this.procRoot = procRoot;
+    }
+
+    /** The pids of the processes running now (the numeric entries of the proc root). */
+    List<Integer> pids() {
+        List<Integer> pids = new ArrayList<>();
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(procRoot)) {
+            for (Path entry : entries) {
+                String name = entry.getFileName().toString();
+                if (!name.isEmpty() && name.length() <= 10 && name.chars().allMatch(Character::isDigit)) {
+                    pids.add(Integer.parseInt(name));
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // An unreadable proc root leaves every process to be read on first sight.
+        }
+        return pids;
     }
 
     boolean alive(int pid) {

@@ -10,8 +10,9 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The collector's view of the node's processes, for symbolization at drain time. Fed by the
- * kernel's MMAP2, COMM, FORK and EXIT records, and by {@code /proc/<pid>} the first time a
- * process is sampled (processes that existed before the sampler started have no records).
+ * kernel's MMAP2, COMM, FORK and EXIT records, and by {@code /proc/<pid>} for processes that
+ * existed before the sampler started (the kernel reports nothing about their images): all of them
+ * when sampling starts ({@link #learnRunningProcesses()}), and any other the first time it is sampled.
  *
  * <p>An exited process stays until the interval in which it exited has been drained
  * ({@link #intervalDrained()}), so samples of short-lived processes still resolve.
@@ -51,6 +52,40 @@ public final class ProcessTable implements ProcessLookup {
     /** Processes that were not tracked because the table was full. */
     public long untracked() {
         return untracked;
+    }
+
+    /**
+     * Reads the image of every process running now; call it just before the events are enabled.
+     * Records describe only what happens later, and the reader gets to a record up to a poll
+     * timeout after the kernel wrote it: a process already running that forks short-lived children
+     * and exits within that time would be gone from /proc by then, and with it the image its
+     * children inherited. The start of {@code perf record} does the same (synthesized MMAP records).
+     * Processes with no executable mappings (kernel threads) are left to be tracked on first sight.
+     *
+     * @return the processes learnt
+     */
+    public int learnRunningProcesses() {
+        int learnt = 0;
+        for (int pid : proc.pids()) {
+            if (processes.containsKey(pid)) {
+                continue;
+            }
+            List<Mapping> mappings = proc.executableMappings(pid).orElse(List.of());
+            if (mappings.isEmpty()) {
+                continue;
+            }
+            ProcessEntry entry = track(pid);
+            if (entry == null) {
+                break;
+            }
+            mappings.forEach(entry::map);
+            entry.complete(true);
+            entry.procRead(true);
+            // The name too: once the process is gone, its command (and its children's) is only known from here.
+            entry.command();
+            learnt++;
+        }
+        return learnt;
     }
 
     /**

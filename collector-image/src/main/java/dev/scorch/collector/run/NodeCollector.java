@@ -193,6 +193,7 @@ public final class NodeCollector implements AutoCloseable {
         symbolizer = new Symbolizer();
         try {
             sampler = Sampler.open(SamplerOptions.allCpus(config.sampling().frequencyHz(), kernelStacks));
+            processes.learnRunningProcesses();
             sampler.start(new RecordRouter(processes, aggregator));
         } catch (SamplingUnavailableException e) {
             fail(e.problem(), e.getMessage());

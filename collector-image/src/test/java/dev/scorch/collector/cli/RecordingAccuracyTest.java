@@ -12,7 +12,6 @@ import dev.scorch.collector.workload.CWorkloads;
 import dev.scorch.collector.workload.KubeletCgroups;
 import dev.scorch.testenv.Tier;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -118,8 +117,6 @@ class RecordingAccuracyTest {
     }
 
     @Test
-    @Disabled("known defect (issue 3 note): on an idle machine some short-lived children's samples are aggregated"
-            + " but the process table has no entry for them, and no child frame is named; passes under load")
     void samplesOfProcessesThatExitedBeforeTheRecordingEndedStillResolveToTheirBinary() throws Exception {
         Path forker = CWorkloads.compile("forker");
         long[] work = CWorkloads.textSymbols(forker).get("scorch_child_work");

@@ -20,6 +20,13 @@ class ProcessTableTest {
         Files.writeString(dir.resolve("status"), status);
     }
 
+    private void deleteFakeProcess(int pid) throws IOException {
+        Path dir = proc.resolve(Integer.toString(pid));
+        Files.delete(dir.resolve("maps"));
+        Files.delete(dir.resolve("status"));
+        Files.delete(dir);
+    }
+
     @Test
     void firstSampleOfAProcessReadsItsExecutableMappingsAndNamesFromProc() throws IOException {
         fakeProcess(40, """
@@ -61,6 +68,29 @@ class ProcessTableTest {
 
         assertThat(table.process(41).orElseThrow().mappingAt(0x401000)).get().extracting(Mapping::path).isEqualTo("/srv/app");
         assertThat(table.process(41).orElseThrow().command()).isEqualTo("app");
+    }
+
+    @Test
+    void childOfAProcessThatRanBeforeSamplingStartedResolvesAfterBothAreGoneFromProc() throws IOException {
+        fakeProcess(40, "00401000-00402000 r-xp 00001000 08:01 1234 /srv/forker\n", "Name:\tforker\n");
+        ProcessTable table = new ProcessTable(proc);
+
+        assertThat(table.learnRunningProcesses()).isEqualTo(1);
+        deleteFakeProcess(40);
+        table.sampled(41);
+        table.forked(41, 40);
+
+        assertThat(table.process(41).orElseThrow().mappingAt(0x401800)).get().extracting(Mapping::path).isEqualTo("/srv/forker");
+        assertThat(table.process(41).orElseThrow().command()).isEqualTo("forker");
+    }
+
+    @Test
+    void processesWithoutExecutableMappingsAreNotLearntAtStart() throws IOException {
+        fakeProcess(2, "", "Name:\tkthreadd\n");
+        ProcessTable table = new ProcessTable(proc);
+
+        assertThat(table.learnRunningProcesses()).isZero();
+        assertThat(table.size()).isZero();
     }
 
     @Test

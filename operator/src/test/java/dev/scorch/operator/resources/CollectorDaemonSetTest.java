@@ -35,7 +35,7 @@ class CollectorDaemonSetTest {
         assertThat(c.getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
         assertThat(c.getSecurityContext().getCapabilities().getDrop()).containsExactly("ALL");
         assertThat(c.getSecurityContext().getCapabilities().getAdd())
-                .containsExactly("PERFMON", "SYS_PTRACE", "SYSLOG", "DAC_READ_SEARCH", "IPC_LOCK")
+                .containsExactly("PERFMON", "SYS_PTRACE", "SYSLOG", "DAC_READ_SEARCH", "IPC_LOCK", "CHECKPOINT_RESTORE")
                 .doesNotContain("SYS_ADMIN");
     }
 
