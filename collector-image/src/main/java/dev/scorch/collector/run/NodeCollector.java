@@ -16,6 +16,7 @@ import dev.scorch.collector.kubernetes.ListWatch;
 import dev.scorch.collector.kubernetes.NamespaceCache;
 import dev.scorch.collector.kubernetes.PodCache;
 import dev.scorch.collector.kubernetes.PodStatusPatcher;
+import dev.scorch.collector.kubernetes.WatchHealth;
 import dev.scorch.collector.kubernetes.WorkloadResolver;
 import dev.scorch.collector.process.ProcessTable;
 import dev.scorch.collector.profile.AggregatedStack;
@@ -90,6 +91,7 @@ public final class NodeCollector implements AutoCloseable {
     private ProfileCycle cycle;
     private Symbolizer symbolizer;
     private PodCache pods;
+    private volatile ListWatch podWatch;
     private HealthServer health;
     private Instant intervalStart;
 
@@ -148,6 +150,12 @@ public final class NodeCollector implements AutoCloseable {
                 .counter("scorch_profiles_failed_total", "Profiles that could not be built.", () -> cycle == null ? 0 : cycle.failedProfiles())
                 .gauge("scorch_processes_tracked", "Processes in the process table.", () -> processes == null ? 0 : processes.size())
                 .gauge("scorch_pods_watched", "Pods of this node known from the pod watch.", () -> pods == null ? 0 : pods.size())
+                .gauge("scorch_pod_watch_failing", "1 while the list or watch of this node's pods fails (the condition message says why).",
+                        () -> podWatch != null && podWatch.health().failing() ? 1 : 0)
+                .counter("scorch_pod_watch_failures_total", "Pod list or watch requests that failed and were retried.",
+                        () -> podWatch == null ? 0 : podWatch.health().failures())
+                .counter("scorch_pod_watch_relists_total", "Pod lists repeated because the resourceVersion expired (410 Gone).",
+                        () -> podWatch == null ? 0 : podWatch.health().relists())
                 .gauge("scorch_collecting", "1 while the pod condition scorch.dev/Collecting is True.", () -> publisher.ready() ? 1 : 0);
         health = new HealthServer(settings.port(), publisher::current, metrics).start();
         resources.add(health);
@@ -163,7 +171,7 @@ public final class NodeCollector implements AutoCloseable {
     private void startWatches(CollectorConfig config, ApiServer api) {
         pods = new PodCache(new WorkloadResolver(api)::workloadOf);
         NamespaceCache namespaces = new NamespaceCache();
-        ListWatch podWatch = new ListWatch(api, "/api/v1/pods", "spec.nodeName=" + identity.node(), pods).start();
+        podWatch = new ListWatch(api, "/api/v1/pods", "spec.nodeName=" + identity.node(), pods).start();
         ListWatch namespaceWatch = new ListWatch(api, "/api/v1/namespaces", null, namespaces).start();
         resources.add(podWatch);
         resources.add(namespaceWatch);
@@ -269,7 +277,15 @@ public final class NodeCollector implements AutoCloseable {
     /** The state the condition is evaluated from. */
     CollectorState state() {
         return new CollectorState(identity.node(), policy, failure, cycle == null ? 0 : cycle.intervals(),
-                resolver == null ? 0 : resolver.selectedTargets(), interval, backendHealth());
+                resolver == null ? 0 : resolver.selectedTargets(), interval, backendHealth(), podWatchFailure());
+    }
+
+    private Optional<String> podWatchFailure() {
+        if (podWatch == null) {
+            return Optional.empty();
+        }
+        WatchHealth health = podWatch.health();
+        return health.failing() ? Optional.of("since " + health.failingSince() + ": " + health.lastError()) : Optional.empty();
     }
 
     private List<BackendHealth> backendHealth() {

@@ -89,7 +89,8 @@ class NodeCollectorTest {
                 String metrics = get(collector.healthPort(), "/metrics").body();
                 assertThat(metrics).containsPattern("(?m)^scorch_samples_total [1-9]")
                         .containsPattern("(?m)^scorch_profiles_total [1-9]")
-                        .containsPattern("(?m)^scorch_export_sent_total\\{backend=\"local\"} [1-9]");
+                        .containsPattern("(?m)^scorch_export_sent_total\\{backend=\"local\"} [1-9]")
+                        .containsPattern("(?m)^scorch_pod_watch_failing 0$");
             } finally {
                 collector.close();
                 loop.join(Duration.ofSeconds(30));
