@@ -15,6 +15,7 @@ import dev.scorch.collector.kubernetes.ApiServer;
 import dev.scorch.collector.kubernetes.ListWatch;
 import dev.scorch.collector.kubernetes.NamespaceCache;
 import dev.scorch.collector.kubernetes.PodCache;
+import dev.scorch.collector.kubernetes.PodInfo;
 import dev.scorch.collector.kubernetes.PodStatusPatcher;
 import dev.scorch.collector.kubernetes.WatchHealth;
 import dev.scorch.collector.kubernetes.WorkloadResolver;
@@ -23,6 +24,7 @@ import dev.scorch.collector.profile.AggregatedStack;
 import dev.scorch.collector.profile.CpuProfileBuilder;
 import dev.scorch.collector.profile.StackAggregator;
 import dev.scorch.collector.sampling.RecordRouter;
+import dev.scorch.collector.sampling.CgroupDirectories;
 import dev.scorch.collector.sampling.Sampler;
 import dev.scorch.collector.sampling.SamplerOptions;
 import dev.scorch.collector.sampling.SamplingPreflight;
@@ -84,7 +86,15 @@ public final class NodeCollector implements AutoCloseable {
     private final Duration interval;
     private ConditionPublisher publisher;
     private Optional<CollectorState.Failure> failure = Optional.empty();
-    private Sampler sampler;
+    private volatile Sampler sampler;
+    private volatile SamplingScope scope;
+    /** Samples and lost records of samplers closed when the scope changed, so the counters keep growing. */
+    private long closedSamples;
+    private long closedLost;
+    private SamplerOptions baseOptions;
+    private CollectorConfig.Targets targets;
+    private Optional<Path> cgroupMount = Optional.empty();
+    private PodCgroupDirectories podCgroups;
     private StackAggregator aggregator;
     private ProcessTable processes;
     private PodTargetResolver resolver;
@@ -137,9 +147,8 @@ public final class NodeCollector implements AutoCloseable {
                 : new PodStatusPatcher(api, identity.podNamespace(), identity.podName());
         publisher = new ConditionPublisher(writer, clock, settings.statusUpdateInterval());
         CollectorMetrics metrics = new CollectorMetrics(this::backendHealth)
-                .counter("scorch_samples_total", "CPU samples read from the perf ring buffers.", () -> sampler == null ? 0 : sampler.samples())
-                .counter("scorch_samples_lost_total", "Sample records the kernel dropped because a ring buffer was full.",
-                        () -> sampler == null ? 0 : sampler.lost())
+                .counter("scorch_samples_total", "CPU samples read from the perf ring buffers.", this::samples)
+                .counter("scorch_samples_lost_total", "Sample records the kernel dropped because a ring buffer was full.", this::lost)
                 .counter("scorch_samples_unselected_total", "Samples of processes the policy does not select.",
                         () -> aggregator == null ? 0 : aggregator.unselected())
                 .counter("scorch_samples_unattributed_total", "Samples of containers the pod watch had not reported by the interval's end.",
@@ -156,6 +165,8 @@ public final class NodeCollector implements AutoCloseable {
                         () -> podWatch == null ? 0 : podWatch.health().failures())
                 .counter("scorch_pod_watch_relists_total", "Pod lists repeated because the resourceVersion expired (410 Gone).",
                         () -> podWatch == null ? 0 : podWatch.health().relists())
+                .gauge("scorch_sampling_cgroups", "Pod cgroups sampled through perf cgroup events; 0 while every CPU is sampled.",
+                        () -> scope == null ? 0 : scope.cgroups().size())
                 .gauge("scorch_collecting", "1 while the pod condition scorch.dev/Collecting is True.", () -> publisher.ready() ? 1 : 0);
         health = new HealthServer(settings.port(), publisher::current, metrics).start();
         resources.add(health);
@@ -199,19 +210,26 @@ public final class NodeCollector implements AutoCloseable {
         processes = ProcessTable.ofThisHost();
         aggregator = new StackAggregator(resolver, MAX_STACKS);
         symbolizer = new Symbolizer();
-        try {
-            sampler = Sampler.open(SamplerOptions.allCpus(config.sampling().frequencyHz(), kernelStacks));
-            processes.learnRunningProcesses();
-            sampler.start(new RecordRouter(processes, aggregator));
-        } catch (SamplingUnavailableException e) {
-            fail(e.problem(), e.getMessage());
+        baseOptions = SamplerOptions.allCpus(config.sampling().frequencyHz(), kernelStacks);
+        targets = config.targets();
+        cgroupMount = CgroupDirectories.ofThisHost().unifiedMount();
+        podCgroups = cgroupMount.map(PodCgroupDirectories::new).orElse(null);
+        if (!rescope()) {
             return;
         }
-        resources.add(sampler);
+        resources.add(() -> {
+            Sampler current = sampler;
+            if (current != null) {
+                current.close();
+            }
+        });
         StackSource source = new StackSource() {
             @Override
             public Map<Target, List<AggregatedStack>> drainInterval() {
-                sampler.drain();
+                Sampler current = sampler;
+                if (current != null) {
+                    current.drain();
+                }
                 return aggregator.drain();
             }
 
@@ -222,8 +240,82 @@ public final class NodeCollector implements AutoCloseable {
         };
         cycle = new ProfileCycle(source, resolver, new CpuProfileBuilder(symbolizer, processes), exporters, config.sampling().frequencyHz());
         intervalStart = clock.instant();
-        LOG.log(Level.INFO, "node {0}: sampling every CPU at {1} Hz for policy {2}, exporting every {3} s to {4}", identity.node(),
+        LOG.log(Level.INFO, "node {0}: sampling at {1} Hz for policy {2}, exporting every {3} s to {4}", identity.node(),
                 Integer.toString(config.sampling().frequencyHz()), policy, Long.toString(interval.toSeconds()), exporters.stream().map(ProfileExporter::backendName).toList());
+    }
+
+    /**
+     * Opens the sampler for what the policy selects now, reopening it when that changed: the
+     * selected pods' cgroups, every CPU (with the reason logged), or nothing while no pod here is
+     * selected. Returns false when sampling cannot run at all (the failure is recorded).
+     */
+    private synchronized boolean rescope() {
+        List<PodInfo> selected = resolver.selectedPods();
+        Map<String, Path> directories = podCgroups == null ? Map.of()
+                : podCgroups.find(selected);
+        SamplingScope next = SamplingScope.of(targets, cgroupMount, selected, directories);
+        if (next.equals(scope)) {
+            return true;
+        }
+        Sampler previous = sampler;
+        if (previous != null) {
+            previous.drain();
+            closedSamples += previous.samples();
+            closedLost += previous.lost();
+            sampler = null;
+            previous.close();
+        }
+        try {
+            sampler = open(next);
+        } catch (SamplingUnavailableException e) {
+            if (next.everyCpu()) {
+                fail(e.problem(), e.getMessage());
+                return false;
+            }
+            next = SamplingScope.allCpus("perf cgroup events failed: " + e.getMessage());
+            try {
+                sampler = open(next);
+            } catch (SamplingUnavailableException again) {
+                fail(again.problem(), again.getMessage());
+                return false;
+            }
+        }
+        scope = next;
+        if (next.everyCpu()) {
+            LOG.log(Level.INFO, "node {0}: sampling every CPU: {1}", identity.node(), next.allCpusReason());
+        } else if (next.idle()) {
+            LOG.log(Level.INFO, "node {0}: not sampling: policy {1} selects no pod here", identity.node(), policy);
+        } else {
+            LOG.log(Level.INFO, "node {0}: sampling only the {1} cgroup(s) of the selected pods", identity.node(),
+                    Integer.toString(next.cgroups().size()));
+        }
+        return true;
+    }
+
+    private Sampler open(SamplingScope next) throws SamplingUnavailableException {
+        if (next.idle()) {
+            return null;
+        }
+        Sampler opened = Sampler.open(next.everyCpu() ? baseOptions : baseOptions.withCgroups(next.cgroups()));
+        try {
+            // Between opening the events and reading them: a process started before is learnt from /proc, one after from records.
+            processes.learnRunningProcesses();
+            opened.start(new RecordRouter(processes, aggregator));
+        } catch (SamplingUnavailableException e) {
+            opened.close();
+            throw e;
+        }
+        return opened;
+    }
+
+    private long samples() {
+        Sampler current = sampler;
+        return closedSamples + (current == null ? 0 : current.samples());
+    }
+
+    private long lost() {
+        Sampler current = sampler;
+        return closedLost + (current == null ? 0 : current.lost());
     }
 
     private void fail(SamplingProblem problem, String message) {
@@ -268,6 +360,9 @@ public final class NodeCollector implements AutoCloseable {
         Instant end = clock.instant();
         cycle.finish(intervalStart, end);
         intervalStart = end;
+        if (stopped.getCount() > 0) {
+            rescope();
+        }
     }
 
     private void publish() {

@@ -90,7 +90,10 @@ class NodeCollectorTest {
                 assertThat(metrics).containsPattern("(?m)^scorch_samples_total [1-9]")
                         .containsPattern("(?m)^scorch_profiles_total [1-9]")
                         .containsPattern("(?m)^scorch_export_sent_total\\{backend=\"local\"} [1-9]")
-                        .containsPattern("(?m)^scorch_pod_watch_failing 0$");
+                        .containsPattern("(?m)^scorch_pod_watch_failing 0$")
+                        // A narrow policy samples only the selected pod's cgroup: the kernel never hands over the bystander's samples.
+                        .containsPattern("(?m)^scorch_sampling_cgroups 1$")
+                        .containsPattern("(?m)^scorch_samples_unselected_total 0$");
             } finally {
                 collector.close();
                 loop.join(Duration.ofSeconds(30));
