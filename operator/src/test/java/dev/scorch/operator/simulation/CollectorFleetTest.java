@@ -31,8 +31,10 @@ import org.junit.jupiter.api.Test;
 /**
  * Tier 4: the operator against a simulated cluster. kube-controller-manager turns its DaemonSets
  * into pods, kube-scheduler binds them to kwok's fake nodes, kwok runs them, and the test writes
- * what collectors and kubelets would: the {@code scorch.dev/Collecting} condition, CrashLoopBackOff.
- * The operator runs in-process as its own ServiceAccount with deploy/'s RBAC.
+ * what collectors and kubelets would: the {@code scorch.dev/Collecting} condition, CrashLoopBackOff
+ * and ImagePullBackOff container states. The operator runs in-process as its own ServiceAccount with
+ * deploy/'s RBAC. {@code ControlPlane.shared} and {@code Kwok.start} call the tier-4 guard
+ * ({@code Tier.CLUSTER_SIMULATION}) on the binaries they need.
  */
 class CollectorFleetTest {
 
