@@ -106,7 +106,7 @@ public final class CollectorDaemonSet {
                 .withVolumeMounts(mounts)
                 .build();
 
-        return Owned.stamped(new DaemonSetBuilder()
+        return new DaemonSetBuilder()
                 .withMetadata(Owned.metadata(policy, name, settings.namespace()))
                 .withNewSpec()
                 .withNewSelector().withMatchLabels(CollectorLabels.selector(policy)).endSelector()
@@ -132,7 +132,7 @@ public final class CollectorDaemonSet {
                 .endSpec()
                 .endTemplate()
                 .endSpec()
-                .build());
+                .build();
     }
 
     /** Default collector resources: DESIGN.md's RSS budget is 96 MiB, the limit leaves headroom. */
