@@ -63,6 +63,9 @@ public final class NodeCollector implements AutoCloseable {
     /** Distinct stacks held per interval; past it stacks fold into their process (counts stay exact). */
     static final int MAX_STACKS = 200_000;
 
+    /** How often the sampling scope follows pod changes between interval ends (a new pod's samples are lost until then). */
+    static final Duration SCOPE_CHECK = Duration.ofSeconds(5);
+
     /** The first pod list must arrive within this before sampling starts anyway (pending stacks wait). */
     static final Duration WATCH_SYNC_WAIT = Duration.ofSeconds(30);
 
@@ -250,6 +253,9 @@ public final class NodeCollector implements AutoCloseable {
      * selected. Returns false when sampling cannot run at all (the failure is recorded).
      */
     private synchronized boolean rescope() {
+        if (failure.isPresent()) {
+            return false;
+        }
         List<PodInfo> selected = resolver.selectedPods();
         Map<String, Path> directories = podCgroups == null ? Map.of()
                 : podCgroups.find(selected);
@@ -333,12 +339,16 @@ public final class NodeCollector implements AutoCloseable {
                 Instant now = clock.instant();
                 Instant change = ConditionEvaluator.nextChange(state(), now).orElse(intervalEnd);
                 Instant wake = change.isBefore(intervalEnd) ? change : intervalEnd;
+                Instant scopeCheck = now.plus(SCOPE_CHECK);
+                wake = scopeCheck.isBefore(wake) ? scopeCheck : wake;
                 if (stopped.await(Math.max(0, Duration.between(now, wake).toMillis()), TimeUnit.MILLISECONDS)) {
                     return;
                 }
                 if (!clock.instant().isBefore(intervalEnd)) {
                     finishInterval();
                     intervalEnd = nextIntervalEnd();
+                } else if (cycle != null) {
+                    rescope();
                 }
                 publish();
             }
