@@ -42,7 +42,8 @@ import java.util.stream.Stream;
  *       test can run a component with a real ServiceAccount token.</li>
  *   <li>The default admission plugins of the release stay on, including ServiceAccount (pods get
  *       their projected token volume as in a real cluster; a pod's ServiceAccount must exist) and
- *       PodSecurity (namespaces enforce what their labels say).</li>
+ *       PodSecurity (namespaces enforce what their labels say); only TaintNodesByCondition is off,
+ *       since the node lifecycle controller that would lift its taint does not run.</li>
  * </ul>
  *
  * <p>Startup costs a few seconds, so test classes share instances: {@link #shared(Options)} starts
@@ -78,8 +79,8 @@ public final class ControlPlane implements AutoCloseable {
     /**
      * What to run besides etcd and kube-apiserver.
      *
-     * @param controllers also run kube-controller-manager (all default controllers: DaemonSet,
-     *     garbage collector, ServiceAccount, namespace, node lifecycle, ...) and kube-scheduler
+     * @param controllers also run kube-controller-manager (the default controllers: DaemonSet,
+     *     garbage collector, ServiceAccount, namespace, ...; not node lifecycle) and kube-scheduler
      * @param auditPolicy an audit policy (YAML) to log requests with, or null for no audit log
      * @param apiServerFlags extra kube-apiserver flags, {@code --name=value}, appended last so they win
      */
@@ -213,6 +214,9 @@ public final class ControlPlane implements AutoCloseable {
                 "--service-account-key-file=" + verificationKey,
                 // The control plane's own Endpoints would name 127.0.0.1, which validation refuses.
                 "--endpoint-reconciler-type=none",
+                // No node lifecycle controller runs (see startControllers) to lift the not-ready taint
+                // this plugin puts on every new node, so nodes are born untainted.
+                "--disable-admission-plugins=TaintNodesByCondition",
                 "--profiling=false"));
         if (options.auditPolicy() != null) {
             Path policy = write(workDirectory.resolve("audit-policy.yaml"), options.auditPolicy());
@@ -246,7 +250,11 @@ public final class ControlPlane implements AutoCloseable {
                 "--authentication-kubeconfig=" + controllerManagerConfig,
                 "--authorization-kubeconfig=" + controllerManagerConfig,
                 "--leader-elect=false",
-                "--controllers=*",
+                // Without the node lifecycle controller: fake nodes have no kubelet whose health it
+                // could judge, and while its cached copy of a node says not Ready (a heartbeat late on
+                // a starved machine) it marks every pod of that node NotReady on each pod update,
+                // undoing the simulated kubelet's Ready as fast as it is written (docs/decisions.md).
+                "--controllers=*,-node-lifecycle-controller",
                 "--service-account-private-key-file=" + signingKey,
                 "--root-ca-file=" + rootCa,
                 "--bind-address=127.0.0.1",

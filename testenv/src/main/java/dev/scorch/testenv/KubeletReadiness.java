@@ -13,8 +13,7 @@ import java.util.concurrent.TimeUnit;
  * The part of the kubelet kwok lacks: keeping each pod's {@code Ready} condition equal to "containers
  * ready and every readiness gate True".
  *
- * <p>Without it, a one-shot overwrite of {@code Ready} stays forever: the node lifecycle controller
- * marks the pods of a node it briefly considered silent NotReady, and kwok can replay a pod stage
+ * <p>Without it, a one-shot overwrite of {@code Ready} stays forever: kwok can replay a pod stage
  * from a stale copy. A real kubelet recomputes readiness on its periodic status sync; this does the
  * same every {@link #PERIOD} for the pods on kwok's nodes, writing only where {@code Ready} is wrong.
  * The writes happen on its own thread, never in an informer callback.

@@ -72,8 +72,8 @@ public final class Kwok implements AutoCloseable {
                 // Room for thousands of pod IPs; kwok's default /24 runs out at 254 pods.
                 "--cidr=10.128.0.1/14",
                 "--node-ip=10.127.0.1",
-                // Heartbeats by Lease, as kubelets do: cheap renewals instead of node status writes,
-                // so the node lifecycle controller never sees a fake node go silent under load.
+                // Heartbeats by Lease, as kubelets do. Nothing judges them here (ControlPlane runs no
+                // node lifecycle controller); they keep the nodes looking like real ones to readers.
                 "--node-lease-duration-seconds=40",
                 "--server-address=127.0.0.1:" + serverPort),
                 work.resolve("kwok.log"));

@@ -16,7 +16,7 @@ import java.util.Objects;
 /**
  * Writes pod status the way the parts missing from a simulated cluster would: a collector setting
  * its own readiness-gate condition, and the kubelet recomputing {@code Ready} from containers and
- * gates, or reporting a container in CrashLoopBackOff.
+ * gates, or reporting containers in CrashLoopBackOff or ImagePullBackOff.
  *
  * <p>kwok moves pods to Running once; after that, only these writes change their status.
  */
@@ -62,23 +62,39 @@ public final class PodStatusSimulation {
      * CrashLoopBackOff and {@code message}, several restarts, not ready; the pod unready.
      */
     public Pod crashLoop(String namespace, String name, String message) {
+        return containersWaiting(namespace, name, "CrashLoopBackOff", message, 6);
+    }
+
+    /**
+     * Reports every container of the pod as never started because its image cannot be pulled:
+     * waiting with reason ImagePullBackOff and {@code message}, not ready; the pod unready.
+     */
+    public Pod imagePullBackOff(String namespace, String name, String message) {
+        return containersWaiting(namespace, name, "ImagePullBackOff", message, 0);
+    }
+
+    private Pod containersWaiting(String namespace, String name, String reason, String message, int restarts) {
         return client.pods().inNamespace(namespace).withName(name).editStatus(pod -> {
             String now = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
             List<ContainerStatus> statuses = pod.getSpec().getContainers().stream()
-                    .map(container -> new ContainerStatusBuilder()
-                            .withName(container.getName())
-                            .withImage(container.getImage())
-                            .withReady(false)
-                            .withStarted(false)
-                            .withRestartCount(6)
-                            .withNewState().withNewWaiting()
-                                .withReason("CrashLoopBackOff")
-                                .withMessage(message)
-                            .endWaiting().endState()
-                            .withNewLastState().withNewTerminated()
-                                .withExitCode(1).withReason("Error").withFinishedAt(now)
-                            .endTerminated().endLastState()
-                            .build())
+                    .map(container -> {
+                        ContainerStatusBuilder status = new ContainerStatusBuilder()
+                                .withName(container.getName())
+                                .withImage(container.getImage())
+                                .withReady(false)
+                                .withStarted(false)
+                                .withRestartCount(restarts)
+                                .withNewState().withNewWaiting()
+                                    .withReason(reason)
+                                    .withMessage(message)
+                                .endWaiting().endState();
+                        if (restarts > 0) {
+                            status.withNewLastState().withNewTerminated()
+                                    .withExitCode(1).withReason("Error").withFinishedAt(now)
+                                    .endTerminated().endLastState();
+                        }
+                        return status.build();
+                    })
                     .toList();
             pod.getStatus().setContainerStatuses(statuses);
             List<PodCondition> conditions = new ArrayList<>(conditions(pod));

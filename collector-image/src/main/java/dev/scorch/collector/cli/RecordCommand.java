@@ -55,7 +55,8 @@ final class RecordCommand implements Subcommand {
                   --cgroup PATH       only tasks of this cgroup v2 directory, filtered in the kernel (repeatable);
                                       a directory or a path as /proc/<pid>/cgroup shows it
                   --no-kernel-stacks  user frames only
-                needs root, or CAP_PERFMON (CPU-wide perf events) plus CAP_SYS_PTRACE and CAP_SYSLOG to name frames""";
+                needs root, or CAP_PERFMON (CPU-wide perf events) plus, to name frames, CAP_SYSLOG, CAP_SYS_PTRACE,
+                CAP_DAC_READ_SEARCH and CAP_CHECKPOINT_RESTORE (see docs/decisions.md, "Collector capabilities, measured")""";
     }
 
     @Override

@@ -17,12 +17,19 @@ import java.util.Optional;
  * @param selectedTargets pods (and the host, with hostProcesses) on this node the policy selects
  * @param exportInterval the configured export interval
  * @param backends each backend's delivery health
+ * @param podWatchFailure while the watch of this node's pods fails: since when and its last error
  */
 public record CollectorState(String node, String policy, Optional<Failure> failure, long intervalsExported, int selectedTargets,
-        Duration exportInterval, List<BackendHealth> backends) {
+        Duration exportInterval, List<BackendHealth> backends, Optional<String> podWatchFailure) {
 
     public CollectorState {
         backends = List.copyOf(backends);
+    }
+
+    /** A state with a working (or no) pod watch. */
+    public CollectorState(String node, String policy, Optional<Failure> failure, long intervalsExported, int selectedTargets,
+            Duration exportInterval, List<BackendHealth> backends) {
+        this(node, policy, failure, intervalsExported, selectedTargets, exportInterval, backends, Optional.empty());
     }
 
     /**

@@ -15,12 +15,24 @@ public final class ConditionEvaluator {
 
     private ConditionEvaluator() {}
 
-    /** The reason and message the state implies at {@code now}. */
+    /**
+     * The reason and message the state implies at {@code now}. A failing pod watch does not change
+     * the reason (sampling and export still work, known pods are still attributed) but the message
+     * says so: new pods' samples wait unattributed until it recovers.
+     */
     public static Verdict evaluate(CollectorState state, Instant now) {
         if (state.failure().isPresent()) {
             CollectorState.Failure failure = state.failure().get();
             return new Verdict(failure.reason(), "node " + state.node() + ": " + failure.message());
         }
+        Verdict verdict = evaluateRunning(state, now);
+        return state.podWatchFailure()
+                .map(failure -> new Verdict(verdict.reason(), verdict.message() + "; the pod watch is failing (" + failure
+                        + "), so samples of pods it has not reported stay unattributed"))
+                .orElse(verdict);
+    }
+
+    private static Verdict evaluateRunning(CollectorState state, Instant now) {
         Duration limit = state.exportInterval().multipliedBy(FAILED_INTERVALS);
         Optional<BackendHealth> unreachable = state.backends().stream()
                 .filter(b -> b.failingSince() != null && !b.failingSince().plus(limit).isAfter(now))

@@ -8,16 +8,22 @@ import java.lang.System.Logger.Level;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Keeps a local copy of one kind of object current: list, then watch from the list's
- * resourceVersion, following bookmarks; on 410 Gone list again; on any other failure reconnect
- * with exponential backoff and jitter. Runs on its own virtual thread until closed.
+ * Keeps a local copy of one kind of object current: list (in pages of {@code limit}, following
+ * {@code continue}), then watch from the list's resourceVersion, following bookmarks; on 410 Gone
+ * (the resourceVersion or continue token expired) list again; on any other failure reconnect with
+ * exponential backoff and jitter. The first list is served from the API server's watch cache
+ * ({@code resourceVersion=0}, cheap when every node's collector starts at once); a list after a
+ * 410 is a consistent read, as client-go's reflector does. {@link #health()} says whether the copy
+ * is current. Runs on its own virtual thread until closed.
  */
 public final class ListWatch implements AutoCloseable {
 
@@ -25,6 +31,9 @@ public final class ListWatch implements AutoCloseable {
 
     /** The API server ends a watch after this; we then resume from the last resourceVersion. */
     static final int WATCH_SECONDS = 300;
+
+    /** Objects per list page: a node's pods fit in one, a cluster's namespaces in a few. */
+    static final int PAGE_SIZE = 500;
 
     private static final Duration MIN_BACKOFF = Duration.ofMillis(500);
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
@@ -44,6 +53,8 @@ public final class ListWatch implements AutoCloseable {
     private final String selectorQuery;
     private final Handler handler;
     private final int watchSeconds;
+    private final int pageSize;
+    private String resumeFrom;
     /** No byte (not even a bookmark) for this long after the server's own timeout: the connection is dead. */
     private final Duration stall;
     private final CountDownLatch synced = new CountDownLatch(1);
@@ -52,6 +63,11 @@ public final class ListWatch implements AutoCloseable {
     private volatile boolean closed;
     private volatile InputStream stream;
     private volatile long lastActivityNanos = System.nanoTime();
+    private volatile Instant failingSince;
+    private volatile String lastError;
+    private final AtomicLong relists = new AtomicLong();
+    private final AtomicLong failures = new AtomicLong();
+    private final AtomicLong pages = new AtomicLong();
 
     /**
      * @param path collection path, e.g. {@code /api/v1/pods}
@@ -63,8 +79,18 @@ public final class ListWatch implements AutoCloseable {
 
     /** @param watchSeconds how long each watch request lasts before it is resumed */
     ListWatch(ApiServer api, String path, String fieldSelector, Handler handler, int watchSeconds) {
+        this(api, path, fieldSelector, handler, watchSeconds, PAGE_SIZE, null);
+    }
+
+    /**
+     * @param pageSize objects per list page
+     * @param resumeFrom a resourceVersion to watch from before any list, as after a lost connection; null: list first
+     */
+    ListWatch(ApiServer api, String path, String fieldSelector, Handler handler, int watchSeconds, int pageSize, String resumeFrom) {
         this.api = api;
         this.watchSeconds = watchSeconds;
+        this.pageSize = pageSize;
+        this.resumeFrom = resumeFrom;
         this.stall = Duration.ofSeconds(watchSeconds + 60L);
         this.path = path;
         this.selectorQuery = fieldSelector == null ? "" : "&fieldSelector=" + URLEncoder.encode(fieldSelector, StandardCharsets.UTF_8);
@@ -88,16 +114,25 @@ public final class ListWatch implements AutoCloseable {
         return synced.getCount() == 0;
     }
 
+    /** Whether the copy is current, and if not since when and why. */
+    public WatchHealth health() {
+        return new WatchHealth(synced(), failingSince, lastError, relists.get(), failures.get(), pages.get());
+    }
+
     private void run() {
         Duration backoff = MIN_BACKOFF;
+        boolean consistent = false;
         while (!closed) {
             try {
-                String resourceVersion = list();
+                String resourceVersion = resumeFrom != null ? resumeFrom : list(consistent);
+                resumeFrom = null;
                 backoff = MIN_BACKOFF;
                 while (!closed) {
                     resourceVersion = watch(resourceVersion);
                 }
             } catch (ResourceVersionGone e) {
+                relists.incrementAndGet();
+                consistent = true;
                 LOG.log(Level.DEBUG, "watch of {0}: resourceVersion expired, listing again", path);
             } catch (InterruptedException e) {
                 return;
@@ -105,7 +140,12 @@ public final class ListWatch implements AutoCloseable {
                 if (closed) {
                     return;
                 }
-                LOG.log(Level.WARNING, "watch of {0} failed, retrying in {1} ms: {2}", path, Long.toString(backoff.toMillis()), e.getMessage());
+                failures.incrementAndGet();
+                if (failingSince == null) {
+                    failingSince = Instant.now();
+                }
+                lastError = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+                LOG.log(Level.WARNING, "watch of {0} failed, retrying in {1} ms: {2}", path, Long.toString(backoff.toMillis()), lastError);
                 try {
                     Thread.sleep(backoff.toMillis() + ThreadLocalRandom.current().nextLong(backoff.toMillis() / 2 + 1));
                 } catch (InterruptedException interrupted) {
@@ -116,13 +156,43 @@ public final class ListWatch implements AutoCloseable {
         }
     }
 
-    private String list() throws KubernetesException, InterruptedException {
-        JsonNode list = api.get(path + "?resourceVersion=0" + selectorQuery);
+    /**
+     * Lists every object, page by page; returns the list's resourceVersion.
+     *
+     * @param consistent read from etcd (after a 410) rather than from the watch cache
+     */
+    private String list(boolean consistent) throws KubernetesException, InterruptedException {
         List<JsonNode> items = new ArrayList<>();
-        list.path("items").forEach(items::add);
+        String resourceVersion;
+        String continueToken = "";
+        do {
+            // A continue token carries the snapshot's resourceVersion; the server refuses both together.
+            String query = "?limit=" + pageSize + selectorQuery + (continueToken.isEmpty()
+                    ? (consistent ? "" : "&resourceVersion=0")
+                    : "&continue=" + URLEncoder.encode(continueToken, StandardCharsets.UTF_8));
+            JsonNode page;
+            try {
+                page = api.get(path + query);
+            } catch (KubernetesException e) {
+                if (e.status() == 410) {
+                    throw new ResourceVersionGone(); // the continue token expired: start over
+                }
+                throw e;
+            }
+            pages.incrementAndGet();
+            page.path("items").forEach(items::add);
+            resourceVersion = page.path("metadata").path("resourceVersion").asText("");
+            continueToken = page.path("metadata").path("continue").asText("");
+        } while (!continueToken.isEmpty() && !closed);
         handler.replaceAll(items);
+        recovered();
         synced.countDown();
-        return list.path("metadata").path("resourceVersion").asText("");
+        return resourceVersion;
+    }
+
+    private void recovered() {
+        failingSince = null;
+        lastError = null;
     }
 
     /** Follows one watch connection to its end; returns the resourceVersion to resume from. */
@@ -139,6 +209,7 @@ public final class ListWatch implements AutoCloseable {
             throw e;
         }
         stream = in;
+        recovered();
         lastActivityNanos = System.nanoTime();
         String current = resourceVersion;
         try (in; MappingIterator<JsonNode> events = ApiServer.JSON.readerFor(JsonNode.class).readValues(in)) {

@@ -15,13 +15,16 @@ import dev.scorch.collector.kubernetes.ApiServer;
 import dev.scorch.collector.kubernetes.ListWatch;
 import dev.scorch.collector.kubernetes.NamespaceCache;
 import dev.scorch.collector.kubernetes.PodCache;
+import dev.scorch.collector.kubernetes.PodInfo;
 import dev.scorch.collector.kubernetes.PodStatusPatcher;
+import dev.scorch.collector.kubernetes.WatchHealth;
 import dev.scorch.collector.kubernetes.WorkloadResolver;
 import dev.scorch.collector.process.ProcessTable;
 import dev.scorch.collector.profile.AggregatedStack;
 import dev.scorch.collector.profile.CpuProfileBuilder;
 import dev.scorch.collector.profile.StackAggregator;
 import dev.scorch.collector.sampling.RecordRouter;
+import dev.scorch.collector.sampling.CgroupDirectories;
 import dev.scorch.collector.sampling.Sampler;
 import dev.scorch.collector.sampling.SamplerOptions;
 import dev.scorch.collector.sampling.SamplingPreflight;
@@ -60,6 +63,9 @@ public final class NodeCollector implements AutoCloseable {
     /** Distinct stacks held per interval; past it stacks fold into their process (counts stay exact). */
     static final int MAX_STACKS = 200_000;
 
+    /** How often the sampling scope follows pod changes between interval ends (a new pod's samples are lost until then). */
+    static final Duration SCOPE_CHECK = Duration.ofSeconds(5);
+
     /** The first pod list must arrive within this before sampling starts anyway (pending stacks wait). */
     static final Duration WATCH_SYNC_WAIT = Duration.ofSeconds(30);
 
@@ -83,13 +89,22 @@ public final class NodeCollector implements AutoCloseable {
     private final Duration interval;
     private ConditionPublisher publisher;
     private Optional<CollectorState.Failure> failure = Optional.empty();
-    private Sampler sampler;
+    private volatile Sampler sampler;
+    private volatile SamplingScope scope;
+    /** Samples and lost records of samplers closed when the scope changed, so the counters keep growing. */
+    private long closedSamples;
+    private long closedLost;
+    private SamplerOptions baseOptions;
+    private CollectorConfig.Targets targets;
+    private Optional<Path> cgroupMount = Optional.empty();
+    private PodCgroupDirectories podCgroups;
     private StackAggregator aggregator;
     private ProcessTable processes;
     private PodTargetResolver resolver;
     private ProfileCycle cycle;
     private Symbolizer symbolizer;
     private PodCache pods;
+    private volatile ListWatch podWatch;
     private HealthServer health;
     private Instant intervalStart;
 
@@ -135,9 +150,8 @@ public final class NodeCollector implements AutoCloseable {
                 : new PodStatusPatcher(api, identity.podNamespace(), identity.podName());
         publisher = new ConditionPublisher(writer, clock, settings.statusUpdateInterval());
         CollectorMetrics metrics = new CollectorMetrics(this::backendHealth)
-                .counter("scorch_samples_total", "CPU samples read from the perf ring buffers.", () -> sampler == null ? 0 : sampler.samples())
-                .counter("scorch_samples_lost_total", "Sample records the kernel dropped because a ring buffer was full.",
-                        () -> sampler == null ? 0 : sampler.lost())
+                .counter("scorch_samples_total", "CPU samples read from the perf ring buffers.", this::samples)
+                .counter("scorch_samples_lost_total", "Sample records the kernel dropped because a ring buffer was full.", this::lost)
                 .counter("scorch_samples_unselected_total", "Samples of processes the policy does not select.",
                         () -> aggregator == null ? 0 : aggregator.unselected())
                 .counter("scorch_samples_unattributed_total", "Samples of containers the pod watch had not reported by the interval's end.",
@@ -148,6 +162,14 @@ public final class NodeCollector implements AutoCloseable {
                 .counter("scorch_profiles_failed_total", "Profiles that could not be built.", () -> cycle == null ? 0 : cycle.failedProfiles())
                 .gauge("scorch_processes_tracked", "Processes in the process table.", () -> processes == null ? 0 : processes.size())
                 .gauge("scorch_pods_watched", "Pods of this node known from the pod watch.", () -> pods == null ? 0 : pods.size())
+                .gauge("scorch_pod_watch_failing", "1 while the list or watch of this node's pods fails (the condition message says why).",
+                        () -> podWatch != null && podWatch.health().failing() ? 1 : 0)
+                .counter("scorch_pod_watch_failures_total", "Pod list or watch requests that failed and were retried.",
+                        () -> podWatch == null ? 0 : podWatch.health().failures())
+                .counter("scorch_pod_watch_relists_total", "Pod lists repeated because the resourceVersion expired (410 Gone).",
+                        () -> podWatch == null ? 0 : podWatch.health().relists())
+                .gauge("scorch_sampling_cgroups", "Pod cgroups sampled through perf cgroup events; 0 while every CPU is sampled.",
+                        () -> scope == null ? 0 : scope.cgroups().size())
                 .gauge("scorch_collecting", "1 while the pod condition scorch.dev/Collecting is True.", () -> publisher.ready() ? 1 : 0);
         health = new HealthServer(settings.port(), publisher::current, metrics).start();
         resources.add(health);
@@ -163,7 +185,7 @@ public final class NodeCollector implements AutoCloseable {
     private void startWatches(CollectorConfig config, ApiServer api) {
         pods = new PodCache(new WorkloadResolver(api)::workloadOf);
         NamespaceCache namespaces = new NamespaceCache();
-        ListWatch podWatch = new ListWatch(api, "/api/v1/pods", "spec.nodeName=" + identity.node(), pods).start();
+        podWatch = new ListWatch(api, "/api/v1/pods", "spec.nodeName=" + identity.node(), pods).start();
         ListWatch namespaceWatch = new ListWatch(api, "/api/v1/namespaces", null, namespaces).start();
         resources.add(podWatch);
         resources.add(namespaceWatch);
@@ -191,19 +213,26 @@ public final class NodeCollector implements AutoCloseable {
         processes = ProcessTable.ofThisHost();
         aggregator = new StackAggregator(resolver, MAX_STACKS);
         symbolizer = new Symbolizer();
-        try {
-            sampler = Sampler.open(SamplerOptions.allCpus(config.sampling().frequencyHz(), kernelStacks));
-            processes.learnRunningProcesses();
-            sampler.start(new RecordRouter(processes, aggregator));
-        } catch (SamplingUnavailableException e) {
-            fail(e.problem(), e.getMessage());
+        baseOptions = SamplerOptions.allCpus(config.sampling().frequencyHz(), kernelStacks);
+        targets = config.targets();
+        cgroupMount = CgroupDirectories.ofThisHost().unifiedMount();
+        podCgroups = cgroupMount.map(PodCgroupDirectories::new).orElse(null);
+        if (!rescope()) {
             return;
         }
-        resources.add(sampler);
+        resources.add(() -> {
+            Sampler current = sampler;
+            if (current != null) {
+                current.close();
+            }
+        });
         StackSource source = new StackSource() {
             @Override
             public Map<Target, List<AggregatedStack>> drainInterval() {
-                sampler.drain();
+                Sampler current = sampler;
+                if (current != null) {
+                    current.drain();
+                }
                 return aggregator.drain();
             }
 
@@ -214,8 +243,85 @@ public final class NodeCollector implements AutoCloseable {
         };
         cycle = new ProfileCycle(source, resolver, new CpuProfileBuilder(symbolizer, processes), exporters, config.sampling().frequencyHz());
         intervalStart = clock.instant();
-        LOG.log(Level.INFO, "node {0}: sampling every CPU at {1} Hz for policy {2}, exporting every {3} s to {4}", identity.node(),
+        LOG.log(Level.INFO, "node {0}: sampling at {1} Hz for policy {2}, exporting every {3} s to {4}", identity.node(),
                 Integer.toString(config.sampling().frequencyHz()), policy, Long.toString(interval.toSeconds()), exporters.stream().map(ProfileExporter::backendName).toList());
+    }
+
+    /**
+     * Opens the sampler for what the policy selects now, reopening it when that changed: the
+     * selected pods' cgroups, every CPU (with the reason logged), or nothing while no pod here is
+     * selected. Returns false when sampling cannot run at all (the failure is recorded).
+     */
+    private synchronized boolean rescope() {
+        if (failure.isPresent()) {
+            return false;
+        }
+        List<PodInfo> selected = resolver.selectedPods();
+        Map<String, Path> directories = podCgroups == null ? Map.of()
+                : podCgroups.find(selected);
+        SamplingScope next = SamplingScope.of(targets, cgroupMount, selected, directories);
+        if (next.equals(scope)) {
+            return true;
+        }
+        Sampler previous = sampler;
+        if (previous != null) {
+            previous.drain();
+            closedSamples += previous.samples();
+            closedLost += previous.lost();
+            sampler = null;
+            previous.close();
+        }
+        try {
+            sampler = open(next);
+        } catch (SamplingUnavailableException e) {
+            if (next.everyCpu()) {
+                fail(e.problem(), e.getMessage());
+                return false;
+            }
+            next = SamplingScope.allCpus("perf cgroup events failed: " + e.getMessage());
+            try {
+                sampler = open(next);
+            } catch (SamplingUnavailableException again) {
+                fail(again.problem(), again.getMessage());
+                return false;
+            }
+        }
+        scope = next;
+        if (next.everyCpu()) {
+            LOG.log(Level.INFO, "node {0}: sampling every CPU: {1}", identity.node(), next.allCpusReason());
+        } else if (next.idle()) {
+            LOG.log(Level.INFO, "node {0}: not sampling: policy {1} selects no pod here", identity.node(), policy);
+        } else {
+            LOG.log(Level.INFO, "node {0}: sampling only the {1} cgroup(s) of the selected pods", identity.node(),
+                    Integer.toString(next.cgroups().size()));
+        }
+        return true;
+    }
+
+    private Sampler open(SamplingScope next) throws SamplingUnavailableException {
+        if (next.idle()) {
+            return null;
+        }
+        Sampler opened = Sampler.open(next.everyCpu() ? baseOptions : baseOptions.withCgroups(next.cgroups()));
+        try {
+            // Between opening the events and reading them: a process started before is learnt from /proc, one after from records.
+            processes.learnRunningProcesses();
+            opened.start(new RecordRouter(processes, aggregator));
+        } catch (SamplingUnavailableException e) {
+            opened.close();
+            throw e;
+        }
+        return opened;
+    }
+
+    private long samples() {
+        Sampler current = sampler;
+        return closedSamples + (current == null ? 0 : current.samples());
+    }
+
+    private long lost() {
+        Sampler current = sampler;
+        return closedLost + (current == null ? 0 : current.lost());
     }
 
     private void fail(SamplingProblem problem, String message) {
@@ -233,12 +339,16 @@ public final class NodeCollector implements AutoCloseable {
                 Instant now = clock.instant();
                 Instant change = ConditionEvaluator.nextChange(state(), now).orElse(intervalEnd);
                 Instant wake = change.isBefore(intervalEnd) ? change : intervalEnd;
+                Instant scopeCheck = now.plus(SCOPE_CHECK);
+                wake = scopeCheck.isBefore(wake) ? scopeCheck : wake;
                 if (stopped.await(Math.max(0, Duration.between(now, wake).toMillis()), TimeUnit.MILLISECONDS)) {
                     return;
                 }
                 if (!clock.instant().isBefore(intervalEnd)) {
                     finishInterval();
                     intervalEnd = nextIntervalEnd();
+                } else if (cycle != null) {
+                    rescope();
                 }
                 publish();
             }
@@ -260,6 +370,9 @@ public final class NodeCollector implements AutoCloseable {
         Instant end = clock.instant();
         cycle.finish(intervalStart, end);
         intervalStart = end;
+        if (stopped.getCount() > 0) {
+            rescope();
+        }
     }
 
     private void publish() {
@@ -269,7 +382,15 @@ public final class NodeCollector implements AutoCloseable {
     /** The state the condition is evaluated from. */
     CollectorState state() {
         return new CollectorState(identity.node(), policy, failure, cycle == null ? 0 : cycle.intervals(),
-                resolver == null ? 0 : resolver.selectedTargets(), interval, backendHealth());
+                resolver == null ? 0 : resolver.selectedTargets(), interval, backendHealth(), podWatchFailure());
+    }
+
+    private Optional<String> podWatchFailure() {
+        if (podWatch == null) {
+            return Optional.empty();
+        }
+        WatchHealth health = podWatch.health();
+        return health.failing() ? Optional.of("since " + health.failingSince() + ": " + health.lastError()) : Optional.empty();
     }
 
     private List<BackendHealth> backendHealth() {

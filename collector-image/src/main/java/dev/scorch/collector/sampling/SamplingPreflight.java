@@ -3,6 +3,7 @@ package dev.scorch.collector.sampling;
 import dev.scorch.collector.perf.ErrnoException;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -21,9 +22,13 @@ public final class SamplingPreflight {
     public static final int MINIMUM_MAJOR = 4;
     public static final int MINIMUM_MINOR = 9;
 
+    static final int CAP_DAC_OVERRIDE = 1;
+    static final int CAP_DAC_READ_SEARCH = 2;
+    static final int CAP_SYS_PTRACE = 19;
     static final int CAP_SYS_ADMIN = 21;
     static final int CAP_SYSLOG = 34;
     static final int CAP_PERFMON = 38;
+    static final int CAP_CHECKPOINT_RESTORE = 40;
 
     private static final Pattern RELEASE = Pattern.compile("^(\\d+)\\.(\\d+)");
 
@@ -73,7 +78,28 @@ public final class SamplingPreflight {
                     "kernel frames will not be named: " + kallsyms + " shows zero addresses (kernel.kptr_restrict=" + kptr
                             + (hasCapability(CAP_SYSLOG) ? "" : ", no CAP_SYSLOG") + ")"));
         }
+        List<String> unreadable = unreadableProcessFiles();
+        if (!unreadable.isEmpty()) {
+            findings.add(new Finding(SamplingProblem.PROCESS_FILES_UNREADABLE,
+                    "frames of some processes will not be named: " + String.join("; ", unreadable)));
+        }
         return findings;
+    }
+
+    /** What symbolization cannot read without the capabilities missing from the effective set. */
+    private List<String> unreadableProcessFiles() {
+        List<String> missing = new ArrayList<>();
+        if (!hasCapability(CAP_SYS_PTRACE)) {
+            missing.add("no CAP_SYS_PTRACE: other users' /proc/<pid>/root and /proc/<pid>/maps are closed");
+        }
+        if (!hasCapability(CAP_DAC_READ_SEARCH) && !hasCapability(CAP_DAC_OVERRIDE)) {
+            missing.add("no CAP_DAC_READ_SEARCH: binaries that root's permission bits do not open stay unread");
+        }
+        if (!hasCapability(CAP_CHECKPOINT_RESTORE) && !hasCapability(CAP_SYS_ADMIN)) {
+            missing.add("no CAP_CHECKPOINT_RESTORE (kernel 5.9+) or CAP_SYS_ADMIN: deleted or replaced binaries, "
+                    + "reachable only through /proc/<pid>/map_files, stay unread");
+        }
+        return missing;
     }
 
     boolean kernelSymbolsReadable() {
@@ -96,6 +122,12 @@ public final class SamplingPreflight {
     static SamplingUnavailableException explain(ErrnoException e, SamplerOptions options) {
         String what = "perf_event_open of a " + options.frequencyHz() + " Hz CPU-clock event failed with "
                 + e.getMessage() + ": ";
+        if (e.call().equals("mmap") && (e.errno() == ErrnoException.EPERM || e.errno() == ErrnoException.EACCES)) {
+            return new SamplingUnavailableException(SamplingProblem.PERF_UNAVAILABLE, what + "the ring buffer exceeds the locked memory "
+                    + "this user may pin: kernel.perf_event_mlock_kb (" + read(Path.of("/proc/sys/kernel/perf_event_mlock_kb")).map(String::strip)
+                    .orElse("unknown") + " KiB per CPU, shared by every perf user of this uid) and then RLIMIT_MEMLOCK; grant CAP_IPC_LOCK, "
+                    + "or raise the limit", e);
+        }
         return switch (e.errno()) {
             case ErrnoException.EACCES, ErrnoException.EPERM -> new SamplingUnavailableException(SamplingProblem.PERF_UNAVAILABLE,
                     what + "CPU-wide sampling needs CAP_PERFMON or CAP_SYS_ADMIN, or kernel.perf_event_paranoid <= 0 "
@@ -114,9 +146,15 @@ public final class SamplingPreflight {
         };
     }
 
+    /**
+     * Reads a small /proc file in one stream. Not {@code Files.readString}: for a file that reports
+     * size 0 it reads one byte first and then continues at offset 1, where an integer sysctl
+     * ({@code perf_event_paranoid}, {@code perf_event_mlock_kb}) answers end-of-file, so "-1" would
+     * read as "-" and "516" as "5".
+     */
     private static Optional<String> read(Path file) {
-        try {
-            return Optional.of(Files.readString(file));
+        try (var in = Files.newInputStream(file)) {
+            return Optional.of(new String(in.readNBytes(4096), StandardCharsets.UTF_8));
         } catch (IOException | RuntimeException e) {
             return Optional.empty();
         }

@@ -10,7 +10,12 @@ public enum SamplingProblem {
     /** The kernel lacks a feature the sampler uses (too old, no perf events, unknown attribute). */
     KERNEL_UNSUPPORTED("KernelUnsupported", true),
     /** Kernel symbols are hidden (kptr_restrict or no CAP_SYSLOG): kernel frames stay unnamed. */
-    KERNEL_SYMBOLS_HIDDEN("KernelSymbolsHidden", false);
+    KERNEL_SYMBOLS_HIDDEN("KernelSymbolsHidden", false),
+    /**
+     * Capabilities that symbolization uses are missing: some processes' binaries cannot be read,
+     * so their frames keep only mapping, build id and address.
+     */
+    PROCESS_FILES_UNREADABLE("ProcessFilesUnreadable", false);
 
     private final String conditionReason;
     private final boolean fatal;

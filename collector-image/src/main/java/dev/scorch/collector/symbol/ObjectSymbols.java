@@ -59,7 +59,12 @@ public final class ObjectSymbols {
      * segments, no translation.
      */
     public static ObjectSymbols absolute(SymbolTable functions) {
-        return new ObjectSymbols("", null, null, functions, null);
+        return absolute(functions, null);
+    }
+
+    /** As {@link #absolute(SymbolTable)}, for a table whose names stay in a file that {@code file} closes. */
+    public static ObjectSymbols absolute(SymbolTable functions, Closeable file) {
+        return new ObjectSymbols("", null, null, functions, file);
     }
 
     /** Reads the function tables of a parsed ELF file whose source stays readable while the result is used. */

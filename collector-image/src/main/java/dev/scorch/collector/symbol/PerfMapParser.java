@@ -1,44 +1,47 @@
 package dev.scorch.collector.symbol;
 
+import dev.scorch.collector.symbol.elf.ByteSource;
+import dev.scorch.collector.symbol.elf.ElfFormatException;
 import java.io.IOException;
-import java.io.InputStream;
-import java.util.Arrays;
 
 /**
  * Parses a JIT's {@code perf-<pid>.map}: one {@code START SIZE name} line per symbol, START and
  * SIZE in hex with or without {@code 0x}. The file is written by the profiled process, so it is
  * read with bounds on total bytes, line length and entry count; malformed lines are skipped. A
- * later line for the same start address wins (code recompiled in place).
+ * later line for the same start address wins (code recompiled in place). Names stay in the file
+ * (the table reads one when a lookup hits it): a map of long names costs its entries, not its size.
  */
 final class PerfMapParser {
 
     static final long MAX_FILE_BYTES = 128L << 20;
     static final int MAX_LINE_BYTES = 8192;
-    static final int MAX_ENTRIES = 2_000_000;
+    static final int MAX_ENTRIES = 500_000;
+    private static final int CHUNK_BYTES = 64 << 10;
 
     private PerfMapParser() {}
 
-    static SymbolTable parse(InputStream in) throws IOException {
-        long[] starts = new long[256];
-        long[] sizes = new long[256];
-        int[] nameOffsets = new int[256];
-        int[] nameLengths = new int[256];
-        byte[] names = new byte[4096];
-        int namesUsed = 0;
-        int count = 0;
+    static SymbolTable parse(ByteSource file) throws IOException {
+        return parse(file, MAX_FILE_BYTES);
+    }
 
+    /** Parses the first {@code maxBytes} of {@code file}, which must stay open while the table is used. */
+    static SymbolTable parse(ByteSource file, long maxBytes) throws IOException {
+        SymbolTable.Builder builder = SymbolTable.builder();
+        int table = builder.table(file, 0);
+        long limit = Math.min(file.size(), Math.min(maxBytes, Integer.MAX_VALUE));
         byte[] line = new byte[MAX_LINE_BYTES];
-        byte[] buffer = new byte[64 * 1024];
+        byte[] buffer = new byte[CHUNK_BYTES];
         int lineLength = 0;
+        long lineStart = 0;
         boolean overlong = false;
-        long total = 0;
-        int read;
-        while ((read = in.read(buffer)) > 0 && count < MAX_ENTRIES) {
-            total += read;
-            if (total > MAX_FILE_BYTES) {
-                break; // the first MAX_FILE_BYTES still count
+        for (long at = 0; at < limit && builder.count() < MAX_ENTRIES; at += buffer.length) {
+            int read = (int) Math.min(buffer.length, limit - at);
+            try {
+                file.read(at, buffer, read);
+            } catch (ElfFormatException shrank) {
+                break; // the JIT truncated its map: what was read still counts
             }
-            for (int i = 0; i < read && count < MAX_ENTRIES; i++) {
+            for (int i = 0; i < read && builder.count() < MAX_ENTRIES; i++) {
                 byte b = buffer[i];
                 if (b != '\n') {
                     if (lineLength < MAX_LINE_BYTES) {
@@ -51,35 +54,15 @@ final class PerfMapParser {
                 if (!overlong) {
                     long[] parsed = parseLine(line, lineLength);
                     if (parsed != null) {
-                        int nameStart = (int) parsed[2];
-                        int nameLength = (int) parsed[3] - nameStart;
-                        if (count == starts.length) {
-                            int grown = count * 2;
-                            starts = Arrays.copyOf(starts, grown);
-                            sizes = Arrays.copyOf(sizes, grown);
-                            nameOffsets = Arrays.copyOf(nameOffsets, grown);
-                            nameLengths = Arrays.copyOf(nameLengths, grown);
-                        }
-                        if (namesUsed + nameLength > names.length) {
-                            names = Arrays.copyOf(names, Math.max(names.length * 2, namesUsed + nameLength));
-                        }
-                        System.arraycopy(line, nameStart, names, namesUsed, nameLength);
-                        starts[count] = parsed[0];
-                        sizes[count] = parsed[1];
-                        nameOffsets[count] = namesUsed;
-                        nameLengths[count] = nameLength;
-                        namesUsed += nameLength;
-                        count++;
+                        // Later lines rank first: the builder keeps the lowest preference of equal starts.
+                        builder.add(parsed[0], parsed[1], table, (int) (lineStart + parsed[2]), (int) (parsed[3] - parsed[2]),
+                                Integer.MAX_VALUE - builder.count());
                     }
                 }
                 lineLength = 0;
                 overlong = false;
+                lineStart = at + i + 1;
             }
-        }
-        SymbolTable.Builder builder = SymbolTable.builder();
-        int table = builder.table(names);
-        for (int i = count - 1; i >= 0; i--) { // newest first: the builder keeps the first of equal starts
-            builder.add(starts[i], sizes[i], table, nameOffsets[i], nameLengths[i]);
         }
         return builder.build();
     }

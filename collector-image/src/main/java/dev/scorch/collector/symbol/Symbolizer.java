@@ -7,9 +7,7 @@ import dev.scorch.collector.symbol.elf.ElfFile;
 import dev.scorch.collector.symbol.elf.ElfFormatException;
 import java.io.Closeable;
 import java.io.IOException;
-import java.io.InputStream;
 import java.lang.System.Logger.Level;
-import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -311,17 +309,22 @@ public final class Symbolizer {
         }
         // Perf maps grow while the JIT runs: the identity (size, mtime) is part of the key.
         String key = "perf-map:" + process.pid() + ":" + file.identity();
-        try (var channel = file.channel()) {
+        FileChannel channel = file.channel();
+        boolean handedOver = false;
+        try {
             ObjectSymbols symbols = cache.get(key);
             if (symbols == null) {
-                try (InputStream in = Channels.newInputStream(file.channel())) {
-                    symbols = ObjectSymbols.absolute(PerfMapParser.parse(in));
-                }
+                symbols = ObjectSymbols.absolute(PerfMapParser.parse(ByteSource.of(channel)), channel);
+                handedOver = true;
                 cache.put(file.identity(), key, symbols);
             }
             return bound(symbols, mapping);
         } catch (IOException e) {
             return MappingSymbols.unresolved("", MissReason.ANONYMOUS_MEMORY);
+        } finally {
+            if (!handedOver) {
+                closeQuietly(channel);
+            }
         }
     }
 

@@ -5,7 +5,9 @@ import dev.scorch.collector.kubernetes.NamespaceCache;
 import dev.scorch.collector.kubernetes.PodCache;
 import dev.scorch.collector.kubernetes.PodInfo;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -82,12 +84,17 @@ public final class PodTargetResolver implements TargetResolver {
      * processes are profiled. Zero means the condition reason NoTargets.
      */
     public int selectedTargets() {
-        int selected = selection.hostProcesses() ? 1 : 0;
+        return (selection.hostProcesses() ? 1 : 0) + selectedPods().size();
+    }
+
+    /** The pods of this node the policy selects now. */
+    public List<PodInfo> selectedPods() {
+        List<PodInfo> selected = new ArrayList<>();
         for (PodInfo pod : pods.pods()) {
             Optional<Map<String, String>> namespaceLabels = namespaces.labels(pod.namespace());
             if (namespaceLabels.isPresent() && selection.namespaceSelector().matches(namespaceLabels.get())
                     && selection.podSelector().matches(pod.labels())) {
-                selected++;
+                selected.add(pod);
             }
         }
         return selected;

@@ -80,6 +80,20 @@ class ConditionEvaluatorTest {
         assertThat(ConditionEvaluator.nextChange(state, NOW)).isEmpty();
     }
 
+    @Test
+    void aFailingPodWatchKeepsTheReasonAndSaysSinceWhenAndWhyInTheMessage() {
+        var working = state(Optional.empty(), 5, 1, List.of(healthy()));
+        var state = new CollectorState(working.node(), working.policy(), working.failure(), working.intervalsExported(),
+                working.selectedTargets(), working.exportInterval(), working.backends(),
+                Optional.of("since " + NOW.minusSeconds(60) + ": GET /api/v1/pods returned 403"));
+
+        var verdict = ConditionEvaluator.evaluate(state, NOW);
+
+        assertThat(verdict.reason()).isEqualTo(CollectingReason.Collecting);
+        assertThat(verdict.message()).startsWith(ConditionEvaluator.evaluate(working, NOW).message())
+                .contains("the pod watch is failing (since " + NOW.minusSeconds(60) + ": GET /api/v1/pods returned 403)");
+    }
+
     static CollectorState state(Optional<CollectorState.Failure> failure, long intervals, int targets, List<BackendHealth> backends) {
         return new CollectorState("node-1", "checkout-cpu", failure, intervals, targets, INTERVAL, backends);
     }

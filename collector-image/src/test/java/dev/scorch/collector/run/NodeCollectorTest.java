@@ -89,7 +89,11 @@ class NodeCollectorTest {
                 String metrics = get(collector.healthPort(), "/metrics").body();
                 assertThat(metrics).containsPattern("(?m)^scorch_samples_total [1-9]")
                         .containsPattern("(?m)^scorch_profiles_total [1-9]")
-                        .containsPattern("(?m)^scorch_export_sent_total\\{backend=\"local\"} [1-9]");
+                        .containsPattern("(?m)^scorch_export_sent_total\\{backend=\"local\"} [1-9]")
+                        .containsPattern("(?m)^scorch_pod_watch_failing 0$")
+                        // A narrow policy samples only the selected pod's cgroup: the kernel never hands over the bystander's samples.
+                        .containsPattern("(?m)^scorch_sampling_cgroups 1$")
+                        .containsPattern("(?m)^scorch_samples_unselected_total 0$");
             } finally {
                 collector.close();
                 loop.join(Duration.ofSeconds(30));
@@ -97,6 +101,48 @@ class NodeCollectorTest {
             try (Stream<Path> services = Files.list(profiles)) {
                 assertThat(services.map(p -> p.getFileName().toString())).as("only the selected pod is profiled")
                         .containsExactly(SHOP + "_checkout");
+            }
+        }
+    }
+
+    @Test
+    void aNarrowPolicySamplesNothingUntilAPodIsSelectedThenOnlyItsCgroupLongBeforeTheIntervalEnds() throws Exception {
+        Tier.REAL_KERNEL.require(isRoot(), "the run mode samples with perf_event_open: run the tests as root");
+        Path mount = CgroupDirectories.ofThisHost().unifiedMount().orElse(null);
+        Tier.REAL_KERNEL.require(mount != null, "no cgroup2 mount to place workloads in kubelet-shaped cgroups");
+        ControlPlane controlPlane = ControlPlane.shared(ControlPlane.Options.apiServerOnly());
+        KubernetesClient admin = controlPlane.adminClient();
+        ApiServer api = CollectorServiceAccount.create(controlPlane);
+        CollectorServiceAccount.namespaceWithDefaultAccount(admin, SHOP, Map.of("team", "checkout"));
+        ReplicaSet checkout = NodePods.deploymentWithReplicaSet(admin, SHOP, "checkout", "5d8f7c9b4");
+        String node = "late-node-" + UUID.randomUUID().toString().substring(0, 5);
+        CollectorConfig config = CollectorConfigParser.parse("""
+                {"policy": "late", "sampling": {"frequencyHz": 99},
+                 "targets": {"namespaceSelector": {"matchLabels": {"team": "checkout"}}},
+                 "export": {"intervalSeconds": 600, "backends": [{"name": "local", "directory": {"path": "%s"}}]},
+                 "health": {"port": 0}}
+                """.formatted(profiles));
+        Path split = CWorkloads.compile("split");
+
+        try (KubeletCgroups cgroups = new KubeletCgroups(mount)) {
+            NodeCollector collector = NodeCollector.start(config, new NodeCollector.Identity(node, null, null), api, Clock.systemUTC());
+            Thread loop = Thread.ofPlatform().name("run-loop").start(collector::runUntilClosed);
+            try {
+                int port = collector.healthPort();
+                Thread.sleep(1000);
+                assertThat(metric(port, "scorch_sampling_cgroups")).as("no pod selected on " + node).isZero();
+                assertThat(metric(port, "scorch_samples_total")).as("nothing sampled while nothing is selected").isZero();
+
+                KubeletCgroups.Container container = cgroups.newContainer();
+                cgroups.start(container, List.of(split.toString(), "20"));
+                NodePods.create(admin, SHOP, "checkout-5d8f7c9b4-late", node, container.containerId(), checkout);
+
+                awaitTrue(() -> metric(port, "scorch_sampling_cgroups") == 1, "the new pod's cgroup sampled (interval: 600 s)");
+                awaitTrue(() -> metric(port, "scorch_samples_total") > 0, "samples from the new pod's cgroup");
+                assertThat(metric(port, "scorch_samples_unselected_total")).isZero();
+            } finally {
+                collector.close();
+                loop.join(Duration.ofSeconds(30));
             }
         }
     }

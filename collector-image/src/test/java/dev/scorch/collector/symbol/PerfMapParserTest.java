@@ -2,15 +2,14 @@ package dev.scorch.collector.symbol;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayInputStream;
-import java.io.InputStream;
+import dev.scorch.collector.symbol.elf.ByteSource;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
 class PerfMapParserTest {
 
     private static SymbolTable parse(String text) throws Exception {
-        return PerfMapParser.parse(new ByteArrayInputStream(text.getBytes(StandardCharsets.UTF_8)));
+        return PerfMapParser.parse(ByteSource.of(text.getBytes(StandardCharsets.UTF_8)));
     }
 
     @Test
@@ -54,24 +53,27 @@ class PerfMapParserTest {
     }
 
     @Test
-    void anEndlessFileIsReadOnlyUpToTheBound() throws Exception {
-        InputStream endless = new InputStream() {
-            long served;
+    void aFileIsReadOnlyUpToTheBound() throws Exception {
+        String lines = "1000 10 first\n2000 10 second\n";
 
-            @Override
-            public int read() {
-                served++;
-                return 'a';
-            }
+        SymbolTable table = PerfMapParser.parse(ByteSource.of(lines.getBytes(StandardCharsets.UTF_8)), lines.indexOf('2'));
 
-            @Override
-            public int read(byte[] b, int off, int len) {
-                java.util.Arrays.fill(b, off, off + len, (byte) '\n');
-                served += len;
-                return len;
-            }
-        };
+        assertThat(table.size()).isEqualTo(1);
+        assertThat(table.lookup(0x1000).name()).isEqualTo("first");
+    }
 
-        assertThat(PerfMapParser.parse(endless).size()).isZero();
+    @Test
+    void namesStayInTheFileSoTheTableWeighsItsEntriesNotItsNames() throws Exception {
+        StringBuilder map = new StringBuilder();
+        String longName = "Lcom/example/generated/VeryLongClassName$$Lambda$".repeat(20);
+        for (int i = 0; i < 1000; i++) {
+            map.append(Long.toHexString(0x10000L + i * 0x40L)).append(" 40 ").append(longName).append(i).append('\n');
+        }
+
+        SymbolTable table = parse(map.toString());
+
+        assertThat(table.size()).isEqualTo(1000);
+        assertThat(table.lookup(0x10000L + 999 * 0x40L + 1).name()).isEqualTo(longName + 999);
+        assertThat(table.estimatedBytes()).isLessThan(map.length() / 10);
     }
 }

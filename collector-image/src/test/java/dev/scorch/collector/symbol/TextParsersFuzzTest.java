@@ -1,6 +1,7 @@
 package dev.scorch.collector.symbol;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import dev.scorch.collector.symbol.elf.ByteSource;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 
@@ -12,7 +13,7 @@ class TextParsersFuzzTest {
 
     @FuzzTest(maxDuration = "1m")
     void anyPerfMapParses(byte[] bytes) throws IOException {
-        SymbolTable table = PerfMapParser.parse(new ByteArrayInputStream(bytes));
+        SymbolTable table = PerfMapParser.parse(ByteSource.of(bytes));
         table.lookup(0x1000);
         table.lookup(-1);
     }

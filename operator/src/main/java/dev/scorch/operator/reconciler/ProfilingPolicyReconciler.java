@@ -8,7 +8,7 @@ import dev.scorch.operator.resources.CollectorConfig;
 import dev.scorch.operator.resources.CollectorDaemonSet;
 import dev.scorch.operator.resources.CollectorLabels;
 import dev.scorch.operator.resources.CollectorServiceAccount;
-import dev.scorch.operator.resources.Owned;
+import dev.scorch.operator.resources.OwnedFields;
 import dev.scorch.operator.status.Observation;
 import dev.scorch.operator.status.StatusAggregator;
 import dev.scorch.operator.validation.SecretReferences;
@@ -42,8 +42,9 @@ import org.jboss.logging.Logger;
  * three separate steps: observe (informer caches, the named Secrets), validate (what CEL cannot
  * check), reconcile (apply only what differs from the last applied state), then status.
  *
- * <p>Every owned object carries the hash of the desired state it was applied from, so a steady
- * cluster costs no writes: an object is applied only when missing or when its desired state changed.
+ * <p>An owned object is applied only when the live object lacks a field the operator sets or holds
+ * another value there ({@link OwnedFields}): a steady cluster costs no writes, and a hand edit of a
+ * field the operator owns is undone on the edit's own event.
  */
 @ControllerConfiguration(name = ProfilingPolicyReconciler.NAME)
 public class ProfilingPolicyReconciler implements Reconciler<ProfilingPolicy> {
@@ -143,18 +144,21 @@ public class ProfilingPolicyReconciler implements Reconciler<ProfilingPolicy> {
     }
 
     /**
-     * Server-side applies {@code desired} when the cache holds no object applied from the same
-     * desired state, and tells the informer about the result so the next reconcile sees it.
+     * Server-side applies {@code desired} when the cached object lacks a field of it or holds one
+     * with another value (missing object, changed policy, hand edit), and tells the informer about
+     * the result so the next reconcile sees it.
      */
     private <R extends HasMetadata> R apply(
             KubernetesClient client, InformerEventSource<R, ProfilingPolicy> cache, R desired) {
         ResourceID id = ResourceID.fromResource(desired);
         R actual = cache.get(id).orElse(null);
-        if (Owned.upToDate(desired, actual)) {
+        Optional<String> difference = OwnedFields.firstDifference(desired, actual);
+        if (difference.isEmpty()) {
             return actual;
         }
-        LOG.infof("policy %s: applying %s %s", desired.getMetadata().getLabels().get(CollectorLabels.INSTANCE),
-                desired.getKind(), id);
+        LOG.infof("policy %s: applying %s %s (differs at %s)",
+                desired.getMetadata().getLabels().get(CollectorLabels.INSTANCE), desired.getKind(), id,
+                difference.get());
         R applied = client.resource(desired).fieldManager(FIELD_MANAGER).forceConflicts().serverSideApply();
         if (actual == null) {
             cache.handleRecentResourceCreate(id, applied);
@@ -164,7 +168,11 @@ public class ProfilingPolicyReconciler implements Reconciler<ProfilingPolicy> {
         return applied;
     }
 
-    /** A minimal object for the status patch: identity and status, nothing the user owns. */
+    /**
+     * A minimal object for the status patch: identity and status, nothing the user owns. No
+     * resourceVersion: the leader is the only writer of status and recomputes all of it on every
+     * reconcile, so a conflict check would only add retries (docs/decisions.md).
+     */
     private static ProfilingPolicy statusOnly(ProfilingPolicy policy, ProfilingPolicyStatus status) {
         ProfilingPolicy patch = new ProfilingPolicy();
         patch.setMetadata(new ObjectMetaBuilder()

@@ -21,7 +21,7 @@ public final class CollectorClusterRoleBinding {
     }
 
     public static ClusterRoleBinding desired(ProfilingPolicy policy, OperatorSettings settings) {
-        return Owned.stamped(new ClusterRoleBindingBuilder()
+        return new ClusterRoleBindingBuilder()
                 .withMetadata(Owned.metadata(policy, name(policy), null))
                 .withNewRoleRef()
                 .withApiGroup("rbac.authorization.k8s.io")
@@ -33,6 +33,6 @@ public final class CollectorClusterRoleBinding {
                 .withName(CollectorLabels.objectName(policy))
                 .withNamespace(settings.namespace())
                 .endSubject()
-                .build());
+                .build();
     }
 }

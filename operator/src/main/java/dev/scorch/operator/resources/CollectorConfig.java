@@ -52,10 +52,10 @@ public final class CollectorConfig {
     private CollectorConfig() {}
 
     public static ConfigMap desired(ProfilingPolicy policy, OperatorSettings settings) {
-        return Owned.stamped(new ConfigMapBuilder()
+        return new ConfigMapBuilder()
                 .withMetadata(Owned.metadata(policy, CollectorLabels.objectName(policy), settings.namespace()))
                 .withData(Map.of(KEY, render(policy, settings.collectorStatusUpdateSeconds())))
-                .build());
+                .build();
     }
 
     /** The collector.json text for {@code policy}, with the default status refresh. */

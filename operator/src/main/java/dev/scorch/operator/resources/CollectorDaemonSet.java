@@ -50,9 +50,12 @@ public final class CollectorDaemonSet {
      * What sampling and symbolization need without privilege (docs/operator.md, "Security modes"):
      * PERFMON for CPU-wide perf events (kernel 5.8+), SYS_PTRACE to read other users'
      * /proc/<pid>/maps and root, SYSLOG for real /proc/kallsyms addresses, DAC_READ_SEARCH to read
-     * binaries any user owns, IPC_LOCK for ring buffers beyond the per-user perf mlock allowance.
+     * binaries any user owns, IPC_LOCK for ring buffers beyond the per-user perf mlock allowance,
+     * CHECKPOINT_RESTORE (5.9+) for /proc/<pid>/map_files, the only way to a deleted or replaced
+     * binary. Each is measured by the collector's DaemonSetCapabilitiesTest (docs/decisions.md).
      */
-    public static final List<String> CAPABILITIES = List.of("PERFMON", "SYS_PTRACE", "SYSLOG", "DAC_READ_SEARCH", "IPC_LOCK");
+    public static final List<String> CAPABILITIES = List.of("PERFMON", "SYS_PTRACE", "SYSLOG", "DAC_READ_SEARCH", "IPC_LOCK",
+            "CHECKPOINT_RESTORE");
 
     private CollectorDaemonSet() {}
 
@@ -103,7 +106,7 @@ public final class CollectorDaemonSet {
                 .withVolumeMounts(mounts)
                 .build();
 
-        return Owned.stamped(new DaemonSetBuilder()
+        return new DaemonSetBuilder()
                 .withMetadata(Owned.metadata(policy, name, settings.namespace()))
                 .withNewSpec()
                 .withNewSelector().withMatchLabels(CollectorLabels.selector(policy)).endSelector()
@@ -129,7 +132,7 @@ public final class CollectorDaemonSet {
                 .endSpec()
                 .endTemplate()
                 .endSpec()
-                .build());
+                .build();
     }
 
     /** Default collector resources: DESIGN.md's RSS budget is 96 MiB, the limit leaves headroom. */

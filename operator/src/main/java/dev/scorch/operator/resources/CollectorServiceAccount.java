@@ -10,8 +10,8 @@ public final class CollectorServiceAccount {
     private CollectorServiceAccount() {}
 
     public static ServiceAccount desired(ProfilingPolicy policy, OperatorSettings settings) {
-        return Owned.stamped(new ServiceAccountBuilder()
+        return new ServiceAccountBuilder()
                 .withMetadata(Owned.metadata(policy, CollectorLabels.objectName(policy), settings.namespace()))
-                .build());
+                .build();
     }
 }

@@ -252,6 +252,54 @@ class ReconcileTest {
     }
 
     @Test
+    void aHandEditedDaemonSetIsRestoredAndThenLeftAlone() throws Exception {
+        create("hand-edited", """
+                nodes:
+                  tolerations: [{key: dedicated, operator: Equal, value: profiling, effect: NoSchedule}]
+                """ + PARCA);
+        Eventually.assertThat(() -> assertThat(daemonSet("hand-edited")).isNotNull());
+        DaemonSet applied = daemonSet("hand-edited");
+        String image = applied.getSpec().getTemplate().getSpec().getContainers().getFirst().getImage();
+
+        // What `kubectl edit` does by hand: another image, the toleration gone.
+        admin.apps().daemonSets().inNamespace(NS).withName("scorch-hand-edited").edit(ds -> {
+            ds.getSpec().getTemplate().getSpec().getContainers().getFirst().setImage("example.invalid/not-scorch:1");
+            ds.getSpec().getTemplate().getSpec().setTolerations(List.of());
+            return ds;
+        });
+
+        Eventually.assertThat(() -> {
+            DaemonSet restored = daemonSet("hand-edited");
+            assertThat(restored.getSpec().getTemplate().getSpec().getContainers().getFirst().getImage()).isEqualTo(image);
+            assertThat(restored.getSpec().getTemplate().getSpec().getTolerations())
+                    .extracting(t -> t.getKey()).containsExactly("dedicated");
+        });
+        long afterRestore = operatorWrites();
+        Thread.sleep(3000);
+        assertThat(operatorWrites()).as("writes by the operator once the DaemonSet is restored").isEqualTo(afterRestore);
+    }
+
+    @Test
+    void anEditBesideTheOperatorsFieldsCostsTheOperatorNoWrites() throws Exception {
+        create("annotated", PARCA);
+        Eventually.assertThat(() -> assertThat(status("annotated").daemonSet()).isEqualTo("scorch-annotated"));
+        Thread.sleep(2000);
+        long before = operatorWrites();
+
+        admin.apps().daemonSets().inNamespace(NS).withName("scorch-annotated").edit(ds -> {
+            Map<String, String> annotations = new java.util.HashMap<>(
+                    ds.getMetadata().getAnnotations() == null ? Map.of() : ds.getMetadata().getAnnotations());
+            annotations.put("team.example/owner", "observability");
+            ds.getMetadata().setAnnotations(annotations);
+            return ds;
+        });
+        Thread.sleep(3000);
+
+        assertThat(operatorWrites()).as("writes by the operator after someone annotated its DaemonSet").isEqualTo(before);
+        assertThat(daemonSet("annotated").getMetadata().getAnnotations()).containsEntry("team.example/owner", "observability");
+    }
+
+    @Test
     void aNamespaceAdminCannotCreateAPolicy() {
         admin.namespaces().resource(new io.fabric8.kubernetes.api.model.NamespaceBuilder()
                 .withNewMetadata().withName("team-a").endMetadata().build()).serverSideApply();

@@ -35,7 +35,7 @@ class CollectorDaemonSetTest {
         assertThat(c.getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
         assertThat(c.getSecurityContext().getCapabilities().getDrop()).containsExactly("ALL");
         assertThat(c.getSecurityContext().getCapabilities().getAdd())
-                .containsExactly("PERFMON", "SYS_PTRACE", "SYSLOG", "DAC_READ_SEARCH", "IPC_LOCK")
+                .containsExactly("PERFMON", "SYS_PTRACE", "SYSLOG", "DAC_READ_SEARCH", "IPC_LOCK", "CHECKPOINT_RESTORE")
                 .doesNotContain("SYS_ADMIN");
     }
 
@@ -152,8 +152,10 @@ class CollectorDaemonSetTest {
                 .getAnnotations()).containsEntry("scorch.dev/config-hash", hash);
         assertThat(daemonSet(faster).getSpec().getTemplate().getMetadata().getAnnotations().get("scorch.dev/config-hash"))
                 .isNotEqualTo(hash);
-        assertThat(Owned.upToDate(daemonSet(policy), daemonSet(Policies.example("minimal-parca.yaml")))).isTrue();
-        assertThat(Owned.upToDate(daemonSet(faster), daemonSet(policy))).isFalse();
+        assertThat(OwnedFields.firstDifference(daemonSet(policy), daemonSet(Policies.example("minimal-parca.yaml"))))
+                .isEmpty();
+        assertThat(OwnedFields.firstDifference(daemonSet(faster), daemonSet(policy)))
+                .contains("spec.template.metadata.annotations.scorch.dev/config-hash");
     }
 
     @Test
