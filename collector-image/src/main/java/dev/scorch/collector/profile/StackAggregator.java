@@ -5,6 +5,7 @@ import dev.scorch.collector.target.Target;
 import dev.scorch.collector.target.TargetResolver;
 
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,6 +27,7 @@ public final class StackAggregator {
     private final TargetResolver resolver;
     private final int maxStacks;
     private Map<Target, StackTable> tables = new HashMap<>();
+    private final Map<Target, StackTable> tablesByInstance = new IdentityHashMap<>();
     private int stacks;
     private int lastPid = Integer.MIN_VALUE;
     private StackTable lastTable;
@@ -77,9 +79,23 @@ public final class StackAggregator {
             return lastTable;
         }
         Optional<Target> target = resolver.resolve(pid);
-        StackTable table = target.map(t -> tables.computeIfAbsent(t, k -> new StackTable())).orElse(null);
+        StackTable table = target.map(this::tableFor).orElse(null);
         lastPid = pid;
         lastTable = table;
+        return table;
+    }
+
+    /**
+     * Resolvers hand out the same few target instances over and over: find their table by
+     * identity first, so a stream of samples alternating between processes does not hash the
+     * targets' label maps (the equal-keyed map still merges equal targets from different instances).
+     */
+    private StackTable tableFor(Target target) {
+        StackTable table = tablesByInstance.get(target);
+        if (table == null) {
+            table = tables.computeIfAbsent(target, k -> new StackTable());
+            tablesByInstance.put(target, table);
+        }
         return table;
     }
 
@@ -88,6 +104,7 @@ public final class StackAggregator {
         Map<Target, List<AggregatedStack>> result = new LinkedHashMap<>();
         tables.forEach((target, table) -> result.put(target, table.stacks()));
         tables = new HashMap<>();
+        tablesByInstance.clear();
         stacks = 0;
         lastPid = Integer.MIN_VALUE;
         lastTable = null;
