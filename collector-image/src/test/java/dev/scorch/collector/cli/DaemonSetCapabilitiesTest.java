@@ -46,6 +46,11 @@ class DaemonSetCapabilitiesTest {
 
     private static Process workload;
     private static Process deletedWorkload;
+    /**
+     * Kernel frames to name: the test host may be idle, and the collector reads /proc before it
+     * enables its events, so nothing else guarantees samples taken in the kernel within 1 s.
+     */
+    private static Process kernelWorkload;
 
     /** Locations of one profile: per mapping file, how many are named and how many in all. */
     record Naming(Map<String, int[]> byFile) {
@@ -94,6 +99,8 @@ class DaemonSetCapabilitiesTest {
         }
         workload = asOtherUser(kept);
         deletedWorkload = asOtherUser(deleted);
+        kernelWorkload = new ProcessBuilder("dd", "if=/dev/zero", "of=/dev/null", "bs=64k")
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         Thread.sleep(200); // both have exec'd their binaries before one is deleted
         Files.delete(deleted);
     }
@@ -112,7 +119,7 @@ class DaemonSetCapabilitiesTest {
 
     @AfterAll
     static void stopWorkloads() throws InterruptedException {
-        for (Process process : new Process[] {workload, deletedWorkload}) {
+        for (Process process : new Process[] {workload, deletedWorkload, kernelWorkload}) {
             if (process != null) {
                 process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
             }
