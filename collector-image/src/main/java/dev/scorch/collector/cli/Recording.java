@@ -1,7 +1,6 @@
 package dev.scorch.collector.cli;
 
-import dev.scorch.collector.perf.RecordHandler;
-import dev.scorch.collector.perf.SampleRecord;
+import dev.scorch.collector.perf.ForwardingRecordHandler;
 import dev.scorch.collector.process.ProcessTable;
 import dev.scorch.collector.profile.AggregatedStack;
 import dev.scorch.collector.profile.StackAggregator;
@@ -93,32 +92,18 @@ final class Recording {
     }
 
     /** Forwards every record to the router and tells the pid selection about new processes. */
-    private record SelectionTracking(RecordRouter router, PidSelection selection) implements RecordHandler {
+    private static final class SelectionTracking extends ForwardingRecordHandler {
+        private final PidSelection selection;
 
-        @Override
-        public void sample(SampleRecord sample) {
-            router.sample(sample);
-        }
-
-        @Override
-        public void mmap(int pid, long start, long length, long fileOffset, long inode, String path) {
-            router.mmap(pid, start, length, fileOffset, inode, path);
-        }
-
-        @Override
-        public void comm(int pid, int tid, String command, boolean exec) {
-            router.comm(pid, tid, command, exec);
+        SelectionTracking(RecordRouter router, PidSelection selection) {
+            super(router);
+            this.selection = selection;
         }
 
         @Override
         public void fork(int pid, int parentPid, int tid, long timeNanos) {
             selection.forked(pid, parentPid);
-            router.fork(pid, parentPid, tid, timeNanos);
-        }
-
-        @Override
-        public void exit(int pid, int tid, long timeNanos) {
-            router.exit(pid, tid, timeNanos);
+            super.fork(pid, parentPid, tid, timeNanos);
         }
     }
 }

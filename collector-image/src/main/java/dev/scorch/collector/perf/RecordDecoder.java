@@ -42,6 +42,7 @@ public final class RecordDecoder {
 
     /** The sample_id trailer for our sample_type: {pid, tid}, time, {cpu, res}. */
     static final int SAMPLE_ID_SIZE = 24;
+    static final int SAMPLE_ID_TIME_OFFSET = 8;
     /** Fixed part of a sample before the callchain's ips: header, ip, pid/tid, time, cpu, period, nr. */
     static final int SAMPLE_FIXED_SIZE = 56;
     static final int MMAP2_FILENAME_OFFSET = 72;
@@ -134,7 +135,7 @@ public final class RecordDecoder {
         long fileOffset = segment.get(JAVA_LONG_UNALIGNED, offset + 32);
         long inode = (misc & MISC_MMAP_BUILD_ID) != 0 ? 0 : segment.get(JAVA_LONG_UNALIGNED, offset + 48);
         String path = string(segment, offset + MMAP2_FILENAME_OFFSET, offset + size - SAMPLE_ID_SIZE);
-        handler.mmap(pid, start, length, fileOffset, inode, path);
+        handler.mmap(pid, start, length, fileOffset, inode, path, trailerTime(segment, offset, size));
     }
 
     private static void decodeComm(MemorySegment segment, long offset, int size, int misc, RecordHandler handler) {
@@ -144,7 +145,7 @@ public final class RecordDecoder {
         int pid = segment.get(JAVA_INT_UNALIGNED, offset + 8);
         int tid = segment.get(JAVA_INT_UNALIGNED, offset + 12);
         String command = string(segment, offset + 16, offset + size - SAMPLE_ID_SIZE);
-        handler.comm(pid, tid, command, (misc & MISC_COMM_EXEC) != 0);
+        handler.comm(pid, tid, command, (misc & MISC_COMM_EXEC) != 0, trailerTime(segment, offset, size));
     }
 
     private static void decodeTask(MemorySegment segment, long offset, int size, int type, RecordHandler handler) {
@@ -160,6 +161,10 @@ public final class RecordDecoder {
         } else {
             handler.exit(pid, tid, time);
         }
+    }
+
+    private static long trailerTime(MemorySegment segment, long offset, int size) {
+        return segment.get(JAVA_LONG_UNALIGNED, offset + size - SAMPLE_ID_SIZE + SAMPLE_ID_TIME_OFFSET);
     }
 
     private static boolean requireSize(int size, int minimum, int type, RecordHandler handler) {

@@ -8,11 +8,15 @@ public interface RecordHandler {
 
     void sample(SampleRecord sample);
 
-    /** PERF_RECORD_MMAP2 of an executable mapping. */
-    default void mmap(int pid, long start, long length, long fileOffset, long inode, String path) {}
+    /**
+     * PERF_RECORD_MMAP2 of an executable mapping, with the time from its sample_id trailer: records
+     * of different CPUs' buffers arrive out of order, and only the time places a mapping before or
+     * after an exec.
+     */
+    default void mmap(int pid, long start, long length, long fileOffset, long inode, String path, long timeNanos) {}
 
-    /** PERF_RECORD_COMM; {@code exec} when the process exec'd (its old mappings are gone). */
-    default void comm(int pid, int tid, String command, boolean exec) {}
+    /** PERF_RECORD_COMM; {@code exec} when the process exec'd (its older mappings are gone). */
+    default void comm(int pid, int tid, String command, boolean exec, long timeNanos) {}
 
     /** PERF_RECORD_FORK: a new process ({@code pid != parentPid}) or thread. */
     default void fork(int pid, int parentPid, int tid, long timeNanos) {}

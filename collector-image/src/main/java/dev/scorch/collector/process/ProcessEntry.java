@@ -15,6 +15,13 @@ final class ProcessEntry implements ProcessSnapshot {
     private final int pid;
     private final ProcFiles proc;
     private final NavigableMap<Long, Mapping> mappings = new TreeMap<>(Long::compareUnsigned);
+    /**
+     * Kernel time of the MMAP2 record behind each mapping, by start address; mappings read from
+     * /proc or inherited at fork have none and belong to the image before any exec read later.
+     */
+    private final NavigableMap<Long, Long> mappedAt = new TreeMap<>(Long::compareUnsigned);
+    /** Kernel time of the latest exec seen, valid when {@link #execSeen}. */
+    private long execTime;
     private int namespacePid;
     private String command = "";
     private boolean exited;
@@ -97,12 +104,25 @@ final class ProcessEntry implements ProcessSnapshot {
         return exited;
     }
 
-    /** Adds a mapping, replacing whatever it overlaps (an mmap over an old range replaces it). */
+    /** Adds a mapping read from /proc, replacing whatever it overlaps (an mmap over an old range replaces it). */
     synchronized void map(Mapping mapping) {
         Map.Entry<Long, Mapping> floor = mappings.floorEntry(mapping.start());
         Long from = floor != null && Long.compareUnsigned(floor.getValue().limit(), mapping.start()) > 0 ? floor.getKey() : mapping.start();
         mappings.subMap(from, true, mapping.limit(), false).clear();
+        mappedAt.subMap(from, true, mapping.limit(), false).clear();
         mappings.put(mapping.start(), mapping);
+    }
+
+    /**
+     * Adds a mapping from an MMAP2 record taken at {@code timeNanos}; ignored when it belongs to
+     * the image before an exec that was read first (the two records came from different CPUs).
+     */
+    synchronized void map(Mapping mapping, long timeNanos) {
+        if (execSeen && timeNanos < execTime) {
+            return;
+        }
+        map(mapping);
+        mappedAt.put(mapping.start(), timeNanos);
     }
 
     /**
@@ -131,10 +151,23 @@ final class ProcessEntry implements ProcessSnapshot {
         }
     }
 
-    synchronized void exec(String newCommand) {
+    /**
+     * The process exec'd at {@code timeNanos}: mappings of the old image go, those the new image
+     * mapped later stay (the loader's MMAP2 records may be read before the exec when the process
+     * moved to another CPU in between). An exec older than one already seen changes nothing.
+     */
+    synchronized void exec(String newCommand, long timeNanos) {
+        if (execSeen && timeNanos < execTime) {
+            return;
+        }
         forkedFrom = null;
         execSeen = true;
-        mappings.clear();
+        execTime = timeNanos;
+        mappings.keySet().removeIf(start -> {
+            Long at = mappedAt.get(start);
+            return at == null || at < timeNanos;
+        });
+        mappedAt.keySet().retainAll(mappings.keySet());
         command = newCommand;
         complete = true;
     }

@@ -107,21 +107,21 @@ public final class ProcessTable implements ProcessLookup {
     }
 
     /** PERF_RECORD_MMAP2 of an executable mapping. */
-    public void mapped(int pid, long start, long length, long fileOffset, long inode, String path) {
+    public void mapped(int pid, long start, long length, long fileOffset, long inode, String path, long timeNanos) {
         ProcessEntry entry = entryFor(pid);
         if (entry != null && length > 0) {
-            entry.map(new Mapping(start, start + length, fileOffset, path, inode, true));
+            entry.map(new Mapping(start, start + length, fileOffset, path, inode, true), timeNanos);
         }
     }
 
     /** PERF_RECORD_COMM; on exec the old image's mappings are dropped (MMAP2 records for the new one follow). */
-    public void commandChanged(int pid, int tid, String command, boolean exec) {
+    public void commandChanged(int pid, int tid, String command, boolean exec, long timeNanos) {
         ProcessEntry entry = entryFor(pid);
         if (entry == null) {
             return;
         }
         if (exec) {
-            entry.exec(command);
+            entry.exec(command, timeNanos);
         } else if (pid == tid) {
             entry.command(command);
         }

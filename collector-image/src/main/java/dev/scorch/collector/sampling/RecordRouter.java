@@ -23,13 +23,13 @@ public final class RecordRouter implements RecordHandler {
     }
 
     @Override
-    public void mmap(int pid, long start, long length, long fileOffset, long inode, String path) {
-        processes.mapped(pid, start, length, fileOffset, inode, path);
+    public void mmap(int pid, long start, long length, long fileOffset, long inode, String path, long timeNanos) {
+        processes.mapped(pid, start, length, fileOffset, inode, path, timeNanos);
     }
 
     @Override
-    public void comm(int pid, int tid, String command, boolean exec) {
-        processes.commandChanged(pid, tid, command, exec);
+    public void comm(int pid, int tid, String command, boolean exec, long timeNanos) {
+        processes.commandChanged(pid, tid, command, exec, timeNanos);
     }
 
     @Override

@@ -3,6 +3,7 @@ package dev.scorch.collector.sampling;
 import dev.scorch.collector.perf.ErrnoException;
 import dev.scorch.collector.perf.EventAttributes;
 import dev.scorch.collector.perf.EventPoller;
+import dev.scorch.collector.perf.ForwardingRecordHandler;
 import dev.scorch.collector.perf.PerfEvent;
 import dev.scorch.collector.perf.RecordDecoder;
 import dev.scorch.collector.perf.RecordHandler;
@@ -191,47 +192,26 @@ public final class Sampler implements AutoCloseable {
     }
 
     /** Counts what the kernel reports and forwards every record. Called under the drain lock. */
-    private static final class CountingHandler implements RecordHandler {
-        private final RecordHandler target;
+    private static final class CountingHandler extends ForwardingRecordHandler {
         volatile long samples;
         volatile long lost;
         volatile long throttles;
         volatile long malformed;
 
         CountingHandler(RecordHandler target) {
-            this.target = target;
+            super(target);
         }
 
         @Override
         public void sample(SampleRecord sample) {
             samples++;
-            target.sample(sample);
-        }
-
-        @Override
-        public void mmap(int pid, long start, long length, long fileOffset, long inode, String path) {
-            target.mmap(pid, start, length, fileOffset, inode, path);
-        }
-
-        @Override
-        public void comm(int pid, int tid, String command, boolean exec) {
-            target.comm(pid, tid, command, exec);
-        }
-
-        @Override
-        public void fork(int pid, int parentPid, int tid, long timeNanos) {
-            target.fork(pid, parentPid, tid, timeNanos);
-        }
-
-        @Override
-        public void exit(int pid, int tid, long timeNanos) {
-            target.exit(pid, tid, timeNanos);
+            super.sample(sample);
         }
 
         @Override
         public void lost(long records) {
             lost += records;
-            target.lost(records);
+            super.lost(records);
         }
 
         @Override
@@ -239,13 +219,13 @@ public final class Sampler implements AutoCloseable {
             if (throttled) {
                 throttles++;
             }
-            target.throttled(throttled);
+            super.throttled(throttled);
         }
 
         @Override
         public void malformed(int type, String why) {
             malformed++;
-            target.malformed(type, why);
+            super.malformed(type, why);
         }
     }
 }

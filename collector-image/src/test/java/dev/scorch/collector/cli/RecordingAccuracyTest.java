@@ -122,14 +122,8 @@ class RecordingAccuracyTest {
         long[] work = CWorkloads.textSymbols(forker).get("scorch_child_work");
         Process workload = new ProcessBuilder(forker.toString(), "40", "20").start();
         int forkerPid = (int) workload.pid();
-        Recording recording = new Recording(SamplerOptions.allCpus(FREQUENCY, false).withDataPages(DATA_PAGES), new PidSelection(Set.of(forkerPid), PROC));
-        CompletableFuture<Recording.Result> result = startRecording(recording);
-        workload.getOutputStream().write("go\n".getBytes());
-        workload.getOutputStream().flush();
 
-        assertThat(workload.waitFor(120, TimeUnit.SECONDS)).isTrue();
-        recording.stop();
-        Recording.Result recorded = result.get(60, TimeUnit.SECONDS);
+        Recording.Result recorded = recordUntilExit(workload);
 
         List<AggregatedStack> children = recorded.stacks().stream()
                 .filter(s -> s.pid() != forkerPid && s.userIps().length > 0 && inRange(s.userIps()[0], work))
@@ -142,6 +136,39 @@ class RecordingAccuracyTest {
             assertThat(recorded.processes().process(stack.pid())).get()
                     .satisfies(p -> assertThat(p.mappingAt(stack.userIps()[0])).get().extracting(Mapping::path).isEqualTo(forker.toString()));
         });
+    }
+
+    @Test
+    void aLibraryLoadedOnAnotherCpuThanTheExecKeepsItsMapping() throws Exception {
+        Tier.REAL_KERNEL.require(Runtime.getRuntime().availableProcessors() >= 2,
+                "records out of order across CPUs need two CPUs; this machine has one");
+        Path migrator = CWorkloads.compile("migrator");
+        // The reader drains CPU 0's buffer before CPU 1's, so libm's MMAP2 (CPU 0) is read before the exec (CPU 1).
+        Process workload = new ProcessBuilder(migrator.toString(), "1", "0", "1000").start();
+        int pid = (int) workload.pid();
+
+        Recording.Result recorded = recordUntilExit(workload);
+
+        List<AggregatedStack> sampled = recorded.stacks().stream().filter(s -> s.pid() == pid && s.userIps().length > 0).toList();
+        long samples = sampled.stream().mapToLong(AggregatedStack::count).sum();
+        long inLibm = sampled.stream()
+                .filter(s -> recorded.processes().process(pid).flatMap(p -> p.mappingAt(s.userIps()[0]))
+                        .map(m -> m.path().endsWith("/libm.so.6")).orElse(false))
+                .mapToLong(AggregatedStack::count).sum();
+        assertThat(samples).as("samples of the workload").isGreaterThan(1000);
+        assertThat(100.0 * inLibm / samples).as("percent of its samples whose leaf lies in libm's mapping").isGreaterThan(50.0);
+    }
+
+    /** Records {@code workload} and its descendants from the moment it is told to start until it exits. */
+    private static Recording.Result recordUntilExit(Process workload) throws Exception {
+        Recording recording = new Recording(SamplerOptions.allCpus(FREQUENCY, false).withDataPages(DATA_PAGES),
+                new PidSelection(Set.of((int) workload.pid()), PROC));
+        CompletableFuture<Recording.Result> result = startRecording(recording);
+        workload.getOutputStream().write("go\n".getBytes());
+        workload.getOutputStream().flush();
+        assertThat(workload.waitFor(120, TimeUnit.SECONDS)).isTrue();
+        recording.stop();
+        return result.get(60, TimeUnit.SECONDS);
     }
 
     private static CompletableFuture<Recording.Result> startRecording(Recording recording) throws InterruptedException {

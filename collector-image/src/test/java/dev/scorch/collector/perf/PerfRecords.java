@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 public final class PerfRecords {
 
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private long time = 1;
 
     public PerfRecords sample(int pid, int tid, int cpu, long time, long period, long[] kernelIps, long[] userIps) {
         int frames = (kernelIps.length > 0 ? 1 + kernelIps.length : 0) + (userIps.length > 0 ? 1 + userIps.length : 0);
@@ -33,20 +34,26 @@ public final class PerfRecords {
         return append(b);
     }
 
+    /** The kernel time the sample_id trailers of the records that follow carry. */
+    public PerfRecords at(long timeNanos) {
+        time = timeNanos;
+        return this;
+    }
+
     public PerfRecords mmap2(int pid, long start, long length, long pgoff, long inode, int prot, String path) {
         byte[] name = padded(path);
         ByteBuffer b = record(RecordDecoder.RECORD_MMAP2, 2, 72 + name.length + RecordDecoder.SAMPLE_ID_SIZE);
         b.putInt(pid).putInt(pid).putLong(start).putLong(length).putLong(pgoff);
         b.putInt(8).putInt(1).putLong(inode).putLong(0);
         b.putInt(prot).putInt(2 /* MAP_PRIVATE */).put(name);
-        return append(sampleId(b, pid));
+        return append(sampleId(b, pid, time));
     }
 
     public PerfRecords comm(int pid, int tid, String command, boolean exec) {
         byte[] name = padded(command);
         ByteBuffer b = record(RecordDecoder.RECORD_COMM, exec ? RecordDecoder.MISC_COMM_EXEC : 0, 16 + name.length + RecordDecoder.SAMPLE_ID_SIZE);
         b.putInt(pid).putInt(tid).put(name);
-        return append(sampleId(b, pid));
+        return append(sampleId(b, pid, time));
     }
 
     public PerfRecords fork(int pid, int parentPid) {
@@ -60,19 +67,19 @@ public final class PerfRecords {
     private PerfRecords task(int type, int pid, int parentPid) {
         ByteBuffer b = record(type, 0, 32 + RecordDecoder.SAMPLE_ID_SIZE);
         b.putInt(pid).putInt(parentPid).putInt(pid).putInt(parentPid).putLong(1);
-        return append(sampleId(b, pid));
+        return append(sampleId(b, pid, time));
     }
 
     public PerfRecords lost(long count) {
         ByteBuffer b = record(RecordDecoder.RECORD_LOST, 0, 24 + RecordDecoder.SAMPLE_ID_SIZE);
         b.putLong(7).putLong(count);
-        return append(sampleId(b, 0));
+        return append(sampleId(b, 0, time));
     }
 
     public PerfRecords throttle() {
         ByteBuffer b = record(RecordDecoder.RECORD_THROTTLE, 0, 32 + RecordDecoder.SAMPLE_ID_SIZE);
         b.putLong(1).putLong(7).putLong(7);
-        return append(sampleId(b, 0));
+        return append(sampleId(b, 0, time));
     }
 
     /** Raw bytes, for malformed input. */
@@ -91,8 +98,8 @@ public final class PerfRecords {
         return b;
     }
 
-    private static ByteBuffer sampleId(ByteBuffer b, int pid) {
-        return b.putInt(pid).putInt(pid).putLong(1).putInt(0).putInt(0);
+    private static ByteBuffer sampleId(ByteBuffer b, int pid, long time) {
+        return b.putInt(pid).putInt(pid).putLong(time).putInt(0).putInt(0);
     }
 
     private PerfRecords append(ByteBuffer b) {

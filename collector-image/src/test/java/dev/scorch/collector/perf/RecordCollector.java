@@ -19,13 +19,14 @@ final class RecordCollector implements RecordHandler {
     }
 
     @Override
-    public void mmap(int pid, long start, long length, long fileOffset, long inode, String path) {
-        events.add("mmap pid=" + pid + " start=" + Long.toHexString(start) + " length=" + length + " offset=" + fileOffset + " inode=" + inode + " path=" + path);
+    public void mmap(int pid, long start, long length, long fileOffset, long inode, String path, long timeNanos) {
+        events.add("mmap pid=" + pid + " start=" + Long.toHexString(start) + " length=" + length + " offset=" + fileOffset + " inode=" + inode
+                + " path=" + path + " time=" + timeNanos);
     }
 
     @Override
-    public void comm(int pid, int tid, String command, boolean exec) {
-        events.add("comm pid=" + pid + " tid=" + tid + " command=" + command + " exec=" + exec);
+    public void comm(int pid, int tid, String command, boolean exec, long timeNanos) {
+        events.add("comm pid=" + pid + " tid=" + tid + " command=" + command + " exec=" + exec + " time=" + timeNanos);
     }
 
     @Override

@@ -51,9 +51,9 @@ class RecordDecoderTest {
 
     @Test
     void executableMmap2CarriesRangeOffsetInodeAndPath() {
-        decodeAll(new PerfRecords().mmap2(5, 0x400000, 0x2000, 0x1000, 77, 5, "/usr/bin/app with space").bytes());
+        decodeAll(new PerfRecords().at(4_200).mmap2(5, 0x400000, 0x2000, 0x1000, 77, 5, "/usr/bin/app with space").bytes());
 
-        assertThat(handler.events).containsExactly("mmap pid=5 start=400000 length=8192 offset=4096 inode=77 path=/usr/bin/app with space");
+        assertThat(handler.events).containsExactly("mmap pid=5 start=400000 length=8192 offset=4096 inode=77 path=/usr/bin/app with space time=4200");
     }
 
     @Test
@@ -65,9 +65,10 @@ class RecordDecoderTest {
 
     @Test
     void commTellsExecApartFromRename() {
-        decodeAll(new PerfRecords().comm(5, 5, "worker", true).comm(5, 6, "thread-2", false).bytes());
+        decodeAll(new PerfRecords().at(7).comm(5, 5, "worker", true).at(8).comm(5, 6, "thread-2", false).bytes());
 
-        assertThat(handler.events).containsExactly("comm pid=5 tid=5 command=worker exec=true", "comm pid=5 tid=6 command=thread-2 exec=false");
+        assertThat(handler.events).containsExactly("comm pid=5 tid=5 command=worker exec=true time=7",
+                "comm pid=5 tid=6 command=thread-2 exec=false time=8");
     }
 
     @Test

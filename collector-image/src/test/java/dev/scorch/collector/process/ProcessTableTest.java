@@ -96,10 +96,10 @@ class ProcessTableTest {
     @Test
     void execReplacesTheOldImageWithTheMappingsThatFollow() {
         ProcessTable table = new ProcessTable(proc);
-        table.mapped(50, 0x400000, 0x1000, 0, 1, "/bin/sh");
+        table.mapped(50, 0x400000, 0x1000, 0, 1, "/bin/sh", 1);
 
-        table.commandChanged(50, 50, "worker", true);
-        table.mapped(50, 0x500000, 0x1000, 0, 2, "/srv/worker");
+        table.commandChanged(50, 50, "worker", true, 2);
+        table.mapped(50, 0x500000, 0x1000, 0, 2, "/srv/worker", 3);
 
         ProcessSnapshot p = table.process(50).orElseThrow();
         assertThat(p.command()).isEqualTo("worker");
@@ -108,11 +108,47 @@ class ProcessTableTest {
     }
 
     @Test
+    void aMappingOfTheNewImageReadBeforeItsExecSurvivesTheExec() {
+        ProcessTable table = new ProcessTable(proc);
+        table.mapped(50, 0x400000, 0x1000, 0, 1, "/bin/sh", 10);
+
+        table.mapped(50, 0x7f0000, 0x1000, 0, 3, "/lib/libc.so.6", 30);
+        table.commandChanged(50, 50, "worker", true, 20);
+
+        ProcessSnapshot p = table.process(50).orElseThrow();
+        assertThat(p.mappingAt(0x400000)).as("the old image").isEmpty();
+        assertThat(p.mappingAt(0x7f0000)).get().extracting(Mapping::path).isEqualTo("/lib/libc.so.6");
+    }
+
+    @Test
+    void aMappingOfTheOldImageReadAfterTheExecIsIgnored() {
+        ProcessTable table = new ProcessTable(proc);
+        table.commandChanged(50, 50, "worker", true, 20);
+
+        table.mapped(50, 0x400000, 0x1000, 0, 1, "/bin/sh", 10);
+
+        assertThat(table.process(50).orElseThrow().mappingAt(0x400000)).isEmpty();
+    }
+
+    @Test
+    void anExecReadAfterALaterOneChangesNothing() {
+        ProcessTable table = new ProcessTable(proc);
+        table.commandChanged(50, 50, "second", true, 20);
+        table.mapped(50, 0x500000, 0x1000, 0, 2, "/srv/second", 25);
+
+        table.commandChanged(50, 50, "first", true, 10);
+
+        ProcessSnapshot p = table.process(50).orElseThrow();
+        assertThat(p.command()).isEqualTo("second");
+        assertThat(p.mappingAt(0x500000)).isPresent();
+    }
+
+    @Test
     void aNewMappingReplacesTheRangeItOverlaps() {
         ProcessTable table = new ProcessTable(proc);
-        table.mapped(50, 0x400000, 0x3000, 0, 1, "/old");
+        table.mapped(50, 0x400000, 0x3000, 0, 1, "/old", 1);
 
-        table.mapped(50, 0x401000, 0x1000, 0, 2, "/new");
+        table.mapped(50, 0x401000, 0x1000, 0, 2, "/new", 1);
 
         ProcessSnapshot p = table.process(50).orElseThrow();
         assertThat(p.mappingAt(0x401000)).get().extracting(Mapping::path).isEqualTo("/new");
@@ -122,7 +158,7 @@ class ProcessTableTest {
     @Test
     void exitedProcessResolvesUntilTheIntervalThatSawItIsDrained() {
         ProcessTable table = new ProcessTable(proc);
-        table.mapped(60, 0x400000, 0x1000, 0, 1, "/bin/short");
+        table.mapped(60, 0x400000, 0x1000, 0, 1, "/bin/short", 1);
         table.sampled(60);
 
         table.exited(60, 60);
@@ -136,7 +172,7 @@ class ProcessTableTest {
     @Test
     void threadExitLeavesTheProcess() {
         ProcessTable table = new ProcessTable(proc);
-        table.mapped(60, 0x400000, 0x1000, 0, 1, "/bin/app");
+        table.mapped(60, 0x400000, 0x1000, 0, 1, "/bin/app", 1);
 
         table.exited(60, 61);
 
@@ -146,7 +182,7 @@ class ProcessTableTest {
     @Test
     void processWithoutExitRecordIsForgottenOnceUnseenAndGoneFromProc() {
         ProcessTable table = new ProcessTable(proc);
-        table.mapped(70, 0x400000, 0x1000, 0, 1, "/bin/app");
+        table.mapped(70, 0x400000, 0x1000, 0, 1, "/bin/app", 1);
 
         assertThat(table.intervalDrained()).as("seen in the drained interval").isEmpty();
         assertThat(table.intervalDrained()).as("unseen for one interval").isEmpty();
