@@ -11,8 +11,9 @@ import io.fabric8.kubernetes.api.model.ResourceRequirements;
  *
  * @param image collector image; absent uses the collector image released with the operator
  * @param securityMode capabilities runs the collector unprivileged with only the Linux
- *     capabilities sampling needs (kernel 5.8 or later); privileged is the fallback for older
- *     kernels and restrictive runtimes
+ *     capabilities sampling needs (kernel 5.8 or later; from 5.9 it also names binaries deleted or
+ *     replaced while their process runs); privileged is the fallback for older kernels and
+ *     restrictive runtimes
  * @param resources CPU and memory for each collector container; absent requests 10m CPU and 64Mi
  *     and limits memory to 160Mi
  * @param priorityClassName priority class of the collector pods, e.g. system-node-critical so
