@@ -52,9 +52,7 @@ class NodeCollectorTest {
 
     @Test
     void profilesTheSelectedPodAndReportsCollectingOnItsOwnPod() throws Exception {
-        Tier.REAL_KERNEL.require(isRoot(), "the run mode samples every CPU with perf_event_open: run the tests as root");
-        Path mount = CgroupDirectories.ofThisHost().unifiedMount().orElse(null);
-        Tier.REAL_KERNEL.require(mount != null, "no cgroup2 mount to place workloads in kubelet-shaped cgroups");
+        Path mount = requireSamplingHost();
         ControlPlane controlPlane = ControlPlane.shared(ControlPlane.Options.apiServerOnly());
         KubernetesClient admin = controlPlane.adminClient();
         ApiServer api = CollectorServiceAccount.create(controlPlane);
@@ -107,9 +105,7 @@ class NodeCollectorTest {
 
     @Test
     void aNarrowPolicySamplesNothingUntilAPodIsSelectedThenOnlyItsCgroupLongBeforeTheIntervalEnds() throws Exception {
-        Tier.REAL_KERNEL.require(isRoot(), "the run mode samples with perf_event_open: run the tests as root");
-        Path mount = CgroupDirectories.ofThisHost().unifiedMount().orElse(null);
-        Tier.REAL_KERNEL.require(mount != null, "no cgroup2 mount to place workloads in kubelet-shaped cgroups");
+        Path mount = requireSamplingHost();
         ControlPlane controlPlane = ControlPlane.shared(ControlPlane.Options.apiServerOnly());
         KubernetesClient admin = controlPlane.adminClient();
         ApiServer api = CollectorServiceAccount.create(controlPlane);
@@ -149,9 +145,7 @@ class NodeCollectorTest {
 
     @Test
     void sigtermExportsTheIntervalInProgress() throws Exception {
-        Tier.REAL_KERNEL.require(isRoot(), "the run mode samples every CPU with perf_event_open: run the tests as root");
-        Path mount = CgroupDirectories.ofThisHost().unifiedMount().orElse(null);
-        Tier.REAL_KERNEL.require(mount != null, "no cgroup2 mount to place workloads in kubelet-shaped cgroups");
+        Path mount = requireSamplingHost();
         ControlPlane controlPlane = ControlPlane.shared(ControlPlane.Options.apiServerOnly());
         KubernetesClient admin = controlPlane.adminClient();
         CollectorServiceAccount.create(controlPlane);
@@ -293,6 +287,14 @@ class NodeCollectorTest {
             }
             Thread.sleep(200);
         }
+    }
+
+    /** The cgroup2 mount, once this host is known to let the run mode sample kubelet-shaped cgroups. */
+    private static Path requireSamplingHost() {
+        Tier.REAL_KERNEL.require(isRoot(), "the run mode samples with perf_event_open: run the tests as root");
+        Path mount = CgroupDirectories.ofThisHost().unifiedMount().orElse(null);
+        Tier.REAL_KERNEL.require(mount != null, "no cgroup2 mount to place workloads in kubelet-shaped cgroups");
+        return mount;
     }
 
     static boolean isRoot() {
