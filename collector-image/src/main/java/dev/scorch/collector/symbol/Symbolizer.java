@@ -219,12 +219,7 @@ public final class Symbolizer {
         if (id.length() > 2) {
             String relative = "usr/lib/debug/.build-id/" + id.substring(0, 2) + "/" + id.substring(2) + ".debug";
             for (Path candidate : List.of(settings.procRoot().resolve(process.pid() + "/root/" + relative), settings.hostRoot().resolve(relative))) {
-                RegularFileOpener.OpenedFile debug;
-                try {
-                    debug = RegularFileOpener.open(candidate);
-                } catch (IOException | RuntimeException e) {
-                    continue;
-                }
+                RegularFileOpener.OpenedFile debug = openOrNull(candidate);
                 if (debug == null) {
                     continue;
                 }
@@ -274,12 +269,7 @@ public final class Symbolizer {
         }
         boolean sawOtherFile = false;
         for (Path candidate : candidates) {
-            RegularFileOpener.OpenedFile file;
-            try {
-                file = RegularFileOpener.open(candidate);
-            } catch (IOException | RuntimeException e) {
-                continue;
-            }
+            RegularFileOpener.OpenedFile file = openOrNull(candidate);
             if (file == null) {
                 continue;
             }
@@ -366,5 +356,14 @@ public final class Symbolizer {
                 return metrics.record(inner.symbolize(address, returnAddress));
             }
         };
+    }
+
+    /** The regular file at {@code path}; null when it is missing, unreadable or not a regular file (the next candidate is tried). */
+    private static RegularFileOpener.OpenedFile openOrNull(Path path) {
+        try {
+            return RegularFileOpener.open(path);
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
     }
 }

@@ -10,6 +10,7 @@ import dev.scorch.collector.export.ExporterFactory;
 import dev.scorch.collector.export.ProfileExporter;
 import dev.scorch.collector.export.ProtobufFields;
 import dev.scorch.collector.export.ProtobufFields.Field;
+import dev.scorch.collector.export.SelfSignedCertificate;
 import dev.scorch.collector.export.delivery.Backoff;
 import dev.scorch.collector.export.delivery.DeliverySettings;
 import io.grpc.InsecureServerCredentials;
@@ -130,21 +131,8 @@ class ParcaProtocolTest {
 
     @Test
     void speaksTlsToAServerSignedByTheConfiguredCaBundleAndRefusesItWithoutTheBundle() throws Exception {
-        Path keystore = dir.resolve("server.p12");
-        Path caBundle = dir.resolve("ca.pem");
-        String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
-        run(List.of(keytool, "-genkeypair", "-alias", "server", "-keyalg", "EC", "-dname", "CN=localhost",
-                "-ext", "san=ip:127.0.0.1,dns:localhost", "-validity", "2", "-keystore", keystore.toString(),
-                "-storetype", "PKCS12", "-storepass", "changeit"));
-        run(List.of(keytool, "-exportcert", "-rfc", "-alias", "server", "-keystore", keystore.toString(),
-                "-storepass", "changeit", "-file", caBundle.toString()));
-        java.security.KeyStore store = java.security.KeyStore.getInstance("PKCS12");
-        try (var in = Files.newInputStream(keystore)) {
-            store.load(in, "changeit".toCharArray());
-        }
-        var keys = javax.net.ssl.KeyManagerFactory.getInstance(javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
-        keys.init(store, "changeit".toCharArray());
-        startServer(io.grpc.TlsServerCredentials.newBuilder().keyManager(keys.getKeyManagers()).build());
+        SelfSignedCertificate certificate = SelfSignedCertificate.create(dir);
+        startServer(io.grpc.TlsServerCredentials.newBuilder().keyManager(certificate.keyManagers()).build());
 
         try (ProfileExporter untrusting = exporter(false, Optional.empty(), BackendConfig.Tls.SYSTEM_ROOTS)) {
             untrusting.offer(numbered(1, 10));
@@ -152,17 +140,9 @@ class ParcaProtocolTest {
             assertThat(untrusting.health().lastError()).contains("UNAVAILABLE");
             assertThat(untrusting.health().sent()).isZero();
         }
-        try (ProfileExporter trusting = exporter(false, Optional.empty(), new BackendConfig.Tls(Optional.of(caBundle), false))) {
+        try (ProfileExporter trusting = exporter(false, Optional.empty(), new BackendConfig.Tls(Optional.of(certificate.caBundle()), false))) {
             trusting.offer(numbered(2, 10));
             await(() -> trusting.health().sent() >= 1);
-        }
-    }
-
-    private static void run(List<String> command) throws Exception {
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String output = new String(process.getInputStream().readAllBytes());
-        if (process.waitFor() != 0) {
-            throw new IllegalStateException(command.getFirst() + " failed: " + output);
         }
     }
 

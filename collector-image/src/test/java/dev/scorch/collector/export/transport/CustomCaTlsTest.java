@@ -9,21 +9,17 @@ import com.sun.net.httpserver.HttpsServer;
 import dev.scorch.collector.config.BackendConfig;
 import dev.scorch.collector.export.ExporterFactory;
 import dev.scorch.collector.export.ProfileExporter;
+import dev.scorch.collector.export.SelfSignedCertificate;
 import dev.scorch.collector.export.delivery.Backoff;
 import dev.scorch.collector.export.delivery.DeliverySettings;
-import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
-import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -40,33 +36,19 @@ class CustomCaTlsTest {
     @TempDir
     Path dir;
 
-    private static Path keystore;
-    private static Path caBundle;
+    private static SelfSignedCertificate certificate;
     private HttpsServer server;
     private final AtomicInteger accepted = new AtomicInteger();
 
     @BeforeAll
     static void createSelfSignedCertificate() throws Exception {
-        keystore = certificates.resolve("server.p12");
-        caBundle = certificates.resolve("ca.pem");
-        String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
-        run(List.of(keytool, "-genkeypair", "-alias", "server", "-keyalg", "EC", "-dname", "CN=localhost",
-                "-ext", "san=ip:127.0.0.1,dns:localhost", "-validity", "2", "-keystore", keystore.toString(),
-                "-storetype", "PKCS12", "-storepass", "changeit"));
-        run(List.of(keytool, "-exportcert", "-rfc", "-alias", "server", "-keystore", keystore.toString(),
-                "-storepass", "changeit", "-file", caBundle.toString()));
+        certificate = SelfSignedCertificate.create(certificates);
     }
 
     @BeforeEach
     void startServer() throws Exception {
-        KeyStore store = KeyStore.getInstance("PKCS12");
-        try (InputStream in = Files.newInputStream(keystore)) {
-            store.load(in, "changeit".toCharArray());
-        }
-        KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-        keys.init(store, "changeit".toCharArray());
         SSLContext context = SSLContext.getInstance("TLS");
-        context.init(keys.getKeyManagers(), null, null);
+        context.init(certificate.keyManagers(), null, null);
         server = HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 8);
         server.setHttpsConfigurator(new HttpsConfigurator(context));
         server.createContext("/", exchange -> {
@@ -93,7 +75,7 @@ class CustomCaTlsTest {
 
     @Test
     void trustsTheServerThroughTheConfiguredCaBundle() {
-        try (ProfileExporter exporter = exporter(new BackendConfig.Tls(Optional.of(caBundle), false))) {
+        try (ProfileExporter exporter = exporter(new BackendConfig.Tls(Optional.of(certificate.caBundle()), false))) {
             exporter.offer(numbered(1, 10));
             await(() -> exporter.health().sent() == 1);
         }
@@ -127,14 +109,6 @@ class CustomCaTlsTest {
             await(() -> exporter.health().lastError() != null);
             assertThat(exporter.health().lastError()).contains(missing.toString());
             assertThat(exporter.health().queuedBytes()).isPositive();
-        }
-    }
-
-    private static void run(List<String> command) throws Exception {
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String output = new String(process.getInputStream().readAllBytes());
-        if (process.waitFor() != 0) {
-            throw new IllegalStateException(command.getFirst() + " failed: " + output);
         }
     }
 }
