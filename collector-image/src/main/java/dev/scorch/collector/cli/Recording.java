@@ -4,7 +4,7 @@ import dev.scorch.collector.perf.ForwardingRecordHandler;
 import dev.scorch.collector.process.ProcessTable;
 import dev.scorch.collector.profile.AggregatedStack;
 import dev.scorch.collector.profile.StackAggregator;
-import dev.scorch.collector.sampling.RecordRouter;
+import dev.scorch.collector.run.RecordRouter;
 import dev.scorch.collector.sampling.Sampler;
 import dev.scorch.collector.sampling.SamplerOptions;
 import dev.scorch.collector.sampling.SamplingUnavailableException;
@@ -70,7 +70,7 @@ final class Recording {
             @Override
             public void forget(int pid) {}
         }, MAX_STACKS);
-        RecordRouter router = new RecordRouter(processes, aggregator);
+        RecordRouter router = new RecordRouter(processes, List.of(aggregator));
         Instant start;
         long startNanos;
         Sampler sampler = Sampler.open(options);

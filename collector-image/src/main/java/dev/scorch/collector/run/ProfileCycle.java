@@ -17,11 +17,13 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntSupplier;
 
 /**
- * One export interval's end: drain the stacks, move the pending ones to the targets the pod watch
- * now knows, build one pprof per target and offer it to every exporter, then let the process table
- * and the resolver forget processes that are gone.
+ * One policy's export interval end: drain its stacks, move the pending ones to the targets the pod
+ * watch now knows, build one pprof per target and offer it to every exporter of the policy. Each
+ * profile states the sampling period the node actually used, which may be a higher frequency than
+ * the policy asked for when another policy on the node wants more.
  */
 public final class ProfileCycle {
 
@@ -31,14 +33,14 @@ public final class ProfileCycle {
     private final TargetResolver resolver;
     private final CpuProfileBuilder builder;
     private final List<ProfileExporter> exporters;
-    private final int frequencyHz;
+    private final IntSupplier frequencyHz;
     private final AtomicLong profiles = new AtomicLong();
     private final AtomicLong unattributedSamples = new AtomicLong();
     private final AtomicLong failedProfiles = new AtomicLong();
     private final AtomicLong intervals = new AtomicLong();
 
     public ProfileCycle(StackSource source, TargetResolver resolver, CpuProfileBuilder builder, List<ProfileExporter> exporters,
-            int frequencyHz) {
+            IntSupplier frequencyHz) {
         this.source = source;
         this.resolver = resolver;
         this.builder = builder;
@@ -70,7 +72,6 @@ public final class ProfileCycle {
             profiles.incrementAndGet();
             offered++;
         }
-        source.intervalFinished().forEach(resolver::forget);
         intervals.incrementAndGet();
         return offered;
     }
@@ -95,7 +96,7 @@ public final class ProfileCycle {
 
     private Optional<ExportedProfile> build(Target target, List<AggregatedStack> stacks, Instant start, Duration duration) {
         try {
-            CpuProfile profile = builder.build(target, start, duration, frequencyHz, stacks);
+            CpuProfile profile = builder.build(target, start, duration, frequencyHz.getAsInt(), stacks);
             return Optional.of(new ExportedProfile(UUID.randomUUID().toString(), target.labels(), start, duration,
                     profile.toGzippedPprof()));
         } catch (RuntimeException e) {
