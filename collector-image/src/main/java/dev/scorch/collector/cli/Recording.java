@@ -4,12 +4,12 @@ import dev.scorch.collector.perf.ForwardingRecordHandler;
 import dev.scorch.collector.process.ProcessTable;
 import dev.scorch.collector.profile.AggregatedStack;
 import dev.scorch.collector.profile.StackAggregator;
-import dev.scorch.collector.sampling.RecordRouter;
+import dev.scorch.collector.run.RecordRouter;
 import dev.scorch.collector.sampling.Sampler;
 import dev.scorch.collector.sampling.SamplerOptions;
 import dev.scorch.collector.sampling.SamplingUnavailableException;
-import dev.scorch.collector.target.Target;
-import dev.scorch.collector.target.TargetResolver;
+import dev.scorch.collector.attribution.Target;
+import dev.scorch.collector.attribution.TargetResolver;
 
 import java.time.Duration;
 import java.time.Instant;

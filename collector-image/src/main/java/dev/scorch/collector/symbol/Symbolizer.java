@@ -58,10 +58,6 @@ public final class Symbolizer {
                     Duration.ofMinutes(5), Duration.ofMinutes(10));
         }
 
-        public Settings withCacheBytes(long bytes) {
-            return new Settings(procRoot, hostRoot, kallsyms, kernelNotes, bytes, negativeTtl, kernelRefresh);
-        }
-
         public Settings withHostRoot(Path path) {
             return new Settings(procRoot, path, kallsyms, kernelNotes, cacheBytes, negativeTtl, kernelRefresh);
         }

@@ -52,11 +52,6 @@ public final class ElfFile {
         public boolean executable() {
             return (flags & PF_X) != 0;
         }
-
-        /** Whether file offset {@code fileOffset} is backed by this segment's file bytes. */
-        public boolean containsFileOffset(long fileOffset) {
-            return Long.compareUnsigned(fileOffset - offset, fileSize) < 0;
-        }
     }
 
     /** A section header with its name resolved. */
@@ -330,19 +325,6 @@ public final class ElfFile {
         for (Section section : sections) {
             if (section.name().equals(name)) {
                 return Optional.of(section);
-            }
-        }
-        return Optional.empty();
-    }
-
-    /**
-     * The link-time virtual address that file offset {@code fileOffset} is loaded at, through the
-     * {@code PT_LOAD} segment whose file bytes contain it: {@code vaddr = offset - p_offset + p_vaddr}.
-     */
-    public Optional<Long> virtualAddressOfFileOffset(long fileOffset) {
-        for (Segment segment : segments) {
-            if (segment.type() == PT_LOAD && segment.containsFileOffset(fileOffset)) {
-                return Optional.of(fileOffset - segment.offset() + segment.virtualAddress());
             }
         }
         return Optional.empty();

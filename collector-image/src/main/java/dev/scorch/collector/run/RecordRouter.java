@@ -1,4 +1,4 @@
-package dev.scorch.collector.sampling;
+package dev.scorch.collector.run;
 
 import dev.scorch.collector.perf.RecordHandler;
 import dev.scorch.collector.perf.SampleRecord;
