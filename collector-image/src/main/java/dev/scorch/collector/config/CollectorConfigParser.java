@@ -3,7 +3,7 @@ package dev.scorch.collector.config;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.scorch.collector.target.LabelSelector;
+import dev.scorch.collector.attribution.LabelSelector;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;

@@ -14,7 +14,6 @@ import dev.scorch.collector.kubernetes.NodeCache;
 import dev.scorch.collector.kubernetes.PodCache;
 import dev.scorch.collector.kubernetes.WatchHealth;
 import dev.scorch.collector.kubernetes.WorkloadResolver;
-import dev.scorch.collector.target.ProcCgroupReader;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.file.Path;

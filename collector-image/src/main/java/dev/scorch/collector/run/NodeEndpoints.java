@@ -40,6 +40,8 @@ final class NodeEndpoints {
                         () -> sum(policies.get(), PolicyCollection::unattributedSamples))
                 .counterFamily("scorch_symbolization_misses_total", "Frames that could not be named, by reason.", "reason",
                         () -> misses(sampling))
+                .counterFamily("scorch_parse_rejections_total", "Node files a parser refused, by parser/limit (e.g. elf/heap_bytes).",
+                        "rejection", () -> sampling.symbolizer().rejections().counts())
                 .counter("scorch_profiles_total", "Profiles built and offered to the exporters.", () -> sum(policies.get(), PolicyCollection::profiles))
                 .counter("scorch_profiles_failed_total", "Profiles that could not be built.",
                         () -> sum(policies.get(), PolicyCollection::failedProfiles))

@@ -10,7 +10,6 @@ import dev.scorch.collector.health.ConditionPublisher;
 import dev.scorch.collector.kubernetes.PodInfo;
 import dev.scorch.collector.profile.CpuProfileBuilder;
 import dev.scorch.collector.profile.StackAggregator;
-import dev.scorch.collector.target.PodTargetResolver;
 import java.lang.System.Logger.Level;
 import java.time.Instant;
 import java.util.ArrayList;

@@ -1,12 +1,8 @@
 package dev.scorch.collector.symbol;
 
+import dev.scorch.collector.linux.ErrnoException;
+import dev.scorch.collector.linux.FileDescriptors;
 import java.io.IOException;
-import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandle;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,22 +18,8 @@ import java.util.Map;
  */
 final class RegularFileOpener {
 
-    private static final int O_RDONLY = 0;
-    private static final int O_NONBLOCK = 0x800;
-    private static final int O_CLOEXEC = 0x80000;
     private static final int S_IFMT = 0xF000;
     private static final int S_IFREG = 0x8000;
-
-    private static final MethodHandle OPEN;
-    private static final MethodHandle CLOSE;
-
-    static {
-        Linker linker = Linker.nativeLinker();
-        OPEN = linker.downcallHandle(linker.defaultLookup().find("open").orElseThrow(),
-                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT), Linker.Option.firstVariadicArg(2));
-        CLOSE = linker.downcallHandle(linker.defaultLookup().find("close").orElseThrow(),
-                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
-    }
 
     /**
      * An open regular file and its identity.
@@ -67,24 +49,15 @@ final class RegularFileOpener {
                     + ((FileTime) attributes.get("lastModifiedTime")).toMillis();
             return new OpenedFile(FileChannel.open(link, StandardOpenOption.READ), inode, identity);
         } finally {
-            close(fd);
+            FileDescriptors.close(fd);
         }
     }
 
     private static int nonBlockingOpen(Path path) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment cPath = arena.allocateFrom(path.toString());
-            return (int) OPEN.invokeExact(cPath, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-        } catch (Throwable e) {
-            throw new IllegalStateException("open(2) through the FFM API failed for " + path, e);
-        }
-    }
-
-    private static void close(int fd) {
         try {
-            int ignored = (int) CLOSE.invokeExact(fd);
-        } catch (Throwable e) {
-            throw new IllegalStateException("close(2) through the FFM API failed", e);
+            return FileDescriptors.open(path.toString(), FileDescriptors.O_RDONLY | FileDescriptors.O_NONBLOCK | FileDescriptors.O_CLOEXEC);
+        } catch (ErrnoException e) {
+            return -1;
         }
     }
 }

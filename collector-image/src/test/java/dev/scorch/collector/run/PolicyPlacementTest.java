@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.scorch.collector.config.PolicyConfig;
 import dev.scorch.collector.kubernetes.NodeCache;
-import dev.scorch.collector.target.LabelSelector;
+import dev.scorch.collector.attribution.LabelSelector;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

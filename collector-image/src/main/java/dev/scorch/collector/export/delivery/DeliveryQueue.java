@@ -133,16 +133,6 @@ public final class DeliveryQueue implements ProfileExporter {
         }
     }
 
-    /** Profiles waiting, including the one being sent. */
-    public int queuedProfiles() {
-        lock.lock();
-        try {
-            return queue.size();
-        } finally {
-            lock.unlock();
-        }
-    }
-
     /**
      * Stops the sender thread. Spooled profiles stay on disk for the next start; profiles held
      * only in memory are lost and counted as {@code closed}.

@@ -1,5 +1,9 @@
-package dev.scorch.collector.target;
+package dev.scorch.collector.run;
 
+import dev.scorch.collector.attribution.CgroupParser;
+import dev.scorch.collector.attribution.ContainerCgroup;
+import dev.scorch.collector.attribution.Target;
+import dev.scorch.collector.attribution.TargetResolver;
 import dev.scorch.collector.config.PolicyConfig;
 import dev.scorch.collector.kubernetes.NamespaceCache;
 import dev.scorch.collector.kubernetes.PodCache;

@@ -1,4 +1,4 @@
-package dev.scorch.collector.perf;
+package dev.scorch.collector.linux;
 
 /** A libc call or system call failed; carries errno and what was being done. */
 public final class ErrnoException extends Exception {
@@ -30,7 +30,7 @@ public final class ErrnoException extends Exception {
         return errno;
     }
 
-    static String name(int errno) {
+    private static String name(int errno) {
         return switch (errno) {
             case EPERM -> "EPERM";
             case ENOENT -> "ENOENT";

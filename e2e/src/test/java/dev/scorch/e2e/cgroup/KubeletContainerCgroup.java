@@ -19,7 +19,7 @@ import java.util.List;
  * <p>Closing kills what still runs in it, then removes the container's cgroup and every ancestor
  * up to the kubelet root that no other container still uses.
  */
-public final class ContainerCgroup implements AutoCloseable {
+public final class KubeletContainerCgroup implements AutoCloseable {
 
     private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -28,7 +28,7 @@ public final class ContainerCgroup implements AutoCloseable {
     private final List<Path> leaves;
     private final List<Path> roots;
 
-    ContainerCgroup(String podUid, String containerId, List<Path> leaves, List<Path> roots) {
+    KubeletContainerCgroup(String podUid, String containerId, List<Path> leaves, List<Path> roots) {
         this.podUid = podUid;
         this.containerId = containerId;
         this.leaves = List.copyOf(leaves);

@@ -1,9 +1,9 @@
-package dev.scorch.collector.target;
+package dev.scorch.collector.attribution;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.scorch.collector.target.ContainerCgroup.QosClass;
-import dev.scorch.collector.target.ContainerCgroup.Runtime;
+import dev.scorch.collector.attribution.ContainerCgroup.QosClass;
+import dev.scorch.collector.attribution.ContainerCgroup.Runtime;
 import java.util.Optional;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;

@@ -1,5 +1,7 @@
-package dev.scorch.collector.target;
+package dev.scorch.collector.run;
 
+import dev.scorch.collector.attribution.Target;
+import dev.scorch.collector.attribution.LabelSelector;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;

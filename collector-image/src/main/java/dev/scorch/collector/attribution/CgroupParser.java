@@ -1,7 +1,7 @@
-package dev.scorch.collector.target;
+package dev.scorch.collector.attribution;
 
-import dev.scorch.collector.target.ContainerCgroup.QosClass;
-import dev.scorch.collector.target.ContainerCgroup.Runtime;
+import dev.scorch.collector.attribution.ContainerCgroup.QosClass;
+import dev.scorch.collector.attribution.ContainerCgroup.Runtime;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.regex.Matcher;

@@ -1,4 +1,4 @@
-package dev.scorch.collector.target;
+package dev.scorch.collector.run;
 
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,4 +1,4 @@
-package dev.scorch.collector.target;
+package dev.scorch.collector.attribution;
 
 import java.util.Collections;
 import java.util.Map;

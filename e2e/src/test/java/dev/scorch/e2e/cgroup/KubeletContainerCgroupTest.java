@@ -12,7 +12,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class ContainerCgroupTest {
+class KubeletContainerCgroupTest {
 
     @TempDir
     Path work;
@@ -24,11 +24,11 @@ class ContainerCgroupTest {
                 "needs root with writable cgroup hierarchies " + host.describe() + " and a C compiler (cc)");
         HotLoopProgram program = HotLoopProgram.compile(work, "cgroup_self_test_hot");
         String podUid = UUID.randomUUID().toString();
-        String containerId = ContainerCgroup.newContainerId();
+        String containerId = KubeletContainerCgroup.newContainerId();
 
         Process process;
         List<Path> directories;
-        try (ContainerCgroup cgroup = host.createContainer(QosClass.BURSTABLE, podUid, containerId)) {
+        try (KubeletContainerCgroup cgroup = host.createContainer(QosClass.BURSTABLE, podUid, containerId)) {
             directories = cgroup.directories();
             process = new ProcessBuilder(cgroup.enterThenExec(program.command(1, 100))).start();
             awaitExec(process.pid(), program.hotFunction());
@@ -51,8 +51,8 @@ class ContainerCgroupTest {
         CgroupHierarchies host = CgroupHierarchies.ofThisProcess();
         Tier.END_TO_END.require(host.writable(), "needs root with writable cgroup hierarchies " + host.describe());
         String podUid = UUID.randomUUID().toString();
-        ContainerCgroup first = host.createContainer(QosClass.GUARANTEED, podUid, ContainerCgroup.newContainerId());
-        ContainerCgroup second = host.createContainer(QosClass.GUARANTEED, podUid, ContainerCgroup.newContainerId());
+        KubeletContainerCgroup first = host.createContainer(QosClass.GUARANTEED, podUid, KubeletContainerCgroup.newContainerId());
+        KubeletContainerCgroup second = host.createContainer(QosClass.GUARANTEED, podUid, KubeletContainerCgroup.newContainerId());
         Path podSlice = second.directories().getFirst().getParent();
 
         first.close();

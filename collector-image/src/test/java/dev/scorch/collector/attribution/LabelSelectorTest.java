@@ -1,9 +1,9 @@
-package dev.scorch.collector.target;
+package dev.scorch.collector.attribution;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.scorch.collector.target.LabelSelector.Operator;
-import dev.scorch.collector.target.LabelSelector.Requirement;
+import dev.scorch.collector.attribution.LabelSelector.Operator;
+import dev.scorch.collector.attribution.LabelSelector.Requirement;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
