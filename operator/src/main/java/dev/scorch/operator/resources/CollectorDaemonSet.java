@@ -45,6 +45,14 @@ import java.util.Map;
 public final class CollectorDaemonSet {
     public static final String CONFIG_HASH = "scorch.dev/config-hash";
     public static final String COLLECTING_CONDITION = "scorch.dev/Collecting";
+
+    /**
+     * The pod condition in which a collector reports one policy's health, e.g.
+     * {@code checkout-cpu.policy.scorch.dev/Collecting} (docs/contracts.md).
+     */
+    public static String policyCondition(String policy) {
+        return policy + ".policy.scorch.dev/Collecting";
+    }
     public static final String CONTAINER = "collector";
     /**
      * What sampling and symbolization need without privilege (docs/operator.md, "Security modes"):
