@@ -51,7 +51,7 @@ public final class ExportingProcess {
                 new Backoff(Duration.ofMillis(50), Duration.ofMillis(500)), Duration.ofSeconds(5), Clock.systemUTC());
         BackendConfig backend = switch (args.length > 3 ? args[3] : "parca") {
             case "directory" -> new BackendConfig.Directory("local", spoolRoot.resolve("profiles"));
-            case "otlp" -> new BackendConfig.Otlp("otlp", parcaAddress, java.util.Map.of(), Optional.empty(), BackendConfig.Tls.SYSTEM_ROOTS);
+            case "otlp" -> new BackendConfig.Otlp("otlp", java.net.URI.create(parcaAddress), java.util.Map.of(), Optional.empty(), BackendConfig.Tls.SYSTEM_ROOTS);
             default -> new BackendConfig.Parca("parca", parcaAddress, true, Optional.empty(), BackendConfig.Tls.SYSTEM_ROOTS);
         };
         try (ProfileExporter exporter = new ExporterFactory(settings).create(backend)) {
