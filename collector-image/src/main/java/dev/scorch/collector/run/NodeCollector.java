@@ -155,6 +155,8 @@ public final class NodeCollector implements AutoCloseable {
                         () -> cycle == null ? 0 : cycle.unattributedSamples())
                 .counterFamily("scorch_symbolization_misses_total", "Frames that could not be named, by reason.", "reason",
                         this::symbolizationMisses)
+                .counterFamily("scorch_parse_rejections_total", "Node files a parser refused, by parser/limit (e.g. elf/heap_bytes).",
+                        "rejection", () -> symbolizer == null ? Map.of() : symbolizer.rejections().counts())
                 .counter("scorch_profiles_total", "Profiles built and offered to the exporters.", () -> cycle == null ? 0 : cycle.profiles())
                 .counter("scorch_profiles_failed_total", "Profiles that could not be built.", () -> cycle == null ? 0 : cycle.failedProfiles())
                 .gauge("scorch_processes_tracked", "Processes in the process table.", () -> processes == null ? 0 : processes.size())

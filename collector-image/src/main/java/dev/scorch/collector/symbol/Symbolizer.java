@@ -1,5 +1,9 @@
 package dev.scorch.collector.symbol;
 
+import dev.scorch.collector.budget.OverBudgetException;
+import dev.scorch.collector.budget.ParseBudget;
+import dev.scorch.collector.budget.ParseRejections;
+import dev.scorch.collector.budget.TotalBudget;
 import dev.scorch.collector.process.Mapping;
 import dev.scorch.collector.process.ProcessSnapshot;
 import dev.scorch.collector.symbol.elf.ByteSource;
@@ -18,8 +22,11 @@ import java.util.List;
  * Names code addresses on the node: native code from the ELF symbol tables or the Go pc/line table
  * of the mapped file (reached through the process's mount namespace), kernel code from
  * {@code /proc/kallsyms}, JIT code from {@code perf-<nspid>.map}, and the vdso from the
- * collector's own copy. Parsed objects are cached by build id under a memory bound; files that fail
- * are remembered for a while so they cost one attempt, not one per frame.
+ * collector's own copy. Parsed objects are cached by build id under a memory bound. Parsing one
+ * file is bounded by its {@link ParseBudget} (and all parsing by a node-wide {@link TotalBudget}):
+ * a file that is malformed, over budget or makes a parser fail is remembered by identity for the
+ * life of the process ({@link #rejections()}), so it costs one bounded attempt; a file without
+ * symbols is retried after a while (a debug file may be installed).
  *
  * <p>A {@code Symbolizer} is long-lived and thread-safe. Every address it is asked about is counted
  * in {@link #metrics()}, resolved or missed by reason.
@@ -28,6 +35,9 @@ public final class Symbolizer {
 
     private static final System.Logger LOG = System.getLogger(Symbolizer.class.getName());
     private static final String DELETED_SUFFIX = " (deleted)";
+    /** Node-wide parse work per minute: a few seconds of reading from the page cache at most. */
+    private static final long TOTAL_READ_BYTES_PER_MINUTE = 8L << 30;
+    private static final long TOTAL_STEPS_PER_MINUTE = 2L << 30;
 
     /**
      * Where the symbolizer looks and how much it keeps.
@@ -60,6 +70,9 @@ public final class Symbolizer {
     private final Settings settings;
     private final SymbolizationMetrics metrics = new SymbolizationMetrics();
     private final ObjectSymbolCache cache;
+    private final ParseRejections rejections = new ParseRejections();
+    private final TotalBudget totalBudget = new TotalBudget(TOTAL_READ_BYTES_PER_MINUTE, TOTAL_STEPS_PER_MINUTE, Duration.ofMinutes(1),
+            System::nanoTime);
     private final Object kernelLock = new Object();
     private KernelSymbols kernel;
     private long kernelLoadedAtNanos;
@@ -77,6 +90,11 @@ public final class Symbolizer {
 
     public SymbolizationMetrics metrics() {
         return metrics;
+    }
+
+    /** Files refused by a parser (remembered by identity) and the refusal counts by parser and limit. */
+    public ParseRejections rejections() {
+        return rejections;
     }
 
     /** Estimated heap bytes of the cached symbol tables. */
@@ -131,13 +149,7 @@ public final class Symbolizer {
         if (isAnonymous(mapping, path)) {
             return perfMap(process, mapping);
         }
-        try {
-            return objectFile(process, mapping, path);
-        } catch (RuntimeException e) {
-            // A parser bug must cost a frame, never the collector; the fuzz tests hunt for these.
-            LOG.log(Level.WARNING, "symbolizing " + path + " of pid " + process.pid() + " failed unexpectedly", e);
-            return MappingSymbols.unresolved("", MissReason.MALFORMED_OBJECT);
-        }
+        return objectFile(process, mapping, path);
     }
 
     private static boolean isAnonymous(Mapping mapping, String path) {
@@ -150,14 +162,23 @@ public final class Symbolizer {
             return MappingSymbols.unresolved("", located.sawOtherFile() ? MissReason.FILE_REPLACED : MissReason.FILE_UNREACHABLE);
         }
         RegularFileOpener.OpenedFile file = located.file();
+        ParseRejections.Rejection rejected = rejections.of(file.identity());
+        if (rejected != null) {
+            closeQuietly(file.channel());
+            return MappingSymbols.unresolved("", missOf(rejected));
+        }
         MissReason known = cache.negative(file.identity());
         ObjectSymbols cached = known == null ? cache.byIdentity(file.identity()) : null;
         if (known != null || cached != null) {
             closeQuietly(file.channel());
             return known != null ? MappingSymbols.unresolved("", known) : bound(cached, mapping);
         }
-        Parsed parsed = parse(file, process);
+        Parsed parsed = parse(file, process, mapping.path());
         return parsed.symbols() != null ? bound(parsed.symbols(), mapping) : MappingSymbols.unresolved("", parsed.miss());
+    }
+
+    private static MissReason missOf(ParseRejections.Rejection rejection) {
+        return rejection.limit().equals(MALFORMED) || rejection.limit().equals(FAILED) ? MissReason.MALFORMED_OBJECT : MissReason.OVER_BUDGET;
     }
 
     /** Symbols of a file, or why there are none. */
@@ -167,11 +188,11 @@ public final class Symbolizer {
      * Parses and caches the file's symbols, or caches why not. Takes the file: the symbols keep it
      * open for their lookups, or it is closed here.
      */
-    private Parsed parse(RegularFileOpener.OpenedFile file, ProcessSnapshot process) {
+    private Parsed parse(RegularFileOpener.OpenedFile file, ProcessSnapshot process, String path) {
         FileChannel channel = file.channel();
         boolean handedOver = false;
         try {
-            ElfFile elf = ElfFile.parse(ByteSource.of(channel));
+            ElfFile elf = ElfFile.parse(ByteSource.of(channel), ParseBudget.of(ElfFile.limits(), totalBudget));
             String key = elf.buildId().isEmpty() ? "file:" + file.identity() : "build-id:" + elf.buildId();
             ObjectSymbols symbols = cache.get(key);
             if (symbols == null) {
@@ -184,17 +205,34 @@ public final class Symbolizer {
             }
             cache.put(file.identity(), key, symbols);
             return new Parsed(symbols, null);
+        } catch (OverBudgetException e) {
+            rejections.reject(file.identity(), e);
+            if (e.deferred()) {
+                return new Parsed(null, MissReason.PARSE_DEFERRED);
+            }
+            LOG.log(Level.INFO, () -> "not symbolizing " + path + " (pid " + process.pid() + ", file " + file.identity() + "): " + e.getMessage());
+            return new Parsed(null, MissReason.OVER_BUDGET);
         } catch (ElfFormatException e) {
-            cache.putNegative(file.identity(), MissReason.MALFORMED_OBJECT);
+            rejections.reject(file.identity(), new ParseRejections.Rejection("elf", MALFORMED));
             return new Parsed(null, MissReason.MALFORMED_OBJECT);
         } catch (IOException e) {
             return new Parsed(null, MissReason.FILE_UNREACHABLE);
+        } catch (RuntimeException | StackOverflowError | OutOfMemoryError e) {
+            // A parser bug (or a blow-up the budgets missed) costs this file's frames, never sampling or export: remembered like a
+            // malformed file, so it is not retried. The fuzz tests hunt for these.
+            rejections.reject(file.identity(), new ParseRejections.Rejection("elf", FAILED));
+            LOG.log(Level.WARNING, "symbolizing " + path + " of pid " + process.pid() + " failed unexpectedly; the file is not retried", e);
+            return new Parsed(null, MissReason.MALFORMED_OBJECT);
         } finally {
             if (!handedOver) {
                 closeQuietly(channel);
             }
         }
     }
+
+    /** Rejection limits for files refused as malformed, or after a parser failed unexpectedly. */
+    private static final String MALFORMED = "malformed";
+    private static final String FAILED = "failed";
 
     private static void closeQuietly(Closeable closeable) {
         try {
@@ -221,8 +259,12 @@ public final class Symbolizer {
                 }
                 FileChannel debugChannel = debug.channel();
                 boolean handedOver = false;
+                if (rejections.of(debug.identity()) != null) {
+                    closeQuietly(debugChannel);
+                    continue;
+                }
                 try {
-                    ElfFile debugElf = ElfFile.parse(ByteSource.of(debugChannel));
+                    ElfFile debugElf = ElfFile.parse(ByteSource.of(debugChannel), ParseBudget.of(ElfFile.limits(), totalBudget));
                     if (id.equals(debugElf.buildId())) {
                         ObjectSymbols symbols = ObjectSymbols.read(elf, debugElf, () -> {
                             try (file; debugChannel) {
@@ -232,7 +274,14 @@ public final class Symbolizer {
                         handedOver = true;
                         return symbols;
                     }
+                } catch (OverBudgetException e) {
+                    if (e.deferred()) {
+                        throw e;
+                    }
+                    rejections.reject(debug.identity(), e);
+                    LOG.log(Level.DEBUG, "ignoring debug file " + candidate + ": " + e.getMessage());
                 } catch (ElfFormatException e) {
+                    rejections.reject(debug.identity(), new ParseRejections.Rejection("elf", MALFORMED));
                     LOG.log(Level.DEBUG, "ignoring malformed debug file " + candidate + ": " + e.getMessage());
                 } finally {
                     if (!handedOver) {
@@ -284,14 +333,13 @@ public final class Symbolizer {
 
     private MappingSymbols perfMap(ProcessSnapshot process, Mapping mapping) {
         Path path = settings.procRoot().resolve(process.pid() + "/root/tmp/perf-" + process.namespacePid() + ".map");
-        RegularFileOpener.OpenedFile file;
-        try {
-            file = RegularFileOpener.open(path);
-        } catch (IOException | RuntimeException e) {
-            file = null;
-        }
+        RegularFileOpener.OpenedFile file = openOrNull(path);
         if (file == null) {
             return MappingSymbols.unresolved("", MissReason.ANONYMOUS_MEMORY);
+        }
+        if (rejections.of(file.identity()) != null) {
+            closeQuietly(file.channel());
+            return MappingSymbols.unresolved("", MissReason.OVER_BUDGET);
         }
         // Perf maps grow while the JIT runs: the identity (size, mtime) is part of the key.
         String key = "perf-map:" + process.pid() + ":" + file.identity();
@@ -300,11 +348,15 @@ public final class Symbolizer {
         try {
             ObjectSymbols symbols = cache.get(key);
             if (symbols == null) {
-                symbols = ObjectSymbols.absolute(PerfMapParser.parse(ByteSource.of(channel)), channel);
+                ParseBudget budget = ParseBudget.of(PerfMapParser.limits(), totalBudget);
+                symbols = ObjectSymbols.absolute(PerfMapParser.parse(ByteSource.of(channel), PerfMapParser.MAX_FILE_BYTES, budget), channel);
                 handedOver = true;
                 cache.put(file.identity(), key, symbols);
             }
             return bound(symbols, mapping);
+        } catch (OverBudgetException e) {
+            rejections.reject(file.identity(), e);
+            return MappingSymbols.unresolved("", e.deferred() ? MissReason.PARSE_DEFERRED : MissReason.OVER_BUDGET);
         } catch (IOException e) {
             return MappingSymbols.unresolved("", MissReason.ANONYMOUS_MEMORY);
         } finally {
@@ -349,7 +401,15 @@ public final class Symbolizer {
 
             @Override
             public Symbolization symbolize(long address, boolean returnAddress) {
-                return metrics.record(inner.symbolize(address, returnAddress));
+                Symbolization result;
+                try {
+                    result = inner.symbolize(address, returnAddress);
+                } catch (RuntimeException e) {
+                    // a lookup bug costs this frame's name, never the profile
+                    LOG.log(Level.WARNING, "symbol lookup failed unexpectedly", e);
+                    result = Symbolization.missed(MissReason.MALFORMED_OBJECT);
+                }
+                return metrics.record(result);
             }
         };
     }
