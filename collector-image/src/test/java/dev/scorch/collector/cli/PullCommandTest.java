@@ -28,7 +28,7 @@ class PullCommandTest {
     private final ByteArrayOutputStream err = new ByteArrayOutputStream();
 
     private int main(String... args) {
-        return new Main(Main.COMMANDS).run(List.of(args), new PrintStream(out, true), new PrintStream(err, true));
+        return new Main("scorch-collector", Main.COMMANDS).run(List.of(args), new PrintStream(out, true), new PrintStream(err, true));
     }
 
     private static String goToolPprof(String... args) throws IOException, InterruptedException {
