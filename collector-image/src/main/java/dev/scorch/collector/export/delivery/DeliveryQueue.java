@@ -3,6 +3,7 @@ package dev.scorch.collector.export.delivery;
 import dev.scorch.collector.export.BackendHealth;
 import dev.scorch.collector.export.ExportedProfile;
 import dev.scorch.collector.export.ProfileExporter;
+import dev.scorch.collector.export.WireFormat;
 import dev.scorch.collector.export.spool.CorruptSpoolFileException;
 import dev.scorch.collector.export.spool.ProfileSpool;
 import java.io.IOException;
@@ -93,6 +94,11 @@ public final class DeliveryQueue implements ProfileExporter {
     @Override
     public String backendName() {
         return backend;
+    }
+
+    @Override
+    public WireFormat wireFormat() {
+        return sender.wireFormat();
     }
 
     @Override
@@ -200,7 +206,7 @@ public final class DeliveryQueue implements ProfileExporter {
                         + ", holding profiles in memory (bounded) until it works again: " + e);
             }
         }
-        return new InMemory(profile, profile.pprofGzip().length + 256L);
+        return new InMemory(profile, profile.payload().length + 256L);
     }
 
     /** Drops the oldest profiles that are not being sent until both bounds hold. Holds the lock. */
