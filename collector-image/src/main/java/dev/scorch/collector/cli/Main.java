@@ -16,7 +16,7 @@ public final class Main {
     /** Exit status for a wrong command line (sysexits EX_USAGE). */
     public static final int USAGE = 64;
 
-    static final List<Subcommand> COMMANDS = List.of(new RecordCommand(), new RunCommand());
+    static final List<Subcommand> COMMANDS = List.of(new RecordCommand(), new RunCommand(), new PullCommand());
 
     /** How usage texts name the program; replaced by the name the user typed. */
     static final String DEFAULT_PROGRAM = "scorch-collector";

@@ -114,6 +114,17 @@ public final class ProtobufWriter {
         return this;
     }
 
+    /**
+     * Appends fields that are already encoded (tags included), e.g. copied from a message a
+     * {@link ProtobufReader} read, so a rewrite keeps what it does not change byte for byte.
+     */
+    public ProtobufWriter encodedFields(byte[] source, int offset, int length) {
+        ensure(length);
+        System.arraycopy(source, offset, buffer, position, length);
+        position += length;
+        return this;
+    }
+
     /** A packed {@code repeated int64/uint64} field from {@code values[from, to)}; omitted when empty. */
     public ProtobufWriter packedVarints(int field, long[] values, int from, int to) {
         if (from >= to) {

@@ -15,6 +15,11 @@ import java.util.Map;
  * plain {@code open(2)} of a path that was swapped for a FIFO blocks until a writer appears. The
  * file is opened with {@code O_NONBLOCK} first, its type checked through {@code /proc/self/fd},
  * and only a regular file is reopened as a {@link FileChannel}.
+ *
+ * <p>A path a container names (its binaries, debug files, perf maps) is opened inside the
+ * container's root with {@code openat2(RESOLVE_IN_ROOT)} ({@link #openInRoot}): an absolute
+ * symlink such as {@code /tmp/perf-1.map -> /etc/shadow} then resolves to the container's own
+ * {@code /etc/shadow}, never the host's (the collector's) file.
  */
 final class RegularFileOpener {
 
@@ -34,7 +39,33 @@ final class RegularFileOpener {
 
     /** Opens {@code path} if it is a regular file; null when it does not exist or is not regular. */
     static OpenedFile open(Path path) throws IOException {
-        int fd = nonBlockingOpen(path);
+        return regularFile(nonBlockingOpen(path));
+    }
+
+    /**
+     * Opens {@code pathInRoot} resolved inside directory {@code root} (a container's root, {@code
+     * /proc/<pid>/root}) if it is a regular file; null when it does not exist there, is not
+     * regular, or cannot be reached without leaving the root.
+     */
+    static OpenedFile openInRoot(Path root, String pathInRoot) throws IOException {
+        int rootFd;
+        try {
+            rootFd = FileDescriptors.open(root.toString(), FileDescriptors.O_PATH | FileDescriptors.O_DIRECTORY | FileDescriptors.O_CLOEXEC);
+        } catch (ErrnoException e) {
+            return null;
+        }
+        try {
+            return regularFile(FileDescriptors.openat2(rootFd, pathInRoot,
+                    FileDescriptors.O_RDONLY | FileDescriptors.O_NONBLOCK | FileDescriptors.O_CLOEXEC,
+                    FileDescriptors.RESOLVE_IN_ROOT | FileDescriptors.RESOLVE_NO_MAGICLINKS));
+        } catch (ErrnoException e) {
+            return null;
+        } finally {
+            FileDescriptors.close(rootFd);
+        }
+    }
+
+    private static OpenedFile regularFile(int fd) throws IOException {
         if (fd < 0) {
             return null;
         }

@@ -252,8 +252,8 @@ public final class Symbolizer {
         String id = elf.buildId();
         if (id.length() > 2) {
             String relative = "usr/lib/debug/.build-id/" + id.substring(0, 2) + "/" + id.substring(2) + ".debug";
-            for (Path candidate : List.of(settings.procRoot().resolve(process.pid() + "/root/" + relative), settings.hostRoot().resolve(relative))) {
-                RegularFileOpener.OpenedFile debug = openOrNull(candidate);
+            for (Location candidate : List.of(inRootOf(process, relative), new Location(settings.hostRoot(), relative))) {
+                RegularFileOpener.OpenedFile debug = candidate.openOrNull();
                 if (debug == null) {
                     continue;
                 }
@@ -297,24 +297,49 @@ public final class Symbolizer {
     private record Located(RegularFileOpener.OpenedFile file, boolean sawOtherFile) {}
 
     /**
-     * Opens the mapped file: through the process's root (its mount namespace), then through
-     * {@code map_files} (the very inode mapped, even if deleted or replaced), then, for an exited
-     * process, through the host path. A path is accepted only if it still holds the mapped inode.
+     * A file a process names: {@code path} resolved inside directory {@code root} (the process's
+     * root: its symlinks cannot lead out of it), or, with no root, {@code path} as the collector sees it.
+     */
+    private record Location(Path root, String path) {
+
+        /** The regular file there; null when it is missing, unreadable, outside the root or not a regular file. */
+        RegularFileOpener.OpenedFile openOrNull() {
+            try {
+                return root == null ? RegularFileOpener.open(Path.of(path)) : RegularFileOpener.openInRoot(root, path);
+            } catch (IOException | RuntimeException e) {
+                return null;
+            }
+        }
+
+        @Override
+        public String toString() {
+            return root == null ? path : root + " + " + path;
+        }
+    }
+
+    private Location inRootOf(ProcessSnapshot process, String path) {
+        return new Location(settings.procRoot().resolve(process.pid() + "/root"), path);
+    }
+
+    /**
+     * Opens the mapped file: inside the process's root (its mount namespace), then through {@code
+     * map_files} (the very inode mapped, even if deleted or replaced), then, for an exited process,
+     * through the host path. A path is accepted only if it still holds the mapped inode.
      */
     private Located open(ProcessSnapshot process, Mapping mapping, String path) {
         String clean = path.endsWith(DELETED_SUFFIX) ? path.substring(0, path.length() - DELETED_SUFFIX.length()) : path;
-        List<Path> candidates = new ArrayList<>(3);
+        List<Location> candidates = new ArrayList<>(3);
         if (clean.startsWith("/")) {
-            candidates.add(settings.procRoot().resolve(process.pid() + "/root" + clean));
+            candidates.add(inRootOf(process, clean));
         }
-        candidates.add(settings.procRoot().resolve(process.pid() + "/map_files/" + Long.toHexString(mapping.start()) + "-"
-                + Long.toHexString(mapping.limit())));
+        candidates.add(new Location(null, settings.procRoot().resolve(process.pid() + "/map_files/" + Long.toHexString(mapping.start()) + "-"
+                + Long.toHexString(mapping.limit())).toString()));
         if (process.exited() && clean.startsWith("/")) {
-            candidates.add(settings.hostRoot().resolve(clean.substring(1)));
+            candidates.add(new Location(settings.hostRoot(), clean));
         }
         boolean sawOtherFile = false;
-        for (Path candidate : candidates) {
-            RegularFileOpener.OpenedFile file = openOrNull(candidate);
+        for (Location candidate : candidates) {
+            RegularFileOpener.OpenedFile file = candidate.openOrNull();
             if (file == null) {
                 continue;
             }
@@ -322,18 +347,13 @@ public final class Symbolizer {
                 return new Located(file, sawOtherFile);
             }
             sawOtherFile = true;
-            try {
-                file.channel().close();
-            } catch (IOException e) {
-                // nothing was read from it
-            }
+            closeQuietly(file.channel());
         }
         return new Located(null, sawOtherFile);
     }
 
     private MappingSymbols perfMap(ProcessSnapshot process, Mapping mapping) {
-        Path path = settings.procRoot().resolve(process.pid() + "/root/tmp/perf-" + process.namespacePid() + ".map");
-        RegularFileOpener.OpenedFile file = openOrNull(path);
+        RegularFileOpener.OpenedFile file = inRootOf(process, "/tmp/perf-" + process.namespacePid() + ".map").openOrNull();
         if (file == null) {
             return MappingSymbols.unresolved("", MissReason.ANONYMOUS_MEMORY);
         }
@@ -412,14 +432,5 @@ public final class Symbolizer {
                 return metrics.record(result);
             }
         };
-    }
-
-    /** The regular file at {@code path}; null when it is missing, unreadable or not a regular file (the next candidate is tried). */
-    private static RegularFileOpener.OpenedFile openOrNull(Path path) {
-        try {
-            return RegularFileOpener.open(path);
-        } catch (IOException | RuntimeException e) {
-            return null;
-        }
     }
 }

@@ -255,10 +255,12 @@ public final class DeliveryQueue implements ProfileExporter {
                     rejected(item, failure);
                 }
             } catch (RuntimeException e) {
-                // A bug in a sender must not end delivery for the backend: treat it as retryable.
+                // A bug in a sender must not end delivery for the backend: treat it as retryable. Its message may quote a
+                // request header (a credential), so only its type and place reach health and logs.
                 failures++;
-                failed(item, "unexpected " + e, true);
-                LOG.log(Level.ERROR, "backend " + backend + ": sender failed unexpectedly", e);
+                failed(item, "unexpected " + e.getClass().getName() + " in the sender", true);
+                LOG.log(Level.ERROR, "backend " + backend + ": sender failed unexpectedly with " + e.getClass().getName() + " at "
+                        + (e.getStackTrace().length > 0 ? e.getStackTrace()[0] : "(no stack)"));
                 if (!pause(settings.backoff().delay(failures, ThreadLocalRandom.current()))) {
                     return;
                 }
