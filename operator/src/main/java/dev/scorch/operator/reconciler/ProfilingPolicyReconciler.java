@@ -1,6 +1,7 @@
 package dev.scorch.operator.reconciler;
 
 import dev.scorch.operator.OperatorSettings;
+import dev.scorch.operator.api.v1alpha1.CollectorSettings;
 import dev.scorch.operator.api.v1alpha1.ProfilingPolicy;
 import dev.scorch.operator.api.v1alpha1.ProfilingPolicyStatus;
 import dev.scorch.operator.resources.CollectorClusterRoleBinding;
@@ -53,6 +54,8 @@ public class ProfilingPolicyReconciler implements Reconciler<ProfilingPolicy> {
     /** How often a policy with a problem the operator cannot watch (a missing Secret) is checked again. */
     static final Duration RECHECK_INVALID = Duration.ofSeconds(30);
     private static final Logger LOG = Logger.getLogger(ProfilingPolicyReconciler.class);
+    /** What an absent spec.collector reads as; anything else was set by the user and is ignored. */
+    private static final CollectorSettings IGNORED_COLLECTOR_SETTINGS = new CollectorSettings(null, null, null, null);
 
     private final OperatorSettings settings;
     private final Clock clock;
@@ -112,6 +115,10 @@ public class ProfilingPolicyReconciler implements Reconciler<ProfilingPolicy> {
         Optional<Observation.Invalid> invalid = SecretReferences.validate(policy, namespace,
                 secret -> client.secrets().inNamespace(namespace).withName(secret).get());
 
+        if (!policy.getSpec().collector().equals(IGNORED_COLLECTOR_SETTINGS)) {
+            LOG.warnf("policy %s sets spec.collector, which is ignored: collector pods are configured on the operator "
+                    + "(SCORCH_COLLECTOR_* settings, docs/operator.md)", policy.getMetadata().getName());
+        }
         if (invalid.isPresent()) {
             LOG.warnf("policy %s not rolled out: %s", policy.getMetadata().getName(), invalid.get().message());
         } else if (policy.getSpec().suspend()) {

@@ -1,0 +1,71 @@
+# Shared by bench/policies.sh and bench/soak.sh: builds the collector, starts loopback API server
+# and profile sink, writes collector.json files, and starts `run` with the JVM flags of the image's
+# ENTRYPOINT (read from collector-image/Containerfile, so the benchmark runs what the image runs).
+# Source it after setting root and work.
+
+"$root/scorch" --help >/dev/null   # builds the collector if needed, outside any measured window
+jar="$(find "$root/collector-image/target" -maxdepth 1 -name 'scorch-collector-*.jar' ! -name '*-sources.jar' ! -name '*-tests.jar' | head -1)"
+mapfile -t image_flags < <(python3 - "$root/collector-image/Containerfile" <<'PY'
+import json, re, sys
+text = open(sys.argv[1]).read()
+entry = re.search(r'^ENTRYPOINT (\[.*?\])\s*$', text.replace("\\\n", " "), re.M | re.S).group(1)
+args = json.loads(entry)
+for arg in args[1:args.index("-cp")]:
+    print(arg)
+PY
+)
+
+python3 "$root/bench/lib/fake_node_services.py" >"$work/services.out" &
+services=$!
+for _ in $(seq 50); do [ -s "$work/services.out" ] && break; sleep 0.1; done
+api_port=$(sed -n 's/api=\([0-9]*\).*/\1/p' "$work/services.out")
+sink_port=$(sed -n 's/.*sink=\([0-9]*\)/\1/p' "$work/services.out")
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$work/ca.key" -out "$work/ca.pem" -days 1 -subj "/CN=bench" 2>/dev/null
+echo bench-token >"$work/token"
+
+# collector.json with policies <first>..<last>: every policy profiles the host's processes (the
+# loopback API server reports no pods), with its own labels, a directory backend and, with
+# NETWORK=1, OTLP and Pyroscope backends on the sink.
+policies_json() {
+  local first=$1 last=$2 out=$3 i
+  {
+    printf '{"health": {"port": 0, "statusUpdateSeconds": 120}, "spool": {"directory": "%s/spool"}, "policies": [' "$out"
+    for i in $(seq "$first" "$last"); do
+      [ "$i" = "$first" ] || printf ','
+      printf '{"name": "team-%s", "sampling": {"frequencyHz": %s}, "targets": {"hostProcesses": true},' "$i" "${FREQUENCY:-19}"
+      printf ' "export": {"intervalSeconds": %s, "labels": {"team": "team-%s"}, "spool": {"maxBytes": 16777216}, "backends": [' \
+        "${INTERVAL:-15}" "$i"
+      printf '{"name": "files", "directory": {"path": "%s/profiles/team-%s"}}' "$out" "$i"
+      if [ "${NETWORK:-1}" = 1 ]; then
+        printf ',{"name": "otel", "otlp": {"endpoint": "http://127.0.0.1:%s"}}' "$sink_port"
+        printf ',{"name": "grafana", "pyroscope": {"url": "http://127.0.0.1:%s"}}' "$sink_port"
+      fi
+      printf ']}}'
+    done
+    printf ']}\n'
+  }
+}
+
+# Starts `run` on a config file; prints its pid. Extra JVM flags: JAVA_EXTRA.
+start_collector() {
+  local config=$1 log=$2
+  # shellcheck disable=SC2086
+  SCORCH_NODE_NAME=bench-node "$JAVA_HOME/bin/java" "${image_flags[@]}" ${JAVA_EXTRA:-} \
+    -cp "$jar:$root/collector-image/target/lib/*" dev.scorch.collector.cli.Main \
+    run --config "$config" --api-server "http://127.0.0.1:$api_port" --api-server-ca "$work/ca.pem" --token-file "$work/token" \
+    >"$log" 2>&1 &
+  echo $!
+}
+
+oncpu() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{s += $1} END {printf "%d\n", s}'; }
+rss() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
+hwm() { awk '/VmHWM/ {print $2}' "/proc/$1/status"; }
+
+# Host load for the whole run: one busy process and process churn (short-lived processes).
+start_load() {
+  gcc -O1 -fno-omit-frame-pointer -fno-inline -o "$work/split" "$root/collector-image/src/test/c/split.c"
+  "$work/split" 100000 -1 100000 >/dev/null &
+  busy=$!
+  ( while :; do for _ in $(seq 25); do /bin/true & done; wait; sleep 0.1; done ) &
+  churn=$!
+}

@@ -1,0 +1,57 @@
+"""What a collector benchmark needs around it, on loopback: an API server that answers the
+collector's lists with nothing (the node's processes are then all host processes) and holds its
+watches open, and a profile sink that accepts every OTLP or Pyroscope upload (HTTP 200).
+Prints "api=<port> sink=<port>" and serves until killed."""
+import http.server
+import socketserver
+import sys
+import threading
+import time
+
+
+class Api(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):
+        if "watch=true" in self.path or "watch=1" in self.path:
+            # An idle watch: headers, then nothing until the server's own timeout.
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            time.sleep(280)
+            self.wfile.write(b"0\r\n\r\n")
+            return
+        body = b'{"kind":"List","apiVersion":"v1","metadata":{"resourceVersion":"1"},"items":[]}'
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_PATCH(self):
+        self.do_POST()
+
+    def do_POST(self):
+        length = int(self.headers.get("Content-Length", "0"))
+        if length:
+            self.rfile.read(length)
+        self.send_response(200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+
+class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
+    daemon_threads = True
+
+
+api = Server(("127.0.0.1", 0), Api)
+sink = Server(("127.0.0.1", 0), Api)
+for server in (api, sink):
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+print(f"api={api.server_address[1]} sink={sink.server_address[1]}", flush=True)
+while True:
+    time.sleep(3600)
