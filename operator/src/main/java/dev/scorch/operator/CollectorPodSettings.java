@@ -22,6 +22,22 @@ public record CollectorPodSettings(SecurityMode securityMode, ResourceRequiremen
     public static final CollectorPodSettings DEFAULT = new CollectorPodSettings(SecurityMode.CAPABILITIES,
             resources("10m", "64Mi", Optional.empty(), "160Mi"), null);
 
+    /**
+     * A copy of the resources for one desired object: fabric8 objects are mutable, and the same
+     * settings serve every DaemonSet the operator renders.
+     */
+    public ResourceRequirements resourcesCopy() {
+        Map<String, Quantity> requests = new LinkedHashMap<>();
+        Map<String, Quantity> limits = new LinkedHashMap<>();
+        if (resources.getRequests() != null) {
+            resources.getRequests().forEach((name, quantity) -> requests.put(name, new Quantity(quantity.toString())));
+        }
+        if (resources.getLimits() != null) {
+            resources.getLimits().forEach((name, quantity) -> limits.put(name, new Quantity(quantity.toString())));
+        }
+        return new ResourceRequirementsBuilder().withRequests(requests).withLimits(limits).build();
+    }
+
     /** Requests and limits from quantities as written in the configuration, e.g. {@code 10m}, {@code 64Mi}. */
     public static ResourceRequirements resources(String cpuRequest, String memoryRequest, Optional<String> cpuLimit, String memoryLimit) {
         Map<String, Quantity> limits = new LinkedHashMap<>();

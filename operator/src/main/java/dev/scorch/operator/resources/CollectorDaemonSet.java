@@ -107,7 +107,7 @@ public final class CollectorDaemonSet {
                 .withNewLivenessProbe()
                 .withNewHttpGet().withPath("/healthz").withPort(new IntOrString("http")).endHttpGet()
                 .withInitialDelaySeconds(30).withPeriodSeconds(30).withFailureThreshold(5).endLivenessProbe()
-                .withResources(pod.resources())
+                .withResources(pod.resourcesCopy())
                 .withSecurityContext(securityContext(pod.securityMode()))
                 .withVolumeMounts(mounts)
                 .build();
