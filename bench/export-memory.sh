@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Prices the Parca exporter's gRPC stack (grpc-java + OkHttp transport): peak RSS of the exporting
-# JVM (ExportingProcess from the collector's tests, -Xmx64m -XX:+UseSerialGC) after offering the
-# same 200 real profiles to a real Parca (hack/test-binaries.sh) and, for comparison, to the
-# directory exporter, which loads no network stack. Prints one line per backend.
+# Prices each exporter's network stack: peak RSS of the exporting JVM (ExportingProcess from the
+# collector's tests, -Xmx64m -XX:+UseSerialGC) after offering 200 profiles to a real Parca
+# (hack/test-binaries.sh; grpc-java + OkHttp transport), to an OTLP/HTTP receiver on loopback
+# (a few lines of Python answering 200 with an empty ExportProfilesServiceResponse) and, for
+# comparison, to the directory exporter, which loads no network stack. One line per backend.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -16,7 +17,8 @@ cp="collector-image/target/test-classes:collector-image/target/classes:$(cat col
 
 work="$(mktemp -d)"
 parca_pid=""
-trap '[ -n "$parca_pid" ] && kill "$parca_pid" 2>/dev/null; rm -rf "$work"' EXIT
+otlp_pid=""
+trap '[ -n "$parca_pid" ] && kill "$parca_pid" 2>/dev/null; [ -n "$otlp_pid" ] && kill "$otlp_pid" 2>/dev/null; rm -rf "$work"' EXIT
 port=$(( 20000 + RANDOM % 20000 ))
 printf 'object_storage:\n  bucket:\n    type: "FILESYSTEM"\n    config:\n      directory: "%s/bucket"\n' "$work" > "$work/parca.yaml"
 "$parca" --config-path="$work/parca.yaml" --http-address="127.0.0.1:$port" > "$work/parca.log" 2>&1 &
@@ -26,10 +28,26 @@ for _ in $(seq 1 120); do
   sleep 1
 done
 
+otlp_port=$(( port + 1 ))
+python3 -c '
+import http.server, sys
+class Receiver(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        self.rfile.read(int(self.headers["Content-Length"]))
+        self.send_response(200)
+        self.send_header("Content-Type", "application/x-protobuf")
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+    def log_message(self, *args):
+        pass
+http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), Receiver).serve_forever()
+' "$otlp_port" &
+otlp_pid=$!
+
 measure() {
-  local backend="$1" spool="$work/spool-$1"
+  local backend="$1" address="$2" spool="$work/spool-$1"
   coproc EXPORTER { "$JAVA_HOME/bin/java" -Xmx64m -XX:+UseSerialGC -cp "$cp" \
-      dev.scorch.collector.export.parca.ExportingProcess "$spool" "127.0.0.1:$port" 1000 "$backend" 2>>"$work/exporter.log"; }
+      dev.scorch.collector.export.parca.ExportingProcess "$spool" "$address" 1000 "$backend" 2>>"$work/exporter.log"; }
   local line
   read -r line <&"${EXPORTER[0]}"          # READY
   echo "offer 0 200 10" >&"${EXPORTER[1]}"
@@ -43,5 +61,6 @@ measure() {
 }
 
 echo "export memory bench: 200 profiles of $(stat -c %s collector-image/src/test/resources/dev/scorch/collector/export/go-cpu-hotloop.pb.gz) bytes, JVM -Xmx64m SerialGC, $(date -u +%FT%TZ)"
-measure directory
-measure parca
+measure directory "127.0.0.1:$port"
+measure parca "127.0.0.1:$port"
+measure otlp "http://127.0.0.1:$otlp_port"

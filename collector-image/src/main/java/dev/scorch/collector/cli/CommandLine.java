@@ -50,7 +50,7 @@ public final class CommandLine {
                 given.add(name);
             } else if (valueOptions.contains(name)) {
                 if (value == null) {
-                    if (i + 1 >= args.size()) {
+                    if (i + 1 >= args.size() || args.get(i + 1).startsWith("--")) {
                         throw new UsageException("--" + name + " needs a value");
                     }
                     value = args.get(++i);

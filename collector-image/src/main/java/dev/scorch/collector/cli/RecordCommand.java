@@ -16,12 +16,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.CountDownLatch;
+import java.util.function.BooleanSupplier;
 
 /**
  * {@code scorch-collector record}: samples this host (or some of its processes) for a while and
@@ -31,6 +32,22 @@ final class RecordCommand implements Subcommand {
 
     private static final Set<String> VALUE_OPTIONS = Set.of("duration", "frequency", "output", "flamegraph", "pid", "cgroup");
     private static final Set<String> FLAGS = Set.of("no-kernel-stacks");
+
+    private final BooleanSupplier onTerminal;
+    private final Path procRoot;
+
+    RecordCommand() {
+        this(() -> System.console() != null && System.console().isTerminal(), Path.of("/proc"));
+    }
+
+    /**
+     * @param onTerminal whether the user watches a terminal, which gets a progress line a second
+     * @param procRoot where processes are looked up ({@code /proc})
+     */
+    RecordCommand(BooleanSupplier onTerminal, Path procRoot) {
+        this.onTerminal = onTerminal;
+        this.procRoot = procRoot;
+    }
 
     @Override
     public String name() {
@@ -46,7 +63,7 @@ final class RecordCommand implements Subcommand {
     public String usage() {
         return """
                 usage: scorch-collector record [--duration 30s] [--frequency 99] [--output profile.pb.gz]
-                                               [--flamegraph flame.html] [--pid N]... [--cgroup PATH]... [--no-kernel-stacks]
+                         [--flamegraph flame.html] [--pid N]... [--cgroup PATH]... [--no-kernel-stacks]
                   --duration D        how long to sample (500ms, 30s, 5m, 1h); Ctrl-C stops early and still writes (default 30s)
                   --frequency HZ      samples per second per CPU, 1..1000 (default 99)
                   --output FILE       gzipped pprof profile to write (default profile.pb.gz); read it with go tool pprof
@@ -67,7 +84,7 @@ final class RecordCommand implements Subcommand {
         Path output = Path.of(args.value("output").orElse("profile.pb.gz"));
         Path flamegraph = args.value("flamegraph").map(Path::of).orElse(null);
         boolean kernelStacks = !args.flag("no-kernel-stacks");
-        Set<Integer> pids = new HashSet<>(args.intValues("pid"));
+        Set<Integer> pids = new TreeSet<>(args.intValues("pid"));
         List<Path> cgroups = new ArrayList<>();
         for (String cgroup : args.values("cgroup")) {
             try {
@@ -75,6 +92,16 @@ final class RecordCommand implements Subcommand {
             } catch (IllegalArgumentException e) {
                 throw new UsageException("--cgroup: " + e.getMessage());
             }
+        }
+
+        for (int pid : pids) {
+            if (!Files.isDirectory(procRoot.resolve(Integer.toString(pid)))) {
+                throw new IOException("--pid " + pid + ": no such process");
+            }
+        }
+        OutputFile.requireWritable("--output", output);
+        if (flamegraph != null) {
+            OutputFile.requireWritable("--flamegraph", flamegraph);
         }
 
         boolean fatal = false;
@@ -102,18 +129,34 @@ final class RecordCommand implements Subcommand {
             err.printf("recording %d CPUs at %d Hz for %s%s ...%n", options.cpus().size(), frequency, describe(duration),
                     cgroups.isEmpty() ? "" : " in " + cgroups.size() + " cgroup(s)");
             Recording.Result result;
+            boolean progress = onTerminal.getAsBoolean();
             try {
-                result = recording.run(duration);
+                result = recording.run(duration, progress ? (elapsed, samples, lost) -> err.printf(
+                        "\r  %s of %s: %,d samples, %,d lost\033[K", describe(elapsed.withNanos(0)), describe(duration), samples, lost)
+                        : (elapsed, samples, lost) -> {});
             } catch (SamplingUnavailableException e) {
                 err.println("error (" + e.problem().conditionReason() + "): " + e.getMessage());
                 return 2;
+            } finally {
+                if (progress) {
+                    err.print("\r\033[K");
+                }
             }
+            String host = hostname();
             CpuProfile profile = new CpuProfileBuilder(new Symbolizer(), result.processes(), true)
-                    .build(new TreeMap<>(Map.of("service_name", "scorch-record", "node", hostname())),
-                            result.start(), result.duration(), frequency, result.stacks());
+                    .build(new TreeMap<>(Map.of("service_name", "scorch-record", "node", host)),
+                            result.start(), result.duration(), frequency, result.stacks())
+                    .withMainMapping(subject(host, pids, cgroups));
             Files.write(output, profile.toGzippedPprof());
             err.printf("wrote %s: %d samples (%d taken, %d lost, %d throttled)%n", output, result.selectedSamples(),
                     result.samples(), result.lost(), result.throttles());
+            if (result.selectedSamples() == 0) {
+                err.println("warning: the profile has no samples: " + (result.samples() == 0
+                        ? "the kernel delivered none in " + describe(result.duration())
+                        : pids.isEmpty() && cgroups.isEmpty() ? "nothing ran on a CPU"
+                        : "the selected processes did not run on a CPU while recording (idle, or exited); "
+                                + result.samples() + " samples of other processes were left out"));
+            }
             if (flamegraph != null) {
                 FlameGraphWriter.write(profile, flamegraph);
                 err.printf("wrote %s%n", flamegraph);
@@ -127,6 +170,22 @@ final class RecordCommand implements Subcommand {
                 // Shutting down already: the hook is running and waits for us.
             }
         }
+    }
+
+    /** What the profile is of, as its main mapping names it: the process's executable, the cgroup, or the host. */
+    private String subject(String host, Set<Integer> pids, List<Path> cgroups) {
+        if (!pids.isEmpty()) {
+            int first = pids.iterator().next();
+            try {
+                return Files.readSymbolicLink(procRoot.resolve(first + "/exe")).toString();
+            } catch (IOException | UnsupportedOperationException e) {
+                return "pid " + first;
+            }
+        }
+        if (!cgroups.isEmpty()) {
+            return "cgroup " + cgroups.getFirst().getFileName();
+        }
+        return "host " + host;
     }
 
     private static String describe(Duration d) {

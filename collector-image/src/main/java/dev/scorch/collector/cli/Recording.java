@@ -4,12 +4,12 @@ import dev.scorch.collector.perf.ForwardingRecordHandler;
 import dev.scorch.collector.process.ProcessTable;
 import dev.scorch.collector.profile.AggregatedStack;
 import dev.scorch.collector.profile.StackAggregator;
-import dev.scorch.collector.sampling.RecordRouter;
+import dev.scorch.collector.run.RecordRouter;
 import dev.scorch.collector.sampling.Sampler;
 import dev.scorch.collector.sampling.SamplerOptions;
 import dev.scorch.collector.sampling.SamplingUnavailableException;
-import dev.scorch.collector.target.Target;
-import dev.scorch.collector.target.TargetResolver;
+import dev.scorch.collector.attribution.Target;
+import dev.scorch.collector.attribution.TargetResolver;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -37,6 +37,11 @@ final class Recording {
     record Result(Instant start, Duration duration, List<AggregatedStack> stacks, ProcessTable processes,
             long samples, long selectedSamples, long lost, long throttles, long malformed, long truncated) {}
 
+    /** Told once a second while sampling: time since start, samples taken and lost so far. */
+    interface Progress {
+        void update(Duration elapsed, long samples, long lost);
+    }
+
     private static final Target EVERYTHING = Target.of(Map.of("service_name", "scorch-record"));
 
     private final SamplerOptions options;
@@ -60,6 +65,10 @@ final class Recording {
     }
 
     Result run(Duration duration) throws SamplingUnavailableException, InterruptedException {
+        return run(duration, (elapsed, samples, lost) -> {});
+    }
+
+    Result run(Duration duration, Progress progress) throws SamplingUnavailableException, InterruptedException {
         ProcessTable processes = ProcessTable.ofThisHost();
         StackAggregator aggregator = new StackAggregator(new TargetResolver() {
             @Override
@@ -80,7 +89,13 @@ final class Recording {
             startNanos = System.nanoTime();
             sampler.start(new SelectionTracking(router, selection));
             started.countDown();
-            stop.await(duration.toNanos(), TimeUnit.NANOSECONDS);
+            long end = startNanos + duration.toNanos();
+            for (long left = duration.toNanos(); left > 0; left = end - System.nanoTime()) {
+                if (stop.await(Math.min(left, TimeUnit.SECONDS.toNanos(1)), TimeUnit.NANOSECONDS)) {
+                    break;
+                }
+                progress.update(Duration.ofNanos(System.nanoTime() - startNanos), sampler.samples(), sampler.lost());
+            }
         }
         Duration recorded = Duration.ofNanos(System.nanoTime() - startNanos);
         List<AggregatedStack> all = aggregator.drain().getOrDefault(EVERYTHING, List.of());

@@ -12,7 +12,7 @@ public interface Subcommand {
     /** One line for the command list. */
     String summary();
 
-    /** The full usage text, options included. */
+    /** The full usage text, options included, naming the program {@code scorch-collector} (Main puts the typed name in). */
     String usage();
 
     /**

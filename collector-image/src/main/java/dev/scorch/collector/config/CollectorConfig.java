@@ -1,6 +1,6 @@
 package dev.scorch.collector.config;
 
-import dev.scorch.collector.target.LabelSelector;
+import dev.scorch.collector.attribution.LabelSelector;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;

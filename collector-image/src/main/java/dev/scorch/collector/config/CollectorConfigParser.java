@@ -3,7 +3,7 @@ package dev.scorch.collector.config;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.scorch.collector.target.LabelSelector;
+import dev.scorch.collector.attribution.LabelSelector;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -63,13 +63,27 @@ public final class CollectorConfigParser {
         return new CollectorConfigParser("collector.json").parse(json.getBytes(StandardCharsets.UTF_8));
     }
 
+    /**
+     * Any other failure of the JSON library or of a check (a bug, a stack too small for the
+     * nesting) is a {@link ConfigException} too: a broken file must become {@code ConfigInvalid},
+     * never end the collector.
+     */
     private CollectorConfig parse(byte[] bytes) throws ConfigException {
+        try {
+            return parseChecked(bytes);
+        } catch (RuntimeException | StackOverflowError e) {
+            throw new ConfigException(fileName + ": cannot be read (" + e.getClass().getSimpleName() + ")", e);
+        }
+    }
+
+    private CollectorConfig parseChecked(byte[] bytes) throws ConfigException {
         JsonNode tree;
         try {
             tree = JSON.readTree(bytes);
         } catch (JsonProcessingException e) {
-            throw new ConfigException(fileName + ": not valid JSON at line " + e.getLocation().getLineNr()
-                    + ", column " + e.getLocation().getColumnNr() + ": " + e.getOriginalMessage(), e);
+            // Limits of the JSON reader (nesting depth, number length) carry no location.
+            String at = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr();
+            throw new ConfigException(fileName + ": not valid JSON" + at + ": " + e.getOriginalMessage(), e);
         } catch (IOException e) {
             throw new ConfigException(fileName + ": cannot parse: " + e.getMessage(), e);
         }
@@ -126,7 +140,7 @@ public final class CollectorConfigParser {
         Duration interval = Duration.ofSeconds(node.optionalLong("intervalSeconds", 15, 1, 3600));
         ConfigNode spool = node.object("spool");
         CollectorConfig.Spool spoolConfig = new CollectorConfig.Spool(
-                Path.of(spool.optionalString("directory").orElse("/var/lib/scorch/spool")),
+                spool.optionalPath("directory").orElse(Path.of("/var/lib/scorch/spool")),
                 spool.optionalLong("maxBytes", 256L << 20, 0, Long.MAX_VALUE));
         List<BackendConfig> backends = node.objects("backends", this::backend);
         if (backends.isEmpty()) {
@@ -163,26 +177,26 @@ public final class CollectorConfigParser {
                     httpUrl(spec, "url"),
                     spec.optionalString("tenantId"),
                     spec.optionalObject("basicAuth", auth -> new BackendConfig.BasicAuth(
-                            Path.of(auth.requiredString("usernameFile")), Path.of(auth.requiredString("passwordFile")))),
-                    spec.optionalString("bearerTokenFile").map(Path::of),
+                            auth.requiredPath("usernameFile"), auth.requiredPath("passwordFile"))),
+                    spec.optionalPath("bearerTokenFile"),
                     tls(spec));
             case "parca" -> new BackendConfig.Parca(name,
                     hostPort(spec, "address"),
                     spec.optionalBoolean("insecure", false),
-                    spec.optionalString("bearerTokenFile").map(Path::of),
+                    spec.optionalPath("bearerTokenFile"),
                     tls(spec));
             case "otlp" -> new BackendConfig.Otlp(name,
                     httpUrl(spec, "endpoint"),
-                    spec.stringMap("headers"),
-                    spec.optionalString("bearerTokenFile").map(Path::of),
+                    spec.headers("headers"),
+                    spec.optionalPath("bearerTokenFile"),
                     tls(spec));
-            default -> new BackendConfig.Directory(name, Path.of(spec.requiredString("path")));
+            default -> new BackendConfig.Directory(name, spec.requiredPath("path"));
         };
     }
 
     private BackendConfig.Tls tls(ConfigNode spec) throws ConfigException {
         return spec.optionalObject("tls", tls -> new BackendConfig.Tls(
-                        tls.optionalString("caFile").map(Path::of), tls.optionalBoolean("insecureSkipVerify", false)))
+                        tls.optionalPath("caFile"), tls.optionalBoolean("insecureSkipVerify", false)))
                 .orElse(BackendConfig.Tls.SYSTEM_ROOTS);
     }
 

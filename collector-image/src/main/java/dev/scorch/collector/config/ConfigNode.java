@@ -1,6 +1,8 @@
 package dev.scorch.collector.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -97,6 +99,45 @@ final class ConfigNode {
             throw child.error("must be between " + min + " and " + max + ", was " + value);
         }
         return value;
+    }
+
+    /** A file path: a string that is a valid path on this system (no NUL). */
+    Optional<Path> optionalPath(String field) throws ConfigException {
+        Optional<String> text = optionalString(field);
+        if (text.isEmpty()) {
+            return Optional.empty();
+        }
+        if (text.get().indexOf('\0') >= 0) {
+            throw child(field).error("must not contain a NUL character");
+        }
+        try {
+            return Optional.of(Path.of(text.get()));
+        } catch (InvalidPathException e) {
+            throw child(field).error("is not a valid path: " + e.getReason());
+        }
+    }
+
+    Path requiredPath(String field) throws ConfigException {
+        return optionalPath(field).orElseThrow(() -> child(field).error("required"));
+    }
+
+    /**
+     * HTTP headers: names must be HTTP tokens, values must not hold CR, LF, NUL or another control
+     * character (tab aside). A refused value is never repeated in the message: it may be a secret.
+     */
+    Map<String, String> headers(String field) throws ConfigException {
+        Map<String, String> headers = stringMap(field);
+        for (Map.Entry<String, String> header : headers.entrySet()) {
+            if (!HeaderValues.isToken(header.getKey())) {
+                throw child(field).error("has a header name that is not an HTTP token (letters, digits and !#$%&'*+-.^_`|~)");
+            }
+            int forbidden = HeaderValues.forbiddenCharacter(header.getValue());
+            if (forbidden >= 0) {
+                throw child(field).child(header.getKey()).error("must not contain " + HeaderValues.describe(header.getValue(), forbidden)
+                        + " (the value is not shown)");
+            }
+        }
+        return headers;
     }
 
     Map<String, String> stringMap(String field) throws ConfigException {

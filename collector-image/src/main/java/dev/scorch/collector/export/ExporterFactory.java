@@ -47,11 +47,11 @@ public final class ExporterFactory {
             case BackendConfig.Directory directory -> new DirectoryExporter(directory.name(),
                     new DirectoryExporter.Settings(directory.path(), DIRECTORY_RETENTION, delivery.maxSpoolBytes()), delivery.clock());
             case BackendConfig.Parca parca -> new DeliveryQueue(parca.name(),
-                    Senders.orUnusable(() -> ParcaSender.create(parca, REQUEST_TIMEOUT)), delivery);
+                    Senders.orUnusable(WireFormat.GZIPPED_PPROF, () -> ParcaSender.create(parca, REQUEST_TIMEOUT)), delivery);
             case BackendConfig.Pyroscope pyroscope -> new DeliveryQueue(pyroscope.name(),
-                    Senders.orUnusable(() -> PyroscopeSender.create(pyroscope, CONNECT_TIMEOUT, REQUEST_TIMEOUT)), delivery);
+                    Senders.orUnusable(WireFormat.GZIPPED_PPROF, () -> PyroscopeSender.create(pyroscope, CONNECT_TIMEOUT, REQUEST_TIMEOUT)), delivery);
             case BackendConfig.Otlp otlp -> new DeliveryQueue(otlp.name(),
-                    Senders.orUnusable(() -> OtlpSender.create(otlp, CONNECT_TIMEOUT, REQUEST_TIMEOUT)), delivery);
+                    Senders.orUnusable(WireFormat.OTLP_PROFILES, () -> OtlpSender.create(otlp, CONNECT_TIMEOUT, REQUEST_TIMEOUT)), delivery);
         };
     }
 }

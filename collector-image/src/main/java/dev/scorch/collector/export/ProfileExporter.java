@@ -9,6 +9,9 @@ public interface ProfileExporter extends AutoCloseable {
     /** The backend name from the policy, e.g. {@code parca}. */
     String backendName();
 
+    /** The encoding this backend takes; the profile offered must be in it. */
+    WireFormat wireFormat();
+
     /** Queues the profile for delivery; drops (counted) only when the spool bound forces it. */
     void offer(ExportedProfile profile);
 

@@ -1,5 +1,6 @@
 package dev.scorch.collector.perf;
 
+import dev.scorch.collector.linux.ErrnoException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.List;

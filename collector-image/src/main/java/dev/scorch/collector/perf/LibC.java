@@ -1,5 +1,6 @@
 package dev.scorch.collector.perf;
 
+import dev.scorch.collector.linux.ErrnoException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
@@ -17,19 +18,15 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 /**
  * The few libc calls the sampler needs, bound through the FFM API: {@code syscall} (glibc has no
- * perf_event_open wrapper), {@code mmap}, {@code munmap}, {@code ioctl}, {@code poll}, {@code open}
- * and {@code close}. Every call captures errno and turns a failure into an {@link ErrnoException}.
+ * perf_event_open wrapper), {@code mmap}, {@code munmap}, {@code ioctl} and {@code poll}. Every call
+ * captures errno and turns a failure into an {@link ErrnoException}.
  */
 final class LibC {
 
     static final int PROT_READ = 1;
     static final int PROT_WRITE = 2;
     static final int MAP_SHARED = 1;
-    static final int O_RDONLY = 0;
-    static final int O_DIRECTORY = 0x10000;
-    static final int O_CLOEXEC = 0x80000;
     static final short POLLIN = 1;
-    static final short POLLHUP = 0x10;
     static final int EINTR = 4;
 
     /** {@code struct pollfd { int fd; short events; short revents; }} */
@@ -63,11 +60,6 @@ final class LibC {
             CAPTURE_ERRNO, Linker.Option.firstVariadicArg(2));
     private static final MethodHandle POLL = downcall("poll",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT), CAPTURE_ERRNO);
-    private static final MethodHandle OPEN = downcall("open",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT),
-            CAPTURE_ERRNO, Linker.Option.firstVariadicArg(2));
-    private static final MethodHandle CLOSE = downcall("close",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT), CAPTURE_ERRNO);
 
     private static final MemorySegment MAP_FAILED = MemorySegment.ofAddress(-1L);
 
@@ -77,10 +69,6 @@ final class LibC {
         MemorySegment symbol = LIBC.find(name)
                 .orElseThrow(() -> new UnsatisfiedLinkError("libc has no symbol " + name));
         return LINKER.downcallHandle(symbol, descriptor, options);
-    }
-
-    static boolean perfEventOpenSupportedArch() {
-        return SYS_PERF_EVENT_OPEN > 0;
     }
 
     /** perf_event_open(attr, pid, cpu, group_fd, flags); returns the new fd. */
@@ -170,36 +158,6 @@ final class LibC {
 
     static MemorySegment allocateCallState(Arena arena) {
         return arena.allocate(CALL_STATE);
-    }
-
-    /** open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC): a directory fd, e.g. of a cgroup. */
-    static int openDirectory(String path) throws ErrnoException {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(CALL_STATE);
-            int fd = (int) OPEN.invokeExact(state, arena.allocateFrom(path), O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
-            if (fd < 0) {
-                throw new ErrnoException("open", errno(state), path);
-            }
-            return fd;
-        } catch (ErrnoException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new LinkageError("open downcall failed", t);
-        }
-    }
-
-    static void close(int fd) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(CALL_STATE);
-            int rc = (int) CLOSE.invokeExact(state, fd);
-            if (rc != 0 && errno(state) != EINTR) {
-                throw new IllegalStateException("close(" + fd + ") failed: errno " + errno(state));
-            }
-        } catch (RuntimeException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new LinkageError("close downcall failed", t);
-        }
     }
 
     private static int errno(MemorySegment callState) {

@@ -1,5 +1,7 @@
 package dev.scorch.collector.perf;
 
+import dev.scorch.collector.linux.ErrnoException;
+import dev.scorch.collector.linux.FileDescriptors;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
@@ -40,7 +42,7 @@ public final class PerfEvent implements AutoCloseable {
             MemorySegment mapping = LibC.mmapShared(fd, (1L + dataPages) * PAGE_SIZE, LibC.PROT_READ | LibC.PROT_WRITE);
             return new PerfEvent(fd, cpu, mapping, new RingBuffer(mapping, PAGE_SIZE, arena));
         } catch (ErrnoException e) {
-            LibC.close(fd);
+            FileDescriptors.close(fd);
             throw e;
         }
     }
@@ -52,7 +54,7 @@ public final class PerfEvent implements AutoCloseable {
             LibC.ioctl(fd, IOC_SET_OUTPUT, owner.fd);
             return new PerfEvent(fd, owner.cpu, null, null);
         } catch (ErrnoException e) {
-            LibC.close(fd);
+            FileDescriptors.close(fd);
             throw e;
         }
     }
@@ -68,11 +70,11 @@ public final class PerfEvent implements AutoCloseable {
 
     /** Opens a cgroup directory for {@link #openWithBuffer}'s cgroup mode; close it with {@link #closeFd}. */
     public static int openCgroup(String directory) throws ErrnoException {
-        return LibC.openDirectory(directory);
+        return FileDescriptors.open(directory, FileDescriptors.O_RDONLY | FileDescriptors.O_DIRECTORY | FileDescriptors.O_CLOEXEC);
     }
 
     public static void closeFd(int fd) {
-        LibC.close(fd);
+        FileDescriptors.close(fd);
     }
 
     public int fd() {
@@ -101,6 +103,6 @@ public final class PerfEvent implements AutoCloseable {
         if (mapping != null) {
             LibC.munmap(mapping);
         }
-        LibC.close(fd);
+        FileDescriptors.close(fd);
     }
 }

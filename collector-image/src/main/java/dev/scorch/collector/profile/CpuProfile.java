@@ -2,6 +2,7 @@ package dev.scorch.collector.profile;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.SortedMap;
 
@@ -67,6 +68,24 @@ public record CpuProfile(
             total += sample.count();
         }
         return total;
+    }
+
+    /**
+     * This profile with a first, empty mapping named {@code file}. pprof takes the first mapping
+     * that is not a library or a {@code [bracketed]} pseudo-file as the profile's main binary and
+     * shows its name as {@code File:}; without this, a whole-host profile is named after whichever
+     * process happened to be sampled first.
+     */
+    public CpuProfile withMainMapping(String file) {
+        List<ProfileMapping> shifted = new ArrayList<>(mappings.size() + 1);
+        shifted.add(new ProfileMapping(0, 0, 0, file, "", true));
+        shifted.addAll(mappings);
+        List<ProfileLocation> moved = new ArrayList<>(locations.size());
+        for (ProfileLocation location : locations) {
+            moved.add(location.mappingId() == 0 ? location
+                    : new ProfileLocation(location.mappingId() + 1, location.address(), location.functionIds(), location.lines()));
+        }
+        return new CpuProfile(labels, start, duration, periodNanos, List.copyOf(shifted), List.copyOf(moved), functions, samples, comments);
     }
 
     /** The gzipped pprof encoding, as exporters and {@code go tool pprof} take it. */

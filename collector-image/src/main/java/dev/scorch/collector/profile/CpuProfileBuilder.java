@@ -13,7 +13,7 @@ import dev.scorch.collector.symbol.MissReason;
 import dev.scorch.collector.symbol.Symbolization;
 import dev.scorch.collector.symbol.SymbolizedFrame;
 import dev.scorch.collector.symbol.Symbolizer;
-import dev.scorch.collector.target.Target;
+import dev.scorch.collector.attribution.Target;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

@@ -1,8 +1,8 @@
 package dev.scorch.collector.profile;
 
 import dev.scorch.collector.perf.SampleRecord;
-import dev.scorch.collector.target.Target;
-import dev.scorch.collector.target.TargetResolver;
+import dev.scorch.collector.attribution.Target;
+import dev.scorch.collector.attribution.TargetResolver;
 
 import java.util.HashMap;
 import java.util.IdentityHashMap;

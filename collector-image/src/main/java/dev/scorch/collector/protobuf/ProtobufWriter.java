@@ -22,6 +22,7 @@ import java.util.Arrays;
 public final class ProtobufWriter {
 
     private static final int WIRE_VARINT = 0;
+    private static final int WIRE_FIXED64 = 1;
     private static final int WIRE_LENGTH_DELIMITED = 2;
     private static final int MAX_NESTING = 64;
 
@@ -50,6 +51,18 @@ public final class ProtobufWriter {
     /** A {@code bool} field; omitted when false. */
     public ProtobufWriter bool(int field, boolean value) {
         return varint(field, value ? 1 : 0);
+    }
+
+    /** A {@code fixed64} field, eight bytes little-endian; omitted when 0. */
+    public ProtobufWriter fixed64(int field, long value) {
+        if (value != 0) {
+            tag(field, WIRE_FIXED64);
+            ensure(8);
+            for (int i = 0; i < 8; i++) {
+                buffer[position++] = (byte) (value >>> (8 * i));
+            }
+        }
+        return this;
     }
 
     /** A {@code string} field in UTF-8; omitted when null or empty. */
@@ -97,6 +110,17 @@ public final class ProtobufWriter {
         rawVarint(length);
         ensure(length);
         System.arraycopy(value, offset, buffer, position, length);
+        position += length;
+        return this;
+    }
+
+    /**
+     * Appends fields that are already encoded (tags included), e.g. copied from a message a
+     * {@link ProtobufReader} read, so a rewrite keeps what it does not change byte for byte.
+     */
+    public ProtobufWriter encodedFields(byte[] source, int offset, int length) {
+        ensure(length);
+        System.arraycopy(source, offset, buffer, position, length);
         position += length;
         return this;
     }

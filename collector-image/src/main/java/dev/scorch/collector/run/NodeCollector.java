@@ -23,7 +23,6 @@ import dev.scorch.collector.process.ProcessTable;
 import dev.scorch.collector.profile.AggregatedStack;
 import dev.scorch.collector.profile.CpuProfileBuilder;
 import dev.scorch.collector.profile.StackAggregator;
-import dev.scorch.collector.sampling.RecordRouter;
 import dev.scorch.collector.sampling.CgroupDirectories;
 import dev.scorch.collector.sampling.Sampler;
 import dev.scorch.collector.sampling.SamplerOptions;
@@ -31,9 +30,7 @@ import dev.scorch.collector.sampling.SamplingPreflight;
 import dev.scorch.collector.sampling.SamplingProblem;
 import dev.scorch.collector.sampling.SamplingUnavailableException;
 import dev.scorch.collector.symbol.Symbolizer;
-import dev.scorch.collector.target.PodTargetResolver;
-import dev.scorch.collector.target.ProcCgroupReader;
-import dev.scorch.collector.target.Target;
+import dev.scorch.collector.attribution.Target;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.file.Path;
@@ -158,6 +155,8 @@ public final class NodeCollector implements AutoCloseable {
                         () -> cycle == null ? 0 : cycle.unattributedSamples())
                 .counterFamily("scorch_symbolization_misses_total", "Frames that could not be named, by reason.", "reason",
                         this::symbolizationMisses)
+                .counterFamily("scorch_parse_rejections_total", "Node files a parser refused, by parser/limit (e.g. elf/heap_bytes).",
+                        "rejection", () -> symbolizer == null ? Map.of() : symbolizer.rejections().counts())
                 .counter("scorch_profiles_total", "Profiles built and offered to the exporters.", () -> cycle == null ? 0 : cycle.profiles())
                 .counter("scorch_profiles_failed_total", "Profiles that could not be built.", () -> cycle == null ? 0 : cycle.failedProfiles())
                 .gauge("scorch_processes_tracked", "Processes in the process table.", () -> processes == null ? 0 : processes.size())

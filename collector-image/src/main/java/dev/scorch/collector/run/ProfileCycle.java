@@ -2,15 +2,17 @@ package dev.scorch.collector.run;
 
 import dev.scorch.collector.export.ExportedProfile;
 import dev.scorch.collector.export.ProfileExporter;
+import dev.scorch.collector.export.WireFormat;
 import dev.scorch.collector.profile.AggregatedStack;
 import dev.scorch.collector.profile.CpuProfile;
 import dev.scorch.collector.profile.CpuProfileBuilder;
-import dev.scorch.collector.target.Target;
-import dev.scorch.collector.target.TargetResolver;
+import dev.scorch.collector.attribution.Target;
+import dev.scorch.collector.attribution.TargetResolver;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -20,8 +22,9 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One export interval's end: drain the stacks, move the pending ones to the targets the pod watch
- * now knows, build one pprof per target and offer it to every exporter, then let the process table
- * and the resolver forget processes that are gone.
+ * now knows, build one profile per target and offer it to every exporter in the exporter's wire
+ * format (each format encoded once per profile), then let the process table and the resolver
+ * forget processes that are gone.
  */
 public final class ProfileCycle {
 
@@ -55,16 +58,19 @@ public final class ProfileCycle {
         Duration duration = Duration.between(start, end);
         int offered = 0;
         for (Map.Entry<Target, List<AggregatedStack>> entry : byTarget.entrySet()) {
-            Optional<ExportedProfile> profile = build(entry.getKey(), entry.getValue(), start, duration);
+            Optional<CpuProfile> profile = build(entry.getKey(), entry.getValue(), start, duration);
             if (profile.isEmpty()) {
                 continue;
             }
+            String id = UUID.randomUUID().toString();
+            Map<WireFormat, byte[]> encoded = new EnumMap<>(WireFormat.class);
             for (ProfileExporter exporter : exporters) {
                 try {
-                    exporter.offer(profile.get());
+                    byte[] payload = encoded.computeIfAbsent(exporter.wireFormat(), format -> format.encode(profile.get(), id));
+                    exporter.offer(new ExportedProfile(id, entry.getKey().labels(), start, duration, payload));
                 } catch (RuntimeException e) {
-                    LOG.log(Level.WARNING, "backend {0} refused a profile of {1}: {2}", exporter.backendName(),
-                            entry.getKey().serviceName(), e.getMessage());
+                    LOG.log(Level.WARNING, "backend {0} could not take a profile of {1}: {2}", exporter.backendName(),
+                            entry.getKey().serviceName(), e.toString());
                 }
             }
             profiles.incrementAndGet();
@@ -93,11 +99,10 @@ public final class ProfileCycle {
         return byTarget;
     }
 
-    private Optional<ExportedProfile> build(Target target, List<AggregatedStack> stacks, Instant start, Duration duration) {
+    private Optional<CpuProfile> build(Target target, List<AggregatedStack> stacks, Instant start, Duration duration) {
         try {
             CpuProfile profile = builder.build(target, start, duration, frequencyHz, stacks);
-            return Optional.of(new ExportedProfile(UUID.randomUUID().toString(), target.labels(), start, duration,
-                    profile.toGzippedPprof()));
+            return Optional.of(profile);
         } catch (RuntimeException e) {
             failedProfiles.incrementAndGet();
             LOG.log(Level.WARNING, "cannot build the profile of {0} ({1} stacks); its samples of this interval are lost: {2}",

@@ -1,7 +1,7 @@
 package dev.scorch.collector.run;
 
 import dev.scorch.collector.profile.AggregatedStack;
-import dev.scorch.collector.target.Target;
+import dev.scorch.collector.attribution.Target;
 import java.util.List;
 import java.util.Map;
 

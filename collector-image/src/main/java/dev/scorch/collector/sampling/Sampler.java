@@ -1,6 +1,6 @@
 package dev.scorch.collector.sampling;
 
-import dev.scorch.collector.perf.ErrnoException;
+import dev.scorch.collector.linux.ErrnoException;
 import dev.scorch.collector.perf.EventAttributes;
 import dev.scorch.collector.perf.EventPoller;
 import dev.scorch.collector.perf.ForwardingRecordHandler;

@@ -1,6 +1,6 @@
 package dev.scorch.collector.sampling;
 
-import dev.scorch.collector.perf.ErrnoException;
+import dev.scorch.collector.linux.ErrnoException;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

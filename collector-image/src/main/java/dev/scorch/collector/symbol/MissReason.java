@@ -18,6 +18,13 @@ public enum MissReason {
     FILE_REPLACED("file_replaced"),
     /** The file is not a readable 64-bit ELF object, or a table in it is malformed or over our bounds. */
     MALFORMED_OBJECT("malformed_object"),
+    /**
+     * Parsing the object would cost more than its budget (bytes read, work, heap, or a declared
+     * count such as sections); {@code scorch_parse_rejections_total} names the parser and limit.
+     */
+    OVER_BUDGET("over_budget"),
+    /** The node-wide parse budget of the current window is spent: the object is parsed in a later window. */
+    PARSE_DEFERRED("parse_deferred"),
     /** The object has neither a symbol table nor a Go pc/line table (stripped). */
     NO_SYMBOL_TABLE("no_symbol_table"),
     /** The object has symbols, but none covers the address. */

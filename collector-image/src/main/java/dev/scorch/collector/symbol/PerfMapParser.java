@@ -1,5 +1,6 @@
 package dev.scorch.collector.symbol;
 
+import dev.scorch.collector.budget.ParseBudget;
 import dev.scorch.collector.symbol.elf.ByteSource;
 import dev.scorch.collector.symbol.elf.ElfFormatException;
 import java.io.IOException;
@@ -10,6 +11,7 @@ import java.io.IOException;
  * read with bounds on total bytes, line length and entry count; malformed lines are skipped. A
  * later line for the same start address wins (code recompiled in place). Names stay in the file
  * (the table reads one when a lookup hits it): a map of long names costs its entries, not its size.
+ * Reads and entries are charged to a {@link ParseBudget}; a map over it is refused whole.
  */
 final class PerfMapParser {
 
@@ -17,15 +19,22 @@ final class PerfMapParser {
     static final int MAX_LINE_BYTES = 8192;
     static final int MAX_ENTRIES = 500_000;
     private static final int CHUNK_BYTES = 64 << 10;
+    /** Heap per entry while the table is built (the builder's arrays grown by doubling, and the sort). */
+    private static final int HEAP_PER_ENTRY = 96;
 
     private PerfMapParser() {}
 
+    /** Per-object limits: 256 MiB read, 256 M steps, a quarter of the heap (at most 64 MiB). */
+    static ParseBudget.Limits limits() {
+        return new ParseBudget.Limits("perf_map", 256L << 20, 256L << 20, Math.min(64L << 20, Runtime.getRuntime().maxMemory() / 4));
+    }
+
     static SymbolTable parse(ByteSource file) throws IOException {
-        return parse(file, MAX_FILE_BYTES);
+        return parse(file, MAX_FILE_BYTES, ParseBudget.of(limits()));
     }
 
     /** Parses the first {@code maxBytes} of {@code file}, which must stay open while the table is used. */
-    static SymbolTable parse(ByteSource file, long maxBytes) throws IOException {
+    static SymbolTable parse(ByteSource file, long maxBytes, ParseBudget budget) throws IOException {
         SymbolTable.Builder builder = SymbolTable.builder();
         int table = builder.table(file, 0);
         long limit = Math.min(file.size(), Math.min(maxBytes, Integer.MAX_VALUE));
@@ -36,6 +45,8 @@ final class PerfMapParser {
         boolean overlong = false;
         for (long at = 0; at < limit && builder.count() < MAX_ENTRIES; at += buffer.length) {
             int read = (int) Math.min(buffer.length, limit - at);
+            budget.read(read);
+            budget.steps(read);
             try {
                 file.read(at, buffer, read);
             } catch (ElfFormatException shrank) {
@@ -54,6 +65,7 @@ final class PerfMapParser {
                 if (!overlong) {
                     long[] parsed = parseLine(line, lineLength);
                     if (parsed != null) {
+                        budget.heap(HEAP_PER_ENTRY);
                         // Later lines rank first: the builder keeps the lowest preference of equal starts.
                         builder.add(parsed[0], parsed[1], table, (int) (lineStart + parsed[2]), (int) (parsed[3] - parsed[2]),
                                 Integer.MAX_VALUE - builder.count());

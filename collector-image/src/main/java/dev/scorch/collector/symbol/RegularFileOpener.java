@@ -1,12 +1,8 @@
 package dev.scorch.collector.symbol;
 
+import dev.scorch.collector.linux.ErrnoException;
+import dev.scorch.collector.linux.FileDescriptors;
 import java.io.IOException;
-import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandle;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,25 +15,16 @@ import java.util.Map;
  * plain {@code open(2)} of a path that was swapped for a FIFO blocks until a writer appears. The
  * file is opened with {@code O_NONBLOCK} first, its type checked through {@code /proc/self/fd},
  * and only a regular file is reopened as a {@link FileChannel}.
+ *
+ * <p>A path a container names (its binaries, debug files, perf maps) is opened inside the
+ * container's root with {@code openat2(RESOLVE_IN_ROOT)} ({@link #openInRoot}): an absolute
+ * symlink such as {@code /tmp/perf-1.map -> /etc/shadow} then resolves to the container's own
+ * {@code /etc/shadow}, never the host's (the collector's) file.
  */
 final class RegularFileOpener {
 
-    private static final int O_RDONLY = 0;
-    private static final int O_NONBLOCK = 0x800;
-    private static final int O_CLOEXEC = 0x80000;
     private static final int S_IFMT = 0xF000;
     private static final int S_IFREG = 0x8000;
-
-    private static final MethodHandle OPEN;
-    private static final MethodHandle CLOSE;
-
-    static {
-        Linker linker = Linker.nativeLinker();
-        OPEN = linker.downcallHandle(linker.defaultLookup().find("open").orElseThrow(),
-                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT), Linker.Option.firstVariadicArg(2));
-        CLOSE = linker.downcallHandle(linker.defaultLookup().find("close").orElseThrow(),
-                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
-    }
 
     /**
      * An open regular file and its identity.
@@ -52,7 +39,33 @@ final class RegularFileOpener {
 
     /** Opens {@code path} if it is a regular file; null when it does not exist or is not regular. */
     static OpenedFile open(Path path) throws IOException {
-        int fd = nonBlockingOpen(path);
+        return regularFile(nonBlockingOpen(path));
+    }
+
+    /**
+     * Opens {@code pathInRoot} resolved inside directory {@code root} (a container's root, {@code
+     * /proc/<pid>/root}) if it is a regular file; null when it does not exist there, is not
+     * regular, or cannot be reached without leaving the root.
+     */
+    static OpenedFile openInRoot(Path root, String pathInRoot) throws IOException {
+        int rootFd;
+        try {
+            rootFd = FileDescriptors.open(root.toString(), FileDescriptors.O_PATH | FileDescriptors.O_DIRECTORY | FileDescriptors.O_CLOEXEC);
+        } catch (ErrnoException e) {
+            return null;
+        }
+        try {
+            return regularFile(FileDescriptors.openat2(rootFd, pathInRoot,
+                    FileDescriptors.O_RDONLY | FileDescriptors.O_NONBLOCK | FileDescriptors.O_CLOEXEC,
+                    FileDescriptors.RESOLVE_IN_ROOT | FileDescriptors.RESOLVE_NO_MAGICLINKS));
+        } catch (ErrnoException e) {
+            return null;
+        } finally {
+            FileDescriptors.close(rootFd);
+        }
+    }
+
+    private static OpenedFile regularFile(int fd) throws IOException {
         if (fd < 0) {
             return null;
         }
@@ -67,24 +80,15 @@ final class RegularFileOpener {
                     + ((FileTime) attributes.get("lastModifiedTime")).toMillis();
             return new OpenedFile(FileChannel.open(link, StandardOpenOption.READ), inode, identity);
         } finally {
-            close(fd);
+            FileDescriptors.close(fd);
         }
     }
 
     private static int nonBlockingOpen(Path path) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment cPath = arena.allocateFrom(path.toString());
-            return (int) OPEN.invokeExact(cPath, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-        } catch (Throwable e) {
-            throw new IllegalStateException("open(2) through the FFM API failed for " + path, e);
-        }
-    }
-
-    private static void close(int fd) {
         try {
-            int ignored = (int) CLOSE.invokeExact(fd);
-        } catch (Throwable e) {
-            throw new IllegalStateException("close(2) through the FFM API failed", e);
+            return FileDescriptors.open(path.toString(), FileDescriptors.O_RDONLY | FileDescriptors.O_NONBLOCK | FileDescriptors.O_CLOEXEC);
+        } catch (ErrnoException e) {
+            return -1;
         }
     }
 }

@@ -1,5 +1,9 @@
 package dev.scorch.collector.symbol;
 
+import dev.scorch.collector.budget.OverBudgetException;
+import dev.scorch.collector.budget.ParseBudget;
+import dev.scorch.collector.budget.ParseRejections;
+import dev.scorch.collector.budget.TotalBudget;
 import dev.scorch.collector.process.Mapping;
 import dev.scorch.collector.process.ProcessSnapshot;
 import dev.scorch.collector.symbol.elf.ByteSource;
@@ -18,8 +22,11 @@ import java.util.List;
  * Names code addresses on the node: native code from the ELF symbol tables or the Go pc/line table
  * of the mapped file (reached through the process's mount namespace), kernel code from
  * {@code /proc/kallsyms}, JIT code from {@code perf-<nspid>.map}, and the vdso from the
- * collector's own copy. Parsed objects are cached by build id under a memory bound; files that fail
- * are remembered for a while so they cost one attempt, not one per frame.
+ * collector's own copy. Parsed objects are cached by build id under a memory bound. Parsing one
+ * file is bounded by its {@link ParseBudget} (and all parsing by a node-wide {@link TotalBudget}):
+ * a file that is malformed, over budget or makes a parser fail is remembered by identity for the
+ * life of the process ({@link #rejections()}), so it costs one bounded attempt; a file without
+ * symbols is retried after a while (a debug file may be installed).
  *
  * <p>A {@code Symbolizer} is long-lived and thread-safe. Every address it is asked about is counted
  * in {@link #metrics()}, resolved or missed by reason.
@@ -28,6 +35,9 @@ public final class Symbolizer {
 
     private static final System.Logger LOG = System.getLogger(Symbolizer.class.getName());
     private static final String DELETED_SUFFIX = " (deleted)";
+    /** Node-wide parse work per minute: a few seconds of reading from the page cache at most. */
+    private static final long TOTAL_READ_BYTES_PER_MINUTE = 8L << 30;
+    private static final long TOTAL_STEPS_PER_MINUTE = 2L << 30;
 
     /**
      * Where the symbolizer looks and how much it keeps.
@@ -48,10 +58,6 @@ public final class Symbolizer {
                     Duration.ofMinutes(5), Duration.ofMinutes(10));
         }
 
-        public Settings withCacheBytes(long bytes) {
-            return new Settings(procRoot, hostRoot, kallsyms, kernelNotes, bytes, negativeTtl, kernelRefresh);
-        }
-
         public Settings withHostRoot(Path path) {
             return new Settings(procRoot, path, kallsyms, kernelNotes, cacheBytes, negativeTtl, kernelRefresh);
         }
@@ -64,6 +70,9 @@ public final class Symbolizer {
     private final Settings settings;
     private final SymbolizationMetrics metrics = new SymbolizationMetrics();
     private final ObjectSymbolCache cache;
+    private final ParseRejections rejections = new ParseRejections();
+    private final TotalBudget totalBudget = new TotalBudget(TOTAL_READ_BYTES_PER_MINUTE, TOTAL_STEPS_PER_MINUTE, Duration.ofMinutes(1),
+            System::nanoTime);
     private final Object kernelLock = new Object();
     private KernelSymbols kernel;
     private long kernelLoadedAtNanos;
@@ -81,6 +90,11 @@ public final class Symbolizer {
 
     public SymbolizationMetrics metrics() {
         return metrics;
+    }
+
+    /** Files refused by a parser (remembered by identity) and the refusal counts by parser and limit. */
+    public ParseRejections rejections() {
+        return rejections;
     }
 
     /** Estimated heap bytes of the cached symbol tables. */
@@ -135,13 +149,7 @@ public final class Symbolizer {
         if (isAnonymous(mapping, path)) {
             return perfMap(process, mapping);
         }
-        try {
-            return objectFile(process, mapping, path);
-        } catch (RuntimeException e) {
-            // A parser bug must cost a frame, never the collector; the fuzz tests hunt for these.
-            LOG.log(Level.WARNING, "symbolizing " + path + " of pid " + process.pid() + " failed unexpectedly", e);
-            return MappingSymbols.unresolved("", MissReason.MALFORMED_OBJECT);
-        }
+        return objectFile(process, mapping, path);
     }
 
     private static boolean isAnonymous(Mapping mapping, String path) {
@@ -154,14 +162,23 @@ public final class Symbolizer {
             return MappingSymbols.unresolved("", located.sawOtherFile() ? MissReason.FILE_REPLACED : MissReason.FILE_UNREACHABLE);
         }
         RegularFileOpener.OpenedFile file = located.file();
+        ParseRejections.Rejection rejected = rejections.of(file.identity());
+        if (rejected != null) {
+            closeQuietly(file.channel());
+            return MappingSymbols.unresolved("", missOf(rejected));
+        }
         MissReason known = cache.negative(file.identity());
         ObjectSymbols cached = known == null ? cache.byIdentity(file.identity()) : null;
         if (known != null || cached != null) {
             closeQuietly(file.channel());
             return known != null ? MappingSymbols.unresolved("", known) : bound(cached, mapping);
         }
-        Parsed parsed = parse(file, process);
+        Parsed parsed = parse(file, process, mapping.path());
         return parsed.symbols() != null ? bound(parsed.symbols(), mapping) : MappingSymbols.unresolved("", parsed.miss());
+    }
+
+    private static MissReason missOf(ParseRejections.Rejection rejection) {
+        return rejection.limit().equals(MALFORMED) || rejection.limit().equals(FAILED) ? MissReason.MALFORMED_OBJECT : MissReason.OVER_BUDGET;
     }
 
     /** Symbols of a file, or why there are none. */
@@ -171,11 +188,11 @@ public final class Symbolizer {
      * Parses and caches the file's symbols, or caches why not. Takes the file: the symbols keep it
      * open for their lookups, or it is closed here.
      */
-    private Parsed parse(RegularFileOpener.OpenedFile file, ProcessSnapshot process) {
+    private Parsed parse(RegularFileOpener.OpenedFile file, ProcessSnapshot process, String path) {
         FileChannel channel = file.channel();
         boolean handedOver = false;
         try {
-            ElfFile elf = ElfFile.parse(ByteSource.of(channel));
+            ElfFile elf = ElfFile.parse(ByteSource.of(channel), ParseBudget.of(ElfFile.limits(), totalBudget));
             String key = elf.buildId().isEmpty() ? "file:" + file.identity() : "build-id:" + elf.buildId();
             ObjectSymbols symbols = cache.get(key);
             if (symbols == null) {
@@ -188,17 +205,34 @@ public final class Symbolizer {
             }
             cache.put(file.identity(), key, symbols);
             return new Parsed(symbols, null);
+        } catch (OverBudgetException e) {
+            rejections.reject(file.identity(), e);
+            if (e.deferred()) {
+                return new Parsed(null, MissReason.PARSE_DEFERRED);
+            }
+            LOG.log(Level.INFO, () -> "not symbolizing " + path + " (pid " + process.pid() + ", file " + file.identity() + "): " + e.getMessage());
+            return new Parsed(null, MissReason.OVER_BUDGET);
         } catch (ElfFormatException e) {
-            cache.putNegative(file.identity(), MissReason.MALFORMED_OBJECT);
+            rejections.reject(file.identity(), new ParseRejections.Rejection("elf", MALFORMED));
             return new Parsed(null, MissReason.MALFORMED_OBJECT);
         } catch (IOException e) {
             return new Parsed(null, MissReason.FILE_UNREACHABLE);
+        } catch (RuntimeException | StackOverflowError | OutOfMemoryError e) {
+            // A parser bug (or a blow-up the budgets missed) costs this file's frames, never sampling or export: remembered like a
+            // malformed file, so it is not retried. The fuzz tests hunt for these.
+            rejections.reject(file.identity(), new ParseRejections.Rejection("elf", FAILED));
+            LOG.log(Level.WARNING, "symbolizing " + path + " of pid " + process.pid() + " failed unexpectedly; the file is not retried", e);
+            return new Parsed(null, MissReason.MALFORMED_OBJECT);
         } finally {
             if (!handedOver) {
                 closeQuietly(channel);
             }
         }
     }
+
+    /** Rejection limits for files refused as malformed, or after a parser failed unexpectedly. */
+    private static final String MALFORMED = "malformed";
+    private static final String FAILED = "failed";
 
     private static void closeQuietly(Closeable closeable) {
         try {
@@ -218,15 +252,19 @@ public final class Symbolizer {
         String id = elf.buildId();
         if (id.length() > 2) {
             String relative = "usr/lib/debug/.build-id/" + id.substring(0, 2) + "/" + id.substring(2) + ".debug";
-            for (Path candidate : List.of(settings.procRoot().resolve(process.pid() + "/root/" + relative), settings.hostRoot().resolve(relative))) {
-                RegularFileOpener.OpenedFile debug = openOrNull(candidate);
+            for (Location candidate : List.of(inRootOf(process, relative), new Location(settings.hostRoot(), relative))) {
+                RegularFileOpener.OpenedFile debug = candidate.openOrNull();
                 if (debug == null) {
                     continue;
                 }
                 FileChannel debugChannel = debug.channel();
                 boolean handedOver = false;
+                if (rejections.of(debug.identity()) != null) {
+                    closeQuietly(debugChannel);
+                    continue;
+                }
                 try {
-                    ElfFile debugElf = ElfFile.parse(ByteSource.of(debugChannel));
+                    ElfFile debugElf = ElfFile.parse(ByteSource.of(debugChannel), ParseBudget.of(ElfFile.limits(), totalBudget));
                     if (id.equals(debugElf.buildId())) {
                         ObjectSymbols symbols = ObjectSymbols.read(elf, debugElf, () -> {
                             try (file; debugChannel) {
@@ -236,7 +274,14 @@ public final class Symbolizer {
                         handedOver = true;
                         return symbols;
                     }
+                } catch (OverBudgetException e) {
+                    if (e.deferred()) {
+                        throw e;
+                    }
+                    rejections.reject(debug.identity(), e);
+                    LOG.log(Level.DEBUG, "ignoring debug file " + candidate + ": " + e.getMessage());
                 } catch (ElfFormatException e) {
+                    rejections.reject(debug.identity(), new ParseRejections.Rejection("elf", MALFORMED));
                     LOG.log(Level.DEBUG, "ignoring malformed debug file " + candidate + ": " + e.getMessage());
                 } finally {
                     if (!handedOver) {
@@ -252,24 +297,49 @@ public final class Symbolizer {
     private record Located(RegularFileOpener.OpenedFile file, boolean sawOtherFile) {}
 
     /**
-     * Opens the mapped file: through the process's root (its mount namespace), then through
-     * {@code map_files} (the very inode mapped, even if deleted or replaced), then, for an exited
-     * process, through the host path. A path is accepted only if it still holds the mapped inode.
+     * A file a process names: {@code path} resolved inside directory {@code root} (the process's
+     * root: its symlinks cannot lead out of it), or, with no root, {@code path} as the collector sees it.
+     */
+    private record Location(Path root, String path) {
+
+        /** The regular file there; null when it is missing, unreadable, outside the root or not a regular file. */
+        RegularFileOpener.OpenedFile openOrNull() {
+            try {
+                return root == null ? RegularFileOpener.open(Path.of(path)) : RegularFileOpener.openInRoot(root, path);
+            } catch (IOException | RuntimeException e) {
+                return null;
+            }
+        }
+
+        @Override
+        public String toString() {
+            return root == null ? path : root + " + " + path;
+        }
+    }
+
+    private Location inRootOf(ProcessSnapshot process, String path) {
+        return new Location(settings.procRoot().resolve(process.pid() + "/root"), path);
+    }
+
+    /**
+     * Opens the mapped file: inside the process's root (its mount namespace), then through {@code
+     * map_files} (the very inode mapped, even if deleted or replaced), then, for an exited process,
+     * through the host path. A path is accepted only if it still holds the mapped inode.
      */
     private Located open(ProcessSnapshot process, Mapping mapping, String path) {
         String clean = path.endsWith(DELETED_SUFFIX) ? path.substring(0, path.length() - DELETED_SUFFIX.length()) : path;
-        List<Path> candidates = new ArrayList<>(3);
+        List<Location> candidates = new ArrayList<>(3);
         if (clean.startsWith("/")) {
-            candidates.add(settings.procRoot().resolve(process.pid() + "/root" + clean));
+            candidates.add(inRootOf(process, clean));
         }
-        candidates.add(settings.procRoot().resolve(process.pid() + "/map_files/" + Long.toHexString(mapping.start()) + "-"
-                + Long.toHexString(mapping.limit())));
+        candidates.add(new Location(null, settings.procRoot().resolve(process.pid() + "/map_files/" + Long.toHexString(mapping.start()) + "-"
+                + Long.toHexString(mapping.limit())).toString()));
         if (process.exited() && clean.startsWith("/")) {
-            candidates.add(settings.hostRoot().resolve(clean.substring(1)));
+            candidates.add(new Location(settings.hostRoot(), clean));
         }
         boolean sawOtherFile = false;
-        for (Path candidate : candidates) {
-            RegularFileOpener.OpenedFile file = openOrNull(candidate);
+        for (Location candidate : candidates) {
+            RegularFileOpener.OpenedFile file = candidate.openOrNull();
             if (file == null) {
                 continue;
             }
@@ -277,25 +347,19 @@ public final class Symbolizer {
                 return new Located(file, sawOtherFile);
             }
             sawOtherFile = true;
-            try {
-                file.channel().close();
-            } catch (IOException e) {
-                // nothing was read from it
-            }
+            closeQuietly(file.channel());
         }
         return new Located(null, sawOtherFile);
     }
 
     private MappingSymbols perfMap(ProcessSnapshot process, Mapping mapping) {
-        Path path = settings.procRoot().resolve(process.pid() + "/root/tmp/perf-" + process.namespacePid() + ".map");
-        RegularFileOpener.OpenedFile file;
-        try {
-            file = RegularFileOpener.open(path);
-        } catch (IOException | RuntimeException e) {
-            file = null;
-        }
+        RegularFileOpener.OpenedFile file = inRootOf(process, "/tmp/perf-" + process.namespacePid() + ".map").openOrNull();
         if (file == null) {
             return MappingSymbols.unresolved("", MissReason.ANONYMOUS_MEMORY);
+        }
+        if (rejections.of(file.identity()) != null) {
+            closeQuietly(file.channel());
+            return MappingSymbols.unresolved("", MissReason.OVER_BUDGET);
         }
         // Perf maps grow while the JIT runs: the identity (size, mtime) is part of the key.
         String key = "perf-map:" + process.pid() + ":" + file.identity();
@@ -304,11 +368,15 @@ public final class Symbolizer {
         try {
             ObjectSymbols symbols = cache.get(key);
             if (symbols == null) {
-                symbols = ObjectSymbols.absolute(PerfMapParser.parse(ByteSource.of(channel)), channel);
+                ParseBudget budget = ParseBudget.of(PerfMapParser.limits(), totalBudget);
+                symbols = ObjectSymbols.absolute(PerfMapParser.parse(ByteSource.of(channel), PerfMapParser.MAX_FILE_BYTES, budget), channel);
                 handedOver = true;
                 cache.put(file.identity(), key, symbols);
             }
             return bound(symbols, mapping);
+        } catch (OverBudgetException e) {
+            rejections.reject(file.identity(), e);
+            return MappingSymbols.unresolved("", e.deferred() ? MissReason.PARSE_DEFERRED : MissReason.OVER_BUDGET);
         } catch (IOException e) {
             return MappingSymbols.unresolved("", MissReason.ANONYMOUS_MEMORY);
         } finally {
@@ -353,17 +421,16 @@ public final class Symbolizer {
 
             @Override
             public Symbolization symbolize(long address, boolean returnAddress) {
-                return metrics.record(inner.symbolize(address, returnAddress));
+                Symbolization result;
+                try {
+                    result = inner.symbolize(address, returnAddress);
+                } catch (RuntimeException e) {
+                    // a lookup bug costs this frame's name, never the profile
+                    LOG.log(Level.WARNING, "symbol lookup failed unexpectedly", e);
+                    result = Symbolization.missed(MissReason.MALFORMED_OBJECT);
+                }
+                return metrics.record(result);
             }
         };
-    }
-
-    /** The regular file at {@code path}; null when it is missing, unreadable or not a regular file (the next candidate is tried). */
-    private static RegularFileOpener.OpenedFile openOrNull(Path path) {
-        try {
-            return RegularFileOpener.open(path);
-        } catch (IOException | RuntimeException e) {
-            return null;
-        }
     }
 }

@@ -26,7 +26,27 @@ class RecordCommandTest {
     private final ByteArrayOutputStream err = new ByteArrayOutputStream();
 
     private int main(String... args) {
-        return new Main(Main.COMMANDS).run(List.of(args), new PrintStream(out, true), new PrintStream(err, true));
+        return new Main("scorch-collector", Main.COMMANDS).run(List.of(args), new PrintStream(out, true), new PrintStream(err, true));
+    }
+
+    /** Runs {@code record} as on a terminal, with processes looked up under {@code procRoot}. */
+    private int recordOnTerminal(Path procRoot, String... args) {
+        var main = new Main("./scorch", List.of(new RecordCommand(() -> true, procRoot)));
+        return main.run(java.util.stream.Stream.concat(java.util.stream.Stream.of("record"), java.util.Arrays.stream(args)).toList(),
+                new PrintStream(out, true), new PrintStream(err, true));
+    }
+
+    private static void requireSampling() {
+        Tier.REAL_KERNEL.require(SamplingPreflight.ofThisHost().check(false).stream().noneMatch(f -> f.problem().fatal()),
+                "record needs CPU-wide perf events: run the tests as root");
+    }
+
+    private static String pprofTop(Path profile) throws Exception {
+        Tier.REAL_KERNEL.require(Files.isExecutable(GO), "go tool pprof reads the profile: Go is expected at " + GO);
+        Process pprof = new ProcessBuilder(GO.toString(), "tool", "pprof", "-top", profile.toString()).redirectErrorStream(true).start();
+        String top = new String(pprof.getInputStream().readAllBytes());
+        assertThat(pprof.waitFor()).as(top).isZero();
+        return top;
     }
 
     @Test
@@ -45,12 +65,83 @@ class RecordCommandTest {
         } finally {
             workload.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
         }
-        Process pprof = new ProcessBuilder(GO.toString(), "tool", "pprof", "-top", profile.toString()).redirectErrorStream(true).start();
-        String top = new String(pprof.getInputStream().readAllBytes());
-        assertThat(pprof.waitFor()).as(top).isZero();
-        assertThat(top).contains("scorch_hot", "scorch_cold", "Type: cpu");
+        String top = pprofTop(profile);
+        assertThat(top).contains("scorch_hot", "scorch_cold", "Type: cpu", "File: split\n");
         assertThat(err.toString()).contains("wrote " + profile, "0 lost", "wrote " + flamegraph);
         assertThat(Files.readString(flamegraph)).contains("<html", "scorch_hot");
+    }
+
+    @Test
+    void aWholeHostRecordingOnATerminalShowsProgressEverySecondAndNamesTheHostAsItsFile() throws Exception {
+        requireSampling();
+        Path profile = dir.resolve("host.pb.gz");
+
+        int status = recordOnTerminal(Path.of("/proc"), "--duration", "2s", "--output", profile.toString());
+
+        assertThat(status).as(err.toString()).isZero();
+        assertThat(err.toString()).containsPattern("\r  1s of 2s: [0-9,]+ samples, [0-9,]+ lost");
+        assertThat(pprofTop(profile)).containsPattern("File: host \\S+\n");
+    }
+
+    @Test
+    void aProfileWithoutSamplesIsWarnedAbout() throws Exception {
+        requireSampling();
+        Process idle = new ProcessBuilder("sleep", "30").start();
+        try {
+            int status = main("record", "--duration", "1s", "--pid", Long.toString(idle.pid()), "--output", dir.resolve("idle.pb.gz").toString());
+
+            assertThat(status).as(err.toString()).isZero();
+            assertThat(err.toString()).contains("warning: the profile has no samples: the selected processes did not run on a CPU");
+        } finally {
+            idle.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void aPidWithoutAProcessIsRefusedBeforeSampling() {
+        assertThat(recordOnTerminal(dir, "--pid", "999999", "--output", dir.resolve("p.pb.gz").toString())).isEqualTo(1);
+        assertThat(err.toString()).isEqualTo("./scorch record: --pid 999999: no such process\n");
+    }
+
+    @Test
+    void anOutputInAMissingDirectoryIsRefusedBeforeSamplingWithTheSystemsReason() {
+        Path output = dir.resolve("missing/x.pb.gz");
+
+        assertThat(recordOnTerminal(Path.of("/proc"), "--output", output.toString())).isEqualTo(1);
+
+        assertThat(err.toString()).isEqualTo("./scorch record: --output " + output + ": cannot write in " + output.getParent()
+                + ": No such file or directory\n");
+    }
+
+    @Test
+    void aFlameGraphUnderAFileIsRefusedBeforeSamplingWithTheSystemsReason() throws Exception {
+        Path file = Files.writeString(dir.resolve("notes.txt"), "not a directory");
+        Path flamegraph = file.resolve("flame.html");
+
+        assertThat(recordOnTerminal(Path.of("/proc"), "--output", dir.resolve("p.pb.gz").toString(), "--flamegraph", flamegraph.toString()))
+                .isEqualTo(1);
+
+        assertThat(err.toString()).isEqualTo("./scorch record: --flamegraph " + flamegraph + ": cannot write in " + file
+                + ": Not a directory\n");
+    }
+
+    @Test
+    void anOptionWhoseValueIsMissingIsAUsageErrorNotTheNextOption() {
+        assertThat(main("record", "--duration", "--frequency", "99")).isEqualTo(Main.USAGE);
+        assertThat(err.toString()).contains("--duration needs a value");
+    }
+
+    @Test
+    void noArgumentsSayTheCommandIsMissingAndListTheCommands() {
+        assertThat(main()).isEqualTo(Main.USAGE);
+        assertThat(err.toString()).startsWith("scorch-collector: missing command\nusage: scorch-collector <command>").contains("record", "run");
+    }
+
+    @Test
+    void usageNamesTheProgramAsTheUserTypedIt() {
+        assertThat(recordOnTerminal(Path.of("/proc"), "--frequency", "5000")).isEqualTo(Main.USAGE);
+        assertThat(err.toString()).contains("./scorch record: --frequency must be between", "usage: ./scorch record [--duration")
+                .doesNotContain("scorch-collector");
     }
 
     @Test

@@ -3,7 +3,7 @@ package dev.scorch.collector.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.scorch.collector.target.LabelSelector;
+import dev.scorch.collector.attribution.LabelSelector;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -1,7 +1,7 @@
 package dev.scorch.collector.profile;
 
-import dev.scorch.collector.target.Target;
-import dev.scorch.collector.target.TargetResolver;
+import dev.scorch.collector.attribution.Target;
+import dev.scorch.collector.attribution.TargetResolver;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;

@@ -32,6 +32,13 @@ class ProtobufWriterTest {
     }
 
     @Test
+    void fixed64IsTagThenEightBytesLittleEndian() {
+        // field 3, wire type 1 -> 0x19
+        assertThat(hex(new ProtobufWriter().fixed64(3, 0x0102030405060708L))).isEqualTo("19 08 07 06 05 04 03 02 01");
+        assertThat(new ProtobufWriter().fixed64(3, 0).size()).isZero();
+    }
+
+    @Test
     void boolTrueIsVarintOne() {
         assertThat(hex(new ProtobufWriter().bool(7, true))).isEqualTo("38 01");
     }

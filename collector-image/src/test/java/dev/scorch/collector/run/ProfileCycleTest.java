@@ -4,7 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.opentelemetry.proto.collector.profiles.v1development.ExportProfilesServiceRequest;
 import dev.scorch.collector.config.CollectorConfig;
+import dev.scorch.collector.export.BackendHealth;
+import dev.scorch.collector.export.ExportedProfile;
+import dev.scorch.collector.export.ProfileExporter;
+import dev.scorch.collector.export.WireFormat;
 import dev.scorch.collector.export.directory.DirectoryExporter;
 import dev.scorch.collector.kubernetes.NamespaceCache;
 import dev.scorch.collector.kubernetes.PodCache;
@@ -12,8 +17,7 @@ import dev.scorch.collector.kubernetes.Workload;
 import dev.scorch.collector.profile.AggregatedStack;
 import dev.scorch.collector.profile.CpuProfileBuilder;
 import dev.scorch.collector.symbol.Symbolizer;
-import dev.scorch.collector.target.PodTargetResolver;
-import dev.scorch.collector.target.Target;
+import dev.scorch.collector.attribution.Target;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -63,6 +67,61 @@ class ProfileCycleTest {
         assertThat(offered).isEqualTo(2);
         assertThat(samplesIn("shop_checkout")).isEqualTo(5);
         assertThat(samplesIn("shop_payments")).isEqualTo(3);
+    }
+
+    @Test
+    void eachBackendGetsTheProfileInItsWireFormatAndEachFormatIsEncodedOnce() throws IOException {
+        namespaces.replaceAll(List.of(JSON.valueToTree(Map.of("metadata", Map.of("name", "shop")))));
+        pods.replaceAll(List.of(pod("checkout-1", KNOWN)));
+        interval.add(10, 5);
+        var otlpA = new RecordingExporter(WireFormat.OTLP_PROFILES);
+        var otlpB = new RecordingExporter(WireFormat.OTLP_PROFILES);
+        var pprof = new RecordingExporter(WireFormat.GZIPPED_PPROF);
+
+        new ProfileCycle(interval, resolver, new CpuProfileBuilder(new Symbolizer(), pid -> Optional.empty()),
+                List.of(otlpA, pprof, otlpB), 99).finish(START, START.plusSeconds(15));
+
+        assertThat(otlpB.offered.getFirst().payload()).isSameAs(otlpA.offered.getFirst().payload());
+        var request = ExportProfilesServiceRequest.parseFrom(otlpA.offered.getFirst().payload());
+        var profiles = request.getResourceProfiles(0).getScopeProfiles(0).getProfilesList();
+        assertThat(profiles.getFirst().getSamplesList()).extracting(sample -> sample.getValues(0)).containsExactly(5L);
+        try (var in = new GZIPInputStream(new java.io.ByteArrayInputStream(pprof.offered.getFirst().payload()))) {
+            assertThat(sampleCount(ByteBuffer.wrap(in.readAllBytes()))).isEqualTo(5);
+        }
+        assertThat(otlpA.offered.getFirst().id()).isEqualTo(pprof.offered.getFirst().id());
+    }
+
+    /** Keeps what the cycle offers, as a backend's queue would receive it. */
+    static final class RecordingExporter implements ProfileExporter {
+        final WireFormat format;
+        final List<ExportedProfile> offered = new ArrayList<>();
+
+        RecordingExporter(WireFormat format) {
+            this.format = format;
+        }
+
+        @Override
+        public String backendName() {
+            return format.name();
+        }
+
+        @Override
+        public WireFormat wireFormat() {
+            return format;
+        }
+
+        @Override
+        public void offer(ExportedProfile profile) {
+            offered.add(profile);
+        }
+
+        @Override
+        public BackendHealth health() {
+            throw new UnsupportedOperationException("not asked by the cycle");
+        }
+
+        @Override
+        public void close() {}
     }
 
     @Test

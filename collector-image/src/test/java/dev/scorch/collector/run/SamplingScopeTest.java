@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.scorch.collector.config.CollectorConfig;
 import dev.scorch.collector.kubernetes.PodInfo;
 import dev.scorch.collector.kubernetes.Workload;
-import dev.scorch.collector.target.LabelSelector;
+import dev.scorch.collector.attribution.LabelSelector;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

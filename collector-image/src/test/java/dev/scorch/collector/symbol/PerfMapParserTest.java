@@ -2,6 +2,7 @@ package dev.scorch.collector.symbol;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.scorch.collector.budget.ParseBudget;
 import dev.scorch.collector.symbol.elf.ByteSource;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
@@ -56,7 +57,8 @@ class PerfMapParserTest {
     void aFileIsReadOnlyUpToTheBound() throws Exception {
         String lines = "1000 10 first\n2000 10 second\n";
 
-        SymbolTable table = PerfMapParser.parse(ByteSource.of(lines.getBytes(StandardCharsets.UTF_8)), lines.indexOf('2'));
+        SymbolTable table =
+                PerfMapParser.parse(ByteSource.of(lines.getBytes(StandardCharsets.UTF_8)), lines.indexOf('2'), ParseBudget.of(PerfMapParser.limits()));
 
         assertThat(table.size()).isEqualTo(1);
         assertThat(table.lookup(0x1000).name()).isEqualTo("first");

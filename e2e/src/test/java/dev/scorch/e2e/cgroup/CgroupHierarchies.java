@@ -118,7 +118,7 @@ public final class CgroupHierarchies {
      * Creates the cgroup a kubelet with the systemd cgroup driver and containerd creates for one
      * container, in every hierarchy.
      */
-    public ContainerCgroup createContainer(QosClass qos, String podUid, String containerId) {
+    public KubeletContainerCgroup createContainer(QosClass qos, String podUid, String containerId) {
         List<String> segments = qos.kubeletSlices(podUid);
         List<String> withScope = new ArrayList<>(segments);
         withScope.add("cri-containerd-" + containerId + ".scope");
@@ -138,7 +138,7 @@ public final class CgroupHierarchies {
             }
             leaves.add(current);
         }
-        return new ContainerCgroup(podUid, containerId, leaves,
+        return new KubeletContainerCgroup(podUid, containerId, leaves,
                 hierarchies.stream().map(Hierarchy::directory).toList());
     }
 

@@ -1,6 +1,6 @@
 package dev.scorch.e2e.kubelet;
 
-import dev.scorch.e2e.cgroup.ContainerCgroup;
+import dev.scorch.e2e.cgroup.KubeletContainerCgroup;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -29,10 +29,10 @@ public final class ContainerProcess implements AutoCloseable {
 
     private final String name;
     private final Process process;
-    private final ContainerCgroup cgroup;
+    private final KubeletContainerCgroup cgroup;
     private final Path log;
 
-    private ContainerProcess(String name, Process process, ContainerCgroup cgroup, Path log) {
+    private ContainerProcess(String name, Process process, KubeletContainerCgroup cgroup, Path log) {
         this.name = name;
         this.process = process;
         this.cgroup = cgroup;
@@ -46,7 +46,7 @@ public final class ContainerProcess implements AutoCloseable {
      */
     public static ContainerProcess start(
             String name,
-            ContainerCgroup cgroup,
+            KubeletContainerCgroup cgroup,
             List<BindMount> mounts,
             Map<String, String> environment,
             List<String> command,
@@ -192,7 +192,7 @@ public final class ContainerProcess implements AutoCloseable {
         return log;
     }
 
-    public ContainerCgroup cgroup() {
+    public KubeletContainerCgroup cgroup() {
         return cgroup;
     }
 

@@ -3,7 +3,7 @@ package dev.scorch.e2e.kubelet;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.scorch.e2e.cgroup.CgroupHierarchies;
-import dev.scorch.e2e.cgroup.ContainerCgroup;
+import dev.scorch.e2e.cgroup.KubeletContainerCgroup;
 import dev.scorch.e2e.cgroup.QosClass;
 import dev.scorch.testenv.Tier;
 import java.nio.file.Files;
@@ -31,7 +31,7 @@ class ContainerProcessTest {
         Path log = work.resolve("container.log");
         Path mountPath = Path.of("/etc/scorch-e2e-selftest/config");
 
-        ContainerCgroup cgroup = host.createContainer(QosClass.BEST_EFFORT, UUID.randomUUID().toString(), ContainerCgroup.newContainerId());
+        KubeletContainerCgroup cgroup = host.createContainer(QosClass.BEST_EFFORT, UUID.randomUUID().toString(), KubeletContainerCgroup.newContainerId());
         try (ContainerProcess container = ContainerProcess.start("selftest", cgroup,
                 List.of(new BindMount(Files.createDirectories(work.resolve("empty-dir")), Path.of("/tmp"), false),
                         new BindMount(config, mountPath, true),

@@ -1,7 +1,7 @@
 package dev.scorch.e2e.kubelet;
 
 import dev.scorch.e2e.cgroup.CgroupHierarchies;
-import dev.scorch.e2e.cgroup.ContainerCgroup;
+import dev.scorch.e2e.cgroup.KubeletContainerCgroup;
 import dev.scorch.e2e.cgroup.QosClass;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
@@ -507,7 +507,7 @@ public final class FakeKubelet implements AutoCloseable {
             });
             hostPorts.put(container.getName(), moved);
             List<String> command = image.commandFor(container).stream().map(arg -> expand(arg, env)).toList();
-            ContainerCgroup cgroup = cgroups.createContainer(qosClass(pod), uid, ContainerCgroup.newContainerId());
+            KubeletContainerCgroup cgroup = cgroups.createContainer(qosClass(pod), uid, KubeletContainerCgroup.newContainerId());
             Path containerDirectory = root.resolve("pods").resolve(uid).resolve("containers").resolve(container.getName());
             try {
                 Files.createDirectories(containerDirectory);

@@ -3,6 +3,7 @@ package dev.scorch.collector.export.delivery;
 import dev.scorch.collector.export.BackendHealth;
 import dev.scorch.collector.export.ExportedProfile;
 import dev.scorch.collector.export.ProfileExporter;
+import dev.scorch.collector.export.WireFormat;
 import dev.scorch.collector.export.spool.CorruptSpoolFileException;
 import dev.scorch.collector.export.spool.ProfileSpool;
 import java.io.IOException;
@@ -96,6 +97,11 @@ public final class DeliveryQueue implements ProfileExporter {
     }
 
     @Override
+    public WireFormat wireFormat() {
+        return sender.wireFormat();
+    }
+
+    @Override
     public void offer(ExportedProfile profile) {
         Item item = persist(profile);
         lock.lock();
@@ -128,16 +134,6 @@ public final class DeliveryQueue implements ProfileExporter {
         try {
             return new BackendHealth(backend, lastSuccess, failingSince, lastError, diskBytes + memoryBytes, sent, retried,
                     Map.copyOf(dropped));
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    /** Profiles waiting, including the one being sent. */
-    public int queuedProfiles() {
-        lock.lock();
-        try {
-            return queue.size();
         } finally {
             lock.unlock();
         }
@@ -210,7 +206,7 @@ public final class DeliveryQueue implements ProfileExporter {
                         + ", holding profiles in memory (bounded) until it works again: " + e);
             }
         }
-        return new InMemory(profile, profile.pprofGzip().length + 256L);
+        return new InMemory(profile, profile.payload().length + 256L);
     }
 
     /** Drops the oldest profiles that are not being sent until both bounds hold. Holds the lock. */
@@ -259,10 +255,12 @@ public final class DeliveryQueue implements ProfileExporter {
                     rejected(item, failure);
                 }
             } catch (RuntimeException e) {
-                // A bug in a sender must not end delivery for the backend: treat it as retryable.
+                // A bug in a sender must not end delivery for the backend: treat it as retryable. Its message may quote a
+                // request header (a credential), so only its type and place reach health and logs.
                 failures++;
-                failed(item, "unexpected " + e, true);
-                LOG.log(Level.ERROR, "backend " + backend + ": sender failed unexpectedly", e);
+                failed(item, "unexpected " + e.getClass().getName() + " in the sender", true);
+                LOG.log(Level.ERROR, "backend " + backend + ": sender failed unexpectedly with " + e.getClass().getName() + " at "
+                        + (e.getStackTrace().length > 0 ? e.getStackTrace()[0] : "(no stack)"));
                 if (!pause(settings.backoff().delay(failures, ThreadLocalRandom.current()))) {
                     return;
                 }

@@ -1,5 +1,6 @@
 package dev.scorch.collector.export.delivery;
 
+import dev.scorch.collector.export.WireFormat;
 import dev.scorch.collector.export.ExportedProfile;
 
 /**
@@ -8,6 +9,9 @@ import dev.scorch.collector.export.ExportedProfile;
  * the spool.
  */
 public interface ProfileSender extends AutoCloseable {
+
+    /** The encoding this protocol carries: what {@link #send} expects in the profile's payload. */
+    WireFormat wireFormat();
 
     /**
      * Sends one profile; returns normally when the backend accepted it.

@@ -1,6 +1,7 @@
 package dev.scorch.collector.export.delivery;
 
 import dev.scorch.collector.export.ExportedProfile;
+import dev.scorch.collector.export.WireFormat;
 
 /**
  * Stands in the place of a backend whose settings cannot be used (a malformed address, an
@@ -11,10 +12,17 @@ import dev.scorch.collector.export.ExportedProfile;
  */
 final class UnusableBackendSender implements ProfileSender {
 
+    private final WireFormat format;
     private final String reason;
 
-    UnusableBackendSender(String reason) {
+    UnusableBackendSender(WireFormat format, String reason) {
+        this.format = format;
         this.reason = reason;
+    }
+
+    @Override
+    public WireFormat wireFormat() {
+        return format;
     }
 
     @Override

@@ -3,6 +3,7 @@ package dev.scorch.collector.export.directory;
 import dev.scorch.collector.export.BackendHealth;
 import dev.scorch.collector.export.ExportedProfile;
 import dev.scorch.collector.export.ProfileExporter;
+import dev.scorch.collector.export.WireFormat;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.file.Files;
@@ -79,17 +80,22 @@ public final class DirectoryExporter implements ProfileExporter {
     }
 
     @Override
+    public WireFormat wireFormat() {
+        return WireFormat.GZIPPED_PPROF;
+    }
+
+    @Override
     public synchronized void offer(ExportedProfile profile) {
         Path serviceDir = settings.directory().resolve(safeName(profile.labels().getOrDefault("service_name", "unknown")));
         Path file = serviceDir.resolve(FILE_TIME.format(profile.start()) + "-" + safeName(profile.id()) + SUFFIX);
         Path temp = serviceDir.resolve("." + file.getFileName() + ".tmp");
         try {
             Files.createDirectories(serviceDir);
-            Files.write(temp, profile.pprofGzip(), StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING);
+            Files.write(temp, profile.payload(), StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING);
             Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             Instant now = clock.instant();
-            written.addLast(new Written(file, profile.pprofGzip().length, now));
-            totalBytes += profile.pprofGzip().length;
+            written.addLast(new Written(file, profile.payload().length, now));
+            totalBytes += profile.payload().length;
             sent++;
             lastSuccess = now;
             failingSince = null;

@@ -1,24 +1,22 @@
 package dev.scorch.collector.export.otlp;
 
-import com.google.protobuf.InvalidProtocolBufferException;
 import dev.scorch.collector.config.BackendConfig;
 import dev.scorch.collector.export.ExportedProfile;
+import dev.scorch.collector.export.WireFormat;
 import dev.scorch.collector.export.delivery.ProfileSender;
 import dev.scorch.collector.export.delivery.SendFailure;
 import dev.scorch.collector.export.transport.Credentials;
 import dev.scorch.collector.export.transport.HttpEndpoint;
 import dev.scorch.collector.export.transport.HttpPoster;
-import io.opentelemetry.proto.collector.profiles.v1development.ExportProfilesServiceRequest;
-import io.opentelemetry.proto.collector.profiles.v1development.ExportProfilesServiceResponse;
-import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Optional;
 
 /**
  * Sends profiles to an OTLP receiver over HTTP/protobuf: {@code POST <endpoint>/v1development/profiles}
- * with {@code Content-Type: application/x-protobuf}, one profile per request, the configured
- * headers and an optional bearer token.
+ * with {@code Content-Type: application/x-protobuf}, one profile per request (already encoded by
+ * {@link OtlpProfilesEncoder} when it was queued), the configured headers and an optional bearer
+ * token.
  */
 public final class OtlpSender implements ProfileSender {
 
@@ -39,22 +37,22 @@ public final class OtlpSender implements ProfileSender {
     }
 
     @Override
+    public WireFormat wireFormat() {
+        return WireFormat.OTLP_PROFILES;
+    }
+
+    @Override
     public void send(ExportedProfile profile) throws SendFailure {
-        ExportProfilesServiceRequest request;
+        byte[] answer = endpoint.post(CONTENT_TYPE, profile.payload());
+        PartialSuccess partial;
         try {
-            request = PprofToOtlp.convert(profile);
-        } catch (IOException | RuntimeException e) {
-            throw SendFailure.permanent("unconvertible-profile", "profile " + profile.id() + " cannot be converted to OTLP: " + e);
-        }
-        byte[] answer = endpoint.post(CONTENT_TYPE, request.toByteArray());
-        try {
-            var partial = ExportProfilesServiceResponse.parseFrom(answer).getPartialSuccess();
-            if (partial.getRejectedProfiles() > 0) {
-                throw SendFailure.permanent("rejected-otlp-partial", "OTLP " + endpoint.url() + " rejected " + partial.getRejectedProfiles()
-                        + " of the profile's sample types: " + partial.getErrorMessage());
-            }
-        } catch (InvalidProtocolBufferException e) {
+            partial = PartialSuccess.of(answer);
+        } catch (IllegalArgumentException e) {
             throw SendFailure.retryable("OTLP " + endpoint.url() + ": answer is not an ExportProfilesServiceResponse: " + e.getMessage(), e);
+        }
+        if (partial.rejectedProfiles() > 0) {
+            throw SendFailure.permanent("rejected-otlp-partial", "OTLP " + endpoint.url() + " rejected " + partial.rejectedProfiles()
+                    + " of the profile's sample types: " + partial.errorMessage());
         }
     }
 

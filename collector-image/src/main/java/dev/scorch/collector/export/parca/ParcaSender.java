@@ -2,6 +2,7 @@ package dev.scorch.collector.export.parca;
 
 import dev.scorch.collector.config.BackendConfig;
 import dev.scorch.collector.export.ExportedProfile;
+import dev.scorch.collector.export.WireFormat;
 import dev.scorch.collector.export.delivery.ProfileSender;
 import dev.scorch.collector.export.delivery.SendFailure;
 import dev.scorch.collector.export.transport.SecretFile;
@@ -101,6 +102,11 @@ public final class ParcaSender implements ProfileSender {
             }
         }
         return new ParcaSender(address, builder.build(), config.bearerTokenFile().map(SecretFile::new), timeout);
+    }
+
+    @Override
+    public WireFormat wireFormat() {
+        return WireFormat.GZIPPED_PPROF;
     }
 
     @Override

@@ -25,14 +25,14 @@ final class WriteRawRequests {
     private WriteRawRequests() {}
 
     static byte[] encode(ExportedProfile profile) {
-        var w = new ProtobufWriter(profile.pprofGzip().length + 512);
+        var w = new ProtobufWriter(profile.payload().length + 512);
         w.beginMessage(2);
         w.beginMessage(1);
         for (var label : SeriesLabels.of(profile.labels()).entrySet()) {
             w.beginMessage(1).string(1, label.getKey()).string(2, label.getValue()).endMessage();
         }
         w.endMessage();
-        w.beginMessage(2).repeatedBytes(1, profile.pprofGzip(), 0, profile.pprofGzip().length).endMessage();
+        w.beginMessage(2).repeatedBytes(1, profile.payload(), 0, profile.payload().length).endMessage();
         w.endMessage();
         return w.toByteArray();
     }

@@ -20,13 +20,13 @@ final class PushRequests {
     private PushRequests() {}
 
     static byte[] encode(ExportedProfile profile) {
-        var w = new ProtobufWriter(profile.pprofGzip().length + 512);
+        var w = new ProtobufWriter(profile.payload().length + 512);
         w.beginMessage(1);
         for (var label : SeriesLabels.of(profile.labels()).entrySet()) {
             w.beginMessage(1).string(1, label.getKey()).string(2, label.getValue()).endMessage();
         }
         w.beginMessage(2)
-                .repeatedBytes(1, profile.pprofGzip(), 0, profile.pprofGzip().length)
+                .repeatedBytes(1, profile.payload(), 0, profile.payload().length)
                 .string(2, profile.id())
                 .endMessage();
         w.endMessage();

@@ -2,6 +2,7 @@ package dev.scorch.collector.export.pyroscope;
 
 import dev.scorch.collector.config.BackendConfig;
 import dev.scorch.collector.export.ExportedProfile;
+import dev.scorch.collector.export.WireFormat;
 import dev.scorch.collector.export.delivery.ProfileSender;
 import dev.scorch.collector.export.delivery.SendFailure;
 import dev.scorch.collector.export.transport.Credentials;
@@ -36,6 +37,11 @@ public final class PyroscopeSender implements ProfileSender {
         config.tenantId().filter(t -> !t.isBlank()).ifPresent(tenant -> headers.put("X-Scope-OrgID", tenant));
         return new PyroscopeSender(new HttpEndpoint(new HttpPoster("Pyroscope", config.tls(), connectTimeout, timeout), pushUrl,
                 headers, Credentials.of(config.basicAuth(), config.bearerTokenFile())));
+    }
+
+    @Override
+    public WireFormat wireFormat() {
+        return WireFormat.GZIPPED_PPROF;
     }
 
     @Override

@@ -35,7 +35,7 @@ final class SpoolRecord {
     private SpoolRecord() {}
 
     static byte[] encode(ExportedProfile profile) {
-        var body = new ByteArrayOutputStream(profile.pprofGzip().length + 512);
+        var body = new ByteArrayOutputStream(profile.payload().length + 512);
         try (var out = new DataOutputStream(body)) {
             out.writeUTF(profile.id());
             out.writeLong(profile.start().getEpochSecond());
@@ -46,8 +46,8 @@ final class SpoolRecord {
                 out.writeUTF(label.getKey());
                 out.writeUTF(label.getValue());
             }
-            out.writeInt(profile.pprofGzip().length);
-            out.write(profile.pprofGzip());
+            out.writeInt(profile.payload().length);
+            out.write(profile.payload());
         } catch (IOException e) {
             throw new IllegalStateException("writing to memory cannot fail", e);
         }

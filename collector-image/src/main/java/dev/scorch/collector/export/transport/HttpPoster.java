@@ -1,6 +1,7 @@
 package dev.scorch.collector.export.transport;
 
 import dev.scorch.collector.config.BackendConfig;
+import dev.scorch.collector.config.HeaderValues;
 import dev.scorch.collector.export.delivery.SendFailure;
 import java.io.IOException;
 import java.net.URI;
@@ -74,7 +75,21 @@ public final class HttpPoster implements AutoCloseable {
                 .header("Content-Type", contentType)
                 .header("User-Agent", "scorch-collector")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body));
-        headers.forEach(request::header);
+        for (Map.Entry<String, String> header : headers.entrySet()) {
+            // Values are checked where they are read; this is the last line: the HTTP client's own refusal quotes the value.
+            int forbidden = HeaderValues.forbiddenCharacter(header.getValue());
+            if (forbidden >= 0 || !HeaderValues.isToken(header.getKey())) {
+                throw SendFailure.permanent("invalid-header", backendKind + " " + url + ": header " + header.getKey() + " not sent: "
+                        + (forbidden >= 0 ? "its value holds " + HeaderValues.describe(header.getValue(), forbidden) : "not an HTTP token")
+                        + " (the value is not shown)");
+            }
+            try {
+                request.header(header.getKey(), header.getValue());
+            } catch (IllegalArgumentException e) {
+                throw SendFailure.permanent("invalid-header", backendKind + " " + url + ": the HTTP client refuses header " + header.getKey()
+                        + " (the value is not shown)");
+            }
+        }
         HttpResponse<byte[]> response;
         try {
             response = client.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());

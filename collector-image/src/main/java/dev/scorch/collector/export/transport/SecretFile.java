@@ -1,5 +1,6 @@
 package dev.scorch.collector.export.transport;
 
+import dev.scorch.collector.config.HeaderValues;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -28,8 +29,9 @@ public final class SecretFile {
     /**
      * The current value, trimmed of surrounding whitespace (editors and {@code echo} add a newline).
      *
-     * @throws MissingCredentialException when the file is absent, unreadable or empty; the message
-     *     names the file and what to check, never the content
+     * @throws MissingCredentialException when the file is absent, unreadable, empty, or holds a CR,
+     *     LF, NUL or other control character inside its value (it becomes a header value); the
+     *     message names the file and the Secret key (the file name) and what to check, never the content
      */
     public synchronized String read() throws MissingCredentialException {
         try {
@@ -39,6 +41,12 @@ public final class SecretFile {
                 String value = Files.readString(path, StandardCharsets.UTF_8).strip();
                 if (value.isEmpty()) {
                     throw new MissingCredentialException("credential file " + path + " is empty: check the Secret's key");
+                }
+                int forbidden = HeaderValues.forbiddenCharacter(value);
+                if (forbidden >= 0) {
+                    throw new MissingCredentialException("credential file " + path + " (Secret key " + path.getFileName() + ") holds "
+                            + HeaderValues.describe(value, forbidden) + " inside its value, which cannot be sent in a header;"
+                            + " the value is not shown: fix that key of the Secret");
                 }
                 cachedValue = value;
                 cachedModified = modified;

@@ -1,5 +1,6 @@
 package dev.scorch.collector.symbol.elf;
 
+import dev.scorch.collector.budget.ParseBudget;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -7,18 +8,22 @@ import java.nio.ByteOrder;
 /**
  * Reads small fields of a {@link ByteSource} through one cached block: a sequential scan of a large
  * table costs one read per block and a fixed buffer, never a copy of the table on the heap. Every
- * read is bounds-checked by the source. Not thread-safe: one reader per scan.
+ * read is bounds-checked by the source and charged to the parse's budget, so a scan that jumps
+ * around (hostile offsets defeat the cache) runs out of budget instead of time. Not thread-safe:
+ * one reader per scan.
  */
 final class BlockReader {
 
     private final ByteSource source;
+    private final ParseBudget budget;
     private final byte[] block;
     private final ByteBuffer view;
     private long blockStart = -1;
     private int blockLength;
 
-    BlockReader(ByteSource source, ByteOrder order, int blockSize) {
+    BlockReader(ByteSource source, ByteOrder order, int blockSize, ParseBudget budget) {
         this.source = source;
+        this.budget = budget;
         this.block = new byte[blockSize];
         this.view = ByteBuffer.wrap(block).order(order);
     }
@@ -45,9 +50,11 @@ final class BlockReader {
         long end = Math.min(limit, Math.min(source.size(), offset + maxLength));
         for (long at = offset; at < end; at++) {
             if (byteAt(at) == 0) {
+                budget.steps(at - offset + 1);
                 return (int) (at - offset);
             }
         }
+        budget.steps(Math.max(0, end - offset));
         return 0;
     }
 
@@ -58,6 +65,7 @@ final class BlockReader {
         }
         source.requireRange(offset, length, "read");
         int size = (int) Math.min(block.length, source.size() - offset);
+        budget.read(size);
         source.read(offset, block, size);
         blockStart = offset;
         blockLength = size;

@@ -1,5 +1,7 @@
 package dev.scorch.collector.symbol.elf;
 
+import dev.scorch.collector.budget.OverBudgetException;
+import dev.scorch.collector.budget.ParseBudget;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -17,6 +19,9 @@ import java.util.Optional;
  * <p>Every count, offset and size comes from the file and is checked before use: tables must lie
  * inside the file and stay under fixed limits, so a hostile or truncated file yields an {@link
  * ElfFormatException}, never a huge allocation, a loop that does not end, or another exception.
+ * What a file may cost is charged to its {@link ParseBudget} ({@link #budget()}), which the parsers
+ * of its tables (symbols, Go pc/line table, call frame information) keep charging; over it, an
+ * {@link OverBudgetException} names the limit.
  */
 public final class ElfFile {
 
@@ -34,6 +39,9 @@ public final class ElfFile {
     private static final int MAX_PROGRAM_HEADERS = 4096;
     private static final int MAX_SECTIONS = 65_536;
     private static final int MAX_SECTION_NAMES_BYTES = 4 << 20;
+    private static final int MAX_SECTION_NAME_LENGTH = 256;
+    /** Heap a parsed section header costs: the record, its name string and the list slot. */
+    private static final int SECTION_HEAP_BYTES = 128;
     private static final int MAX_NOTE_BYTES = 64 << 10;
     private static final int NT_GNU_BUILD_ID = 3;
     private static final int SHN_XINDEX = 0xFFFF;
@@ -43,11 +51,6 @@ public final class ElfFile {
 
         public boolean executable() {
             return (flags & PF_X) != 0;
-        }
-
-        /** Whether file offset {@code fileOffset} is backed by this segment's file bytes. */
-        public boolean containsFileOffset(long fileOffset) {
-            return Long.compareUnsigned(fileOffset - offset, fileSize) < 0;
         }
     }
 
@@ -62,10 +65,12 @@ public final class ElfFile {
     private final List<Segment> segments;
     private final List<Section> sections;
     private final String buildId;
+    private final ParseBudget budget;
 
     private ElfFile(ByteSource source, ByteOrder order, int type, int machine, long entry, List<Segment> segments, List<Section> sections,
-            String buildId) {
+            String buildId, ParseBudget budget) {
         this.source = source;
+        this.budget = budget;
         this.order = order;
         this.type = type;
         this.machine = machine;
@@ -75,11 +80,27 @@ public final class ElfFile {
         this.buildId = buildId;
     }
 
-    /** Reads and checks the headers of {@code source}. */
+    /**
+     * Per-object limits of an ELF file and the tables read from it: 2 GiB read (a shared library's
+     * {@code .dynsym} names lie in hash order, about one 4 KiB read per symbol: libLLVM's 35,086
+     * functions charge 143 MiB), 512 M steps, and a quarter of the collector's heap (at most 64 MiB;
+     * 16 MiB under the image's {@code -Xmx64m}, about 170,000 symbols).
+     */
+    public static ParseBudget.Limits limits() {
+        return new ParseBudget.Limits("elf", 2L << 30, 512L << 20, Math.min(64L << 20, Runtime.getRuntime().maxMemory() / 4));
+    }
+
+    /** Reads and checks the headers of {@code source} under a fresh budget of {@link #limits()}. */
     public static ElfFile parse(ByteSource source) throws IOException, ElfFormatException {
+        return parse(source, ParseBudget.of(limits()));
+    }
+
+    /** Reads and checks the headers of {@code source}, charging {@code budget}, which the file keeps for its tables. */
+    public static ElfFile parse(ByteSource source, ParseBudget budget) throws IOException, ElfFormatException {
         if (source.size() < ELF64_HEADER_SIZE) {
             throw new ElfFormatException("too short for an ELF header (" + source.size() + " bytes)");
         }
+        budget.read(ELF64_HEADER_SIZE);
         byte[] ident = source.read(0, ELF64_HEADER_SIZE);
         if (ident[0] != 0x7F || ident[1] != 'E' || ident[2] != 'L' || ident[3] != 'F') {
             throw new ElfFormatException("not an ELF file (bad magic)");
@@ -103,13 +124,13 @@ public final class ElfFile {
         int shnum = Short.toUnsignedInt(header.getShort(60));
         int shstrndx = Short.toUnsignedInt(header.getShort(62));
 
-        List<Segment> segments = readSegments(source, order, phoff, phentsize, phnum);
-        List<Section> sections = readSections(source, order, shoff, shentsize, shnum, shstrndx);
-        String buildId = findBuildId(source, order, segments, sections);
-        return new ElfFile(source, order, type, machine, header.getLong(24), List.copyOf(segments), List.copyOf(sections), buildId);
+        List<Segment> segments = readSegments(source, order, phoff, phentsize, phnum, budget);
+        List<Section> sections = readSections(source, order, shoff, shentsize, shnum, shstrndx, budget);
+        String buildId = findBuildId(source, order, segments, sections, budget);
+        return new ElfFile(source, order, type, machine, header.getLong(24), List.copyOf(segments), List.copyOf(sections), buildId, budget);
     }
 
-    private static List<Segment> readSegments(ByteSource source, ByteOrder order, long phoff, int phentsize, int phnum)
+    private static List<Segment> readSegments(ByteSource source, ByteOrder order, long phoff, int phentsize, int phnum, ParseBudget budget)
             throws IOException, ElfFormatException {
         if (phnum == 0) {
             return List.of();
@@ -117,10 +138,10 @@ public final class ElfFile {
         if (phentsize != PHDR64_SIZE) {
             throw new ElfFormatException("unexpected program header size " + phentsize);
         }
-        if (phnum > MAX_PROGRAM_HEADERS) {
-            throw new ElfFormatException("too many program headers: " + phnum);
-        }
+        budget.require("program_headers", phnum, MAX_PROGRAM_HEADERS);
         source.requireRange(phoff, (long) phnum * PHDR64_SIZE, "program header table");
+        budget.read((long) phnum * PHDR64_SIZE);
+        budget.heap((long) phnum * (PHDR64_SIZE + SECTION_HEAP_BYTES));
         ByteBuffer table = ByteBuffer.wrap(source.read(phoff, phnum * PHDR64_SIZE)).order(order);
         List<Segment> segments = new ArrayList<>(phnum);
         for (int i = 0; i < phnum; i++) {
@@ -131,8 +152,8 @@ public final class ElfFile {
         return segments;
     }
 
-    private static List<Section> readSections(ByteSource source, ByteOrder order, long shoff, int shentsize, int shnum, int shstrndx)
-            throws IOException, ElfFormatException {
+    private static List<Section> readSections(ByteSource source, ByteOrder order, long shoff, int shentsize, int shnum, int shstrndx,
+            ParseBudget budget) throws IOException, ElfFormatException {
         if (shoff == 0) {
             return List.of(); // section headers stripped: the program headers still describe the image
         }
@@ -142,48 +163,65 @@ public final class ElfFile {
         source.requireRange(shoff, SHDR64_SIZE, "section header table");
         if (shnum == 0 || shstrndx == SHN_XINDEX) {
             // Extended numbering: the real count and string table index live in section 0.
+            budget.read(SHDR64_SIZE);
             ByteBuffer first = ByteBuffer.wrap(source.read(shoff, SHDR64_SIZE)).order(order);
             if (shnum == 0) {
                 long count = first.getLong(32);
-                if (count < 0 || count > MAX_SECTIONS) {
-                    throw new ElfFormatException("section count out of range: " + count);
-                }
+                budget.require("sections", count, MAX_SECTIONS);
                 shnum = (int) count;
             }
             if (shstrndx == SHN_XINDEX) {
                 shstrndx = first.getInt(40);
             }
         }
-        if (shnum > MAX_SECTIONS) {
-            throw new ElfFormatException("too many sections: " + shnum);
-        }
+        budget.require("sections", shnum, MAX_SECTIONS);
         source.requireRange(shoff, (long) shnum * SHDR64_SIZE, "section header table");
+        budget.read((long) shnum * SHDR64_SIZE);
+        budget.heap((long) shnum * (SHDR64_SIZE + SECTION_HEAP_BYTES));
         ByteBuffer table = ByteBuffer.wrap(source.read(shoff, shnum * SHDR64_SIZE)).order(order);
         byte[] names = new byte[0];
         if (shstrndx > 0 && shstrndx < shnum) {
             int at = shstrndx * SHDR64_SIZE;
             long namesOffset = table.getLong(at + 24);
             long namesSize = table.getLong(at + 32);
-            if (namesSize > MAX_SECTION_NAMES_BYTES) {
-                throw new ElfFormatException("section name table too large: " + namesSize + " bytes");
-            }
+            budget.require("section_name_bytes", namesSize, MAX_SECTION_NAMES_BYTES);
             source.requireRange(namesOffset, namesSize, "section name table");
+            budget.read(namesSize);
+            budget.heap(namesSize);
             names = source.read(namesOffset, (int) namesSize);
         }
         List<Section> sections = new ArrayList<>(shnum);
         for (int i = 0; i < shnum; i++) {
             int at = i * SHDR64_SIZE;
-            sections.add(new Section(cString(names, table.getInt(at)), table.getInt(at + 4), table.getLong(at + 16), table.getLong(at + 24),
+            sections.add(new Section(sectionName(names, table.getInt(at), budget), table.getInt(at + 4), table.getLong(at + 16), table.getLong(at + 24),
                     table.getLong(at + 32), table.getInt(at + 40), table.getLong(at + 56)));
         }
         return sections;
     }
 
-    private static String findBuildId(ByteSource source, ByteOrder order, List<Segment> segments, List<Section> sections)
+    /**
+     * A section's name: real ones are short, so a name longer than {@value #MAX_SECTION_NAME_LENGTH}
+     * bytes (or unterminated) refuses the file rather than costing a copy of the table per section.
+     */
+    private static String sectionName(byte[] names, int offset, ParseBudget budget) throws OverBudgetException {
+        if (offset < 0 || offset >= names.length) {
+            return "";
+        }
+        int end = offset;
+        int limit = (int) Math.min(names.length, (long) offset + MAX_SECTION_NAME_LENGTH + 1);
+        while (end < limit && names[end] != 0) {
+            end++;
+        }
+        budget.steps(end - offset + 1);
+        budget.require("section_name_length", end - offset, MAX_SECTION_NAME_LENGTH);
+        return new String(names, offset, end - offset, StandardCharsets.UTF_8);
+    }
+
+    private static String findBuildId(ByteSource source, ByteOrder order, List<Segment> segments, List<Section> sections, ParseBudget budget)
             throws IOException, ElfFormatException {
         for (Section section : sections) {
             if (section.type() == SHT_NOTE) {
-                String id = buildIdInNotes(source, order, section.offset(), section.size());
+                String id = buildIdInNotes(source, order, section.offset(), section.size(), budget);
                 if (id != null) {
                     return id;
                 }
@@ -191,7 +229,7 @@ public final class ElfFile {
         }
         for (Segment segment : segments) {
             if (segment.type() == PT_NOTE) {
-                String id = buildIdInNotes(source, order, segment.offset(), segment.fileSize());
+                String id = buildIdInNotes(source, order, segment.offset(), segment.fileSize(), budget);
                 if (id != null) {
                     return id;
                 }
@@ -201,10 +239,13 @@ public final class ElfFile {
     }
 
     /** The hex GNU build id among the notes at {@code [offset, +size)}, or null. */
-    static String buildIdInNotes(ByteSource source, ByteOrder order, long offset, long size) throws IOException, ElfFormatException {
+    static String buildIdInNotes(ByteSource source, ByteOrder order, long offset, long size, ParseBudget budget)
+            throws IOException, ElfFormatException {
         if (size <= 0 || size > MAX_NOTE_BYTES || !source.contains(offset, size)) {
             return null; // a bad note area costs the build id, not the file
         }
+        budget.read(size);
+        budget.steps(size / 4);
         return buildIdInNotes(ByteBuffer.wrap(source.read(offset, (int) size)).order(order));
     }
 
@@ -240,16 +281,9 @@ public final class ElfFile {
         return (value + 3) & ~3L;
     }
 
-    /** The NUL-terminated string at {@code offset} of a string table; empty when out of range. */
-    static String cString(byte[] table, int offset) {
-        if (offset < 0 || offset >= table.length) {
-            return "";
-        }
-        int end = offset;
-        while (end < table.length && table[end] != 0) {
-            end++;
-        }
-        return new String(table, offset, end - offset, StandardCharsets.UTF_8);
+    /** What parsing this file may still cost: the parsers of its tables charge it too. */
+    public ParseBudget budget() {
+        return budget;
     }
 
     public ByteSource source() {
@@ -291,19 +325,6 @@ public final class ElfFile {
         for (Section section : sections) {
             if (section.name().equals(name)) {
                 return Optional.of(section);
-            }
-        }
-        return Optional.empty();
-    }
-
-    /**
-     * The link-time virtual address that file offset {@code fileOffset} is loaded at, through the
-     * {@code PT_LOAD} segment whose file bytes contain it: {@code vaddr = offset - p_offset + p_vaddr}.
-     */
-    public Optional<Long> virtualAddressOfFileOffset(long fileOffset) {
-        for (Segment segment : segments) {
-            if (segment.type() == PT_LOAD && segment.containsFileOffset(fileOffset)) {
-                return Optional.of(fileOffset - segment.offset() + segment.virtualAddress());
             }
         }
         return Optional.empty();

@@ -1,5 +1,6 @@
 package dev.scorch.collector.symbol.elf;
 
+import dev.scorch.collector.budget.ParseBudget;
 import dev.scorch.collector.symbol.SymbolTable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -8,6 +9,10 @@ import java.nio.ByteBuffer;
  * Reads the function symbols of {@code .symtab} and {@code .dynsym} into a {@link SymbolTable}.
  * {@code .symtab} comes first so its names win where both tables name the same address; stripped
  * shared libraries still resolve their exported functions through {@code .dynsym}.
+ *
+ * <p>An object has at most one table of each type (the ELF specification's rule): only the first
+ * of each is read, so a file whose many section headers name one large table cannot multiply it.
+ * Every symbol is charged to the file's budget (steps, and heap for each one kept).
  */
 public final class ElfSymbolReader {
 
@@ -21,7 +26,10 @@ public final class ElfSymbolReader {
     private static final long MAX_STRING_TABLE_BYTES = 128L << 20;
     private static final int MAX_NAME_LENGTH = 4096;
     private static final int CHUNK_SYMBOLS = 4096;
-    private static final int NAME_BLOCK_BYTES = 16 << 10;
+    // Small: .dynsym names lie in hash order, so nearly every name is a jump and a block is charged per jump.
+    private static final int NAME_BLOCK_BYTES = 4 << 10;
+    /** Heap per kept symbol while the table is built: the builder's arrays (grown by doubling) and the sort. */
+    private static final int HEAP_PER_SYMBOL = 96;
 
     private ElfSymbolReader() {}
 
@@ -33,14 +41,12 @@ public final class ElfSymbolReader {
 
     /** Adds the function symbols of {@code elf} to {@code builder}, after whatever it holds. */
     public static void addTo(ElfFile elf, SymbolTable.Builder builder) throws IOException, ElfFormatException {
-        for (ElfFile.Section section : elf.sections()) {
-            if (section.type() == ElfFile.SHT_SYMTAB) {
-                addFunctions(elf, section, builder);
-            }
-        }
-        for (ElfFile.Section section : elf.sections()) {
-            if (section.type() == ElfFile.SHT_DYNSYM) {
-                addFunctions(elf, section, builder);
+        for (int type : new int[] {ElfFile.SHT_SYMTAB, ElfFile.SHT_DYNSYM}) {
+            for (ElfFile.Section section : elf.sections()) {
+                if (section.type() == type) {
+                    addFunctions(elf, section, builder);
+                    break;
+                }
             }
         }
     }
@@ -48,20 +54,17 @@ public final class ElfSymbolReader {
     private static void addFunctions(ElfFile elf, ElfFile.Section symbols, SymbolTable.Builder builder)
             throws IOException, ElfFormatException {
         ByteSource source = elf.source();
-        if (symbols.size() > MAX_SYMBOL_TABLE_BYTES) {
-            throw new ElfFormatException(symbols.name() + " too large: " + symbols.size() + " bytes");
-        }
+        ParseBudget budget = elf.budget();
+        budget.require("symbol_table_bytes", symbols.size(), MAX_SYMBOL_TABLE_BYTES);
         source.requireRange(symbols.offset(), symbols.size(), symbols.name());
         if (symbols.link() <= 0 || symbols.link() >= elf.sections().size()) {
             throw new ElfFormatException(symbols.name() + " links to no string table (sh_link " + symbols.link() + ")");
         }
         ElfFile.Section strings = elf.sections().get(symbols.link());
-        if (strings.size() > MAX_STRING_TABLE_BYTES) {
-            throw new ElfFormatException(strings.name() + " too large: " + strings.size() + " bytes");
-        }
+        budget.require("string_table_bytes", strings.size(), MAX_STRING_TABLE_BYTES);
         source.requireRange(strings.offset(), strings.size(), "string table of " + symbols.name());
         // The names stay in the file: the table reads one when a lookup hits it.
-        BlockReader names = new BlockReader(source, elf.order(), NAME_BLOCK_BYTES);
+        BlockReader names = new BlockReader(source, elf.order(), NAME_BLOCK_BYTES, budget);
         int tableId = builder.table(source, strings.offset());
 
         long count = symbols.size() / SYM64_SIZE;
@@ -69,6 +72,8 @@ public final class ElfSymbolReader {
         ByteBuffer view = ByteBuffer.wrap(chunk).order(elf.order());
         for (long first = 0; first < count; first += CHUNK_SYMBOLS) {
             int inChunk = (int) Math.min(CHUNK_SYMBOLS, count - first);
+            budget.read((long) inChunk * SYM64_SIZE);
+            budget.steps(inChunk);
             source.read(symbols.offset() + first * SYM64_SIZE, chunk, inChunk * SYM64_SIZE);
             for (int i = 0; i < inChunk; i++) {
                 int at = i * SYM64_SIZE;
@@ -81,6 +86,7 @@ public final class ElfSymbolReader {
                 int nameOffset = view.getInt(at);
                 int nameLength = nameLength(names, strings, nameOffset);
                 if (nameLength > 0) {
+                    budget.heap(HEAP_PER_SYMBOL);
                     builder.add(value, view.getLong(at + 16), tableId, nameOffset, nameLength,
                             aliasPreference(names, strings.offset() + nameOffset, nameLength, chunk[at + 4] >> 4 & 0xF));
                 }

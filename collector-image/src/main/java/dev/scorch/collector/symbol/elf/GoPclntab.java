@@ -1,5 +1,6 @@
 package dev.scorch.collector.symbol.elf;
 
+import dev.scorch.collector.budget.ParseBudget;
 import dev.scorch.collector.symbol.SymbolTable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -18,7 +19,9 @@ import java.util.Optional;
  * header and every 64th entry of the sorted function table (8 bytes of heap per
  * 64 functions), and a lookup reads one slice of the function table, one {@code
  * _func} name field and one name, each checked against the table bounds. A 40 MB table of a large
- * binary therefore costs kilobytes of heap, not its size.
+ * binary therefore costs kilobytes of heap, not its size. Opening charges the file's {@link
+ * ParseBudget}: a table whose offsets point all over the file (so no read is cached) runs out of
+ * read budget instead of stalling the collector.
  */
 public final class GoPclntab {
 
@@ -33,6 +36,8 @@ public final class GoPclntab {
     private static final int NAME_PROBE_BYTES = 128;
     private static final int STRIDE = 64;
     private static final int BLOCK_BYTES = 64 << 10;
+    /** Blocks for reads that jump (a record, a name per function): small, so a jump wastes little. */
+    private static final int RANDOM_BLOCK_BYTES = 4096;
     private static final long FROM_ENTRY_POINT = -1;
     private static final byte[] RT0 = "_rt0_".getBytes(StandardCharsets.US_ASCII);
 
@@ -48,6 +53,7 @@ public final class GoPclntab {
     private final long namesEnd;
     private final long textBase;
     private final long[] sampledEntries;
+    private final ParseBudget budget;
 
     /**
      * @param functab file offset of the function table: {@code functionCount} pairs of (entry,
@@ -58,8 +64,9 @@ public final class GoPclntab {
      * @param textBase added to every entry field (Go 1.18+ stores entries relative to the text start)
      */
     private GoPclntab(ByteSource source, ByteOrder order, int functionCount, int fieldSize, long functab, long funcData, long funcDataEnd,
-            int nameFieldOffset, long names, long namesEnd, long textBase) throws IOException, ElfFormatException {
+            int nameFieldOffset, long names, long namesEnd, long textBase, ParseBudget budget) throws IOException, ElfFormatException {
         this.source = source;
+        this.budget = budget;
         this.order = order;
         this.functionCount = functionCount;
         this.fieldSize = fieldSize;
@@ -80,7 +87,7 @@ public final class GoPclntab {
         if (section.isPresent() && section.get().type() != ElfFile.SHT_NOBITS) {
             ElfFile.Section s = section.get();
             elf.source().requireRange(s.offset(), s.size(), ".gopclntab");
-            return parse(elf.source(), s.offset(), s.size(), textStart, elf.entry());
+            return parse(elf.source(), s.offset(), s.size(), textStart, elf.entry(), elf.budget());
         }
         if (!elf.sections().isEmpty()) {
             return null; // section headers present and no .gopclntab: not a Go binary
@@ -89,7 +96,7 @@ public final class GoPclntab {
         if (found < 0) {
             return null;
         }
-        return parse(elf.source(), found, elf.source().size() - found, textStart, elf.entry());
+        return parse(elf.source(), found, elf.source().size() - found, textStart, elf.entry(), elf.budget());
     }
 
     /**
@@ -104,9 +111,16 @@ public final class GoPclntab {
      */
     public static GoPclntab parse(ByteSource source, long offset, long size, long textStart, long entryPoint)
             throws IOException, ElfFormatException {
+        return parse(source, offset, size, textStart, entryPoint, ParseBudget.of(ElfFile.limits()));
+    }
+
+    /** As {@link #parse(ByteSource, long, long, long, long)}, charging {@code budget}. */
+    public static GoPclntab parse(ByteSource source, long offset, long size, long textStart, long entryPoint, ParseBudget budget)
+            throws IOException, ElfFormatException {
         if (size < 16 || !source.contains(offset, size)) {
             throw new ElfFormatException(".gopclntab too short or outside the file");
         }
+        budget.read(16);
         byte[] head = source.read(offset, 16);
         ByteOrder order = byteOrder(head);
         if (order == null) {
@@ -123,22 +137,22 @@ public final class GoPclntab {
         if (size < headerSize) {
             throw new ElfFormatException(".gopclntab header truncated");
         }
+        budget.read(headerSize);
         ByteBuffer header = ByteBuffer.wrap(source.read(offset, (int) headerSize)).order(order);
         long[] words = new long[headerWords];
         for (int i = 0; i < headerWords; i++) {
             words[i] = ptrSize == 8 ? header.getLong(8 + i * 8) : Integer.toUnsignedLong(header.getInt(8 + i * 4));
         }
         long functionCount = words[0];
-        if (functionCount < 0 || functionCount > MAX_FUNCTIONS) {
-            throw new ElfFormatException(".gopclntab function count out of range: " + functionCount);
-        }
+        budget.require("go_functions", functionCount, MAX_FUNCTIONS);
         return switch (magic) {
             case MAGIC_118, MAGIC_120 -> {
                 long base = textStart != 0 ? textStart : words[2] != 0 ? words[2] : FROM_ENTRY_POINT;
-                yield modern(source, offset, size, order, (int) functionCount, 4, base, entryPoint, words[3], words[4], words[7]);
+                yield modern(source, offset, size, order, (int) functionCount, 4, base, entryPoint, words[3], words[4], words[7], budget);
             }
-            case MAGIC_116 -> modern(source, offset, size, order, (int) functionCount, ptrSize, 0, entryPoint, words[2], words[3], words[6]);
-            default -> go12(source, offset, size, order, (int) functionCount, ptrSize);
+            case MAGIC_116 ->
+                modern(source, offset, size, order, (int) functionCount, ptrSize, 0, entryPoint, words[2], words[3], words[6], budget);
+            default -> go12(source, offset, size, order, (int) functionCount, ptrSize, budget);
         };
     }
 
@@ -148,7 +162,8 @@ public final class GoPclntab {
      * funcnametab} (which ends where the compilation-unit table begins).
      */
     private static GoPclntab modern(ByteSource source, long offset, long size, ByteOrder order, int functionCount, int fieldSize,
-            long textBase, long entryPoint, long namesOffset, long namesEnd, long pclnOffset) throws IOException, ElfFormatException {
+            long textBase, long entryPoint, long namesOffset, long namesEnd, long pclnOffset, ParseBudget budget)
+            throws IOException, ElfFormatException {
         if (namesEnd <= namesOffset || namesEnd > size) {
             namesEnd = Math.min(size, pclnOffset > namesOffset ? pclnOffset : size);
         }
@@ -158,21 +173,22 @@ public final class GoPclntab {
         long pcln = offset + pclnOffset;
         // _func starts with the entry: a uint32 offset from 1.18, a uintptr before.
         GoPclntab table = new GoPclntab(source, order, functionCount, fieldSize, pcln, pcln, offset + size, fieldSize, offset + namesOffset,
-                offset + namesEnd, textBase == FROM_ENTRY_POINT ? 0 : textBase);
+                offset + namesEnd, textBase == FROM_ENTRY_POINT ? 0 : textBase, budget);
         return textBase == FROM_ENTRY_POINT ? table.rebased(entryPoint - table.entryOffsetOfRt0()) : table;
     }
 
     /** Go 1.2-1.15: the function table follows the header; {@code _func} and name offsets count from the table start. */
-    private static GoPclntab go12(ByteSource source, long offset, long size, ByteOrder order, int functionCount, int ptrSize)
-            throws IOException, ElfFormatException {
+    private static GoPclntab go12(ByteSource source, long offset, long size, ByteOrder order, int functionCount, int ptrSize,
+            ParseBudget budget) throws IOException, ElfFormatException {
         int functabStart = 8 + ptrSize;
         requireFunctab(size - functabStart, functionCount, ptrSize);
         return new GoPclntab(source, order, functionCount, ptrSize, offset + functabStart, offset, offset + size, ptrSize, offset,
-                offset + size, 0);
+                offset + size, 0, budget);
     }
 
     private GoPclntab rebased(long base) throws IOException, ElfFormatException {
-        return new GoPclntab(source, order, functionCount, fieldSize, functab, funcData, funcDataEnd, nameFieldOffset, names, namesEnd, base);
+        return new GoPclntab(source, order, functionCount, fieldSize, functab, funcData, funcDataEnd, nameFieldOffset, names, namesEnd, base,
+                budget);
     }
 
     private static void requireInside(long tableSize, long start, long length, String what) throws ElfFormatException {
@@ -257,8 +273,11 @@ public final class GoPclntab {
 
     /** Entry of every 64th function, read in one sequential pass over the function table. */
     private long[] sampleEntries() throws IOException, ElfFormatException {
-        long[] sampled = new long[(functionCount + STRIDE - 1) / STRIDE];
-        BlockReader table = new BlockReader(source, order, BLOCK_BYTES);
+        int count = (functionCount + STRIDE - 1) / STRIDE;
+        budget.heap(count * 8L);
+        budget.steps(count);
+        long[] sampled = new long[count];
+        BlockReader table = new BlockReader(source, order, BLOCK_BYTES, budget);
         for (int i = 0; i < sampled.length; i++) {
             sampled[i] = table.field(functab + 2L * i * STRIDE * fieldSize, fieldSize) + textBase;
         }
@@ -284,10 +303,11 @@ public final class GoPclntab {
 
     /** The text offset of the entry-point function {@code _rt0_<arch>_<os>}, found in one pass over the table. */
     private long entryOffsetOfRt0() throws IOException, ElfFormatException {
-        BlockReader table = new BlockReader(source, order, BLOCK_BYTES);
-        BlockReader records = new BlockReader(source, order, BLOCK_BYTES);
-        BlockReader nameBytes = new BlockReader(source, order, BLOCK_BYTES);
+        BlockReader table = new BlockReader(source, order, BLOCK_BYTES, budget);
+        BlockReader records = new BlockReader(source, order, RANDOM_BLOCK_BYTES, budget);
+        BlockReader nameBytes = new BlockReader(source, order, RANDOM_BLOCK_BYTES, budget);
         for (int i = 0; i < functionCount; i++) {
+            budget.steps(1);
             long funcOffset = table.field(functab + (2L * i + 1) * fieldSize, fieldSize);
             long nameFieldAt = funcData + funcOffset + nameFieldOffset;
             if (funcOffset < 0 || funcOffset > funcDataEnd - funcData || nameFieldAt > funcDataEnd - 4) {
@@ -349,6 +369,7 @@ public final class GoPclntab {
     /** Offset of a plausible table header in a non-writable load segment, or -1. */
     private static long scanForHeader(ElfFile elf) throws IOException, ElfFormatException {
         ByteSource source = elf.source();
+        ParseBudget budget = elf.budget();
         long scanned = 0;
         byte[] chunk = new byte[SCAN_CHUNK + 16];
         for (ElfFile.Segment segment : elf.segments()) {
@@ -358,6 +379,8 @@ public final class GoPclntab {
             long end = segment.offset() + segment.fileSize();
             for (long at = segment.offset(); at + 16 <= end && scanned < MAX_SCAN_BYTES; at += SCAN_CHUNK) {
                 int length = (int) Math.min(SCAN_CHUNK + 16, end - at);
+                budget.read(length);
+                budget.steps(length / 4);
                 source.read(at, chunk, length);
                 scanned += length;
                 for (int i = 0; i + 16 <= length; i += 4) {

@@ -1,6 +1,7 @@
 package dev.scorch.collector.export.delivery;
 
 import dev.scorch.collector.export.ExportedProfile;
+import dev.scorch.collector.export.WireFormat;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
@@ -14,6 +15,11 @@ final class RecordingSender implements ProfileSender {
     final List<ExportedProfile> accepted = new CopyOnWriteArrayList<>();
     final AtomicReference<SendFailure> failWith = new AtomicReference<>();
     volatile int attempts;
+
+    @Override
+    public WireFormat wireFormat() {
+        return WireFormat.GZIPPED_PPROF;
+    }
 
     @Override
     public void send(ExportedProfile profile) throws SendFailure {

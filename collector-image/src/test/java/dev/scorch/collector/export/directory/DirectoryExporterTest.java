@@ -27,7 +27,7 @@ class DirectoryExporterTest {
         exporter.offer(profile);
 
         Path expected = dir.resolve("shop_api").resolve("20261121T220003Z-" + profile.id() + ".pb.gz");
-        assertThat(Files.readAllBytes(expected)).isEqualTo(profile.pprofGzip());
+        assertThat(Files.readAllBytes(expected)).isEqualTo(profile.payload());
         assertThat(exporter.health().sent()).isEqualTo(1);
         assertThat(exporter.health().lastSuccess()).isNotNull();
     }

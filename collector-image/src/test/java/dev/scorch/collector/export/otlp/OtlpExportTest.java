@@ -10,6 +10,7 @@ import dev.scorch.collector.export.ProfileExporter;
 import dev.scorch.collector.export.RecordingHttpServer;
 import dev.scorch.collector.export.RecordingHttpServer.Answer;
 import dev.scorch.collector.export.TestProfiles;
+import dev.scorch.collector.export.WireFormat;
 import dev.scorch.collector.export.delivery.Backoff;
 import dev.scorch.collector.export.delivery.DeliverySettings;
 import io.opentelemetry.proto.collector.profiles.v1development.ExportProfilesPartialSuccess;
@@ -31,7 +32,11 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The OTLP exporter against an HTTP server that parses what arrives with the published generated classes. */
+/**
+ * The OTLP exporter against an HTTP server that parses what arrives with the published generated
+ * classes of opentelemetry-proto 1.10.0-alpha, so our hand-written encoding is checked by another
+ * implementation.
+ */
 class OtlpExportTest {
 
     @TempDir
@@ -58,7 +63,7 @@ class OtlpExportTest {
         labels.put("namespace", "shop");
         labels.put("pod", "api-7f9c-x2");
         labels.put("cluster", "prod-eu-1");
-        return TestProfiles.goHotLoop(labels);
+        return TestProfiles.encoded(TestProfiles.hotLoop(labels), WireFormat.OTLP_PROFILES);
     }
 
     @Test
@@ -92,14 +97,38 @@ class OtlpExportTest {
                 .containsExactly("samples/count", "cpu/nanoseconds");
         assertThat(profiles).allSatisfy(p -> assertThat(p.getProfileId().size()).isEqualTo(16));
         assertThat(topLeafFunction(profiles.getFirst(), dictionary)).isEqualTo(TestProfiles.HOT_FUNCTION);
+        assertThat(profiles).allSatisfy(p -> {
+            assertThat(p.getTimeUnixNano()).isEqualTo(profile.start().toEpochMilli() * 1_000_000L);
+            assertThat(p.getDurationNano()).isEqualTo(15_000_000_000L);
+            assertThat(p.getPeriod()).isEqualTo(10_000_000L);
+        });
+        assertThat(profiles.get(0).getSamplesList()).extracting(s -> s.getValues(0)).containsExactlyInAnyOrder(90L, 10L);
+        assertThat(profiles.get(1).getSamplesList()).extracting(s -> s.getValues(0)).containsExactlyInAnyOrder(900_000_000L, 100_000_000L);
+    }
+
+    @Test
+    void aMappingsBuildIdTravelsAsTheGnuBuildIdAttribute() throws Exception {
+        try (ProfileExporter exporter = exporter()) {
+            exporter.offer(profile());
+            await(() -> exporter.health().sent() == 1);
+        }
+        ProfilesDictionary dictionary = ExportProfilesServiceRequest.parseFrom(receiver.requests.getFirst().body()).getDictionary();
+        var mapping = dictionary.getMappingTable(1);
+        assertThat(dictionary.getStringTable(mapping.getFilenameStrindex())).isEqualTo("/app/shop");
+        var attribute = dictionary.getAttributeTable(mapping.getAttributeIndices(0));
+        assertThat(dictionary.getStringTable(attribute.getKeyStrindex())).isEqualTo("process.executable.build_id.gnu");
+        assertThat(attribute.getValue().getStringValue()).isEqualTo(TestProfiles.BUILD_ID);
     }
 
     @Test
     void aReplayedProfileCarriesTheSameProfileIds() throws Exception {
-        ExportedProfile profile = profile();
+        var built = TestProfiles.hotLoop(new TreeMap<>(java.util.Map.of("service_name", "shop/api")));
+        String id = "7d0a7c55-3f0e-4a47-9a61-5d1f1f0e2b11";
         try (ProfileExporter exporter = exporter()) {
-            exporter.offer(profile);
-            exporter.offer(profile);
+            for (int attempt = 0; attempt < 2; attempt++) {
+                exporter.offer(new ExportedProfile(id, built.labels(), built.start(), built.duration(),
+                        WireFormat.OTLP_PROFILES.encode(built, id)));
+            }
             await(() -> exporter.health().sent() == 2);
         }
         var first = ExportProfilesServiceRequest.parseFrom(receiver.requests.get(0).body());

@@ -6,6 +6,7 @@ import dev.scorch.collector.export.ExportedProfile;
 import dev.scorch.collector.export.ExporterFactory;
 import dev.scorch.collector.export.ProfileExporter;
 import dev.scorch.collector.export.TestProfiles;
+import dev.scorch.collector.export.WireFormat;
 import dev.scorch.collector.export.delivery.Backoff;
 import dev.scorch.collector.export.delivery.DeliverySettings;
 import dev.scorch.collector.export.spool.ProfileSpool;
@@ -30,13 +31,16 @@ import java.util.TreeMap;
  *   <li>{@code health}: prints {@code HEALTH sent=.. queued=.. retried=.. spoolFull=.. peakRssKiB=.. heapUsedKiB=..}
  * </ul>
  *
- * <p>Arguments: spool root, Parca address, spool bound in records (all records have one size),
- * and optionally {@code directory} to write to {@code <spool root>/profiles} instead of Parca
- * (bench/export-memory.sh compares the two to price the gRPC stack).
+ * <p>Arguments: spool root, Parca address (or the OTLP receiver's URL), spool bound in records
+ * (all records have one size), and optionally {@code directory} to write to
+ * {@code <spool root>/profiles} instead of Parca, or {@code otlp} to export to the OTLP receiver
+ * (bench/export-memory.sh compares them to price each network stack).
  */
 public final class ExportingProcess {
 
     static final String SERVICE = "outage-test";
+
+    private static WireFormat format = WireFormat.GZIPPED_PPROF;
 
     public static void main(String[] args) throws IOException, InterruptedException {
         Path spoolRoot = Path.of(args[0]);
@@ -45,10 +49,13 @@ public final class ExportingProcess {
         long maxSpoolBytes = boundInRecords * recordBytes();
         var settings = new DeliverySettings(spoolRoot, maxSpoolBytes, 1 << 20,
                 new Backoff(Duration.ofMillis(50), Duration.ofMillis(500)), Duration.ofSeconds(5), Clock.systemUTC());
-        BackendConfig backend = args.length > 3 && args[3].equals("directory")
-                ? new BackendConfig.Directory("local", spoolRoot.resolve("profiles"))
-                : new BackendConfig.Parca("parca", parcaAddress, true, Optional.empty(), BackendConfig.Tls.SYSTEM_ROOTS);
+        BackendConfig backend = switch (args.length > 3 ? args[3] : "parca") {
+            case "directory" -> new BackendConfig.Directory("local", spoolRoot.resolve("profiles"));
+            case "otlp" -> new BackendConfig.Otlp("otlp", java.net.URI.create(parcaAddress), java.util.Map.of(), Optional.empty(), BackendConfig.Tls.SYSTEM_ROOTS);
+            default -> new BackendConfig.Parca("parca", parcaAddress, true, Optional.empty(), BackendConfig.Tls.SYSTEM_ROOTS);
+        };
         try (ProfileExporter exporter = new ExporterFactory(settings).create(backend)) {
+            format = exporter.wireFormat();
             var commands = new BufferedReader(new InputStreamReader(System.in));
             System.out.println("READY maxSpoolBytes=" + maxSpoolBytes);
             String line;
@@ -78,7 +85,9 @@ public final class ExportingProcess {
         var labels = new TreeMap<String, String>();
         labels.put("service_name", SERVICE);
         labels.put("seq", "%05d".formatted(seq));
-        return TestProfiles.goHotLoop(labels);
+        return format == WireFormat.GZIPPED_PPROF
+                ? TestProfiles.goHotLoop(labels)
+                : TestProfiles.encoded(TestProfiles.hotLoop(labels), format);
     }
 
     /** The spool size of one profile of this process; every profile it offers has the same. */

@@ -165,7 +165,7 @@ class ParcaProtocolTest {
         assertThat(labels).containsExactly(
                 Map.entry("__name__", "process_cpu"), Map.entry("seq", "4"), Map.entry("service_name", "shop/api"));
         byte[] sample = ProtobufFields.only(series, 2).bytes();
-        assertThat(ProtobufFields.only(sample, 1).bytes()).isEqualTo(profile.pprofGzip());
+        assertThat(ProtobufFields.only(sample, 1).bytes()).isEqualTo(profile.payload());
         assertThat(authorizations).containsExactly("null");
     }
 

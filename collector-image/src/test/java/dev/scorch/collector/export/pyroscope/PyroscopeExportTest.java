@@ -87,7 +87,7 @@ class PyroscopeExportTest {
                 Map.entry("__name__", "process_cpu"), Map.entry("seq", "7"), Map.entry("service_name", "shop/api"));
         // RawProfileSeries.samples = 2 (RawSample raw_profile = 1, ID = 2)
         byte[] sample = ProtobufFields.only(series, 2).bytes();
-        assertThat(ProtobufFields.only(sample, 1).bytes()).isEqualTo(profile.pprofGzip());
+        assertThat(ProtobufFields.only(sample, 1).bytes()).isEqualTo(profile.payload());
         assertThat(ProtobufFields.only(sample, 2).string()).isEqualTo(profile.id());
     }
 

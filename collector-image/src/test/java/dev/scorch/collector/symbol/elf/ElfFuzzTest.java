@@ -1,14 +1,15 @@
 package dev.scorch.collector.symbol.elf;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import dev.scorch.collector.budget.OverBudgetException;
 import dev.scorch.collector.process.Mapping;
 import dev.scorch.collector.symbol.ObjectSymbols;
 import java.io.IOException;
 
 /**
  * Hostile object files: whatever the bytes, reading headers, notes, symbol tables and the Go table
- * ends in symbols or an {@link ElfFormatException}, never another exception, a hang or a huge
- * allocation. Replays {@code ElfFuzzTestInputs/} in every build; {@code JAZZER_FUZZ=1} fuzzes.
+ * ends in symbols, an {@link ElfFormatException} or a refusal over budget ({@link
+ * OverBudgetException}), never another exception, a hang or a huge allocation. Replays {@code ElfFuzzTestInputs/} in every build; {@code JAZZER_FUZZ=1} fuzzes.
  */
 class ElfFuzzTest {
 
@@ -17,7 +18,7 @@ class ElfFuzzTest {
         ObjectSymbols symbols;
         try {
             symbols = ObjectSymbols.read(ElfFile.parse(ByteSource.of(bytes)));
-        } catch (ElfFormatException expected) {
+        } catch (ElfFormatException | OverBudgetException expected) {
             return;
         }
         Mapping mapping = new Mapping(0x400000, 0x800000, 0, "/fuzz", 1, true);

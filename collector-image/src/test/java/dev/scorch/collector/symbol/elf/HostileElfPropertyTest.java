@@ -3,6 +3,7 @@ package dev.scorch.collector.symbol.elf;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.management.ThreadMXBean;
+import dev.scorch.collector.budget.OverBudgetException;
 import dev.scorch.collector.process.Mapping;
 import dev.scorch.collector.symbol.GoWorkload;
 import dev.scorch.collector.symbol.ObjectSymbols;
@@ -37,7 +38,7 @@ class HostileElfPropertyTest {
             try {
                 ObjectSymbols symbols = ObjectSymbols.read(ElfFile.parse(ByteSource.of(bytes)));
                 symbols.symbolize(new Mapping(0x400000, 0x800000, 0, "/x", 1, true), 0x401000, false);
-            } catch (ElfFormatException refusedAsExpected) {
+            } catch (ElfFormatException | OverBudgetException refusedAsExpected) {
                 refused++;
             } catch (Throwable unexpected) {
                 throw new AssertionError("variant " + variant + " of " + file + " (seed " + seed + ") threw " + unexpected, unexpected);

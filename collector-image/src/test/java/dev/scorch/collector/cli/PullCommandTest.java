@@ -1,0 +1,94 @@
+package dev.scorch.collector.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.scorch.collector.workload.GoPprofProgram;
+import dev.scorch.testenv.Tier;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code scorch-collector pull} against a real Go program, its output read by the real {@code go tool pprof}. */
+class PullCommandTest {
+
+    @TempDir
+    Path dir;
+
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+    private int main(String... args) {
+        return new Main("scorch-collector", Main.COMMANDS).run(List.of(args), new PrintStream(out, true), new PrintStream(err, true));
+    }
+
+    private static String goToolPprof(String... args) throws IOException, InterruptedException {
+        String[] command = Stream.concat(Stream.of(GoPprofProgram.go().orElseThrow().toString(), "tool", "pprof"), Stream.of(args))
+                .toArray(String[]::new);
+        Process pprof = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String text = new String(pprof.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(pprof.waitFor()).as(text).isZero();
+        return text;
+    }
+
+    private List<Path> files(String type) throws IOException {
+        try (Stream<Path> all = Files.list(dir)) {
+            return all.filter(f -> f.getFileName().toString().startsWith(type + "-")).sorted().toList();
+        }
+    }
+
+    @Test
+    void pullWritesPerIntervalProfilesOfEveryTypeThatGoToolPprofReads() throws Exception {
+        // A thread of its own: the common pool may have a single worker on a small machine.
+        try (GoPprofProgram program = GoPprofProgram.start(Tier.REAL_KERNEL); ExecutorService runner = Executors.newSingleThreadExecutor()) {
+            Future<Integer> pull = runner.submit(() -> main("pull", program.base().toString(),
+                    "--output", dir.toString(), "--duration", "4s", "--interval", "2s"));
+            while (files("goroutine").isEmpty() && !pull.isDone()) {
+                Thread.sleep(20);
+            }
+            program.allocate(2000, 2048);
+            program.contend(100);
+            program.leakGoroutines(120);
+
+            assertThat(pull.get()).as(err.toString()).isZero();
+        }
+
+        for (String type : List.of("heap", "allocs", "goroutine", "mutex", "block")) {
+            assertThat(files(type)).as(type + " profiles, " + err).isNotEmpty();
+            for (Path file : files(type)) {
+                assertThat(goToolPprof("-raw", file.toString())).contains("PeriodType");
+            }
+        }
+        assertThat(err.toString()).contains("mutex: baseline (first pull)");
+        String allocs = goToolPprof("-top", "-sample_index=alloc_space", files("allocs").get(1).toString());
+        assertThat(allocs).contains("main.scorchAllocate");
+        String goroutines = goToolPprof("-top", files("goroutine").getLast().toString());
+        assertThat(goroutines).contains("main.scorchLeak");
+        String mutex = goToolPprof("-top", "-sample_index=contentions", files("mutex").getFirst().toString());
+        assertThat(mutex).contains("main.scorchContend");
+    }
+
+    @Test
+    void anUnreachableProgramIsNamedAndNothingIsWritten() {
+        int status = main("pull", "http://127.0.0.1:1", "--output", dir.toString(), "--duration", "1s", "--interval", "1s",
+                "--types", "heap");
+
+        assertThat(status).isEqualTo(1);
+        assertThat(err.toString()).contains("heap: http://127.0.0.1:1/debug/pprof/heap is unreachable", "(unreachable)");
+    }
+
+    @Test
+    void anUnknownTypeIsAUsageErrorListingTheKnownOnes() {
+        assertThat(main("pull", "http://127.0.0.1:6060", "--output", dir.toString(), "--types", "heap,cpu")).isEqualTo(Main.USAGE);
+        assertThat(err.toString()).contains("unknown type 'cpu'", "godeltaprof-heap");
+    }
+}

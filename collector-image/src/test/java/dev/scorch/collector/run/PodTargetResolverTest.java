@@ -1,0 +1,161 @@
+package dev.scorch.collector.run;
+
+import dev.scorch.collector.attribution.Target;
+import dev.scorch.collector.attribution.LabelSelector;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.scorch.collector.config.CollectorConfig;
+import dev.scorch.collector.kubernetes.NamespaceCache;
+import dev.scorch.collector.kubernetes.PodCache;
+import dev.scorch.collector.kubernetes.Workload;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class PodTargetResolverTest {
+
+    static final ObjectMapper JSON = new ObjectMapper();
+    static final String API = "a".repeat(64);
+    static final String OTHER = "b".repeat(64);
+    static final String UID = "0f2a7c1e-5b3d-4e8f-9a6b-2c4d6e8f0a1b";
+
+    final Map<Integer, String> cgroupFiles = new HashMap<>();
+    final AtomicLong clock = new AtomicLong();
+    final PodCache pods = new PodCache(pod -> new Workload("Deployment", "checkout"));
+    final NamespaceCache namespaces = new NamespaceCache();
+
+    @BeforeEach
+    void aNodeWithOnePod() {
+        namespaces.replaceAll(List.of(namespace("shop", Map.of("team", "checkout")), namespace("ops", Map.of())));
+        pods.replaceAll(List.of(pod(UID, "shop", "checkout-7d9f-abcde", Map.of("app", "api"), API)));
+        cgroupFiles.put(100, kubepods(API));
+        cgroupFiles.put(200, "0::/system.slice/sshd.service\n");
+    }
+
+    @Test
+    void aSelectedContainerGetsServiceNameNamespacePodContainerNodeAndPolicyLabels() {
+        Optional<Target> target = resolver(CollectorConfig.Targets.EVERY_POD).resolve(100);
+
+        assertThat(target).map(Target::labels).contains(new TreeMap<>(Map.of(
+                "service_name", "shop/checkout", "namespace", "shop", "pod", "checkout-7d9f-abcde",
+                "container", "api", "node", "node-1", "cluster", "prod-eu-1")));
+    }
+
+    @Test
+    void aPodOutsideTheNamespaceSelectorIsDropped() {
+        var targets = new CollectorConfig.Targets(new LabelSelector(Map.of("team", "payments"), List.of()), LabelSelector.EVERYTHING, false);
+
+        assertThat(resolver(targets).resolve(100)).isEmpty();
+    }
+
+    @Test
+    void aPodOutsideThePodSelectorIsDropped() {
+        var targets = new CollectorConfig.Targets(LabelSelector.EVERYTHING,
+                new LabelSelector(Map.of(), List.of(new LabelSelector.Requirement("app", LabelSelector.Operator.NotIn, List.of("api")))), false);
+
+        assertThat(resolver(targets).resolve(100)).isEmpty();
+    }
+
+    @Test
+    void hostProcessesAreDroppedUnlessThePolicyAsksForThem() {
+        assertThat(resolver(CollectorConfig.Targets.EVERY_POD).resolve(200)).isEmpty();
+
+        var withHost = new CollectorConfig.Targets(LabelSelector.EVERYTHING, LabelSelector.EVERYTHING, true);
+        assertThat(resolver(withHost).resolve(200)).map(Target::serviceName).contains("host/node-1");
+    }
+
+    @Test
+    void aVanishedProcessIsDroppedWithoutError() {
+        assertThat(resolver(CollectorConfig.Targets.EVERY_POD).resolve(999)).isEmpty();
+    }
+
+    @Test
+    void aContainerTheWatchHasNotReportedYetIsPendingUntilThePodArrives() {
+        cgroupFiles.put(300, kubepods(OTHER));
+        PodTargetResolver resolver = resolver(CollectorConfig.Targets.EVERY_POD);
+
+        assertThat(resolver.resolve(300)).contains(Target.PENDING);
+
+        pods.apply("ADDED", pod("11111111-2222-3333-4444-555555555555", "shop", "late-pod", Map.of(), OTHER));
+        cgroupFiles.remove(300); // the process may have exited meanwhile: its cgroup was remembered
+        assertThat(resolver.resolve(300)).map(Target::labels).map(l -> l.get("pod")).contains("late-pod");
+    }
+
+    @Test
+    void aContainerNoPodEverClaimsStopsBeingPendingAfterTheLimit() {
+        cgroupFiles.put(300, "0::/system.slice/docker-" + OTHER + ".scope\n");
+        var withHost = new CollectorConfig.Targets(LabelSelector.EVERYTHING, LabelSelector.EVERYTHING, true);
+        PodTargetResolver resolver = resolver(withHost);
+        assertThat(resolver.resolve(300)).contains(Target.PENDING);
+
+        clock.addAndGet(PodTargetResolver.PENDING_LIMIT.toNanos());
+
+        assertThat(resolver.resolve(300)).map(Target::serviceName).contains("host/node-1");
+    }
+
+    @Test
+    void aLabelChangeTakesEffectForCachedPids() {
+        var targets = new CollectorConfig.Targets(LabelSelector.EVERYTHING, new LabelSelector(Map.of("app", "api"), List.of()), false);
+        PodTargetResolver resolver = resolver(targets);
+        assertThat(resolver.resolve(100)).isPresent();
+
+        pods.apply("MODIFIED", pod(UID, "shop", "checkout-7d9f-abcde", Map.of("app", "batch"), API));
+
+        assertThat(resolver.resolve(100)).isEmpty();
+    }
+
+    @Test
+    void theCgroupFileIsReadOncePerPid() {
+        Map<Integer, Integer> reads = new HashMap<>();
+        PodTargetResolver resolver = new PodTargetResolver(pid -> {
+            reads.merge(pid, 1, Integer::sum);
+            return Optional.ofNullable(cgroupFiles.get(pid));
+        }, pods, namespaces, CollectorConfig.Targets.EVERY_POD, Map.of(), "node-1", clock::get);
+
+        resolver.resolve(100);
+        pods.apply("MODIFIED", pod(UID, "shop", "checkout-7d9f-abcde", Map.of("app", "api"), API));
+        resolver.resolve(100);
+        resolver.forget(100);
+        resolver.resolve(100);
+
+        assertThat(reads).containsEntry(100, 2);
+    }
+
+    @Test
+    void selectedTargetsCountsThePodsTheSelectorsKeepPlusTheHost() {
+        pods.apply("ADDED", pod("11111111-2222-3333-4444-555555555555", "ops", "agent", Map.of("app", "agent"), OTHER));
+        var shopOnly = new CollectorConfig.Targets(new LabelSelector(Map.of("team", "checkout"), List.of()), LabelSelector.EVERYTHING, false);
+        var everythingAndHost = new CollectorConfig.Targets(LabelSelector.EVERYTHING, LabelSelector.EVERYTHING, true);
+
+        assertThat(resolver(shopOnly).selectedTargets()).isEqualTo(1);
+        assertThat(resolver(everythingAndHost).selectedTargets()).isEqualTo(3);
+    }
+
+    PodTargetResolver resolver(CollectorConfig.Targets targets) {
+        return new PodTargetResolver(pid -> Optional.ofNullable(cgroupFiles.get(pid)), pods, namespaces, targets,
+                Map.of("cluster", "prod-eu-1", "node", "not-this-one"), "node-1", clock::get);
+    }
+
+    static String kubepods(String containerId) {
+        return "0::/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod" + UID.replace('-', '_')
+                + ".slice/cri-containerd-" + containerId + ".scope\n";
+    }
+
+    static JsonNode namespace(String name, Map<String, String> labels) {
+        return JSON.valueToTree(Map.of("metadata", Map.of("name", name, "labels", labels)));
+    }
+
+    static JsonNode pod(String uid, String namespace, String name, Map<String, String> labels, String containerId) {
+        return JSON.valueToTree(Map.of(
+                "metadata", Map.of("uid", uid, "namespace", namespace, "name", name, "labels", labels),
+                "spec", Map.of("nodeName", "node-1"),
+                "status", Map.of("containerStatuses", List.of(Map.of("name", "api", "containerID", "containerd://" + containerId)))));
+    }
+}

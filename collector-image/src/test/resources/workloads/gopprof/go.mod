@@ -1,0 +1,3 @@
+module scorch.dev/workloads/gopprof
+
+go 1.22
