@@ -3,7 +3,7 @@ package dev.scorch.operator.reconciler;
 import dev.scorch.operator.OperatorSettings;
 import dev.scorch.operator.api.v1alpha1.ProfilingPolicy;
 import dev.scorch.operator.api.v1alpha1.ProfilingPolicyStatus;
-import dev.scorch.operator.resources.CollectorConfig;
+import dev.scorch.operator.resources.CollectorConfigMap;
 import dev.scorch.operator.resources.CollectorDaemonSet;
 import dev.scorch.operator.resources.CollectorLabels;
 import dev.scorch.operator.resources.OwnedFields;
@@ -126,9 +126,9 @@ public class ProfilingPolicyReconciler implements Reconciler<ProfilingPolicy> {
             }
         } else {
             try {
-                ConfigMap config = apply(client, configMaps, CollectorConfig.desired(policy, settings), policyName);
+                ConfigMap config = apply(client, configMaps, CollectorConfigMap.desired(policy, settings), policyName);
                 daemonSet = apply(client, daemonSets,
-                        CollectorDaemonSet.desired(policy, settings, config.getData().get(CollectorConfig.KEY)), policyName);
+                        CollectorDaemonSet.desired(policy, settings, config.getData().get(CollectorConfigMap.KEY)), policyName);
             } catch (RefusedObject refused) {
                 invalid = Optional.of(refused.invalid());
                 LOG.warnf("The API server refused a collector object, so the policy is InvalidSpec: policy=%s message=\"%s\"",
