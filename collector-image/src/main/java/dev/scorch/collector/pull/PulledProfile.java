@@ -70,4 +70,16 @@ public record PulledProfile(
         }
         return -1;
     }
+
+    /** The sum of one sample type over all samples (the goroutine count of a goroutine profile); 0 when absent. */
+    public long total(String type) {
+        int index = sampleTypeIndex(type);
+        long total = 0;
+        if (index >= 0) {
+            for (Sample sample : samples) {
+                total += sample.values()[index];
+            }
+        }
+        return total;
+    }
 }

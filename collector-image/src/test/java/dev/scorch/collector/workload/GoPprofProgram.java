@@ -44,11 +44,25 @@ public final class GoPprofProgram implements AutoCloseable {
         return start(tier, port);
     }
 
+    /** Starts the program with {@code launcher}, e.g. inside a cgroup, on a free loopback port. */
+    public static GoPprofProgram start(Tier tier, Launcher launcher) throws Exception {
+        return start(tier, 0, launcher);
+    }
+
+    /** Starts a command line. */
+    public interface Launcher {
+        Process start(List<String> command) throws IOException;
+    }
+
     private static GoPprofProgram start(Tier tier, int port) throws Exception {
+        return start(tier, port, command -> new ProcessBuilder(command)
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start());
+    }
+
+    private static GoPprofProgram start(Tier tier, int port, Launcher launcher) throws Exception {
         Path built = binary(tier);
         Path portFile = Files.createTempDirectory("scorch-gopprof-run").resolve("port");
-        Process process = new ProcessBuilder(built.toString(), "-addr", "127.0.0.1:" + port, "-port-file", portFile.toString())
-                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        Process process = launcher.start(List.of(built.toString(), "-addr", "127.0.0.1:" + port, "-port-file", portFile.toString()));
         for (int i = 0; i < 500 && !Files.exists(portFile); i++) {
             if (!process.isAlive()) {
                 throw new IllegalStateException("gopprof exited with " + process.exitValue());

@@ -1,0 +1,149 @@
+package dev.scorch.collector.run;
+
+import dev.scorch.collector.attribution.Target;
+import dev.scorch.collector.attribution.TargetResolver;
+import dev.scorch.collector.process.ProcessTable;
+import dev.scorch.collector.profile.AggregatedStack;
+import dev.scorch.collector.profile.CpuProfile;
+import dev.scorch.collector.profile.CpuProfileBuilder;
+import dev.scorch.collector.profile.StackAggregator;
+import dev.scorch.collector.pull.GoProfileType;
+import dev.scorch.collector.pull.ProfileFetcher;
+import dev.scorch.collector.pull.PullEndpoints;
+import dev.scorch.collector.pull.PullFailure;
+import dev.scorch.collector.sampling.Sampler;
+import dev.scorch.collector.sampling.SamplerOptions;
+import dev.scorch.collector.sampling.SamplingUnavailableException;
+import dev.scorch.collector.symbol.Symbolizer;
+import dev.scorch.collector.trigger.ContainerTriggers.Firing;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.concurrent.Semaphore;
+
+/**
+ * Captures profiles of one container when a trigger fired: a short CPU profile of just its cgroup
+ * at a higher frequency (perf's cgroup mode, so other containers cost nothing), plus its heap and
+ * goroutine profiles when it serves pprof. Every profile carries the series labels of the container
+ * plus {@code trigger} (the metric) and {@code trigger_value} (the value that fired it).
+ *
+ * <p>Bounded so captures never add up to more than the node can spare: at most {@code
+ * maxConcurrent} at once (a firing that finds none free is skipped, not queued), a capped duration
+ * and frequency.
+ */
+public final class TriggeredCapture {
+
+    /**
+     * @param duration how long the CPU profile samples, at most 60 s
+     * @param frequencyHz samples per second per CPU for it, at most 999
+     * @param maxConcurrent captures at once on this node
+     */
+    public record Settings(Duration duration, int frequencyHz, int maxConcurrent) {
+        public static final Settings DEFAULT = new Settings(Duration.ofSeconds(10), 199, 1);
+
+        public Settings {
+            if (duration.isNegative() || duration.isZero() || duration.compareTo(Duration.ofSeconds(60)) > 0
+                    || frequencyHz < 1 || frequencyHz > 999 || maxConcurrent < 1) {
+                throw new IllegalArgumentException("capture settings out of bounds (duration 0-60 s, 1-999 Hz, >= 1 at once): "
+                        + duration + ", " + frequencyHz + " Hz, " + maxConcurrent);
+            }
+        }
+    }
+
+    /**
+     * What one capture produced.
+     *
+     * @param labels the container's series labels plus {@code trigger} and {@code trigger_value}
+     * @param cpu the cgroup's CPU profile
+     * @param goProfiles gzipped heap and goroutine profiles as the program served them
+     * @param problems what could not be captured, in words (a pull failure, for instance)
+     */
+    public record Capture(SortedMap<String, String> labels, CpuProfile cpu, Map<GoProfileType, byte[]> goProfiles, List<String> problems) {}
+
+    private static final int MAX_STACKS = 100_000;
+    private static final List<GoProfileType> GO_TYPES = List.of(GoProfileType.HEAP, GoProfileType.GOROUTINE);
+
+    private final Settings settings;
+    private final Symbolizer symbolizer;
+    private final ProfileFetcher fetcher;
+    private final Semaphore slots;
+
+    public TriggeredCapture(Settings settings, Symbolizer symbolizer, ProfileFetcher fetcher) {
+        this.settings = settings;
+        this.symbolizer = symbolizer;
+        this.fetcher = fetcher;
+        this.slots = new Semaphore(settings.maxConcurrent());
+    }
+
+    /**
+     * Captures now, or returns empty at once when {@code maxConcurrent} captures are running.
+     *
+     * @param cgroup the container's cgroup v2 directory
+     * @param containerLabels its series labels (service_name, namespace, pod, container, ...)
+     * @param endpoints where it serves pprof, null when it does not
+     */
+    public Optional<Capture> capture(Firing firing, Path cgroup, SortedMap<String, String> containerLabels, PullEndpoints endpoints)
+            throws SamplingUnavailableException, InterruptedException {
+        if (!slots.tryAcquire()) {
+            return Optional.empty();
+        }
+        try {
+            SortedMap<String, String> labels = new TreeMap<>(containerLabels);
+            labels.put("trigger", firing.rule().metric().label());
+            labels.put("trigger_value", value(firing));
+            List<String> problems = new ArrayList<>();
+            Map<GoProfileType, byte[]> goProfiles = new EnumMap<>(GoProfileType.class);
+            if (endpoints != null) {
+                for (GoProfileType type : GO_TYPES) {
+                    try {
+                        goProfiles.put(type, fetcher.fetchBody(endpoints.url(type)));
+                    } catch (PullFailure e) {
+                        problems.add(type.typeName() + ": " + e.getMessage());
+                    }
+                }
+            }
+            return Optional.of(new Capture(labels, sampleCgroup(cgroup, labels), goProfiles, problems));
+        } finally {
+            slots.release();
+        }
+    }
+
+    private CpuProfile sampleCgroup(Path cgroup, SortedMap<String, String> labels) throws SamplingUnavailableException, InterruptedException {
+        Target everything = Target.of(labels);
+        ProcessTable processes = ProcessTable.ofThisHost();
+        StackAggregator aggregator = new StackAggregator(new TargetResolver() {
+            @Override
+            public Optional<Target> resolve(int pid) {
+                return Optional.of(everything);
+            }
+
+            @Override
+            public void forget(int pid) {}
+        }, MAX_STACKS);
+        Instant start;
+        long startNanos;
+        try (Sampler sampler = Sampler.open(SamplerOptions.allCpus(settings.frequencyHz(), false).withCgroups(List.of(cgroup)))) {
+            processes.learnRunningProcesses();
+            start = Instant.now();
+            startNanos = System.nanoTime();
+            sampler.start(new RecordRouter(processes, aggregator));
+            Thread.sleep(settings.duration());
+        }
+        List<AggregatedStack> stacks = aggregator.drain().getOrDefault(everything, List.of());
+        return new CpuProfileBuilder(symbolizer, processes).build(labels, start, Duration.ofNanos(System.nanoTime() - startNanos),
+                settings.frequencyHz(), stacks);
+    }
+
+    private static String value(Firing firing) {
+        double v = firing.value();
+        String number = v == Math.rint(v) ? Long.toString((long) v) : String.format(java.util.Locale.ROOT, "%.2f", v);
+        return number + " " + firing.rule().metric().unit();
+    }
+}
