@@ -168,8 +168,8 @@ public final class DeliveryQueue implements ProfileExporter {
         }
     }
 
+    /** Health first, then the backlog: whoever sees the profile gone sees its outcome too. */
     private void delivered(Backlog.Item item) {
-        backlog.settle(item, null);
         synchronized (healthLock) {
             sent++;
             lastSuccess = settings.clock().instant();
@@ -179,6 +179,7 @@ public final class DeliveryQueue implements ProfileExporter {
             failingSince = null;
             lastError = null;
         }
+        backlog.settle(item, null);
     }
 
     private void failed(String error) {
@@ -193,13 +194,13 @@ public final class DeliveryQueue implements ProfileExporter {
     }
 
     private void rejected(Backlog.Item item, SendFailure failure) {
-        backlog.settle(item, failure.reason());
         synchronized (healthLock) {
             if (failingSince == null) {
                 failingSince = settings.clock().instant();
             }
             lastError = failure.getMessage();
         }
+        backlog.settle(item, failure.reason());
         backlog.logOnce(failure.reason(), "backend " + backend + ": profile rejected, dropping it (counted as "
                 + failure.reason() + "; later rejections for this reason are only counted): " + failure.getMessage());
     }
