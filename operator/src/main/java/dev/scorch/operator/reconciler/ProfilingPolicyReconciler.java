@@ -4,7 +4,7 @@ import dev.scorch.operator.OperatorSettings;
 import dev.scorch.operator.api.v1alpha1.ProfilingPolicy;
 import dev.scorch.operator.api.v1alpha1.ProfilingPolicyStatus;
 import dev.scorch.operator.resources.CollectorClusterRoleBinding;
-import dev.scorch.operator.resources.CollectorConfig;
+import dev.scorch.operator.resources.CollectorConfigMap;
 import dev.scorch.operator.resources.CollectorDaemonSet;
 import dev.scorch.operator.resources.CollectorLabels;
 import dev.scorch.operator.resources.CollectorServiceAccount;
@@ -123,9 +123,9 @@ public class ProfilingPolicyReconciler implements Reconciler<ProfilingPolicy> {
         } else {
             apply(client, serviceAccounts, CollectorServiceAccount.desired(policy, settings));
             apply(client, bindings, CollectorClusterRoleBinding.desired(policy, settings));
-            ConfigMap config = apply(client, configMaps, CollectorConfig.desired(policy, settings));
+            ConfigMap config = apply(client, configMaps, CollectorConfigMap.desired(policy, settings));
             daemonSet = apply(client, daemonSets,
-                    CollectorDaemonSet.desired(policy, settings, config.getData().get(CollectorConfig.KEY)));
+                    CollectorDaemonSet.desired(policy, settings, config.getData().get(CollectorConfigMap.KEY)));
         }
 
         List<Pod> collectorPods = pods.list(namespace,

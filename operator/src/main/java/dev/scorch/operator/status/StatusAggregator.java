@@ -50,8 +50,8 @@ public final class StatusAggregator {
             conditions.set(READY, false, invalid.reason(), invalid.message());
             conditions.set(PROGRESSING, false, invalid.reason(), "nothing is rolled out until the policy is fixed");
             conditions.set(DEGRADED, true, invalid.reason(), invalid.message());
-            return new ProfilingPolicyStatus(generation, conditions.list(), counts(seen.daemonSet(), seen.pods(), 0),
-                    null, lastExport(seen.pods(), previous), daemonSetName);
+            return new ProfilingPolicyStatus(generation, conditions.list(), counts(policyName(policy), seen.daemonSet(), seen.pods(), 0),
+                    null, lastExport(policyName(policy), seen.pods(), previous), daemonSetName);
         }
         if (seen.suspended()) {
             String message = "spec.suspend is true: no collectors run";
@@ -59,7 +59,7 @@ public final class StatusAggregator {
             conditions.set(PROGRESSING, false, "Suspended", message);
             conditions.set(DEGRADED, false, "Suspended", message);
             return new ProfilingPolicyStatus(generation, conditions.list(), new NodeCounts(0, 0, 0, 0), null,
-                    lastExport(seen.pods(), previous), null);
+                    lastExport(policyName(policy), seen.pods(), previous), null);
         }
         DaemonSet daemonSet = seen.daemonSet();
         if (daemonSet == null) {
@@ -67,11 +67,11 @@ public final class StatusAggregator {
             conditions.set(PROGRESSING, true, "DaemonSetPending", "the collector DaemonSet is being created");
             conditions.set(DEGRADED, false, "AsExpected", "no problem observed");
             return new ProfilingPolicyStatus(generation, conditions.list(), new NodeCounts(0, 0, 0, 0), null,
-                    lastExport(seen.pods(), previous), null);
+                    lastExport(policyName(policy), seen.pods(), previous), null);
         }
 
-        List<FailingNode> failing = failingNodes(seen.pods());
-        NodeCounts counts = counts(daemonSet, seen.pods(), failing.size());
+        List<FailingNode> failing = failingNodes(policyName(policy), seen.pods());
+        NodeCounts counts = counts(policyName(policy), daemonSet, seen.pods(), failing.size());
         DaemonSetStatus ds = daemonSet.getStatus();
         int updated = ds == null ? 0 : orZero(ds.getUpdatedNumberScheduled());
         boolean observedCurrent = ds != null && ds.getObservedGeneration() != null
@@ -106,35 +106,41 @@ public final class StatusAggregator {
         }
         List<FailingNode> listed = failing.size() > MAX_FAILING_NODES ? failing.subList(0, MAX_FAILING_NODES) : failing;
         return new ProfilingPolicyStatus(generation, conditions.list(), counts,
-                listed.isEmpty() ? null : List.copyOf(listed), lastExport(seen.pods(), previous), daemonSetName);
+                listed.isEmpty() ? null : List.copyOf(listed), lastExport(policyName(policy), seen.pods(), previous), daemonSetName);
     }
 
-    private static NodeCounts counts(DaemonSet daemonSet, List<Pod> pods, int failing) {
+    private static NodeCounts counts(String policy, DaemonSet daemonSet, List<Pod> pods, int failing) {
         if (daemonSet == null || daemonSet.getStatus() == null) {
             return new NodeCounts(0, 0, 0, failing);
         }
         int collecting = (int) pods.stream()
-                .map(p -> condition(p, CollectorDaemonSet.COLLECTING_CONDITION))
+                .map(p -> collecting(p, policy))
                 .filter(c -> c != null && "True".equals(c.getStatus()))
                 .count();
         DaemonSetStatus s = daemonSet.getStatus();
         return new NodeCounts(orZero(s.getDesiredNumberScheduled()), orZero(s.getNumberReady()), collecting, failing);
     }
 
-    /** Collector pods that are not collecting, most recent first. */
-    static List<FailingNode> failingNodes(List<Pod> pods) {
+    /** Collector pods that are not collecting for {@code policy}, most recent first. */
+    static List<FailingNode> failingNodes(String policy, List<Pod> pods) {
         List<FailingNode> failing = new ArrayList<>();
         for (Pod pod : pods) {
-            failure(pod).ifPresent(failing::add);
+            failure(policy, pod).ifPresent(failing::add);
         }
         failing.sort(Comparator.comparing((FailingNode f) -> f.since() == null ? "" : f.since()).reversed()
                 .thenComparing(FailingNode::node));
         return failing;
     }
 
-    private static Optional<FailingNode> failure(Pod pod) {
+    /**
+     * Why the pod does not collect for {@code policy}: it cannot run, or the policy's own condition
+     * (the node's while the collector has not written one) is False. A pod may be Ready while one
+     * of its policies fails: readiness follows the whole collector, not one team's backend.
+     */
+    private static Optional<FailingNode> failure(String policy, Pod pod) {
         PodCondition ready = condition(pod, "Ready");
-        if (ready != null && "True".equals(ready.getStatus())) {
+        PodCondition collecting = collecting(pod, policy);
+        if (ready != null && "True".equals(ready.getStatus()) && (collecting == null || !"False".equals(collecting.getStatus()))) {
             return Optional.empty();
         }
         String node = nodeOf(pod);
@@ -153,7 +159,6 @@ public final class StatusAggregator {
                 }
             }
         }
-        PodCondition collecting = condition(pod, CollectorDaemonSet.COLLECTING_CONDITION);
         if (collecting != null && "False".equals(collecting.getStatus())) {
             return Optional.of(new FailingNode(node, collecting.getReason(), collecting.getMessage(),
                     collecting.getLastTransitionTime()));
@@ -183,12 +188,12 @@ public final class StatusAggregator {
      * on a large cluster the newest export moves every second, and following it exactly would
      * turn every collector heartbeat into a status write.
      */
-    private static String lastExport(List<Pod> pods, ProfilingPolicyStatus previous) {
+    private static String lastExport(String policy, List<Pod> pods, ProfilingPolicyStatus previous) {
         Instant before = previous == null || previous.lastExportTime() == null
                 ? null : Instant.parse(previous.lastExportTime());
         Instant latest = before;
         for (Pod pod : pods) {
-            PodCondition collecting = condition(pod, CollectorDaemonSet.COLLECTING_CONDITION);
+            PodCondition collecting = collecting(pod, policy);
             if (collecting != null && collecting.getLastProbeTime() != null) {
                 Instant probe = Instant.parse(collecting.getLastProbeTime());
                 if (latest == null || probe.isAfter(latest)) {
@@ -200,6 +205,20 @@ public final class StatusAggregator {
             return previous.lastExportTime();
         }
         return latest == null ? null : latest.toString();
+    }
+
+    /**
+     * The condition that says whether {@code pod} collects for {@code policy}: the policy's own
+     * ({@code <policy>.policy.scorch.dev/Collecting}), else the collector's, which speaks for every
+     * policy while the collector has not reported on each (starting, config unreadable, no perf).
+     */
+    static PodCondition collecting(Pod pod, String policy) {
+        PodCondition own = condition(pod, CollectorDaemonSet.policyCondition(policy));
+        return own != null ? own : condition(pod, CollectorDaemonSet.COLLECTING_CONDITION);
+    }
+
+    private static String policyName(ProfilingPolicy policy) {
+        return policy.getMetadata().getName();
     }
 
     static PodCondition condition(Pod pod, String type) {

@@ -102,8 +102,8 @@ class ReconcileTest {
         assertThat(admin.serviceAccounts().inNamespace(NS).withName("scorch-creates").get()).isNotNull();
         assertThat(binding.getSubjects().getFirst().getName()).isEqualTo("scorch-creates");
         JsonNode json = new ObjectMapper().readTree(config.getData().get("collector.json"));
-        assertThat(json.get("policy").asText()).isEqualTo("creates");
-        assertThat(json.at("/export/backends/0/parca/address").asText()).isEqualTo("parca.monitoring:7070");
+        assertThat(json.at("/policies/0/name").asText()).isEqualTo("creates");
+        assertThat(json.at("/policies/0/export/backends/0/parca/address").asText()).isEqualTo("parca.monitoring:7070");
         for (var owned : List.of(ds, config, binding)) {
             assertThat(owned.getMetadata().getOwnerReferences()).singleElement().satisfies(o -> {
                 assertThat(o.getUid()).isEqualTo(policy.getMetadata().getUid());

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 class CollectorDaemonSetTest {
 
     private static DaemonSet daemonSet(ProfilingPolicy policy) {
-        return CollectorDaemonSet.desired(policy, Policies.SETTINGS, CollectorConfig.render(policy));
+        return CollectorDaemonSet.desired(policy, Policies.SETTINGS, CollectorConfigMap.render(policy));
     }
 
     private static Container collector(DaemonSet ds) {

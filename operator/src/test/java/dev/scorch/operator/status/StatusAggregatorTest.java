@@ -204,4 +204,20 @@ class StatusAggregatorTest {
         assertThat(status.condition("Ready").reason()).isEqualTo("NoNodes");
         assertThat(status.condition("Degraded").status()).isEqualTo("False");
     }
+
+    @Test
+    void aReadyCollectorWhosePolicyConditionFailsIsAFailingNodeOfThatPolicyOnly() {
+        Pod pod = pod("n1", condition("Ready", "True", null, null, "2026-11-21T21:00:00Z"),
+                condition("scorch.dev/Collecting", "True", "Collecting", "node n1: serving 2 policies", "2026-11-21T21:00:00Z"),
+                condition("everything.policy.scorch.dev/Collecting", "False", "BackendUnreachable", "node n1: backend parca down",
+                        "2026-11-21T21:30:00Z"),
+                condition("other.policy.scorch.dev/Collecting", "True", "Collecting", "node n1: profiling 3 targets",
+                        "2026-11-21T21:00:00Z"));
+
+        ProfilingPolicyStatus status = aggregate(policy(), daemonSet(1, 1, 1), List.of(pod), NOW);
+
+        assertThat(status.failingNodes()).extracting(FailingNode::node, FailingNode::reason).containsExactly(
+                org.assertj.core.groups.Tuple.tuple("n1", "BackendUnreachable"));
+        assertThat(status.condition("Ready").reason()).isEqualTo("NodesFailing");
+    }
 }
