@@ -158,7 +158,13 @@ final class RecordCommand implements Subcommand {
                                 + result.samples() + " samples of other processes were left out"));
             }
             if (flamegraph != null) {
-                FlameGraphWriter.write(profile, flamegraph);
+                List<String> filters = new ArrayList<>();
+                pids.forEach(pid -> filters.add("pid " + pid + " and descendants"));
+                cgroups.forEach(cgroup -> filters.add("cgroup " + cgroup));
+                if (!kernelStacks) {
+                    filters.add("no kernel stacks");
+                }
+                FlameGraphWriter.write(profile, filters, flamegraph);
                 err.printf("wrote %s%n", flamegraph);
             }
             return 0;

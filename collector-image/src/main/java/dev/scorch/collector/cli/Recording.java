@@ -79,7 +79,7 @@ final class Recording {
             @Override
             public void forget(int pid) {}
         }, MAX_STACKS);
-        RecordRouter router = new RecordRouter(processes, aggregator);
+        RecordRouter router = new RecordRouter(processes, List.of(aggregator));
         Instant start;
         long startNanos;
         Sampler sampler = Sampler.open(options);

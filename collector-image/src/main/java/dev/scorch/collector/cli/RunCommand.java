@@ -1,8 +1,5 @@
 package dev.scorch.collector.cli;
 
-import dev.scorch.collector.config.CollectorConfig;
-import dev.scorch.collector.config.CollectorConfigParser;
-import dev.scorch.collector.config.ConfigException;
 import dev.scorch.collector.kubernetes.ApiServer;
 import dev.scorch.collector.kubernetes.KubernetesException;
 import dev.scorch.collector.run.NodeCollector;
@@ -20,9 +17,6 @@ import java.util.Set;
  * the node until SIGTERM, ships profiles every export interval and reports health.
  */
 public final class RunCommand implements Subcommand {
-
-    /** The health port when the config cannot be read (docs/contracts.md: :8080). */
-    static final int DEFAULT_HEALTH_PORT = 8080;
 
     private final Map<String, String> environment;
 
@@ -49,9 +43,10 @@ public final class RunCommand implements Subcommand {
         return """
                 usage: scorch-collector run [--config FILE] [--api-server URL --api-server-ca FILE --token-file FILE]
 
-                Samples every CPU of this node, attributes stacks to the node's pods, and ships one
-                profile per selected container every export interval to the backends in the config.
-                Runs until SIGTERM, which exports the interval in progress before exiting.
+                Samples this node for every policy in the config whose node placement admits it,
+                attributes stacks to the node's pods, and ships one profile per selected container
+                every export interval to each policy's backends. Follows changes of the config file
+                without restarting. Runs until SIGTERM, which exports the intervals in progress.
 
                   --config FILE         collector.json (default: $SCORCH_CONFIG, else /etc/scorch/config/collector.json)
                   --api-server URL      Kubernetes API server, instead of the in-cluster one
@@ -61,7 +56,8 @@ public final class RunCommand implements Subcommand {
                 Environment (set by the operator through the downward API):
                   SCORCH_NODE_NAME      this node (required); only its pods are watched
                   SCORCH_POD_NAME, SCORCH_POD_NAMESPACE
-                                        this collector's pod, whose scorch.dev/Collecting condition it writes
+                                        this collector's pod, whose scorch.dev/Collecting condition (and one
+                                        <policy>.policy.scorch.dev/Collecting per policy) it writes
                 """;
     }
 
@@ -83,15 +79,7 @@ public final class RunCommand implements Subcommand {
         NodeCollector.Identity identity = new NodeCollector.Identity(node, environment.get("SCORCH_POD_NAMESPACE"),
                 environment.get("SCORCH_POD_NAME"));
 
-        NodeCollector collector;
-        try {
-            CollectorConfig config = CollectorConfigParser.read(configFile);
-            collector = NodeCollector.start(config, identity, api, Clock.systemUTC());
-        } catch (ConfigException e) {
-            err.println("scorch-collector run: " + e.getMessage());
-            collector = NodeCollector.configInvalid(e.getMessage(), identity, api, Clock.systemUTC(), DEFAULT_HEALTH_PORT);
-        }
-        NodeCollector running = collector;
+        NodeCollector running = NodeCollector.start(configFile, identity, api, Clock.systemUTC());
         Thread shutdown = Thread.ofPlatform().name("scorch-shutdown").unstarted(running::close);
         Runtime.getRuntime().addShutdownHook(shutdown);
         running.runUntilClosed();

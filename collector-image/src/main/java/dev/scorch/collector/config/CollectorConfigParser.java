@@ -21,7 +21,7 @@ import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
- * Reads collector.json. Unknown fields are ignored (a newer operator may render more); a missing
+ * Reads collector.json ({@link RunConfig}). Unknown fields are ignored (a newer operator may render more); a missing
  * required field or a wrong value is a {@link ConfigException} naming the field.
  */
 public final class CollectorConfigParser {
@@ -31,6 +31,11 @@ public final class CollectorConfigParser {
 
     /** Backend names become spool directory names, so they must be safe path segments. */
     private static final Pattern BACKEND_NAME = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
+
+    private static final Pattern POLICY_NAME = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
+
+    /** Where spools live when the file does not say. */
+    static final String DEFAULT_SPOOL_ROOT = "/var/lib/scorch/spool";
 
     private static final Pattern HOST_PORT = Pattern.compile("(\\[[0-9a-fA-F:.]+\\]|[A-Za-z0-9.-]+):([0-9]{1,5})");
 
@@ -43,7 +48,7 @@ public final class CollectorConfigParser {
     }
 
     /** Parses the file at {@code path}; errors name it by its file name. */
-    public static CollectorConfig read(Path path) throws ConfigException {
+    public static RunConfig read(Path path) throws ConfigException {
         String fileName = path.getFileName() == null ? path.toString() : path.getFileName().toString();
         try (InputStream in = Files.newInputStream(path)) {
             byte[] bytes = in.readNBytes(MAX_BYTES + 1);
@@ -52,14 +57,14 @@ public final class CollectorConfigParser {
             }
             return new CollectorConfigParser(fileName).parse(bytes);
         } catch (NoSuchFileException e) {
-            throw new ConfigException(fileName + ": " + path + " does not exist (the operator mounts it from ConfigMap scorch-<policy>)", e);
+            throw new ConfigException(fileName + ": " + path + " does not exist (the operator mounts it from ConfigMap scorch-collector)", e);
         } catch (IOException e) {
             throw new ConfigException(fileName + ": cannot read " + path + ": " + e, e);
         }
     }
 
     /** Parses collector.json content; errors name the file as {@code collector.json}. */
-    public static CollectorConfig parse(String json) throws ConfigException {
+    public static RunConfig parse(String json) throws ConfigException {
         return new CollectorConfigParser("collector.json").parse(json.getBytes(StandardCharsets.UTF_8));
     }
 
@@ -68,7 +73,7 @@ public final class CollectorConfigParser {
      * nesting) is a {@link ConfigException} too: a broken file must become {@code ConfigInvalid},
      * never end the collector.
      */
-    private CollectorConfig parse(byte[] bytes) throws ConfigException {
+    private RunConfig parse(byte[] bytes) throws ConfigException {
         try {
             return parseChecked(bytes);
         } catch (RuntimeException | StackOverflowError e) {
@@ -76,7 +81,7 @@ public final class CollectorConfigParser {
         }
     }
 
-    private CollectorConfig parseChecked(byte[] bytes) throws ConfigException {
+    private RunConfig parseChecked(byte[] bytes) throws ConfigException {
         JsonNode tree;
         try {
             tree = JSON.readTree(bytes);
@@ -91,22 +96,68 @@ public final class CollectorConfigParser {
         if (tree == null || !tree.isObject()) {
             throw root.error("must be a JSON object");
         }
-        return new CollectorConfig(
-                root.requiredString("policy"),
-                sampling(root.object("sampling")),
-                root.optionalObject("targets", this::targets).orElse(CollectorConfig.Targets.EVERY_POD),
-                export(root.requiredObject("export")),
-                health(root.object("health")));
+        Path spoolRoot = root.object("spool").optionalPath("directory").orElse(Path.of(DEFAULT_SPOOL_ROOT));
+        RunConfig.Health health = health(root.object("health"));
+        List<PolicyConfig> policies = new ArrayList<>();
+        List<RunConfig.InvalidPolicy> invalid = new ArrayList<>();
+        Set<String> names = new HashSet<>();
+        for (ConfigNode section : root.list("policies")) {
+            String name = policyName(section);
+            if (!names.add(name)) {
+                throw section.child("name").error("duplicate policy name \"" + name + "\"");
+            }
+            try {
+                policies.add(policy(section, name, spoolRoot));
+            } catch (ConfigException e) {
+                // One wrong section costs only its own policy: the others keep collecting.
+                invalid.add(new RunConfig.InvalidPolicy(name, e.getMessage()));
+            }
+        }
+        return new RunConfig(health, spoolRoot, policies, invalid);
     }
 
-    private CollectorConfig.Sampling sampling(ConfigNode node) throws ConfigException {
-        return new CollectorConfig.Sampling(
+    /** A section's name is needed to report on it at all, so a missing or malformed one fails the file. */
+    private static String policyName(ConfigNode section) throws ConfigException {
+        if (!section.isObject()) {
+            throw section.error("must be an object");
+        }
+        String name = section.requiredString("name");
+        if (name.length() > 253 || !POLICY_NAME.matcher(name).matches()) {
+            throw section.child("name").error("must be a Kubernetes object name (lower-case DNS subdomain), was \"" + name + "\"");
+        }
+        return name;
+    }
+
+    private PolicyConfig policy(ConfigNode section, String name, Path spoolRoot) throws ConfigException {
+        return new PolicyConfig(name,
+                section.optionalObject("nodes", this::nodes).orElse(PolicyConfig.Nodes.EVERY_UNTAINTED_NODE),
+                sampling(section.object("sampling")),
+                section.optionalObject("targets", this::targets).orElse(PolicyConfig.Targets.EVERY_POD),
+                export(section.requiredObject("export"), spoolRoot.resolve(name)));
+    }
+
+    private PolicyConfig.Nodes nodes(ConfigNode node) throws ConfigException {
+        return new PolicyConfig.Nodes(
+                node.optionalObject("selector", this::selector).orElse(LabelSelector.EVERYTHING),
+                node.objects("tolerations", this::toleration));
+    }
+
+    private PolicyConfig.Toleration toleration(ConfigNode node) throws ConfigException {
+        String operator = node.stringOrEmpty("operator").isEmpty() ? "Equal" : node.stringOrEmpty("operator");
+        if (!operator.equals("Equal") && !operator.equals("Exists")) {
+            throw node.child("operator").error("must be Equal or Exists, was \"" + operator + "\"");
+        }
+        return new PolicyConfig.Toleration(node.stringOrEmpty("key"), operator, node.stringOrEmpty("value"), node.stringOrEmpty("effect"));
+    }
+
+    private PolicyConfig.Sampling sampling(ConfigNode node) throws ConfigException {
+        return new PolicyConfig.Sampling(
                 (int) node.optionalLong("frequencyHz", 19, 1, 1000),
                 node.optionalBoolean("kernelStacks", true));
     }
 
-    private CollectorConfig.Targets targets(ConfigNode node) throws ConfigException {
-        return new CollectorConfig.Targets(
+    private PolicyConfig.Targets targets(ConfigNode node) throws ConfigException {
+        return new PolicyConfig.Targets(
                 node.optionalObject("namespaceSelector", this::selector).orElse(LabelSelector.EVERYTHING),
                 node.optionalObject("podSelector", this::selector).orElse(LabelSelector.EVERYTHING),
                 node.optionalBoolean("hostProcesses", false));
@@ -136,12 +187,10 @@ public final class CollectorConfigParser {
         return new LabelSelector.Requirement(key, operator, values);
     }
 
-    private CollectorConfig.Export export(ConfigNode node) throws ConfigException {
+    private PolicyConfig.Export export(ConfigNode node, Path spoolDirectory) throws ConfigException {
         Duration interval = Duration.ofSeconds(node.optionalLong("intervalSeconds", 15, 1, 3600));
-        ConfigNode spool = node.object("spool");
-        CollectorConfig.Spool spoolConfig = new CollectorConfig.Spool(
-                spool.optionalPath("directory").orElse(Path.of("/var/lib/scorch/spool")),
-                spool.optionalLong("maxBytes", 256L << 20, 0, Long.MAX_VALUE));
+        PolicyConfig.Spool spoolConfig = new PolicyConfig.Spool(spoolDirectory,
+                node.object("spool").optionalLong("maxBytes", 256L << 20, 0, Long.MAX_VALUE));
         List<BackendConfig> backends = node.objects("backends", this::backend);
         if (backends.isEmpty()) {
             throw node.child("backends").error("required: at least one backend");
@@ -153,7 +202,7 @@ public final class CollectorConfigParser {
                 throw items.get(i).child("name").error("duplicate backend name \"" + backends.get(i).name() + "\"");
             }
         }
-        return new CollectorConfig.Export(interval, node.stringMap("labels"), spoolConfig, backends);
+        return new PolicyConfig.Export(interval, node.stringMap("labels"), spoolConfig, backends);
     }
 
     private BackendConfig backend(ConfigNode node) throws ConfigException {
@@ -226,9 +275,9 @@ public final class CollectorConfigParser {
         return text;
     }
 
-    private CollectorConfig.Health health(ConfigNode node) throws ConfigException {
-        return new CollectorConfig.Health(
-                (int) node.optionalLong("port", 8080, 0, 65535),
-                Duration.ofSeconds(node.optionalLong("statusUpdateSeconds", 120, 1, 86400)));
+    private RunConfig.Health health(ConfigNode node) throws ConfigException {
+        return new RunConfig.Health(
+                (int) node.optionalLong("port", RunConfig.Health.DEFAULT.port(), 0, 65535),
+                Duration.ofSeconds(node.optionalLong("statusUpdateSeconds", RunConfig.Health.DEFAULT.statusUpdateInterval().toSeconds(), 1, 86400)));
     }
 }

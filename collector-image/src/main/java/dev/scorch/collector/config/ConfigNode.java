@@ -31,6 +31,10 @@ final class ConfigNode {
         return node != null && !node.isNull() && !node.isMissingNode();
     }
 
+    boolean isObject() {
+        return present() && node.isObject();
+    }
+
     boolean has(String field) {
         return child(field).present();
     }
@@ -73,6 +77,18 @@ final class ConfigNode {
             throw child.error("must not be empty");
         }
         return Optional.of(value);
+    }
+
+    /** A string where empty means something (a toleration's empty key tolerates every key); absent is empty. */
+    String stringOrEmpty(String field) throws ConfigException {
+        ConfigNode child = child(field);
+        if (!child.present()) {
+            return "";
+        }
+        if (!child.node.isTextual()) {
+            throw child.error("must be a string");
+        }
+        return child.node.textValue();
     }
 
     boolean optionalBoolean(String field, boolean fallback) throws ConfigException {

@@ -1,7 +1,7 @@
 package dev.scorch.collector.export;
 
 import dev.scorch.collector.config.BackendConfig;
-import dev.scorch.collector.config.CollectorConfig;
+import dev.scorch.collector.config.PolicyConfig;
 import dev.scorch.collector.export.delivery.DeliveryQueue;
 import dev.scorch.collector.export.delivery.DeliverySettings;
 import dev.scorch.collector.export.delivery.Senders;
@@ -37,8 +37,8 @@ public final class ExporterFactory {
         this.delivery = delivery;
     }
 
-    /** Production settings for the spool of {@code collector.json}. */
-    public ExporterFactory(CollectorConfig.Spool spool) {
+    /** Production settings for a policy's spool in {@code collector.json}. */
+    public ExporterFactory(PolicyConfig.Spool spool) {
         this(DeliverySettings.defaults(spool.directory(), spool.maxBytes()));
     }
 

@@ -13,10 +13,13 @@ import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -38,25 +41,35 @@ public final class FlameGraphWriter {
     private static final int KERNEL = 1;
     private static final int UNRESOLVED = 2;
     private static final int PROCESS = 3;
+    private static final int JIT = 4;
+
+    private static final DateTimeFormatter START = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss 'UTC'").withZone(ZoneOffset.UTC);
 
     private static final String TITLE_MARKER = "/*TITLE*/";
+    private static final String SUBTITLE_MARKER = "/*SUBTITLE*/";
     private static final String DATA_MARKER = "/*DATA*/";
     private static final String TEMPLATE = loadTemplate();
 
     private FlameGraphWriter() {}
 
-    public static void write(CpuProfile profile, Path file) throws IOException {
+    /**
+     * Writes the page.
+     *
+     * @param filters how the samples were selected, for the subtitle (e.g. {@code pid 1234}); empty for everything
+     */
+    public static void write(CpuProfile profile, List<String> filters, Path file) throws IOException {
         try (Writer out = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
-            write(profile, out);
+            out.write(render(profile, filters));
         }
     }
 
-    public static void write(CpuProfile profile, Writer out) throws IOException {
-        out.write(render(profile));
+    /** The complete HTML page of an unfiltered profile. */
+    public static String render(CpuProfile profile) {
+        return render(profile, List.of());
     }
 
-    /** The complete HTML page. */
-    public static String render(CpuProfile profile) {
+    /** The complete HTML page; see {@link #write}. */
+    public static String render(CpuProfile profile, List<String> filters) {
         CallTree tree = CallTree.of(profile);
         StringBuilder json = new StringBuilder(64 + tree.nodeCount() * 16);
         json.append("{\"title\":");
@@ -76,7 +89,26 @@ public final class FlameGraphWriter {
         String title = html(title(profile));
         int data = TEMPLATE.indexOf(DATA_MARKER);
         // Only the template's own markers are replaced: a title or frame name that contains a marker stays text.
-        return TEMPLATE.substring(0, data).replace(TITLE_MARKER, title) + json + TEMPLATE.substring(data + DATA_MARKER.length());
+        int subtitle = TEMPLATE.indexOf(SUBTITLE_MARKER);
+        String head = TEMPLATE.substring(0, subtitle).replace(TITLE_MARKER, title) + html(subtitle(profile, filters))
+                + TEMPLATE.substring(subtitle + SUBTITLE_MARKER.length(), data);
+        return head + json + TEMPLATE.substring(data + DATA_MARKER.length());
+    }
+
+    /** Where and when the profile was taken, for how long, how often, and what was selected. */
+    static String subtitle(CpuProfile profile, List<String> filters) {
+        List<String> parts = new ArrayList<>();
+        String host = profile.labels().get("node");
+        if (host != null) {
+            parts.add("host " + host);
+        }
+        parts.add(START.format(profile.start()));
+        parts.add(String.format(Locale.ROOT, "%.2f s", profile.duration().toNanos() / 1e9));
+        if (profile.periodNanos() > 0) {
+            parts.add(Math.round(1e9 / profile.periodNanos()) + " Hz");
+        }
+        parts.add(filters.isEmpty() ? "all processes" : String.join(", ", filters));
+        return String.join(" \u00b7 ", parts);
     }
 
     private static String title(CpuProfile profile) {
@@ -122,6 +154,9 @@ public final class FlameGraphWriter {
                     int[] frames = frameCache.computeIfAbsent(locations[i], id -> tree.frames(profile, functionNames, id));
                     // frames: pairs (name id, kind), outermost first
                     for (int f = 0; f < frames.length; f += 2) {
+                        if (frames[f + 1] == UNRESOLVED && tree.kind[node] == UNRESOLVED && tree.name[node] == frames[f]) {
+                            continue; // unknown frames of one file in a row are one frame
+                        }
                         node = tree.child(node, frames[f], frames[f + 1]);
                         tree.total[node] += sample.count();
                     }
@@ -153,26 +188,37 @@ public final class FlameGraphWriter {
             boolean kernel = mapping != null && mapping.file().equals(CpuProfileBuilder.KERNEL_MAPPING);
             long[] functions = location.functionIds();
             if (functions.length == 0) {
-                return new int[] {nameId(unresolvedName(location, mapping)), kernel ? KERNEL : UNRESOLVED};
+                return new int[] {nameId(unresolvedName(mapping)), UNRESOLVED};
             }
+            int kindOfFrames = kernel ? KERNEL : jit(mapping) ? JIT : USER;
             int[] frames = new int[functions.length * 2];
             for (int i = 0; i < functions.length; i++) {
                 int at = (functions.length - 1 - i) * 2; // innermost first in pprof, outermost first here
-                frames[at] = nameId(functionNames[(int) functions[i] - 1]);
-                frames[at + 1] = kernel ? KERNEL : USER;
+                frames[at] = nameId(dev.scorch.collector.demangle.Demangler.demangle(functionNames[(int) functions[i] - 1]));
+                frames[at + 1] = kindOfFrames;
             }
             return frames;
         }
 
-        private static String unresolvedName(ProfileLocation location, ProfileMapping mapping) {
+        /** Code generated at run time: anonymous memory, named only by a perf map. */
+        private static boolean jit(ProfileMapping mapping) {
+            return mapping != null && (mapping.file().startsWith("[anon") || mapping.file().startsWith("//anon")
+                    || mapping.file().startsWith("/memfd:"));
+        }
+
+        /**
+         * One name per file for every address in it that has no symbol, so a process whose library
+         * lacks symbols is one frame, not one sliver per address.
+         */
+        private static String unresolvedName(ProfileMapping mapping) {
             if (mapping == null) {
-                return "0x" + Long.toHexString(location.address());
+                return "[unknown]";
+            }
+            if (mapping.file().equals(CpuProfileBuilder.KERNEL_MAPPING)) {
+                return "[unknown in kernel]";
             }
             String file = mapping.file();
-            String base = file.substring(file.lastIndexOf('/') + 1);
-            boolean kernel = file.equals(CpuProfileBuilder.KERNEL_MAPPING);
-            long offset = kernel ? location.address() : location.address() - mapping.start() + mapping.fileOffset();
-            return kernel ? "[kernel] 0x" + Long.toHexString(offset) : base + " +0x" + Long.toHexString(offset);
+            return "[unknown in " + file.substring(file.lastIndexOf('/') + 1) + "]";
         }
 
         int nameId(String value) {

@@ -15,6 +15,18 @@ public record CollectingCondition(CollectingReason reason, String message, Insta
     /** The condition type, also the collector DaemonSet's readiness gate. */
     public static final String TYPE = "scorch.dev/Collecting";
 
+    /** Suffix of a policy's own condition type; the policy's name is the type's DNS prefix. */
+    public static final String POLICY_TYPE_SUFFIX = ".policy.scorch.dev/Collecting";
+
+    /**
+     * The condition type that carries one policy's health on this pod, e.g.
+     * {@code checkout-cpu.policy.scorch.dev/Collecting}: a qualified name as pod conditions must be,
+     * with the policy's name (a DNS subdomain) as its prefix.
+     */
+    public static String policyType(String policy) {
+        return policy + POLICY_TYPE_SUFFIX;
+    }
+
     public boolean status() {
         return reason.status();
     }

@@ -20,10 +20,18 @@ public final class CollectorMetrics {
 
     private final List<Counter> counters = new ArrayList<>();
     private final List<Family> families = new ArrayList<>();
-    private final Supplier<List<BackendHealth>> backends;
+    private final Supplier<List<PolicyBackend>> backends;
 
-    /** @param backends each backend's health at scrape time */
-    public CollectorMetrics(Supplier<List<BackendHealth>> backends) {
+    /**
+     * One backend of one policy; two policies may name their backends alike.
+     *
+     * @param policy the policy's name
+     * @param health the backend's health, named by the policy
+     */
+    public record PolicyBackend(String policy, BackendHealth health) {}
+
+    /** @param backends each policy's backends' health at scrape time */
+    public CollectorMetrics(Supplier<List<PolicyBackend>> backends) {
         this.backends = backends;
     }
 
@@ -59,27 +67,27 @@ public final class CollectorMetrics {
                         .append("\"} ").append(value.getValue()).append('\n');
             }
         }
-        List<BackendHealth> health = backends.get();
+        List<PolicyBackend> health = backends.get();
         perBackend(out, health, "scorch_export_sent_total", "Profiles the backend accepted.", "counter", BackendHealth::sent);
         perBackend(out, health, "scorch_export_retried_total", "Delivery attempts that failed and were retried.", "counter",
                 BackendHealth::retried);
         perBackend(out, health, "scorch_export_queued_bytes", "Bytes waiting in the backend's spool.", "gauge", BackendHealth::queuedBytes);
         header(out, "scorch_export_dropped_total", "Profiles dropped, by reason.", "counter");
-        for (BackendHealth backend : health) {
-            for (Map.Entry<String, Long> drop : new TreeMap<>(backend.dropped()).entrySet()) {
-                out.append("scorch_export_dropped_total{backend=\"").append(escape(backend.backend()))
-                        .append("\",reason=\"").append(escape(drop.getKey())).append("\"} ").append(drop.getValue()).append('\n');
+        for (PolicyBackend backend : health) {
+            for (Map.Entry<String, Long> drop : new TreeMap<>(backend.health().dropped()).entrySet()) {
+                out.append("scorch_export_dropped_total{").append(labels(backend))
+                        .append(",reason=\"").append(escape(drop.getKey())).append("\"} ").append(drop.getValue()).append('\n');
             }
         }
         header(out, "scorch_export_last_success_timestamp_seconds", "When the backend last accepted a profile (Unix time).", "gauge");
-        for (BackendHealth backend : health) {
-            if (backend.lastSuccess() != null) {
-                sample(out, "scorch_export_last_success_timestamp_seconds", backend.backend(), backend.lastSuccess().getEpochSecond());
+        for (PolicyBackend backend : health) {
+            if (backend.health().lastSuccess() != null) {
+                sample(out, "scorch_export_last_success_timestamp_seconds", backend, backend.health().lastSuccess().getEpochSecond());
             }
         }
         header(out, "scorch_export_failing", "1 while the backend's deliveries fail.", "gauge");
-        for (BackendHealth backend : health) {
-            sample(out, "scorch_export_failing", backend.backend(), backend.failingSince() == null ? 0 : 1);
+        for (PolicyBackend backend : health) {
+            sample(out, "scorch_export_failing", backend, backend.health().failingSince() == null ? 0 : 1);
         }
         return out.toString();
     }
@@ -88,10 +96,10 @@ public final class CollectorMetrics {
         long of(BackendHealth health);
     }
 
-    private static void perBackend(StringBuilder out, List<BackendHealth> health, String name, String help, String type, BackendValue value) {
+    private static void perBackend(StringBuilder out, List<PolicyBackend> health, String name, String help, String type, BackendValue value) {
         header(out, name, help, type);
-        for (BackendHealth backend : health) {
-            sample(out, name, backend.backend(), value.of(backend));
+        for (PolicyBackend backend : health) {
+            sample(out, name, backend, value.of(backend.health()));
         }
     }
 
@@ -100,8 +108,12 @@ public final class CollectorMetrics {
         out.append("# TYPE ").append(name).append(' ').append(type).append('\n');
     }
 
-    private static void sample(StringBuilder out, String name, String backend, long value) {
-        out.append(name).append("{backend=\"").append(escape(backend)).append("\"} ").append(value).append('\n');
+    private static void sample(StringBuilder out, String name, PolicyBackend backend, long value) {
+        out.append(name).append('{').append(labels(backend)).append("} ").append(value).append('\n');
+    }
+
+    private static String labels(PolicyBackend backend) {
+        return "policy=\"" + escape(backend.policy()) + "\",backend=\"" + escape(backend.health().backend()) + "\"";
     }
 
     private static String escape(String value) {

@@ -15,6 +15,7 @@ public final class ConditionPublisher {
 
     private static final System.Logger LOG = System.getLogger(ConditionPublisher.class.getName());
 
+    private final String type;
     private final ConditionWriter writer;
     private final Clock clock;
     private final Duration statusUpdateInterval;
@@ -23,6 +24,12 @@ public final class ConditionPublisher {
     private CollectingCondition current;
 
     public ConditionPublisher(ConditionWriter writer, Clock clock, Duration statusUpdateInterval) {
+        this(CollectingCondition.TYPE, writer, clock, statusUpdateInterval);
+    }
+
+    /** @param type the condition type written, for log lines */
+    public ConditionPublisher(String type, ConditionWriter writer, Clock clock, Duration statusUpdateInterval) {
+        this.type = type;
         this.writer = writer;
         this.clock = clock;
         this.statusUpdateInterval = statusUpdateInterval;
@@ -30,9 +37,12 @@ public final class ConditionPublisher {
 
     /** Evaluates the state now and writes the condition if it is due. */
     public synchronized void update(CollectorState state) {
+        update(ConditionEvaluator.evaluate(state, clock.instant()), state.lastExport().orElse(null));
+    }
+
+    /** Takes a verdict reached elsewhere (the node's summary of its policies) and writes it if due. */
+    public synchronized void update(ConditionEvaluator.Verdict verdict, Instant lastProbe) {
         Instant now = clock.instant();
-        ConditionEvaluator.Verdict verdict = ConditionEvaluator.evaluate(state, now);
-        Instant lastProbe = state.lastExport().orElse(null);
         boolean transition = current == null || current.reason() != verdict.reason();
         Instant transitionTime = transition ? now : current.lastTransitionTime();
         current = new CollectingCondition(verdict.reason(), verdict.message(), lastProbe, transitionTime);
@@ -40,7 +50,7 @@ public final class ConditionPublisher {
             try {
                 writer.write(current);
                 if (written == null || written.reason() != current.reason()) {
-                    LOG.log(Level.INFO, "condition {0}={1} reason={2}: {3}", CollectingCondition.TYPE,
+                    LOG.log(Level.INFO, "condition {0}={1} reason={2}: {3}", type,
                             current.status() ? "True" : "False", current.reason(), current.message());
                 }
                 written = current;
@@ -49,7 +59,7 @@ public final class ConditionPublisher {
                 Thread.currentThread().interrupt();
             } catch (Exception e) {
                 LOG.log(Level.WARNING, "cannot write condition {0} to this pod''s status (retrying at the next update): {1}",
-                        CollectingCondition.TYPE, e.getMessage());
+                        type, e.getMessage());
             }
         }
     }

@@ -160,11 +160,24 @@ public final class ProcessTable implements ProcessLookup {
      * @return the pids forgotten, for {@code TargetResolver.forget}
      */
     public List<Integer> intervalDrained() {
+        return forget(interval);
+    }
+
+    /**
+     * Like {@link #intervalDrained()}, but keeps the processes that exited in the interval now
+     * ending: for consumers whose intervals end at different times, one of which may still hold
+     * samples of such a process for a profile it has not built yet.
+     */
+    public List<Integer> intervalDrainedKeepingLatestExits() {
+        return forget(interval - 1);
+    }
+
+    private List<Integer> forget(long exitedUpTo) {
         long drained = interval;
         List<Integer> forgotten = new ArrayList<>();
         for (Iterator<ProcessEntry> it = processes.values().iterator(); it.hasNext(); ) {
             ProcessEntry entry = it.next();
-            boolean exitedBefore = entry.exited() && entry.exitedInInterval() <= drained;
+            boolean exitedBefore = entry.exited() && entry.exitedInInterval() <= exitedUpTo;
             boolean stale = !entry.exited() && drained - entry.lastSeenInterval() >= STALE_INTERVALS && !proc.alive(entry.pid());
             if (exitedBefore || stale) {
                 it.remove();

@@ -4,7 +4,7 @@ import dev.scorch.collector.attribution.CgroupParser;
 import dev.scorch.collector.attribution.ContainerCgroup;
 import dev.scorch.collector.attribution.Target;
 import dev.scorch.collector.attribution.TargetResolver;
-import dev.scorch.collector.config.CollectorConfig;
+import dev.scorch.collector.config.PolicyConfig;
 import dev.scorch.collector.kubernetes.NamespaceCache;
 import dev.scorch.collector.kubernetes.PodCache;
 import dev.scorch.collector.kubernetes.PodInfo;
@@ -36,7 +36,7 @@ public final class PodTargetResolver implements TargetResolver {
     private final IntFunction<Optional<String>> cgroups;
     private final PodCache pods;
     private final NamespaceCache namespaces;
-    private final CollectorConfig.Targets selection;
+    private final PolicyConfig.Targets selection;
     private final Map<String, String> exportLabels;
     private final String node;
     private final LongSupplier nanoClock;
@@ -48,7 +48,7 @@ public final class PodTargetResolver implements TargetResolver {
      * @param nanoClock monotonic clock, e.g. {@code System::nanoTime}
      */
     public PodTargetResolver(IntFunction<Optional<String>> cgroups, PodCache pods, NamespaceCache namespaces,
-            CollectorConfig.Targets selection, Map<String, String> exportLabels, String node, LongSupplier nanoClock) {
+            PolicyConfig.Targets selection, Map<String, String> exportLabels, String node, LongSupplier nanoClock) {
         this.cgroups = cgroups;
         this.pods = pods;
         this.namespaces = namespaces;

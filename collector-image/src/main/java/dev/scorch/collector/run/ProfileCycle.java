@@ -19,12 +19,14 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntSupplier;
 
 /**
- * One export interval's end: drain the stacks, move the pending ones to the targets the pod watch
- * now knows, build one profile per target and offer it to every exporter in the exporter's wire
- * format (each format encoded once per profile), then let the process table and the resolver
- * forget processes that are gone.
+ * One policy's export interval end: drain its stacks, move the pending ones to the targets the pod
+ * watch now knows, build one profile per target and offer it to every exporter of the policy in the
+ * exporter's wire format (each format encoded once per profile). Each profile states the sampling
+ * period the node actually used, which may be a higher frequency than the policy asked for when
+ * another policy on the node wants more.
  */
 public final class ProfileCycle {
 
@@ -34,14 +36,14 @@ public final class ProfileCycle {
     private final TargetResolver resolver;
     private final CpuProfileBuilder builder;
     private final List<ProfileExporter> exporters;
-    private final int frequencyHz;
+    private final IntSupplier frequencyHz;
     private final AtomicLong profiles = new AtomicLong();
     private final AtomicLong unattributedSamples = new AtomicLong();
     private final AtomicLong failedProfiles = new AtomicLong();
     private final AtomicLong intervals = new AtomicLong();
 
     public ProfileCycle(StackSource source, TargetResolver resolver, CpuProfileBuilder builder, List<ProfileExporter> exporters,
-            int frequencyHz) {
+            IntSupplier frequencyHz) {
         this.source = source;
         this.resolver = resolver;
         this.builder = builder;
@@ -76,7 +78,6 @@ public final class ProfileCycle {
             profiles.incrementAndGet();
             offered++;
         }
-        source.intervalFinished().forEach(resolver::forget);
         intervals.incrementAndGet();
         return offered;
     }
@@ -101,7 +102,7 @@ public final class ProfileCycle {
 
     private Optional<CpuProfile> build(Target target, List<AggregatedStack> stacks, Instant start, Duration duration) {
         try {
-            CpuProfile profile = builder.build(target, start, duration, frequencyHz, stacks);
+            CpuProfile profile = builder.build(target, start, duration, frequencyHz.getAsInt(), stacks);
             return Optional.of(profile);
         } catch (RuntimeException e) {
             failedProfiles.incrementAndGet();

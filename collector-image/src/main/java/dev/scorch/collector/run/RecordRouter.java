@@ -4,22 +4,34 @@ import dev.scorch.collector.perf.RecordHandler;
 import dev.scorch.collector.perf.SampleRecord;
 import dev.scorch.collector.process.ProcessTable;
 import dev.scorch.collector.profile.StackAggregator;
+import java.util.List;
 
-/** Sends samples to the aggregator and process records to the process table. */
+/**
+ * Sends every sample to the aggregator of each policy served (each keeps only what its selection
+ * selects) and process records to the node's one process table.
+ */
 public final class RecordRouter implements RecordHandler {
 
     private final ProcessTable processes;
-    private final StackAggregator aggregator;
+    /** Replaced whole when the policies served change; the sampler thread reads a stable list. */
+    private volatile List<StackAggregator> aggregators;
 
-    public RecordRouter(ProcessTable processes, StackAggregator aggregator) {
+    public RecordRouter(ProcessTable processes, List<StackAggregator> aggregators) {
         this.processes = processes;
-        this.aggregator = aggregator;
+        this.aggregators = List.copyOf(aggregators);
+    }
+
+    /** From the next sample on, samples go to these aggregators. */
+    void route(List<StackAggregator> policies) {
+        aggregators = List.copyOf(policies);
     }
 
     @Override
     public void sample(SampleRecord sample) {
         processes.sampled(sample.pid());
-        aggregator.add(sample);
+        for (StackAggregator aggregator : aggregators) {
+            aggregator.add(sample);
+        }
     }
 
     @Override

@@ -1,6 +1,6 @@
 package dev.scorch.collector.run;
 
-import dev.scorch.collector.config.CollectorConfig;
+import dev.scorch.collector.config.PolicyConfig;
 import dev.scorch.collector.kubernetes.PodInfo;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -8,11 +8,12 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeSet;
 
 /**
- * What the sampler opens perf events for: every CPU, or only the cgroups of the pods the policy
- * selects (perf cgroup events, filtered in the kernel, so a narrow policy costs the collector
- * only its pods' samples), or nothing while the policy selects no pod here.
+ * What the sampler opens perf events for: every CPU, or only the cgroups of the pods the policies
+ * select (perf cgroup events, filtered in the kernel, so narrow policies cost the collector only
+ * their pods' samples), or nothing while no policy selects a pod here.
  *
  * @param cgroups the selected pods' cgroup v2 directories; empty with {@code allCpusReason} null: nothing to sample
  * @param allCpusReason why every CPU is sampled, or null in cgroup mode
@@ -39,22 +40,42 @@ public record SamplingScope(List<Path> cgroups, String allCpusReason) {
     }
 
     /**
-     * The scope for {@code selected} pods: cgroup mode with the directories found, else every CPU
-     * with the reason.
+     * The scope of several policies on one node: every CPU when any of them needs it, else the
+     * union of their cgroups (every CPU past {@link #MAX_CGROUPS}), else nothing.
+     */
+    static SamplingScope union(List<SamplingScope> scopes) {
+        TreeSet<Path> cgroups = new TreeSet<>();
+        for (SamplingScope scope : scopes) {
+            if (scope.everyCpu()) {
+                return scope;
+            }
+            cgroups.addAll(scope.cgroups());
+        }
+        if (cgroups.size() > MAX_CGROUPS) {
+            return allCpus("the policies select " + cgroups.size() + " pod cgroups, more than " + MAX_CGROUPS
+                    + " cgroups of perf events per CPU");
+        }
+        return new SamplingScope(List.copyOf(cgroups), null);
+    }
+
+    /**
+     * The scope for {@code selected} pods of one policy: cgroup mode with the directories found,
+     * else every CPU with the reason.
      *
+     * @param policy the policy's name, for the reason
      * @param cgroupMount the cgroup v2 mount, empty on cgroup v1 hosts
      * @param directories pod UID to its cgroup directory, as found on this host
      */
-    static SamplingScope of(CollectorConfig.Targets targets, Optional<Path> cgroupMount, Collection<PodInfo> selected,
+    static SamplingScope of(String policy, PolicyConfig.Targets targets, Optional<Path> cgroupMount, Collection<PodInfo> selected,
             Map<String, Path> directories) {
         if (targets.hostProcesses()) {
-            return allCpus("the policy profiles host processes, which no pod cgroup holds");
+            return allCpus("policy " + policy + " profiles host processes, which no pod cgroup holds");
         }
         if (cgroupMount.isEmpty()) {
             return allCpus("no cgroup v2 mount: perf cgroup events need the unified hierarchy");
         }
         if (selected.size() > MAX_CGROUPS) {
-            return allCpus(selected.size() + " selected pods are more than " + MAX_CGROUPS + " cgroups of perf events per CPU");
+            return allCpus("policy " + policy + ": " + selected.size() + " selected pods are more than " + MAX_CGROUPS + " cgroups of perf events per CPU");
         }
         List<Path> cgroups = new ArrayList<>();
         int withContainers = 0;
@@ -69,7 +90,7 @@ public record SamplingScope(List<Path> cgroups, String allCpusReason) {
         // A pod with container ids but no directory has usually finished (its cgroup is gone); only
         // when no selected pod is found at all is the layout unknown, and every CPU the safe choice.
         if (cgroups.isEmpty() && withContainers > 0) {
-            return allCpus("no cgroup of the " + withContainers + " selected pod(s) with containers was found under " + cgroupMount.get()
+            return allCpus("policy " + policy + ": no cgroup of the " + withContainers + " selected pod(s) with containers was found under " + cgroupMount.get()
                     + "/kubepods* (a layout other than the kubelet's cgroupfs or systemd driver?)");
         }
         cgroups.sort(null);

@@ -133,7 +133,7 @@ public final class TriggeredCapture {
             processes.learnRunningProcesses();
             start = Instant.now();
             startNanos = System.nanoTime();
-            sampler.start(new RecordRouter(processes, aggregator));
+            sampler.start(new RecordRouter(processes, List.of(aggregator)));
             Thread.sleep(settings.duration());
         }
         List<AggregatedStack> stacks = aggregator.drain().getOrDefault(everything, List.of());

@@ -14,181 +14,213 @@ import org.junit.jupiter.api.Test;
 
 class CollectorConfigParserTest {
 
-    /** The example of docs/contracts.md, verbatim. */
-    static final String CONTRACT_EXAMPLE = """
-            {
-              "policy": "checkout-cpu",
-              "sampling": { "frequencyHz": 19, "kernelStacks": true },
-              "targets": {
-                "namespaceSelector": { "matchLabels": {"team": "checkout"}, "matchExpressions": [] },
-                "podSelector": { "matchLabels": {}, "matchExpressions": [{"key": "app", "operator": "In", "values": ["api"]}] },
-                "hostProcesses": false
-              },
-              "export": {
-                "intervalSeconds": 15,
-                "labels": { "cluster": "prod-eu-1" },
-                "spool": { "directory": "/var/lib/scorch/spool", "maxBytes": 268435456 },
-                "backends": [
-                  { "name": "grafana", "pyroscope": {
-                      "url": "http://pyroscope.monitoring:4040", "tenantId": "team-a",
-                      "basicAuth": { "usernameFile": "/etc/scorch/secrets/grafana/username",
-                                     "passwordFile": "/etc/scorch/secrets/grafana/password" },
-                      "bearerTokenFile": null,
-                      "tls": { "caFile": null, "insecureSkipVerify": false } } },
-                  { "name": "parca", "parca": {
-                      "address": "parca.monitoring:7070", "insecure": true,
-                      "bearerTokenFile": null, "tls": { "caFile": null, "insecureSkipVerify": false } } },
-                  { "name": "otel", "otlp": {
-                      "endpoint": "http://otel-collector.monitoring:4318",
-                      "headers": {}, "bearerTokenFile": null, "tls": { "caFile": null, "insecureSkipVerify": false } } }
-                ]
-              },
-              "health": { "port": 8080, "statusUpdateSeconds": 120 }
-            }
-            """;
+    /** The collector.json example of docs/contracts.md, read from the document itself so the two cannot drift. */
+    static final String CONTRACT_EXAMPLE = ContractsDocument.collectorJsonExample();
 
     static final String MINIMAL_BACKENDS = """
             "backends": [{"name": "parca", "parca": {"address": "parca:7070"}}]""";
 
+    /** A file with one policy section. */
+    static String onePolicy(String section) {
+        return "{\"policies\": [" + section + "]}";
+    }
+
+    /** The message of the one policy section that did not parse. */
+    static String policyError(String json) throws ConfigException {
+        RunConfig config = CollectorConfigParser.parse(json);
+        assertThat(config.invalidPolicies()).hasSize(1);
+        return config.invalidPolicies().getFirst().message();
+    }
+
     @Test
     void readsTheContractExample() throws ConfigException {
-        CollectorConfig config = CollectorConfigParser.parse(CONTRACT_EXAMPLE);
+        RunConfig run = CollectorConfigParser.parse(CONTRACT_EXAMPLE);
 
-        assertThat(config.policy()).isEqualTo("checkout-cpu");
-        assertThat(config.sampling()).isEqualTo(new CollectorConfig.Sampling(19, true));
+        assertThat(run.health()).isEqualTo(new RunConfig.Health(8080, Duration.ofSeconds(120)));
+        assertThat(run.spoolRoot()).isEqualTo(Path.of("/var/lib/scorch/spool"));
+        assertThat(run.invalidPolicies()).isEmpty();
+        assertThat(run.policies()).extracting(PolicyConfig::name).containsExactly("checkout-cpu", "fleet");
+        PolicyConfig config = run.policies().getFirst();
+        assertThat(config.nodes().selector().matchLabels()).containsExactly(Map.entry("node-role.kubernetes.io/worker", ""));
+        assertThat(config.sampling()).isEqualTo(new PolicyConfig.Sampling(19, true));
         assertThat(config.targets().namespaceSelector().matchLabels()).containsExactly(Map.entry("team", "checkout"));
         assertThat(config.targets().podSelector().matchExpressions()).containsExactly(
                 new LabelSelector.Requirement("app", LabelSelector.Operator.In, List.of("api")));
         assertThat(config.export().interval()).isEqualTo(Duration.ofSeconds(15));
         assertThat(config.export().labels()).containsExactly(Map.entry("cluster", "prod-eu-1"));
-        assertThat(config.export().spool()).isEqualTo(new CollectorConfig.Spool(Path.of("/var/lib/scorch/spool"), 268435456L));
+        assertThat(config.export().spool()).isEqualTo(new PolicyConfig.Spool(Path.of("/var/lib/scorch/spool/checkout-cpu"), 268435456L));
         assertThat(config.export().backends()).containsExactly(
                 new BackendConfig.Pyroscope("grafana", URI.create("http://pyroscope.monitoring:4040"), Optional.of("team-a"),
-                        Optional.of(new BackendConfig.BasicAuth(Path.of("/etc/scorch/secrets/grafana/username"),
-                                Path.of("/etc/scorch/secrets/grafana/password"))),
+                        Optional.of(new BackendConfig.BasicAuth(Path.of("/etc/scorch/secrets/checkout-cpu/grafana/username"),
+                                Path.of("/etc/scorch/secrets/checkout-cpu/grafana/password"))),
                         Optional.empty(), BackendConfig.Tls.SYSTEM_ROOTS),
                 new BackendConfig.Parca("parca", "parca.monitoring:7070", true, Optional.empty(), BackendConfig.Tls.SYSTEM_ROOTS),
                 new BackendConfig.Otlp("otel", URI.create("http://otel-collector.monitoring:4318"), Map.of(), Optional.empty(),
                         BackendConfig.Tls.SYSTEM_ROOTS));
-        assertThat(config.health()).isEqualTo(new CollectorConfig.Health(8080, Duration.ofSeconds(120)));
+        PolicyConfig fleet = run.policies().get(1);
+        assertThat(fleet.nodes().tolerations()).containsExactly(new PolicyConfig.Toleration("", "Exists", "", ""));
+        assertThat(fleet.targets().hostProcesses()).isTrue();
     }
 
     @Test
-    void absentTargetsMeanEveryPodAndNoHostProcesses() throws ConfigException {
-        CollectorConfig config = CollectorConfigParser.parse("{\"policy\": \"p\", \"export\": {" + MINIMAL_BACKENDS + "}}");
+    void absentSectionsMeanEveryUntaintedNodeEveryPodAndNoHostProcesses() throws ConfigException {
+        PolicyConfig config = CollectorConfigParser.parse(onePolicy("{\"name\": \"p\", \"export\": {" + MINIMAL_BACKENDS + "}}"))
+                .policies().getFirst();
 
-        assertThat(config.targets()).isEqualTo(CollectorConfig.Targets.EVERY_POD);
-        assertThat(config.sampling()).isEqualTo(new CollectorConfig.Sampling(19, true));
-        assertThat(config.health().port()).isEqualTo(8080);
+        assertThat(config.nodes()).isEqualTo(PolicyConfig.Nodes.EVERY_UNTAINTED_NODE);
+        assertThat(config.targets()).isEqualTo(PolicyConfig.Targets.EVERY_POD);
+        assertThat(config.sampling()).isEqualTo(new PolicyConfig.Sampling(19, true));
     }
 
     @Test
-    void ignoresUnknownFields() throws ConfigException {
-        CollectorConfig config = CollectorConfigParser.parse(
-                "{\"policy\": \"p\", \"futureOption\": {\"x\": 1}, \"export\": {" + MINIMAL_BACKENDS + "}}");
+    void anEmptyFileObjectServesNoPolicyWithDefaultHealth() throws ConfigException {
+        RunConfig config = CollectorConfigParser.parse("{}");
 
-        assertThat(config.policy()).isEqualTo("p");
+        assertThat(config.policies()).isEmpty();
+        assertThat(config.health()).isEqualTo(RunConfig.Health.DEFAULT);
     }
 
     @Test
-    void aMissingBackendAddressNamesTheField() {
+    void ignoresUnknownFieldsInTheFileAndInAPolicySection() throws ConfigException {
+        RunConfig config = CollectorConfigParser.parse("{\"futureOption\": 1, \"policies\": [{\"name\": \"p\", \"pull\": {\"x\": 1}, "
+                + "\"export\": {" + MINIMAL_BACKENDS + "}}]}");
+
+        assertThat(config.policies()).extracting(PolicyConfig::name).containsExactly("p");
+    }
+
+    @Test
+    void aWrongPolicySectionCostsOnlyThatPolicy() throws ConfigException {
+        RunConfig config = CollectorConfigParser.parse("{\"policies\": ["
+                + "{\"name\": \"good\", \"export\": {" + MINIMAL_BACKENDS + "}},"
+                + "{\"name\": \"bad\", \"export\": {\"backends\": []}}]}");
+
+        assertThat(config.policies()).extracting(PolicyConfig::name).containsExactly("good");
+        assertThat(config.invalidPolicies()).containsExactly(new RunConfig.InvalidPolicy("bad",
+                "collector.json: policies[1].export.backends: required: at least one backend"));
+    }
+
+    @Test
+    void duplicatePolicyNamesAreRefused() {
+        String section = "{\"name\": \"p\", \"export\": {" + MINIMAL_BACKENDS + "}}";
+
+        assertThatThrownBy(() -> CollectorConfigParser.parse("{\"policies\": [" + section + ", " + section + "]}"))
+                .hasMessage("collector.json: policies[1].name: duplicate policy name \"p\"");
+    }
+
+    @Test
+    void aPolicyNameThatIsNoKubernetesNameIsRefused() {
+        assertThatThrownBy(() -> CollectorConfigParser.parse(onePolicy("{\"name\": \"../x\", \"export\": {" + MINIMAL_BACKENDS + "}}")))
+                .hasMessageStartingWith("collector.json: policies[0].name: must be a Kubernetes object name");
+    }
+
+    @Test
+    void eachPolicySpoolsUnderItsOwnDirectory() throws ConfigException {
+        RunConfig config = CollectorConfigParser.parse("{\"spool\": {\"directory\": \"/spool\"}, \"policies\": ["
+                + "{\"name\": \"a\", \"export\": {" + MINIMAL_BACKENDS + "}}, {\"name\": \"b\", \"export\": {" + MINIMAL_BACKENDS + "}}]}");
+
+        assertThat(config.policies()).extracting(p -> p.export().spool().directory())
+                .containsExactly(Path.of("/spool/a"), Path.of("/spool/b"));
+    }
+
+    @Test
+    void aTolerationWithAnUnknownOperatorNamesTheField() throws ConfigException {
+        assertThat(policyError(onePolicy("{\"name\": \"p\", \"nodes\": {\"tolerations\": [{\"operator\": \"Maybe\"}]}, "
+                + "\"export\": {" + MINIMAL_BACKENDS + "}}")))
+                .isEqualTo("collector.json: policies[0].nodes.tolerations[0].operator: must be Equal or Exists, was \"Maybe\"");
+    }
+
+    @Test
+    void aMissingBackendAddressNamesTheField() throws ConfigException {
         String json = CONTRACT_EXAMPLE.replace("\"address\": \"parca.monitoring:7070\", ", "");
 
-        assertThatThrownBy(() -> CollectorConfigParser.parse(json))
-                .isInstanceOf(ConfigException.class)
-                .hasMessage("collector.json: export.backends[1].parca.address: required");
+        assertThat(policyError(json)).isEqualTo("collector.json: policies[0].export.backends[1].parca.address: required");
     }
 
     @Test
-    void aMalformedParcaAddressNamesTheFieldAndTheValue() {
+    void aMalformedParcaAddressNamesTheFieldAndTheValue() throws ConfigException {
         String json = CONTRACT_EXAMPLE.replace("parca.monitoring:7070", "parca.monitoring");
 
-        assertThatThrownBy(() -> CollectorConfigParser.parse(json))
-                .hasMessage("collector.json: export.backends[1].parca.address: must be host:port, e.g. parca.monitoring:7070, was \"parca.monitoring\"");
+        assertThat(policyError(json))
+                .isEqualTo("collector.json: policies[0].export.backends[1].parca.address: must be host:port, e.g. parca.monitoring:7070, was \"parca.monitoring\"");
     }
 
     @Test
-    void aPyroscopeUrlWithoutHttpSchemeIsRefused() {
+    void aPyroscopeUrlWithoutHttpSchemeIsRefused() throws ConfigException {
         String json = CONTRACT_EXAMPLE.replace("http://pyroscope.monitoring:4040", "pyroscope.monitoring:4040");
 
-        assertThatThrownBy(() -> CollectorConfigParser.parse(json))
-                .hasMessageStartingWith("collector.json: export.backends[0].pyroscope.url: must be an http:// or https:// URL");
+        assertThat(policyError(json)).startsWith("collector.json: policies[0].export.backends[0].pyroscope.url: must be an http:// or https:// URL");
     }
 
     @Test
-    void aBackendWithTwoKindsIsRefused() {
-        String json = "{\"policy\": \"p\", \"export\": {\"backends\": [{\"name\": \"b\", \"parca\": {\"address\": \"a:1\"},"
-                + " \"otlp\": {\"endpoint\": \"http://o:4318\"}}]}}";
+    void aBackendWithTwoKindsIsRefused() throws ConfigException {
+        String json = onePolicy("{\"name\": \"p\", \"export\": {\"backends\": [{\"name\": \"b\", \"parca\": {\"address\": \"a:1\"},"
+                + " \"otlp\": {\"endpoint\": \"http://o:4318\"}}]}}");
 
-        assertThatThrownBy(() -> CollectorConfigParser.parse(json))
-                .hasMessage("collector.json: export.backends[0]: must name exactly one of pyroscope, parca, otlp, directory, found parca and otlp");
+        assertThat(policyError(json))
+                .isEqualTo("collector.json: policies[0].export.backends[0]: must name exactly one of pyroscope, parca, otlp, directory, found parca and otlp");
     }
 
     @Test
-    void duplicateBackendNamesAreRefused() {
-        String json = "{\"policy\": \"p\", \"export\": {\"backends\": [{\"name\": \"b\", \"parca\": {\"address\": \"a:1\"}},"
-                + " {\"name\": \"b\", \"directory\": {\"path\": \"/tmp/x\"}}]}}";
+    void duplicateBackendNamesAreRefused() throws ConfigException {
+        String json = onePolicy("{\"name\": \"p\", \"export\": {\"backends\": [{\"name\": \"b\", \"parca\": {\"address\": \"a:1\"}},"
+                + " {\"name\": \"b\", \"directory\": {\"path\": \"/tmp/x\"}}]}}");
 
-        assertThatThrownBy(() -> CollectorConfigParser.parse(json))
-                .hasMessage("collector.json: export.backends[1].name: duplicate backend name \"b\"");
+        assertThat(policyError(json)).isEqualTo("collector.json: policies[0].export.backends[1].name: duplicate backend name \"b\"");
     }
 
     @Test
-    void aBackendNameThatIsNoSafeDirectoryNameIsRefused() {
-        String json = "{\"policy\": \"p\", \"export\": {\"backends\": [{\"name\": \"../etc\", \"parca\": {\"address\": \"a:1\"}}]}}";
+    void aBackendNameThatIsNoSafeDirectoryNameIsRefused() throws ConfigException {
+        String json = onePolicy("{\"name\": \"p\", \"export\": {\"backends\": [{\"name\": \"../etc\", \"parca\": {\"address\": \"a:1\"}}]}}");
 
-        assertThatThrownBy(() -> CollectorConfigParser.parse(json))
-                .hasMessageStartingWith("collector.json: export.backends[0].name: must be a DNS label");
+        assertThat(policyError(json)).startsWith("collector.json: policies[0].export.backends[0].name: must be a DNS label");
     }
 
     @Test
-    void noBackendsIsAnError() {
-        assertThatThrownBy(() -> CollectorConfigParser.parse("{\"policy\": \"p\", \"export\": {\"backends\": []}}"))
-                .hasMessage("collector.json: export.backends: required: at least one backend");
+    void noBackendsIsAnError() throws ConfigException {
+        assertThat(policyError(onePolicy("{\"name\": \"p\", \"export\": {\"backends\": []}}")))
+                .isEqualTo("collector.json: policies[0].export.backends: required: at least one backend");
     }
 
     @Test
-    void aFrequencyOutOfRangeNamesTheBounds() {
+    void aFrequencyOutOfRangeNamesTheBounds() throws ConfigException {
         String json = CONTRACT_EXAMPLE.replace("\"frequencyHz\": 19", "\"frequencyHz\": 5000");
 
-        assertThatThrownBy(() -> CollectorConfigParser.parse(json))
-                .hasMessage("collector.json: sampling.frequencyHz: must be between 1 and 1000, was 5000");
+        assertThat(policyError(json)).isEqualTo("collector.json: policies[0].sampling.frequencyHz: must be between 1 and 1000, was 5000");
     }
 
     @Test
-    void aWrongTypeNamesTheField() {
+    void aWrongTypeNamesTheField() throws ConfigException {
         String json = CONTRACT_EXAMPLE.replace("\"hostProcesses\": false", "\"hostProcesses\": \"no\"");
 
-        assertThatThrownBy(() -> CollectorConfigParser.parse(json))
-                .hasMessage("collector.json: targets.hostProcesses: must be true or false");
+        assertThat(policyError(json)).isEqualTo("collector.json: policies[0].targets.hostProcesses: must be true or false");
     }
 
     @Test
-    void anUnknownSelectorOperatorNamesTheExpression() {
+    void anUnknownSelectorOperatorNamesTheExpression() throws ConfigException {
         String json = CONTRACT_EXAMPLE.replace("\"operator\": \"In\"", "\"operator\": \"Like\"");
 
-        assertThatThrownBy(() -> CollectorConfigParser.parse(json))
-                .hasMessage("collector.json: targets.podSelector.matchExpressions[0].operator: must be one of In, NotIn, Exists, DoesNotExist, was \"Like\"");
+        assertThat(policyError(json))
+                .isEqualTo("collector.json: policies[0].targets.podSelector.matchExpressions[0].operator: must be one of In, NotIn, Exists, DoesNotExist, was \"Like\"");
     }
 
     @Test
-    void inWithoutValuesIsRefused() {
+    void inWithoutValuesIsRefused() throws ConfigException {
         String json = CONTRACT_EXAMPLE.replace("\"values\": [\"api\"]", "\"values\": []");
 
-        assertThatThrownBy(() -> CollectorConfigParser.parse(json))
-                .hasMessage("collector.json: targets.podSelector.matchExpressions[0].values: must not be empty for operator In");
+        assertThat(policyError(json))
+                .isEqualTo("collector.json: policies[0].targets.podSelector.matchExpressions[0].values: must not be empty for operator In");
     }
 
     @Test
     void brokenJsonNamesLineAndColumn() {
-        assertThatThrownBy(() -> CollectorConfigParser.parse("{\n  \"policy\": \"p\",,\n}"))
-                .hasMessageStartingWith("collector.json: not valid JSON at line 2, column 17");
+        assertThatThrownBy(() -> CollectorConfigParser.parse("{\n  \"policies\": [],,\n}"))
+                .hasMessageStartingWith("collector.json: not valid JSON at line 2, column 18");
     }
 
     @Test
-    void aMissingPolicyIsAnError() {
-        assertThatThrownBy(() -> CollectorConfigParser.parse("{\"export\": {" + MINIMAL_BACKENDS + "}}"))
-                .hasMessage("collector.json: policy: required");
+    void aPolicySectionWithoutANameFailsTheFile() {
+        assertThatThrownBy(() -> CollectorConfigParser.parse(onePolicy("{\"export\": {" + MINIMAL_BACKENDS + "}}")))
+                .hasMessage("collector.json: policies[0].name: required");
     }
 
     @Test

@@ -18,8 +18,10 @@ class HealthServerTest {
     final HttpClient http = HttpClient.newHttpClient();
     final AtomicReference<CollectingCondition> condition = new AtomicReference<>();
     final CollectorMetrics metrics = new CollectorMetrics(() -> List.of(
-                    new BackendHealth("parca", Instant.ofEpochSecond(1_800_000_000L), null, null, 2048, 7, 1, Map.of("spool-full", 2L)),
-                    new BackendHealth("odd\"name", null, Instant.EPOCH, "down", 0, 0, 5, Map.of())))
+                    new CollectorMetrics.PolicyBackend("checkout",
+                            new BackendHealth("parca", Instant.ofEpochSecond(1_800_000_000L), null, null, 2048, 7, 1, Map.of("spool-full", 2L))),
+                    new CollectorMetrics.PolicyBackend("checkout",
+                            new BackendHealth("odd\"name", null, Instant.EPOCH, "down", 0, 0, 5, Map.of()))))
             .counter("scorch_samples_total", "CPU samples read.", () -> 1234)
             .counter("scorch_samples_lost_total", "Samples the kernel dropped.", () -> 0)
             .counterFamily("scorch_symbolization_misses_total", "Frames left unnamed.", "reason", () -> Map.of("no-symbols", 3L));
@@ -50,11 +52,11 @@ class HealthServerTest {
             assertThat(response.body()).contains(
                     "# TYPE scorch_samples_total counter\nscorch_samples_total 1234\n",
                     "scorch_symbolization_misses_total{reason=\"no-symbols\"} 3\n",
-                    "scorch_export_sent_total{backend=\"parca\"} 7\n",
-                    "scorch_export_queued_bytes{backend=\"parca\"} 2048\n",
-                    "scorch_export_dropped_total{backend=\"parca\",reason=\"spool-full\"} 2\n",
-                    "scorch_export_last_success_timestamp_seconds{backend=\"parca\"} 1800000000\n",
-                    "scorch_export_failing{backend=\"odd\\\"name\"} 1\n");
+                    "scorch_export_sent_total{policy=\"checkout\",backend=\"parca\"} 7\n",
+                    "scorch_export_queued_bytes{policy=\"checkout\",backend=\"parca\"} 2048\n",
+                    "scorch_export_dropped_total{policy=\"checkout\",backend=\"parca\",reason=\"spool-full\"} 2\n",
+                    "scorch_export_last_success_timestamp_seconds{policy=\"checkout\",backend=\"parca\"} 1800000000\n",
+                    "scorch_export_failing{policy=\"checkout\",backend=\"odd\\\"name\"} 1\n");
         }
     }
 

@@ -3,7 +3,7 @@ package dev.scorch.collector.kubernetes;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.scorch.collector.config.CollectorConfig;
+import dev.scorch.collector.config.PolicyConfig;
 import dev.scorch.collector.health.CollectingCondition;
 import dev.scorch.collector.health.CollectingReason;
 import dev.scorch.collector.attribution.LabelSelector;
@@ -170,7 +170,7 @@ class CollectorOnApiServerTest {
         NodePods.create(admin, SHOP, name, NODE, id, replicaSet);
         String cgroup = "0::/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod" + UUID.randomUUID().toString().replace('-', '_')
                 + ".slice/cri-containerd-" + id + ".scope\n";
-        var selection = new CollectorConfig.Targets(new LabelSelector(Map.of("team", "checkout"), List.of()), LabelSelector.EVERYTHING, false);
+        var selection = new PolicyConfig.Targets(new LabelSelector(Map.of("team", "checkout"), List.of()), LabelSelector.EVERYTHING, false);
         PodTargetResolver resolver = new PodTargetResolver(pid -> Optional.of(cgroup), pods, namespaces, selection,
                 Map.of("cluster", "test"), NODE, System::nanoTime);
 

@@ -2,8 +2,6 @@ package dev.scorch.collector.run;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.scorch.collector.config.CollectorConfig;
-import dev.scorch.collector.config.CollectorConfigParser;
 import dev.scorch.collector.health.CollectingCondition;
 import dev.scorch.collector.kubernetes.ApiServer;
 import dev.scorch.collector.kubernetes.CollectorServiceAccount;
@@ -79,15 +77,17 @@ class NodeCollectorTest {
                 Path serviceDirectory = profiles.resolve(SHOP + "_checkout");
                 awaitTrue(() -> pprofFiles(serviceDirectory).stream().anyMatch(f -> contains(f, "scorch_hot")),
                         "a profile of " + SHOP + "/checkout naming scorch_hot in " + serviceDirectory);
-                PodCondition condition = awaitCondition(admin, collectorPod, "Collecting");
+                PodCondition condition = awaitCondition(admin, collectorPod, CollectingCondition.policyType("run-test"), "Collecting");
                 assertThat(condition.getStatus()).isEqualTo("True");
                 assertThat(condition.getMessage()).startsWith("node " + NODE + ": profiling ");
                 assertThat(condition.getLastProbeTime()).isNotNull();
+                PodCondition node = awaitCondition(admin, collectorPod, CollectingCondition.TYPE, "Collecting");
+                assertThat(node.getMessage()).isEqualTo("node " + NODE + ": serving 1 policy: run-test Collecting");
                 assertThat(get(collector.healthPort(), "/readyz").statusCode()).isEqualTo(200);
                 String metrics = get(collector.healthPort(), "/metrics").body();
                 assertThat(metrics).containsPattern("(?m)^scorch_samples_total [1-9]")
                         .containsPattern("(?m)^scorch_profiles_total [1-9]")
-                        .containsPattern("(?m)^scorch_export_sent_total\\{backend=\"local\"} [1-9]")
+                        .containsPattern("(?m)^scorch_export_sent_total\\{policy=\"run-test\",backend=\"local\"} [1-9]")
                         .containsPattern("(?m)^scorch_pod_watch_failing 0$")
                         // A narrow policy samples only the selected pod's cgroup: the kernel never hands over the bystander's samples.
                         .containsPattern("(?m)^scorch_sampling_cgroups 1$")
@@ -104,6 +104,84 @@ class NodeCollectorTest {
     }
 
     @Test
+    void oneCollectorServesEachPolicyOnlyItsOwnTargetsAndAnEditTouchesOnlyTheEditedPolicy() throws Exception {
+        Path mount = requireSamplingHost();
+        ControlPlane controlPlane = ControlPlane.shared(ControlPlane.Options.apiServerOnly());
+        KubernetesClient admin = controlPlane.adminClient();
+        ApiServer api = CollectorServiceAccount.create(controlPlane);
+        CollectorServiceAccount.namespaceWithDefaultAccount(admin, SHOP, Map.of("team", "checkout"));
+        CollectorServiceAccount.namespaceWithDefaultAccount(admin, BYSTANDERS, Map.of("team", "other"));
+        ReplicaSet checkout = NodePods.deploymentWithReplicaSet(admin, SHOP, "checkout", "5d8f7c9b4");
+        ReplicaSet bystander = NodePods.deploymentWithReplicaSet(admin, BYSTANDERS, "bystander", "6c9d8e7f5");
+        String node = "multi-node-" + UUID.randomUUID().toString().substring(0, 5);
+        String collectorPod = "scorch-collector-" + UUID.randomUUID().toString().substring(0, 5);
+        NodePods.create(admin, CollectorServiceAccount.NAMESPACE, collectorPod, node, NodePods.containerId(), null);
+        Path checkoutOut = profiles.resolve("checkout");
+        Path othersOut = profiles.resolve("others");
+        String file = """
+                {"health": {"port": 0, "statusUpdateSeconds": 1}, "spool": {"directory": "%s"}, "policies": [
+                  {"name": "checkout", "sampling": {"frequencyHz": 49},
+                   "targets": {"namespaceSelector": {"matchLabels": {"team": "checkout"}}},
+                   "export": {"intervalSeconds": 2, "backends": [{"name": "local", "directory": {"path": "%s"}}]}},
+                  {"name": "others", "sampling": {"frequencyHz": 99},
+                   "targets": {"namespaceSelector": {"matchLabels": {"team": "other"}}},
+                   "export": {"intervalSeconds": 3, "labels": {"edition": "%s"},
+                              "backends": [{"name": "local", "directory": {"path": "%s"}}]}},
+                  {"name": "gpu-only", "nodes": {"selector": {"matchLabels": {"pool": "gpu"}}},
+                   "export": {"backends": [{"name": "local", "directory": {"path": "%s"}}]}}]}
+                """;
+        Path config = write("multi.json", file.formatted(profiles.resolve("spool"), checkoutOut, "first", othersOut,
+                profiles.resolve("gpu")));
+        Path split = CWorkloads.compile("split");
+
+        try (KubeletCgroups cgroups = new KubeletCgroups(mount)) {
+            KubeletCgroups.Container selected = cgroups.newContainer();
+            KubeletCgroups.Container other = cgroups.newContainer();
+            NodePods.create(admin, SHOP, "checkout-5d8f7c9b4-m1", node, selected.containerId(), checkout);
+            NodePods.create(admin, BYSTANDERS, "bystander-6c9d8e7f5-m2", node, other.containerId(), bystander);
+            cgroups.start(selected, List.of(split.toString(), "30"));
+            cgroups.start(other, List.of(split.toString(), "30"));
+
+            NodeCollector collector = NodeCollector.start(config, new NodeCollector.Identity(node, CollectorServiceAccount.NAMESPACE,
+                    collectorPod), api, Clock.systemUTC());
+            Thread loop = Thread.ofPlatform().name("run-loop").start(collector::runUntilClosed);
+            try {
+                assertThat(collector.servedPolicies()).as("gpu-only's selector does not match this node").containsExactly("checkout", "others");
+                awaitTrue(() -> pprofFiles(checkoutOut.resolve(SHOP + "_checkout")).size() >= 2, "checkout's profiles");
+                awaitTrue(() -> pprofFiles(othersOut.resolve(BYSTANDERS + "_bystander")).stream().anyMatch(f -> contains(f, "first")),
+                        "others' profiles, labelled edition=first");
+                awaitCondition(admin, collectorPod, CollectingCondition.policyType("checkout"), "Collecting");
+                awaitCondition(admin, collectorPod, CollectingCondition.policyType("others"), "Collecting");
+                assertThat(collector.frequencyHz()).as("the highest frequency asked").isEqualTo(99);
+                PolicyCollection checkoutBefore = collector.served("checkout");
+                long checkoutIntervals = checkoutBefore.state(Optional.empty(), Optional.empty()).intervalsExported();
+
+                Files.writeString(config, file.formatted(profiles.resolve("spool"), checkoutOut, "second", othersOut,
+                        profiles.resolve("gpu")));
+                awaitTrue(() -> pprofFiles(othersOut.resolve(BYSTANDERS + "_bystander")).stream().anyMatch(f -> contains(f, "second")),
+                        "others' profiles after the edit, labelled edition=second");
+                long filesBefore = pprofFiles(checkoutOut.resolve(SHOP + "_checkout")).size();
+                awaitTrue(() -> pprofFiles(checkoutOut.resolve(SHOP + "_checkout")).size() > filesBefore, "checkout still exporting");
+
+                assertThat(collector.served("checkout")).as("checkout was not restarted by the edit of others").isSameAs(checkoutBefore);
+                assertThat(checkoutBefore.state(Optional.empty(), Optional.empty()).intervalsExported()).isGreaterThan(checkoutIntervals);
+            } finally {
+                collector.close();
+                loop.join(Duration.ofSeconds(30));
+            }
+            assertThat(subdirectories(checkoutOut)).as("checkout's backend got only checkout's pod").containsExactly(SHOP + "_checkout");
+            assertThat(subdirectories(othersOut)).as("others' backend got only the bystander").containsExactly(BYSTANDERS + "_bystander");
+            assertThat(profiles.resolve("gpu")).doesNotExist();
+        }
+    }
+
+    static List<String> subdirectories(Path directory) throws IOException {
+        try (Stream<Path> entries = Files.list(directory)) {
+            return entries.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+    }
+
+    @Test
     void aNarrowPolicySamplesNothingUntilAPodIsSelectedThenOnlyItsCgroupLongBeforeTheIntervalEnds() throws Exception {
         Path mount = requireSamplingHost();
         ControlPlane controlPlane = ControlPlane.shared(ControlPlane.Options.apiServerOnly());
@@ -112,12 +190,12 @@ class NodeCollectorTest {
         CollectorServiceAccount.namespaceWithDefaultAccount(admin, SHOP, Map.of("team", "checkout"));
         ReplicaSet checkout = NodePods.deploymentWithReplicaSet(admin, SHOP, "checkout", "5d8f7c9b4");
         String node = "late-node-" + UUID.randomUUID().toString().substring(0, 5);
-        CollectorConfig config = CollectorConfigParser.parse("""
-                {"policy": "late", "sampling": {"frequencyHz": 99},
-                 "targets": {"namespaceSelector": {"matchLabels": {"team": "checkout"}}},
-                 "export": {"intervalSeconds": 600, "backends": [{"name": "local", "directory": {"path": "%s"}}]},
-                 "health": {"port": 0}}
-                """.formatted(profiles));
+        Path config = write("late.json", """
+                {"health": {"port": 0}, "spool": {"directory": "%s"},
+                 "policies": [{"name": "late", "sampling": {"frequencyHz": 99},
+                   "targets": {"namespaceSelector": {"matchLabels": {"team": "checkout"}}},
+                   "export": {"intervalSeconds": 600, "backends": [{"name": "local", "directory": {"path": "%s"}}]}}]}
+                """.formatted(profiles.resolve("spool"), profiles));
         Path split = CWorkloads.compile("split");
 
         try (KubeletCgroups cgroups = new KubeletCgroups(mount)) {
@@ -163,11 +241,11 @@ class NodeCollectorTest {
         Path config = profiles.resolve("collector.json");
         // One long interval: a profile can only come from the flush on SIGTERM.
         Files.writeString(config, """
-                {"policy": "sigterm", "sampling": {"frequencyHz": 99},
-                 "targets": {"namespaceSelector": {"matchLabels": {"team": "checkout"}}},
-                 "export": {"intervalSeconds": 600, "backends": [{"name": "local", "directory": {"path": "%s"}}]},
-                 "health": {"port": %d}}
-                """.formatted(out, port));
+                {"health": {"port": %d}, "spool": {"directory": "%s"},
+                 "policies": [{"name": "sigterm", "sampling": {"frequencyHz": 99},
+                   "targets": {"namespaceSelector": {"matchLabels": {"team": "checkout"}}},
+                   "export": {"intervalSeconds": 600, "backends": [{"name": "local", "directory": {"path": "%s"}}]}}]}
+                """.formatted(port, profiles.resolve("spool"), out));
         Path split = CWorkloads.compile("split");
 
         try (KubeletCgroups cgroups = new KubeletCgroups(mount)) {
@@ -212,31 +290,39 @@ class NodeCollectorTest {
         ApiServer api = CollectorServiceAccount.create(controlPlane);
         String collectorPod = "scorch-collector-" + UUID.randomUUID().toString().substring(0, 5);
         NodePods.create(admin, CollectorServiceAccount.NAMESPACE, collectorPod, NODE, NodePods.containerId(), null);
-        String problem = "collector.json: export.backends[0].parca.address: required";
+        Path config = write("collector.json", "{\"health\": {\"port\": 0}, \"policies\": [{\"export\": {}}]}");
 
-        try (NodeCollector collector = NodeCollector.configInvalid(problem, new NodeCollector.Identity(NODE,
-                CollectorServiceAccount.NAMESPACE, collectorPod), api, Clock.systemUTC(), 0)) {
-            PodCondition condition = awaitCondition(admin, collectorPod, "ConfigInvalid");
+        try (NodeCollector collector = NodeCollector.start(config, new NodeCollector.Identity(NODE,
+                CollectorServiceAccount.NAMESPACE, collectorPod), api, Clock.systemUTC())) {
+            PodCondition condition = awaitCondition(admin, collectorPod, CollectingCondition.TYPE, "ConfigInvalid");
 
             assertThat(condition.getStatus()).isEqualTo("False");
-            assertThat(condition.getMessage()).isEqualTo("node " + NODE + ": " + problem);
+            assertThat(condition.getMessage()).isEqualTo("node " + NODE + ": collector.json: policies[0].name: required");
             assertThat(get(collector.healthPort(), "/readyz").statusCode()).isEqualTo(503);
             assertThat(get(collector.healthPort(), "/healthz").statusCode()).isEqualTo(200);
         }
     }
 
-    CollectorConfig config() throws Exception {
-        return CollectorConfigParser.parse("""
+    Path config() throws Exception {
+        return write("collector.json", """
                 {
-                  "policy": "run-test",
-                  "sampling": {"frequencyHz": 99, "kernelStacks": true},
-                  "targets": {"namespaceSelector": {"matchLabels": {"team": "checkout"}}},
-                  "export": {"intervalSeconds": 2, "labels": {"cluster": "test"},
-                             "spool": {"directory": "%s", "maxBytes": 67108864},
-                             "backends": [{"name": "local", "directory": {"path": "%s"}}]},
-                  "health": {"port": 0, "statusUpdateSeconds": 1}
+                  "health": {"port": 0, "statusUpdateSeconds": 1},
+                  "spool": {"directory": "%s"},
+                  "policies": [{
+                    "name": "run-test",
+                    "sampling": {"frequencyHz": 99, "kernelStacks": true},
+                    "targets": {"namespaceSelector": {"matchLabels": {"team": "checkout"}}},
+                    "export": {"intervalSeconds": 2, "labels": {"cluster": "test"}, "spool": {"maxBytes": 67108864},
+                               "backends": [{"name": "local", "directory": {"path": "%s"}}]}
+                  }]
                 }
                 """.formatted(profiles.resolve("spool"), profiles));
+    }
+
+    /** Writes a config file beside the profiles (not inside the directory backends' paths). */
+    Path write(String name, String json) throws IOException {
+        Path directory = Files.createDirectories(profiles.resolveSibling(profiles.getFileName() + "-config"));
+        return Files.writeString(directory.resolve(name), json);
     }
 
     static List<Path> pprofFiles(Path directory) {
@@ -259,16 +345,16 @@ class NodeCollectorTest {
         }
     }
 
-    static PodCondition awaitCondition(KubernetesClient admin, String pod, String reason) throws InterruptedException {
+    static PodCondition awaitCondition(KubernetesClient admin, String pod, String type, String reason) throws InterruptedException {
         Instant deadline = Instant.now().plus(WAIT);
         while (true) {
             Optional<PodCondition> condition = admin.pods().inNamespace(CollectorServiceAccount.NAMESPACE).withName(pod).get()
-                    .getStatus().getConditions().stream().filter(c -> c.getType().equals(CollectingCondition.TYPE)).findFirst();
+                    .getStatus().getConditions().stream().filter(c -> c.getType().equals(type)).findFirst();
             if (condition.isPresent() && condition.get().getReason().equals(reason)) {
                 return condition.get();
             }
             if (Instant.now().isAfter(deadline)) {
-                throw new AssertionError("condition " + CollectingCondition.TYPE + " of " + pod + " never reached " + reason + ": " + condition);
+                throw new AssertionError("condition " + type + " of " + pod + " never reached " + reason + ": " + condition);
             }
             Thread.sleep(200);
         }

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.scorch.collector.config.CollectorConfig;
+import dev.scorch.collector.config.PolicyConfig;
 import dev.scorch.collector.kubernetes.NamespaceCache;
 import dev.scorch.collector.kubernetes.PodCache;
 import dev.scorch.collector.kubernetes.Workload;
@@ -41,7 +41,7 @@ class PodTargetResolverTest {
 
     @Test
     void aSelectedContainerGetsServiceNameNamespacePodContainerNodeAndPolicyLabels() {
-        Optional<Target> target = resolver(CollectorConfig.Targets.EVERY_POD).resolve(100);
+        Optional<Target> target = resolver(PolicyConfig.Targets.EVERY_POD).resolve(100);
 
         assertThat(target).map(Target::labels).contains(new TreeMap<>(Map.of(
                 "service_name", "shop/checkout", "namespace", "shop", "pod", "checkout-7d9f-abcde",
@@ -50,14 +50,14 @@ class PodTargetResolverTest {
 
     @Test
     void aPodOutsideTheNamespaceSelectorIsDropped() {
-        var targets = new CollectorConfig.Targets(new LabelSelector(Map.of("team", "payments"), List.of()), LabelSelector.EVERYTHING, false);
+        var targets = new PolicyConfig.Targets(new LabelSelector(Map.of("team", "payments"), List.of()), LabelSelector.EVERYTHING, false);
 
         assertThat(resolver(targets).resolve(100)).isEmpty();
     }
 
     @Test
     void aPodOutsideThePodSelectorIsDropped() {
-        var targets = new CollectorConfig.Targets(LabelSelector.EVERYTHING,
+        var targets = new PolicyConfig.Targets(LabelSelector.EVERYTHING,
                 new LabelSelector(Map.of(), List.of(new LabelSelector.Requirement("app", LabelSelector.Operator.NotIn, List.of("api")))), false);
 
         assertThat(resolver(targets).resolve(100)).isEmpty();
@@ -65,21 +65,21 @@ class PodTargetResolverTest {
 
     @Test
     void hostProcessesAreDroppedUnlessThePolicyAsksForThem() {
-        assertThat(resolver(CollectorConfig.Targets.EVERY_POD).resolve(200)).isEmpty();
+        assertThat(resolver(PolicyConfig.Targets.EVERY_POD).resolve(200)).isEmpty();
 
-        var withHost = new CollectorConfig.Targets(LabelSelector.EVERYTHING, LabelSelector.EVERYTHING, true);
+        var withHost = new PolicyConfig.Targets(LabelSelector.EVERYTHING, LabelSelector.EVERYTHING, true);
         assertThat(resolver(withHost).resolve(200)).map(Target::serviceName).contains("host/node-1");
     }
 
     @Test
     void aVanishedProcessIsDroppedWithoutError() {
-        assertThat(resolver(CollectorConfig.Targets.EVERY_POD).resolve(999)).isEmpty();
+        assertThat(resolver(PolicyConfig.Targets.EVERY_POD).resolve(999)).isEmpty();
     }
 
     @Test
     void aContainerTheWatchHasNotReportedYetIsPendingUntilThePodArrives() {
         cgroupFiles.put(300, kubepods(OTHER));
-        PodTargetResolver resolver = resolver(CollectorConfig.Targets.EVERY_POD);
+        PodTargetResolver resolver = resolver(PolicyConfig.Targets.EVERY_POD);
 
         assertThat(resolver.resolve(300)).contains(Target.PENDING);
 
@@ -91,7 +91,7 @@ class PodTargetResolverTest {
     @Test
     void aContainerNoPodEverClaimsStopsBeingPendingAfterTheLimit() {
         cgroupFiles.put(300, "0::/system.slice/docker-" + OTHER + ".scope\n");
-        var withHost = new CollectorConfig.Targets(LabelSelector.EVERYTHING, LabelSelector.EVERYTHING, true);
+        var withHost = new PolicyConfig.Targets(LabelSelector.EVERYTHING, LabelSelector.EVERYTHING, true);
         PodTargetResolver resolver = resolver(withHost);
         assertThat(resolver.resolve(300)).contains(Target.PENDING);
 
@@ -102,7 +102,7 @@ class PodTargetResolverTest {
 
     @Test
     void aLabelChangeTakesEffectForCachedPids() {
-        var targets = new CollectorConfig.Targets(LabelSelector.EVERYTHING, new LabelSelector(Map.of("app", "api"), List.of()), false);
+        var targets = new PolicyConfig.Targets(LabelSelector.EVERYTHING, new LabelSelector(Map.of("app", "api"), List.of()), false);
         PodTargetResolver resolver = resolver(targets);
         assertThat(resolver.resolve(100)).isPresent();
 
@@ -117,7 +117,7 @@ class PodTargetResolverTest {
         PodTargetResolver resolver = new PodTargetResolver(pid -> {
             reads.merge(pid, 1, Integer::sum);
             return Optional.ofNullable(cgroupFiles.get(pid));
-        }, pods, namespaces, CollectorConfig.Targets.EVERY_POD, Map.of(), "node-1", clock::get);
+        }, pods, namespaces, PolicyConfig.Targets.EVERY_POD, Map.of(), "node-1", clock::get);
 
         resolver.resolve(100);
         pods.apply("MODIFIED", pod(UID, "shop", "checkout-7d9f-abcde", Map.of("app", "api"), API));
@@ -131,14 +131,14 @@ class PodTargetResolverTest {
     @Test
     void selectedTargetsCountsThePodsTheSelectorsKeepPlusTheHost() {
         pods.apply("ADDED", pod("11111111-2222-3333-4444-555555555555", "ops", "agent", Map.of("app", "agent"), OTHER));
-        var shopOnly = new CollectorConfig.Targets(new LabelSelector(Map.of("team", "checkout"), List.of()), LabelSelector.EVERYTHING, false);
-        var everythingAndHost = new CollectorConfig.Targets(LabelSelector.EVERYTHING, LabelSelector.EVERYTHING, true);
+        var shopOnly = new PolicyConfig.Targets(new LabelSelector(Map.of("team", "checkout"), List.of()), LabelSelector.EVERYTHING, false);
+        var everythingAndHost = new PolicyConfig.Targets(LabelSelector.EVERYTHING, LabelSelector.EVERYTHING, true);
 
         assertThat(resolver(shopOnly).selectedTargets()).isEqualTo(1);
         assertThat(resolver(everythingAndHost).selectedTargets()).isEqualTo(3);
     }
 
-    PodTargetResolver resolver(CollectorConfig.Targets targets) {
+    PodTargetResolver resolver(PolicyConfig.Targets targets) {
         return new PodTargetResolver(pid -> Optional.ofNullable(cgroupFiles.get(pid)), pods, namespaces, targets,
                 Map.of("cluster", "prod-eu-1", "node", "not-this-one"), "node-1", clock::get);
     }

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.opentelemetry.proto.collector.profiles.v1development.ExportProfilesServiceRequest;
-import dev.scorch.collector.config.CollectorConfig;
+import dev.scorch.collector.config.PolicyConfig;
 import dev.scorch.collector.export.BackendHealth;
 import dev.scorch.collector.export.ExportedProfile;
 import dev.scorch.collector.export.ProfileExporter;
@@ -51,7 +51,7 @@ class ProfileCycleTest {
     final Map<Integer, String> cgroups = new HashMap<>(Map.of(
             10, cgroupOf(KNOWN), 20, cgroupOf(LATE), 30, cgroupOf(NEVER)));
     final PodTargetResolver resolver = new PodTargetResolver(pid -> Optional.ofNullable(cgroups.get(pid)), pods, namespaces,
-            CollectorConfig.Targets.EVERY_POD, Map.of("cluster", "test"), "node-1", System::nanoTime);
+            PolicyConfig.Targets.EVERY_POD, Map.of("cluster", "test"), "node-1", System::nanoTime);
     final Interval interval = new Interval();
 
     @Test
@@ -79,7 +79,7 @@ class ProfileCycleTest {
         var pprof = new RecordingExporter(WireFormat.GZIPPED_PPROF);
 
         new ProfileCycle(interval, resolver, new CpuProfileBuilder(new Symbolizer(), pid -> Optional.empty()),
-                List.of(otlpA, pprof, otlpB), 99).finish(START, START.plusSeconds(15));
+                List.of(otlpA, pprof, otlpB), () -> 99).finish(START, START.plusSeconds(15));
 
         assertThat(otlpB.offered.getFirst().payload()).isSameAs(otlpA.offered.getFirst().payload());
         var request = ExportProfilesServiceRequest.parseFrom(otlpA.offered.getFirst().payload());
@@ -136,23 +136,11 @@ class ProfileCycleTest {
         assertThat(cycle.profiles()).isZero();
     }
 
-    @Test
-    void processesGoneAfterTheIntervalAreForgottenByTheResolver() {
-        interval.add(30, 1);
-        interval.gone.add(30);
-        ProfileCycle cycle = cycle();
-
-        cycle.finish(START, START.plusSeconds(15));
-
-        assertThat(resolver.cachedPids()).isZero();
-        assertThat(cycle.intervals()).isEqualTo(1);
-    }
-
     ProfileCycle cycle() {
         DirectoryExporter directory = new DirectoryExporter("local",
                 new DirectoryExporter.Settings(profiles, Duration.ofHours(1), 1 << 20), Clock.systemUTC());
         return new ProfileCycle(interval, resolver, new CpuProfileBuilder(new Symbolizer(), pid -> Optional.empty()),
-                List.of(directory), 99);
+                List.of(directory), () -> 99);
     }
 
     /** Samples in the one profile written for a service: the sum of every Sample's first value. */
@@ -222,7 +210,6 @@ class ProfileCycleTest {
     /** An interval's worth of aggregated stacks, resolved as the aggregator does. */
     final class Interval implements StackSource {
         final Map<Target, List<AggregatedStack>> stacks = new HashMap<>();
-        final List<Integer> gone = new ArrayList<>();
 
         void add(int pid, long count) {
             resolver.resolve(pid).ifPresent(target -> stacks.computeIfAbsent(target, t -> new ArrayList<>())
@@ -232,11 +219,6 @@ class ProfileCycleTest {
         @Override
         public Map<Target, List<AggregatedStack>> drainInterval() {
             return stacks;
-        }
-
-        @Override
-        public List<Integer> intervalFinished() {
-            return gone;
         }
     }
 

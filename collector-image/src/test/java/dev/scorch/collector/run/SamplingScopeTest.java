@@ -2,7 +2,7 @@ package dev.scorch.collector.run;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.scorch.collector.config.CollectorConfig;
+import dev.scorch.collector.config.PolicyConfig;
 import dev.scorch.collector.kubernetes.PodInfo;
 import dev.scorch.collector.kubernetes.Workload;
 import dev.scorch.collector.attribution.LabelSelector;
@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 class SamplingScopeTest {
 
     static final Optional<Path> MOUNT = Optional.of(Path.of("/sys/fs/cgroup"));
-    static final CollectorConfig.Targets NARROW = new CollectorConfig.Targets(LabelSelector.EVERYTHING, LabelSelector.EVERYTHING, false);
+    static final PolicyConfig.Targets NARROW = new PolicyConfig.Targets(LabelSelector.EVERYTHING, LabelSelector.EVERYTHING, false);
 
     static PodInfo pod(String uid, String... containerIds) {
         Map<String, String> containers = new java.util.HashMap<>();
@@ -33,7 +33,7 @@ class SamplingScopeTest {
 
     @Test
     void selectedPodsWithFoundDirectoriesAreSampledThroughTheirCgroupsOnly() {
-        var scope = SamplingScope.of(NARROW, MOUNT, List.of(pod("b", "2"), pod("a", "1")), Map.of("a", directory("a"), "b", directory("b")));
+        var scope = SamplingScope.of("p", NARROW, MOUNT, List.of(pod("b", "2"), pod("a", "1")), Map.of("a", directory("a"), "b", directory("b")));
 
         assertThat(scope.everyCpu()).isFalse();
         assertThat(scope.cgroups()).containsExactly(directory("a"), directory("b"));
@@ -41,14 +41,14 @@ class SamplingScopeTest {
 
     @Test
     void aPodWhoseCgroupIsGoneIsLeftOutWhileOthersAreFound() {
-        var scope = SamplingScope.of(NARROW, MOUNT, List.of(pod("a", "1"), pod("done", "9")), Map.of("a", directory("a")));
+        var scope = SamplingScope.of("p", NARROW, MOUNT, List.of(pod("a", "1"), pod("done", "9")), Map.of("a", directory("a")));
 
         assertThat(scope.cgroups()).containsExactly(directory("a"));
     }
 
     @Test
     void noSelectedPodMeansNothingIsSampled() {
-        var scope = SamplingScope.of(NARROW, MOUNT, List.of(pod("pending")), Map.of());
+        var scope = SamplingScope.of("p", NARROW, MOUNT, List.of(pod("pending")), Map.of());
 
         assertThat(scope.idle()).isTrue();
         assertThat(scope.everyCpu()).isFalse();
@@ -56,15 +56,15 @@ class SamplingScopeTest {
 
     @Test
     void hostProcessesNeedEveryCpu() {
-        var targets = new CollectorConfig.Targets(LabelSelector.EVERYTHING, LabelSelector.EVERYTHING, true);
+        var targets = new PolicyConfig.Targets(LabelSelector.EVERYTHING, LabelSelector.EVERYTHING, true);
 
-        assertThat(SamplingScope.of(targets, MOUNT, List.of(pod("a", "1")), Map.of("a", directory("a"))).allCpusReason())
+        assertThat(SamplingScope.of("p", targets, MOUNT, List.of(pod("a", "1")), Map.of("a", directory("a"))).allCpusReason())
                 .contains("host processes");
     }
 
     @Test
     void withoutACgroupV2MountEveryCpuIsSampled() {
-        assertThat(SamplingScope.of(NARROW, Optional.empty(), List.of(pod("a", "1")), Map.of()).allCpusReason()).contains("cgroup v2");
+        assertThat(SamplingScope.of("p", NARROW, Optional.empty(), List.of(pod("a", "1")), Map.of()).allCpusReason()).contains("cgroup v2");
     }
 
     @Test
@@ -74,12 +74,23 @@ class SamplingScopeTest {
             pods.add(pod("p" + i, "c" + i));
         }
 
-        assertThat(SamplingScope.of(NARROW, MOUNT, pods, Map.of()).allCpusReason()).contains("33 selected pods");
+        assertThat(SamplingScope.of("p", NARROW, MOUNT, pods, Map.of()).allCpusReason()).contains("33 selected pods");
     }
 
     @Test
     void selectedPodsWithContainersNoneOfWhichIsFoundMeanAnUnknownLayoutAndEveryCpu() {
-        assertThat(SamplingScope.of(NARROW, MOUNT, List.of(pod("a", "1")), Map.of()).allCpusReason())
+        assertThat(SamplingScope.of("p", NARROW, MOUNT, List.of(pod("a", "1")), Map.of()).allCpusReason())
                 .contains("no cgroup of the 1 selected pod(s)", "/sys/fs/cgroup/kubepods*");
+    }
+
+    @Test
+    void severalPoliciesSampleTheUnionOfTheirCgroupsOrEveryCpuWhenOneNeedsIt() {
+        SamplingScope a = new SamplingScope(List.of(Path.of("/sys/fs/cgroup/a")), null);
+        SamplingScope b = new SamplingScope(List.of(Path.of("/sys/fs/cgroup/b"), Path.of("/sys/fs/cgroup/a")), null);
+
+        assertThat(SamplingScope.union(List.of(a, b)).cgroups()).containsExactly(Path.of("/sys/fs/cgroup/a"), Path.of("/sys/fs/cgroup/b"));
+        assertThat(SamplingScope.union(List.of(a, SamplingScope.allCpus("policy fleet profiles host processes"))).allCpusReason())
+                .isEqualTo("policy fleet profiles host processes");
+        assertThat(SamplingScope.union(List.of()).idle()).isTrue();
     }
 }

@@ -45,7 +45,20 @@ import java.util.Map;
 public final class CollectorDaemonSet {
     public static final String CONFIG_HASH = "scorch.dev/config-hash";
     public static final String COLLECTING_CONDITION = "scorch.dev/Collecting";
+
+    /**
+     * The pod condition in which a collector reports one policy's health, e.g.
+     * {@code checkout-cpu.policy.scorch.dev/Collecting} (docs/contracts.md).
+     */
+    public static String policyCondition(String policy) {
+        return policy + ".policy.scorch.dev/Collecting";
+    }
     public static final String CONTAINER = "collector";
+    /**
+     * The collectors' ServiceAccount, installed with its bindings by deploy/collector-rbac.yaml: static,
+     * so the operator needs no right to create ServiceAccounts or bind roles.
+     */
+    public static final String SERVICE_ACCOUNT = "scorch-collector";
     /**
      * What sampling and symbolization need without privilege (docs/operator.md, "Security modes"):
      * PERFMON for CPU-wide perf events (kernel 5.8+), SYS_PTRACE to read other users'
@@ -66,13 +79,13 @@ public final class CollectorDaemonSet {
         List<Volume> volumes = new ArrayList<>();
         List<VolumeMount> mounts = new ArrayList<>();
         volumes.add(new VolumeBuilder().withName("config")
-                .withNewConfigMap().withName(name).addNewItem().withKey(CollectorConfig.KEY)
-                .withPath(CollectorConfig.KEY).endItem().endConfigMap().build());
-        mounts.add(mount("config", CollectorConfig.MOUNT_DIRECTORY));
+                .withNewConfigMap().withName(name).addNewItem().withKey(CollectorConfigMap.KEY)
+                .withPath(CollectorConfigMap.KEY).endItem().endConfigMap().build());
+        mounts.add(mount("config", CollectorConfigMap.MOUNT_DIRECTORY));
         volumes.add(new VolumeBuilder().withName("spool")
                 .withNewHostPath().withPath("/var/lib/scorch/" + policy.getMetadata().getName())
                 .withType("DirectoryOrCreate").endHostPath().build());
-        mounts.add(new VolumeMountBuilder().withName("spool").withMountPath(CollectorConfig.SPOOL_DIRECTORY).build());
+        mounts.add(new VolumeMountBuilder().withName("spool").withMountPath(CollectorConfigMap.SPOOL_DIRECTORY).build());
         volumes.add(new VolumeBuilder().withName("cgroup")
                 .withNewHostPath().withPath("/sys/fs/cgroup").withType("Directory").endHostPath().build());
         mounts.add(mount("cgroup", "/sys/fs/cgroup"));
@@ -85,7 +98,7 @@ public final class CollectorDaemonSet {
                 String volume = "secrets-" + backend.name();
                 volumes.add(new VolumeBuilder().withName(volume)
                         .withNewProjected().withSources(sources).withDefaultMode(0400).endProjected().build());
-                mounts.add(mount(volume, CollectorConfig.secretDirectory(backend)));
+                mounts.add(mount(volume, CollectorConfigMap.secretDirectory(backend)));
             }
         }
 
@@ -94,7 +107,7 @@ public final class CollectorDaemonSet {
                 .withImage(collector.image() != null ? collector.image() : settings.collectorImage())
                 .withArgs("run", "--config", "$(SCORCH_CONFIG)")
                 .withEnv(environment())
-                .addNewPort().withName("http").withContainerPort(CollectorConfig.HEALTH_PORT).endPort()
+                .addNewPort().withName("http").withContainerPort(CollectorConfigMap.HEALTH_PORT).endPort()
                 .withNewReadinessProbe()
                 .withNewHttpGet().withPath("/readyz").withPort(new IntOrString("http")).endHttpGet()
                 .withPeriodSeconds(10).withFailureThreshold(3).endReadinessProbe()
@@ -119,7 +132,7 @@ public final class CollectorDaemonSet {
                 .withAnnotations(Map.of(CONFIG_HASH, Owned.sha256(configJson)))
                 .endMetadata()
                 .withNewSpec()
-                .withServiceAccountName(name)
+                .withServiceAccountName(SERVICE_ACCOUNT)
                 .withHostPID(true)
                 .withNodeSelector(Map.of("kubernetes.io/os", "linux"))
                 .withAffinity(affinity(nodes == null ? null : nodes.selector()))
@@ -163,7 +176,7 @@ public final class CollectorDaemonSet {
                 fieldEnv("SCORCH_NODE_NAME", "spec.nodeName"),
                 fieldEnv("SCORCH_POD_NAME", "metadata.name"),
                 fieldEnv("SCORCH_POD_NAMESPACE", "metadata.namespace"),
-                new EnvVarBuilder().withName("SCORCH_CONFIG").withValue(CollectorConfig.PATH).build());
+                new EnvVarBuilder().withName("SCORCH_CONFIG").withValue(CollectorConfigMap.PATH).build());
     }
 
     private static EnvVar fieldEnv(String name, String fieldPath) {
@@ -203,17 +216,17 @@ public final class CollectorDaemonSet {
         List<VolumeProjection> sources = new ArrayList<>();
         if (backend.pyroscope() != null && backend.pyroscope().basicAuthSecretRef() != null) {
             sources.add(secret(backend.pyroscope().basicAuthSecretRef().name(),
-                    List.of(new KeyToPath(CollectorConfig.USERNAME_FILE, null, CollectorConfig.USERNAME_FILE),
-                            new KeyToPath(CollectorConfig.PASSWORD_FILE, null, CollectorConfig.PASSWORD_FILE))));
+                    List.of(new KeyToPath(CollectorConfigMap.USERNAME_FILE, null, CollectorConfigMap.USERNAME_FILE),
+                            new KeyToPath(CollectorConfigMap.PASSWORD_FILE, null, CollectorConfigMap.PASSWORD_FILE))));
         }
         SecretKeyReference bearer = backend.bearerTokenSecretRef();
         TlsSettings tls = backend.tls();
         if (bearer != null) {
-            sources.add(secret(bearer.name(), List.of(new KeyToPath(bearer.key(), null, CollectorConfig.TOKEN_FILE))));
+            sources.add(secret(bearer.name(), List.of(new KeyToPath(bearer.key(), null, CollectorConfigMap.TOKEN_FILE))));
         }
         if (tls != null && tls.caSecretRef() != null) {
             sources.add(secret(tls.caSecretRef().name(),
-                    List.of(new KeyToPath(tls.caSecretRef().key(), null, CollectorConfig.CA_FILE))));
+                    List.of(new KeyToPath(tls.caSecretRef().key(), null, CollectorConfigMap.CA_FILE))));
         }
         return sources;
     }

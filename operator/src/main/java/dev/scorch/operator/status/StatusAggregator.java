@@ -33,6 +33,8 @@ public final class StatusAggregator {
     public static final int MAX_FAILING_NODES = 20;
     /** The smallest advance of lastExportTime worth a status write. */
     public static final java.time.Duration LAST_EXPORT_STEP = java.time.Duration.ofSeconds(60);
+    /** The reason of every condition of a suspended policy: no collector is meant to run. */
+    public static final String SUSPENDED = "Suspended";
     private static final List<String> FAILING_WAITING_REASONS = List.of(
             "CrashLoopBackOff", "ImagePullBackOff", "ErrImagePull", "InvalidImageName",
             "CreateContainerConfigError", "CreateContainerError", "RunContainerError");
@@ -48,18 +50,18 @@ public final class StatusAggregator {
         if (seen.invalid().isPresent()) {
             Observation.Invalid invalid = seen.invalid().get();
             conditions.set(READY, false, invalid.reason(), invalid.message());
-            conditions.set(PROGRESSING, false, invalid.reason(), "nothing is rolled out until the policy is fixed");
+            conditions.set(PROGRESSING, false, invalid.reason(), "nothing new is rolled out until the policy is fixed");
             conditions.set(DEGRADED, true, invalid.reason(), invalid.message());
-            return new ProfilingPolicyStatus(generation, conditions.list(), counts(seen.daemonSet(), seen.pods(), 0),
-                    null, lastExport(seen.pods(), previous), daemonSetName);
+            return new ProfilingPolicyStatus(generation, conditions.list(), counts(policyName(policy), seen.daemonSet(), seen.pods(), 0),
+                    null, lastExport(policyName(policy), seen.pods(), previous), daemonSetName);
         }
         if (seen.suspended()) {
+            // Nothing runs, so nothing is exported: an old export time would read as a stale, broken policy.
             String message = "spec.suspend is true: no collectors run";
-            conditions.set(READY, false, "Suspended", message);
-            conditions.set(PROGRESSING, false, "Suspended", message);
-            conditions.set(DEGRADED, false, "Suspended", message);
-            return new ProfilingPolicyStatus(generation, conditions.list(), new NodeCounts(0, 0, 0, 0), null,
-                    lastExport(seen.pods(), previous), null);
+            conditions.set(READY, false, SUSPENDED, message);
+            conditions.set(PROGRESSING, false, SUSPENDED, message);
+            conditions.set(DEGRADED, false, SUSPENDED, message);
+            return new ProfilingPolicyStatus(generation, conditions.list(), new NodeCounts(0, 0, 0, 0), null, null, null);
         }
         DaemonSet daemonSet = seen.daemonSet();
         if (daemonSet == null) {
@@ -67,11 +69,11 @@ public final class StatusAggregator {
             conditions.set(PROGRESSING, true, "DaemonSetPending", "the collector DaemonSet is being created");
             conditions.set(DEGRADED, false, "AsExpected", "no problem observed");
             return new ProfilingPolicyStatus(generation, conditions.list(), new NodeCounts(0, 0, 0, 0), null,
-                    lastExport(seen.pods(), previous), null);
+                    lastExport(policyName(policy), seen.pods(), previous), null);
         }
 
-        List<FailingNode> failing = failingNodes(seen.pods());
-        NodeCounts counts = counts(daemonSet, seen.pods(), failing.size());
+        List<FailingNode> failing = failingNodes(policyName(policy), seen.pods());
+        NodeCounts counts = counts(policyName(policy), daemonSet, seen.pods(), failing.size());
         DaemonSetStatus ds = daemonSet.getStatus();
         int updated = ds == null ? 0 : orZero(ds.getUpdatedNumberScheduled());
         boolean observedCurrent = ds != null && ds.getObservedGeneration() != null
@@ -106,35 +108,41 @@ public final class StatusAggregator {
         }
         List<FailingNode> listed = failing.size() > MAX_FAILING_NODES ? failing.subList(0, MAX_FAILING_NODES) : failing;
         return new ProfilingPolicyStatus(generation, conditions.list(), counts,
-                listed.isEmpty() ? null : List.copyOf(listed), lastExport(seen.pods(), previous), daemonSetName);
+                listed.isEmpty() ? null : List.copyOf(listed), lastExport(policyName(policy), seen.pods(), previous), daemonSetName);
     }
 
-    private static NodeCounts counts(DaemonSet daemonSet, List<Pod> pods, int failing) {
+    private static NodeCounts counts(String policy, DaemonSet daemonSet, List<Pod> pods, int failing) {
         if (daemonSet == null || daemonSet.getStatus() == null) {
             return new NodeCounts(0, 0, 0, failing);
         }
         int collecting = (int) pods.stream()
-                .map(p -> condition(p, CollectorDaemonSet.COLLECTING_CONDITION))
+                .map(p -> collecting(p, policy))
                 .filter(c -> c != null && "True".equals(c.getStatus()))
                 .count();
         DaemonSetStatus s = daemonSet.getStatus();
         return new NodeCounts(orZero(s.getDesiredNumberScheduled()), orZero(s.getNumberReady()), collecting, failing);
     }
 
-    /** Collector pods that are not collecting, most recent first. */
-    static List<FailingNode> failingNodes(List<Pod> pods) {
+    /** Collector pods that are not collecting for {@code policy}, most recent first. */
+    static List<FailingNode> failingNodes(String policy, List<Pod> pods) {
         List<FailingNode> failing = new ArrayList<>();
         for (Pod pod : pods) {
-            failure(pod).ifPresent(failing::add);
+            failure(policy, pod).ifPresent(failing::add);
         }
         failing.sort(Comparator.comparing((FailingNode f) -> f.since() == null ? "" : f.since()).reversed()
                 .thenComparing(FailingNode::node));
         return failing;
     }
 
-    private static Optional<FailingNode> failure(Pod pod) {
+    /**
+     * Why the pod does not collect for {@code policy}: it cannot run, or the policy's own condition
+     * (the node's while the collector has not written one) is False. A pod may be Ready while one
+     * of its policies fails: readiness follows the whole collector, not one team's backend.
+     */
+    private static Optional<FailingNode> failure(String policy, Pod pod) {
         PodCondition ready = condition(pod, "Ready");
-        if (ready != null && "True".equals(ready.getStatus())) {
+        PodCondition collecting = collecting(pod, policy);
+        if (ready != null && "True".equals(ready.getStatus()) && (collecting == null || !"False".equals(collecting.getStatus()))) {
             return Optional.empty();
         }
         String node = nodeOf(pod);
@@ -153,7 +161,6 @@ public final class StatusAggregator {
                 }
             }
         }
-        PodCondition collecting = condition(pod, CollectorDaemonSet.COLLECTING_CONDITION);
         if (collecting != null && "False".equals(collecting.getStatus())) {
             return Optional.of(new FailingNode(node, collecting.getReason(), collecting.getMessage(),
                     collecting.getLastTransitionTime()));
@@ -183,12 +190,12 @@ public final class StatusAggregator {
      * on a large cluster the newest export moves every second, and following it exactly would
      * turn every collector heartbeat into a status write.
      */
-    private static String lastExport(List<Pod> pods, ProfilingPolicyStatus previous) {
+    private static String lastExport(String policy, List<Pod> pods, ProfilingPolicyStatus previous) {
         Instant before = previous == null || previous.lastExportTime() == null
                 ? null : Instant.parse(previous.lastExportTime());
         Instant latest = before;
         for (Pod pod : pods) {
-            PodCondition collecting = condition(pod, CollectorDaemonSet.COLLECTING_CONDITION);
+            PodCondition collecting = collecting(pod, policy);
             if (collecting != null && collecting.getLastProbeTime() != null) {
                 Instant probe = Instant.parse(collecting.getLastProbeTime());
                 if (latest == null || probe.isAfter(latest)) {
@@ -202,6 +209,20 @@ public final class StatusAggregator {
         return latest == null ? null : latest.toString();
     }
 
+    /**
+     * The condition that says whether {@code pod} collects for {@code policy}: the policy's own
+     * ({@code <policy>.policy.scorch.dev/Collecting}), else the collector's, which speaks for every
+     * policy while the collector has not reported on each (starting, config unreadable, no perf).
+     */
+    static PodCondition collecting(Pod pod, String policy) {
+        PodCondition own = condition(pod, CollectorDaemonSet.policyCondition(policy));
+        return own != null ? own : condition(pod, CollectorDaemonSet.COLLECTING_CONDITION);
+    }
+
+    private static String policyName(ProfilingPolicy policy) {
+        return policy.getMetadata().getName();
+    }
+
     static PodCondition condition(Pod pod, String type) {
         if (pod.getStatus() == null || pod.getStatus().getConditions() == null) {
             return null;
@@ -213,7 +234,10 @@ public final class StatusAggregator {
         return value == null ? 0 : value;
     }
 
-    /** Builds conditions in a fixed order, keeping lastTransitionTime while status and reason hold. */
+    /**
+     * Builds conditions in a fixed order. lastTransitionTime moves only when a condition's status
+     * changes (Kubernetes API conventions); a new reason or message under the same status keeps it.
+     */
     private static final class Conditions {
         private final ProfilingPolicyStatus previous;
         private final long generation;
@@ -229,7 +253,7 @@ public final class StatusAggregator {
         void set(String type, boolean status, String reason, String message) {
             String value = status ? "True" : "False";
             PolicyCondition before = previous == null ? null : previous.condition(type);
-            String since = before != null && value.equals(before.status()) && reason.equals(before.reason())
+            String since = before != null && value.equals(before.status())
                     ? before.lastTransitionTime() : now.truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
             list.add(new PolicyCondition(type, value, reason, message, since, generation));
         }

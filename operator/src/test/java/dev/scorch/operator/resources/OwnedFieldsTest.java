@@ -32,7 +32,7 @@ class OwnedFieldsTest {
             """);
 
     private static DaemonSet desired() {
-        return CollectorDaemonSet.desired(POLICY, Policies.SETTINGS, CollectorConfig.render(POLICY));
+        return CollectorDaemonSet.desired(POLICY, Policies.SETTINGS, CollectorConfigMap.render(POLICY));
     }
 
     /** The desired object as the API server stores it: defaulted, canonicalised, with status. */

@@ -155,6 +155,22 @@ class StatusAggregatorTest {
     }
 
     @Test
+    void aNewReasonUnderTheSameStatusKeepsTheLastTransitionTime() {
+        ProfilingPolicy policy = policy();
+        policy.setStatus(aggregate(policy, daemonSet(2, 1, 2), List.of(), NOW));
+        Pod failing = pod("n2", condition("scorch.dev/Collecting", "False", "BackendUnreachable", "refused",
+                "2026-11-21T22:04:00Z"));
+
+        ProfilingPolicyStatus later = aggregate(policy, daemonSet(2, 1, 2), List.of(failing), LATER);
+
+        assertThat(policy.getStatus().condition("Ready").reason()).isEqualTo("NodesNotReady");
+        assertThat(later.condition("Ready").reason()).isEqualTo("NodesFailing");
+        assertThat(later.condition("Ready").lastTransitionTime()).isEqualTo("2026-11-21T22:00:00Z");
+        assertThat(later.condition("Degraded").status()).isEqualTo("True");
+        assertThat(later.condition("Degraded").lastTransitionTime()).isEqualTo("2026-11-21T22:05:00Z");
+    }
+
+    @Test
     void anUnchangedSituationGivesAnEqualStatus() {
         ProfilingPolicy policy = policy();
         List<Pod> pods = List.of(collecting("n1", "2026-11-21T21:59:30Z"));
@@ -184,7 +200,20 @@ class StatusAggregatorTest {
 
         assertThat(status.conditions()).extracting(PolicyCondition::reason).containsOnly("Suspended");
         assertThat(status.condition("Ready").status()).isEqualTo("False");
+        assertThat(status.condition("Degraded").status()).isEqualTo("False");
         assertThat(status.daemonSet()).isNull();
+    }
+
+    @Test
+    void aSuspendedPolicyShowsNoExportTimeFromBeforeItWasSuspended() {
+        ProfilingPolicy policy = policy();
+        policy.setStatus(aggregate(policy, daemonSet(1, 1, 1), List.of(collecting("n1", "2026-11-21T21:58:00Z")), NOW));
+
+        ProfilingPolicyStatus suspended = StatusAggregator.aggregate(policy,
+                new Observation(true, Optional.empty(), null, List.of()), LATER);
+
+        assertThat(policy.getStatus().lastExportTime()).isEqualTo("2026-11-21T21:58:00Z");
+        assertThat(suspended.lastExportTime()).isNull();
     }
 
     @Test
@@ -203,5 +232,21 @@ class StatusAggregatorTest {
 
         assertThat(status.condition("Ready").reason()).isEqualTo("NoNodes");
         assertThat(status.condition("Degraded").status()).isEqualTo("False");
+    }
+
+    @Test
+    void aReadyCollectorWhosePolicyConditionFailsIsAFailingNodeOfThatPolicyOnly() {
+        Pod pod = pod("n1", condition("Ready", "True", null, null, "2026-11-21T21:00:00Z"),
+                condition("scorch.dev/Collecting", "True", "Collecting", "node n1: serving 2 policies", "2026-11-21T21:00:00Z"),
+                condition("everything.policy.scorch.dev/Collecting", "False", "BackendUnreachable", "node n1: backend parca down",
+                        "2026-11-21T21:30:00Z"),
+                condition("other.policy.scorch.dev/Collecting", "True", "Collecting", "node n1: profiling 3 targets",
+                        "2026-11-21T21:00:00Z"));
+
+        ProfilingPolicyStatus status = aggregate(policy(), daemonSet(1, 1, 1), List.of(pod), NOW);
+
+        assertThat(status.failingNodes()).extracting(FailingNode::node, FailingNode::reason).containsExactly(
+                org.assertj.core.groups.Tuple.tuple("n1", "BackendUnreachable"));
+        assertThat(status.condition("Ready").reason()).isEqualTo("NodesFailing");
     }
 }

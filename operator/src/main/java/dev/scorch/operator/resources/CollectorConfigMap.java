@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.scorch.operator.OperatorSettings;
 import dev.scorch.operator.api.v1alpha1.Backend;
 import dev.scorch.operator.api.v1alpha1.Export;
+import dev.scorch.operator.api.v1alpha1.NodePlacement;
 import dev.scorch.operator.api.v1alpha1.OtlpBackend;
 import dev.scorch.operator.api.v1alpha1.ParcaBackend;
 import dev.scorch.operator.api.v1alpha1.ProfilingPolicy;
@@ -19,21 +20,22 @@ import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.LabelSelector;
 import io.fabric8.kubernetes.api.model.LabelSelectorRequirement;
 import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.Toleration;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The ConfigMap scorch-<policy> holding {@code collector.json} in the shape docs/contracts.md fixes.
- * The JSON is deterministic (fixed field order, sorted maps), so its hash changes only when the
- * collector's configuration does.
+ * The ConfigMap holding {@code collector.json} ({@link CollectorJson}, docs/contracts.md). The JSON
+ * is deterministic (fixed field order, sorted maps), so it changes only when the collectors'
+ * configuration does.
  */
-public final class CollectorConfig {
+public final class CollectorConfigMap {
     public static final String KEY = "collector.json";
     public static final String MOUNT_DIRECTORY = "/etc/scorch/config";
     public static final String PATH = MOUNT_DIRECTORY + "/" + KEY;
@@ -49,7 +51,7 @@ public final class CollectorConfig {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     private static final Pattern DURATION_PART = Pattern.compile("([0-9]+)([smh])");
 
-    private CollectorConfig() {}
+    private CollectorConfigMap() {}
 
     public static ConfigMap desired(ProfilingPolicy policy, OperatorSettings settings) {
         return new ConfigMapBuilder()
@@ -65,35 +67,34 @@ public final class CollectorConfig {
 
     /** The collector.json text for {@code policy}. */
     public static String render(ProfilingPolicy policy, int statusUpdateSeconds) {
-        ProfilingPolicySpec spec = policy.getSpec();
-        Map<String, Object> root = new LinkedHashMap<>();
-        root.put("policy", policy.getMetadata().getName());
-        root.put("sampling", ordered(
-                "frequencyHz", spec.sampling().frequencyHz(),
-                "kernelStacks", spec.sampling().kernelStacks()));
-        TargetSelection targets = spec.targets() != null ? spec.targets() : new TargetSelection(null, null, null);
-        root.put("targets", ordered(
-                "namespaceSelector", selector(targets.namespaceSelector()),
-                "podSelector", selector(targets.podSelector()),
-                "hostProcesses", targets.hostProcesses()));
-        Export export = spec.export();
-        List<Object> backends = new ArrayList<>();
-        for (Backend backend : export.backends()) {
-            backends.add(backend(backend));
-        }
-        root.put("export", ordered(
-                "intervalSeconds", intervalSeconds(export.interval()),
-                "labels", new TreeMap<>(export.labels()),
-                "spool", ordered(
-                        "directory", SPOOL_DIRECTORY,
-                        "maxBytes", Quantity.getAmountInBytes(export.spool().maxBytes()).longValue()),
-                "backends", backends));
-        root.put("health", ordered("port", HEALTH_PORT, "statusUpdateSeconds", statusUpdateSeconds));
+        return render(new CollectorJson(new CollectorJson.Health(HEALTH_PORT, statusUpdateSeconds), new CollectorJson.Spool(SPOOL_DIRECTORY),
+                List.of(section(policy))));
+    }
+
+    /** The text of {@code document}. */
+    public static String render(CollectorJson document) {
         try {
-            return JSON.writeValueAsString(root) + "\n";
+            return JSON.writeValueAsString(document) + "\n";
         } catch (JsonProcessingException e) {
-            throw new IllegalStateException("collector.json of policy " + policy.getMetadata().getName(), e);
+            throw new IllegalStateException("collector.json of policies "
+                    + document.policies().stream().map(CollectorJson.Policy::name).toList(), e);
         }
+    }
+
+    /** The section of {@code policy} in collector.json. */
+    static CollectorJson.Policy section(ProfilingPolicy policy) {
+        ProfilingPolicySpec spec = policy.getSpec();
+        NodePlacement nodes = spec.nodes() != null ? spec.nodes() : new NodePlacement(null, null);
+        TargetSelection targets = spec.targets() != null ? spec.targets() : new TargetSelection(null, null, null);
+        Export export = spec.export();
+        return new CollectorJson.Policy(
+                policy.getMetadata().getName(),
+                new CollectorJson.Nodes(selector(nodes.selector()), tolerations(nodes.tolerations())),
+                new CollectorJson.Sampling(spec.sampling().frequencyHz(), spec.sampling().kernelStacks()),
+                new CollectorJson.Targets(selector(targets.namespaceSelector()), selector(targets.podSelector()), targets.hostProcesses()),
+                new CollectorJson.Export(intervalSeconds(export.interval()), new TreeMap<>(export.labels()),
+                        new CollectorJson.PolicySpool(Quantity.getAmountInBytes(export.spool().maxBytes()).longValue()),
+                        export.backends().stream().map(CollectorConfigMap::backend).toList()));
     }
 
     /** The directory a backend's secret files are mounted in. */
@@ -116,68 +117,50 @@ public final class CollectorConfig {
         return total.toSeconds();
     }
 
-    private static Map<String, Object> backend(Backend backend) {
+    private static CollectorJson.Backend backend(Backend backend) {
         String dir = secretDirectory(backend);
-        Map<String, Object> kind;
         if (backend.pyroscope() != null) {
             PyroscopeBackend p = backend.pyroscope();
-            kind = ordered(
-                    "url", p.url(),
-                    "tenantId", p.tenantId(),
-                    "basicAuth", p.basicAuthSecretRef() == null ? null : ordered(
-                            "usernameFile", dir + "/" + USERNAME_FILE,
-                            "passwordFile", dir + "/" + PASSWORD_FILE),
-                    "bearerTokenFile", tokenFile(dir, p.bearerTokenSecretRef()),
-                    "tls", tls(dir, p.tls()));
-        } else if (backend.parca() != null) {
-            ParcaBackend p = backend.parca();
-            kind = ordered(
-                    "address", p.address(),
-                    "insecure", p.insecure(),
-                    "bearerTokenFile", tokenFile(dir, p.bearerTokenSecretRef()),
-                    "tls", tls(dir, p.tls()));
-        } else {
-            OtlpBackend o = backend.otlp();
-            kind = ordered(
-                    "endpoint", o.endpoint(),
-                    "headers", new TreeMap<>(o.headers()),
-                    "bearerTokenFile", tokenFile(dir, o.bearerTokenSecretRef()),
-                    "tls", tls(dir, o.tls()));
+            return new CollectorJson.Backend(backend.name(), new CollectorJson.Pyroscope(p.url(), p.tenantId(),
+                    p.basicAuthSecretRef() == null ? null
+                            : new CollectorJson.BasicAuth(dir + "/" + USERNAME_FILE, dir + "/" + PASSWORD_FILE),
+                    tokenFile(dir, p.bearerTokenSecretRef()), tls(dir, p.tls())), null, null);
         }
-        return ordered("name", backend.name(), backend.kind(), kind);
+        if (backend.parca() != null) {
+            ParcaBackend p = backend.parca();
+            return new CollectorJson.Backend(backend.name(), null,
+                    new CollectorJson.Parca(p.address(), p.insecure(), tokenFile(dir, p.bearerTokenSecretRef()), tls(dir, p.tls())), null);
+        }
+        OtlpBackend o = backend.otlp();
+        return new CollectorJson.Backend(backend.name(), null, null, new CollectorJson.Otlp(o.endpoint(), new TreeMap<>(o.headers()),
+                tokenFile(dir, o.bearerTokenSecretRef()), tls(dir, o.tls())));
     }
 
     private static String tokenFile(String dir, SecretKeyReference ref) {
         return ref == null ? null : dir + "/" + TOKEN_FILE;
     }
 
-    private static Map<String, Object> tls(String dir, TlsSettings tls) {
+    private static CollectorJson.Tls tls(String dir, TlsSettings tls) {
         TlsSettings t = tls != null ? tls : new TlsSettings(null, null);
-        return ordered(
-                "caFile", t.caSecretRef() == null ? null : dir + "/" + CA_FILE,
-                "insecureSkipVerify", t.insecureSkipVerify());
+        return new CollectorJson.Tls(t.caSecretRef() == null ? null : dir + "/" + CA_FILE, t.insecureSkipVerify());
     }
 
-    private static Map<String, Object> selector(LabelSelector selector) {
-        Map<String, String> labels = selector == null || selector.getMatchLabels() == null
-                ? Map.of() : selector.getMatchLabels();
-        List<Object> expressions = new ArrayList<>();
+    private static CollectorJson.Selector selector(LabelSelector selector) {
+        Map<String, String> labels = selector == null || selector.getMatchLabels() == null ? Map.of() : selector.getMatchLabels();
+        List<CollectorJson.Requirement> expressions = new ArrayList<>();
         if (selector != null && selector.getMatchExpressions() != null) {
             for (LabelSelectorRequirement r : selector.getMatchExpressions()) {
-                expressions.add(ordered(
-                        "key", r.getKey(),
-                        "operator", r.getOperator(),
-                        "values", r.getValues() == null ? List.of() : r.getValues()));
+                expressions.add(new CollectorJson.Requirement(r.getKey(), r.getOperator(), r.getValues() == null ? List.of() : r.getValues()));
             }
         }
-        return ordered("matchLabels", new TreeMap<>(labels), "matchExpressions", expressions);
+        return new CollectorJson.Selector(new TreeMap<>(labels), expressions);
     }
 
-    private static Map<String, Object> ordered(Object... keysAndValues) {
-        Map<String, Object> map = new LinkedHashMap<>();
-        for (int i = 0; i < keysAndValues.length; i += 2) {
-            map.put((String) keysAndValues[i], keysAndValues[i + 1]);
+    private static List<CollectorJson.Toleration> tolerations(List<Toleration> tolerations) {
+        if (tolerations == null) {
+            return List.of();
         }
-        return map;
+        return tolerations.stream().map(t -> new CollectorJson.Toleration(Objects.toString(t.getKey(), ""),
+                Objects.toString(t.getOperator(), ""), Objects.toString(t.getValue(), ""), Objects.toString(t.getEffect(), ""))).toList();
     }
 }

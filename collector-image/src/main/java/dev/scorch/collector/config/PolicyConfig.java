@@ -1,0 +1,82 @@
+package dev.scorch.collector.config;
+
+import dev.scorch.collector.attribution.LabelSelector;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One ProfilingPolicy's section of collector.json: where it applies, what it profiles, how it
+ * samples and where its profiles go. New per-policy features add fields here (an older collector
+ * ignores what it does not know).
+ *
+ * @param name the ProfilingPolicy's name
+ * @param nodes which nodes the policy applies to, judged by each collector against its own Node
+ * @param sampling how the policy wants the CPUs sampled
+ * @param targets which processes of the node are profiled
+ * @param export where and how often profiles are shipped
+ */
+public record PolicyConfig(String name, Nodes nodes, Sampling sampling, Targets targets, Export export) {
+
+    /**
+     * @param selector node labels a node must carry; empty selects every node
+     * @param tolerations the node taints (NoSchedule, NoExecute) the policy accepts
+     */
+    public record Nodes(LabelSelector selector, List<Toleration> tolerations) {
+
+        /** What an absent {@code nodes} means: every node without a NoSchedule or NoExecute taint. */
+        public static final Nodes EVERY_UNTAINTED_NODE = new Nodes(LabelSelector.EVERYTHING, List.of());
+
+        public Nodes {
+            tolerations = List.copyOf(tolerations);
+        }
+    }
+
+    /**
+     * A Kubernetes toleration, matched against the node's taints as the scheduler does.
+     *
+     * @param key taint key; empty with operator Exists tolerates every taint
+     * @param operator Exists or Equal
+     * @param value taint value for Equal
+     * @param effect NoSchedule, PreferNoSchedule or NoExecute; empty tolerates every effect
+     */
+    public record Toleration(String key, String operator, String value, String effect) {}
+
+    /**
+     * @param frequencyHz samples per second per CPU, 1..1000
+     * @param kernelStacks whether kernel frames are recorded
+     */
+    public record Sampling(int frequencyHz, boolean kernelStacks) {}
+
+    /**
+     * @param namespaceSelector selects namespaces by their labels; empty selects all
+     * @param podSelector selects pods by their labels; empty selects all
+     * @param hostProcesses whether processes outside any pod are profiled
+     */
+    public record Targets(LabelSelector namespaceSelector, LabelSelector podSelector, boolean hostProcesses) {
+
+        /** What an absent {@code targets} means: every pod, no host processes. */
+        public static final Targets EVERY_POD = new Targets(LabelSelector.EVERYTHING, LabelSelector.EVERYTHING, false);
+    }
+
+    /**
+     * @param interval how often each target's profile is cut and shipped
+     * @param labels labels added to every profile
+     * @param spool this policy's on-disk queue, one subdirectory per backend
+     * @param backends where profiles go; at least one, names unique within the policy
+     */
+    public record Export(Duration interval, Map<String, String> labels, Spool spool, List<BackendConfig> backends) {
+
+        public Export {
+            labels = Map.copyOf(labels);
+            backends = List.copyOf(backends);
+        }
+    }
+
+    /**
+     * @param directory spool root of the policy; each backend spools into a subdirectory named after it
+     * @param maxBytes bound of each backend's spool
+     */
+    public record Spool(Path directory, long maxBytes) {}
+}

@@ -1,0 +1,74 @@
+package dev.scorch.collector.run;
+
+import dev.scorch.collector.health.CollectingCondition;
+import dev.scorch.collector.health.CollectorMetrics;
+import dev.scorch.collector.health.HealthServer;
+import dev.scorch.collector.kubernetes.ListWatch;
+import java.io.IOException;
+import java.util.Collection;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Supplier;
+import java.util.function.ToLongFunction;
+
+/**
+ * The collector's /readyz, /healthz and /metrics: node-wide numbers from the shared sampler and
+ * watches, per-policy sums, and each policy's backends labelled by policy and backend.
+ */
+final class NodeEndpoints {
+
+    private NodeEndpoints() {}
+
+    /**
+     * Starts the endpoints on {@code port}.
+     *
+     * @param policies the policies served at scrape time
+     * @param podWatch the pod watch at scrape time, null before it starts
+     * @param condition the node condition /readyz reports
+     */
+    static HealthServer start(int port, NodeSampling sampling, Supplier<Collection<PolicyCollection>> policies,
+            Supplier<ListWatch> podWatch, Supplier<Integer> podsWatched, Supplier<CollectingCondition> condition) throws IOException {
+        CollectorMetrics metrics = new CollectorMetrics(() -> policies.get().stream()
+                .flatMap(p -> p.backends().stream().map(b -> new CollectorMetrics.PolicyBackend(p.config().name(), b)))
+                .toList())
+                .counter("scorch_samples_total", "CPU samples read from the perf ring buffers.", sampling::samples)
+                .counter("scorch_samples_lost_total", "Sample records the kernel dropped because a ring buffer was full.", sampling::lost)
+                .counter("scorch_samples_unselected_total", "Samples a policy served here does not select, summed over the policies.",
+                        () -> sum(policies.get(), PolicyCollection::unselectedSamples))
+                .counter("scorch_samples_unattributed_total",
+                        "Samples of containers the pod watch had not reported by the interval's end, summed over the policies.",
+                        () -> sum(policies.get(), PolicyCollection::unattributedSamples))
+                .counterFamily("scorch_symbolization_misses_total", "Frames that could not be named, by reason.", "reason",
+                        () -> misses(sampling))
+                .counterFamily("scorch_parse_rejections_total", "Node files a parser refused, by parser/limit (e.g. elf/heap_bytes).",
+                        "rejection", () -> sampling.symbolizer().rejections().counts())
+                .counter("scorch_profiles_total", "Profiles built and offered to the exporters.", () -> sum(policies.get(), PolicyCollection::profiles))
+                .counter("scorch_profiles_failed_total", "Profiles that could not be built.",
+                        () -> sum(policies.get(), PolicyCollection::failedProfiles))
+                .gauge("scorch_policies_served", "Policies whose placement admits this node, served by this collector.",
+                        () -> policies.get().size())
+                .gauge("scorch_processes_tracked", "Processes in the process table.", () -> sampling.processes().size())
+                .gauge("scorch_pods_watched", "Pods of this node known from the pod watch.", () -> podsWatched.get())
+                .gauge("scorch_pod_watch_failing", "1 while the list or watch of this node's pods fails (the condition message says why).",
+                        () -> podWatch.get() != null && podWatch.get().health().failing() ? 1 : 0)
+                .counter("scorch_pod_watch_failures_total", "Pod list or watch requests that failed and were retried.",
+                        () -> podWatch.get() == null ? 0 : podWatch.get().health().failures())
+                .counter("scorch_pod_watch_relists_total", "Pod lists repeated because the resourceVersion expired (410 Gone).",
+                        () -> podWatch.get() == null ? 0 : podWatch.get().health().relists())
+                .gauge("scorch_sampling_cgroups", "Pod cgroups sampled through perf cgroup events; 0 while every CPU is sampled.",
+                        sampling::cgroups)
+                .gauge("scorch_collecting", "1 while the pod condition scorch.dev/Collecting is True.",
+                        () -> condition.get() != null && condition.get().status() ? 1 : 0);
+        return new HealthServer(port, condition, metrics).start();
+    }
+
+    private static long sum(Collection<PolicyCollection> policies, ToLongFunction<PolicyCollection> value) {
+        return policies.stream().mapToLong(value).sum();
+    }
+
+    private static Map<String, Long> misses(NodeSampling sampling) {
+        Map<String, Long> misses = new TreeMap<>();
+        sampling.symbolizer().metrics().missesByReason().forEach((reason, count) -> misses.put(reason.label(), count));
+        return misses;
+    }
+}

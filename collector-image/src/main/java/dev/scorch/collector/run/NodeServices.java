@@ -1,0 +1,22 @@
+package dev.scorch.collector.run;
+
+import dev.scorch.collector.kubernetes.NamespaceCache;
+import dev.scorch.collector.kubernetes.PodCache;
+import java.time.Clock;
+import java.time.Duration;
+
+/**
+ * What every policy served on a node shares: the one pod and namespace watch, the one sampler
+ * (with its process table and symbolizer), the pids' cgroups, and the way to this pod's status.
+ *
+ * @param node this node's name
+ * @param pods this node's pods, from the pod watch
+ * @param namespaces every namespace's labels, from the namespace watch
+ * @param sampling the node's perf events, process table and symbolizer
+ * @param cgroups each pid's {@code /proc/<pid>/cgroup}, read once for all policies
+ * @param conditions the conditions of this collector's own pod
+ * @param statusUpdateInterval the longest a condition goes unwritten when nothing changes
+ * @param clock wall clock of intervals and conditions
+ */
+record NodeServices(String node, PodCache pods, NamespaceCache namespaces, NodeSampling sampling, ProcessCgroups cgroups,
+        PodConditions conditions, Duration statusUpdateInterval, Clock clock) {}

@@ -1,0 +1,151 @@
+package dev.scorch.collector.run;
+
+import dev.scorch.collector.config.PolicyConfig;
+import dev.scorch.collector.config.RunConfig;
+import dev.scorch.collector.health.CollectingCondition;
+import dev.scorch.collector.health.CollectingReason;
+import dev.scorch.collector.health.CollectorState;
+import dev.scorch.collector.health.ConditionEvaluator;
+import dev.scorch.collector.health.ConditionPublisher;
+import dev.scorch.collector.kubernetes.NodeCache;
+import java.lang.System.Logger.Level;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The policies this node serves, kept equal to the valid policies of collector.json whose
+ * placement admits the node: a new one starts, a changed one restarts, a removed one stops and
+ * takes its condition off the pod, and the others are not touched. A policy whose section is
+ * invalid is reported ConfigInvalid on its own condition.
+ */
+final class ServedPolicies {
+
+    private static final System.Logger LOG = System.getLogger(ServedPolicies.class.getName());
+
+    private final NodeServices services;
+    private final ExitedProcesses exited;
+    private volatile Map<String, PolicyCollection> served = Map.of();
+    private final Map<String, ConditionPublisher> invalid = new LinkedHashMap<>();
+    private List<RunConfig.InvalidPolicy> invalidPolicies = List.of();
+
+    ServedPolicies(NodeServices services) {
+        this.services = services;
+        this.exited = new ExitedProcesses(services.sampling().processes());
+    }
+
+    /** The policies served now; safe to read from any thread. */
+    Collection<PolicyCollection> all() {
+        return served.values();
+    }
+
+    /** Serves what {@code config} (null: nothing yet) asks of {@code node}, and points the sampler at it. */
+    synchronized void follow(RunConfig config, NodeCache.Node node) {
+        Map<String, PolicyConfig> wanted = new LinkedHashMap<>();
+        if (config != null) {
+            config.policies().stream().filter(p -> PolicyPlacement.admits(p.nodes(), node)).forEach(p -> wanted.put(p.name(), p));
+        }
+        Map<String, PolicyCollection> next = new LinkedHashMap<>();
+        List<PolicyCollection> stopping = new ArrayList<>();
+        served.forEach((name, running) -> {
+            if (running.config().equals(wanted.get(name))) {
+                next.put(name, running);
+            } else {
+                stopping.add(running);
+            }
+        });
+        for (PolicyCollection policy : stopping) {
+            if (wanted.containsKey(policy.config().name())) {
+                policy.close();
+            } else {
+                policy.closeAndRemoveCondition();
+            }
+        }
+        wanted.forEach((name, policy) -> next.computeIfAbsent(name, n -> PolicyCollection.start(policy, services)));
+        if (!next.keySet().equals(served.keySet()) || !stopping.isEmpty()) {
+            LOG.log(Level.INFO, "node {0}: serving {1} of {2} policies: {3}", services.node(), Integer.toString(next.size()),
+                    Integer.toString(config == null ? 0 : config.policies().size()), List.copyOf(next.keySet()));
+        }
+        served = next;
+        followInvalid(config == null ? List.of() : config.invalidPolicies());
+        services.sampling().follow(List.copyOf(next.values()));
+    }
+
+    private void followInvalid(List<RunConfig.InvalidPolicy> now) {
+        invalidPolicies = now;
+        List<String> names = now.stream().map(RunConfig.InvalidPolicy::name).toList();
+        invalid.keySet().removeIf(name -> {
+            boolean fixed = !names.contains(name);
+            if (fixed && !served.containsKey(name)) {
+                services.conditions().remove(CollectingCondition.policyType(name));
+            }
+            return fixed;
+        });
+        for (String name : names) {
+            String type = CollectingCondition.policyType(name);
+            invalid.computeIfAbsent(name, n -> new ConditionPublisher(type, services.conditions().writer(type), services.clock(),
+                    services.statusUpdateInterval()));
+        }
+    }
+
+    /** Ends the intervals due at {@code now}, then lets the node forget processes no policy needs any more. */
+    synchronized void finishDue(Instant now) {
+        for (PolicyCollection policy : served.values()) {
+            if (!now.isBefore(policy.intervalEnd())) {
+                policy.finishInterval(now);
+                exited.finished(policy.config().name(), now);
+            }
+        }
+        for (int pid : exited.retire(served.keySet())) {
+            services.cgroups().forget(pid);
+            served.values().forEach(policy -> policy.forget(pid));
+        }
+    }
+
+    /** The earliest moment after {@code now} something is due: an interval's end or a condition turning by time alone. */
+    Instant nextDue(Instant now, Instant latest, Optional<CollectorState.Failure> failure, Optional<String> podWatchFailure) {
+        Instant due = latest;
+        for (PolicyCollection policy : served.values()) {
+            due = policy.intervalEnd().isBefore(due) ? policy.intervalEnd() : due;
+            Optional<Instant> change = ConditionEvaluator.nextChange(policy.state(failure, podWatchFailure), now);
+            if (change.isPresent() && change.get().isBefore(due)) {
+                due = change.get();
+            }
+        }
+        return due;
+    }
+
+    /**
+     * Writes each policy's condition where due.
+     *
+     * @return each served policy's condition as evaluated now
+     */
+    synchronized Map<String, CollectingCondition> publish(Optional<CollectorState.Failure> failure, Optional<String> podWatchFailure) {
+        Map<String, CollectingCondition> conditions = new LinkedHashMap<>();
+        for (PolicyCollection policy : served.values()) {
+            policy.publish(failure, podWatchFailure);
+            conditions.put(policy.config().name(), policy.condition());
+        }
+        for (RunConfig.InvalidPolicy policy : invalidPolicies) {
+            invalid.get(policy.name()).update(new ConditionEvaluator.Verdict(CollectingReason.ConfigInvalid,
+                    "node " + services.node() + ": " + policy.message()), null);
+        }
+        return conditions;
+    }
+
+    /** The last export of any policy served here. */
+    Optional<Instant> lastExport() {
+        return served.values().stream().map(p -> p.state(Optional.empty(), Optional.empty()).lastExport())
+                .flatMap(Optional::stream).max(Instant::compareTo);
+    }
+
+    /** Exports every interval in progress and closes every policy's backends (shutdown). */
+    synchronized void closeAll() {
+        services.sampling().drain();
+        served.values().forEach(PolicyCollection::close);
+    }
+}

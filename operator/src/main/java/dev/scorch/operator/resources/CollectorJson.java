@@ -1,0 +1,97 @@
+package dev.scorch.operator.resources;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * collector.json, typed: what the operator renders and the collector parses (docs/contracts.md).
+ * Field order is the JSON's; maps are sorted by the renderer so the file changes only when the
+ * configuration does. Unset options are rendered as {@code null}. A policy section grows by new
+ * fields: older collectors ignore what they do not know.
+ *
+ * @param health the collectors' endpoints and pod conditions
+ * @param spool where the collectors' spools live on each node
+ * @param policies one section per policy collectors serve
+ */
+public record CollectorJson(Health health, Spool spool, List<Policy> policies) {
+
+    /**
+     * @param port port of /readyz, /healthz and /metrics
+     * @param statusUpdateSeconds the longest a pod condition goes unwritten when nothing changes
+     */
+    public record Health(int port, int statusUpdateSeconds) {}
+
+    /** @param directory spool root in the collector's file system; each policy spools under {@code <directory>/<policy>/} */
+    public record Spool(String directory) {}
+
+    /**
+     * @param name the ProfilingPolicy's name
+     * @param nodes which nodes the policy applies to; each collector judges its own Node
+     * @param sampling how the policy wants CPUs sampled
+     * @param targets which processes are profiled
+     * @param export where and how often profiles go
+     */
+    public record Policy(String name, Nodes nodes, Sampling sampling, Targets targets, Export export) {}
+
+    /**
+     * @param selector node labels a node must carry
+     * @param tolerations the node taints the policy accepts
+     */
+    public record Nodes(Selector selector, List<Toleration> tolerations) {}
+
+    /** A Kubernetes toleration; empty strings for unset fields. */
+    public record Toleration(String key, String operator, String value, String effect) {}
+
+    /**
+     * @param frequencyHz samples per second per CPU
+     * @param kernelStacks whether kernel frames are recorded
+     */
+    public record Sampling(int frequencyHz, boolean kernelStacks) {}
+
+    /**
+     * @param namespaceSelector namespaces by their labels
+     * @param podSelector pods by their labels
+     * @param hostProcesses whether processes outside any pod are profiled
+     */
+    public record Targets(Selector namespaceSelector, Selector podSelector, boolean hostProcesses) {}
+
+    /** A Kubernetes label selector; empty selects everything. */
+    public record Selector(Map<String, String> matchLabels, List<Requirement> matchExpressions) {}
+
+    /** One {@code matchExpressions} entry: In, NotIn, Exists or DoesNotExist. */
+    public record Requirement(String key, String operator, List<String> values) {}
+
+    /**
+     * @param intervalSeconds how often each target's profile is cut and shipped
+     * @param labels labels added to every profile
+     * @param spool bound of each backend's spool
+     * @param backends where profiles go
+     */
+    public record Export(long intervalSeconds, Map<String, String> labels, PolicySpool spool, List<Backend> backends) {}
+
+    /** @param maxBytes bound of each backend's spool, in bytes */
+    public record PolicySpool(long maxBytes) {}
+
+    /** A backend: its name and exactly one kind, the others left out of the JSON. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Backend(String name, Pyroscope pyroscope, Parca parca, Otlp otlp) {}
+
+    /** Grafana Pyroscope's push API; credentials only as file paths. */
+    public record Pyroscope(String url, String tenantId, BasicAuth basicAuth, String bearerTokenFile, Tls tls) {}
+
+    /** Parca's gRPC store API. */
+    public record Parca(String address, boolean insecure, String bearerTokenFile, Tls tls) {}
+
+    /** OTLP profiles over HTTP/protobuf. */
+    public record Otlp(String endpoint, Map<String, String> headers, String bearerTokenFile, Tls tls) {}
+
+    /** Files holding the basic-auth user name and password. */
+    public record BasicAuth(String usernameFile, String passwordFile) {}
+
+    /**
+     * @param caFile PEM bundle trusted instead of the system roots, or null
+     * @param insecureSkipVerify accept any server certificate
+     */
+    public record Tls(String caFile, boolean insecureSkipVerify) {}
+}
