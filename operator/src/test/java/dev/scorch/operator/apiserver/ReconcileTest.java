@@ -300,7 +300,8 @@ class ReconcileTest {
             assertThat(status.condition("Degraded").reason()).isEqualTo("InvalidSpec");
             assertThat(status.condition("Degraded").message()).contains(
                     "the API server refused the collector's DaemonSet scorch-system/scorch-unappliable",
-                    "resources.limits: Required value: Limit must be set for non overcommitable resources");
+                    "resources.limits: Required value: Limit must be set for non overcommitable resources",
+                    "; check spec.collector.resources");
         });
         assertThat(daemonSet("unappliable")).isNull();
         Eventually.assertThat(() -> assertThat(admin.v1().events().inNamespace("default").list().getItems())
