@@ -95,6 +95,18 @@ public final class LocalProcess implements AutoCloseable {
         }
     }
 
+    /**
+     * Sends SIGTERM and waits up to {@code timeout} for the process to exit, as a kubelet does for
+     * its grace period; leaves it running (for {@link #close}) when it does not exit in time.
+     *
+     * @return the exit code, or empty when the process was still running after {@code timeout}
+     */
+    public java.util.OptionalInt terminate(Duration timeout) throws InterruptedException {
+        process.destroy();
+        return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)
+                ? java.util.OptionalInt.of(process.exitValue()) : java.util.OptionalInt.empty();
+    }
+
     /** SIGTERM, then SIGKILL after a grace period; waits until the process is gone. */
     @Override
     public void close() {

@@ -130,19 +130,36 @@ public final class CpuProfileBuilder {
         MappingSymbols noMapping;
 
         void add(AggregatedStack stack) {
-            if (stack.count() <= 0 || stack.kernelIps().length + stack.userIps().length == 0) {
+            int kernelFrames = framesBeforeZero(stack.kernelIps());
+            int userFrames = framesBeforeZero(stack.userIps());
+            if (stack.count() <= 0 || kernelFrames + userFrames == 0) {
                 return;
             }
-            long[] ids = new long[stack.kernelIps().length + stack.userIps().length];
+            long[] ids = new long[kernelFrames + userFrames];
             int at = 0;
-            for (int i = 0; i < stack.kernelIps().length; i++) {
+            for (int i = 0; i < kernelFrames; i++) {
                 ids[at++] = kernelLocation(stack.kernelIps()[i], i > 0);
             }
             Optional<ProcessSnapshot> process = processCache.computeIfAbsent(stack.pid(), processes::process);
-            for (int i = 0; i < stack.userIps().length; i++) {
+            for (int i = 0; i < userFrames; i++) {
                 ids[at++] = userLocation(process, stack.pid(), stack.userIps()[i], i > 0);
             }
             samples.add(new ProfileSample(ids, stack.count(), sampleLabels(stack.pid(), process)));
+        }
+
+        /**
+         * Frames of a callchain (leaf first) before its first address 0, which ends it: a user
+         * callchain of a process that has just started holds a 0 where the frame-pointer walk ran
+         * off, what follows is not a caller, and a location at address 0 without mapping or line
+         * makes Pyroscope drop the whole sample without an error.
+         */
+        private static int framesBeforeZero(long[] ips) {
+            for (int i = 0; i < ips.length; i++) {
+                if (ips[i] == 0) {
+                    return i;
+                }
+            }
+            return ips.length;
         }
 
         private List<SampleLabel> sampleLabels(int pid, Optional<ProcessSnapshot> process) {

@@ -3,8 +3,6 @@ package dev.scorch.collector.kubernetes;
 import dev.scorch.testenv.ControlPlane;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
-import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBindingBuilder;
-import io.fabric8.kubernetes.api.model.rbac.SubjectBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
 import java.io.InputStream;
@@ -17,17 +15,15 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A policy's collector ServiceAccount in a test control plane with exactly the RBAC the install
+ * The collectors' ServiceAccount in a test control plane with exactly the RBAC the install
  * manifests give it: {@code deploy/namespace.yaml} and {@code deploy/collector-rbac.yaml} applied
- * as they are, plus the ClusterRoleBinding the operator creates per policy
- * ({@code scorch-collector-<policy>} to ServiceAccount {@code scorch-<policy>}). The client
- * authenticates with a real token of that ServiceAccount (TokenRequest API).
+ * as they are (ServiceAccount {@code scorch-collector} and its bindings). The client authenticates
+ * with a real token of that ServiceAccount (TokenRequest API).
  */
 public final class CollectorServiceAccount {
 
     public static final String NAMESPACE = "scorch-system";
-    public static final String POLICY = "collector-test";
-    public static final String NAME = "scorch-" + POLICY;
+    public static final String NAME = "scorch-collector";
     private static final Path DEPLOY = Path.of("..", "deploy");
 
     private CollectorServiceAccount() {}
@@ -43,13 +39,6 @@ public final class CollectorServiceAccount {
             }
         }
         namespaceWithDefaultAccount(admin, NAMESPACE, Map.of());
-        admin.serviceAccounts().inNamespace(NAMESPACE).resource(new ServiceAccountBuilder().withNewMetadata()
-                .withName(NAME).endMetadata().build()).serverSideApply();
-        admin.rbac().clusterRoleBindings().resource(new ClusterRoleBindingBuilder().withNewMetadata()
-                .withName("scorch-collector-" + POLICY).endMetadata()
-                .withNewRoleRef("rbac.authorization.k8s.io", "ClusterRole", "scorch-collector")
-                .withSubjects(new SubjectBuilder().withKind("ServiceAccount").withName(NAME).withNamespace(NAMESPACE).build())
-                .build()).serverSideApply();
         String token = controlPlane.serviceAccountToken(NAMESPACE, NAME);
         return new ApiServer(URI.create(controlPlane.url()),
                 ApiServer.trusting(controlPlane.certificateAuthorityPem().getBytes(StandardCharsets.UTF_8)), () -> token);

@@ -143,6 +143,17 @@ class CpuProfileBuilderTest {
     }
 
     @Test
+    void anAddressZeroEndsTheStackAndNeverBecomesALocation() {
+        CpuProfile profile = build(new Symbolizer(), List.of(
+                new AggregatedStack(self.pid(), new long[] {0xffffffff81000000L, 0, 0xffffffff81000100L}, new long[] {getenv + 2, 0, qsort + 2}, 7),
+                new AggregatedStack(self.pid(), new long[0], new long[] {0, qsort + 2}, 3)), false);
+
+        assertThat(profile.locations()).extracting(CpuProfile.ProfileLocation::address).doesNotContain(0L);
+        assertThat(profile.samples()).hasSize(1);
+        assertThat(profile.samples().getFirst().locationIds()).as("one kernel frame, then getenv; the callers past each 0 are gone").hasSize(2);
+    }
+
+    @Test
     void kernelFramesShareOneKallsymsMapping() throws Exception {
         Path kallsyms = Path.of("/proc/kallsyms");
         long doSyscall = kernelSymbol(kallsyms, "do_syscall_64");

@@ -3,6 +3,7 @@ package dev.scorch.operator.reconciler;
 import dev.scorch.operator.api.v1alpha1.PolicyCondition;
 import dev.scorch.operator.api.v1alpha1.ProfilingPolicy;
 import dev.scorch.operator.api.v1alpha1.ProfilingPolicyStatus;
+import dev.scorch.operator.status.StatusAggregator;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -34,12 +35,19 @@ final class PolicyEvents {
                     ? PolicyCondition.DEGRADED.equals(type) && "True".equals(is.status())
                     : !was.status().equals(is.status()) || !was.reason().equals(is.reason());
             if (changed) {
-                boolean bad = PolicyCondition.DEGRADED.equals(type) == "True".equals(is.status());
-                events.add(event(policy, bad ? "Warning" : "Normal", is.reason(), type + "=" + is.status() + ": "
-                        + is.message(), now));
+                events.add(event(policy, needsAttention(type, is) ? "Warning" : "Normal", is.reason(),
+                        type + "=" + is.status() + ": " + is.message(), now));
             }
         }
         return events;
+    }
+
+    /** Degraded, or not Ready for a reason other than the admin's own suspension of the policy. */
+    private static boolean needsAttention(String type, PolicyCondition condition) {
+        if (PolicyCondition.DEGRADED.equals(type)) {
+            return "True".equals(condition.status());
+        }
+        return "False".equals(condition.status()) && !StatusAggregator.SUSPENDED.equals(condition.reason());
     }
 
     /** Records {@code events}; a refused write is logged, never fails the reconcile. */
@@ -48,8 +56,8 @@ final class PolicyEvents {
             try {
                 client.v1().events().inNamespace(EVENT_NAMESPACE).resource(event).create();
             } catch (KubernetesClientException e) {
-                LOG.warnf("could not record event %s for policy %s: %s", event.getReason(),
-                        event.getInvolvedObject().getName(), e.getMessage());
+                LOG.warnf("Could not record an event: policy=%s reason=%s error=\"%s\"",
+                        event.getInvolvedObject().getName(), event.getReason(), e.getMessage());
             }
         }
     }

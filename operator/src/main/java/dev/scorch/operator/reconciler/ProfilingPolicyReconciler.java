@@ -4,12 +4,11 @@ import dev.scorch.operator.OperatorSettings;
 import dev.scorch.operator.api.v1alpha1.CollectorSettings;
 import dev.scorch.operator.api.v1alpha1.ProfilingPolicy;
 import dev.scorch.operator.api.v1alpha1.ProfilingPolicyStatus;
-import dev.scorch.operator.resources.CollectorClusterRoleBinding;
 import dev.scorch.operator.resources.CollectorConfigMap;
 import dev.scorch.operator.resources.CollectorDaemonSet;
 import dev.scorch.operator.resources.CollectorLabels;
-import dev.scorch.operator.resources.CollectorServiceAccount;
 import dev.scorch.operator.resources.OwnedFields;
+import dev.scorch.operator.resources.PolicyFieldOfDaemonSet;
 import dev.scorch.operator.status.Observation;
 import dev.scorch.operator.status.StatusAggregator;
 import dev.scorch.operator.validation.SecretReferences;
@@ -17,10 +16,10 @@ import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.ServiceAccount;
+import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
-import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -32,10 +31,10 @@ import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import jakarta.inject.Inject;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.stream.Collectors;
 import org.jboss.logging.Logger;
 
 /**
@@ -45,128 +44,148 @@ import org.jboss.logging.Logger;
  *
  * <p>An owned object is applied only when the live object lacks a field the operator sets or holds
  * another value there ({@link OwnedFields}): a steady cluster costs no writes, and a hand edit of a
- * field the operator owns is undone on the edit's own event.
+ * field the operator owns is undone on the edit's own event. A collector object the API server
+ * refuses (a value the CRD schema cannot check) makes the policy {@code InvalidSpec} with the
+ * server's message, in the same reconcile, instead of a retry that can only fail again.
  */
 @ControllerConfiguration(name = ProfilingPolicyReconciler.NAME)
 public class ProfilingPolicyReconciler implements Reconciler<ProfilingPolicy> {
     public static final String NAME = "profilingpolicy";
     public static final String FIELD_MANAGER = "scorch-operator";
-    /** How often a policy with a problem the operator cannot watch (a missing Secret) is checked again. */
-    static final Duration RECHECK_INVALID = Duration.ofSeconds(30);
+    /** The reason of a policy whose collector objects the API server refuses. */
+    public static final String INVALID_SPEC = "InvalidSpec";
     private static final Logger LOG = Logger.getLogger(ProfilingPolicyReconciler.class);
     /** What an absent spec.collector reads as; anything else was set by the user and is ignored. */
     private static final CollectorSettings IGNORED_COLLECTOR_SETTINGS = new CollectorSettings(null, null, null, null);
 
     private final OperatorSettings settings;
     private final Clock clock;
-    private final Duration recheckInvalid;
     private InformerEventSource<DaemonSet, ProfilingPolicy> daemonSets;
     private InformerEventSource<ConfigMap, ProfilingPolicy> configMaps;
-    private InformerEventSource<ServiceAccount, ProfilingPolicy> serviceAccounts;
-    private InformerEventSource<ClusterRoleBinding, ProfilingPolicy> bindings;
     private InformerEventSource<Pod, ProfilingPolicy> pods;
+    private InformerEventSource<Secret, ProfilingPolicy> secrets;
 
     @Inject
     public ProfilingPolicyReconciler(OperatorSettings settings) {
-        this(settings, Clock.systemUTC(), RECHECK_INVALID);
+        this(settings, Clock.systemUTC());
     }
 
-    /** For tests: a fixed clock or a shorter recheck of invalid policies. */
-    public ProfilingPolicyReconciler(OperatorSettings settings, Clock clock, Duration recheckInvalid) {
+    /** For tests: a fixed clock. */
+    public ProfilingPolicyReconciler(OperatorSettings settings, Clock clock) {
         this.settings = settings;
         this.clock = clock;
-        this.recheckInvalid = recheckInvalid;
     }
 
     @Override
     public List<EventSource<?, ProfilingPolicy>> prepareEventSources(EventSourceContext<ProfilingPolicy> context) {
-        daemonSets = informer(DaemonSet.class, CollectorLabels.MANAGED_SELECTOR, context, true);
-        configMaps = informer(ConfigMap.class, CollectorLabels.MANAGED_SELECTOR, context, true);
-        serviceAccounts = informer(ServiceAccount.class, CollectorLabels.MANAGED_SELECTOR, context, true);
-        bindings = informer(ClusterRoleBinding.class, CollectorLabels.MANAGED_SELECTOR, context, false);
-        pods = informer(Pod.class, CollectorLabels.COLLECTOR_POD_SELECTOR, context, true);
-        return List.of(daemonSets, configMaps, serviceAccounts, bindings, pods);
+        daemonSets = owned(DaemonSet.class, CollectorLabels.MANAGED_SELECTOR, context);
+        configMaps = owned(ConfigMap.class, CollectorLabels.MANAGED_SELECTOR, context);
+        pods = owned(Pod.class, CollectorLabels.COLLECTOR_POD_SELECTOR, context);
+        secrets = new InformerEventSource<>(InformerEventSourceConfiguration.from(Secret.class, ProfilingPolicy.class)
+                .withName(Secret.class.getSimpleName())
+                .withNamespaces(settings.namespace())
+                .withItemStore(new SecretKeyStore())
+                .withSecondaryToPrimaryMapper(secret -> context.getPrimaryCache()
+                        .list(policy -> SecretReferences.names(policy, secret.getMetadata().getName()))
+                        .map(ResourceID::fromResource)
+                        .collect(Collectors.toSet()))
+                .build(), context);
+        return List.of(daemonSets, configMaps, pods, secrets);
     }
 
     /** An informer on the operator's own objects only: its namespace, its label selector. */
-    private <R extends HasMetadata> InformerEventSource<R, ProfilingPolicy> informer(
-            Class<R> type, String selector, EventSourceContext<ProfilingPolicy> context, boolean namespaced) {
-        var config = InformerEventSourceConfiguration.from(type, ProfilingPolicy.class)
+    private <R extends HasMetadata> InformerEventSource<R, ProfilingPolicy> owned(
+            Class<R> type, String selector, EventSourceContext<ProfilingPolicy> context) {
+        return new InformerEventSource<>(InformerEventSourceConfiguration.from(type, ProfilingPolicy.class)
                 .withName(type.getSimpleName())
                 .withLabelSelector(selector)
+                .withNamespaces(settings.namespace())
                 .withSecondaryToPrimaryMapper(owned -> {
                     String policy = owned.getMetadata().getLabels() == null
                             ? null : owned.getMetadata().getLabels().get(CollectorLabels.INSTANCE);
                     return policy == null ? Set.of() : Set.of(new ResourceID(policy));
-                });
-        if (namespaced) {
-            config.withNamespaces(settings.namespace());
-        }
-        return new InformerEventSource<>(config.build(), context);
+                })
+                .build(), context);
     }
 
     @Override
     public UpdateControl<ProfilingPolicy> reconcile(ProfilingPolicy policy, Context<ProfilingPolicy> context) {
         KubernetesClient client = context.getClient();
-        String name = CollectorLabels.objectName(policy);
+        String policyName = policy.getMetadata().getName();
         String namespace = settings.namespace();
 
-        DaemonSet daemonSet = daemonSets.get(new ResourceID(name, namespace)).orElse(null);
+        DaemonSet daemonSet = daemonSets.get(new ResourceID(CollectorLabels.objectName(policy), namespace)).orElse(null);
         Optional<Observation.Invalid> invalid = SecretReferences.validate(policy, namespace,
-                secret -> client.secrets().inNamespace(namespace).withName(secret).get());
+                secret -> secrets.get(new ResourceID(secret, namespace)).orElse(null));
 
         if (!policy.getSpec().collector().equals(IGNORED_COLLECTOR_SETTINGS)) {
             LOG.warnf("policy %s sets spec.collector, which is ignored: collector pods are configured on the operator "
                     + "(SCORCH_COLLECTOR_* settings, docs/operator.md)", policy.getMetadata().getName());
         }
         if (invalid.isPresent()) {
-            LOG.warnf("policy %s not rolled out: %s", policy.getMetadata().getName(), invalid.get().message());
+            LOG.warnf("Not rolling out the policy until it is fixed: policy=%s reason=%s message=\"%s\"",
+                    policyName, invalid.get().reason(), invalid.get().message());
         } else if (policy.getSpec().suspend()) {
             if (daemonSet != null) {
-                LOG.infof("policy %s suspended: deleting DaemonSet %s/%s", policy.getMetadata().getName(), namespace, name);
+                LOG.infof("Deleting the collector DaemonSet of a suspended policy: policy=%s daemonSet=%s/%s",
+                        policyName, namespace, daemonSet.getMetadata().getName());
                 client.resource(daemonSet).delete();
                 daemonSet = null;
             }
         } else {
-            apply(client, serviceAccounts, CollectorServiceAccount.desired(policy, settings));
-            apply(client, bindings, CollectorClusterRoleBinding.desired(policy, settings));
-            ConfigMap config = apply(client, configMaps, CollectorConfigMap.desired(policy, settings));
-            daemonSet = apply(client, daemonSets,
-                    CollectorDaemonSet.desired(policy, settings, config.getData().get(CollectorConfigMap.KEY)));
+            try {
+                ConfigMap config = apply(client, configMaps, CollectorConfigMap.desired(policy, settings), policyName);
+                daemonSet = apply(client, daemonSets,
+                        CollectorDaemonSet.desired(policy, settings, config.getData().get(CollectorConfigMap.KEY)), policyName);
+            } catch (RefusedObject refused) {
+                invalid = Optional.of(refused.invalid());
+                LOG.warnf("The API server refused a collector object, so the policy is InvalidSpec: policy=%s message=\"%s\"",
+                        policyName, refused.invalid().message());
+            }
         }
 
-        List<Pod> collectorPods = pods.list(namespace,
-                pod -> policy.getMetadata().getName().equals(StatusAggregator.policyOf(pod))).toList();
+        List<Pod> collectorPods = pods.list(namespace, pod -> policyName.equals(StatusAggregator.policyOf(pod))).toList();
         Observation seen = new Observation(policy.getSpec().suspend(), invalid, daemonSet, collectorPods);
         ProfilingPolicyStatus status = StatusAggregator.aggregate(policy, seen, clock.instant());
 
-        UpdateControl<ProfilingPolicy> control;
         if (status.equals(policy.getStatus())) {
-            control = UpdateControl.noUpdate();
-        } else {
-            PolicyEvents.record(client, PolicyEvents.transitions(policy, policy.getStatus(), status, clock.instant()));
-            control = UpdateControl.patchStatus(statusOnly(policy, status));
+            return UpdateControl.noUpdate();
         }
-        return invalid.isPresent() ? control.rescheduleAfter(recheckInvalid) : control;
+        PolicyEvents.record(client, PolicyEvents.transitions(policy, policy.getStatus(), status, clock.instant()));
+        return UpdateControl.patchStatus(statusOnly(policy, status));
     }
 
     /**
      * Server-side applies {@code desired} when the cached object lacks a field of it or holds one
      * with another value (missing object, changed policy, hand edit), and tells the informer about
      * the result so the next reconcile sees it.
+     *
+     * @throws RefusedObject when the API server refuses the object as invalid (400 or 422)
      */
-    private <R extends HasMetadata> R apply(
-            KubernetesClient client, InformerEventSource<R, ProfilingPolicy> cache, R desired) {
+    private static <R extends HasMetadata> R apply(
+            KubernetesClient client, InformerEventSource<R, ProfilingPolicy> cache, R desired, String policy) {
         ResourceID id = ResourceID.fromResource(desired);
         R actual = cache.get(id).orElse(null);
         Optional<String> difference = OwnedFields.firstDifference(desired, actual);
         if (difference.isEmpty()) {
             return actual;
         }
-        LOG.infof("policy %s: applying %s %s (differs at %s)",
-                desired.getMetadata().getLabels().get(CollectorLabels.INSTANCE), desired.getKind(), id,
-                difference.get());
-        R applied = client.resource(desired).fieldManager(FIELD_MANAGER).forceConflicts().serverSideApply();
+        String object = desired.getMetadata().getNamespace() + "/" + desired.getMetadata().getName();
+        LOG.infof("Applying a collector object: policy=%s kind=%s object=%s reason=\"%s\"", policy, desired.getKind(),
+                object, actual == null ? "it does not exist" : "it differs at " + difference.get());
+        R applied;
+        try {
+            applied = client.resource(desired).fieldManager(FIELD_MANAGER).forceConflicts().serverSideApply();
+        } catch (KubernetesClientException e) {
+            if (e.getCode() == 400 || e.getCode() == 422) {
+                String message = e.getStatus() != null && e.getStatus().getMessage() != null
+                        ? e.getStatus().getMessage() : e.getMessage();
+                String fix = PolicyFieldOfDaemonSet.in(message).map(field -> "; check " + field).orElse("");
+                throw new RefusedObject(new Observation.Invalid(INVALID_SPEC,
+                        "the API server refused the collector's " + desired.getKind() + " " + object + ": " + message + fix));
+            }
+            throw e;
+        }
         if (actual == null) {
             cache.handleRecentResourceCreate(id, applied);
         } else {
@@ -175,6 +194,19 @@ public class ProfilingPolicyReconciler implements Reconciler<ProfilingPolicy> {
         return applied;
     }
 
+    /** A collector object the API server refused as invalid: the policy asks for what cannot be. */
+    private static final class RefusedObject extends RuntimeException {
+        private final transient Observation.Invalid invalid;
+
+        RefusedObject(Observation.Invalid invalid) {
+            super(invalid.message(), null, false, false);
+            this.invalid = invalid;
+        }
+
+        Observation.Invalid invalid() {
+            return invalid;
+        }
+    }
     /**
      * A minimal object for the status patch: identity and status, nothing the user owns. No
      * resourceVersion: the leader is the only writer of status and recomputes all of it on every

@@ -53,6 +53,11 @@ public final class CollectorDaemonSet {
     }
     public static final String CONTAINER = "collector";
     /**
+     * The collectors' ServiceAccount, installed with its bindings by deploy/collector-rbac.yaml: static,
+     * so the operator needs no right to create ServiceAccounts or bind roles.
+     */
+    public static final String SERVICE_ACCOUNT = "scorch-collector";
+    /**
      * What sampling and symbolization need without privilege (docs/operator.md, "Security modes"):
      * PERFMON for CPU-wide perf events (kernel 5.8+), SYS_PTRACE to read other users'
      * /proc/<pid>/maps and root, SYSLOG for real /proc/kallsyms addresses, DAC_READ_SEARCH to read
@@ -125,7 +130,7 @@ public final class CollectorDaemonSet {
                 .withAnnotations(Map.of(CONFIG_HASH, Owned.sha256(configJson)))
                 .endMetadata()
                 .withNewSpec()
-                .withServiceAccountName(name)
+                .withServiceAccountName(SERVICE_ACCOUNT)
                 .withHostPID(true)
                 .withNodeSelector(Map.of("kubernetes.io/os", "linux"))
                 .withAffinity(affinity(nodes == null ? null : nodes.selector()))

@@ -33,6 +33,8 @@ public final class StatusAggregator {
     public static final int MAX_FAILING_NODES = 20;
     /** The smallest advance of lastExportTime worth a status write. */
     public static final java.time.Duration LAST_EXPORT_STEP = java.time.Duration.ofSeconds(60);
+    /** The reason of every condition of a suspended policy: no collector is meant to run. */
+    public static final String SUSPENDED = "Suspended";
     private static final List<String> FAILING_WAITING_REASONS = List.of(
             "CrashLoopBackOff", "ImagePullBackOff", "ErrImagePull", "InvalidImageName",
             "CreateContainerConfigError", "CreateContainerError", "RunContainerError");
@@ -48,18 +50,18 @@ public final class StatusAggregator {
         if (seen.invalid().isPresent()) {
             Observation.Invalid invalid = seen.invalid().get();
             conditions.set(READY, false, invalid.reason(), invalid.message());
-            conditions.set(PROGRESSING, false, invalid.reason(), "nothing is rolled out until the policy is fixed");
+            conditions.set(PROGRESSING, false, invalid.reason(), "nothing new is rolled out until the policy is fixed");
             conditions.set(DEGRADED, true, invalid.reason(), invalid.message());
             return new ProfilingPolicyStatus(generation, conditions.list(), counts(policyName(policy), seen.daemonSet(), seen.pods(), 0),
                     null, lastExport(policyName(policy), seen.pods(), previous), daemonSetName);
         }
         if (seen.suspended()) {
+            // Nothing runs, so nothing is exported: an old export time would read as a stale, broken policy.
             String message = "spec.suspend is true: no collectors run";
-            conditions.set(READY, false, "Suspended", message);
-            conditions.set(PROGRESSING, false, "Suspended", message);
-            conditions.set(DEGRADED, false, "Suspended", message);
-            return new ProfilingPolicyStatus(generation, conditions.list(), new NodeCounts(0, 0, 0, 0), null,
-                    lastExport(policyName(policy), seen.pods(), previous), null);
+            conditions.set(READY, false, SUSPENDED, message);
+            conditions.set(PROGRESSING, false, SUSPENDED, message);
+            conditions.set(DEGRADED, false, SUSPENDED, message);
+            return new ProfilingPolicyStatus(generation, conditions.list(), new NodeCounts(0, 0, 0, 0), null, null, null);
         }
         DaemonSet daemonSet = seen.daemonSet();
         if (daemonSet == null) {
@@ -232,7 +234,10 @@ public final class StatusAggregator {
         return value == null ? 0 : value;
     }
 
-    /** Builds conditions in a fixed order, keeping lastTransitionTime while status and reason hold. */
+    /**
+     * Builds conditions in a fixed order. lastTransitionTime moves only when a condition's status
+     * changes (Kubernetes API conventions); a new reason or message under the same status keeps it.
+     */
     private static final class Conditions {
         private final ProfilingPolicyStatus previous;
         private final long generation;
@@ -248,7 +253,7 @@ public final class StatusAggregator {
         void set(String type, boolean status, String reason, String message) {
             String value = status ? "True" : "False";
             PolicyCondition before = previous == null ? null : previous.condition(type);
-            String since = before != null && value.equals(before.status()) && reason.equals(before.reason())
+            String since = before != null && value.equals(before.status())
                     ? before.lastTransitionTime() : now.truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
             list.add(new PolicyCondition(type, value, reason, message, since, generation));
         }

@@ -54,6 +54,11 @@ public final class SecretReferences {
         return needed;
     }
 
+    /** Whether {@code policy} names the Secret {@code secret}, so a change of that Secret concerns it. */
+    public static boolean names(ProfilingPolicy policy, String secret) {
+        return of(policy).stream().anyMatch(needed -> needed.secret().equals(secret));
+    }
+
     /**
      * The first problem with the Secrets {@code policy} needs, if any.
      *

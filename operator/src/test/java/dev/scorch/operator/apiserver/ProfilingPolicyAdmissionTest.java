@@ -108,7 +108,105 @@ class ProfilingPolicyAdmissionTest {
                         "export.spool.maxBytes must be a quantity from 16Mi to 64Gi"),
                 Arguments.of("secret name with capitals",
                         "export: {backends: [{name: p, parca: {address: 'p:7070', bearerTokenSecretRef: {name: Tok, key: t}}}]}",
-                        "spec.export.backends[0].parca.bearerTokenSecretRef.name"));
+                        "spec.export.backends[0].parca.bearerTokenSecretRef.name"),
+                Arguments.of("header value with a line break",
+                        "export: {backends: [{name: o, otlp: {endpoint: 'http://o:4318', headers: {X-Team: \"a\\r\\nX-Evil: 1\"}}}]}",
+                        "spec.export.backends[0].otlp.headers.X-Team"));
+    }
+
+    /** Kubernetes' own rules for the types a policy embeds: each refusal names the field and the rule. */
+    static List<Arguments> invalidEmbeddedTypes() {
+        String parca = "\nexport: {backends: [{name: parca, parca: {address: 'parca:7070', insecure: true}}]}";
+        return List.of(
+                Arguments.of("node selector operator Sometimes",
+                        "nodes: {selector: {matchExpressions: [{key: zone, operator: Sometimes, values: [a]}]}}" + parca,
+                        "spec.nodes.selector.matchExpressions[0].operator: Unsupported value: \"Sometimes\""),
+                Arguments.of("pod selector operator Like",
+                        "targets: {podSelector: {matchExpressions: [{key: app, operator: Like, values: [a]}]}}" + parca,
+                        "spec.targets.podSelector.matchExpressions[0].operator: Unsupported value: \"Like\""),
+                Arguments.of("Exists with values",
+                        "targets: {namespaceSelector: {matchExpressions: [{key: team, operator: Exists, values: [a]}]}}" + parca,
+                        "spec.targets.namespaceSelector.matchExpressions[0]: Invalid value: \"object\": operators In and"
+                                + " NotIn need at least one value; Exists and DoesNotExist take none"),
+                Arguments.of("In without values",
+                        "nodes: {selector: {matchExpressions: [{key: zone, operator: In}]}}" + parca,
+                        "spec.nodes.selector.matchExpressions[0]: Invalid value: \"object\": operators In and NotIn"),
+                Arguments.of("selector key with a space",
+                        "nodes: {selector: {matchExpressions: [{key: 'my zone', operator: Exists}]}}" + parca,
+                        "spec.nodes.selector.matchExpressions[0].key"),
+                Arguments.of("matchLabels key with two slashes",
+                        "targets: {podSelector: {matchLabels: {'a/b/c': x}}}" + parca,
+                        "spec.targets.podSelector.matchLabels: Invalid value: \"object\": every matchLabels key must be a label key"),
+                Arguments.of("matchLabels value with a space",
+                        "nodes: {selector: {matchLabels: {zone: 'eu west'}}}" + parca,
+                        "spec.nodes.selector.matchLabels.zone"),
+                Arguments.of("toleration operator Maybe",
+                        "nodes: {tolerations: [{key: gpu, operator: Maybe}]}" + parca,
+                        "spec.nodes.tolerations[0].operator: Unsupported value: \"Maybe\""),
+                Arguments.of("toleration effect NoRun",
+                        "nodes: {tolerations: [{key: gpu, operator: Exists, effect: NoRun}]}" + parca,
+                        "spec.nodes.tolerations[0].effect: Unsupported value: \"NoRun\""),
+                Arguments.of("toleration Exists with a value",
+                        "nodes: {tolerations: [{key: gpu, operator: Exists, value: 'yes'}]}" + parca,
+                        "spec.nodes.tolerations[0]: Invalid value: \"object\": operator Exists takes no value"),
+                Arguments.of("toleration without key or Exists",
+                        "nodes: {tolerations: [{operator: Equal, value: x}]}" + parca,
+                        "spec.nodes.tolerations[0]: Invalid value: \"object\": an empty key needs operator Exists"),
+                Arguments.of("tolerationSeconds without NoExecute",
+                        "nodes: {tolerations: [{key: gpu, operator: Exists, effect: NoSchedule, tolerationSeconds: 30}]}" + parca,
+                        "spec.nodes.tolerations[0]: Invalid value: \"object\": tolerationSeconds needs effect NoExecute"),
+                Arguments.of("toleration key with a space",
+                        "nodes: {tolerations: [{key: 'my taint', operator: Exists}]}" + parca,
+                        "spec.nodes.tolerations[0].key"),
+                Arguments.of("memory limit lots",
+                        "collector: {resources: {limits: {memory: lots}}}" + parca,
+                        "spec.collector.resources.limits.memory: Invalid value: \"lots\""),
+                Arguments.of("cpu request -3",
+                        "collector: {resources: {requests: {cpu: -3}}}" + parca,
+                        "spec.collector.resources.requests.cpu: Invalid value: -3"),
+                Arguments.of("unknown resource name",
+                        "collector: {resources: {limits: {gpus: 1}}}" + parca,
+                        "spec.collector.resources.limits: Invalid value: \"object\": limits keys must be cpu, memory"),
+                Arguments.of("request above limit",
+                        "collector: {resources: {requests: {memory: 1Gi}, limits: {memory: 512Mi}}}" + parca,
+                        "spec.collector.resources: Invalid value: \"object\": requests may not exceed limits"),
+                Arguments.of("resource claims",
+                        "collector: {resources: {claims: [{name: gpu}]}}" + parca,
+                        "spec.collector.resources.claims"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("invalidEmbeddedTypes")
+    void invalidEmbeddedKubernetesTypeIsRefusedNamingTheField(String what, String specYaml, String expectedInMessage) {
+        GenericKubernetesResource policy = policy("invalid-embedded", specYaml);
+        assertThatThrownBy(() -> client.resource(policy).create())
+                .isInstanceOf(KubernetesClientException.class)
+                .hasMessageContaining(expectedInMessage);
+    }
+
+    @org.junit.jupiter.api.Test
+    void validEmbeddedKubernetesTypesAreAccepted() {
+        GenericKubernetesResource policy = policy("valid-embedded", """
+                nodes:
+                  selector:
+                    matchLabels: {topology.kubernetes.io/zone: eu-west-1a}
+                    matchExpressions: [{key: node.kubernetes.io/instance-type, operator: NotIn, values: [t3.micro]},
+                                       {key: gpu, operator: DoesNotExist}]
+                  tolerations:
+                    - {operator: Exists}
+                    - {key: dedicated, operator: Equal, value: profiling, effect: NoSchedule}
+                    - {key: node.kubernetes.io/unreachable, operator: Exists, effect: NoExecute, tolerationSeconds: 60}
+                targets:
+                  podSelector: {matchLabels: {app.kubernetes.io/name: checkout}}
+                collector:
+                  resources: {requests: {cpu: 10m, memory: 64Mi}, limits: {cpu: 1, memory: 160Mi}}
+                export: {backends: [{name: parca, parca: {address: 'parca:7070', insecure: true}}]}
+                """);
+        try {
+            assertThat(client.resource(policy).create().getMetadata().getUid()).isNotBlank();
+        } finally {
+            client.resource(policy).delete();
+        }
     }
 
     @ParameterizedTest(name = "{0}")

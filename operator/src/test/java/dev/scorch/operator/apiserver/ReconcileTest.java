@@ -18,7 +18,6 @@ import io.fabric8.kubernetes.api.model.PodConditionBuilder;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.DaemonSetStatusBuilder;
-import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
 import io.fabric8.kubernetes.api.model.rbac.RoleBindingBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -92,25 +91,23 @@ class ReconcileTest {
             """;
 
     @Test
-    void policyGetsServiceAccountBindingConfigAndDaemonSetOwnedByIt() throws Exception {
+    void policyGetsConfigAndDaemonSetOwnedByIt() throws Exception {
         ProfilingPolicy policy = create("creates", PARCA);
 
         Eventually.assertThat(() -> assertThat(daemonSet("creates")).isNotNull());
         DaemonSet ds = daemonSet("creates");
         ConfigMap config = admin.configMaps().inNamespace(NS).withName("scorch-creates").get();
-        ClusterRoleBinding binding = admin.rbac().clusterRoleBindings().withName("scorch-collector-creates").get();
-        assertThat(admin.serviceAccounts().inNamespace(NS).withName("scorch-creates").get()).isNotNull();
-        assertThat(binding.getSubjects().getFirst().getName()).isEqualTo("scorch-creates");
         JsonNode json = new ObjectMapper().readTree(config.getData().get("collector.json"));
         assertThat(json.at("/policies/0/name").asText()).isEqualTo("creates");
         assertThat(json.at("/policies/0/export/backends/0/parca/address").asText()).isEqualTo("parca.monitoring:7070");
-        for (var owned : List.of(ds, config, binding)) {
+        for (var owned : List.of(ds, config)) {
             assertThat(owned.getMetadata().getOwnerReferences()).singleElement().satisfies(o -> {
                 assertThat(o.getUid()).isEqualTo(policy.getMetadata().getUid());
                 assertThat(o.getKind()).isEqualTo("ProfilingPolicy");
             });
         }
         assertThat(ds.getSpec().getTemplate().getSpec().getHostPID()).isTrue();
+        assertThat(ds.getSpec().getTemplate().getSpec().getServiceAccountName()).isEqualTo("scorch-collector");
         Eventually.assertThat(() -> {
             ProfilingPolicyStatus status = status("creates");
             assertThat(status.observedGeneration()).isEqualTo(1L);
@@ -159,6 +156,30 @@ class ReconcileTest {
 
         admin.resources(ProfilingPolicy.class).withName("pauses").edit(p -> Policies.parse("pauses", PARCA));
         Eventually.assertThat(() -> assertThat(daemonSet("pauses")).isNotNull());
+    }
+
+    @Test
+    void kubectlGetSaysWhyAndASuspendedPolicyReadsAsSuspended() throws Exception {
+        create("paused", "suspend: true\n" + PARCA);
+        Eventually.assertThat(() -> assertThat(status("paused").condition("Ready").reason()).isEqualTo("Suspended"));
+
+        List<String> wide = InstallCommandsTest.kubectl(controlPlane, "get", "pp", "paused", "-o", "wide").lines().toList();
+
+        assertThat(wide.getFirst()).matches(
+                "NAME\\s+DESIRED\\s+READY\\s+COLLECTING\\s+STATUS\\s+LAST EXPORT\\s+AGE\\s+FAILING\\s+SUSPENDED\\s+MESSAGE");
+        // LAST EXPORT is blank: nothing runs, so nothing is exported.
+        assertThat(wide.get(1)).matches(
+                "paused\\s+0\\s+0\\s+0\\s+Suspended\\s+\\S+\\s+0\\s+true\\s+spec.suspend is true: no collectors run");
+        assertThat(admin.v1().events().inNamespace("default").list().getItems())
+                .filteredOn(e -> e.getInvolvedObject().getName().equals("paused"))
+                .extracting(Event::getType).doesNotContain("Warning");
+    }
+
+    @Test
+    void kubectlExplainDescribesTheFieldsOfEmbeddedKubernetesTypes() throws Exception {
+        String explained = InstallCommandsTest.kubectl(controlPlane, "explain", "profilingpolicies.spec.nodes.tolerations.effect");
+
+        assertThat(explained).contains("FIELD: effect <string>", "DESCRIPTION:", "taint effect");
     }
 
     @Test
@@ -232,23 +253,73 @@ class ReconcileTest {
     @Test
     void aSteadyClusterCostsTheOperatorNoWrites() throws Exception {
         create("steady", PARCA);
-        Eventually.assertThat(() -> {
-            assertThat(daemonSet("steady")).isNotNull();
-            assertThat(status("steady").daemonSet()).isEqualTo("scorch-steady");
-        });
+        Eventually.assertThat(() -> assertThat(daemonSet("steady")).isNotNull());
+        Instant exported = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+        Pod pod = collectorPod("steady", "node-1");
+        setPodConditions(pod, collecting("True", "Collecting", "node node-1: collecting", exported), ready("True"));
+        writeDaemonSetStatus("steady", 1, 1);
+        Eventually.assertThat(() -> assertThat(status("steady").condition("Ready").status()).isEqualTo("True"));
         Thread.sleep(2000);
         long before = operatorWrites();
         assertThat(before).as("the audit log records the operator's writes (creating the objects)").isPositive();
 
-        // A metadata-only change reconciles the policy without changing anything it asks for.
-        admin.resources(ProfilingPolicy.class).withName("steady")
-                .edit(p -> {
-                    p.getMetadata().setAnnotations(Map.of("touched", "yes"));
-                    return p;
-                });
+        // A restart reconciles every policy from scratch: empty caches, a full list of everything.
+        operator.close();
+        operator = OperatorUnderTest.start(controlPlane);
+        Eventually.assertThat(() -> assertThat(operator.reconciles("steady")).as("reconciles after the restart").isPositive());
+        // A collector heartbeat (a newer probe time, within the minute lastExportTime moves by) and a
+        // policy annotation: events that reach the reconciler and change nothing it writes.
+        int afterRestart = operator.reconciles("steady");
+        setPodConditions(pod, collecting("True", "Collecting", "node node-1: collecting", exported.plusSeconds(20)),
+                ready("True"));
+        Eventually.assertThat(() -> assertThat(operator.reconciles("steady")).as("reconciles after a heartbeat")
+                .isGreaterThan(afterRestart));
+        admin.resources(ProfilingPolicy.class).withName("steady").edit(p -> {
+            p.getMetadata().setAnnotations(Map.of("touched", "yes"));
+            return p;
+        });
         Thread.sleep(3000);
 
-        assertThat(operatorWrites()).as("writes by the operator after a no-op reconcile").isEqualTo(before);
+        assertThat(operatorWrites()).as("writes by the operator after a restart and reconciles that change nothing")
+                .isEqualTo(before);
+    }
+
+    @Test
+    void aPolicyTheDaemonSetCannotCarryIsInvalidSpecWithTheApiServersMessageUntilFixed() {
+        // The CRD accepts an extended resource; the API server refuses a container that requests one
+        // without the equal limit Kubernetes demands.
+        create("unappliable", """
+                collector: {resources: {requests: {example.com/dongle: '1'}}}
+                """ + PARCA);
+
+        Eventually.assertThat(() -> {
+            ProfilingPolicyStatus status = status("unappliable");
+            assertThat(status.condition("Ready").status()).isEqualTo("False");
+            assertThat(status.condition("Ready").reason()).isEqualTo("InvalidSpec");
+            assertThat(status.condition("Degraded").status()).isEqualTo("True");
+            assertThat(status.condition("Degraded").reason()).isEqualTo("InvalidSpec");
+            assertThat(status.condition("Degraded").message()).contains(
+                    "the API server refused the collector's DaemonSet scorch-system/scorch-unappliable",
+                    "resources.limits: Required value: Limit must be set for non overcommitable resources",
+                    "; check spec.collector.resources");
+        });
+        assertThat(daemonSet("unappliable")).isNull();
+        Eventually.assertThat(() -> assertThat(admin.v1().events().inNamespace("default").list().getItems())
+                .filteredOn(e -> e.getInvolvedObject().getName().equals("unappliable"))
+                .anySatisfy(e -> {
+                    assertThat(e.getType()).isEqualTo("Warning");
+                    assertThat(e.getReason()).isEqualTo("InvalidSpec");
+                    assertThat(e.getMessage()).contains("Limit must be set for non overcommitable resources");
+                }));
+
+        admin.resources(ProfilingPolicy.class).withName("unappliable").edit(p -> Policies.parse("unappliable", """
+                collector: {resources: {requests: {example.com/dongle: '1'}, limits: {example.com/dongle: '1'}}}
+                """ + PARCA));
+
+        Eventually.assertThat(() -> {
+            assertThat(daemonSet("unappliable")).isNotNull();
+            assertThat(status("unappliable").condition("Degraded").reason()).isNotEqualTo("InvalidSpec");
+        });
     }
 
     @Test
@@ -358,7 +429,7 @@ class ReconcileTest {
                 .withLabels(Map.of("app.kubernetes.io/name", "scorch-collector", "app.kubernetes.io/instance", policy,
                         "app.kubernetes.io/managed-by", "scorch-operator"))
                 .endMetadata()
-                .withNewSpec().withNodeName(node).withServiceAccountName("scorch-" + policy)
+                .withNewSpec().withNodeName(node).withServiceAccountName("scorch-collector")
                 .addNewContainer().withName("collector").withImage("scorch-collector:test").endContainer()
                 .endSpec().build()).create();
     }

@@ -28,6 +28,8 @@ import java.util.Map;
 /**
  * Generates the ProfilingPolicy CRD from the API classes: the schema, bounds, defaults and CEL
  * rules from their annotations (fabric8 crd-generator v2), the descriptions from their Javadoc.
+ * Embedded Kubernetes types get Kubernetes' own validation ({@link EmbeddedTypeRules}) and field
+ * descriptions ({@link KubernetesOpenApi}), which their Java classes do not carry.
  */
 final class ProfilingPolicyCrd {
     static final String FILE_NAME = ProfilingPolicy.CRD_NAME + "-v1.yml";
@@ -36,7 +38,7 @@ final class ProfilingPolicyCrd {
     private ProfilingPolicyCrd() {}
 
     /** The CRD YAML, exactly as it must be committed under crds/. */
-    static String generate(Path apiSources) throws IOException {
+    static String generate(Path apiSources, KubernetesOpenApi kubernetes) throws IOException {
         JavadocIndex docs = JavadocIndex.of(apiSources);
         List<String> undocumented = new ArrayList<>();
         ByteArrayOutputStream yaml = new ByteArrayOutputStream();
@@ -46,7 +48,8 @@ final class ProfilingPolicyCrd {
                 .withPostProcessor(new CRDPostProcessor() {
                     @Override
                     public HasMetadata process(HasMetadata crd, String version) {
-                        describe((CustomResourceDefinition) crd, docs, undocumented);
+                        describe((CustomResourceDefinition) crd, new Describer(docs, kubernetes, undocumented));
+                        undescribed(rootSchema((CustomResourceDefinition) crd), "", undocumented);
                         dropDuplicateRules(rootSchema((CustomResourceDefinition) crd));
                         orderPrinterColumnsAsDeclared((CustomResourceDefinition) crd);
                         return crd;
@@ -61,7 +64,7 @@ final class ProfilingPolicyCrd {
                 .generate();
         if (!undocumented.isEmpty()) {
             throw new IllegalStateException(
-                    "every CRD field needs Javadoc (a @param on its record), missing for: " + undocumented);
+                    "every CRD field needs a description (a @param on its record), missing for: " + undocumented);
         }
         return yaml.toString(StandardCharsets.UTF_8);
     }
@@ -103,38 +106,62 @@ final class ProfilingPolicyCrd {
         }
     }
 
-    private static void describe(CustomResourceDefinition crd, JavadocIndex docs, List<String> undocumented) {
+    private static void describe(CustomResourceDefinition crd, Describer describer) {
         JSONSchemaProps root = rootSchema(crd);
-        root.setDescription(docs.typeDoc(ProfilingPolicy.class));
+        root.setDescription(describer.docs.typeDoc(ProfilingPolicy.class));
         JSONSchemaProps spec = root.getProperties().get("spec");
-        spec.setDescription(docs.typeDoc(ProfilingPolicySpec.class));
-        describeRecord(spec, ProfilingPolicySpec.class, docs, undocumented);
+        spec.setDescription(describer.docs.typeDoc(ProfilingPolicySpec.class));
+        describer.record(spec, ProfilingPolicySpec.class);
         JSONSchemaProps status = root.getProperties().get("status");
-        status.setDescription(docs.typeDoc(ProfilingPolicyStatus.class));
-        describeRecord(status, ProfilingPolicyStatus.class, docs, undocumented);
+        status.setDescription(describer.docs.typeDoc(ProfilingPolicyStatus.class));
+        describer.record(status, ProfilingPolicyStatus.class);
     }
 
-    private static void describeRecord(
-            JSONSchemaProps schema, Class<?> record, JavadocIndex docs, List<String> undocumented) {
-        for (RecordComponent component : record.getRecordComponents()) {
-            JSONSchemaProps property = schema.getProperties().get(component.getName());
-            if (property == null) {
-                continue;
-            }
-            String doc = docs.componentDoc(record, component.getName());
-            if (doc == null) {
-                undocumented.add(record.getSimpleName() + "." + component.getName());
-            }
-            property.setDescription(doc);
-            Type type = component.getGenericType();
-            if (type instanceof ParameterizedType generic && generic.getRawType() == List.class) {
-                Type element = generic.getActualTypeArguments()[0];
-                if (isApiRecord(element)) {
-                    describeRecord(property.getItems().getSchema(), (Class<?>) element, docs, undocumented);
+    /** Adds the path of every property below {@code schema} that has no description to {@code undescribed}. */
+    private static void undescribed(JSONSchemaProps schema, String path, List<String> undescribed) {
+        if (schema.getProperties() != null) {
+            schema.getProperties().forEach((name, property) -> {
+                String field = path.isEmpty() ? name : path + "." + name;
+                if (!path.isEmpty() && (property.getDescription() == null || property.getDescription().isBlank())) {
+                    undescribed.add(field);
                 }
-            } else if (!(type instanceof ParameterizedType generic && generic.getRawType() == Map.class)
-                    && isApiRecord(type)) {
-                describeRecord(property, (Class<?>) type, docs, undocumented);
+                undescribed(property, field, undescribed);
+            });
+        }
+        if (schema.getItems() != null && schema.getItems().getSchema() != null) {
+            undescribed(schema.getItems().getSchema(), path + "[]", undescribed);
+        }
+    }
+
+    /** Walks the API records: their Javadoc describes their fields, Kubernetes describes embedded types. */
+    private record Describer(JavadocIndex docs, KubernetesOpenApi kubernetes, List<String> undocumented) {
+        void record(JSONSchemaProps schema, Class<?> record) {
+            for (RecordComponent component : record.getRecordComponents()) {
+                JSONSchemaProps property = schema.getProperties().get(component.getName());
+                if (property == null) {
+                    continue;
+                }
+                String doc = docs.componentDoc(record, component.getName());
+                if (doc == null) {
+                    undocumented.add(record.getSimpleName() + "." + component.getName());
+                }
+                property.setDescription(doc);
+                Type type = component.getGenericType();
+                if (type instanceof ParameterizedType generic && generic.getRawType() == List.class) {
+                    field(property.getItems().getSchema(), generic.getActualTypeArguments()[0]);
+                } else if (!(type instanceof ParameterizedType generic && generic.getRawType() == Map.class)) {
+                    field(property, type);
+                }
+            }
+        }
+
+        private void field(JSONSchemaProps schema, Type type) {
+            if (isApiRecord(type)) {
+                record(schema, (Class<?>) type);
+            } else if (type instanceof Class<?> embedded && kubernetes.describeFields(embedded, schema)
+                    && !EmbeddedTypeRules.constrain(embedded, schema)) {
+                throw new IllegalStateException(embedded.getSimpleName() + " is described but not validated:"
+                        + " add Kubernetes' rules for it to EmbeddedTypeRules");
             }
         }
     }

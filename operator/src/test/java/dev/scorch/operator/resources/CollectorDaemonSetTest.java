@@ -62,7 +62,7 @@ class CollectorDaemonSetTest {
         assertThat(ds.getMetadata().getName()).isEqualTo("scorch-everything");
         assertThat(pod.getHostPID()).isTrue();
         assertThat(pod.getHostNetwork()).isNull();
-        assertThat(pod.getServiceAccountName()).isEqualTo("scorch-everything");
+        assertThat(pod.getServiceAccountName()).isEqualTo("scorch-collector");
         assertThat(pod.getReadinessGates()).singleElement()
                 .satisfies(g -> assertThat(g.getConditionType()).isEqualTo("scorch.dev/Collecting"));
         assertThat(collector(ds).getReadinessProbe().getHttpGet().getPath()).isEqualTo("/readyz");

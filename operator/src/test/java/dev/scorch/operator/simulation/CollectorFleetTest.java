@@ -180,15 +180,12 @@ class CollectorFleetTest {
         return admin.pods().inNamespace(NAMESPACE).withLabel("app.kubernetes.io/instance", policy).list().getItems();
     }
 
-    /** Objects still labelled as the policy's: DaemonSet, ConfigMap, ServiceAccount, ClusterRoleBinding. */
+    /** Objects still labelled as the policy's: DaemonSet and ConfigMap. */
     private static int owned(String policy) {
         return admin.apps().daemonSets().inNamespace(NAMESPACE).withLabel("app.kubernetes.io/instance", policy)
                         .list().getItems().size()
                 + admin.configMaps().inNamespace(NAMESPACE).withLabel("app.kubernetes.io/instance", policy)
-                        .list().getItems().size()
-                + admin.serviceAccounts().inNamespace(NAMESPACE).withLabel("app.kubernetes.io/instance", policy)
-                        .list().getItems().size()
-                + admin.rbac().clusterRoleBindings().withLabel("app.kubernetes.io/instance", policy).list().getItems().size();
+                        .list().getItems().size();
     }
 
     private static void awaitRunningCollectors(String policy, int count) {

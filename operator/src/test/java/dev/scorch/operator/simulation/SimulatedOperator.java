@@ -8,7 +8,6 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.time.Duration;
 
 /**
  * The reconciler in-process (plain java-operator-sdk) against a simulated cluster, authenticated
@@ -31,7 +30,7 @@ final class SimulatedOperator implements AutoCloseable {
         Kustomization.apply(controlPlane.adminClient(), Path.of("..", "deploy"), object -> !"Deployment".equals(object.getKind()));
         KubernetesClient asOperator = controlPlane.clientWithServiceAccountToken(NAMESPACE, SERVICE_ACCOUNT);
         Operator operator = new Operator(o -> o.withKubernetesClient(asOperator).withCloseClientOnStop(false));
-        operator.register(new ProfilingPolicyReconciler(SETTINGS, Clock.systemUTC(), Duration.ofSeconds(5)));
+        operator.register(new ProfilingPolicyReconciler(SETTINGS, Clock.systemUTC()));
         operator.start();
         return new SimulatedOperator(operator);
     }

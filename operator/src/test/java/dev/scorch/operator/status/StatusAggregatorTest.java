@@ -155,6 +155,22 @@ class StatusAggregatorTest {
     }
 
     @Test
+    void aNewReasonUnderTheSameStatusKeepsTheLastTransitionTime() {
+        ProfilingPolicy policy = policy();
+        policy.setStatus(aggregate(policy, daemonSet(2, 1, 2), List.of(), NOW));
+        Pod failing = pod("n2", condition("scorch.dev/Collecting", "False", "BackendUnreachable", "refused",
+                "2026-11-21T22:04:00Z"));
+
+        ProfilingPolicyStatus later = aggregate(policy, daemonSet(2, 1, 2), List.of(failing), LATER);
+
+        assertThat(policy.getStatus().condition("Ready").reason()).isEqualTo("NodesNotReady");
+        assertThat(later.condition("Ready").reason()).isEqualTo("NodesFailing");
+        assertThat(later.condition("Ready").lastTransitionTime()).isEqualTo("2026-11-21T22:00:00Z");
+        assertThat(later.condition("Degraded").status()).isEqualTo("True");
+        assertThat(later.condition("Degraded").lastTransitionTime()).isEqualTo("2026-11-21T22:05:00Z");
+    }
+
+    @Test
     void anUnchangedSituationGivesAnEqualStatus() {
         ProfilingPolicy policy = policy();
         List<Pod> pods = List.of(collecting("n1", "2026-11-21T21:59:30Z"));
@@ -184,7 +200,20 @@ class StatusAggregatorTest {
 
         assertThat(status.conditions()).extracting(PolicyCondition::reason).containsOnly("Suspended");
         assertThat(status.condition("Ready").status()).isEqualTo("False");
+        assertThat(status.condition("Degraded").status()).isEqualTo("False");
         assertThat(status.daemonSet()).isNull();
+    }
+
+    @Test
+    void aSuspendedPolicyShowsNoExportTimeFromBeforeItWasSuspended() {
+        ProfilingPolicy policy = policy();
+        policy.setStatus(aggregate(policy, daemonSet(1, 1, 1), List.of(collecting("n1", "2026-11-21T21:58:00Z")), NOW));
+
+        ProfilingPolicyStatus suspended = StatusAggregator.aggregate(policy,
+                new Observation(true, Optional.empty(), null, List.of()), LATER);
+
+        assertThat(policy.getStatus().lastExportTime()).isEqualTo("2026-11-21T21:58:00Z");
+        assertThat(suspended.lastExportTime()).isNull();
     }
 
     @Test

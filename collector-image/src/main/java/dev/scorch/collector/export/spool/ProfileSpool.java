@@ -6,6 +6,7 @@ import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -28,12 +29,23 @@ import java.util.stream.Stream;
  * one fsync per profile per backend, a few per second at most. The directory itself is not
  * synced: a crash right after the rename can lose that one newest profile, never corrupt one.
  *
- * <p>This class does no bounding and no locking; {@code DeliveryQueue} owns both.
+ * <p>Recovery survives whatever the directory holds (a directory named like a temporary file, a
+ * name past the sequence range, a sparse file declaring a huge length): what it cannot use is
+ * counted and, where possible, removed, and only a directory that cannot be listed fails it. A
+ * read is bounded by the file's real size and by the spool bound.
+ *
+ * <p>This class does no bounding of the total and no locking; the backlog owns both.
  */
 public final class ProfileSpool {
 
     private static final Pattern SPOOLED = Pattern.compile("(\\d{19})\\.prof");
     private static final String TEMP_SUFFIX = ".tmp";
+    private static final String POSSIBLY_DELIVERED_SUFFIX = ".possibly-delivered";
+    /**
+     * Sequences stay below 10^18 (a profile a second for 31 billion years), far from {@code
+     * Long.MAX_VALUE}: a planted {@code 9223372036854775807.prof} cannot make the next name wrap.
+     */
+    static final long MAX_SEQUENCE = 999_999_999_999_999_999L;
 
     /** A profile on disk. */
     public record Entry(long sequence, Path file, long bytes) {}
@@ -43,15 +55,21 @@ public final class ProfileSpool {
      *
      * @param entries complete files, oldest first
      * @param partialWrites {@code .tmp} files of writes a crash interrupted, removed
-     * @param corrupt files whose length does not match their header, removed
+     * @param corrupt files whose length does not match their header or exceeds the spool bound, removed
+     * @param unrecoverable entries that could not be used or removed (a directory with a spool
+     *     name, a sequence out of range, a file that could not be read), left alone and counted
+     * @param possiblyDelivered files whose send was cut short at the last shutdown, removed unsent
      */
-    public record Recovery(List<Entry> entries, int partialWrites, int corrupt) {}
+    public record Recovery(List<Entry> entries, int partialWrites, int corrupt, int unrecoverable, int possiblyDelivered) {}
 
     private final Path directory;
+    private final long maxRecordBytes;
     private final AtomicLong nextSequence = new AtomicLong(1);
 
-    public ProfileSpool(Path directory) {
+    /** @param maxRecordBytes no spooled record is larger (the spool bound): a larger file is corrupt, never read */
+    public ProfileSpool(Path directory, long maxRecordBytes) {
         this.directory = directory;
+        this.maxRecordBytes = maxRecordBytes;
     }
 
     public Path directory() {
@@ -67,41 +85,76 @@ public final class ProfileSpool {
         List<Entry> entries = new ArrayList<>();
         int partial = 0;
         int corrupt = 0;
+        int unrecoverable = 0;
+        int possiblyDelivered = 0;
         List<Path> files;
         try (Stream<Path> listing = Files.list(directory)) {
             files = listing.toList();
         }
         for (Path file : files) {
             String name = file.getFileName().toString();
-            if (name.endsWith(TEMP_SUFFIX)) {
-                Files.deleteIfExists(file);
-                partial++;
-                continue;
+            try {
+                if (name.endsWith(TEMP_SUFFIX) || name.endsWith(POSSIBLY_DELIVERED_SUFFIX)) {
+                    if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+                        unrecoverable++;
+                        continue;
+                    }
+                    Files.deleteIfExists(file);
+                    if (name.endsWith(TEMP_SUFFIX)) {
+                        partial++;
+                    } else {
+                        possiblyDelivered++;
+                    }
+                    continue;
+                }
+                var matcher = SPOOLED.matcher(name);
+                if (!matcher.matches()) {
+                    continue; // not ours
+                }
+                long sequence = sequenceOf(matcher.group(1));
+                if (sequence < 0 || !Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+                    unrecoverable++;
+                    continue;
+                }
+                long size = Files.size(file);
+                if (size > maxRecordBytes || SpoolRecord.declaredLength(readPrefix(file)) != size) {
+                    Files.deleteIfExists(file);
+                    corrupt++;
+                    continue;
+                }
+                entries.add(new Entry(sequence, file, size));
+            } catch (IOException | RuntimeException e) {
+                unrecoverable++;
             }
-            var matcher = SPOOLED.matcher(name);
-            if (!matcher.matches() || !Files.isRegularFile(file)) {
-                continue;
-            }
-            long size = Files.size(file);
-            if (SpoolRecord.declaredLength(readPrefix(file)) != size) {
-                Files.deleteIfExists(file);
-                corrupt++;
-                continue;
-            }
-            entries.add(new Entry(Long.parseLong(matcher.group(1)), file, size));
         }
         entries.sort(Comparator.comparingLong(Entry::sequence));
         if (!entries.isEmpty()) {
             nextSequence.set(entries.getLast().sequence() + 1);
         }
-        return new Recovery(List.copyOf(entries), partial, corrupt);
+        return new Recovery(List.copyOf(entries), partial, corrupt, unrecoverable, possiblyDelivered);
+    }
+
+    /** The sequence a spool name carries, or -1 when it is beyond {@link #MAX_SEQUENCE}. */
+    private static long sequenceOf(String digits) {
+        try {
+            long sequence = Long.parseLong(digits);
+            return sequence <= MAX_SEQUENCE ? sequence : -1;
+        } catch (NumberFormatException beyondLong) {
+            return -1;
+        }
     }
 
     /** Writes the profile durably and returns its entry; on failure nothing is left behind. */
     public Entry write(ExportedProfile profile) throws IOException {
         byte[] record = SpoolRecord.encode(profile);
         long sequence = nextSequence.getAndIncrement();
+        if (sequence > MAX_SEQUENCE) {
+            throw new IOException("spool " + directory + " has used up its sequence numbers");
+        }
         Path target = directory.resolve("%019d.prof".formatted(sequence));
+        if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+            throw new IOException("spool file " + target + " exists already; not overwriting it");
+        }
         Path temp = directory.resolve(target.getFileName() + TEMP_SUFFIX);
         try {
             try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
@@ -119,17 +172,42 @@ public final class ProfileSpool {
         return new Entry(sequence, target, record.length);
     }
 
-    /** Reads a spooled profile back, verifying its checksum. */
+    /**
+     * Reads a spooled profile back, verifying its checksum. Reads no more than the file's real
+     * size, and refuses a file larger than the spool bound before allocating for it.
+     */
     public ExportedProfile read(Entry entry) throws IOException, CorruptSpoolFileException {
-        try {
-            return SpoolRecord.decode(Files.readAllBytes(entry.file()));
+        try (FileChannel channel = FileChannel.open(entry.file(), StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+            long size = channel.size();
+            if (size != entry.bytes() || size > maxRecordBytes || size > Integer.MAX_VALUE - 64) {
+                throw new CorruptSpoolFileException("size " + size + " differs from the " + entry.bytes() + " bytes recovered or exceeds the"
+                        + " spool bound of " + maxRecordBytes + ": " + entry.file());
+            }
+            ByteBuffer bytes = ByteBuffer.allocate((int) size);
+            while (bytes.hasRemaining()) {
+                if (channel.read(bytes) < 0) {
+                    throw new CorruptSpoolFileException("file shrank while reading: " + entry.file());
+                }
+            }
+            return SpoolRecord.decode(bytes.array());
         } catch (NoSuchFileException e) {
             throw new CorruptSpoolFileException("file vanished: " + entry.file());
         }
     }
 
+    /** Deletes the entry's file, under its own name or the possibly-delivered one. */
     public void delete(Entry entry) throws IOException {
         Files.deleteIfExists(entry.file());
+        Files.deleteIfExists(possiblyDelivered(entry));
+    }
+
+    /** Renames the entry's file so that the next {@link #recover()} drops it unsent (its send was cut short). */
+    public void markPossiblyDelivered(Entry entry) throws IOException {
+        Files.move(entry.file(), possiblyDelivered(entry), StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    private static Path possiblyDelivered(Entry entry) {
+        return entry.file().resolveSibling(entry.file().getFileName() + POSSIBLY_DELIVERED_SUFFIX);
     }
 
     private static byte[] readPrefix(Path file) throws IOException {

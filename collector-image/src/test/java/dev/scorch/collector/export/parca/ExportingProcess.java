@@ -93,7 +93,7 @@ public final class ExportingProcess {
     /** The spool size of one profile of this process; every profile it offers has the same. */
     static long recordBytes() throws IOException {
         Path probe = Files.createTempDirectory("spool-probe");
-        var spool = new ProfileSpool(probe);
+        var spool = new ProfileSpool(probe, DeliverySettings.DEFAULT_MAX_SPOOL_BYTES);
         spool.recover();
         ProfileSpool.Entry entry = spool.write(profile(0));
         spool.delete(entry);

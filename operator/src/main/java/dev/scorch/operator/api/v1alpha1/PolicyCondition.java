@@ -10,7 +10,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  * @param status True, False or Unknown
  * @param reason a CamelCase word saying why, e.g. NodesFailing, SecretMissing, Suspended
  * @param message one human sentence with the details
- * @param lastTransitionTime when status or reason last changed
+ * @param lastTransitionTime when status last changed (a new reason under the same status keeps it)
  * @param observedGeneration the metadata.generation this condition was computed for
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)

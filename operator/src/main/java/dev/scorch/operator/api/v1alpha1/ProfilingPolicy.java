@@ -28,9 +28,16 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @AdditionalPrinterColumn(name = "Ready", type = AdditionalPrinterColumn.Type.INTEGER, jsonPath = ".status.nodes.ready")
 @AdditionalPrinterColumn(name = "Collecting", type = AdditionalPrinterColumn.Type.INTEGER, jsonPath = ".status.nodes.collecting")
 @AdditionalPrinterColumn(name = "Status", type = AdditionalPrinterColumn.Type.STRING,
-        jsonPath = ".status.conditions[?(@.type==\"Ready\")].status")
+        jsonPath = ".status.conditions[?(@.type==\"Ready\")].reason",
+        getDescription = "why the policy is or is not Ready: Collecting, NodesFailing, Suspended, InvalidSpec, ...")
 @AdditionalPrinterColumn(name = "Last Export", type = AdditionalPrinterColumn.Type.DATE, jsonPath = ".status.lastExportTime")
 @AdditionalPrinterColumn(name = "Age", type = AdditionalPrinterColumn.Type.DATE, jsonPath = ".metadata.creationTimestamp")
+@AdditionalPrinterColumn(name = "Failing", type = AdditionalPrinterColumn.Type.INTEGER, jsonPath = ".status.nodes.failing",
+        priority = 1)
+@AdditionalPrinterColumn(name = "Suspended", type = AdditionalPrinterColumn.Type.BOOLEAN, jsonPath = ".spec.suspend",
+        priority = 1)
+@AdditionalPrinterColumn(name = "Message", type = AdditionalPrinterColumn.Type.STRING,
+        jsonPath = ".status.conditions[?(@.type==\"Ready\")].message", priority = 1)
 public class ProfilingPolicy extends CustomResource<ProfilingPolicySpec, ProfilingPolicyStatus> {
     public static final String GROUP = "scorch.dev";
     public static final String VERSION = "v1alpha1";

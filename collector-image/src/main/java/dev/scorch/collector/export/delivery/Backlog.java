@@ -1,0 +1,350 @@
+package dev.scorch.collector.export.delivery;
+
+import dev.scorch.collector.export.ExportedProfile;
+import dev.scorch.collector.export.spool.CorruptSpoolFileException;
+import dev.scorch.collector.export.spool.ProfileSpool;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The profiles waiting for one backend: recovered from its spool at start, persisted there when
+ * offered (or held in memory, bounded, while the spool cannot be written), kept within the spool
+ * and memory bounds by dropping the oldest, oldest first out. Every profile leaves exactly once,
+ * as sent or as dropped by reason. The send loop ({@link DeliveryQueue}) takes the head with
+ * {@link #next()} and settles it; the head in flight is never the one a bound forces out.
+ * Thread-safe.
+ */
+final class Backlog {
+
+    private static final System.Logger LOG = System.getLogger(Backlog.class.getName());
+
+    /**
+     * No profile of one interval is larger; a spool file declaring more is not ours and is never
+     * read into the collector's 64 MiB heap.
+     */
+    static final long MAX_RECORD_BYTES = 32L << 20;
+
+    /** A queued profile: a spool file, or only in memory when the spool could not be written. */
+    sealed interface Item permits OnDisk, InMemory {
+        long bytes();
+    }
+
+    private record OnDisk(ProfileSpool.Entry entry) implements Item {
+        @Override
+        public long bytes() {
+            return entry.bytes();
+        }
+    }
+
+    private record InMemory(ExportedProfile profile, long bytes) implements Item {}
+
+    private final String backend;
+    private final DeliverySettings settings;
+    private final ProfileSpool spool;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition changed = lock.newCondition();
+    private final Deque<Item> queue = new ArrayDeque<>();
+    private final Map<String, Long> dropped = new TreeMap<>();
+    private final Set<String> loggedProblems = new HashSet<>();
+    private Item inFlight;
+    private long diskBytes;
+    private long memoryBytes;
+    private boolean spoolUsable;
+    private String spoolProblem;
+    private boolean closed;
+
+    Backlog(String backend, DeliverySettings settings) {
+        this.backend = backend;
+        this.settings = settings;
+        this.spool = new ProfileSpool(settings.spoolRoot().resolve(backend), Math.min(settings.maxSpoolBytes(), MAX_RECORD_BYTES));
+    }
+
+    /** Takes over what a previous run left in the spool; a spool that cannot be used leaves the backlog in memory only. */
+    void recover() {
+        lock.lock();
+        try {
+            ProfileSpool.Recovery recovery = spool.recover();
+            spoolUsable = true;
+            for (ProfileSpool.Entry entry : recovery.entries()) {
+                queue.addLast(new OnDisk(entry));
+                diskBytes += entry.bytes();
+            }
+            addDrops("partial-write", recovery.partialWrites());
+            addDrops("corrupt-spool-file", recovery.corrupt());
+            addDrops("unrecoverable-spool-file", recovery.unrecoverable());
+            addDrops("possibly-delivered", recovery.possiblyDelivered());
+            if (recovery.partialWrites() + recovery.corrupt() + recovery.unrecoverable() + recovery.possiblyDelivered() > 0) {
+                LOG.log(Level.WARNING, "backend {0}: dropped {1} interrupted, {2} corrupt, {3} unrecoverable and {4} possibly delivered"
+                                + " spool files in {5}", backend, recovery.partialWrites(), recovery.corrupt(), recovery.unrecoverable(),
+                        recovery.possiblyDelivered(), spool.directory());
+            }
+            if (!recovery.entries().isEmpty()) {
+                LOG.log(Level.INFO, "backend {0}: resuming delivery of {1} spooled profiles ({2} bytes) from {3}",
+                        backend, recovery.entries().size(), diskBytes, spool.directory());
+            }
+            enforceBounds();
+        } catch (IOException | RuntimeException e) {
+            spoolUsable = false;
+            spoolProblem = "spool directory " + spool.directory() + " unusable, holding profiles in memory only: " + e;
+            LOG.log(Level.ERROR, "backend " + backend + ": " + spoolProblem);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Why the spool is not used, or null. */
+    String spoolProblem() {
+        lock.lock();
+        try {
+            return spoolProblem;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Persists {@code profile} and queues it, dropping the oldest when a bound is exceeded. */
+    void add(ExportedProfile profile) {
+        if (profile.payload().length > MAX_RECORD_BYTES) {
+            lock.lock();
+            try {
+                count("too-large");
+            } finally {
+                lock.unlock();
+            }
+            return;
+        }
+        Item item = persist(profile);
+        lock.lock();
+        try {
+            if (closed) {
+                discard(item, "closed");
+                return;
+            }
+            long bound = item instanceof OnDisk ? settings.maxSpoolBytes() : settings.maxMemoryBytes();
+            if (item.bytes() > bound) {
+                discard(item, "too-large");
+                return;
+            }
+            queue.addLast(item);
+            account(item, 1);
+            enforceBounds();
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Waits for the oldest profile and marks it in flight; null once closed. */
+    Item next() {
+        lock.lock();
+        try {
+            inFlight = null;
+            while (queue.isEmpty() && !closed) {
+                changed.awaitUninterruptibly();
+            }
+            if (closed) {
+                return null;
+            }
+            inFlight = queue.peekFirst();
+            return inFlight;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The profile of {@code item}; null when its spool file cannot be read (then it is dropped, counted). */
+    ExportedProfile load(Item item) {
+        if (item instanceof InMemory memory) {
+            return memory.profile();
+        }
+        OnDisk disk = (OnDisk) item;
+        try {
+            return spool.read(disk.entry());
+        } catch (IOException | CorruptSpoolFileException e) {
+            LOG.log(Level.WARNING, "backend {0}: dropping unreadable spool file {1}: {2}", backend, disk.entry().file(), e.getMessage());
+            settle(item, "corrupt-spool-file");
+            return null;
+        }
+    }
+
+    /** Removes {@code item}: sent when {@code dropReason} is null, else dropped and counted under that reason. */
+    void settle(Item item, String dropReason) {
+        lock.lock();
+        try {
+            if (queue.remove(item)) {
+                account(item, -1);
+                if (dropReason == null) {
+                    deleteQuietly(item);
+                } else {
+                    discard(item, dropReason);
+                }
+            }
+            inFlight = null;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Marks the spool file of {@code item}, still being sent at shutdown, as possibly delivered:
+     * the next start drops it (counted as {@code possibly-delivered}) instead of sending it again.
+     */
+    void markPossiblyDelivered(Item item) {
+        if (item instanceof OnDisk disk) {
+            try {
+                spool.markPossiblyDelivered(disk.entry());
+            } catch (IOException e) {
+                logOnce("spool-mark", "backend " + backend + ": cannot mark " + disk.entry().file() + " as possibly delivered; it will be"
+                        + " sent again after the restart: " + e);
+            }
+        }
+    }
+
+    /** Waits up to {@code wait}, waking early only when closed; false when closed (or interrupted). */
+    boolean pause(Duration wait) {
+        long deadline = System.nanoTime() + wait.toNanos();
+        lock.lock();
+        try {
+            while (!closed) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return true;
+                }
+                try {
+                    changed.awaitNanos(Math.min(left, TimeUnit.SECONDS.toNanos(1)));
+                } catch (InterruptedException e) {
+                    return false;
+                }
+            }
+            return false;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Stops accepting and wakes the send loop; profiles only in memory are lost and counted as {@code closed}. */
+    void close() {
+        lock.lock();
+        try {
+            closed = true;
+            for (Item item : queue) {
+                if (item instanceof InMemory && item != inFlight) {
+                    count("closed");
+                }
+            }
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    long queuedBytes() {
+        lock.lock();
+        try {
+            return diskBytes + memoryBytes;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    Map<String, Long> dropped() {
+        lock.lock();
+        try {
+            return Map.copyOf(dropped);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    Path directory() {
+        return spool.directory();
+    }
+
+    private Item persist(ExportedProfile profile) {
+        if (spoolUsable) {
+            try {
+                return new OnDisk(spool.write(profile));
+            } catch (IOException | RuntimeException e) {
+                logOnce("spool-write", "backend " + backend + ": cannot write to spool " + spool.directory()
+                        + ", holding profiles in memory (bounded) until it works again: " + e);
+            }
+        }
+        return new InMemory(profile, profile.payload().length + 256L);
+    }
+
+    /** Drops the oldest profiles that are not being sent until both bounds hold. Holds the lock. */
+    private void enforceBounds() {
+        Iterator<Item> oldestFirst = queue.iterator();
+        while ((diskBytes > settings.maxSpoolBytes() || memoryBytes > settings.maxMemoryBytes()) && oldestFirst.hasNext()) {
+            Item item = oldestFirst.next();
+            if (item == inFlight) {
+                continue;
+            }
+            boolean overDisk = item instanceof OnDisk && diskBytes > settings.maxSpoolBytes();
+            boolean overMemory = item instanceof InMemory && memoryBytes > settings.maxMemoryBytes();
+            if (overDisk || overMemory) {
+                oldestFirst.remove();
+                account(item, -1);
+                discard(item, overDisk ? "spool-full" : "memory-full");
+            }
+        }
+    }
+
+    private void account(Item item, int sign) {
+        if (item instanceof OnDisk) {
+            diskBytes += sign * item.bytes();
+        } else {
+            memoryBytes += sign * item.bytes();
+        }
+    }
+
+    private void discard(Item item, String reason) {
+        deleteQuietly(item);
+        count(reason);
+    }
+
+    private void count(String reason) {
+        dropped.merge(reason, 1L, Long::sum);
+    }
+
+    private void addDrops(String reason, int n) {
+        if (n > 0) {
+            dropped.merge(reason, (long) n, Long::sum);
+        }
+    }
+
+    private void deleteQuietly(Item item) {
+        if (item instanceof OnDisk disk) {
+            try {
+                spool.delete(disk.entry());
+            } catch (IOException e) {
+                logOnce("spool-delete", "backend " + backend + ": cannot delete spool file " + disk.entry().file() + ": " + e);
+            }
+        }
+    }
+
+    void logOnce(String problem, String message) {
+        boolean first;
+        lock.lock();
+        try {
+            first = loggedProblems.add(problem);
+        } finally {
+            lock.unlock();
+        }
+        if (first) {
+            LOG.log(Level.WARNING, message);
+        }
+    }
+}

@@ -1,0 +1,44 @@
+package dev.scorch.operator.reconciler;
+
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.client.informers.cache.BasicItemStore;
+import io.fabric8.kubernetes.client.informers.cache.Cache;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The Secret informer's store: it keeps a Secret's identity and key names, never its values (nor
+ * its annotations, where kubectl apply copies them). The operator only checks that the keys a policy
+ * names exist; the collectors read the values from their own mounts, so the operator's heap keeps
+ * no credential.
+ */
+final class SecretKeyStore extends BasicItemStore<Secret> {
+    SecretKeyStore() {
+        super(Cache::metaNamespaceKeyFunc);
+    }
+
+    @Override
+    public Secret put(String key, Secret secret) {
+        return super.put(key, new SecretBuilder()
+                .withNewMetadata()
+                .withName(secret.getMetadata().getName())
+                .withNamespace(secret.getMetadata().getNamespace())
+                .withUid(secret.getMetadata().getUid())
+                .withResourceVersion(secret.getMetadata().getResourceVersion())
+                .endMetadata()
+                .withType(secret.getType())
+                .withData(keysOnly(secret.getData()))
+                .withStringData(keysOnly(secret.getStringData()))
+                .build());
+    }
+
+    private static Map<String, String> keysOnly(Map<String, String> data) {
+        if (data == null) {
+            return null;
+        }
+        Map<String, String> keys = new LinkedHashMap<>();
+        data.keySet().forEach(k -> keys.put(k, ""));
+        return keys;
+    }
+}
