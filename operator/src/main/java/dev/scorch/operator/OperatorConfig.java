@@ -4,7 +4,6 @@ import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
-import java.util.Optional;
 
 /** Operator configuration ({@code scorch.*} in application.properties or SCORCH_* environment variables). */
 @ConfigMapping(prefix = "scorch")
@@ -14,33 +13,8 @@ public interface OperatorConfig {
     @WithDefault("scorch-system")
     String namespace();
 
-    /** The collector image ({@code SCORCH_COLLECTOR_IMAGE}); the build sets it to the matching release. */
+    /** The collector image used when a policy names none; the build sets it to the matching release. */
     String collectorImage();
-
-    /**
-     * {@code capabilities} (unprivileged with the capabilities sampling needs, kernel 5.8 or later)
-     * or {@code privileged} ({@code SCORCH_COLLECTOR_SECURITY_MODE}).
-     */
-    @WithDefault("capabilities")
-    String collectorSecurityMode();
-
-    /** CPU requested by each collector container ({@code SCORCH_COLLECTOR_CPU_REQUEST}). */
-    @WithDefault("10m")
-    String collectorCpuRequest();
-
-    /** Memory requested by each collector container ({@code SCORCH_COLLECTOR_MEMORY_REQUEST}). */
-    @WithDefault("64Mi")
-    String collectorMemoryRequest();
-
-    /** CPU limit of each collector container, none when unset ({@code SCORCH_COLLECTOR_CPU_LIMIT}). */
-    Optional<String> collectorCpuLimit();
-
-    /** Memory limit of each collector container ({@code SCORCH_COLLECTOR_MEMORY_LIMIT}). */
-    @WithDefault("160Mi")
-    String collectorMemoryLimit();
-
-    /** Priority class of the collector pods, e.g. system-node-critical ({@code SCORCH_COLLECTOR_PRIORITY_CLASS_NAME}). */
-    Optional<String> collectorPriorityClassName();
 
     /**
      * How often, at most, a collector refreshes its pod condition when nothing changed
@@ -68,11 +42,7 @@ public interface OperatorConfig {
         @Produces
         @Singleton
         OperatorSettings settings(OperatorConfig config) {
-            return new OperatorSettings(config.namespace(), config.collectorImage(), config.collectorStatusUpdateSeconds(),
-                    new CollectorPodSettings(CollectorPodSettings.securityMode(config.collectorSecurityMode()),
-                            CollectorPodSettings.resources(config.collectorCpuRequest(), config.collectorMemoryRequest(),
-                                    config.collectorCpuLimit(), config.collectorMemoryLimit()),
-                            config.collectorPriorityClassName().orElse(null)));
+            return new OperatorSettings(config.namespace(), config.collectorImage(), config.collectorStatusUpdateSeconds());
         }
     }
 }

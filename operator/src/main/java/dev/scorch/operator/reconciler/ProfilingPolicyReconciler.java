@@ -1,7 +1,6 @@
 package dev.scorch.operator.reconciler;
 
 import dev.scorch.operator.OperatorSettings;
-import dev.scorch.operator.api.v1alpha1.CollectorSettings;
 import dev.scorch.operator.api.v1alpha1.ProfilingPolicy;
 import dev.scorch.operator.api.v1alpha1.ProfilingPolicyStatus;
 import dev.scorch.operator.resources.CollectorConfigMap;
@@ -55,8 +54,6 @@ public class ProfilingPolicyReconciler implements Reconciler<ProfilingPolicy> {
     /** The reason of a policy whose collector objects the API server refuses. */
     public static final String INVALID_SPEC = "InvalidSpec";
     private static final Logger LOG = Logger.getLogger(ProfilingPolicyReconciler.class);
-    /** What an absent spec.collector reads as; anything else was set by the user and is ignored. */
-    private static final CollectorSettings IGNORED_COLLECTOR_SETTINGS = new CollectorSettings(null, null, null, null);
 
     private final OperatorSettings settings;
     private final Clock clock;
@@ -118,10 +115,6 @@ public class ProfilingPolicyReconciler implements Reconciler<ProfilingPolicy> {
         Optional<Observation.Invalid> invalid = SecretReferences.validate(policy, namespace,
                 secret -> secrets.get(new ResourceID(secret, namespace)).orElse(null));
 
-        if (!policy.getSpec().collector().equals(IGNORED_COLLECTOR_SETTINGS)) {
-            LOG.warnf("policy %s sets spec.collector, which is ignored: collector pods are configured on the operator "
-                    + "(SCORCH_COLLECTOR_* settings, docs/operator.md)", policy.getMetadata().getName());
-        }
         if (invalid.isPresent()) {
             LOG.warnf("Not rolling out the policy until it is fixed: policy=%s reason=%s message=\"%s\"",
                     policyName, invalid.get().reason(), invalid.get().message());

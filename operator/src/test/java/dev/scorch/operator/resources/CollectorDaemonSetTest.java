@@ -2,11 +2,8 @@ package dev.scorch.operator.resources;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.scorch.operator.CollectorPodSettings;
-import dev.scorch.operator.OperatorSettings;
 import dev.scorch.operator.Policies;
 import dev.scorch.operator.api.v1alpha1.ProfilingPolicy;
-import dev.scorch.operator.api.v1alpha1.SecurityMode;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.PodSpec;
@@ -44,10 +41,7 @@ class CollectorDaemonSetTest {
 
     @Test
     void privilegedModeIsPrivilegedWithAReadOnlyRoot() {
-        ProfilingPolicy policy = Policies.example("privileged-legacy-nodes.yaml");
-        OperatorSettings privileged = new OperatorSettings("scorch-system", "scorch-collector:test", 120,
-                new CollectorPodSettings(SecurityMode.PRIVILEGED, CollectorPodSettings.DEFAULT.resources(), null));
-        Container c = collector(CollectorDaemonSet.desired(policy, privileged, CollectorConfigMap.render(policy)));
+        Container c = collector(daemonSet(Policies.example("privileged-legacy-nodes.yaml")));
 
         assertThat(c.getSecurityContext().getPrivileged()).isTrue();
         assertThat(c.getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
@@ -130,20 +124,9 @@ class CollectorDaemonSetTest {
                 });
         assertThat(fleet.getAffinity()).isNull();
         assertThat(fleet.getTolerations()).singleElement().satisfies(t -> assertThat(t.getOperator()).isEqualTo("Exists"));
-    }
-
-    @Test
-    void collectorPodsTakeTheOperatorsSettingsAndIgnoreThePolicys() {
-        ProfilingPolicy fleet = Policies.example("multi-backend.yaml");
-        OperatorSettings settings = new OperatorSettings("scorch-system", "registry.example/scorch-collector:1", 120,
-                new CollectorPodSettings(SecurityMode.CAPABILITIES,
-                        CollectorPodSettings.resources("20m", "96Mi", java.util.Optional.empty(), "128Mi"), "system-node-critical"));
-        DaemonSet ds = CollectorDaemonSet.desired(fleet, settings, CollectorConfigMap.render(fleet));
-
-        assertThat(ds.getSpec().getTemplate().getSpec().getPriorityClassName()).isEqualTo("system-node-critical");
-        assertThat(collector(ds).getImage()).isEqualTo("registry.example/scorch-collector:1");
-        assertThat(collector(ds).getResources().getLimits()).containsEntry("memory", new Quantity("128Mi"));
-        assertThat(collector(ds).getResources().getRequests()).containsEntry("cpu", new Quantity("20m"));
+        assertThat(fleet.getPriorityClassName()).isEqualTo("system-node-critical");
+        assertThat(collector(daemonSet(Policies.example("multi-backend.yaml"))).getResources().getLimits())
+                .containsEntry("memory", new Quantity("256Mi"));
     }
 
     @Test

@@ -2,10 +2,7 @@ package dev.scorch.operator.resources;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.scorch.operator.CollectorPodSettings;
-import dev.scorch.operator.OperatorSettings;
 import dev.scorch.operator.Policies;
-import dev.scorch.operator.api.v1alpha1.SecurityMode;
 import dev.scorch.operator.api.v1alpha1.ProfilingPolicy;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.PodSpec;
@@ -27,17 +24,15 @@ class OwnedFieldsTest {
               tolerations:
                 - {key: dedicated, operator: Equal, value: profiling, effect: NoSchedule}
                 - {operator: Exists, effect: NoExecute}
+            collector:
+              resources:
+                requests: {cpu: "0.5", memory: 96Mi}
             export:
               backends: [{name: parca, parca: {address: 'parca.monitoring:7070', insecure: true}}]
             """);
 
-    /** A CPU request the API server stores in another spelling ("0.5" becomes "500m"). */
-    private static final OperatorSettings SETTINGS = new OperatorSettings("scorch-system", "scorch-collector:test", 120,
-            new CollectorPodSettings(SecurityMode.CAPABILITIES,
-                    CollectorPodSettings.resources("0.5", "96Mi", java.util.Optional.empty(), "160Mi"), null));
-
     private static DaemonSet desired() {
-        return CollectorDaemonSet.desired(POLICY, SETTINGS, CollectorConfigMap.render(POLICY));
+        return CollectorDaemonSet.desired(POLICY, Policies.SETTINGS, CollectorConfigMap.render(POLICY));
     }
 
     /** The desired object as the API server stores it: defaulted, canonicalised, with status. */

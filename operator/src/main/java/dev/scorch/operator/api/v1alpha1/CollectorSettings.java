@@ -7,10 +7,7 @@ import io.fabric8.generator.annotation.Size;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
 
 /**
- * Ignored since v1alpha1's collector consolidation: the collector pods serve every policy on their
- * node, so their image, security mode, resources and priority class are the operator's
- * configuration (SCORCH_COLLECTOR_* on the operator Deployment, docs/operator.md). The fields stay
- * so that policies written before remain valid; the operator logs a warning when one is set.
+ * Settings of the collector pods.
  *
  * @param image collector image; absent uses the collector image released with the operator
  * @param securityMode capabilities runs the collector unprivileged with only the Linux

@@ -14,8 +14,7 @@ import io.fabric8.generator.annotation.Required;
  * @param targets what is profiled on the selected nodes; absent means every pod and no host processes
  * @param sampling how the collectors sample CPUs
  * @param export where and how often profiles are shipped
- * @param collector ignored: collector pods are configured on the operator (docs/operator.md); kept so
- *     that older policies stay valid
+ * @param collector settings of the collector pods themselves
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ProfilingPolicySpec(
