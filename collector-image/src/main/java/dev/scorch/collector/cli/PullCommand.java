@@ -109,7 +109,7 @@ final class PullCommand implements Subcommand {
             }
         }, "scorch-pull-stop");
         Runtime.getRuntime().addShutdownHook(stopOnSignal);
-        try (ProfileFetcher fetcher = new ProfileFetcher(limits, new PprofDecoder(PprofDecoder.Limits.DEFAULT));
+        try (ProfileFetcher fetcher = new ProfileFetcher(limits, new PprofDecoder(PprofDecoder.defaultLimits()));
                 ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor()) {
             List<Program> pulled = new ArrayList<>();
             for (PullEndpoints endpoints : programs) {
