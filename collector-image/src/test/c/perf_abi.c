@@ -3,6 +3,9 @@
  * machine's <linux/perf_event.h>, as "name=value" lines.
  */
 #include <linux/perf_event.h>
+#if defined(__x86_64__)
+#include <asm/perf_regs.h>
+#endif
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -42,5 +45,15 @@ int main(void) {
     printf("ioc_set_output=%lu\n", (unsigned long) PERF_EVENT_IOC_SET_OUTPUT);
     printf("record_mmap2=%d\n", PERF_RECORD_MMAP2);
     printf("record_sample=%d\n", PERF_RECORD_SAMPLE);
+    printf("sample_regs_user=%zu\n", offsetof(struct perf_event_attr, sample_regs_user));
+    printf("sample_stack_user=%zu\n", offsetof(struct perf_event_attr, sample_stack_user));
+    printf("sample_type_with_user_stack=%llu\n", (unsigned long long) (PERF_SAMPLE_IP | PERF_SAMPLE_TID | PERF_SAMPLE_TIME
+            | PERF_SAMPLE_CPU | PERF_SAMPLE_PERIOD | PERF_SAMPLE_CALLCHAIN | PERF_SAMPLE_REGS_USER | PERF_SAMPLE_STACK_USER));
+    printf("regs_abi_none=%d\n", PERF_SAMPLE_REGS_ABI_NONE);
+#if defined(__x86_64__)
+    printf("regs_mask_bp_sp_ip=%llu\n", (1ULL << PERF_REG_X86_BP) | (1ULL << PERF_REG_X86_SP) | (1ULL << PERF_REG_X86_IP));
+    printf("reg_bp_below_sp=%d\n", PERF_REG_X86_BP < PERF_REG_X86_SP);
+    printf("reg_sp_below_ip=%d\n", PERF_REG_X86_SP < PERF_REG_X86_IP);
+#endif
     return 0;
 }

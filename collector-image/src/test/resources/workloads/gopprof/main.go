@@ -8,6 +8,9 @@
 //	/contend?rounds=N       make goroutines fight over one mutex in scorchContend
 //	/stats                  goroutine count and bytes allocated so far, as JSON
 //
+// With -background it also allocates and contends a little all the time, like a service under
+// light load, so every profile changes from one pull to the next.
+//
 // Heap profiles count allocations as of the last finished GC, so the program also collects every
 // 250 ms to keep its profiles current.
 package main
@@ -82,6 +85,7 @@ func main() {
 	runtime.MemProfileRate = 1
 	addr := flag.String("addr", "127.0.0.1:6060", "listen address")
 	portFile := flag.String("port-file", "", "write the port here once listening")
+	background := flag.Bool("background", false, "allocate and contend a little every 100 ms")
 	flag.Parse()
 	runtime.SetMutexProfileFraction(1)
 	runtime.SetBlockProfileRate(1)
@@ -91,6 +95,14 @@ func main() {
 			runtime.GC()
 		}
 	}()
+	if *background {
+		go func() {
+			for range time.Tick(100 * time.Millisecond) {
+				scorchAllocate(100, 1024)
+				scorchContend(2)
+			}
+		}()
+	}
 	never := make(chan struct{})
 	http.HandleFunc("/alloc", func(w http.ResponseWriter, r *http.Request) {
 		scorchAllocate(number(r, "count", 1000), number(r, "size", 1024))

@@ -8,8 +8,8 @@ import java.nio.file.StandardOpenOption;
 import org.junit.jupiter.api.Assumptions;
 
 /**
- * The test tiers of DESIGN.md and the guard every tier test calls before it needs something the
- * machine may lack (root, perf_event_open, built binaries, Docker).
+ * The test tiers (docs/architecture.md, "Test tiers") and the guard every tier test calls before
+ * it needs something the machine may lack (root, perf_event_open, built binaries, Docker).
  *
  * <p>A tier that cannot run prints why and is skipped. With {@code SCORCH_REQUIRE_ALL_TIERS=true}
  * (set by {@code .ci/run}) a missing prerequisite fails the test instead, because CI on the

@@ -7,6 +7,7 @@ import dev.scorch.collector.pull.IntervalPuller.Outcome;
 import dev.scorch.collector.pull.PprofDecoder;
 import dev.scorch.collector.pull.ProfileFetcher;
 import dev.scorch.collector.pull.PullEndpoints;
+import dev.scorch.collector.pull.PullJitter;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
@@ -34,7 +35,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class PullCommand implements Subcommand {
 
-    private static final Set<String> VALUE_OPTIONS = Set.of("types", "duration", "interval", "output", "timeout", "max-bytes");
+    private static final Set<String> VALUE_OPTIONS = Set.of("types", "duration", "interval", "output", "timeout", "max-bytes", "concurrency");
     private static final DateTimeFormatter FILE_TIME = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
 
     @Override
@@ -50,43 +51,53 @@ final class PullCommand implements Subcommand {
     @Override
     public String usage() {
         return """
-                usage: scorch-collector pull URL --output DIR [--types heap,allocs,goroutine,mutex,block]
-                                             [--duration 5m] [--interval 15s] [--timeout 10s] [--max-bytes 8388608]
-                  URL              the program's net/http/pprof server, e.g. http://127.0.0.1:6060
+                usage: scorch-collector pull URL... --output DIR [--types heap,allocs,goroutine,mutex,block]
+                                             [--duration 5m] [--interval 15s] [--timeout 10s] [--max-bytes 8388608] [--concurrency 4]
+                  URL...           the program's net/http/pprof server, e.g. http://127.0.0.1:6060 (several: one
+                                   subdirectory of DIR each, named host_port, pulls spread over the first quarter of
+                                   each interval)
                   --output DIR     directory for the profiles, <type>-<UTC time>.pb.gz; read them with go tool pprof
                   --types LIST     comma-separated, of: %s (default heap,allocs,goroutine,mutex,block)
                   --duration D     how long to pull (default 5m); Ctrl-C stops early
                   --interval D     time between pulls (default 15s); allocations, mutex and block profiles hold
                                    what grew in one interval, the first pull of each is only a baseline
                   --timeout D      deadline for one answer, connection to last byte (default 10s or the interval)
-                  --max-bytes N    largest answer accepted (default 8 MiB)""".formatted(GoProfileType.allNames());
+                  --max-bytes N    largest answer accepted (default 8 MiB)
+                  --concurrency N  requests in flight at once (default 4)""".formatted(GoProfileType.allNames());
     }
 
     @Override
     public int run(List<String> arguments, PrintStream out, PrintStream err) throws Exception {
-        if (arguments.isEmpty() || arguments.getFirst().startsWith("--")) {
+        int urls = 0;
+        while (urls < arguments.size() && !arguments.get(urls).startsWith("--")) {
+            urls++;
+        }
+        if (urls == 0) {
             throw new UsageException("the program's URL comes first, e.g. http://127.0.0.1:6060");
         }
-        PullEndpoints endpoints;
-        try {
-            endpoints = PullEndpoints.at(URI.create(arguments.getFirst()));
-        } catch (IllegalArgumentException e) {
-            throw new UsageException("URL: " + e.getMessage());
+        List<PullEndpoints> programs = new ArrayList<>();
+        for (String url : arguments.subList(0, urls)) {
+            try {
+                programs.add(PullEndpoints.at(URI.create(url)));
+            } catch (IllegalArgumentException e) {
+                throw new UsageException("URL: " + e.getMessage());
+            }
         }
-        CommandLine args = CommandLine.parse(arguments.subList(1, arguments.size()), VALUE_OPTIONS, Set.of());
+        CommandLine args = CommandLine.parse(arguments.subList(urls, arguments.size()), VALUE_OPTIONS, Set.of());
         Path output = Path.of(args.value("output").orElseThrow(() -> new UsageException("--output DIR is required")));
         List<GoProfileType> types = types(args.value("types").orElse("heap,allocs,goroutine,mutex,block"));
         Duration duration = args.duration("duration", Duration.ofMinutes(5));
         Duration interval = args.duration("interval", Duration.ofSeconds(15));
         Duration timeout = args.duration("timeout", interval.compareTo(Duration.ofSeconds(10)) < 0 ? interval : Duration.ofSeconds(10));
         int maxBytes = args.intValue("max-bytes", 8 << 20, 1024, 1 << 30);
+        int concurrency = args.intValue("concurrency", 4, 1, 64);
         if (timeout.compareTo(interval) > 0) {
             throw new UsageException("--timeout (" + timeout + ") must not be longer than --interval (" + interval + ")");
         }
         Files.createDirectories(output);
 
         ProfileFetcher.Limits limits = new ProfileFetcher.Limits(Duration.ofSeconds(2).compareTo(timeout) < 0 ? Duration.ofSeconds(2) : timeout,
-                timeout, maxBytes, types.size());
+                timeout, maxBytes, concurrency);
         CountDownLatch stop = new CountDownLatch(1);
         CountDownLatch finished = new CountDownLatch(1);
         Thread stopOnSignal = new Thread(() -> {
@@ -98,22 +109,30 @@ final class PullCommand implements Subcommand {
             }
         }, "scorch-pull-stop");
         Runtime.getRuntime().addShutdownHook(stopOnSignal);
-        try (ProfileFetcher fetcher = new ProfileFetcher(limits, new PprofDecoder(PprofDecoder.Limits.DEFAULT));
+        try (ProfileFetcher fetcher = new ProfileFetcher(limits, new PprofDecoder(PprofDecoder.defaultLimits()));
                 ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor()) {
-            IntervalPuller puller = new IntervalPuller(fetcher, endpoints);
+            List<Program> pulled = new ArrayList<>();
+            for (PullEndpoints endpoints : programs) {
+                Path dir = programs.size() == 1 ? output : output.resolve(endpoints.toString().replaceFirst("^http://", "")
+                        .replaceAll("[^A-Za-z0-9.-]", "_"));
+                Files.createDirectories(dir);
+                pulled.add(new Program(new IntervalPuller(fetcher, endpoints), dir,
+                        programs.size() == 1 ? Duration.ZERO : PullJitter.offset(endpoints.toString(), interval)));
+            }
             err.printf("pulling %s from %s every %s for %s into %s%n", String.join(",", types.stream().map(GoProfileType::typeName).toList()),
-                    endpoints, describe(interval), describe(duration), output);
+                    programs.size() == 1 ? programs.getFirst() : programs.size() + " programs", describe(interval), describe(duration), output);
             long startNanos = System.nanoTime();
             int written = 0;
             for (long round = 0; ; round++) {
-                written += round(puller, types, workers, output, err);
+                written += round(pulled, types, workers, programs.size() > 1, err);
                 long next = startNanos + interval.toNanos() * (round + 1);
                 if (next - startNanos > duration.toNanos()
                         || stop.await(next - System.nanoTime(), TimeUnit.NANOSECONDS)) {
                     break;
                 }
             }
-            err.printf("wrote %d profile(s) into %s%n", written, output);
+            err.printf("wrote %d profile(s) into %s; fetched %d bytes in %d answers%n", written, output, fetcher.bytesReceived(),
+                    fetcher.answers());
             return written > 0 ? 0 : 1;
         } finally {
             finished.countDown();
@@ -125,22 +144,33 @@ final class PullCommand implements Subcommand {
         }
     }
 
-    /** One pull of every type, in parallel; returns the number of files written. */
-    private static int round(IntervalPuller puller, List<GoProfileType> types, ExecutorService workers, Path output, PrintStream err)
+    /** One program being pulled: its deltas, where its files go, its offset in each interval. */
+    private record Program(IntervalPuller puller, Path output, Duration offset) {}
+
+    /** One pull of every type of every program, in parallel; returns the number of files written. */
+    private static int round(List<Program> programs, List<GoProfileType> types, ExecutorService workers, boolean named, PrintStream err)
             throws InterruptedException, IOException {
         List<Future<Outcome>> pulls = new ArrayList<>();
-        for (GoProfileType type : types) {
-            pulls.add(workers.submit(() -> puller.pull(type)));
+        List<Program> pullOf = new ArrayList<>();
+        for (Program program : programs) {
+            for (GoProfileType type : types) {
+                pulls.add(workers.submit(() -> {
+                    Thread.sleep(program.offset());
+                    return program.puller().pull(type);
+                }));
+                pullOf.add(program);
+            }
         }
         int written = 0;
-        for (Future<Outcome> pull : pulls) {
+        for (int i = 0; i < pulls.size(); i++) {
             Outcome outcome;
             try {
-                outcome = pull.get();
+                outcome = pulls.get(i).get();
             } catch (ExecutionException e) {
                 throw new IllegalStateException("pulling failed unexpectedly", e.getCause());
             }
-            String type = outcome.type().typeName();
+            Path output = pullOf.get(i).output();
+            String type = (named ? output.getFileName() + " " : "") + outcome.type().typeName();
             if (outcome.failure() != null) {
                 err.printf("%s: %s (%s)%n", type, outcome.failure().getMessage(), outcome.failure().reason().label());
                 continue;
@@ -151,7 +181,7 @@ final class PullCommand implements Subcommand {
                 continue;
             }
             Instant at = Instant.ofEpochSecond(0, interval.startNanos() + interval.durationNanos());
-            Path file = output.resolve(type + "-" + FILE_TIME.format(at) + ".pb.gz");
+            Path file = output.resolve(outcome.type().typeName() + "-" + FILE_TIME.format(at) + ".pb.gz");
             Files.write(file, outcome.gzippedPprof());
             written++;
             err.printf("%s: wrote %s (%d stacks%s)%s%n", type, file.getFileName(), interval.samples().size(),

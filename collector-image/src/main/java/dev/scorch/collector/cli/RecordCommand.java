@@ -7,6 +7,7 @@ import dev.scorch.collector.sampling.CgroupDirectories;
 import dev.scorch.collector.sampling.SamplerOptions;
 import dev.scorch.collector.sampling.SamplingPreflight;
 import dev.scorch.collector.sampling.SamplingUnavailableException;
+import dev.scorch.collector.jvm.JitMapRequests;
 import dev.scorch.collector.symbol.Symbolizer;
 
 import java.io.IOException;
@@ -143,7 +144,7 @@ final class RecordCommand implements Subcommand {
                 }
             }
             String host = hostname();
-            CpuProfile profile = new CpuProfileBuilder(new Symbolizer(), result.processes(), true)
+            CpuProfile profile = new CpuProfileBuilder(new Symbolizer(Symbolizer.Settings.defaults(), JitMapRequests.ofThisHost()), result.processes(), true)
                     .build(new TreeMap<>(Map.of("service_name", "scorch-record", "node", host)),
                             result.start(), result.duration(), frequency, result.stacks())
                     .withMainMapping(subject(host, pids, cgroups));

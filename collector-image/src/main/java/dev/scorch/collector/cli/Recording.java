@@ -10,12 +10,14 @@ import dev.scorch.collector.sampling.SamplerOptions;
 import dev.scorch.collector.sampling.SamplingUnavailableException;
 import dev.scorch.collector.attribution.Target;
 import dev.scorch.collector.attribution.TargetResolver;
+import dev.scorch.collector.unwind.StackUnwinder;
 
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -70,16 +72,18 @@ final class Recording {
 
     Result run(Duration duration, Progress progress) throws SamplingUnavailableException, InterruptedException {
         ProcessTable processes = ProcessTable.ofThisHost();
+        // Only the selected processes' samples are kept, so only they are unwound (a pid's ancestry is looked up once).
+        Map<Integer, Boolean> includes = new ConcurrentHashMap<>();
         StackAggregator aggregator = new StackAggregator(new TargetResolver() {
             @Override
             public Optional<Target> resolve(int pid) {
-                return Optional.of(EVERYTHING);
+                return selection.everything() || includes.computeIfAbsent(pid, selection::includes) ? Optional.of(EVERYTHING) : Optional.empty();
             }
 
             @Override
             public void forget(int pid) {}
         }, MAX_STACKS);
-        RecordRouter router = new RecordRouter(processes, List.of(aggregator));
+        RecordRouter router = new RecordRouter(processes, List.of(aggregator), StackUnwinder.forSamples(options.userStackBytes(), processes));
         Instant start;
         long startNanos;
         Sampler sampler = Sampler.open(options);

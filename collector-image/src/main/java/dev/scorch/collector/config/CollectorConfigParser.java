@@ -153,7 +153,8 @@ public final class CollectorConfigParser {
     private PolicyConfig.Sampling sampling(ConfigNode node) throws ConfigException {
         return new PolicyConfig.Sampling(
                 (int) node.optionalLong("frequencyHz", 19, 1, 1000),
-                node.optionalBoolean("kernelStacks", true));
+                node.optionalBoolean("kernelStacks", true),
+                node.optionalBoolean("jvmSymbols", true));
     }
 
     private PolicyConfig.Targets targets(ConfigNode node) throws ConfigException {

@@ -46,8 +46,15 @@ public record PolicyConfig(String name, Nodes nodes, Sampling sampling, Targets 
     /**
      * @param frequencyHz samples per second per CPU, 1..1000
      * @param kernelStacks whether kernel frames are recorded
+     * @param jvmSymbols whether HotSpot JVMs are asked, through their attach mechanism, to write
+     *     their JIT symbols as a perf map (names Java methods without a flag in the application)
      */
-    public record Sampling(int frequencyHz, boolean kernelStacks) {}
+    public record Sampling(int frequencyHz, boolean kernelStacks, boolean jvmSymbols) {
+
+        public Sampling(int frequencyHz, boolean kernelStacks) {
+            this(frequencyHz, kernelStacks, true);
+        }
+    }
 
     /**
      * @param namespaceSelector selects namespaces by their labels; empty selects all

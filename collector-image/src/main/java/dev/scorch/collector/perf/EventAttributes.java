@@ -16,8 +16,11 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * @param kernelStacks whether callchains include kernel frames
  * @param processRecords whether to ask for MMAP2, COMM and FORK/EXIT records
  * @param wakeupBytes wake the reader when this many bytes are waiting
+ * @param userStackBytes bytes of the user stack (from the stack pointer up) copied into every sample
+ *     together with the user registers the unwinder needs; 0 leaves both out (the frame-pointer
+ *     callchain only)
  */
-public record EventAttributes(int frequencyHz, boolean kernelStacks, boolean processRecords, int wakeupBytes) {
+public record EventAttributes(int frequencyHz, boolean kernelStacks, boolean processRecords, int wakeupBytes, int userStackBytes) {
 
     public static final int SIZE = 128;
 
@@ -30,8 +33,20 @@ public record EventAttributes(int frequencyHz, boolean kernelStacks, boolean pro
     public static final long SAMPLE_CALLCHAIN = 1L << 5;
     public static final long SAMPLE_CPU = 1L << 7;
     public static final long SAMPLE_PERIOD = 1L << 8;
-    /** The only sample format the decoder reads: 0x1A7. */
+    public static final long SAMPLE_REGS_USER = 1L << 12;
+    public static final long SAMPLE_STACK_USER = 1L << 13;
+    /** The sample format without a stack copy: 0x1A7. */
     public static final long SAMPLE_TYPE = SAMPLE_IP | SAMPLE_TID | SAMPLE_TIME | SAMPLE_CPU | SAMPLE_PERIOD | SAMPLE_CALLCHAIN;
+    /** With the user registers and stack copy: 0x31A7. */
+    public static final long SAMPLE_TYPE_WITH_USER_STACK = SAMPLE_TYPE | SAMPLE_REGS_USER | SAMPLE_STACK_USER;
+
+    /**
+     * x86-64 {@code perf_regs.h}: BP is register 6, SP 7, IP 8. The kernel writes the registers of
+     * the mask in ascending bit order, so a sample carries {bp, sp, ip}.
+     */
+    public static final long REGS_USER_MASK_X86_64 = (1L << 6) | (1L << 7) | (1L << 8);
+    /** The kernel rejects stack sizes that are not a multiple of 8 or do not fit a 64 KiB record. */
+    public static final int MAX_USER_STACK_BYTES = 60 * 1024;
 
     static final long FLAG_DISABLED = 1L;
     static final long FLAG_EXCLUDE_IDLE = 1L << 7;
@@ -52,6 +67,8 @@ public record EventAttributes(int frequencyHz, boolean kernelStacks, boolean pro
     static final long OFFSET_SAMPLE_TYPE = 24;
     static final long OFFSET_FLAGS = 40;
     static final long OFFSET_WAKEUP = 48;
+    static final long OFFSET_SAMPLE_REGS_USER = 80;
+    static final long OFFSET_SAMPLE_STACK_USER = 88;
 
     public EventAttributes {
         if (frequencyHz < 1) {
@@ -60,6 +77,24 @@ public record EventAttributes(int frequencyHz, boolean kernelStacks, boolean pro
         if (wakeupBytes < 1) {
             throw new IllegalArgumentException("wakeupBytes must be positive, was " + wakeupBytes);
         }
+        if (userStackBytes < 0 || userStackBytes > MAX_USER_STACK_BYTES || userStackBytes % 8 != 0) {
+            throw new IllegalArgumentException("user stack copy must be a multiple of 8 bytes up to " + MAX_USER_STACK_BYTES + ", was "
+                    + userStackBytes);
+        }
+    }
+
+    /** Without a user stack copy. */
+    public EventAttributes(int frequencyHz, boolean kernelStacks, boolean processRecords, int wakeupBytes) {
+        this(frequencyHz, kernelStacks, processRecords, wakeupBytes, 0);
+    }
+
+    /** Whether samples carry the user registers and a copy of the user stack. */
+    public boolean userStack() {
+        return userStackBytes > 0;
+    }
+
+    public long sampleType() {
+        return userStack() ? SAMPLE_TYPE_WITH_USER_STACK : SAMPLE_TYPE;
     }
 
     /**
@@ -85,9 +120,13 @@ public record EventAttributes(int frequencyHz, boolean kernelStacks, boolean pro
         attr.set(JAVA_INT, OFFSET_SIZE, SIZE);
         attr.set(JAVA_LONG, OFFSET_CONFIG, SW_CPU_CLOCK);
         attr.set(JAVA_LONG, OFFSET_SAMPLE_FREQ, frequencyHz);
-        attr.set(JAVA_LONG, OFFSET_SAMPLE_TYPE, SAMPLE_TYPE);
+        attr.set(JAVA_LONG, OFFSET_SAMPLE_TYPE, sampleType());
         attr.set(JAVA_LONG, OFFSET_FLAGS, flags());
         attr.set(JAVA_INT, OFFSET_WAKEUP, wakeupBytes);
+        if (userStack()) {
+            attr.set(JAVA_LONG, OFFSET_SAMPLE_REGS_USER, REGS_USER_MASK_X86_64);
+            attr.set(JAVA_INT, OFFSET_SAMPLE_STACK_USER, userStackBytes);
+        }
         return attr;
     }
 }

@@ -9,7 +9,8 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED;
 
 /**
- * Decodes perf records laid out for {@link EventAttributes#SAMPLE_TYPE} with
+ * Decodes perf records laid out for {@link EventAttributes#SAMPLE_TYPE} (optionally with the user
+ * registers and stack copy of {@link EventAttributes#SAMPLE_TYPE_WITH_USER_STACK}) with
  * {@code sample_id_all}. Every read is checked against the record's own size, so a corrupt or
  * hostile record is reported to {@link RecordHandler#malformed} and skipped, never thrown.
  */
@@ -46,10 +47,24 @@ public final class RecordDecoder {
     /** Fixed part of a sample before the callchain's ips: header, ip, pid/tid, time, cpu, period, nr. */
     static final int SAMPLE_FIXED_SIZE = 56;
     static final int MMAP2_FILENAME_OFFSET = 72;
+    /** The registers of {@link EventAttributes#REGS_USER_MASK_X86_64}, in the order the kernel writes them. */
+    static final int USER_REGISTERS = 3;
+    static final long REGS_ABI_NONE = 0;
 
+    private final boolean userStack;
     private final SampleRecord sample = new SampleRecord();
     /** The raw callchain of the sample being decoded; a record of at most 64 KiB holds fewer entries. */
     private final long[] callchain = new long[(0xFFFF - SAMPLE_FIXED_SIZE) / 8 + 1];
+
+    /** A decoder of samples without the user registers and stack. */
+    public RecordDecoder() {
+        this(false);
+    }
+
+    /** @param userStack whether samples carry {@code PERF_SAMPLE_REGS_USER} and {@code PERF_SAMPLE_STACK_USER} */
+    public RecordDecoder(boolean userStack) {
+        this.userStack = userStack;
+    }
 
     /**
      * Decodes the record of {@code size} bytes at {@code offset} of {@code segment}. The caller has
@@ -98,6 +113,12 @@ public final class RecordDecoder {
         s.period = segment.get(JAVA_LONG_UNALIGNED, offset + 40);
         s.kernelDepth = 0;
         s.userDepth = 0;
+        s.userRegisters = false;
+        s.stack = null;
+        s.stackBytes = 0;
+        if (userStack && !decodeUserStack(segment, offset, size, SAMPLE_FIXED_SIZE + 8 * frames, handler)) {
+            return;
+        }
         // Frames before the first context marker belong to the context the sample was taken in.
         int context = (misc & MISC_CPUMODE_MASK) == MISC_KERNEL ? 1 : 2;
         // One bulk copy instead of a memory-segment access per frame: the collector's JIT (C1
@@ -119,6 +140,49 @@ public final class RecordDecoder {
             }
         }
         handler.sample(s);
+    }
+
+    /**
+     * Reads {abi, regs[abi ? 3 : 0]} and {size, data[size], dyn_size if size} after the callchain.
+     * The copied stack stays in the record (the handler reads it during its call).
+     */
+    private boolean decodeUserStack(MemorySegment segment, long offset, int size, long at, RecordHandler handler) {
+        SampleRecord s = sample;
+        if (at + 16 > size) {
+            handler.malformed(RECORD_SAMPLE, "no room for the user registers in a " + size + "-byte record");
+            return false;
+        }
+        long abi = segment.get(JAVA_LONG_UNALIGNED, offset + at);
+        at += 8;
+        if (abi != REGS_ABI_NONE) {
+            if (at + 8L * USER_REGISTERS + 8 > size) {
+                handler.malformed(RECORD_SAMPLE, "user registers do not fit a " + size + "-byte record");
+                return false;
+            }
+            s.bp = segment.get(JAVA_LONG_UNALIGNED, offset + at);
+            s.sp = segment.get(JAVA_LONG_UNALIGNED, offset + at + 8);
+            s.ip = segment.get(JAVA_LONG_UNALIGNED, offset + at + 16);
+            s.userRegisters = true;
+            at += 8L * USER_REGISTERS;
+        }
+        long copied = segment.get(JAVA_LONG_UNALIGNED, offset + at);
+        at += 8;
+        if (copied == 0) {
+            return true;
+        }
+        if (copied < 0 || copied > size - at - 8) {
+            handler.malformed(RECORD_SAMPLE, "user stack of " + copied + " bytes does not fit a " + size + "-byte record");
+            return false;
+        }
+        long dynamic = segment.get(JAVA_LONG_UNALIGNED, offset + at + copied);
+        if (dynamic < 0 || dynamic > copied) {
+            handler.malformed(RECORD_SAMPLE, "user stack dyn_size " + dynamic + " exceeds the " + copied + " bytes copied");
+            return false;
+        }
+        s.stack = segment;
+        s.stackOffset = offset + at;
+        s.stackBytes = s.userRegisters ? dynamic : 0;
+        return true;
     }
 
     private static void decodeMmap2(MemorySegment segment, long offset, int size, int misc, RecordHandler handler) {

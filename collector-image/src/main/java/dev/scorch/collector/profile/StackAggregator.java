@@ -73,6 +73,11 @@ public final class StackAggregator {
         stacks++;
     }
 
+    /** Whether samples of {@code pid} are counted (its process belongs to a target). */
+    public synchronized boolean selects(int pid) {
+        return tableOf(pid) != null;
+    }
+
     private StackTable tableOf(int pid) {
         // Consecutive samples mostly come from the same process: skip the resolver then.
         if (pid == lastPid) {

@@ -59,7 +59,7 @@ public final class IntervalDeltas {
     private final Accumulation accumulation;
     private final java.util.Set<String> growingTypes;
     private List<PulledProfile.ValueType> previousTypes;
-    private Map<String, long[]> previousTotals;
+    private Map<StackKey, long[]> previousTotals;
     private long previousTimeNanos;
 
     public IntervalDeltas(GoProfileType type) {
@@ -78,7 +78,7 @@ public final class IntervalDeltas {
         for (int i = 0; i < growing.length; i++) {
             growing[i] = growingTypes.contains(profile.sampleTypes().get(i).type());
         }
-        Map<String, Merged> current = merge(profile);
+        Map<StackKey, Merged> current = merge(profile);
 
         Kind kind;
         if (previousTypes == null) {
@@ -92,7 +92,7 @@ public final class IntervalDeltas {
         }
 
         List<RewrittenSample> samples = new ArrayList<>(current.size());
-        for (Map.Entry<String, Merged> entry : current.entrySet()) {
+        for (Map.Entry<StackKey, Merged> entry : current.entrySet()) {
             long[] values = entry.getValue().values.clone();
             long[] before = previousTotals == null ? null : previousTotals.get(entry.getKey());
             boolean nonZero = false;
@@ -121,8 +121,8 @@ public final class IntervalDeltas {
     }
 
     /** Whether a growing counter of a known stack went down, or a known stack vanished. */
-    private boolean wentDown(Map<String, Merged> current, boolean[] growing) {
-        for (Map.Entry<String, long[]> before : previousTotals.entrySet()) {
+    private boolean wentDown(Map<StackKey, Merged> current, boolean[] growing) {
+        for (Map.Entry<StackKey, long[]> before : previousTotals.entrySet()) {
             Merged now = current.get(before.getKey());
             if (now == null) {
                 return true;
@@ -147,32 +147,63 @@ public final class IntervalDeltas {
         }
     }
 
-    private static Map<String, Merged> merge(PulledProfile profile) {
-        Map<String, Merged> merged = new LinkedHashMap<>(profile.samples().size() * 2);
-        Map<Long, String> frames = new HashMap<>();
-        StringBuilder key = new StringBuilder(256);
+    /**
+     * A stack and its labels as two independent 64-bit hashes of their text: what the previous
+     * pull keeps per stack costs a few dozen bytes instead of the frames' names (a heap profile
+     * of a large service holds thousands of stacks). Two stacks share a key only if both hashes
+     * collide, which at 2^-128 per pair is never.
+     */
+    private record StackKey(long first, long second) {}
+
+    /** Hashes text in two ways at once, order-sensitive. */
+    private static final class Hash {
+        long first = 0xcbf29ce484222325L; // FNV-1a 64 offset basis
+        long second = 0x9E3779B97F4A7C15L;
+
+        Hash add(CharSequence text) {
+            for (int i = 0; i < text.length(); i++) {
+                add(text.charAt(i));
+            }
+            return add('\u0000');
+        }
+
+        Hash add(long value) {
+            first = (first ^ value) * 0x100000001b3L;
+            second = Long.rotateLeft((second ^ value) * 0xBF58476D1CE4E5B9L, 31);
+            return this;
+        }
+
+        StackKey key() {
+            return new StackKey(first, second ^ (second >>> 33));
+        }
+    }
+
+    private static Map<StackKey, Merged> merge(PulledProfile profile) {
+        Map<StackKey, Merged> merged = new LinkedHashMap<>(profile.samples().size() * 2);
+        Map<Long, StackKey> frames = new HashMap<>();
         for (Sample sample : profile.samples()) {
             if (allZero(sample.values())) {
                 // Go lists buckets before their first counts are published, and labels them
                 // (heap: average object size) only once they have counts: nothing to carry.
                 continue;
             }
-            key.setLength(0);
+            Hash hash = new Hash();
             for (long id : sample.locationIds()) {
-                key.append(frames.computeIfAbsent(id, l -> frames(profile, l))).append(';');
+                StackKey location = frames.computeIfAbsent(id, l -> new Hash().add(frames(profile, l)).key());
+                hash.add(location.first()).add(location.second());
             }
             for (Label label : sample.labels()) {
-                key.append('{').append(label.key()).append('=');
+                hash.add('{').add(label.key());
                 if (label.str() != null) {
-                    key.append('"').append(label.str()).append('"');
+                    hash.add('"').add(label.str());
                 } else {
-                    key.append(label.num()).append(label.numUnit());
+                    hash.add(label.num()).add(label.numUnit());
                 }
-                key.append('}');
             }
-            Merged existing = merged.get(key.toString());
+            StackKey key = hash.key();
+            Merged existing = merged.get(key);
             if (existing == null) {
-                merged.put(key.toString(), new Merged(sample));
+                merged.put(key, new Merged(sample));
             } else {
                 for (int i = 0; i < existing.values.length; i++) {
                     existing.values[i] += sample.values()[i];

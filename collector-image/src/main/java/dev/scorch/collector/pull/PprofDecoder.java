@@ -1,5 +1,7 @@
 package dev.scorch.collector.pull;
 
+import dev.scorch.collector.budget.OverBudgetException;
+import dev.scorch.collector.budget.ParseBudget;
 import dev.scorch.collector.protobuf.MalformedProtobufException;
 import dev.scorch.collector.protobuf.ProtobufReader;
 import dev.scorch.collector.protobuf.ProtobufReader.LongList;
@@ -10,6 +12,7 @@ import dev.scorch.collector.pull.PulledProfile.Location;
 import dev.scorch.collector.pull.PulledProfile.Sample;
 import dev.scorch.collector.pull.PulledProfile.ValueType;
 import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
@@ -22,19 +25,16 @@ import java.util.zip.GZIPInputStream;
 /**
  * Decodes the pprof a Go program serves (gzipped {@code perftools.profiles.Profile}, or the bare
  * message) into a {@link PulledProfile}. Hostile bodies cost an error, never the collector's heap:
- * the inflated size and the number of samples, locations, functions and strings are capped before
- * anything is allocated for them, and every failure is a {@link PullFailure} naming the source.
+ * each answer gets a {@link ParseBudget} ({@code pprof}) charged with the inflated bytes as they
+ * come out of gzip and with the heap of every sample, location, function and string before it is
+ * kept (a sample costs ~20 times its encoded size once decoded, so the byte limit alone would not
+ * bound the heap). Every failure is a {@link PullFailure} naming the source.
  */
 public final class PprofDecoder {
 
-    /**
-     * Caps on what one profile may hold. A sample costs ~20 times its encoded size once decoded, so
-     * the entity caps, not only the byte cap, bound the heap.
-     */
-    public record Limits(int maxInflatedBytes, int maxSamples, int maxLocations, int maxFunctions, int maxStrings) {
-
-        /** Enough for a large Go service's heap profile (tens of thousands of stacks). */
-        public static final Limits DEFAULT = new Limits(32 << 20, 200_000, 400_000, 200_000, 400_000);
+    /** Per-answer limits: enough for a large Go service's heap profile (tens of thousands of stacks). */
+    public static ParseBudget.Limits defaultLimits() {
+        return new ParseBudget.Limits("pprof", 32L << 20, 4_000_000, Math.min(64L << 20, Runtime.getRuntime().maxMemory() / 4));
     }
 
     // perftools.profiles.Profile field numbers (google/pprof proto/profile.proto)
@@ -48,9 +48,9 @@ public final class PprofDecoder {
     private static final int PERIOD_TYPE = 11;
     private static final int PERIOD = 12;
 
-    private final Limits limits;
+    private final ParseBudget.Limits limits;
 
-    public PprofDecoder(Limits limits) {
+    public PprofDecoder(ParseBudget.Limits limits) {
         this.limits = limits;
     }
 
@@ -59,9 +59,16 @@ public final class PprofDecoder {
      * @param source names where it came from in error messages, e.g. the URL
      */
     public PulledProfile decode(byte[] body, String source) throws PullFailure {
-        byte[] message = isGzip(body) ? inflate(body, source) : body;
+        ParseBudget budget = ParseBudget.of(limits);
         try {
-            return decodeMessage(message, source);
+            byte[] message = isGzip(body) ? inflate(body, source, budget) : body;
+            if (message == body) {
+                budget.read(body.length);
+            }
+            return decodeMessage(message, budget);
+        } catch (OverBudgetException e) {
+            throw new PullFailure(PullFailure.Reason.TOO_LARGE, source + ": the profile is too large (" + e.getMessage()
+                    + "); pull fewer types from this program or ask its owners to shrink the profile");
         } catch (MalformedProtobufException e) {
             throw new PullFailure(PullFailure.Reason.NOT_PPROF, source + " did not answer with a pprof profile ("
                     + (isGzip(body) ? "gzip holds no valid protobuf: " : "neither gzip nor valid protobuf: ") + e.getMessage()
@@ -69,21 +76,24 @@ public final class PprofDecoder {
         }
     }
 
-    private byte[] inflate(byte[] body, String source) throws PullFailure {
+    private static byte[] inflate(byte[] body, String source, ParseBudget budget) throws PullFailure, OverBudgetException {
         try (InputStream in = new GZIPInputStream(new ByteArrayInputStream(body), 64 * 1024)) {
-            byte[] inflated = in.readNBytes(limits.maxInflatedBytes() + 1);
-            if (inflated.length > limits.maxInflatedBytes()) {
-                throw new PullFailure(PullFailure.Reason.TOO_LARGE, source + ": the profile inflates beyond "
-                        + limits.maxInflatedBytes() + " bytes, the cap for one profile; raise the cap or pull fewer types");
+            ByteArrayOutputStream inflated = new ByteArrayOutputStream(Math.max(1024, body.length * 4));
+            byte[] chunk = new byte[64 * 1024];
+            for (int n; (n = in.read(chunk)) > 0; ) {
+                budget.read(n);
+                inflated.write(chunk, 0, n);
             }
-            return inflated;
+            return inflated.toByteArray();
+        } catch (OverBudgetException e) {
+            throw e;
         } catch (IOException e) {
             throw new PullFailure(PullFailure.Reason.NOT_PPROF, source + ": the gzip body is broken or cut off ("
                     + e.getMessage() + ")", e);
         }
     }
 
-    private PulledProfile decodeMessage(byte[] message, String source) throws MalformedProtobufException, PullFailure {
+    private static PulledProfile decodeMessage(byte[] message, ParseBudget budget) throws MalformedProtobufException, OverBudgetException {
         List<long[]> sampleTypeIndices = new ArrayList<>();
         List<RawSample> rawSamples = new ArrayList<>();
         Map<Long, RawLocation> rawLocations = new HashMap<>();
@@ -102,22 +112,26 @@ public final class PprofDecoder {
             switch (field) {
                 case SAMPLE_TYPE -> sampleTypeIndices.add(valueType(profile.message()));
                 case SAMPLE -> {
-                    cap(rawSamples.size(), limits.maxSamples(), "samples", source);
-                    rawSamples.add(sample(profile.message(), scratch));
+                    ProtobufReader body = profile.message();
+                    // Decoded: the record, two arrays, labels; about 4 times the encoded size plus headers.
+                    charge(budget, 128 + 4L * (profile.position() - profile.fieldStart()));
+                    rawSamples.add(sample(body, scratch));
                 }
                 case LOCATION -> {
-                    cap(rawLocations.size(), limits.maxLocations(), "locations", source);
-                    RawLocation location = location(profile.message());
+                    ProtobufReader body = profile.message();
+                    charge(budget, 96 + 4L * (profile.position() - profile.fieldStart()));
+                    RawLocation location = location(body);
                     rawLocations.put(location.id, location);
                 }
                 case FUNCTION -> {
-                    cap(rawFunctions.size(), limits.maxFunctions(), "functions", source);
+                    charge(budget, 96);
                     long[] function = function(profile.message());
                     rawFunctions.put(function[0], function);
                 }
                 case STRING_TABLE -> {
-                    cap(strings.size(), limits.maxStrings(), "strings", source);
-                    strings.add(profile.string());
+                    String string = profile.string();
+                    charge(budget, 56 + 2L * string.length());
+                    strings.add(string);
                 }
                 case TIME_NANOS -> timeNanos = profile.varint();
                 case DURATION_NANOS -> profile.varint();
@@ -170,11 +184,10 @@ public final class PprofDecoder {
                 periodType == null ? null : table.valueType(periodType), period, timeNanos, Arrays.copyOf(kept, keptCount));
     }
 
-    private static void cap(int count, int max, String what, String source) throws PullFailure {
-        if (count >= max) {
-            throw new PullFailure(PullFailure.Reason.TOO_LARGE, source + ": the profile holds more than " + max + " " + what
-                    + ", the cap for one profile");
-        }
+    /** One more decoded object of about {@code heapBytes}: a step of work and its heap. */
+    private static void charge(ParseBudget budget, long heapBytes) throws OverBudgetException {
+        budget.steps(1);
+        budget.heap(heapBytes);
     }
 
     private static long[] valueType(ProtobufReader r) throws MalformedProtobufException {

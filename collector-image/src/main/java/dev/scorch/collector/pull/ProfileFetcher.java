@@ -26,6 +26,7 @@ import java.util.concurrent.Flow;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Fetches profiles from Go programs' pprof endpoints, bounded: at most {@code maxConcurrent}
@@ -60,6 +61,8 @@ public final class ProfileFetcher implements AutoCloseable {
     private final HttpClient client;
     private final ExecutorService clientTasks = Executors.newVirtualThreadPerTaskExecutor();
     private final Semaphore inFlight;
+    private final AtomicLong bytesReceived = new AtomicLong();
+    private final AtomicLong answers = new AtomicLong();
 
     public ProfileFetcher(Limits limits, PprofDecoder decoder) {
         this.limits = limits;
@@ -139,6 +142,8 @@ public final class ProfileFetcher implements AutoCloseable {
         if (response.statusCode() != 200) {
             throw new PullFailure(Reason.HTTP_STATUS, url + " answered HTTP " + response.statusCode() + printable(response.body()));
         }
+        bytesReceived.addAndGet(response.body().length);
+        answers.incrementAndGet();
         return response.body();
     }
 
@@ -177,6 +182,16 @@ public final class ProfileFetcher implements AutoCloseable {
         }
         String trimmed = text.toString().strip();
         return trimmed.isEmpty() ? "" : ": " + trimmed;
+    }
+
+    /** Body bytes of all 200 answers so far (compressed, as received). */
+    public long bytesReceived() {
+        return bytesReceived.get();
+    }
+
+    /** 200 answers so far. */
+    public long answers() {
+        return answers.get();
     }
 
     @Override

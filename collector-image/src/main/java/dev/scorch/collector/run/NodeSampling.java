@@ -10,7 +10,9 @@ import dev.scorch.collector.sampling.SamplerOptions;
 import dev.scorch.collector.sampling.SamplingPreflight;
 import dev.scorch.collector.sampling.SamplingProblem;
 import dev.scorch.collector.sampling.SamplingUnavailableException;
+import dev.scorch.collector.jvm.JitMapRequests;
 import dev.scorch.collector.symbol.Symbolizer;
+import dev.scorch.collector.unwind.StackUnwinder;
 import java.lang.System.Logger.Level;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -31,8 +33,16 @@ final class NodeSampling implements AutoCloseable {
 
     private final String node;
     private final ProcessTable processes = ProcessTable.ofThisHost();
-    private final Symbolizer symbolizer = new Symbolizer();
-    private final RecordRouter router = new RecordRouter(processes, List.of());
+    private final JitMapRequests jitMaps = JitMapRequests.ofThisHost();
+    /** Whether some served policy lets the collector ask JVMs for their JIT symbols. */
+    private volatile boolean jvmSymbols = true;
+    private final Symbolizer symbolizer = new Symbolizer(Symbolizer.Settings.defaults(), process -> {
+        if (jvmSymbols) {
+            jitMaps.refresh(process);
+        }
+    });
+    private final RecordRouter router = new RecordRouter(processes, List.of(),
+            StackUnwinder.forSamples(SamplerOptions.unwindingSupported() ? SamplerOptions.DEFAULT_USER_STACK_BYTES : 0, processes));
     private final Optional<Path> cgroupMount = CgroupDirectories.ofThisHost().unifiedMount();
     private final PodCgroupDirectories podCgroups = cgroupMount.map(PodCgroupDirectories::new).orElse(null);
     private volatile Optional<CollectorState.Failure> failure;
@@ -93,6 +103,7 @@ final class NodeSampling implements AutoCloseable {
      */
     synchronized void follow(List<PolicyCollection> policies) {
         router.route(policies.stream().map(PolicyCollection::aggregator).toList());
+        jvmSymbols = policies.stream().anyMatch(p -> p.config().sampling().jvmSymbols());
         if (failure.isPresent()) {
             return;
         }

@@ -20,7 +20,8 @@ import java.util.function.LongSupplier;
 
 /**
  * The run mode's {@link TargetResolver}: {@code /proc/<pid>/cgroup} -> container id -> this node's
- * pod (from the pod watch) -> the policy's selectors -> a target labelled as DESIGN.md says.
+ * pod (from the pod watch) -> the policy's selectors -> a target with the series labels of
+ * docs/export.md (service_name, namespace, pod, container, node and the policy's labels).
  *
  * <p>The first call for a pid reads its cgroup file once; later calls answer from a per-pid cache
  * that is re-evaluated (without touching /proc) when the pod or namespace cache changes, so label

@@ -4,21 +4,31 @@ import dev.scorch.collector.perf.RecordHandler;
 import dev.scorch.collector.perf.SampleRecord;
 import dev.scorch.collector.process.ProcessTable;
 import dev.scorch.collector.profile.StackAggregator;
+import dev.scorch.collector.unwind.StackUnwinder;
+
 import java.util.List;
 
 /**
  * Sends every sample to the aggregator of each policy served (each keeps only what its selection
- * selects) and process records to the node's one process table.
+ * selects), through the unwinder first when samples carry a stack copy and a policy selects the
+ * process, and process records to the node's one process table.
  */
 public final class RecordRouter implements RecordHandler {
 
     private final ProcessTable processes;
+    private final StackUnwinder unwinder;
     /** Replaced whole when the policies served change; the sampler thread reads a stable list. */
     private volatile List<StackAggregator> aggregators;
 
     public RecordRouter(ProcessTable processes, List<StackAggregator> aggregators) {
+        this(processes, aggregators, null);
+    }
+
+    /** @param unwinder rebuilds user stacks from the stack copy; null keeps the kernel's callchain */
+    public RecordRouter(ProcessTable processes, List<StackAggregator> aggregators, StackUnwinder unwinder) {
         this.processes = processes;
         this.aggregators = List.copyOf(aggregators);
+        this.unwinder = unwinder;
     }
 
     /** From the next sample on, samples go to these aggregators. */
@@ -29,9 +39,23 @@ public final class RecordRouter implements RecordHandler {
     @Override
     public void sample(SampleRecord sample) {
         processes.sampled(sample.pid());
-        for (StackAggregator aggregator : aggregators) {
+        List<StackAggregator> current = aggregators;
+        if (unwinder != null && selectedByAny(current, sample.pid())) {
+            unwinder.unwind(sample);
+        }
+        for (StackAggregator aggregator : current) {
             aggregator.add(sample);
         }
+    }
+
+    /** Unwinding costs more than counting: only samples some policy keeps are worth it. */
+    private static boolean selectedByAny(List<StackAggregator> aggregators, int pid) {
+        for (StackAggregator aggregator : aggregators) {
+            if (aggregator.selects(pid)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @Override

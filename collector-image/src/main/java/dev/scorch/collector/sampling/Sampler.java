@@ -29,7 +29,7 @@ public final class Sampler implements AutoCloseable {
     private final List<PerfEvent> events;
     private final List<PerfEvent> buffers;
     private final EventPoller poller;
-    private final RecordDecoder decoder = new RecordDecoder();
+    private final RecordDecoder decoder;
     private final ReentrantLock drainLock = new ReentrantLock();
     private CountingHandler handler;
     private Thread thread;
@@ -42,14 +42,12 @@ public final class Sampler implements AutoCloseable {
         this.events = events;
         this.buffers = events.stream().filter(e -> e.ring() != null).toList();
         this.poller = new EventPoller(buffers, arena);
+        this.decoder = new RecordDecoder(options.userStackBytes() > 0);
     }
 
     /** Opens (disabled) every event and its buffer; fails with the precise reason. */
     public static Sampler open(SamplerOptions options) throws SamplingUnavailableException {
-        // Wake the reader at a quarter full: it has three quarters of the buffer's time to get scheduled.
-        long pageBytes = (long) options.dataPages() * PerfEvent.PAGE_SIZE;
-        EventAttributes attributes = new EventAttributes(options.frequencyHz(), options.kernelStacks(), true,
-                (int) Math.min(Integer.MAX_VALUE, pageBytes / 4));
+        EventAttributes attributes = attributes(options, options.dataPages());
         Arena arena = Arena.ofShared();
         List<PerfEvent> events = new ArrayList<>();
         List<Integer> cgroupFds = new ArrayList<>();
@@ -64,10 +62,10 @@ public final class Sampler implements AutoCloseable {
             }
             for (int cpu : options.cpus()) {
                 if (cgroupFds.isEmpty()) {
-                    events.add(PerfEvent.openWithBuffer(attributes, cpu, -1, options.dataPages(), arena));
+                    events.add(openWithBuffer(attributes, cpu, -1, options, arena));
                     continue;
                 }
-                PerfEvent owner = PerfEvent.openWithBuffer(attributes, cpu, cgroupFds.getFirst(), options.dataPages(), arena);
+                PerfEvent owner = openWithBuffer(attributes, cpu, cgroupFds.getFirst(), options, arena);
                 events.add(owner);
                 for (int fd : cgroupFds.subList(1, cgroupFds.size())) {
                     events.add(PerfEvent.openSharing(attributes, owner, fd));
@@ -84,6 +82,32 @@ public final class Sampler implements AutoCloseable {
             throw e;
         } finally {
             cgroupFds.forEach(PerfEvent::closeFd);
+        }
+    }
+
+    /** Wake the reader at a quarter full: it has three quarters of the buffer's time to get scheduled. */
+    private static EventAttributes attributes(SamplerOptions options, int dataPages) {
+        long pageBytes = (long) dataPages * PerfEvent.PAGE_SIZE;
+        return new EventAttributes(options.frequencyHz(), options.kernelStacks(), true, (int) Math.min(Integer.MAX_VALUE, pageBytes / 4),
+                options.userStackBytes());
+    }
+
+    /**
+     * Opens the CPU's event with its buffer; a buffer larger than the default stack-copy size that
+     * the kernel refuses to lock (EPERM: no CAP_IPC_LOCK, over {@code perf_event_mlock_kb}) is
+     * retried at the default size, which every CPU may lock.
+     */
+    private static PerfEvent openWithBuffer(EventAttributes attributes, int cpu, int cgroupFd, SamplerOptions options, Arena arena)
+            throws ErrnoException {
+        try {
+            return PerfEvent.openWithBuffer(attributes, cpu, cgroupFd, options.dataPages(), arena);
+        } catch (ErrnoException e) {
+            if (e.errno() != ErrnoException.EPERM || options.userStackBytes() == 0
+                    || options.dataPages() <= SamplerOptions.DEFAULT_DATA_PAGES_WITH_USER_STACK) {
+                throw e;
+            }
+            int pages = SamplerOptions.DEFAULT_DATA_PAGES_WITH_USER_STACK;
+            return PerfEvent.openWithBuffer(attributes(options, pages), cpu, cgroupFd, pages, arena);
         }
     }
 

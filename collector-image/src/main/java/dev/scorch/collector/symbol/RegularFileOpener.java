@@ -21,7 +21,7 @@ import java.util.Map;
  * symlink such as {@code /tmp/perf-1.map -> /etc/shadow} then resolves to the container's own
  * {@code /etc/shadow}, never the host's (the collector's) file.
  */
-final class RegularFileOpener {
+public final class RegularFileOpener {
 
     private static final int S_IFMT = 0xF000;
     private static final int S_IFREG = 0x8000;
@@ -33,12 +33,12 @@ final class RegularFileOpener {
      * @param inode inode number
      * @param identity device, inode, size and modification time: changes when the file does
      */
-    record OpenedFile(FileChannel channel, long inode, String identity) {}
+    public record OpenedFile(FileChannel channel, long inode, String identity) {}
 
     private RegularFileOpener() {}
 
     /** Opens {@code path} if it is a regular file; null when it does not exist or is not regular. */
-    static OpenedFile open(Path path) throws IOException {
+    public static OpenedFile open(Path path) throws IOException {
         return regularFile(nonBlockingOpen(path));
     }
 
@@ -47,7 +47,7 @@ final class RegularFileOpener {
      * /proc/<pid>/root}) if it is a regular file; null when it does not exist there, is not
      * regular, or cannot be reached without leaving the root.
      */
-    static OpenedFile openInRoot(Path root, String pathInRoot) throws IOException {
+    public static OpenedFile openInRoot(Path root, String pathInRoot) throws IOException {
         int rootFd;
         try {
             rootFd = FileDescriptors.open(root.toString(), FileDescriptors.O_PATH | FileDescriptors.O_DIRECTORY | FileDescriptors.O_CLOEXEC);

@@ -68,6 +68,7 @@ public final class Symbolizer {
     }
 
     private final Settings settings;
+    private final PerfMapWriter perfMapWriter;
     private final SymbolizationMetrics metrics = new SymbolizationMetrics();
     private final ObjectSymbolCache cache;
     private final ParseRejections rejections = new ParseRejections();
@@ -80,7 +81,13 @@ public final class Symbolizer {
     private volatile boolean vdsoTried;
 
     public Symbolizer(Settings settings) {
+        this(settings, PerfMapWriter.NONE);
+    }
+
+    /** @param perfMapWriter asked to refresh a process's perf map before it is read (JVMs write theirs on request) */
+    public Symbolizer(Settings settings, PerfMapWriter perfMapWriter) {
         this.settings = settings;
+        this.perfMapWriter = perfMapWriter;
         this.cache = new ObjectSymbolCache(settings.cacheBytes(), settings.negativeTtl(), System::nanoTime);
     }
 
@@ -353,6 +360,7 @@ public final class Symbolizer {
     }
 
     private MappingSymbols perfMap(ProcessSnapshot process, Mapping mapping) {
+        perfMapWriter.refresh(process);
         RegularFileOpener.OpenedFile file = inRootOf(process, "/tmp/perf-" + process.namespacePid() + ".map").openOrNull();
         if (file == null) {
             return MappingSymbols.unresolved("", MissReason.ANONYMOUS_MEMORY);

@@ -13,7 +13,11 @@ final class ProfileSamples {
     private ProfileSamples() {}
 
     static CpuProfile build(Recording.Result result, int frequencyHz) {
-        return new CpuProfileBuilder(new Symbolizer(), result.processes(), true)
+        return build(result, frequencyHz, new Symbolizer());
+    }
+
+    static CpuProfile build(Recording.Result result, int frequencyHz, Symbolizer symbolizer) {
+        return new CpuProfileBuilder(symbolizer, result.processes(), true)
                 .build(new TreeMap<>(Map.of("service_name", "test")), result.start(), result.duration(), frequencyHz, result.stacks());
     }
 
@@ -48,5 +52,55 @@ final class ProfileSamples {
             counts.merge(name, sample.count(), Long::sum);
         }
         return counts;
+    }
+
+    /**
+     * Samples whose stack starts with the functions {@code names}, leaf first (frames of other
+     * functions in between are not allowed), out of the samples whose leaf is {@code names[0]}.
+     *
+     * @return {matching, samples with that leaf}
+     */
+    static long[] withCallChain(CpuProfile profile, String... names) {
+        long matching = 0;
+        long withLeaf = 0;
+        for (CpuProfile.ProfileSample sample : profile.samples()) {
+            long[] ids = sample.locationIds();
+            if (ids.length == 0 || !names[0].equals(frameName(profile, ids[0]))) {
+                continue;
+            }
+            withLeaf += sample.count();
+            boolean all = ids.length >= names.length;
+            for (int i = 1; all && i < names.length; i++) {
+                all = names[i].equals(frameName(profile, ids[i]));
+            }
+            if (all) {
+                matching += sample.count();
+            }
+        }
+        return new long[] {matching, withLeaf};
+    }
+
+    /** The innermost function name of a location, "?" when unnamed. */
+    static String frameName(CpuProfile profile, long locationId) {
+        CpuProfile.ProfileLocation location = profile.locations().get((int) locationId - 1);
+        return location.functionIds().length == 0 ? "?" : profile.functions().get((int) location.functionIds()[0] - 1).name();
+    }
+
+    /** Samples with a frame whose function name contains {@code part}. */
+    static long withFunctionContaining(CpuProfile profile, String part) {
+        long count = 0;
+        for (CpuProfile.ProfileSample sample : profile.samples()) {
+            for (long id : sample.locationIds()) {
+                if (frameName(profile, id).contains(part)) {
+                    count += sample.count();
+                    break;
+                }
+            }
+        }
+        return count;
+    }
+
+    static long total(CpuProfile profile) {
+        return profile.samples().stream().mapToLong(CpuProfile.ProfileSample::count).sum();
     }
 }

@@ -91,4 +91,21 @@ class PullCommandTest {
         assertThat(main("pull", "http://127.0.0.1:6060", "--output", dir.toString(), "--types", "heap,cpu")).isEqualTo(Main.USAGE);
         assertThat(err.toString()).contains("unknown type 'cpu'", "godeltaprof-heap");
     }
+
+    @Test
+    void severalProgramsArePulledIntoOneDirectoryEach() throws Exception {
+        try (GoPprofProgram first = GoPprofProgram.start(Tier.REAL_KERNEL); GoPprofProgram second = GoPprofProgram.start(Tier.REAL_KERNEL)) {
+            int status = main("pull", first.base().toString(), second.base().toString(), "--output", dir.toString(),
+                    "--duration", "1s", "--interval", "1s", "--types", "goroutine");
+
+            assertThat(status).as(err.toString()).isZero();
+            for (GoPprofProgram program : List.of(first, second)) {
+                Path own = dir.resolve("127.0.0.1_" + program.base().getPort());
+                try (Stream<Path> files = Files.list(own)) {
+                    assertThat(files.filter(f -> f.getFileName().toString().startsWith("goroutine-")).count()).isEqualTo(2);
+                }
+            }
+            assertThat(err.toString()).contains("from 2 programs", "fetched ", "in 4 answers");
+        }
+    }
 }

@@ -39,7 +39,11 @@ class RecordingAccuracyTest {
      */
     private static final int FREQUENCY = 4999;
     private static final long WORKLOAD_CPU_NANOS = 2_000_000_000L;
-    /** 2 MiB per CPU: a few seconds of 5 kHz samples, so a loaded test machine loses none. */
+    /**
+     * 2 MiB per CPU: a few seconds of 5 kHz samples, so a loaded test machine loses none. These
+     * tests measure shares of samples, not stacks: without the stack copy (8.5 KiB a sample) the
+     * buffer holds 25 times more.
+     */
     private static final int DATA_PAGES = 512;
     private static final Path PROC = Path.of("/proc");
 
@@ -54,7 +58,7 @@ class RecordingAccuracyTest {
     void twoFunctionsShareOfSamplesMatchesTheirMeasuredCpuTime() throws Exception {
         Path split = CWorkloads.compile("split");
         Process workload = new ProcessBuilder(split.toString(), "2").start();
-        Recording recording = new Recording(SamplerOptions.allCpus(FREQUENCY, false).withDataPages(DATA_PAGES), new PidSelection(Set.of((int) workload.pid()), PROC));
+        Recording recording = new Recording(SamplerOptions.allCpus(FREQUENCY, false).withDataPages(DATA_PAGES).withUserStackBytes(0), new PidSelection(Set.of((int) workload.pid()), PROC));
         CompletableFuture<Recording.Result> result = startRecording(recording);
 
         assertThat(workload.waitFor(120, TimeUnit.SECONDS)).isTrue();
@@ -87,7 +91,7 @@ class RecordingAccuracyTest {
             awaitInCgroup(busyPid, busy);
             awaitInCgroup(lightPid, light);
             Recording recording = new Recording(
-                    SamplerOptions.allCpus(FREQUENCY, false).withDataPages(DATA_PAGES).withCgroups(List.of(busy.directory(), light.directory())),
+                    SamplerOptions.allCpus(FREQUENCY, false).withDataPages(DATA_PAGES).withUserStackBytes(0).withCgroups(List.of(busy.directory(), light.directory())),
                     new PidSelection(Set.of(), PROC));
             CompletableFuture<Recording.Result> result = startRecording(recording);
             long busyStart = onCpuNanos(busyPid);
@@ -161,7 +165,7 @@ class RecordingAccuracyTest {
 
     /** Records {@code workload} and its descendants from the moment it is told to start until it exits. */
     private static Recording.Result recordUntilExit(Process workload) throws Exception {
-        Recording recording = new Recording(SamplerOptions.allCpus(FREQUENCY, false).withDataPages(DATA_PAGES),
+        Recording recording = new Recording(SamplerOptions.allCpus(FREQUENCY, false).withDataPages(DATA_PAGES).withUserStackBytes(0),
                 new PidSelection(Set.of((int) workload.pid()), PROC));
         CompletableFuture<Recording.Result> result = startRecording(recording);
         workload.getOutputStream().write("go\n".getBytes());

@@ -56,4 +56,20 @@ class PerfAbiTest {
         assertThat(abi.get("ioc_enable")).isEqualTo(PerfEvent.IOC_ENABLE);
         assertThat(abi.get("ioc_set_output")).isEqualTo(PerfEvent.IOC_SET_OUTPUT);
     }
+
+    @Test
+    void userRegistersAndStackFieldsMatchTheHeader() {
+        assertThat(abi.get("sample_regs_user")).isEqualTo(EventAttributes.OFFSET_SAMPLE_REGS_USER);
+        assertThat(abi.get("sample_stack_user")).isEqualTo(EventAttributes.OFFSET_SAMPLE_STACK_USER);
+        assertThat(abi.get("sample_type_with_user_stack")).isEqualTo(EventAttributes.SAMPLE_TYPE_WITH_USER_STACK);
+        assertThat(abi.get("regs_abi_none")).isEqualTo(RecordDecoder.REGS_ABI_NONE);
+    }
+
+    @Test
+    void x86RegisterMaskSelectsBpSpIpInTheOrderTheDecoderReadsThem() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(abi.containsKey("regs_mask_bp_sp_ip"), "not an x86-64 build machine");
+        assertThat(abi.get("regs_mask_bp_sp_ip")).isEqualTo(EventAttributes.REGS_USER_MASK_X86_64);
+        assertThat(abi.get("reg_bp_below_sp")).isEqualTo(1L);
+        assertThat(abi.get("reg_sp_below_ip")).isEqualTo(1L);
+    }
 }

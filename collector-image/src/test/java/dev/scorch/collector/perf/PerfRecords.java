@@ -34,6 +34,37 @@ public final class PerfRecords {
         return append(b);
     }
 
+    /**
+     * A user-mode sample in the {@link EventAttributes#SAMPLE_TYPE_WITH_USER_STACK} layout: the
+     * callchain, {abi 64, bp, sp, ip} and {size, stack, dyn_size}; {@code stack} is copied from
+     * {@code sp} up and padded with zeroes to {@code copySize}.
+     */
+    public PerfRecords sampleWithUserStack(int pid, long[] userIps, long bp, long sp, long ip, long[] stack, int copySize) {
+        int frames = 1 + userIps.length;
+        ByteBuffer b = record(RecordDecoder.RECORD_SAMPLE, 2, 56 + 8 * frames + 8 + 24 + 8 + copySize + 8);
+        b.putLong(ip).putInt(pid).putInt(pid).putLong(time).putInt(0).putInt(0).putLong(1).putLong(frames);
+        b.putLong(RecordDecoder.CONTEXT_USER);
+        for (long frame : userIps) {
+            b.putLong(frame);
+        }
+        b.putLong(2).putLong(bp).putLong(sp).putLong(ip);
+        b.putLong(copySize);
+        for (int i = 0; i < copySize / 8; i++) {
+            b.putLong(i < stack.length ? stack[i] : 0);
+        }
+        b.putLong(Math.min(copySize, 8L * stack.length));
+        return append(b);
+    }
+
+    /** A sample of a kernel thread in the user-stack layout: ABI none, no registers, an empty copy. */
+    public PerfRecords kernelThreadSampleWithUserStack(int pid, long ip) {
+        ByteBuffer b = record(RecordDecoder.RECORD_SAMPLE, 1, 56 + 16 + 8 + 8);
+        b.putLong(ip).putInt(pid).putInt(pid).putLong(time).putInt(0).putInt(0).putLong(1).putLong(2);
+        b.putLong(RecordDecoder.CONTEXT_KERNEL).putLong(ip);
+        b.putLong(0).putLong(0);
+        return append(b);
+    }
+
     /** The kernel time the sample_id trailers of the records that follow carry. */
     public PerfRecords at(long timeNanos) {
         time = timeNanos;

@@ -87,4 +87,63 @@ class RecordDecoderTest {
 
         assertThat(handler.events).containsExactly("malformed type=9", "malformed type=10");
     }
+
+    @Test
+    void sampleWithUserStackCarriesRegistersAndTheCopiedWords() {
+        long sp = 0x7ffd_0000_1000L;
+        byte[] bytes = new PerfRecords().sampleWithUserStack(9, new long[] {0x401000, 0x402000}, 0x7ffd_0000_1040L, sp, 0x401000,
+                new long[] {0x11, 0x22, 0x33}, 64).bytes();
+        MemorySegment segment = MemorySegment.ofArray(bytes);
+        long[] word = new long[1];
+        new RecordDecoder(true).decode(segment, 0, bytes.length, new RecordHandler() {
+            @Override
+            public void sample(SampleRecord sample) {
+                handler.events.add("sample pid=" + sample.pid());
+                assertThat(sample.hasUserRegisters()).isTrue();
+                assertThat(sample.bp()).isEqualTo(0x7ffd_0000_1040L);
+                assertThat(sample.sp()).isEqualTo(sp);
+                assertThat(sample.ip()).isEqualTo(0x401000);
+                assertThat(sample.stackBytes()).isEqualTo(24);
+                assertThat(sample.readStack(sp + 16, word)).isTrue();
+                assertThat(word[0]).isEqualTo(0x33);
+                assertThat(sample.readStack(sp + 24, word)).as("past dyn_size").isFalse();
+                assertThat(sample.readStack(sp - 8, word)).as("below sp").isFalse();
+                assertThat(sample.userIps()).startsWith(0x401000, 0x402000);
+            }
+
+            @Override
+            public void malformed(int type, String why) {
+                handler.events.add("malformed " + why);
+            }
+        });
+        assertThat(handler.events).containsExactly("sample pid=9");
+    }
+
+    @Test
+    void kernelThreadSampleWithUserStackLayoutHasNoRegisters() {
+        byte[] bytes = new PerfRecords().kernelThreadSampleWithUserStack(2, 0xffffffff81000010L).bytes();
+        RecordDecoder withStack = new RecordDecoder(true);
+        withStack.decode(MemorySegment.ofArray(bytes), 0, bytes.length, new RecordHandler() {
+            @Override
+            public void sample(SampleRecord sample) {
+                handler.events.add("sample registers=" + sample.hasUserRegisters() + " stack=" + sample.stackBytes());
+            }
+
+            @Override
+            public void malformed(int type, String why) {
+                handler.events.add("malformed " + why);
+            }
+        });
+        assertThat(handler.events).containsExactly("sample registers=false stack=0");
+    }
+
+    @Test
+    void userStackLargerThanItsRecordIsMalformed() {
+        byte[] bytes = new PerfRecords().sampleWithUserStack(9, new long[] {0x401000}, 0, 0x1000, 0x401000, new long[] {1}, 64).bytes();
+        // claim a 4 KiB copy in a record that holds 64 bytes
+        int sizeField = 56 + 16 + 8 + 24;
+        MemorySegment.ofArray(bytes).set(java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED, sizeField, 4096);
+        new RecordDecoder(true).decode(MemorySegment.ofArray(bytes), 0, bytes.length, handler);
+        assertThat(handler.events).singleElement().asString().startsWith("malformed");
+    }
 }

@@ -23,7 +23,7 @@ class GoProgramPullTest {
     void start() throws Exception {
         program = GoPprofProgram.start(Tier.REAL_KERNEL);
         fetcher = new ProfileFetcher(new ProfileFetcher.Limits(Duration.ofSeconds(2), Duration.ofSeconds(10), 8 << 20, 2),
-                new PprofDecoder(PprofDecoder.Limits.DEFAULT));
+                new PprofDecoder(PprofDecoder.defaultLimits()));
         puller = new IntervalPuller(fetcher, PullEndpoints.at(program.base()));
     }
 
@@ -35,7 +35,7 @@ class GoProgramPullTest {
 
     /** The sum of one sample type over the samples whose stack passes through {@code function}. */
     private static long sumThrough(Outcome outcome, String function, String sampleType) throws PullFailure {
-        PulledProfile written = new PprofDecoder(PprofDecoder.Limits.DEFAULT).decode(outcome.gzippedPprof(), "written");
+        PulledProfile written = new PprofDecoder(PprofDecoder.defaultLimits()).decode(outcome.gzippedPprof(), "written");
         int index = written.sampleTypeIndex(sampleType);
         long sum = 0;
         for (PulledProfile.Sample sample : written.samples()) {

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 class IntervalDeltasTest {
 
     private static final long SECOND = 1_000_000_000L;
-    private final PprofDecoder decoder = new PprofDecoder(PprofDecoder.Limits.DEFAULT);
+    private final PprofDecoder decoder = new PprofDecoder(PprofDecoder.defaultLimits());
 
     private PulledProfile decode(GoStyleProfile profile) throws PullFailure {
         return decoder.decode(profile.gzipped(), "test");

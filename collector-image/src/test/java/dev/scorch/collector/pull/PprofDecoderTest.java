@@ -3,6 +3,7 @@ package dev.scorch.collector.pull;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.scorch.collector.budget.ParseBudget;
 import dev.scorch.collector.protobuf.ProtobufWriter;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -12,7 +13,7 @@ import org.junit.jupiter.api.Test;
 
 class PprofDecoderTest {
 
-    private final PprofDecoder decoder = new PprofDecoder(PprofDecoder.Limits.DEFAULT);
+    private final PprofDecoder decoder = new PprofDecoder(PprofDecoder.defaultLimits());
 
     private static byte[] gzip(byte[] raw) throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -97,26 +98,26 @@ class PprofDecoderTest {
 
     @Test
     void aGzipBombIsRefusedOnceItInflatesPastTheCap() throws Exception {
-        PprofDecoder small = new PprofDecoder(new PprofDecoder.Limits(1 << 20, 1000, 1000, 1000, 1000));
+        PprofDecoder small = new PprofDecoder(new ParseBudget.Limits("pprof", 1 << 20, 1000, 1 << 20));
         byte[] bomb = gzip(new byte[64 << 20]);
 
         assertThat(bomb.length).isLessThan(100 << 10);
         assertThatThrownBy(() -> small.decode(bomb, "test"))
                 .isInstanceOfSatisfying(PullFailure.class, e -> assertThat(e.reason()).isEqualTo(PullFailure.Reason.TOO_LARGE))
-                .hasMessageContaining("inflates beyond 1048576 bytes");
+                .hasMessageContaining("pprof input over its read_bytes budget");
     }
 
     @Test
-    void moreSamplesThanTheCapAreRefused() {
-        PprofDecoder small = new PprofDecoder(new PprofDecoder.Limits(1 << 20, 10, 1000, 1000, 1000));
+    void samplesBeyondTheHeapBudgetAreRefusedBeforeTheyAreKept() {
+        PprofDecoder small = new PprofDecoder(new ParseBudget.Limits("pprof", 1 << 20, 1_000_000, 64 << 10));
         GoStyleProfile many = GoStyleProfile.mutex();
-        for (int i = 0; i < 11; i++) {
+        for (int i = 0; i < 1000; i++) {
             many.sample("main.f" + i, 1, 1);
         }
 
         assertThatThrownBy(() -> small.decode(many.gzipped(), "test"))
                 .isInstanceOfSatisfying(PullFailure.class, e -> assertThat(e.reason()).isEqualTo(PullFailure.Reason.TOO_LARGE))
-                .hasMessageContaining("more than 10 samples");
+                .hasMessageContaining("pprof input over its heap_bytes budget");
     }
 
     @Test

@@ -24,7 +24,7 @@ class ProfileFetcherTest {
 
     private static final ProfileFetcher.Limits LIMITS = new ProfileFetcher.Limits(Duration.ofSeconds(1), Duration.ofSeconds(2), 64 << 10, 2);
 
-    private final ProfileFetcher fetcher = new ProfileFetcher(LIMITS, new PprofDecoder(PprofDecoder.Limits.DEFAULT));
+    private final ProfileFetcher fetcher = new ProfileFetcher(LIMITS, new PprofDecoder(PprofDecoder.defaultLimits()));
 
     @AfterEach
     void close() {

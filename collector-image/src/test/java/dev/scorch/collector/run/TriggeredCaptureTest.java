@@ -83,7 +83,7 @@ class TriggeredCaptureTest {
                         }
                         return p;
                     });
-                    ProfileFetcher fetcher = new ProfileFetcher(ProfileFetcher.Limits.DEFAULT, new PprofDecoder(PprofDecoder.Limits.DEFAULT))) {
+                    ProfileFetcher fetcher = new ProfileFetcher(ProfileFetcher.Limits.DEFAULT, new PprofDecoder(PprofDecoder.defaultLimits()))) {
                 CgroupStatsReader reader = CgroupStatsReader.ofThisHost();
                 PullEndpoints endpoints = PullEndpoints.at(program.base());
                 ContainerTriggers triggers = new ContainerTriggers(List.of(
@@ -108,7 +108,7 @@ class TriggeredCaptureTest {
                 assertThat(captured.cpu().labels()).isEqualTo(captured.labels());
                 assertThat(leafNames(captured.cpu())).contains("main.scorchBurn");
                 assertThat(captured.problems()).isEmpty();
-                PulledProfile heap = new PprofDecoder(PprofDecoder.Limits.DEFAULT).decode(captured.goProfiles().get(GoProfileType.HEAP), "heap");
+                PulledProfile heap = new PprofDecoder(PprofDecoder.defaultLimits()).decode(captured.goProfiles().get(GoProfileType.HEAP), "heap");
                 assertThat(heap.sampleTypeIndex("inuse_space")).isNotNegative();
                 assertThat(captured.goProfiles()).containsKey(GoProfileType.GOROUTINE);
 

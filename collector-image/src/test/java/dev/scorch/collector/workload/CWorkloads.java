@@ -26,7 +26,12 @@ public final class CWorkloads {
     private CWorkloads() {}
 
     /** Compiles {@code <name>.c} (once per build) and returns the executable. */
-    public static synchronized Path compile(String name) {
+    public static Path compile(String name) {
+        return compile(name, List.of("-O1", "-fno-omit-frame-pointer", "-fno-inline", "-no-pie"));
+    }
+
+    /** Compiles {@code <name>.c} with {@code flags} (once per build) and returns the executable. */
+    public static synchronized Path compile(String name, List<String> flags) {
         Tier.REAL_KERNEL.require(Files.isExecutable(Path.of("/usr/bin/gcc")),
                 "gcc is not installed; the ground-truth workloads are C programs (apt-get install -y gcc)");
         Path source = SOURCES.resolve(name + ".c");
@@ -36,7 +41,10 @@ public final class CWorkloads {
                 return binary.toAbsolutePath();
             }
             Files.createDirectories(BUILD);
-            run(List.of("gcc", "-O1", "-fno-omit-frame-pointer", "-fno-inline", "-no-pie", "-o", binary.toString(), source.toString()));
+            List<String> command = new ArrayList<>(List.of("gcc"));
+            command.addAll(flags);
+            command.addAll(List.of("-o", binary.toString(), source.toString()));
+            run(command);
             return binary.toAbsolutePath();
         } catch (IOException e) {
             throw new IllegalStateException("cannot compile " + source, e);

@@ -35,8 +35,8 @@ import org.testcontainers.utility.DockerImageName;
 import org.testcontainers.utility.MountableFile;
 
 /**
- * Tier 6 of DESIGN.md: the tier-5 scenario's core in a real single-node Kubernetes (K3s in
- * Testcontainers) with the images built from the project's Containerfiles: a real kubelet and
+ * Tier 6 (docs/architecture.md, "Test tiers"): the tier-5 scenario's core in a real single-node
+ * Kubernetes (K3s in Testcontainers) with the images built from the project's Containerfiles: a real kubelet and
  * containerd run the operator, the collector DaemonSet and the workloads, and a real Parca
  * (its published image) receives the profiles. It needs Docker; without it the test is skipped
  * with the reason (the only tier allowed to skip).

@@ -44,8 +44,8 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 
 /**
- * Tier 5 of DESIGN.md: a cluster admin's whole path on one host. A real API server with its
- * controllers and scheduler, {@code deploy/} applied with kubectl, the operator running as the pod
+ * Tier 5 (docs/architecture.md, "Test tiers"): a cluster admin's whole path on one host. A real
+ * API server with its controllers and scheduler, {@code deploy/} applied with kubectl, the operator running as the pod
  * its Deployment makes (under its own ServiceAccount), two workloads as real processes in
  * kubelet-shaped cgroups behind real Pods, a policy from {@code examples/} shipping to a real
  * Parca server, and the real collector running as its DaemonSet's pod on this node, with the

@@ -148,7 +148,7 @@ public final class CollectorDaemonSet {
                 .build();
     }
 
-    /** Default collector resources: DESIGN.md's RSS budget is 96 MiB, the limit leaves headroom. */
+    /** Default collector resources: the collector's RSS budget is 96 MiB (docs/benchmarks.md), the limit leaves headroom. */
     static ResourceRequirements defaultResources() {
         return new ResourceRequirementsBuilder()
                 .withRequests(Map.of("cpu", new Quantity("10m"), "memory", new Quantity("64Mi")))

@@ -52,8 +52,14 @@ public final class GoPclntab {
     private final long names;
     private final long namesEnd;
     private final long textBase;
+    private final long pcTable;
+    private final int pcQuantum;
     private final long[] sampledEntries;
     private final ParseBudget budget;
+    /** A pcsp table longer than this is not believed (Go's are tens of bytes per function). */
+    private static final int MAX_PC_VALUE_BYTES = 4096;
+    /** {@link #spDelta} when the table cannot tell. */
+    public static final int UNKNOWN_SP_DELTA = Integer.MIN_VALUE;
 
     /**
      * @param functab file offset of the function table: {@code functionCount} pairs of (entry,
@@ -62,9 +68,12 @@ public final class GoPclntab {
      * @param nameFieldOffset where a {@code _func} record keeps its name offset
      * @param names file offset of the function name table, {@code namesEnd} its end
      * @param textBase added to every entry field (Go 1.18+ stores entries relative to the text start)
+     * @param pcTable file offset that a {@code _func}'s pc-value table offsets (pcsp) count from
+     * @param pcQuantum the instruction size quantum pc deltas are multiplied by
      */
     private GoPclntab(ByteSource source, ByteOrder order, int functionCount, int fieldSize, long functab, long funcData, long funcDataEnd,
-            int nameFieldOffset, long names, long namesEnd, long textBase, ParseBudget budget) throws IOException, ElfFormatException {
+            int nameFieldOffset, long names, long namesEnd, long textBase, long pcTable, int pcQuantum, ParseBudget budget)
+            throws IOException, ElfFormatException {
         this.source = source;
         this.budget = budget;
         this.order = order;
@@ -77,6 +86,8 @@ public final class GoPclntab {
         this.names = names;
         this.namesEnd = namesEnd;
         this.textBase = textBase;
+        this.pcTable = pcTable;
+        this.pcQuantum = pcQuantum;
         this.sampledEntries = sampleEntries();
     }
 
@@ -148,11 +159,12 @@ public final class GoPclntab {
         return switch (magic) {
             case MAGIC_118, MAGIC_120 -> {
                 long base = textStart != 0 ? textStart : words[2] != 0 ? words[2] : FROM_ENTRY_POINT;
-                yield modern(source, offset, size, order, (int) functionCount, 4, base, entryPoint, words[3], words[4], words[7], budget);
+                yield modern(source, offset, size, order, (int) functionCount, 4, base, entryPoint, words[3], words[4], words[7], words[6],
+                        head[6], budget);
             }
-            case MAGIC_116 ->
-                modern(source, offset, size, order, (int) functionCount, ptrSize, 0, entryPoint, words[2], words[3], words[6], budget);
-            default -> go12(source, offset, size, order, (int) functionCount, ptrSize, budget);
+            case MAGIC_116 -> modern(source, offset, size, order, (int) functionCount, ptrSize, 0, entryPoint, words[2], words[3], words[6],
+                    words[5], head[6], budget);
+            default -> go12(source, offset, size, order, (int) functionCount, ptrSize, head[6], budget);
         };
     }
 
@@ -162,7 +174,7 @@ public final class GoPclntab {
      * funcnametab} (which ends where the compilation-unit table begins).
      */
     private static GoPclntab modern(ByteSource source, long offset, long size, ByteOrder order, int functionCount, int fieldSize,
-            long textBase, long entryPoint, long namesOffset, long namesEnd, long pclnOffset, ParseBudget budget)
+            long textBase, long entryPoint, long namesOffset, long namesEnd, long pclnOffset, long pcTableOffset, int quantum, ParseBudget budget)
             throws IOException, ElfFormatException {
         if (namesEnd <= namesOffset || namesEnd > size) {
             namesEnd = Math.min(size, pclnOffset > namesOffset ? pclnOffset : size);
@@ -172,23 +184,24 @@ public final class GoPclntab {
         requireFunctab(size - pclnOffset, functionCount, fieldSize);
         long pcln = offset + pclnOffset;
         // _func starts with the entry: a uint32 offset from 1.18, a uintptr before.
+        long pcTable = pcTableOffset > 0 && pcTableOffset < size ? offset + pcTableOffset : -1;
         GoPclntab table = new GoPclntab(source, order, functionCount, fieldSize, pcln, pcln, offset + size, fieldSize, offset + namesOffset,
-                offset + namesEnd, textBase == FROM_ENTRY_POINT ? 0 : textBase, budget);
+                offset + namesEnd, textBase == FROM_ENTRY_POINT ? 0 : textBase, pcTable, quantum, budget);
         return textBase == FROM_ENTRY_POINT ? table.rebased(entryPoint - table.entryOffsetOfRt0()) : table;
     }
 
     /** Go 1.2-1.15: the function table follows the header; {@code _func} and name offsets count from the table start. */
     private static GoPclntab go12(ByteSource source, long offset, long size, ByteOrder order, int functionCount, int ptrSize,
-            ParseBudget budget) throws IOException, ElfFormatException {
+            int quantum, ParseBudget budget) throws IOException, ElfFormatException {
         int functabStart = 8 + ptrSize;
         requireFunctab(size - functabStart, functionCount, ptrSize);
         return new GoPclntab(source, order, functionCount, ptrSize, offset + functabStart, offset, offset + size, ptrSize, offset,
-                offset + size, 0, budget);
+                offset + size, 0, offset, quantum, budget);
     }
 
     private GoPclntab rebased(long base) throws IOException, ElfFormatException {
         return new GoPclntab(source, order, functionCount, fieldSize, functab, funcData, funcDataEnd, nameFieldOffset, names, namesEnd, base,
-                budget);
+                pcTable, pcQuantum, budget);
     }
 
     private static void requireInside(long tableSize, long start, long length, String what) throws ElfFormatException {
@@ -218,6 +231,84 @@ public final class GoPclntab {
      * 64 function-table entries around it, its {@code _func} name field and its name.
      */
     public SymbolTable.Hit lookup(long address) throws IOException, ElfFormatException {
+        long[] function = function(address);
+        if (function == null) {
+            return null;
+        }
+        String name = name(function[1]);
+        return name == null ? null : new SymbolTable.Hit(name, function[0]);
+    }
+
+    /**
+     * How far the stack pointer is below its value at entry (where the return address sits) when
+     * the function containing link-time address {@code address} is at that address, from the
+     * function's pcsp table; {@link #UNKNOWN_SP_DELTA} when the table does not say. The caller's
+     * return address is then at {@code sp + delta}, whether or not the function set up a frame.
+     */
+    public int spDelta(long address) throws IOException, ElfFormatException {
+        long[] function = function(address);
+        if (function == null || pcTable < 0) {
+            return UNKNOWN_SP_DELTA;
+        }
+        long pcspFieldAt = funcData + function[1] + nameFieldOffset + 12;
+        if (function[1] < 0 || function[1] > funcDataEnd - funcData || pcspFieldAt > funcDataEnd - 4) {
+            return UNKNOWN_SP_DELTA;
+        }
+        long pcsp = Integer.toUnsignedLong(ByteBuffer.wrap(source.read(pcspFieldAt, 4)).order(order).getInt());
+        if (pcsp == 0 || pcsp >= funcDataEnd - pcTable) {
+            return UNKNOWN_SP_DELTA;
+        }
+        return pcValue(pcTable + pcsp, function[0], address);
+    }
+
+    /** Decodes a pc-value table (zig-zag value delta, pc delta, both varints) up to {@code target}. */
+    private int pcValue(long at, long entry, long target) throws IOException, ElfFormatException {
+        int available = (int) Math.min(MAX_PC_VALUE_BYTES, funcDataEnd - at);
+        byte[] table = source.read(at, available);
+        int position = 0;
+        long pc = entry;
+        int value = -1;
+        long[] read = new long[1];
+        for (boolean first = true; ; first = false) {
+            int next = varint(table, position, read);
+            if (next < 0) {
+                return UNKNOWN_SP_DELTA;
+            }
+            long valueDelta = read[0];
+            if (valueDelta == 0 && !first) {
+                return UNKNOWN_SP_DELTA;
+            }
+            value += (int) ((valueDelta & 1) != 0 ? ~(valueDelta >>> 1) : valueDelta >>> 1);
+            position = varint(table, next, read);
+            if (position < 0) {
+                return UNKNOWN_SP_DELTA;
+            }
+            pc += read[0] * pcQuantum;
+            if (Long.compareUnsigned(target, pc) < 0) {
+                return value;
+            }
+        }
+    }
+
+    /** Reads an unsigned varint at {@code at} into {@code into[0]}; the position after it, or -1 past the end. */
+    private static int varint(byte[] bytes, int at, long[] into) {
+        long value = 0;
+        for (int shift = 0; shift < 64; shift += 7) {
+            if (at >= bytes.length) {
+                return -1;
+            }
+            int b = bytes[at++] & 0xFF;
+            value |= (long) (b & 0x7F) << shift;
+            if ((b & 0x80) == 0) {
+                into[0] = value;
+                return at;
+            }
+        }
+        return -1;
+    }
+
+    /** {entry, _func offset} of the function containing {@code address}, or null. */
+    private long[] function(long address) throws IOException, ElfFormatException {
         int sample = floorIndex(sampledEntries, address);
         if (sample < 0) {
             return null;
@@ -242,8 +333,7 @@ public final class GoPclntab {
         if (Long.compareUnsigned(next, entry) <= 0 || Long.compareUnsigned(address, next) >= 0) {
             return null;
         }
-        String name = name(field(slice, (2 * found + 1) * fieldSize));
-        return name == null ? null : new SymbolTable.Hit(name, entry);
+        return new long[] {entry, field(slice, (2 * found + 1) * fieldSize)};
     }
 
     /** The name of the {@code _func} at {@code funcOffset}, or null when its fields point nowhere valid. */

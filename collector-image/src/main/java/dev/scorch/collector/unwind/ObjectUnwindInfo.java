@@ -1,0 +1,87 @@
+package dev.scorch.collector.unwind;
+
+import dev.scorch.collector.process.Mapping;
+import dev.scorch.collector.symbol.elf.ElfFile;
+import dev.scorch.collector.symbol.elf.ElfFormatException;
+import dev.scorch.collector.symbol.elf.GoPclntab;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.lang.ref.Cleaner;
+import java.util.List;
+
+/**
+ * What the unwinder keeps of one object file: its load segments (runtime address to link-time
+ * address), its compiled call-frame information, and for a Go binary its pc/SP-delta table.
+ * Shared by every process that maps the file; immutable.
+ */
+public final class ObjectUnwindInfo {
+
+    /** Returned by {@link #linkAddress} when the address is in no load segment. */
+    public static final long OUTSIDE = Long.MIN_VALUE;
+    private static final Cleaner FILES = Cleaner.create();
+
+    private final long[] segmentOffsets;
+    private final long[] segmentFileSizes;
+    private final long[] segmentAddresses;
+    private final UnwindTable table;
+    private final GoPclntab go;
+
+    ObjectUnwindInfo(List<ElfFile.Segment> loads, UnwindTable table, GoPclntab go, Closeable file) {
+        this.segmentOffsets = loads.stream().mapToLong(ElfFile.Segment::offset).toArray();
+        this.segmentFileSizes = loads.stream().mapToLong(ElfFile.Segment::fileSize).toArray();
+        this.segmentAddresses = loads.stream().mapToLong(ElfFile.Segment::virtualAddress).toArray();
+        this.table = table;
+        this.go = go;
+        if (file != null) {
+            FILES.register(this, () -> {
+                try {
+                    file.close();
+                } catch (IOException e) {
+                    // read-only: nothing is lost
+                }
+            });
+        }
+    }
+
+    /** The link-time address of runtime {@code address} mapped through {@code mapping}, or {@link #OUTSIDE}. */
+    public long linkAddress(Mapping mapping, long address) {
+        long fileOffset = address - mapping.start() + mapping.fileOffset();
+        for (int i = 0; i < segmentOffsets.length; i++) {
+            if (Long.compareUnsigned(fileOffset - segmentOffsets[i], segmentFileSizes[i]) < 0) {
+                return fileOffset - segmentOffsets[i] + segmentAddresses[i];
+            }
+        }
+        return OUTSIDE;
+    }
+
+    /** The CFI rule at a link-time address; {@link UnwindRule#NONE} without CFI there. */
+    public long rule(long linkAddress) {
+        return table == null ? UnwindRule.NONE : table.find(linkAddress);
+    }
+
+    public boolean hasCallFrameInformation() {
+        return table != null && table.rows() > 0;
+    }
+
+    public boolean isGo() {
+        return go != null;
+    }
+
+    /** {@link GoPclntab#spDelta}, or {@link GoPclntab#UNKNOWN_SP_DELTA} when the table cannot be read. */
+    public int goSpDelta(long linkAddress) {
+        if (go == null) {
+            return GoPclntab.UNKNOWN_SP_DELTA;
+        }
+        try {
+            return go.spDelta(linkAddress);
+        } catch (IOException | ElfFormatException | RuntimeException e) {
+            return GoPclntab.UNKNOWN_SP_DELTA;
+        }
+    }
+
+    /** Heap bytes held, for the cache bound. */
+    public long estimatedBytes() {
+        return 96 + segmentOffsets.length * 24L + (table == null ? 0 : table.estimatedBytes()) + (go == null ? 0 : go.estimatedBytes());
+    }
+}

@@ -1,0 +1,380 @@
+package dev.scorch.collector.unwind;
+
+import dev.scorch.collector.budget.OverBudgetException;
+import dev.scorch.collector.budget.ParseBudget;
+import dev.scorch.collector.budget.ParseRejections;
+import dev.scorch.collector.process.Mapping;
+import dev.scorch.collector.process.ProcessSnapshot;
+import dev.scorch.collector.symbol.RegularFileOpener;
+import dev.scorch.collector.symbol.elf.ByteSource;
+import dev.scorch.collector.symbol.elf.ElfFile;
+import dev.scorch.collector.symbol.elf.ElfFormatException;
+import dev.scorch.collector.symbol.elf.GoPclntab;
+
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The unwind information of mapped object files, compiled once per object and shared by every
+ * process that maps it: keyed by build id (file identity when there is none), least recently used
+ * out past a byte bound. Each object is compiled under its own {@link ParseBudget}; a file that is
+ * malformed or over budget is remembered in {@link #rejections()} for the life of the process (a
+ * changed file has a new identity), so a hostile object costs one bounded attempt, not one per
+ * sample. Files are opened inside the process's root
+ * (its mount namespace) or through {@code map_files}, and only when they hold the mapped inode.
+ *
+ * <p>Objects are compiled on a background thread: the sampler thread must never stall on a large
+ * {@code .eh_frame} while the ring buffers fill. Until an object is ready, {@link #forMapping}
+ * answers {@link #PENDING} and the unwinder stops at its frames. Objects with a small call-frame
+ * section (or none) are read at once.
+ */
+public final class UnwindInfoCache {
+
+    private static final System.Logger LOG = System.getLogger(UnwindInfoCache.class.getName());
+    private static final int EM_X86_64 = 62;
+    private static final int PT_GNU_EH_FRAME = 0x6474e550;
+    private static final int MAX_MAPPINGS = 16_384;
+    /** Without section headers, {@code .eh_frame} is read up to this much (its terminator usually ends it sooner). */
+    private static final long MAX_SCANNED_BYTES = 4L << 20;
+    private static final String NO_INFO = "";
+    private static final String DELETED_SUFFIX = " (deleted)";
+
+    /**
+     * @param procRoot the proc file system
+     * @param maxBytes bound on the estimated heap bytes of compiled tables
+     * @param limits what compiling one object may cost
+     */
+    public record Settings(Path procRoot, long maxBytes, ParseBudget.Limits limits) {
+        public static Settings defaults() {
+            return new Settings(Path.of("/proc"), 16L << 20, CfiCompiler.limits());
+        }
+    }
+
+    /** Answered by {@link #forMapping} while the object is being compiled. */
+    public static final ObjectUnwindInfo PENDING = new ObjectUnwindInfo(List.of(), null, null, null);
+    private static final String LOADING = "\u0000loading";
+    private static final int MAX_QUEUED = 256;
+    /**
+     * Objects whose call-frame section is this small (or that have none, like Go binaries) are
+     * read on the sampler thread at once (a millisecond or so): a program's own frames are then
+     * complete from its first sample; larger ones go to the background thread.
+     */
+    private static final long SYNCHRONOUS_SECTION_BYTES = 32 << 10;
+    private static final String DEFER = "\u0000defer";
+    private static final ObjectUnwindInfo DEFERRED = new ObjectUnwindInfo(List.of(), null, null, null);
+
+    private record MappingKey(int pid, long start, long limit, long inode) {}
+
+    private record Load(MappingKey key, ProcessSnapshot process, Mapping mapping) {}
+
+    private final Settings settings;
+    private final ParseRejections rejections = new ParseRejections();
+    private final LinkedHashMap<MappingKey, String> keysByMapping = new LinkedHashMap<>(256, 0.75f, true);
+    private final LinkedHashMap<String, String> keysByIdentity = new LinkedHashMap<>(64, 0.75f, true);
+    private final LinkedHashMap<String, ObjectUnwindInfo> objects = new LinkedHashMap<>(64, 0.75f, true);
+    private long bytes;
+    private final AtomicLong compiled = new AtomicLong();
+    private final BlockingQueue<Load> queue = new LinkedBlockingQueue<>(MAX_QUEUED);
+    private final boolean background;
+    private Thread compilerThread;
+
+    /** A cache that compiles objects on its own daemon thread. */
+    public UnwindInfoCache(Settings settings) {
+        this(settings, true);
+    }
+
+    /** @param background compile on a daemon thread; false compiles in the calling thread (tests) */
+    UnwindInfoCache(Settings settings, boolean background) {
+        this.settings = settings;
+        this.background = background;
+    }
+
+    /** Objects compiled so far. */
+    public long compiled() {
+        return compiled.get();
+    }
+
+    /** Objects refused (malformed or over budget), remembered by file identity, counted by {@code parser/limit}. */
+    public ParseRejections rejections() {
+        return rejections;
+    }
+
+    /** Estimated heap bytes of the cached tables. */
+    public synchronized long bytes() {
+        return bytes;
+    }
+
+    /**
+     * The unwind information of the object behind {@code mapping}; null when there is none
+     * (anonymous memory, unreadable, rejected), {@link #PENDING} while it is compiled.
+     */
+    public ObjectUnwindInfo forMapping(ProcessSnapshot process, Mapping mapping) {
+        if (isAnonymous(mapping)) {
+            return null;
+        }
+        MappingKey mappingKey = new MappingKey(process.pid(), mapping.start(), mapping.limit(), mapping.inode());
+        synchronized (this) {
+            String key = keysByMapping.get(mappingKey);
+            if (key == LOADING) {
+                return PENDING;
+            }
+            if (key != null) {
+                ObjectUnwindInfo info = key.isEmpty() ? null : objects.get(key);
+                if (key.isEmpty() || info != null) {
+                    return info;
+                }
+            }
+        }
+        // Headers are read here; a call-frame section too large to compile at once goes to the background thread.
+        ObjectUnwindInfo info = loadNow(mappingKey, process, mapping, background ? SYNCHRONOUS_SECTION_BYTES : Long.MAX_VALUE);
+        if (info != DEFERRED) {
+            return info;
+        }
+        synchronized (this) {
+            if (!queue.offer(new Load(mappingKey, process, mapping))) {
+                keysByMapping.remove(mappingKey);
+                return PENDING; // a burst of new objects: asked again by a later sample
+            }
+            keysByMapping.put(mappingKey, LOADING);
+            trim(keysByMapping, MAX_MAPPINGS);
+            startCompilerThread();
+            return PENDING;
+        }
+    }
+
+    private ObjectUnwindInfo loadNow(MappingKey mappingKey, ProcessSnapshot process, Mapping mapping, long maxSectionBytes) {
+        String key = load(process, mapping, maxSectionBytes);
+        if (key == DEFER) {
+            return DEFERRED;
+        }
+        synchronized (this) {
+            keysByMapping.put(mappingKey, key);
+            trim(keysByMapping, MAX_MAPPINGS);
+            return key.isEmpty() ? null : objects.get(key);
+        }
+    }
+
+    private void startCompilerThread() {
+        if (compilerThread == null) {
+            compilerThread = Thread.ofPlatform().daemon().name("scorch-unwind-compiler").start(() -> {
+                while (true) {
+                    Load load;
+                    try {
+                        load = queue.take();
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                    loadNow(load.key(), load.process(), load.mapping(), Long.MAX_VALUE);
+                }
+            });
+        }
+    }
+
+    private static boolean isAnonymous(Mapping mapping) {
+        String path = mapping.path() == null ? "" : mapping.path();
+        return mapping.inode() == 0 || path.isEmpty() || path.startsWith("[") || path.startsWith("//anon") || path.startsWith("/memfd:");
+    }
+
+    /** Opens and compiles the mapped object unless it is known; the cache key, or {@link #NO_INFO}. */
+    private String load(ProcessSnapshot process, Mapping mapping, long maxSectionBytes) {
+        RegularFileOpener.OpenedFile file = open(process, mapping);
+        if (file == null) {
+            return NO_INFO;
+        }
+        String identity = file.identity();
+        if (rejections.of(identity) != null) {
+            closeQuietly(file.channel());
+            return NO_INFO;
+        }
+        synchronized (this) {
+            String known = keysByIdentity.get(identity);
+            if (known != null && objects.containsKey(known)) {
+                closeQuietly(file.channel());
+                return known;
+            }
+        }
+        FileChannel channel = file.channel();
+        boolean handedOver = false;
+        try {
+            ElfFile elf = ElfFile.parse(ByteSource.of(channel));
+            String key = elf.buildId().isEmpty() ? "file:" + identity : "build-id:" + elf.buildId();
+            boolean cached;
+            synchronized (this) {
+                cached = objects.containsKey(key);
+            }
+            if (!cached) {
+                if (callFrameBytes(elf) > maxSectionBytes) {
+                    return DEFER;
+                }
+                GoPclntab go = GoPclntab.find(elf);
+                UnwindTable table = elf.machine() == EM_X86_64 ? compile(elf, ParseBudget.of(settings.limits())) : null;
+                handedOver = go != null;
+                put(key, new ObjectUnwindInfo(loadSegments(elf), table, go, go != null ? channel : null));
+                compiled.incrementAndGet();
+            }
+            synchronized (this) {
+                keysByIdentity.put(identity, key);
+                trim(keysByIdentity, MAX_MAPPINGS);
+            }
+            return key;
+        } catch (OverBudgetException e) {
+            LOG.log(Level.DEBUG, () -> "no unwind information from " + mapping.path() + " of pid " + process.pid() + ": " + e.getMessage());
+            rejections.reject(identity, e);
+            return NO_INFO;
+        } catch (ElfFormatException | CfiFormatException e) {
+            LOG.log(Level.DEBUG, () -> "no unwind information from " + mapping.path() + " of pid " + process.pid() + ": " + e.getMessage());
+            rejections.reject(identity, new ParseRejections.Rejection(e instanceof CfiFormatException ? "cfi" : "elf", "malformed"));
+            return NO_INFO;
+        } catch (IOException | RuntimeException e) {
+            // A parser bug must cost this object's frames, never the sampler thread.
+            LOG.log(Level.DEBUG, () -> "reading unwind information of " + mapping.path() + " failed: " + e);
+            rejections.reject(identity, new ParseRejections.Rejection("cfi", "error"));
+            return NO_INFO;
+        } finally {
+            if (!handedOver) {
+                closeQuietly(channel);
+            }
+        }
+    }
+
+    /** The size of the call-frame section that would be compiled (without section headers: unknown, so large). */
+    private static long callFrameBytes(ElfFile elf) {
+        if (elf.sections().isEmpty()) {
+            return MAX_SCANNED_BYTES;
+        }
+        long ehFrame = elf.section(".eh_frame").map(ElfFile.Section::size).orElse(0L);
+        return ehFrame > 0 ? ehFrame : elf.section(".debug_frame").map(ElfFile.Section::size).orElse(0L);
+    }
+
+    private static UnwindTable compile(ElfFile elf, ParseBudget budget) throws IOException, ElfFormatException, CfiFormatException {
+        Optional<ElfFile.Section> ehFrame = elf.section(".eh_frame").filter(s -> s.type() != ElfFile.SHT_NOBITS && s.size() > 0);
+        UnwindTable table = null;
+        if (ehFrame.isPresent()) {
+            table = compileSection(elf, ehFrame.get().offset(), ehFrame.get().size(), ehFrame.get().address(), true, budget);
+        } else if (elf.sections().isEmpty()) {
+            table = compileFromEhFrameHeader(elf, budget);
+        }
+        if (table == null || table.rows() == 0) {
+            Optional<ElfFile.Section> debugFrame = elf.section(".debug_frame").filter(s -> s.type() != ElfFile.SHT_NOBITS && s.size() > 0);
+            if (debugFrame.isPresent()) {
+                table = compileSection(elf, debugFrame.get().offset(), debugFrame.get().size(), debugFrame.get().address(), false, budget);
+            }
+        }
+        return table;
+    }
+
+    private static UnwindTable compileSection(ElfFile elf, long offset, long size, long address, boolean ehFrame, ParseBudget budget)
+            throws IOException, ElfFormatException, CfiFormatException {
+        budget.read(size);
+        budget.heap(size);
+        elf.source().requireRange(offset, size, "call-frame section");
+        return CfiCompiler.compile(elf.source().read(offset, (int) size), address, ehFrame, budget);
+    }
+
+    /**
+     * Without section headers, {@code PT_GNU_EH_FRAME} locates {@code .eh_frame_hdr}, whose
+     * second field points at {@code .eh_frame}; that section runs to its zero terminator, at most
+     * to the end of the load segment holding it.
+     */
+    private static UnwindTable compileFromEhFrameHeader(ElfFile elf, ParseBudget budget) throws IOException, ElfFormatException, CfiFormatException {
+        ElfFile.Segment header = null;
+        for (ElfFile.Segment segment : elf.segments()) {
+            if (segment.type() == PT_GNU_EH_FRAME) {
+                header = segment;
+            }
+        }
+        if (header == null || header.fileSize() < 8) {
+            return null;
+        }
+        byte[] bytes = elf.source().read(header.offset(), (int) Math.min(header.fileSize(), 64));
+        if (bytes[0] != 1) {
+            throw new CfiFormatException(".eh_frame_hdr version " + bytes[0]);
+        }
+        DwarfCursor cursor = new DwarfCursor(bytes, header.virtualAddress());
+        cursor.position(4);
+        long ehFrameAddress = cursor.pointer(bytes[1] & 0xFF);
+        for (ElfFile.Segment load : elf.segments()) {
+            if (load.type() == ElfFile.PT_LOAD && Long.compareUnsigned(ehFrameAddress - load.virtualAddress(), load.fileSize()) < 0) {
+                long offset = ehFrameAddress - load.virtualAddress() + load.offset();
+                long size = Math.min(load.fileSize() - (ehFrameAddress - load.virtualAddress()), MAX_SCANNED_BYTES);
+                return compileSection(elf, offset, size, ehFrameAddress, true, budget);
+            }
+        }
+        return null;
+    }
+
+    private static List<ElfFile.Segment> loadSegments(ElfFile elf) {
+        List<ElfFile.Segment> loads = new ArrayList<>();
+        for (ElfFile.Segment segment : elf.segments()) {
+            if (segment.type() == ElfFile.PT_LOAD) {
+                loads.add(segment);
+            }
+        }
+        return loads;
+    }
+
+    private synchronized void put(String key, ObjectUnwindInfo info) {
+        objects.put(key, info);
+        bytes += info.estimatedBytes();
+        Iterator<Map.Entry<String, ObjectUnwindInfo>> eldest = objects.entrySet().iterator();
+        // Keep at least the newest entry even when it alone exceeds the bound: it is in use now.
+        while (bytes > settings.maxBytes() && objects.size() > 1 && eldest.hasNext()) {
+            bytes -= eldest.next().getValue().estimatedBytes();
+            eldest.remove();
+        }
+    }
+
+    private RegularFileOpener.OpenedFile open(ProcessSnapshot process, Mapping mapping) {
+        String path = mapping.path();
+        String clean = path.endsWith(DELETED_SUFFIX) ? path.substring(0, path.length() - DELETED_SUFFIX.length()) : path;
+        List<Path> candidates = new ArrayList<>(2);
+        if (clean.startsWith("/")) {
+            candidates.add(settings.procRoot().resolve(process.pid() + "/root" + clean));
+        }
+        candidates.add(settings.procRoot().resolve(process.pid() + "/map_files/" + Long.toHexString(mapping.start()) + "-"
+                + Long.toHexString(mapping.limit())));
+        for (Path candidate : candidates) {
+            RegularFileOpener.OpenedFile file;
+            try {
+                file = RegularFileOpener.open(candidate);
+            } catch (IOException | RuntimeException e) {
+                continue;
+            }
+            if (file == null) {
+                continue;
+            }
+            if (file.inode() == mapping.inode()) {
+                return file;
+            }
+            closeQuietly(file.channel());
+        }
+        return null;
+    }
+
+    private static void closeQuietly(FileChannel channel) {
+        try {
+            channel.close();
+        } catch (IOException e) {
+            // read-only: nothing is lost
+        }
+    }
+
+    private static void trim(LinkedHashMap<?, ?> map, int maxEntries) {
+        Iterator<?> eldest = map.keySet().iterator();
+        while (map.size() > maxEntries && eldest.hasNext()) {
+            eldest.next();
+            eldest.remove();
+        }
+    }
+}

@@ -1,0 +1,124 @@
+package dev.scorch.collector.cli;
+
+import dev.scorch.collector.jvm.JitMapRequests;
+import dev.scorch.collector.process.ProcessTable;
+import dev.scorch.collector.profile.CpuProfile;
+import dev.scorch.collector.sampling.SamplerOptions;
+import dev.scorch.collector.sampling.SamplingPreflight;
+import dev.scorch.collector.symbol.Symbolizer;
+import dev.scorch.testenv.Tier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.BufferedReader;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Tier 2: a HotSpot JVM run without any profiling flag gets its Java methods named: the collector
+ * has it write its perf map through the attach mechanism; a JVM that refuses is counted, named
+ * and not asked again.
+ */
+class JitSymbolsTest {
+
+    private static final int FREQUENCY = 299;
+    private static final Path PROC = Path.of("/proc");
+    private final List<Process> workloads = new ArrayList<>();
+
+    @BeforeEach
+    void requireRealKernel() {
+        List<SamplingPreflight.Finding> findings = SamplingPreflight.ofThisHost().check(false);
+        Tier.REAL_KERNEL.require(findings.stream().noneMatch(f -> f.problem().fatal()),
+                "CPU-wide perf_event_open needs root (or CAP_PERFMON) on Linux >= 4.9: " + findings);
+    }
+
+    @AfterEach
+    void stopWorkloads() throws InterruptedException {
+        for (Process workload : workloads) {
+            workload.destroyForcibly();
+            workload.waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void javaMethodsOfAJvmWithoutFlagsAreNamedInNearlyEverySample() throws Exception {
+        Process jvm = startWarmWorkload();
+        Recording recording = new Recording(SamplerOptions.allCpus(FREQUENCY, false).withDataPages(1024),
+                new PidSelection(Set.of((int) jvm.pid()), PROC));
+        CompletableFuture<Recording.Result> result = CompletableFuture.supplyAsync(() -> {
+            try {
+                return recording.run(Duration.ofSeconds(10));
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        Recording.Result recorded = result.get(120, TimeUnit.SECONDS);
+        JitMapRequests requests = new JitMapRequests(PROC, Duration.ofSeconds(30), Duration.ofSeconds(10));
+        CpuProfile profile = ProfileSamples.build(recorded, FREQUENCY, new Symbolizer(Symbolizer.Settings.defaults(), requests));
+
+        long total = ProfileSamples.total(profile);
+        long named = ProfileSamples.withFunctionContaining(profile, "JitWorkload.scorch");
+        assertThat(requests.refusedJvms()).isEmpty();
+        assertThat(requests.written()).as("perf maps the JVM wrote").isEqualTo(1);
+        assertThat(total).as("samples of the JVM").isGreaterThan(150);
+        // The rest are the JIT compiler's own threads and frames still interpreted (HotSpot's perf map names the
+        // interpreter, not the method it runs): 94-100% in runs on a 2-CPU machine at load 20.
+        assertThat(100.0 * named / total).as("percent of the JVM's samples naming JitWorkload.scorchHot or scorchCaller")
+                .isGreaterThanOrEqualTo(90.0);
+    }
+
+    @Test
+    void aJvmThatRefusesIsCountedNamedAndNotAskedAgain() throws Exception {
+        Process jvm = startWarmWorkload("-XX:+DisableAttachMechanism");
+        ProcessTable processes = ProcessTable.ofThisHost();
+        processes.sampled((int) jvm.pid());
+        JitMapRequests requests = new JitMapRequests(PROC, Duration.ZERO, Duration.ofSeconds(2));
+
+        requests.refresh(processes.process((int) jvm.pid()).orElseThrow());
+        requests.refresh(processes.process((int) jvm.pid()).orElseThrow());
+
+        assertThat(requests.written()).isZero();
+        assertThat(requests.refusals()).containsOnlyKeys("no_listener").containsValue(1L);
+        assertThat(requests.refusedJvms()).singleElement().asString().contains("pid " + jvm.pid()).endsWith("no_listener");
+        assertThat(jvm.isAlive()).as("the JVM survives the SIGQUIT").isTrue();
+    }
+
+    /** Starts the workload with the test's own JDK (source launch, no profiling flag) and waits until it is compiled. */
+    private Process startWarmWorkload(String... jvmOptions) throws Exception {
+        Path dir = Files.createTempDirectory("scorch-jit");
+        try (InputStream in = JitSymbolsTest.class.getResourceAsStream("/workloads/jit/JitWorkload.java")) {
+            Files.copy(in, dir.resolve("JitWorkload.java"));
+        }
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        command.addAll(List.of(jvmOptions));
+        command.addAll(List.of(dir.resolve("JitWorkload.java").toString(), "120"));
+        Process jvm = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
+        workloads.add(jvm);
+        BufferedReader out = new BufferedReader(new InputStreamReader(jvm.getInputStream()));
+        CompletableFuture<String> warm = CompletableFuture.supplyAsync(() -> {
+            try {
+                for (String line = out.readLine(); line != null; line = out.readLine()) {
+                    if (line.equals("warm")) {
+                        return line;
+                    }
+                }
+                return "exited";
+            } catch (java.io.IOException e) {
+                return e.toString();
+            }
+        });
+        assertThat(warm.get(180, TimeUnit.SECONDS)).isEqualTo("warm");
+        return jvm;
+    }
+}
