@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
  */
 class PprofDecoderFuzzTest {
 
-    private static final PprofDecoder DECODER = new PprofDecoder(PprofDecoder.Limits.DEFAULT);
+    private static final PprofDecoder DECODER = new PprofDecoder(PprofDecoder.defaultLimits());
 
     static void decode(byte[] message) throws PullFailure {
         try {
