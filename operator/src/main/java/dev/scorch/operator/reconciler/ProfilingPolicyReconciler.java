@@ -7,6 +7,7 @@ import dev.scorch.operator.resources.CollectorConfigMap;
 import dev.scorch.operator.resources.CollectorDaemonSet;
 import dev.scorch.operator.resources.CollectorLabels;
 import dev.scorch.operator.resources.OwnedFields;
+import dev.scorch.operator.resources.PolicyFieldOfDaemonSet;
 import dev.scorch.operator.status.Observation;
 import dev.scorch.operator.status.StatusAggregator;
 import dev.scorch.operator.validation.SecretReferences;
@@ -172,8 +173,9 @@ public class ProfilingPolicyReconciler implements Reconciler<ProfilingPolicy> {
             if (e.getCode() == 400 || e.getCode() == 422) {
                 String message = e.getStatus() != null && e.getStatus().getMessage() != null
                         ? e.getStatus().getMessage() : e.getMessage();
+                String fix = PolicyFieldOfDaemonSet.in(message).map(field -> "; check " + field).orElse("");
                 throw new RefusedObject(new Observation.Invalid(INVALID_SPEC,
-                        "the API server refused the collector's " + desired.getKind() + " " + object + ": " + message));
+                        "the API server refused the collector's " + desired.getKind() + " " + object + ": " + message + fix));
             }
             throw e;
         }

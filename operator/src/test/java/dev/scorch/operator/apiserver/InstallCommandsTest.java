@@ -13,7 +13,8 @@ import org.junit.jupiter.api.Test;
 /** Tier 3: the install commands of docs/operator.md work as written, with the real kubectl. */
 class InstallCommandsTest {
 
-    private static String kubectl(ControlPlane controlPlane, String... args) throws IOException, InterruptedException {
+    /** Runs the real kubectl from the repository root against {@code controlPlane}; fails on a non-zero exit. */
+    static String kubectl(ControlPlane controlPlane, String... args) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of(TestBinaries.fromEnvironment().kubectl().toString(),
                 "--kubeconfig", controlPlane.kubeconfig().toString()));
         command.addAll(List.of(args));

@@ -159,6 +159,30 @@ class ReconcileTest {
     }
 
     @Test
+    void kubectlGetSaysWhyAndASuspendedPolicyReadsAsSuspended() throws Exception {
+        create("paused", "suspend: true\n" + PARCA);
+        Eventually.assertThat(() -> assertThat(status("paused").condition("Ready").reason()).isEqualTo("Suspended"));
+
+        List<String> wide = InstallCommandsTest.kubectl(controlPlane, "get", "pp", "paused", "-o", "wide").lines().toList();
+
+        assertThat(wide.getFirst()).matches(
+                "NAME\\s+DESIRED\\s+READY\\s+COLLECTING\\s+STATUS\\s+LAST EXPORT\\s+AGE\\s+FAILING\\s+SUSPENDED\\s+MESSAGE");
+        // LAST EXPORT is blank: nothing runs, so nothing is exported.
+        assertThat(wide.get(1)).matches(
+                "paused\\s+0\\s+0\\s+0\\s+Suspended\\s+\\S+\\s+0\\s+true\\s+spec.suspend is true: no collectors run");
+        assertThat(admin.v1().events().inNamespace("default").list().getItems())
+                .filteredOn(e -> e.getInvolvedObject().getName().equals("paused"))
+                .extracting(Event::getType).doesNotContain("Warning");
+    }
+
+    @Test
+    void kubectlExplainDescribesTheFieldsOfEmbeddedKubernetesTypes() throws Exception {
+        String explained = InstallCommandsTest.kubectl(controlPlane, "explain", "profilingpolicies.spec.nodes.tolerations.effect");
+
+        assertThat(explained).contains("FIELD: effect <string>", "DESCRIPTION:", "taint effect");
+    }
+
+    @Test
     void statusFollowsTheDaemonSetAndTheCollectorsConditions() {
         create("follows", PARCA);
         Eventually.assertThat(() -> assertThat(daemonSet("follows")).isNotNull());
@@ -276,7 +300,8 @@ class ReconcileTest {
             assertThat(status.condition("Degraded").reason()).isEqualTo("InvalidSpec");
             assertThat(status.condition("Degraded").message()).contains(
                     "the API server refused the collector's DaemonSet scorch-system/scorch-unappliable",
-                    "resources.limits: Required value: Limit must be set for non overcommitable resources");
+                    "resources.limits: Required value: Limit must be set for non overcommitable resources",
+                    "; check spec.collector.resources");
         });
         assertThat(daemonSet("unappliable")).isNull();
         Eventually.assertThat(() -> assertThat(admin.v1().events().inNamespace("default").list().getItems())
