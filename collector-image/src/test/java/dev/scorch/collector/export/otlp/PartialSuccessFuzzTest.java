@@ -2,16 +2,21 @@ package dev.scorch.collector.export.otlp;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.scorch.collector.fuzz.HostileInputs;
+import dev.scorch.collector.protobuf.MalformedProtobufException;
 import io.opentelemetry.proto.collector.profiles.v1development.ExportProfilesPartialSuccess;
 import io.opentelemetry.proto.collector.profiles.v1development.ExportProfilesServiceResponse;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** Any OTLP response body is read or refused with {@link IllegalArgumentException}, nothing else. */
+/** Any OTLP response body is read or refused with {@link MalformedProtobufException}, nothing else. */
 class PartialSuccessFuzzTest {
 
     static void read(byte[] bytes) {
-        PartialSuccess.of(bytes);
+        try {
+            PartialSuccess.of(bytes);
+        } catch (MalformedProtobufException e) {
+            throw new IllegalArgumentException(e.getMessage(), e); // the refusal HostileInputs expects
+        }
     }
 
     @FuzzTest(maxDuration = "1m")
