@@ -132,6 +132,14 @@ class RbacTest {
         assertThat(admin.pods().inNamespace(NS).withName(pod).get().getStatus().getConditions())
                 .anySatisfy(c -> assertThat(c.getType()).isEqualTo("scorch.dev/Collecting"));
 
+        for (String[] right : List.of(
+                new String[] {"watch", "", "pods", null},
+                new String[] {"watch", "", "nodes", null},
+                new String[] {"watch", "", "namespaces", null},
+                new String[] {"get", "apps", "replicasets", OTHER},
+                new String[] {"get", "batch", "jobs", OTHER})) {
+            assertThat(allowed(collector, right)).as("collector may %s %s/%s in %s", (Object[]) right).isTrue();
+        }
         assertForbidden(() -> collector.pods().inNamespace(OTHER).withName(elsewhere).editStatus(p -> new PodBuilder(p)
                 .editOrNewStatus().addToConditions(collecting()).endStatus().build()));
         for (String[] right : List.of(
