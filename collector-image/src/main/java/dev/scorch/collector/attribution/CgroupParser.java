@@ -34,11 +34,22 @@ public final class CgroupParser {
     private CgroupParser() {}
 
     /**
+     * A process's cgroup file has one short line per hierarchy: content or a path past these bounds
+     * is not a container's, and splitting and matching it would cost work and heap proportional
+     * to whatever it holds.
+     */
+    static final int MAX_CONTENT = 64 << 10;
+    static final int MAX_PATH = 4096;
+
+    /**
      * The container of the process whose {@code /proc/<pid>/cgroup} is {@code content}; empty for a
      * host process or anything unrecognised.
      */
     public static Optional<ContainerCgroup> parse(String content) {
         Optional<ContainerCgroup> found = Optional.empty();
+        if (content.length() > MAX_CONTENT) {
+            return found;
+        }
         for (String line : content.split("\n", 64)) {
             // hierarchy-ID:controllers:path; the path itself may contain ':'.
             int first = line.indexOf(':');
@@ -56,6 +67,9 @@ public final class CgroupParser {
 
     /** Parses one cgroup path, e.g. {@code /kubepods/burstable/pod<uid>/<id>}. */
     public static Optional<ContainerCgroup> parsePath(String path) {
+        if (path.length() > MAX_PATH) {
+            return Optional.empty();
+        }
         String[] segments = path.split("/");
         for (int i = segments.length - 1; i >= 0; i--) {
             Optional<Runtime> runtime;

@@ -12,7 +12,10 @@ public interface Subcommand {
     /** One line for the command list. */
     String summary();
 
-    /** The full usage text, options included, naming the program {@code scorch-collector} (Main puts the typed name in). */
+    /**
+     * The full usage text, options included, naming the program {@code scorch-collector}; Main
+     * puts in the name the user typed.
+     */
     String usage();
 
     /**

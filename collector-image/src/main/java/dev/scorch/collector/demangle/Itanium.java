@@ -11,6 +11,9 @@ import java.util.Map;
  * array, function and pointer-to-member types, literals, vtables, typeinfo, thunks and guard
  * variables, and clone suffixes ({@code .cold}, {@code .isra.0}). Expressions in template
  * arguments and {@code decltype} are not decoded: such a name is left mangled.
+ *
+ * <p>One class past the usual size because the grammar is one recursive descent whose productions
+ * share the substitution table and the template parameters; split, they would pass both around.
  */
 final class Itanium {
 

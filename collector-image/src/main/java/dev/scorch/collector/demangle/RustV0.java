@@ -5,6 +5,8 @@ package dev.scorch.collector.demangle;
  * and constants, with back-references. Written as {@code rustc-demangle} prints names without
  * hashes: {@code crate::module::Type<u8>::method}, closures as {@code {closure#0}}, impls as
  * {@code <Type as Trait>}. Punycode identifiers are left in their encoded form.
+ *
+ * <p>One recursive descent over one grammar, hence one class past the usual size.
  */
 final class RustV0 {
 

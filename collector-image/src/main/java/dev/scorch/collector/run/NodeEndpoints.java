@@ -41,7 +41,14 @@ final class NodeEndpoints {
                 .counterFamily("scorch_symbolization_misses_total", "Frames that could not be named, by reason.", "reason",
                         () -> misses(sampling))
                 .counterFamily("scorch_parse_rejections_total", "Node files a parser refused, by parser/limit (e.g. elf/heap_bytes).",
-                        "rejection", () -> sampling.symbolizer().rejections().counts())
+                        "rejection", sampling::parseRejections)
+                .counterFamily("scorch_unwind_samples_total",
+                        "Samples kept by a policy, by how their user stack was found (unwound from the stack copy, the kernel's frame pointers, a Go leaf's caller added).",
+                        "result", sampling::unwinding)
+                .counterFamily("scorch_jvm_symbols_refusals_total", "JVMs that refused to write their JIT symbols through the attach mechanism, by reason.",
+                        "reason", () -> sampling.jitMaps().refusals())
+                .counterFamily("scorch_jvm_symbols_refused", "1 for each JVM that refused to write its JIT symbols (never asked again), named \"command (pid n): reason\".",
+                        "jvm", () -> refusedJvms(sampling))
                 .counter("scorch_profiles_total", "Profiles built and offered to the exporters.", () -> sum(policies.get(), PolicyCollection::profiles))
                 .counter("scorch_profiles_failed_total", "Profiles that could not be built.",
                         () -> sum(policies.get(), PolicyCollection::failedProfiles))
@@ -64,6 +71,12 @@ final class NodeEndpoints {
 
     private static long sum(Collection<PolicyCollection> policies, ToLongFunction<PolicyCollection> value) {
         return policies.stream().mapToLong(value).sum();
+    }
+
+    private static Map<String, Long> refusedJvms(NodeSampling sampling) {
+        Map<String, Long> named = new TreeMap<>();
+        sampling.jitMaps().refusedJvms().forEach(jvm -> named.put(jvm, 1L));
+        return named;
     }
 
     private static Map<String, Long> misses(NodeSampling sampling) {

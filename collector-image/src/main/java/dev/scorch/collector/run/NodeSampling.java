@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.TreeMap;
 import java.util.Map;
 import java.util.Optional;
 
@@ -41,8 +42,9 @@ final class NodeSampling implements AutoCloseable {
             jitMaps.refresh(process);
         }
     });
-    private final RecordRouter router = new RecordRouter(processes, List.of(),
-            StackUnwinder.forSamples(SamplerOptions.unwindingSupported() ? SamplerOptions.DEFAULT_USER_STACK_BYTES : 0, processes));
+    private final StackUnwinder unwinder =
+            StackUnwinder.forSamples(SamplerOptions.unwindingSupported() ? SamplerOptions.DEFAULT_USER_STACK_BYTES : 0, processes);
+    private final RecordRouter router = new RecordRouter(processes, List.of(), unwinder);
     private final Optional<Path> cgroupMount = CgroupDirectories.ofThisHost().unifiedMount();
     private final PodCgroupDirectories podCgroups = cgroupMount.map(PodCgroupDirectories::new).orElse(null);
     private volatile Optional<CollectorState.Failure> failure;
@@ -77,6 +79,30 @@ final class NodeSampling implements AutoCloseable {
 
     ProcessTable processes() {
         return processes;
+    }
+
+    /** Samples by how their user stack was found: {@code unwound}, {@code frame_pointers}, {@code go_leaf_caller}. */
+    Map<String, Long> unwinding() {
+        Map<String, Long> counts = new TreeMap<>();
+        if (unwinder != null) {
+            counts.put("unwound", unwinder.unwound());
+            counts.put("frame_pointers", unwinder.framePointerOnly());
+            counts.put("go_leaf_caller", unwinder.goLeafCallers());
+        }
+        return counts;
+    }
+
+    /** Refusals of both parsers that read node files: the symbolizer's and the unwinder's. */
+    Map<String, Long> parseRejections() {
+        Map<String, Long> counts = new TreeMap<>(symbolizer.rejections().counts());
+        if (unwinder != null) {
+            unwinder.objects().rejections().counts().forEach((label, count) -> counts.merge(label, count, Long::sum));
+        }
+        return counts;
+    }
+
+    JitMapRequests jitMaps() {
+        return jitMaps;
     }
 
     Symbolizer symbolizer() {

@@ -8,6 +8,7 @@ import dev.scorch.collector.export.delivery.SendFailure;
 import dev.scorch.collector.export.transport.Credentials;
 import dev.scorch.collector.export.transport.HttpEndpoint;
 import dev.scorch.collector.export.transport.HttpPoster;
+import dev.scorch.collector.protobuf.MalformedProtobufException;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Optional;
@@ -47,7 +48,7 @@ public final class OtlpSender implements ProfileSender {
         PartialSuccess partial;
         try {
             partial = PartialSuccess.of(answer);
-        } catch (IllegalArgumentException e) {
+        } catch (MalformedProtobufException e) {
             throw SendFailure.retryable("OTLP " + endpoint.url() + ": answer is not an ExportProfilesServiceResponse: " + e.getMessage(), e);
         }
         if (partial.rejectedProfiles() > 0) {
