@@ -31,6 +31,10 @@ soak() {
   [ "$every" != 0 ] || pause=10
   while [ $((SECONDS - start)) -lt "$run_seconds" ]; do
     sleep "$pause"
+    if ! kill -0 "$pid" 2>/dev/null; then
+      echo "collector exited after $((SECONDS - start)) s: $(tail -1 "$dir/collector.log")"
+      return 0
+    fi
     [ "$every" = 0 ] || awk -v t=$((SECONDS - start)) -v r="$(rss "$pid")" -v h="$(hwm "$pid")" \
       'BEGIN {printf "%5d s  RSS %6.1f MiB  peak %6.1f MiB\n", t, r / 1024, h / 1024}'
   done
