@@ -304,6 +304,24 @@ public final class ControlPlane implements AutoCloseable {
     }
 
     private String kubeconfigYaml(String user, String token) {
+        return kubeconfigYaml(user, token, url);
+    }
+
+    /**
+     * A kubeconfig for one of the control plane's own users that reaches the API server at
+     * {@code server} instead of loopback (a node on a private network; the options bind the API
+     * server there too with {@code --bind-address}). The serving certificate names localhost, not
+     * that address, so the client checks it against localhost.
+     */
+    public String kubeconfigYamlVia(String user, String server) {
+        if (!tokens.containsKey(user)) {
+            throw new IllegalArgumentException("no token for user " + user + "; known users: " + tokens.keySet());
+        }
+        return kubeconfigYaml(user, tokens.get(user), server).replace("    server: " + server + "\n",
+                "    server: " + server + "\n    tls-server-name: localhost\n");
+    }
+
+    private String kubeconfigYaml(String user, String token, String server) {
         String ca = Base64.getEncoder().encodeToString(caPem.getBytes(StandardCharsets.UTF_8));
         return """
                 apiVersion: v1
@@ -323,7 +341,7 @@ public final class ControlPlane implements AutoCloseable {
                     cluster: scorch-testenv
                     user: %s
                 current-context: scorch-testenv
-                """.formatted(url, ca, user, token, user);
+                """.formatted(server, ca, user, token, user);
     }
 
     /** The API server's URL, {@code https://127.0.0.1:<port>}. */

@@ -45,14 +45,16 @@ public final class ParcaServer implements AutoCloseable {
 
     private final Path binary;
     private final Path workDir;
+    private final String host;
     private final int port;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private LocalProcess process;
     private int starts;
 
-    private ParcaServer(Path binary, Path workDir, int port) {
+    private ParcaServer(Path binary, Path workDir, String host, int port) {
         this.binary = binary;
         this.workDir = workDir;
+        this.host = host;
         this.port = port;
     }
 
@@ -61,20 +63,28 @@ public final class ParcaServer implements AutoCloseable {
      * machine without the binary skips (or in CI fails) with the script to run.
      */
     public static ParcaServer start(Tier tier, Path workDir) {
+        return start(tier, workDir, "127.0.0.1");
+    }
+
+    /**
+     * Starts Parca as {@link #start(Tier, Path)} does, listening on {@code host} instead of
+     * loopback: a test node's address on its private network (tier 6), so pods reach it.
+     */
+    public static ParcaServer start(Tier tier, Path workDir, String host) {
         TestBinaries binaries = TestBinaries.fromEnvironment();
         binaries.require(tier, List.of(binaries.parca()));
-        ParcaServer server = new ParcaServer(binaries.parca(), workDir, LoopbackPorts.free());
+        ParcaServer server = new ParcaServer(binaries.parca(), workDir, host, LoopbackPorts.free());
         server.launch();
         return server;
     }
 
-    /** {@code 127.0.0.1:<port>}: gRPC (plaintext HTTP/2) and HTTP share the port. */
+    /** {@code <host>:<port>} (host 127.0.0.1 unless started on another): gRPC (plaintext HTTP/2) and HTTP share the port. */
     public String grpcAddress() {
-        return "127.0.0.1:" + port;
+        return host + ":" + port;
     }
 
     public URI httpBase() {
-        return URI.create("http://127.0.0.1:" + port);
+        return URI.create("http://" + host + ":" + port);
     }
 
     public boolean isRunning() {
@@ -166,7 +176,7 @@ public final class ParcaServer implements AutoCloseable {
             starts++;
             process = LocalProcess.start("parca", List.of(binary.toString(),
                     "--config-path=" + config,
-                    "--http-address=127.0.0.1:" + port,
+                    "--http-address=" + host + ":" + port,
                     "--enable-persistence",
                     "--storage-enable-wal",
                     "--storage-path=" + workDir.resolve("data").resolve("storage"),

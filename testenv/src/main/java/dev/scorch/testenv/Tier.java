@@ -9,11 +9,12 @@ import org.junit.jupiter.api.Assumptions;
 
 /**
  * The test tiers (docs/architecture.md, "Test tiers") and the guard every tier test calls before
- * it needs something the machine may lack (root, perf_event_open, built binaries, Docker).
+ * it needs something the machine may lack (root, perf_event_open, built binaries, a container
+ * runtime).
  *
  * <p>A tier that cannot run prints why and is skipped. With {@code SCORCH_REQUIRE_ALL_TIERS=true}
  * (set by {@code .ci/run}) a missing prerequisite fails the test instead, because CI on the
- * project's machines must run tiers 1 to 5; tier 6 (Docker) may always be skipped. A tier test
+ * project's machines must run every tier, 6 included (hack/node-provision.sh provides it). A tier test
  * calls {@link #require} even when it needs nothing optional, so the run is recorded.
  */
 public enum Tier {
@@ -22,7 +23,7 @@ public enum Tier {
     REAL_API_SERVER(3, "real API server"),
     CLUSTER_SIMULATION(4, "cluster simulation"),
     END_TO_END(5, "end to end"),
-    CONTAINERS(6, "containers (Testcontainers K3s)");
+    REAL_NODE(6, "real node (kubelet, containerd, runc)");
 
     private final int number;
     private final String title;
@@ -45,7 +46,7 @@ public enum Tier {
             return;
         }
         String message = "tier " + number + " (" + title + ") cannot run: " + whyNot;
-        if (this != CONTAINERS && requireAllTiers()) {
+        if (requireAllTiers()) {
             throw new AssertionError(message + " [SCORCH_REQUIRE_ALL_TIERS=true]");
         }
         System.out.println("SKIPPED " + message);

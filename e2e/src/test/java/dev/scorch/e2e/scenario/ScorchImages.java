@@ -38,6 +38,7 @@ record ScorchImages(Path repository, Path java) {
         Path collector = Files.createDirectories(store.resolve("collector-image/target"));
         Files.copy(collectorJar(), collector.resolve(collectorJar().getFileName()));
         copyTree(collectorTarget().resolve("lib"), collector.resolve("lib"));
+        Files.copy(jvmOptions(), store.resolve("collector-image/jvm.options"));
         return new ScorchImages(store, java);
     }
 
@@ -96,15 +97,15 @@ record ScorchImages(Path repository, Path java) {
     /** The collector image: its jar and runtime libraries, with {@code scorch-collector} as entrypoint. */
     ContainerImage collector(String image) {
         // The ENTRYPOINT of collector-image/Containerfile, with the image's paths replaced by the build's.
-        List<String> entrypoint = List.of(java.toString(), "--enable-native-access=ALL-UNNAMED",
-                "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:CICompilerCount=1", "-XX:ReservedCodeCacheSize=16m",
-                "-XX:CompileCommand=quiet", "-XX:CompileCommand=CompileThresholdScaling,dev.scorch.*::*,0.05",
-                "-XX:+UnlockDiagnosticVMOptions", "-XX:AsyncDeflationInterval=0", "-XX:ServiceThreadCleanupInterval=60000", "-XX:-UsePerfData",
-                "-Xms8m", "-Xmx64m", "-Xss512k", "-XX:MaxMetaspaceSize=48m", "-XX:MaxDirectMemorySize=16m",
-                "-XX:+ExitOnOutOfMemoryError",
+        List<String> entrypoint = List.of(java.toString(), "@" + jvmOptions(),
                 "-cp", collectorJar() + ":" + collectorTarget().resolve("lib") + "/*", COLLECTOR_MAIN);
         return new ContainerImage(repositoryOf(image), entrypoint, List.of("run", "--config", "/etc/scorch/config/collector.json"), Map.of(),
                 Map.of("scorch-collector", entrypoint, "/usr/local/bin/scorch-collector", entrypoint), Map.of());
+    }
+
+    /** The collector's JVM flags, the file the image's entrypoint reads (one copy for image, CLI and test). */
+    private Path jvmOptions() {
+        return repository.resolve("collector-image/jvm.options");
     }
 
     private Path collectorJar() {
