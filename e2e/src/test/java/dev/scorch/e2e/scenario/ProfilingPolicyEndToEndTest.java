@@ -222,8 +222,8 @@ class ProfilingPolicyEndToEndTest {
         Path configInContainer = Path.of("/proc", Long.toString(newProcess.pid()), "root", "etc", "scorch", "config", "collector.json");
         String seenConfig = await("the new collector's config is mounted").atMost(Duration.ofSeconds(30)).ignoreExceptions()
                 .until(() -> Files.readString(configInContainer), text -> !text.isBlank());
-        Map<?, ?> config = Serialization.unmarshal(seenConfig, Map.class);
-        assertThat(((Map<?, ?>) config.get("sampling")).get("frequencyHz")).isEqualTo(49);
+        Map<?, ?> policySection = (Map<?, ?>) ((List<?>) Serialization.unmarshal(seenConfig, Map.class).get("policies")).getFirst();
+        assertThat(((Map<?, ?>) policySection.get("sampling")).get("frequencyHz")).isEqualTo(49);
         assertThat(seenConfig).contains("\"billing\"");
 
         Pod billingPod = onlyPod("billing", "worker");
