@@ -2,6 +2,7 @@ package dev.scorch.collector.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.scorch.collector.symbol.ExternalTools;
 import dev.scorch.collector.workload.GoPprofProgram;
 import dev.scorch.testenv.Tier;
 import java.io.ByteArrayOutputStream;
@@ -32,7 +33,7 @@ class PullCommandTest {
     }
 
     private static String goToolPprof(String... args) throws IOException, InterruptedException {
-        String[] command = Stream.concat(Stream.of(GoPprofProgram.go().orElseThrow().toString(), "tool", "pprof"), Stream.of(args))
+        String[] command = Stream.concat(Stream.of(ExternalTools.go().orElseThrow().toString(), "tool", "pprof"), Stream.of(args))
                 .toArray(String[]::new);
         Process pprof = new ProcessBuilder(command).redirectErrorStream(true).start();
         String text = new String(pprof.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

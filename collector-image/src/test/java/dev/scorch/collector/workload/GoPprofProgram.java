@@ -1,5 +1,6 @@
 package dev.scorch.collector.workload;
 
+import dev.scorch.collector.symbol.ExternalTools;
 import dev.scorch.testenv.Tier;
 import java.io.IOException;
 import java.io.InputStream;
@@ -10,7 +11,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -81,7 +81,7 @@ public final class GoPprofProgram implements AutoCloseable {
         if (binary != null) {
             return binary;
         }
-        Optional<Path> go = go();
+        Optional<Path> go = ExternalTools.go();
         tier.require(go.isPresent(), "the Go toolchain builds the gopprof workload: install Go (1.22+) or set SCORCH_GO");
         Path dir = Files.createTempDirectory("scorch-gopprof");
         for (String name : new String[] {"main.go", "go.mod"}) {
@@ -101,22 +101,6 @@ public final class GoPprofProgram implements AutoCloseable {
         }
         binary = dir.resolve("gopprof");
         return binary;
-    }
-
-    /** The Go toolchain: $SCORCH_GO, /usr/local/go/bin/go, or go on the PATH. */
-    public static Optional<Path> go() {
-        List<Path> candidates = new ArrayList<>();
-        String configured = System.getenv("SCORCH_GO");
-        if (configured != null && !configured.isBlank()) {
-            candidates.add(Path.of(configured));
-        }
-        candidates.add(Path.of("/usr/local/go/bin/go"));
-        for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
-            if (!dir.isEmpty()) {
-                candidates.add(Path.of(dir, "go"));
-            }
-        }
-        return candidates.stream().filter(Files::isExecutable).findFirst();
     }
 
     /** {@code http://127.0.0.1:<port>} */
