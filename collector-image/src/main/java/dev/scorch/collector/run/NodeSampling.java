@@ -11,6 +11,7 @@ import dev.scorch.collector.sampling.SamplingPreflight;
 import dev.scorch.collector.sampling.SamplingProblem;
 import dev.scorch.collector.sampling.SamplingUnavailableException;
 import dev.scorch.collector.jvm.JitMapRequests;
+import dev.scorch.collector.symbol.MappedObjects;
 import dev.scorch.collector.symbol.Symbolizer;
 import dev.scorch.collector.unwind.StackUnwinder;
 import java.lang.System.Logger.Level;
@@ -37,13 +38,15 @@ final class NodeSampling implements AutoCloseable {
     private final JitMapRequests jitMaps = JitMapRequests.ofThisHost();
     /** Whether some served policy lets the collector ask JVMs for their JIT symbols. */
     private volatile boolean jvmSymbols = true;
+    /** Each mapped object file is opened, and its headers parsed, once for symbols and unwinding. */
+    private final MappedObjects objectFiles = MappedObjects.ofThisHost();
     private final Symbolizer symbolizer = new Symbolizer(Symbolizer.Settings.defaults(), process -> {
         if (jvmSymbols) {
             jitMaps.refresh(process);
         }
-    });
+    }, objectFiles);
     private final StackUnwinder unwinder =
-            StackUnwinder.forSamples(SamplerOptions.unwindingSupported() ? SamplerOptions.DEFAULT_USER_STACK_BYTES : 0, processes);
+            StackUnwinder.forSamples(SamplerOptions.unwindingSupported() ? SamplerOptions.DEFAULT_USER_STACK_BYTES : 0, processes, objectFiles);
     private final RecordRouter router = new RecordRouter(processes, List.of(), unwinder);
     private final Optional<Path> cgroupMount = CgroupDirectories.ofThisHost().unifiedMount();
     private final PodCgroupDirectories podCgroups = cgroupMount.map(PodCgroupDirectories::new).orElse(null);

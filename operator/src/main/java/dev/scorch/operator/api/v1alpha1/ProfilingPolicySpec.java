@@ -14,7 +14,9 @@ import io.fabric8.generator.annotation.Required;
  * @param targets what is profiled on the selected nodes; absent means every pod and no host processes
  * @param sampling how the collectors sample CPUs
  * @param export where and how often profiles are shipped
- * @param collector settings of the collector pods themselves
+ * @param collector deprecated and ignored: one collector per node serves every policy, so its image,
+ *     security mode, resources and priority class are operator settings now (Helm values
+ *     collector.*, docs/operator.md); a policy that still sets it gets a Warning Event
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ProfilingPolicySpec(
@@ -23,11 +25,10 @@ public record ProfilingPolicySpec(
         TargetSelection targets,
         @Default("{}") Sampling sampling,
         @Required Export export,
-        @Default("{}") CollectorSettings collector) {
+        CollectorSettings collector) {
 
     public ProfilingPolicySpec {
         suspend = suspend != null && suspend;
         sampling = sampling != null ? sampling : new Sampling(null, null);
-        collector = collector != null ? collector : new CollectorSettings(null, null, null, null);
     }
 }
