@@ -15,7 +15,9 @@ import io.fabric8.generator.annotation.ValidationRule;
  * @param targets what is profiled on the selected nodes; absent means every pod and no host processes
  * @param sampling how the collectors sample CPUs
  * @param export where and how often profiles are shipped
- * @param collector settings of the collector pods themselves
+ * @param collector deprecated and ignored: one collector per node serves every policy, so its image,
+ *     security mode, resources and priority class are operator settings now (Helm values
+ *     collector.*, docs/operator.md); a policy that still sets it gets a Warning Event
  * @param pull Go runtime profiles (heap, allocations, goroutines, mutex, block) pulled from the
  *     selected pods that serve pprof; absent means none are pulled
  * @param triggers profiles captured automatically when a selected container's CPU, memory or
@@ -31,13 +33,12 @@ public record ProfilingPolicySpec(
         TargetSelection targets,
         @Default("{}") Sampling sampling,
         @Required Export export,
-        @Default("{}") CollectorSettings collector,
+        CollectorSettings collector,
         Pull pull,
         Triggers triggers) {
 
     public ProfilingPolicySpec {
         suspend = suspend != null && suspend;
         sampling = sampling != null ? sampling : new Sampling(null, null);
-        collector = collector != null ? collector : new CollectorSettings(null, null, null, null);
     }
 }
