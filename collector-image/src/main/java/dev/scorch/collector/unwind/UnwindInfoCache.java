@@ -56,8 +56,9 @@ public final class UnwindInfoCache {
      * @param limits what compiling one object may cost
      */
     public record Settings(Path procRoot, long maxBytes, ParseBudget.Limits limits) {
+        /** An eighth of the heap, at most 16 MiB: it shares the heap with the symbol cache (a quarter). */
         public static Settings defaults() {
-            return new Settings(Path.of("/proc"), 16L << 20, CfiCompiler.limits());
+            return new Settings(Path.of("/proc"), Math.min(16L << 20, Runtime.getRuntime().maxMemory() / 8), CfiCompiler.limits());
         }
     }
 
