@@ -144,7 +144,7 @@ final class RecordCommand implements Subcommand {
                 }
             }
             String host = hostname();
-            CpuProfile profile = new CpuProfileBuilder(new Symbolizer(Symbolizer.Settings.defaults(), JitMapRequests.ofThisHost()), result.processes(), true)
+            CpuProfile profile = new CpuProfileBuilder(new Symbolizer(Symbolizer.Settings.defaults(), JitMapRequests.ofThisHost(), result.objectFiles()), result.processes(), true)
                     .build(new TreeMap<>(Map.of("service_name", "scorch-record", "node", host)),
                             result.start(), result.duration(), frequency, result.stacks())
                     .withMainMapping(subject(host, pids, cgroups));

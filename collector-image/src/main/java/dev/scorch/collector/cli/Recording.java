@@ -10,6 +10,7 @@ import dev.scorch.collector.sampling.SamplerOptions;
 import dev.scorch.collector.sampling.SamplingUnavailableException;
 import dev.scorch.collector.attribution.Target;
 import dev.scorch.collector.attribution.TargetResolver;
+import dev.scorch.collector.symbol.MappedObjects;
 import dev.scorch.collector.unwind.StackUnwinder;
 
 import java.time.Duration;
@@ -35,8 +36,9 @@ final class Recording {
      *
      * @param stacks the selected processes' stacks
      * @param processes the process table, for symbolization
+     * @param objectFiles the object files the unwinder opened, for the symbolizer to reuse
      */
-    record Result(Instant start, Duration duration, List<AggregatedStack> stacks, ProcessTable processes,
+    record Result(Instant start, Duration duration, List<AggregatedStack> stacks, ProcessTable processes, MappedObjects objectFiles,
             long samples, long selectedSamples, long lost, long throttles, long malformed, long truncated) {}
 
     /** Told once a second while sampling: time since start, samples taken and lost so far. */
@@ -83,7 +85,8 @@ final class Recording {
             @Override
             public void forget(int pid) {}
         }, MAX_STACKS);
-        RecordRouter router = new RecordRouter(processes, List.of(aggregator), StackUnwinder.forSamples(options.userStackBytes(), processes));
+        MappedObjects objectFiles = MappedObjects.ofThisHost();
+        RecordRouter router = new RecordRouter(processes, List.of(aggregator), StackUnwinder.forSamples(options.userStackBytes(), processes, objectFiles));
         Instant start;
         long startNanos;
         Sampler sampler = Sampler.open(options);
@@ -106,7 +109,7 @@ final class Recording {
         List<AggregatedStack> selected = selection.everything() ? all
                 : all.stream().filter(s -> selection.includes(s.pid())).toList();
         long selectedSamples = selected.stream().mapToLong(AggregatedStack::count).sum();
-        return new Result(start, recorded, selected, processes, sampler.samples(), selectedSamples, sampler.lost(),
+        return new Result(start, recorded, selected, processes, objectFiles, sampler.samples(), selectedSamples, sampler.lost(),
                 sampler.throttles(), sampler.malformed(), aggregator.truncated());
     }
 

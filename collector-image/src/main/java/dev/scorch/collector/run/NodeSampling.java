@@ -12,6 +12,7 @@ import dev.scorch.collector.sampling.SamplingPreflight;
 import dev.scorch.collector.sampling.SamplingProblem;
 import dev.scorch.collector.sampling.SamplingUnavailableException;
 import dev.scorch.collector.jvm.JitMapRequests;
+import dev.scorch.collector.symbol.MappedObjects;
 import dev.scorch.collector.symbol.Symbolizer;
 import dev.scorch.collector.unwind.StackUnwinder;
 import java.lang.System.Logger.Level;
@@ -41,13 +42,15 @@ final class NodeSampling implements AutoCloseable {
     private final JitMapRequests jitMaps = JitMapRequests.ofThisHost();
     /** Whether some served policy lets the collector ask JVMs for their JIT symbols. */
     private volatile boolean jvmSymbols = true;
+    /** Each mapped object file is opened, and its headers parsed, once for symbols and unwinding. */
+    private final MappedObjects objectFiles = MappedObjects.ofThisHost();
     private final Symbolizer symbolizer = new Symbolizer(Symbolizer.Settings.defaults(), process -> {
         if (jvmSymbols) {
             jitMaps.refresh(process);
         }
-    });
+    }, objectFiles);
     private final StackUnwinder unwinder =
-            StackUnwinder.forSamples(SamplerOptions.unwindingSupported() ? SamplerOptions.DEFAULT_USER_STACK_BYTES : 0, processes);
+            StackUnwinder.forSamples(SamplerOptions.unwindingSupported() ? SamplerOptions.DEFAULT_USER_STACK_BYTES : 0, processes, objectFiles);
     /** Every policy's stacks, each stored once however many policies keep it. */
     private final StackStore stacks = new StackStore(MAX_STACKS);
     private final RecordRouter router = new RecordRouter(processes, stacks, List.of(), unwinder);
@@ -98,9 +101,10 @@ final class NodeSampling implements AutoCloseable {
         return counts;
     }
 
-    /** Refusals of both parsers that read node files: the symbolizer's and the unwinder's. */
+    /** Refusals of the parsers that read node files: /proc's, the symbolizer's and the unwinder's. */
     Map<String, Long> parseRejections() {
         Map<String, Long> counts = new TreeMap<>(symbolizer.rejections().counts());
+        processes.rejections().forEach((label, count) -> counts.merge(label, count, Long::sum));
         if (unwinder != null) {
             unwinder.objects().rejections().counts().forEach((label, count) -> counts.merge(label, count, Long::sum));
         }

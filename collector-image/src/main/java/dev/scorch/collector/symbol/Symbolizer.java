@@ -15,12 +15,12 @@ import java.lang.System.Logger.Level;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
  * Names code addresses on the node: native code from the ELF symbol tables or the Go pc/line table
- * of the mapped file (reached through the process's mount namespace), kernel code from
+ * of the mapped file (opened inside the process's root by {@link MappedObjects}, whose parsed
+ * headers the unwinder shares), kernel code from
  * {@code /proc/kallsyms}, JIT code from {@code perf-<nspid>.map}, and the vdso from the
  * collector's own copy. Parsed objects are cached by build id under a memory bound. Parsing one
  * file is bounded by its {@link ParseBudget} (and all parsing by a node-wide {@link TotalBudget}):
@@ -34,10 +34,6 @@ import java.util.List;
 public final class Symbolizer {
 
     private static final System.Logger LOG = System.getLogger(Symbolizer.class.getName());
-    private static final String DELETED_SUFFIX = " (deleted)";
-    /** Node-wide parse work per minute: a few seconds of reading from the page cache at most. */
-    private static final long TOTAL_READ_BYTES_PER_MINUTE = 8L << 30;
-    private static final long TOTAL_STEPS_PER_MINUTE = 2L << 30;
 
     /**
      * Where the symbolizer looks and how much it keeps.
@@ -77,8 +73,8 @@ public final class Symbolizer {
     private final SymbolizationMetrics metrics = new SymbolizationMetrics();
     private final ObjectSymbolCache cache;
     private final ParseRejections rejections = new ParseRejections();
-    private final TotalBudget totalBudget = new TotalBudget(TOTAL_READ_BYTES_PER_MINUTE, TOTAL_STEPS_PER_MINUTE, Duration.ofMinutes(1),
-            System::nanoTime);
+    private final MappedObjects objectFiles;
+    private final TotalBudget totalBudget;
     private final Object kernelLock = new Object();
     private KernelSymbols kernel;
     private long kernelLoadedAtNanos;
@@ -91,8 +87,15 @@ public final class Symbolizer {
 
     /** @param perfMapWriter asked to refresh a process's perf map before it is read (JVMs write theirs on request) */
     public Symbolizer(Settings settings, PerfMapWriter perfMapWriter) {
+        this(settings, perfMapWriter, new MappedObjects(settings.procRoot(), settings.hostRoot()));
+    }
+
+    /** @param objectFiles opens mapped object files and parses their headers, shared with the unwinder */
+    public Symbolizer(Settings settings, PerfMapWriter perfMapWriter, MappedObjects objectFiles) {
         this.settings = settings;
         this.perfMapWriter = perfMapWriter;
+        this.objectFiles = objectFiles;
+        this.totalBudget = objectFiles.totalBudget();
         this.cache = new ObjectSymbolCache(settings.cacheBytes(), settings.negativeTtl(), System::nanoTime);
     }
 
@@ -169,23 +172,21 @@ public final class Symbolizer {
     }
 
     private MappingSymbols objectFile(ProcessSnapshot process, Mapping mapping, String path) {
-        Located located = open(process, mapping, path);
-        if (located.file() == null) {
-            return MappingSymbols.unresolved("", located.sawOtherFile() ? MissReason.FILE_REPLACED : MissReason.FILE_UNREACHABLE);
+        MappedObjects.Lookup lookup = objectFiles.open(process, mapping);
+        MappedObjects.MappedObject object = lookup.object();
+        if (object == null) {
+            return MappingSymbols.unresolved("", lookup.sawOtherFile() ? MissReason.FILE_REPLACED : MissReason.FILE_UNREACHABLE);
         }
-        RegularFileOpener.OpenedFile file = located.file();
-        ParseRejections.Rejection rejected = rejections.of(file.identity());
+        ParseRejections.Rejection rejected = rejections.of(object.identity());
         if (rejected != null) {
-            closeQuietly(file.channel());
             return MappingSymbols.unresolved("", missOf(rejected));
         }
-        MissReason known = cache.negative(file.identity());
-        ObjectSymbols cached = known == null ? cache.byIdentity(file.identity()) : null;
+        MissReason known = cache.negative(object.identity());
+        ObjectSymbols cached = known == null ? cache.byIdentity(object.identity()) : null;
         if (known != null || cached != null) {
-            closeQuietly(file.channel());
             return known != null ? MappingSymbols.unresolved("", known) : bound(cached, mapping);
         }
-        Parsed parsed = parse(file, process, mapping.path());
+        Parsed parsed = parse(object, process, path);
         return parsed.symbols() != null ? bound(parsed.symbols(), mapping) : MappingSymbols.unresolved("", parsed.miss());
     }
 
@@ -196,49 +197,43 @@ public final class Symbolizer {
     /** Symbols of a file, or why there are none. */
     private record Parsed(ObjectSymbols symbols, MissReason miss) {}
 
-    /**
-     * Parses and caches the file's symbols, or caches why not. Takes the file: the symbols keep it
-     * open for their lookups, or it is closed here.
-     */
-    private Parsed parse(RegularFileOpener.OpenedFile file, ProcessSnapshot process, String path) {
-        FileChannel channel = file.channel();
-        boolean handedOver = false;
+    /** Reads and caches the object's symbols, or caches why there are none. */
+    private Parsed parse(MappedObjects.MappedObject object, ProcessSnapshot process, String path) {
+        String identity = object.identity();
         try {
-            ElfFile elf = ElfFile.parse(ByteSource.of(channel), ParseBudget.of(ElfFile.limits(), totalBudget));
-            String key = elf.buildId().isEmpty() ? "file:" + file.identity() : "build-id:" + elf.buildId();
+            if (object.failure() != null) {
+                throw object.failure();
+            }
+            String key = object.key();
             ObjectSymbols symbols = cache.get(key);
             if (symbols == null) {
-                symbols = elf.section(".symtab").isPresent() ? ObjectSymbols.read(elf, null, channel) : withDebugFile(elf, process, channel);
-                handedOver = true;
+                ElfFile elf = object.elf().withBudget(objectFiles.budget(ElfFile.limits()));
+                symbols = elf.section(".symtab").isPresent() ? ObjectSymbols.read(elf) : withDebugFile(elf, process);
                 if (symbols.functionCount() == 0) {
-                    cache.putNegative(file.identity(), MissReason.NO_SYMBOL_TABLE);
+                    cache.putNegative(identity, MissReason.NO_SYMBOL_TABLE);
                     return new Parsed(null, MissReason.NO_SYMBOL_TABLE);
                 }
             }
-            cache.put(file.identity(), key, symbols);
+            cache.put(identity, key, symbols);
             return new Parsed(symbols, null);
         } catch (OverBudgetException e) {
-            rejections.reject(file.identity(), e);
+            rejections.reject(identity, e);
             if (e.deferred()) {
                 return new Parsed(null, MissReason.PARSE_DEFERRED);
             }
-            LOG.log(Level.INFO, () -> "not symbolizing " + path + " (pid " + process.pid() + ", file " + file.identity() + "): " + e.getMessage());
+            LOG.log(Level.INFO, () -> "not symbolizing " + path + " (pid " + process.pid() + ", file " + identity + "): " + e.getMessage());
             return new Parsed(null, MissReason.OVER_BUDGET);
         } catch (ElfFormatException e) {
-            rejections.reject(file.identity(), new ParseRejections.Rejection("elf", MALFORMED));
+            rejections.reject(identity, new ParseRejections.Rejection("elf", MALFORMED));
             return new Parsed(null, MissReason.MALFORMED_OBJECT);
         } catch (IOException e) {
             return new Parsed(null, MissReason.FILE_UNREACHABLE);
-        } catch (RuntimeException | StackOverflowError | OutOfMemoryError e) {
+        } catch (Throwable e) {
             // A parser bug (or a blow-up the budgets missed) costs this file's frames, never sampling or export: remembered like a
             // malformed file, so it is not retried. The fuzz tests hunt for these.
-            rejections.reject(file.identity(), new ParseRejections.Rejection("elf", FAILED));
+            rejections.reject(identity, new ParseRejections.Rejection("elf", FAILED));
             LOG.log(Level.WARNING, "symbolizing " + path + " of pid " + process.pid() + " failed unexpectedly; the file is not retried", e);
             return new Parsed(null, MissReason.MALFORMED_OBJECT);
-        } finally {
-            if (!handedOver) {
-                closeQuietly(channel);
-            }
         }
     }
 
@@ -258,9 +253,9 @@ public final class Symbolizer {
      * Symbols of a stripped object, completed from its separate debug file when one is installed
      * under {@code /usr/lib/debug/.build-id/<xx>/<rest>.debug}: in the process's root first, then
      * on the host. A debug file that is missing, hostile or of another build only costs the extra
-     * names. The result owns {@code file} (and the debug file it reads).
+     * names. The result owns the debug file it reads.
      */
-    private ObjectSymbols withDebugFile(ElfFile elf, ProcessSnapshot process, FileChannel file) throws IOException, ElfFormatException {
+    private ObjectSymbols withDebugFile(ElfFile elf, ProcessSnapshot process) throws IOException, ElfFormatException {
         String id = elf.buildId();
         if (id.length() > 2) {
             String relative = "usr/lib/debug/.build-id/" + id.substring(0, 2) + "/" + id.substring(2) + ".debug";
@@ -278,11 +273,7 @@ public final class Symbolizer {
                 try {
                     ElfFile debugElf = ElfFile.parse(ByteSource.of(debugChannel), ParseBudget.of(ElfFile.limits(), totalBudget));
                     if (id.equals(debugElf.buildId())) {
-                        ObjectSymbols symbols = ObjectSymbols.read(elf, debugElf, () -> {
-                            try (file; debugChannel) {
-                                // closes both
-                            }
-                        });
+                        ObjectSymbols symbols = ObjectSymbols.read(elf, debugElf, debugChannel);
                         handedOver = true;
                         return symbols;
                     }
@@ -302,11 +293,8 @@ public final class Symbolizer {
                 }
             }
         }
-        return ObjectSymbols.read(elf, null, file);
+        return ObjectSymbols.read(elf);
     }
-
-    /** The opened file, or null; and whether a path held a regular file other than the mapped one. */
-    private record Located(RegularFileOpener.OpenedFile file, boolean sawOtherFile) {}
 
     /**
      * A file a process names: {@code path} resolved inside directory {@code root} (the process's
@@ -331,37 +319,6 @@ public final class Symbolizer {
 
     private Location inRootOf(ProcessSnapshot process, String path) {
         return new Location(settings.procRoot().resolve(process.pid() + "/root"), path);
-    }
-
-    /**
-     * Opens the mapped file: inside the process's root (its mount namespace), then through {@code
-     * map_files} (the very inode mapped, even if deleted or replaced), then, for an exited process,
-     * through the host path. A path is accepted only if it still holds the mapped inode.
-     */
-    private Located open(ProcessSnapshot process, Mapping mapping, String path) {
-        String clean = path.endsWith(DELETED_SUFFIX) ? path.substring(0, path.length() - DELETED_SUFFIX.length()) : path;
-        List<Location> candidates = new ArrayList<>(3);
-        if (clean.startsWith("/")) {
-            candidates.add(inRootOf(process, clean));
-        }
-        candidates.add(new Location(null, settings.procRoot().resolve(process.pid() + "/map_files/" + Long.toHexString(mapping.start()) + "-"
-                + Long.toHexString(mapping.limit())).toString()));
-        if (process.exited() && clean.startsWith("/")) {
-            candidates.add(new Location(settings.hostRoot(), clean));
-        }
-        boolean sawOtherFile = false;
-        for (Location candidate : candidates) {
-            RegularFileOpener.OpenedFile file = candidate.openOrNull();
-            if (file == null) {
-                continue;
-            }
-            if (mapping.inode() == 0 || file.inode() == mapping.inode()) {
-                return new Located(file, sawOtherFile);
-            }
-            sawOtherFile = true;
-            closeQuietly(file.channel());
-        }
-        return new Located(null, sawOtherFile);
     }
 
     private MappingSymbols perfMap(ProcessSnapshot process, Mapping mapping) {

@@ -5,9 +5,7 @@ import dev.scorch.collector.symbol.elf.ElfFile;
 import dev.scorch.collector.symbol.elf.ElfFormatException;
 import dev.scorch.collector.symbol.elf.GoPclntab;
 
-import java.io.Closeable;
 import java.io.IOException;
-import java.lang.ref.Cleaner;
 import java.util.List;
 
 /**
@@ -19,7 +17,6 @@ public final class ObjectUnwindInfo {
 
     /** Returned by {@link #linkAddress} when the address is in no load segment. */
     public static final long OUTSIDE = Long.MIN_VALUE;
-    private static final Cleaner FILES = Cleaner.create();
 
     private final long[] segmentOffsets;
     private final long[] segmentFileSizes;
@@ -27,21 +24,12 @@ public final class ObjectUnwindInfo {
     private final UnwindTable table;
     private final GoPclntab go;
 
-    ObjectUnwindInfo(List<ElfFile.Segment> loads, UnwindTable table, GoPclntab go, Closeable file) {
+    ObjectUnwindInfo(List<ElfFile.Segment> loads, UnwindTable table, GoPclntab go) {
         this.segmentOffsets = loads.stream().mapToLong(ElfFile.Segment::offset).toArray();
         this.segmentFileSizes = loads.stream().mapToLong(ElfFile.Segment::fileSize).toArray();
         this.segmentAddresses = loads.stream().mapToLong(ElfFile.Segment::virtualAddress).toArray();
         this.table = table;
         this.go = go;
-        if (file != null) {
-            FILES.register(this, () -> {
-                try {
-                    file.close();
-                } catch (IOException e) {
-                    // read-only: nothing is lost
-                }
-            });
-        }
     }
 
     /** The link-time address of runtime {@code address} mapped through {@code mapping}, or {@link #OUTSIDE}. */

@@ -4,6 +4,7 @@ import dev.scorch.collector.perf.SampleRecord;
 import dev.scorch.collector.process.Mapping;
 import dev.scorch.collector.process.ProcessLookup;
 import dev.scorch.collector.process.ProcessSnapshot;
+import dev.scorch.collector.symbol.MappedObjects;
 import dev.scorch.collector.symbol.elf.GoPclntab;
 
 import java.util.concurrent.atomic.AtomicLong;
@@ -38,9 +39,13 @@ public final class StackUnwinder {
         this.objects = objects;
     }
 
-    /** An unwinder for samples with a stack copy of {@code userStackBytes}, or null when they carry none. */
-    public static StackUnwinder forSamples(int userStackBytes, ProcessLookup processes) {
-        return userStackBytes > 0 ? new StackUnwinder(processes, new UnwindInfoCache(UnwindInfoCache.Settings.defaults())) : null;
+    /**
+     * An unwinder for samples with a stack copy of {@code userStackBytes}, or null when they carry none.
+     *
+     * @param objectFiles opens mapped object files, shared with the symbolizer
+     */
+    public static StackUnwinder forSamples(int userStackBytes, ProcessLookup processes, MappedObjects objectFiles) {
+        return userStackBytes > 0 ? new StackUnwinder(processes, new UnwindInfoCache(objectFiles, UnwindInfoCache.Settings.defaults())) : null;
     }
 
     /** Samples whose user stack came from the unwinder. */

@@ -5,16 +5,13 @@ import dev.scorch.collector.budget.ParseBudget;
 import dev.scorch.collector.budget.ParseRejections;
 import dev.scorch.collector.process.Mapping;
 import dev.scorch.collector.process.ProcessSnapshot;
-import dev.scorch.collector.symbol.RegularFileOpener;
-import dev.scorch.collector.symbol.elf.ByteSource;
+import dev.scorch.collector.symbol.MappedObjects;
 import dev.scorch.collector.symbol.elf.ElfFile;
 import dev.scorch.collector.symbol.elf.ElfFormatException;
 import dev.scorch.collector.symbol.elf.GoPclntab;
 
 import java.io.IOException;
 import java.lang.System.Logger.Level;
-import java.nio.channels.FileChannel;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -31,8 +28,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * out past a byte bound. Each object is compiled under its own {@link ParseBudget}; a file that is
  * malformed or over budget is remembered in {@link #rejections()} for the life of the process (a
  * changed file has a new identity), so a hostile object costs one bounded attempt, not one per
- * sample. Files are opened inside the process's root
- * (its mount namespace) or through {@code map_files}, and only when they hold the mapped inode.
+ * sample. Files are opened, and their ELF headers parsed, by the {@link MappedObjects} the symbolizer
+ * uses too: inside the process's root, and only when they hold the mapped inode.
  *
  * <p>Objects are compiled on a background thread: the sampler thread must never stall on a large
  * {@code .eh_frame} while the ring buffers fill. Until an object is ready, {@link #forMapping}
@@ -48,22 +45,20 @@ public final class UnwindInfoCache {
     /** Without section headers, {@code .eh_frame} is read up to this much (its terminator usually ends it sooner). */
     private static final long MAX_SCANNED_BYTES = 4L << 20;
     private static final String NO_INFO = "";
-    private static final String DELETED_SUFFIX = " (deleted)";
 
     /**
-     * @param procRoot the proc file system
      * @param maxBytes bound on the estimated heap bytes of compiled tables
      * @param limits what compiling one object may cost
      */
-    public record Settings(Path procRoot, long maxBytes, ParseBudget.Limits limits) {
+    public record Settings(long maxBytes, ParseBudget.Limits limits) {
         /** An eighth of the heap, at most 16 MiB: it shares the heap with the symbol cache (a quarter). */
         public static Settings defaults() {
-            return new Settings(Path.of("/proc"), Math.min(16L << 20, Runtime.getRuntime().maxMemory() / 8), CfiCompiler.limits());
+            return new Settings(Math.min(16L << 20, Runtime.getRuntime().maxMemory() / 8), CfiCompiler.limits());
         }
     }
 
     /** Answered by {@link #forMapping} while the object is being compiled. */
-    public static final ObjectUnwindInfo PENDING = new ObjectUnwindInfo(List.of(), null, null, null);
+    public static final ObjectUnwindInfo PENDING = new ObjectUnwindInfo(List.of(), null, null);
     private static final String LOADING = "\u0000loading";
     private static final int MAX_QUEUED = 256;
     /**
@@ -73,13 +68,14 @@ public final class UnwindInfoCache {
      */
     private static final long SYNCHRONOUS_SECTION_BYTES = 32 << 10;
     private static final String DEFER = "\u0000defer";
-    private static final ObjectUnwindInfo DEFERRED = new ObjectUnwindInfo(List.of(), null, null, null);
+    private static final ObjectUnwindInfo DEFERRED = new ObjectUnwindInfo(List.of(), null, null);
 
     private record MappingKey(int pid, long start, long limit, long inode) {}
 
     private record Load(MappingKey key, ProcessSnapshot process, Mapping mapping) {}
 
     private final Settings settings;
+    private final MappedObjects objectFiles;
     private final ParseRejections rejections = new ParseRejections();
     private final LinkedHashMap<MappingKey, String> keysByMapping = new LinkedHashMap<>(256, 0.75f, true);
     private final LinkedHashMap<String, String> keysByIdentity = new LinkedHashMap<>(64, 0.75f, true);
@@ -90,13 +86,18 @@ public final class UnwindInfoCache {
     private final boolean background;
     private Thread compilerThread;
 
-    /** A cache that compiles objects on its own daemon thread. */
-    public UnwindInfoCache(Settings settings) {
-        this(settings, true);
+    /**
+     * A cache that compiles objects on its own daemon thread.
+     *
+     * @param objectFiles opens mapped object files and parses their headers, shared with the symbolizer
+     */
+    public UnwindInfoCache(MappedObjects objectFiles, Settings settings) {
+        this(objectFiles, settings, true);
     }
 
     /** @param background compile on a daemon thread; false compiles in the calling thread (tests) */
-    UnwindInfoCache(Settings settings, boolean background) {
+    UnwindInfoCache(MappedObjects objectFiles, Settings settings, boolean background) {
+        this.objectFiles = objectFiles;
         this.settings = settings;
         this.background = background;
     }
@@ -187,41 +188,39 @@ public final class UnwindInfoCache {
         return mapping.inode() == 0 || path.isEmpty() || path.startsWith("[") || path.startsWith("//anon") || path.startsWith("/memfd:");
     }
 
-    /** Opens and compiles the mapped object unless it is known; the cache key, or {@link #NO_INFO}. */
+    /** Compiles the mapped object unless it is known; the cache key, or {@link #NO_INFO}. */
     private String load(ProcessSnapshot process, Mapping mapping, long maxSectionBytes) {
-        RegularFileOpener.OpenedFile file = open(process, mapping);
-        if (file == null) {
+        MappedObjects.MappedObject object = objectFiles.open(process, mapping).object();
+        if (object == null) {
             return NO_INFO;
         }
-        String identity = file.identity();
+        String identity = object.identity();
         if (rejections.of(identity) != null) {
-            closeQuietly(file.channel());
             return NO_INFO;
         }
         synchronized (this) {
             String known = keysByIdentity.get(identity);
             if (known != null && objects.containsKey(known)) {
-                closeQuietly(file.channel());
                 return known;
             }
         }
-        FileChannel channel = file.channel();
-        boolean handedOver = false;
         try {
-            ElfFile elf = ElfFile.parse(ByteSource.of(channel));
-            String key = elf.buildId().isEmpty() ? "file:" + identity : "build-id:" + elf.buildId();
+            if (object.failure() != null) {
+                throw object.failure();
+            }
+            String key = object.key();
             boolean cached;
             synchronized (this) {
                 cached = objects.containsKey(key);
             }
             if (!cached) {
+                ElfFile elf = object.elf().withBudget(ParseBudget.of(settings.limits()));
                 if (callFrameBytes(elf) > maxSectionBytes) {
                     return DEFER;
                 }
                 GoPclntab go = GoPclntab.find(elf);
-                UnwindTable table = elf.machine() == EM_X86_64 ? compile(elf, ParseBudget.of(settings.limits())) : null;
-                handedOver = go != null;
-                put(key, new ObjectUnwindInfo(loadSegments(elf), table, go, go != null ? channel : null));
+                UnwindTable table = elf.machine() == EM_X86_64 ? compile(elf, elf.budget()) : null;
+                put(key, new ObjectUnwindInfo(loadSegments(elf), table, go));
                 compiled.incrementAndGet();
             }
             synchronized (this) {
@@ -231,21 +230,21 @@ public final class UnwindInfoCache {
             return key;
         } catch (OverBudgetException e) {
             LOG.log(Level.DEBUG, () -> "no unwind information from " + mapping.path() + " of pid " + process.pid() + ": " + e.getMessage());
-            rejections.reject(identity, e);
+            if (!e.deferred()) {
+                rejections.reject(identity, e);
+            }
             return NO_INFO;
         } catch (ElfFormatException | CfiFormatException e) {
             LOG.log(Level.DEBUG, () -> "no unwind information from " + mapping.path() + " of pid " + process.pid() + ": " + e.getMessage());
             rejections.reject(identity, new ParseRejections.Rejection(e instanceof CfiFormatException ? "cfi" : "elf", "malformed"));
             return NO_INFO;
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException e) {
+            return NO_INFO;
+        } catch (Throwable e) {
             // A parser bug must cost this object's frames, never the sampler thread.
             LOG.log(Level.DEBUG, () -> "reading unwind information of " + mapping.path() + " failed: " + e);
             rejections.reject(identity, new ParseRejections.Rejection("cfi", "error"));
             return NO_INFO;
-        } finally {
-            if (!handedOver) {
-                closeQuietly(channel);
-            }
         }
     }
 
@@ -333,41 +332,6 @@ public final class UnwindInfoCache {
         while (bytes > settings.maxBytes() && objects.size() > 1 && eldest.hasNext()) {
             bytes -= eldest.next().getValue().estimatedBytes();
             eldest.remove();
-        }
-    }
-
-    private RegularFileOpener.OpenedFile open(ProcessSnapshot process, Mapping mapping) {
-        String path = mapping.path();
-        String clean = path.endsWith(DELETED_SUFFIX) ? path.substring(0, path.length() - DELETED_SUFFIX.length()) : path;
-        List<Path> candidates = new ArrayList<>(2);
-        if (clean.startsWith("/")) {
-            candidates.add(settings.procRoot().resolve(process.pid() + "/root" + clean));
-        }
-        candidates.add(settings.procRoot().resolve(process.pid() + "/map_files/" + Long.toHexString(mapping.start()) + "-"
-                + Long.toHexString(mapping.limit())));
-        for (Path candidate : candidates) {
-            RegularFileOpener.OpenedFile file;
-            try {
-                file = RegularFileOpener.open(candidate);
-            } catch (IOException | RuntimeException e) {
-                continue;
-            }
-            if (file == null) {
-                continue;
-            }
-            if (file.inode() == mapping.inode()) {
-                return file;
-            }
-            closeQuietly(file.channel());
-        }
-        return null;
-    }
-
-    private static void closeQuietly(FileChannel channel) {
-        try {
-            channel.close();
-        } catch (IOException e) {
-            // read-only: nothing is lost
         }
     }
 

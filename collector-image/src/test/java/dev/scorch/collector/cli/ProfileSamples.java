@@ -2,6 +2,7 @@ package dev.scorch.collector.cli;
 
 import dev.scorch.collector.profile.CpuProfile;
 import dev.scorch.collector.profile.CpuProfileBuilder;
+import dev.scorch.collector.symbol.PerfMapWriter;
 import dev.scorch.collector.symbol.Symbolizer;
 
 import java.util.Map;
@@ -13,7 +14,7 @@ final class ProfileSamples {
     private ProfileSamples() {}
 
     static CpuProfile build(Recording.Result result, int frequencyHz) {
-        return build(result, frequencyHz, new Symbolizer());
+        return build(result, frequencyHz, new Symbolizer(Symbolizer.Settings.defaults(), PerfMapWriter.NONE, result.objectFiles()));
     }
 
     static CpuProfile build(Recording.Result result, int frequencyHz, Symbolizer symbolizer) {

@@ -286,6 +286,14 @@ public final class ElfFile {
         return budget;
     }
 
+    /**
+     * These headers with {@code tables} as the budget of the tables read from now on: one parse of
+     * the headers serves several readers (symbols, call-frame information), each under its own budget.
+     */
+    public ElfFile withBudget(ParseBudget tables) {
+        return new ElfFile(source, order, type, machine, entry, segments, sections, buildId, tables);
+    }
+
     public ByteSource source() {
         return source;
     }
