@@ -41,13 +41,16 @@ public final class ParseRejections {
         }
     }
 
+    /** Counts a refusal of a file that has no identity to remember it by. */
+    public synchronized void count(Rejection rejection) {
+        counts.merge(rejection.label(), 1L, Long::sum);
+    }
+
     /** Remembers and counts {@code refusal}, unless it was deferred by the node-wide budget (then it is only counted). */
     public void reject(String identity, OverBudgetException refusal) {
         Rejection rejection = new Rejection(refusal.parser(), refusal.limit());
         if (refusal.deferred()) {
-            synchronized (this) {
-                counts.merge(rejection.label(), 1L, Long::sum);
-            }
+            count(rejection);
         } else {
             reject(identity, rejection);
         }

@@ -28,6 +28,8 @@ final class ProcessEntry implements ProcessSnapshot {
     private long exitedInInterval = -1;
     private long lastSeenInterval;
     private boolean procRead;
+    /** Whether {@code /proc/<pid>/maps} was refused as over budget: addresses without a mapping are then a named miss. */
+    private boolean mapsRefused;
     private boolean statusRead;
     /** Whether the mappings describe the whole image (from exec or a fork of a known parent). */
     private boolean complete;
@@ -201,6 +203,15 @@ final class ProcessEntry implements ProcessSnapshot {
 
     synchronized void complete(boolean whole) {
         complete = whole;
+    }
+
+    @Override
+    public synchronized boolean mapsRefused() {
+        return mapsRefused;
+    }
+
+    synchronized void mapsRefused(boolean refused) {
+        mapsRefused = refused;
     }
 
     synchronized boolean procRead() {

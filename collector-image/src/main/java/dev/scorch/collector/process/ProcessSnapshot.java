@@ -17,6 +17,11 @@ public interface ProcessSnapshot {
     /** The mapping that holds {@code address}, if any. */
     Optional<Mapping> mappingAt(long address);
 
+    /** Whether the process's {@code /proc/<pid>/maps} was refused as over its parse budget. */
+    default boolean mapsRefused() {
+        return false;
+    }
+
     /** Whether the process has exited (its files may no longer be reachable through /proc). */
     boolean exited();
 }

@@ -49,6 +49,19 @@ public final class ProcessTable implements ProcessLookup {
         return processes.size();
     }
 
+    /**
+     * The content of {@code /proc/<pid>/cgroup}, read within its budget; empty when the process is
+     * gone or the file was refused (counted in {@link #rejections()}).
+     */
+    public Optional<String> cgroup(int pid) {
+        return proc.cgroup(pid);
+    }
+
+    /** /proc files refused as over budget, by {@code parser/limit} (proc_maps, proc_status, cgroup). */
+    public Map<String, Long> rejections() {
+        return proc.rejections().counts();
+    }
+
     /** Processes that were not tracked because the table was full. */
     public long untracked() {
         return untracked;
@@ -70,17 +83,18 @@ public final class ProcessTable implements ProcessLookup {
             if (processes.containsKey(pid)) {
                 continue;
             }
-            List<Mapping> mappings = proc.executableMappings(pid).orElse(List.of());
-            if (mappings.isEmpty()) {
+            ProcFiles.Maps maps = proc.executableMappings(pid);
+            if (maps.outcome() != ProcFiles.Outcome.REFUSED && maps.mappings().isEmpty()) {
                 continue;
             }
             ProcessEntry entry = track(pid);
             if (entry == null) {
                 break;
             }
-            mappings.forEach(entry::map);
+            maps.mappings().forEach(entry::map);
             entry.complete(true);
             entry.procRead(true);
+            entry.mapsRefused(maps.outcome() == ProcFiles.Outcome.REFUSED);
             // The name too: once the process is gone, its command (and its children's) is only known from here.
             entry.command();
             learnt++;
@@ -206,11 +220,19 @@ public final class ProcessTable implements ProcessLookup {
 
     private void readProc(ProcessEntry entry) {
         entry.procRead(true);
-        if (!entry.complete()) {
-            proc.executableMappings(entry.pid()).ifPresent(mappings -> {
-                mappings.forEach(entry::map);
+        if (entry.complete()) {
+            return;
+        }
+        ProcFiles.Maps maps = proc.executableMappings(entry.pid());
+        switch (maps.outcome()) {
+            case READ -> {
+                maps.mappings().forEach(entry::map);
                 entry.complete(true);
-            });
+            }
+            case REFUSED -> entry.mapsRefused(true);
+            // The node-wide budget is spent for this minute: a later sample reads it (a spent budget refuses at once).
+            case DEFERRED -> entry.procRead(false);
+            case GONE -> { }
         }
     }
 }

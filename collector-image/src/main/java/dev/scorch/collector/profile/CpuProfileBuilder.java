@@ -128,6 +128,7 @@ public final class CpuProfileBuilder {
         int kernelSlot = NO_MAPPING;
         MappingSymbols unknownProcess;
         MappingSymbols noMapping;
+        MappingSymbols mapsOverBudget;
 
         void add(AggregatedStack stack) {
             int kernelFrames = framesBeforeZero(stack.kernelIps());
@@ -195,6 +196,12 @@ public final class CpuProfileBuilder {
                 return location(NO_MAPPING, unknownProcess, address, returnAddress);
             }
             Optional<Mapping> mapping = process.get().mappingAt(address);
+            if (mapping.isEmpty() && process.get().mapsRefused()) {
+                if (mapsOverBudget == null) {
+                    mapsOverBudget = symbolizer.unresolved(MissReason.OVER_BUDGET);
+                }
+                return location(NO_MAPPING, mapsOverBudget, address, returnAddress);
+            }
             if (mapping.isEmpty()) {
                 if (noMapping == null) {
                     noMapping = symbolizer.unresolved(MissReason.NO_MAPPING);

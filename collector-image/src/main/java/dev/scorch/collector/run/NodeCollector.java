@@ -91,8 +91,9 @@ public final class NodeCollector implements AutoCloseable {
         ConfigFile.Read first = file.changed().orElseThrow();
         RunConfig.Health settings = first.config() == null ? RunConfig.Health.DEFAULT : first.config().health();
         PodCache pods = new PodCache(new WorkloadResolver(api)::workloadOf);
-        NodeServices services = new NodeServices(identity.node(), pods, new NamespaceCache(), NodeSampling.ofThisHost(identity.node()),
-                new ProcessCgroups(new ProcCgroupReader(Path.of("/proc"))::read), PodConditions.of(identity, api),
+        NodeSampling sampling = NodeSampling.ofThisHost(identity.node());
+        NodeServices services = new NodeServices(identity.node(), pods, new NamespaceCache(), sampling,
+                new ProcessCgroups(sampling.processes()::cgroup), PodConditions.of(identity, api),
                 settings.statusUpdateInterval(), clock);
         NodeCollector collector = new NodeCollector(identity, file, services);
         collector.resources.add(services.sampling());

@@ -95,9 +95,10 @@ final class NodeSampling implements AutoCloseable {
         return counts;
     }
 
-    /** Refusals of both parsers that read node files: the symbolizer's and the unwinder's. */
+    /** Refusals of the parsers that read node files: /proc's, the symbolizer's and the unwinder's. */
     Map<String, Long> parseRejections() {
         Map<String, Long> counts = new TreeMap<>(symbolizer.rejections().counts());
+        processes.rejections().forEach((label, count) -> counts.merge(label, count, Long::sum));
         if (unwinder != null) {
             unwinder.objects().rejections().counts().forEach((label, count) -> counts.merge(label, count, Long::sum));
         }

@@ -7,7 +7,7 @@ import dev.scorch.collector.sampling.SamplerOptions;
 import dev.scorch.collector.sampling.SamplingPreflight;
 import dev.scorch.collector.attribution.CgroupParser;
 import dev.scorch.collector.attribution.ContainerCgroup;
-import dev.scorch.collector.run.ProcCgroupReader;
+import dev.scorch.collector.process.ProcessTable;
 import dev.scorch.collector.workload.CWorkloads;
 import dev.scorch.collector.workload.KubeletCgroups;
 import dev.scorch.testenv.Tier;
@@ -197,7 +197,7 @@ class RecordingAccuracyTest {
     }
 
     private static String containerOf(int pid) {
-        return new ProcCgroupReader(PROC).read(pid).flatMap(CgroupParser::parse).map(ContainerCgroup::containerId).orElse("none");
+        return new ProcessTable(PROC).cgroup(pid).flatMap(CgroupParser::parse).map(ContainerCgroup::containerId).orElse("none");
     }
 
     private static void awaitInCgroup(int pid, KubeletCgroups.Container container) throws Exception {

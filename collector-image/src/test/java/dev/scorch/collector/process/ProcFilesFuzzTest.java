@@ -9,8 +9,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Any {@code /proc/<pid>/maps} and {@code status} content (a process controls its mapped paths and
- * its name) gives mappings and a status, or nothing, never an exception.
+ * Any {@code /proc/<pid>/maps}, {@code status}, {@code cgroup} and {@code stat} content (a process
+ * controls its mapped paths, its name and its cgroup's name) gives mappings, a status and a cgroup,
+ * or a refusal, never an exception.
  */
 class ProcFilesFuzzTest {
 
@@ -29,9 +30,12 @@ class ProcFilesFuzzTest {
         Path pid = Files.createDirectories(dir.resolve("42"));
         Files.write(pid.resolve("maps"), maps);
         Files.write(pid.resolve("status"), status);
+        Files.write(pid.resolve("cgroup"), status);
+        Files.write(pid.resolve("stat"), status);
         ProcFiles files = new ProcFiles(dir);
         files.executableMappings(42);
         files.status(42);
+        files.cgroup(42);
     }
 
     @FuzzTest(maxDuration = "1m")

@@ -140,6 +140,8 @@ class ProfilingPolicyOnRealNodeTest {
     @Test
     @Order(2)
     void inPrivilegedModeTheCollectorProfilesTheWorkloadAndThePolicyTurnsReady() {
+        // The security mode is an installation setting (Helm value collector.securityMode).
+        setCollectorSecurityMode("privileged");
         kubectl.runWithInput(Serialization.asYaml(policy("shop-privileged", "privileged")), "apply", "-f", "-");
 
         await("profiles of the privileged collector reach Parca").atMost(GENEROUS).pollInterval(Duration.ofSeconds(2))
@@ -148,9 +150,15 @@ class ProfilingPolicyOnRealNodeTest {
                 s -> s.conditionIs("Ready", "True") && s.nodes("collecting") == 1);
         assertThat(collectorPod("shop-privileged").getSpec().getContainers().getFirst().getSecurityContext().getPrivileged()).isTrue();
         kubectl.run("delete", "profilingpolicy", "shop-privileged", "--wait=true");
+        setCollectorSecurityMode("capabilities");
     }
 
-    private GenericKubernetesResource policy(String name, String securityMode) {
+    private void setCollectorSecurityMode(String mode) {
+        kubectl.run("-n", SCORCH_NAMESPACE, "set", "env", "deployment/scorch-operator", "SCORCH_COLLECTOR_SECURITY_MODE=" + mode);
+        kubectl.run("-n", SCORCH_NAMESPACE, "rollout", "status", "deployment/scorch-operator", "--timeout=360s");
+    }
+
+    private GenericKubernetesResource policy(String name, String modeLabel) {
         return Serialization.unmarshal("""
                 apiVersion: scorch.dev/v1alpha1
                 kind: ProfilingPolicy
@@ -164,9 +172,7 @@ class ProfilingPolicyOnRealNodeTest {
                     backends:
                       - name: parca
                         parca: {address: "%2$s", insecure: true}
-                  collector:
-                    securityMode: %3$s
-                """.formatted(name, parca.grpcAddress(), securityMode), GenericKubernetesResource.class);
+                """.formatted(name, parca.grpcAddress(), modeLabel), GenericKubernetesResource.class);
     }
 
     private PolicyStatus status(String name) {

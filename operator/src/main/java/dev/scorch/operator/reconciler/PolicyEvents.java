@@ -20,6 +20,8 @@ import org.jboss.logging.Logger;
  */
 final class PolicyEvents {
     static final String EVENT_NAMESPACE = "default";
+    /** The reason of the Event about a field the operator reads but no longer uses. */
+    static final String IGNORED_FIELD = "IgnoredField";
     private static final Logger LOG = Logger.getLogger(PolicyEvents.class);
 
     private PolicyEvents() {}
@@ -40,6 +42,21 @@ final class PolicyEvents {
             }
         }
         return events;
+    }
+
+    /**
+     * A Warning when a generation of {@code policy} the operator has not yet observed still sets
+     * the ignored {@code spec.collector} (pure): once per edit, not on every reconcile.
+     */
+    static List<Event> ignoredFields(ProfilingPolicy policy, Instant now) {
+        boolean seen = policy.getStatus() != null
+                && java.util.Objects.equals(policy.getStatus().observedGeneration(), policy.getMetadata().getGeneration());
+        if (seen || policy.getSpec().collector() == null) {
+            return List.of();
+        }
+        return List.of(event(policy, "Warning", IGNORED_FIELD, "spec.collector is ignored: one collector per node serves"
+                + " every policy, so its image, securityMode, resources and priorityClassName are operator settings"
+                + " (Helm values collector.*, environment SCORCH_COLLECTOR_*); remove spec.collector from the policy", now));
     }
 
     /** Degraded, or not Ready for a reason other than the admin's own suspension of the policy. */

@@ -144,6 +144,7 @@ public class ProfilingPolicyReconciler implements Reconciler<ProfilingPolicy> {
         if (status.equals(policy.getStatus())) {
             return UpdateControl.noUpdate();
         }
+        PolicyEvents.record(client, PolicyEvents.ignoredFields(policy, clock.instant()));
         PolicyEvents.record(client, PolicyEvents.transitions(policy, policy.getStatus(), status, clock.instant()));
         return UpdateControl.patchStatus(statusOnly(policy, status));
     }

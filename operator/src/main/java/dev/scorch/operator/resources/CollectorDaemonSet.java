@@ -1,8 +1,8 @@
 package dev.scorch.operator.resources;
 
+import dev.scorch.operator.CollectorPodSettings;
 import dev.scorch.operator.OperatorSettings;
 import dev.scorch.operator.api.v1alpha1.Backend;
-import dev.scorch.operator.api.v1alpha1.CollectorSettings;
 import dev.scorch.operator.api.v1alpha1.NodePlacement;
 import dev.scorch.operator.api.v1alpha1.ProfilingPolicy;
 import dev.scorch.operator.api.v1alpha1.SecretKeyReference;
@@ -21,8 +21,6 @@ import io.fabric8.kubernetes.api.model.LabelSelectorRequirement;
 import io.fabric8.kubernetes.api.model.NodeSelectorRequirement;
 import io.fabric8.kubernetes.api.model.NodeSelectorRequirementBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
-import io.fabric8.kubernetes.api.model.ResourceRequirements;
-import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
 import io.fabric8.kubernetes.api.model.SecurityContext;
 import io.fabric8.kubernetes.api.model.SecurityContextBuilder;
 import io.fabric8.kubernetes.api.model.Volume;
@@ -74,7 +72,7 @@ public final class CollectorDaemonSet {
 
     public static DaemonSet desired(ProfilingPolicy policy, OperatorSettings settings, String configJson) {
         String name = CollectorLabels.objectName(policy);
-        CollectorSettings collector = policy.getSpec().collector();
+        CollectorPodSettings collector = settings.collector();
         NodePlacement nodes = policy.getSpec().nodes();
         List<Volume> volumes = new ArrayList<>();
         List<VolumeMount> mounts = new ArrayList<>();
@@ -104,7 +102,7 @@ public final class CollectorDaemonSet {
 
         Container container = new ContainerBuilder()
                 .withName(CONTAINER)
-                .withImage(collector.image() != null ? collector.image() : settings.collectorImage())
+                .withImage(collector.image())
                 .withArgs("run", "--config", "$(SCORCH_CONFIG)")
                 .withEnv(environment())
                 .addNewPort().withName("http").withContainerPort(CollectorConfigMap.HEALTH_PORT).endPort()
@@ -114,7 +112,7 @@ public final class CollectorDaemonSet {
                 .withNewLivenessProbe()
                 .withNewHttpGet().withPath("/healthz").withPort(new IntOrString("http")).endHttpGet()
                 .withInitialDelaySeconds(30).withPeriodSeconds(30).withFailureThreshold(5).endLivenessProbe()
-                .withResources(collector.resources() != null ? collector.resources() : defaultResources())
+                .withResources(collector.resources())
                 .withSecurityContext(securityContext(collector.securityMode()))
                 .withVolumeMounts(mounts)
                 .build();
@@ -145,14 +143,6 @@ public final class CollectorDaemonSet {
                 .endSpec()
                 .endTemplate()
                 .endSpec()
-                .build();
-    }
-
-    /** Default collector resources: the collector's RSS budget is 96 MiB (docs/benchmarks.md), the limit leaves headroom. */
-    static ResourceRequirements defaultResources() {
-        return new ResourceRequirementsBuilder()
-                .withRequests(Map.of("cpu", new Quantity("10m"), "memory", new Quantity("64Mi")))
-                .withLimits(Map.of("memory", new Quantity("160Mi")))
                 .build();
     }
 

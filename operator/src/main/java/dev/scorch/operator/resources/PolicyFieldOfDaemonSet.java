@@ -14,9 +14,6 @@ public final class PolicyFieldOfDaemonSet {
     static {
         String pod = "spec.template.spec.";
         String container = pod + "containers[0].";
-        FIELDS.put(container + "resources", "spec.collector.resources");
-        FIELDS.put(container + "image", "spec.collector.image");
-        FIELDS.put(pod + "priorityClassName", "spec.collector.priorityClassName");
         FIELDS.put(pod + "tolerations", "spec.nodes.tolerations");
         FIELDS.put(pod + "affinity", "spec.nodes.selector");
     }

@@ -33,7 +33,7 @@ class InstallCommandsTest {
                 "deployment.apps/scorch-operator", "namespace/scorch-system");
 
         String examples = kubectl(controlPlane, "apply", "--dry-run=server", "-f", "examples/");
-        assertThat(examples.lines().filter(l -> l.contains("profilingpolicy.scorch.dev/"))).hasSize(5);
+        assertThat(examples.lines().filter(l -> l.contains("profilingpolicy.scorch.dev/"))).hasSize(6);
         kubectl(controlPlane, "apply", "-f", "examples/minimal-parca.yaml");
         try {
             assertThat(kubectl(controlPlane, "get", "pp", "everything").lines().findFirst().orElseThrow())

@@ -109,6 +109,63 @@ class ProfilingPolicyAdmissionTest {
                 Arguments.of("secret name with capitals",
                         "export: {backends: [{name: p, parca: {address: 'p:7070', bearerTokenSecretRef: {name: Tok, key: t}}}]}",
                         "spec.export.backends[0].parca.bearerTokenSecretRef.name"),
+                Arguments.of("unknown pull type", "pull: {types: [heap, cpu]}\nexport: {backends: [" + parca + "]}",
+                        "pull.types must be among heap, allocs, goroutine"),
+                Arguments.of("repeated pull type", "pull: {types: [heap, heap]}\nexport: {backends: [" + parca + "]}",
+                        "pull.types must not repeat a type"),
+                Arguments.of("pull interval 1s", "pull: {interval: 1s}\nexport: {backends: [" + parca + "]}",
+                        "pull.interval must be a duration from 5s to 5m"),
+                Arguments.of("pull timeout as long as the interval", "pull: {interval: 10s, timeout: 10s}\nexport: {backends: [" + parca + "]}",
+                        "pull.timeout must be shorter than pull.interval"),
+                Arguments.of("pull timeout 2m", "pull: {interval: 5m, timeout: 2m}\nexport: {backends: [" + parca + "]}",
+                        "pull.timeout must be a duration from 1s to 60s"),
+                Arguments.of("pull response cap 1Gi", "pull: {maxProfileBytes: 1Gi}\nexport: {backends: [" + parca + "]}",
+                        "pull.maxProfileBytes must be a quantity from 64Ki to 256Mi"),
+                Arguments.of("pull concurrency 0", "pull: {maxConcurrent: 0}\nexport: {backends: [" + parca + "]}",
+                        "spec.pull.maxConcurrent"),
+                Arguments.of("triggers without rules", "triggers: {rules: []}\nexport: {backends: [" + parca + "]}",
+                        "spec.triggers.rules"),
+                Arguments.of("trigger metric disk", "triggers: {rules: [{metric: disk, absolute: {above: '1'}}]}\nexport: {backends: [" + parca + "]}",
+                        "triggers.rules[].metric must be cpu, memory or goroutines"),
+                Arguments.of("trigger rule with both thresholds",
+                        "triggers: {rules: [{metric: cpu, absolute: {above: '2'}, relative: {min: '1', diffPercent: 50, abs: '3'}}]}\nexport: {backends: [" + parca + "]}",
+                        "exactly one of absolute or relative must be set in each rule"),
+                Arguments.of("trigger rule without a threshold", "triggers: {rules: [{metric: cpu}]}\nexport: {backends: [" + parca + "]}",
+                        "exactly one of absolute or relative must be set in each rule"),
+                Arguments.of("absolute with above and percentOfLimit",
+                        "triggers: {rules: [{metric: memory, absolute: {above: 1Gi, percentOfLimit: 80}}]}\nexport: {backends: [" + parca + "]}",
+                        "exactly one of above or percentOfLimit must be set"),
+                Arguments.of("absolute above 0", "triggers: {rules: [{metric: cpu, absolute: {above: '0'}}]}\nexport: {backends: [" + parca + "]}",
+                        "triggers.rules[].absolute.above must be a quantity above 0"),
+                Arguments.of("percentOfLimit 150", "triggers: {rules: [{metric: memory, absolute: {percentOfLimit: 150}}]}\nexport: {backends: [" + parca + "]}",
+                        "spec.triggers.rules[0].absolute.percentOfLimit"),
+                Arguments.of("goroutines as a share of a limit",
+                        "pull: {}\ntriggers: {rules: [{metric: goroutines, absolute: {percentOfLimit: 50}}]}\nexport: {backends: [" + parca + "]}",
+                        "a goroutines rule has no limit"),
+                Arguments.of("goroutines rule without pull",
+                        "triggers: {rules: [{metric: goroutines, absolute: {above: 10k}}]}\nexport: {backends: [" + parca + "]}",
+                        "a goroutines rule needs spec.pull"),
+                Arguments.of("threshold not a quantity",
+                        "triggers: {rules: [{metric: memory, absolute: {above: lots}}]}\nexport: {backends: [" + parca + "]}",
+                        "triggers.rules[].absolute.above must be a quantity above 0"),
+                Arguments.of("relative abs below min",
+                        "triggers: {rules: [{metric: cpu, relative: {min: '2', diffPercent: 50, abs: '1'}}]}\nexport: {backends: [" + parca + "]}",
+                        "triggers.rules[].relative.abs must be at least relative.min"),
+                Arguments.of("relative without diffPercent",
+                        "triggers: {rules: [{metric: cpu, relative: {min: '1', abs: '2'}}]}\nexport: {backends: [" + parca + "]}",
+                        "spec.triggers.rules[0].relative.diffPercent"),
+                Arguments.of("cooldown 2d", "triggers: {rules: [{metric: cpu, absolute: {above: '2'}, cooldown: 48h}]}\nexport: {backends: [" + parca + "]}",
+                        "triggers.rules[].cooldown must be a duration from 0s to 24h"),
+                Arguments.of("100 captures per hour", "triggers: {rules: [{metric: cpu, absolute: {above: '2'}, maxPerHour: 100}]}\nexport: {backends: [" + parca + "]}",
+                        "spec.triggers.rules[0].maxPerHour"),
+                Arguments.of("check interval 2m", "triggers: {checkInterval: 2m, rules: [{metric: cpu, absolute: {above: '2'}}]}\nexport: {backends: [" + parca + "]}",
+                        "triggers.checkInterval must be a duration from 1s to 60s"),
+                Arguments.of("capture of 5m", "triggers: {capture: {duration: 5m}, rules: [{metric: cpu, absolute: {above: '2'}}]}\nexport: {backends: [" + parca + "]}",
+                        "triggers.capture.duration must be a duration from 1s to 60s"),
+                Arguments.of("capture at 1000 Hz", "triggers: {capture: {frequencyHz: 1000}, rules: [{metric: cpu, absolute: {above: '2'}}]}\nexport: {backends: [" + parca + "]}",
+                        "spec.triggers.capture.frequencyHz"),
+                Arguments.of("five captures at once", "triggers: {capture: {maxConcurrent: 5}, rules: [{metric: cpu, absolute: {above: '2'}}]}\nexport: {backends: [" + parca + "]}",
+                        "spec.triggers.capture.maxConcurrent"),
                 Arguments.of("header value with a line break",
                         "export: {backends: [{name: o, otlp: {endpoint: 'http://o:4318', headers: {X-Team: \"a\\r\\nX-Evil: 1\"}}}]}",
                         "spec.export.backends[0].otlp.headers.X-Team"));
@@ -244,9 +301,35 @@ class ProfilingPolicyAdmissionTest {
             assertThat(raw.<Object>get("spec", "sampling", "kernelStacks")).isEqualTo(true);
             assertThat(raw.<Object>get("spec", "export", "interval")).isEqualTo("15s");
             assertThat(raw.<Object>get("spec", "export", "spool", "maxBytes")).isEqualTo("256Mi");
-            assertThat(raw.<Object>get("spec", "collector", "securityMode")).isEqualTo("capabilities");
+            assertThat(raw.<Object>get("spec", "collector")).as("the ignored spec.collector gets no default").isNull();
             assertThat(raw.<Object>get("spec", "suspend")).isEqualTo(false);
             assertThat(created.getMetadata().getName()).isEqualTo("defaults");
+        } finally {
+            client.resource(policy).delete();
+        }
+    }
+
+    @org.junit.jupiter.api.Test
+    void pullAndTriggerDefaultsAreApplied() {
+        GenericKubernetesResource policy = policy("pull-defaults", """
+                pull: {}
+                triggers: {rules: [{metric: cpu, relative: {min: 500m, diffPercent: 100, abs: '2'}}]}
+                export: {backends: [{name: p, parca: {address: 'p:7070'}}]}
+                """);
+        try {
+            client.resource(policy).create();
+            GenericKubernetesResource raw = client.genericKubernetesResources("scorch.dev/v1alpha1", "ProfilingPolicy")
+                    .withName("pull-defaults").get();
+            assertThat(raw.<Object>get("spec", "pull", "interval")).isEqualTo("15s");
+            assertThat(raw.<Object>get("spec", "pull", "timeout")).isEqualTo("10s");
+            assertThat(raw.<Object>get("spec", "pull", "maxProfileBytes")).isEqualTo("32Mi");
+            assertThat(raw.<Object>get("spec", "pull", "maxConcurrent")).isEqualTo(4);
+            assertThat(raw.<Object>get("spec", "triggers", "checkInterval")).isEqualTo("10s");
+            assertThat(raw.<Object>get("spec", "triggers", "capture", "duration")).isEqualTo("10s");
+            assertThat(raw.<Object>get("spec", "triggers", "capture", "frequencyHz")).isEqualTo(199);
+            assertThat(raw.<Object>get("spec", "triggers", "capture", "maxConcurrent")).isEqualTo(1);
+            assertThat(raw.<Object>get("spec", "triggers", "rules", 0, "cooldown")).isEqualTo("5m");
+            assertThat(raw.<Object>get("spec", "triggers", "rules", 0, "maxPerHour")).isEqualTo(6);
         } finally {
             client.resource(policy).delete();
         }

@@ -284,42 +284,88 @@ class ReconcileTest {
                 .isEqualTo(before);
     }
 
+    /**
+     * A cluster guardrail the CRD cannot know: an admission policy that keeps DaemonSets off
+     * control-plane nodes. The API server accepts the policy and refuses its collectors.
+     */
+    private static final String NO_CONTROL_PLANE_DAEMONSETS = """
+            apiVersion: admissionregistration.k8s.io/v1
+            kind: ValidatingAdmissionPolicy
+            metadata: {name: no-daemonsets-on-control-plane}
+            spec:
+              failurePolicy: Fail
+              matchConstraints:
+                resourceRules:
+                  - {apiGroups: [apps], apiVersions: [v1], operations: [CREATE, UPDATE], resources: [daemonsets]}
+              validations:
+                - expression: >-
+                    !has(object.spec.template.spec.tolerations) || !object.spec.template.spec.tolerations.exists(t,
+                    has(t.key) && t.key == 'node-role.kubernetes.io/control-plane')
+                  message: this cluster keeps DaemonSets off control-plane nodes
+                  reason: Invalid
+            ---
+            apiVersion: admissionregistration.k8s.io/v1
+            kind: ValidatingAdmissionPolicyBinding
+            metadata: {name: no-daemonsets-on-control-plane}
+            spec:
+              policyName: no-daemonsets-on-control-plane
+              validationActions: [Deny]
+            """;
+
     @Test
-    void aPolicyTheDaemonSetCannotCarryIsInvalidSpecWithTheApiServersMessageUntilFixed() {
-        // The CRD accepts an extended resource; the API server refuses a container that requests one
-        // without the equal limit Kubernetes demands.
-        create("unappliable", """
-                collector: {resources: {requests: {example.com/dongle: '1'}}}
-                """ + PARCA);
+    void aPolicyTheClusterRefusesToRunIsInvalidSpecWithTheApiServersMessageUntilFixed() {
+        admin.load(new java.io.ByteArrayInputStream(NO_CONTROL_PLANE_DAEMONSETS.getBytes())).create();
+        try {
+            awaitDaemonSetsTheGuardrailRefuses();
+            create("unappliable", """
+                    nodes:
+                      tolerations: [{key: node-role.kubernetes.io/control-plane, operator: Exists, effect: NoSchedule}]
+                    """ + PARCA);
 
-        Eventually.assertThat(() -> {
-            ProfilingPolicyStatus status = status("unappliable");
-            assertThat(status.condition("Ready").status()).isEqualTo("False");
-            assertThat(status.condition("Ready").reason()).isEqualTo("InvalidSpec");
-            assertThat(status.condition("Degraded").status()).isEqualTo("True");
-            assertThat(status.condition("Degraded").reason()).isEqualTo("InvalidSpec");
-            assertThat(status.condition("Degraded").message()).contains(
-                    "the API server refused the collector's DaemonSet scorch-system/scorch-unappliable",
-                    "resources.limits: Required value: Limit must be set for non overcommitable resources",
-                    "; check spec.collector.resources");
-        });
-        assertThat(daemonSet("unappliable")).isNull();
-        Eventually.assertThat(() -> assertThat(admin.v1().events().inNamespace("default").list().getItems())
-                .filteredOn(e -> e.getInvolvedObject().getName().equals("unappliable"))
-                .anySatisfy(e -> {
-                    assertThat(e.getType()).isEqualTo("Warning");
-                    assertThat(e.getReason()).isEqualTo("InvalidSpec");
-                    assertThat(e.getMessage()).contains("Limit must be set for non overcommitable resources");
-                }));
+            Eventually.assertThat(() -> {
+                ProfilingPolicyStatus status = status("unappliable");
+                assertThat(status.condition("Ready").status()).isEqualTo("False");
+                assertThat(status.condition("Ready").reason()).isEqualTo("InvalidSpec");
+                assertThat(status.condition("Degraded").status()).isEqualTo("True");
+                assertThat(status.condition("Degraded").reason()).isEqualTo("InvalidSpec");
+                assertThat(status.condition("Degraded").message()).contains(
+                        "the API server refused the collector's DaemonSet scorch-system/scorch-unappliable",
+                        "this cluster keeps DaemonSets off control-plane nodes");
+            });
+            assertThat(daemonSet("unappliable")).isNull();
+            Eventually.assertThat(() -> assertThat(admin.v1().events().inNamespace("default").list().getItems())
+                    .filteredOn(e -> e.getInvolvedObject().getName().equals("unappliable"))
+                    .anySatisfy(e -> {
+                        assertThat(e.getType()).isEqualTo("Warning");
+                        assertThat(e.getReason()).isEqualTo("InvalidSpec");
+                        assertThat(e.getMessage()).contains("this cluster keeps DaemonSets off control-plane nodes");
+                    }));
 
-        admin.resources(ProfilingPolicy.class).withName("unappliable").edit(p -> Policies.parse("unappliable", """
-                collector: {resources: {requests: {example.com/dongle: '1'}, limits: {example.com/dongle: '1'}}}
-                """ + PARCA));
+            admin.resources(ProfilingPolicy.class).withName("unappliable").edit(p -> Policies.parse("unappliable", """
+                    nodes:
+                      tolerations: [{key: dedicated, operator: Exists, effect: NoSchedule}]
+                    """ + PARCA));
 
-        Eventually.assertThat(() -> {
-            assertThat(daemonSet("unappliable")).isNotNull();
-            assertThat(status("unappliable").condition("Degraded").reason()).isNotEqualTo("InvalidSpec");
-        });
+            Eventually.assertThat(() -> {
+                assertThat(daemonSet("unappliable")).isNotNull();
+                assertThat(status("unappliable").condition("Degraded").reason()).isNotEqualTo("InvalidSpec");
+            });
+        } finally {
+            admin.load(new java.io.ByteArrayInputStream(NO_CONTROL_PLANE_DAEMONSETS.getBytes())).delete();
+        }
+    }
+
+    /** An admission policy takes effect a moment after it is created: wait until a dry run is refused. */
+    private static void awaitDaemonSetsTheGuardrailRefuses() {
+        DaemonSet probe = new io.fabric8.kubernetes.api.model.apps.DaemonSetBuilder()
+                .withNewMetadata().withName("guardrail-probe").withNamespace(NS).endMetadata()
+                .withNewSpec().withNewSelector().addToMatchLabels("app", "probe").endSelector()
+                .withNewTemplate().withNewMetadata().addToLabels("app", "probe").endMetadata()
+                .withNewSpec().addNewToleration().withKey("node-role.kubernetes.io/control-plane").withOperator("Exists")
+                .endToleration().addNewContainer().withName("c").withImage("probe").endContainer().endSpec()
+                .endTemplate().endSpec().build();
+        Eventually.assertThat(() -> assertThatThrownBy(() -> admin.resource(probe).dryRun().create())
+                .hasMessageContaining("this cluster keeps DaemonSets off control-plane nodes"));
     }
 
     @Test

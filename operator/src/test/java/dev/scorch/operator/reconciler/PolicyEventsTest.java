@@ -47,4 +47,21 @@ class PolicyEventsTest {
             assertThat(e.getMessage()).isEqualTo("Degraded=True: InvalidSpec message");
         });
     }
+
+    @Test
+    void aNewGenerationThatStillSetsSpecCollectorRecordsOneWarningNamingWhereTheSettingsLiveNow() {
+        ProfilingPolicy legacy = Policies.parse("legacy", """
+                collector: {securityMode: privileged}
+                export: {backends: [{name: parca, parca: {address: 'parca:7070'}}]}
+                """);
+
+        assertThat(PolicyEvents.ignoredFields(legacy, NOW)).singleElement().satisfies(e -> {
+            assertThat(e.getType()).isEqualTo("Warning");
+            assertThat(e.getReason()).isEqualTo("IgnoredField");
+            assertThat(e.getMessage()).contains("spec.collector is ignored", "Helm values collector.*");
+        });
+        legacy.setStatus(status("True", "Collecting", "False", "AsExpected"));
+        assertThat(PolicyEvents.ignoredFields(legacy, NOW)).as("the same generation, already observed").isEmpty();
+        assertThat(PolicyEvents.ignoredFields(Policies.example("minimal-parca.yaml"), NOW)).isEmpty();
+    }
 }

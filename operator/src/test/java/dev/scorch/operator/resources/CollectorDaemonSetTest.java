@@ -2,12 +2,16 @@ package dev.scorch.operator.resources;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.scorch.operator.CollectorPodSettings;
+import dev.scorch.operator.OperatorSettings;
 import dev.scorch.operator.Policies;
+import dev.scorch.operator.api.v1alpha1.SecurityMode;
 import dev.scorch.operator.api.v1alpha1.ProfilingPolicy;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.client.utils.Serialization;
@@ -19,7 +23,11 @@ import org.junit.jupiter.api.Test;
 class CollectorDaemonSetTest {
 
     private static DaemonSet daemonSet(ProfilingPolicy policy) {
-        return CollectorDaemonSet.desired(policy, Policies.SETTINGS, CollectorConfigMap.render(policy));
+        return daemonSet(policy, Policies.SETTINGS);
+    }
+
+    private static DaemonSet daemonSet(ProfilingPolicy policy, OperatorSettings settings) {
+        return CollectorDaemonSet.desired(policy, settings, CollectorConfigMap.render(policy));
     }
 
     private static Container collector(DaemonSet ds) {
@@ -41,7 +49,10 @@ class CollectorDaemonSetTest {
 
     @Test
     void privilegedModeIsPrivilegedWithAReadOnlyRoot() {
-        Container c = collector(daemonSet(Policies.example("privileged-legacy-nodes.yaml")));
+        OperatorSettings privileged = new OperatorSettings("scorch-system",
+                new CollectorPodSettings("scorch-collector:test", SecurityMode.PRIVILEGED, CollectorPodSettings.defaultResources(), null),
+                OperatorSettings.DEFAULT_COLLECTOR_STATUS_UPDATE_SECONDS);
+        Container c = collector(daemonSet(Policies.example("privileged-legacy-nodes.yaml"), privileged));
 
         assertThat(c.getSecurityContext().getPrivileged()).isTrue();
         assertThat(c.getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
@@ -124,9 +135,25 @@ class CollectorDaemonSetTest {
                 });
         assertThat(fleet.getAffinity()).isNull();
         assertThat(fleet.getTolerations()).singleElement().satisfies(t -> assertThat(t.getOperator()).isEqualTo("Exists"));
-        assertThat(fleet.getPriorityClassName()).isEqualTo("system-node-critical");
-        assertThat(collector(daemonSet(Policies.example("multi-backend.yaml"))).getResources().getLimits())
-                .containsEntry("memory", new Quantity("256Mi"));
+    }
+
+    @Test
+    void imageResourcesAndPriorityClassComeFromTheOperatorSettingsNotThePolicy() {
+        OperatorSettings settings = new OperatorSettings("scorch-system", new CollectorPodSettings("registry.example/collector:1",
+                SecurityMode.CAPABILITIES, new ResourceRequirementsBuilder().addToLimits("memory", new Quantity("256Mi")).build(),
+                "system-node-critical"), OperatorSettings.DEFAULT_COLLECTOR_STATUS_UPDATE_SECONDS);
+        ProfilingPolicy legacy = Policies.parse("legacy", """
+                collector: {image: registry.example/old:0, securityMode: privileged, priorityClassName: low,
+                            resources: {limits: {memory: 1Gi}}}
+                export: {backends: [{name: parca, parca: {address: 'parca:7070'}}]}
+                """);
+
+        DaemonSet ds = daemonSet(legacy, settings);
+
+        assertThat(collector(ds).getImage()).isEqualTo("registry.example/collector:1");
+        assertThat(collector(ds).getResources().getLimits()).containsEntry("memory", new Quantity("256Mi"));
+        assertThat(collector(ds).getSecurityContext().getPrivileged()).isFalse();
+        assertThat(ds.getSpec().getTemplate().getSpec().getPriorityClassName()).isEqualTo("system-node-critical");
     }
 
     @Test

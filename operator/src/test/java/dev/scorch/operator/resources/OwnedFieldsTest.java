@@ -2,11 +2,15 @@ package dev.scorch.operator.resources;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.scorch.operator.CollectorPodSettings;
+import dev.scorch.operator.OperatorSettings;
 import dev.scorch.operator.Policies;
+import dev.scorch.operator.api.v1alpha1.SecurityMode;
 import dev.scorch.operator.api.v1alpha1.ProfilingPolicy;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
 import io.fabric8.kubernetes.api.model.TolerationBuilder;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.DaemonSetStatusBuilder;
@@ -24,15 +28,18 @@ class OwnedFieldsTest {
               tolerations:
                 - {key: dedicated, operator: Equal, value: profiling, effect: NoSchedule}
                 - {operator: Exists, effect: NoExecute}
-            collector:
-              resources:
-                requests: {cpu: "0.5", memory: 96Mi}
             export:
               backends: [{name: parca, parca: {address: 'parca.monitoring:7070', insecure: true}}]
             """);
 
+    private static final OperatorSettings SETTINGS = new OperatorSettings("scorch-system",
+            new CollectorPodSettings("scorch-collector:test", SecurityMode.CAPABILITIES,
+                    new ResourceRequirementsBuilder().addToRequests("cpu", new Quantity("0.5"))
+                            .addToRequests("memory", new Quantity("96Mi")).build(), null),
+            OperatorSettings.DEFAULT_COLLECTOR_STATUS_UPDATE_SECONDS);
+
     private static DaemonSet desired() {
-        return CollectorDaemonSet.desired(POLICY, Policies.SETTINGS, CollectorConfigMap.render(POLICY));
+        return CollectorDaemonSet.desired(POLICY, SETTINGS, CollectorConfigMap.render(POLICY));
     }
 
     /** The desired object as the API server stores it: defaulted, canonicalised, with status. */

@@ -8,10 +8,17 @@ import org.junit.jupiter.api.Test;
 class PolicyFieldOfDaemonSetTest {
 
     @Test
-    void aResourceRefusalNamesSpecCollectorResources() {
-        assertThat(PolicyFieldOfDaemonSet.in("DaemonSet.apps \"scorch-x\" is invalid:"
+    void aNodeAffinityRefusalNamesSpecNodesSelector() {
+        assertThat(PolicyFieldOfDaemonSet.in("DaemonSet.apps \"scorch-collector\" is invalid: spec.template.spec.affinity"
+                + ".nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0]: Invalid value"))
+                .contains("spec.nodes.selector");
+    }
+
+    @Test
+    void aResourceRefusalNamesNoPolicyField() {
+        assertThat(PolicyFieldOfDaemonSet.in("DaemonSet.apps \"scorch-collector\" is invalid:"
                 + " spec.template.spec.containers[0].resources.limits: Required value: Limit must be set"))
-                .contains("spec.collector.resources");
+                .as("resources are an operator setting now").isEmpty();
     }
 
     @Test
