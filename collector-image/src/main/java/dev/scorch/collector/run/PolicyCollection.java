@@ -139,15 +139,31 @@ final class PolicyCollection implements AutoCloseable {
     @Override
     public void close() {
         finishInterval(node.clock().instant());
-        for (ProfileExporter exporter : exporters) {
-            try {
-                exporter.close();
-            } catch (RuntimeException e) {
-                LOG.log(Level.WARNING, "policy {0}: backend {1} did not close cleanly: {2}", config.name(), exporter.backendName(),
-                        e.getMessage());
-            }
-        }
+        ParallelClose.run(closeBackends(), ParallelClose.BOUND);
+        stopped();
+    }
+
+    void stopped() {
         LOG.log(Level.INFO, "node {0}: stopped serving policy {1}", node.node(), config.name());
+    }
+
+    /**
+     * What closing the policy's backends takes, one task per backend for {@link ParallelClose}; the
+     * caller has finished the interval in progress first.
+     */
+    List<ParallelClose.Task> closeBackends() {
+        List<ParallelClose.Task> tasks = new ArrayList<>();
+        for (ProfileExporter exporter : exporters) {
+            tasks.add(new ParallelClose.Task(config.name() + "/" + exporter.backendName(), () -> {
+                try {
+                    exporter.close();
+                } catch (RuntimeException e) {
+                    LOG.log(Level.WARNING, "policy {0}: backend {1} did not close cleanly: {2}", config.name(), exporter.backendName(),
+                            e.getMessage());
+                }
+            }));
+        }
+        return tasks;
     }
 
     /** Closes and takes the policy's condition off this pod: the policy is no longer served here. */

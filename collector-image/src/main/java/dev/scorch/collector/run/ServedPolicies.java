@@ -146,6 +146,13 @@ final class ServedPolicies {
     /** Exports every interval in progress and closes every policy's backends (shutdown). */
     synchronized void closeAll() {
         services.sampling().drain();
-        served.values().forEach(PolicyCollection::close);
+        Instant end = services.clock().instant();
+        List<ParallelClose.Task> backends = new ArrayList<>();
+        for (PolicyCollection policy : served.values()) {
+            policy.finishInterval(end);
+            backends.addAll(policy.closeBackends());
+        }
+        ParallelClose.run(backends, ParallelClose.BOUND);
+        served.values().forEach(PolicyCollection::stopped);
     }
 }
