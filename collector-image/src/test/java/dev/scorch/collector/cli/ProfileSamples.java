@@ -101,6 +101,22 @@ final class ProfileSamples {
         return count;
     }
 
+    /** Samples with a frame whose function name contains any of {@code parts}. */
+    static long withFunctionContainingAny(CpuProfile profile, java.util.Collection<String> parts) {
+        long count = 0;
+        for (CpuProfile.ProfileSample sample : profile.samples()) {
+            boolean found = false;
+            for (long id : sample.locationIds()) {
+                String name = frameName(profile, id);
+                found |= parts.stream().anyMatch(name::contains);
+            }
+            if (found) {
+                count += sample.count();
+            }
+        }
+        return count;
+    }
+
     static long total(CpuProfile profile) {
         return profile.samples().stream().mapToLong(CpuProfile.ProfileSample::count).sum();
     }
