@@ -133,7 +133,9 @@ public final class CollectorConfigParser {
                 section.optionalObject("nodes", this::nodes).orElse(PolicyConfig.Nodes.EVERY_UNTAINTED_NODE),
                 sampling(section.object("sampling")),
                 section.optionalObject("targets", this::targets).orElse(PolicyConfig.Targets.EVERY_POD),
-                export(section.requiredObject("export"), spoolRoot.resolve(name)));
+                export(section.requiredObject("export"), spoolRoot.resolve(name)),
+                section.optionalObject("pull", PullAndTriggerSections::pull),
+                section.optionalObject("triggers", PullAndTriggerSections::triggers));
     }
 
     private PolicyConfig.Nodes nodes(ConfigNode node) throws ConfigException {

@@ -117,6 +117,21 @@ final class ConfigNode {
         return value;
     }
 
+    double requiredNumber(String field, double min, double max) throws ConfigException {
+        ConfigNode child = child(field);
+        if (!child.present()) {
+            throw child.error("required");
+        }
+        if (!child.node.isNumber()) {
+            throw child.error("must be a number");
+        }
+        double value = child.node.doubleValue();
+        if (!(value >= min && value <= max)) {
+            throw child.error("must be between " + min + " and " + max + ", was " + value);
+        }
+        return value;
+    }
+
     /** A file path: a string that is a valid path on this system (no NUL). */
     Optional<Path> optionalPath(String field) throws ConfigException {
         Optional<String> text = optionalString(field);

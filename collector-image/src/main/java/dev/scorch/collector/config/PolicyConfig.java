@@ -1,10 +1,14 @@
 package dev.scorch.collector.config;
 
 import dev.scorch.collector.attribution.LabelSelector;
+import dev.scorch.collector.pull.GoProfileType;
+import dev.scorch.collector.trigger.TriggerRule;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 
 /**
  * One ProfilingPolicy's section of collector.json: where it applies, what it profiles, how it
@@ -16,8 +20,49 @@ import java.util.Map;
  * @param sampling how the policy wants the CPUs sampled
  * @param targets which processes of the node are profiled
  * @param export where and how often profiles are shipped
+ * @param pull the Go pprof endpoints pulled from the selected pods; empty when none are
+ * @param triggers the rules that capture profiles of a selected container; empty when none
  */
-public record PolicyConfig(String name, Nodes nodes, Sampling sampling, Targets targets, Export export) {
+public record PolicyConfig(String name, Nodes nodes, Sampling sampling, Targets targets, Export export, Optional<Pull> pull,
+        Optional<Triggers> triggers) {
+
+    /** A policy without pull or triggers. */
+    public PolicyConfig(String name, Nodes nodes, Sampling sampling, Targets targets, Export export) {
+        this(name, nodes, sampling, targets, export, Optional.empty(), Optional.empty());
+    }
+
+    /**
+     * @param types the types pulled from each pod that serves them
+     * @param interval how often each pod is pulled; one delta covers one interval
+     * @param timeout the longest one fetch may take
+     * @param maxProfileBytes the largest response accepted
+     * @param maxConcurrent fetches in flight at once on this node
+     */
+    public record Pull(Set<GoProfileType> types, Duration interval, Duration timeout, long maxProfileBytes, int maxConcurrent) {
+
+        public Pull {
+            types = Set.copyOf(types);
+        }
+    }
+
+    /**
+     * @param checkInterval how often each selected container is checked
+     * @param rules when to capture
+     * @param capture how a capture samples
+     */
+    public record Triggers(Duration checkInterval, List<TriggerRule> rules, Capture capture) {
+
+        public Triggers {
+            rules = List.copyOf(rules);
+        }
+    }
+
+    /**
+     * @param duration how long a capture's CPU profile samples
+     * @param frequencyHz samples per second per CPU during a capture
+     * @param maxConcurrent captures at once on this node
+     */
+    public record Capture(Duration duration, int frequencyHz, int maxConcurrent) {}
 
     /**
      * @param selector node labels a node must carry; empty selects every node

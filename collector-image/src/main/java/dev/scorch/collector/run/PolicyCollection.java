@@ -25,9 +25,6 @@ final class PolicyCollection implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(PolicyCollection.class.getName());
 
-    /** Distinct stacks held per interval; past it stacks fold into their process (counts stay exact). */
-    static final int MAX_STACKS = 200_000;
-
     private final PolicyConfig config;
     private final NodeServices node;
     private final PodTargetResolver resolver;
@@ -42,7 +39,7 @@ final class PolicyCollection implements AutoCloseable {
         this.node = node;
         this.resolver = new PodTargetResolver(node.cgroups()::read, node.pods(), node.namespaces(), config.targets(),
                 config.export().labels(), node.node(), System::nanoTime);
-        this.aggregator = new StackAggregator(resolver, MAX_STACKS);
+        this.aggregator = new StackAggregator(resolver, node.sampling().stacks());
         ExporterFactory factory = new ExporterFactory(config.export().spool());
         List<ProfileExporter> created = new ArrayList<>();
         // A backend that cannot work (bad address, unreadable CA) still gets an exporter whose health says why.

@@ -4,12 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.scorch.collector.attribution.LabelSelector;
+import dev.scorch.collector.pull.GoProfileType;
+import dev.scorch.collector.trigger.TriggerRule;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class CollectorConfigParserTest {
@@ -60,6 +63,69 @@ class CollectorConfigParserTest {
         PolicyConfig fleet = run.policies().get(1);
         assertThat(fleet.nodes().tolerations()).containsExactly(new PolicyConfig.Toleration("", "Exists", "", ""));
         assertThat(fleet.targets().hostProcesses()).isTrue();
+        assertThat(fleet.pull().orElseThrow().types()).containsExactlyInAnyOrder(GoProfileType.HEAP, GoProfileType.ALLOCS,
+                GoProfileType.GOROUTINE, GoProfileType.MUTEX);
+        assertThat(fleet.triggers().orElseThrow().rules()).extracting(TriggerRule::metric)
+                .containsExactly(TriggerRule.Metric.CPU, TriggerRule.Metric.MEMORY);
+        assertThat(config.pull()).isEmpty();
+    }
+
+    @Test
+    void readsPullAndTriggers() throws ConfigException {
+        PolicyConfig config = CollectorConfigParser.parse(onePolicy("""
+                {"name": "go", "export": {%s}, "pull": {"types": ["heap", "godeltaprof-mutex"], "intervalSeconds": 30,
+                 "timeoutSeconds": 5, "maxProfileBytes": 1048576, "maxConcurrent": 2},
+                 "triggers": {"checkIntervalSeconds": 5, "rules": [
+                   {"metric": "cpu", "relative": {"min": 0.5, "diffPercent": 100, "abs": 3}, "cooldownSeconds": 60, "maxPerHour": 4},
+                   {"metric": "memory", "absolute": {"above": 0.9, "ofLimit": true}, "cooldownSeconds": 600, "maxPerHour": 6}],
+                  "capture": {"durationSeconds": 5, "frequencyHz": 99, "maxConcurrent": 2}}}""".formatted(MINIMAL_BACKENDS)))
+                .policies().getFirst();
+
+        assertThat(config.pull()).contains(new PolicyConfig.Pull(Set.of(GoProfileType.HEAP, GoProfileType.GODELTAPROF_MUTEX),
+                Duration.ofSeconds(30), Duration.ofSeconds(5), 1 << 20, 2));
+        assertThat(config.triggers()).contains(new PolicyConfig.Triggers(Duration.ofSeconds(5), List.of(
+                new TriggerRule(TriggerRule.Metric.CPU, new TriggerRule.Relative(0.5, 100, 3), Duration.ofSeconds(60), 4),
+                new TriggerRule(TriggerRule.Metric.MEMORY, new TriggerRule.Absolute(0.9, true), Duration.ofSeconds(600), 6)),
+                new PolicyConfig.Capture(Duration.ofSeconds(5), 99, 2)));
+    }
+
+    @Test
+    void absentOrNullPullAndTriggersMeanNeither() throws ConfigException {
+        PolicyConfig config = CollectorConfigParser.parse(onePolicy("""
+                {"name": "cpu-only", "export": {%s}, "pull": null}""".formatted(MINIMAL_BACKENDS))).policies().getFirst();
+
+        assertThat(config.pull()).isEmpty();
+        assertThat(config.triggers()).isEmpty();
+    }
+
+    @Test
+    void anUnknownPullTypeCostsThePolicyNamingTheField() throws ConfigException {
+        assertThat(policyError(onePolicy("""
+                {"name": "go", "export": {%s}, "pull": {"types": ["heap", "cpu"]}}""".formatted(MINIMAL_BACKENDS))))
+                .contains("policies[0].pull.types").contains("unknown profile type \"cpu\"");
+    }
+
+    @Test
+    void aPullTimeoutAsLongAsTheIntervalIsRefused() throws ConfigException {
+        assertThat(policyError(onePolicy("""
+                {"name": "go", "export": {%s}, "pull": {"types": ["heap"], "intervalSeconds": 10, "timeoutSeconds": 10}}"""
+                .formatted(MINIMAL_BACKENDS)))).contains("pull.timeoutSeconds").contains("shorter than intervalSeconds");
+    }
+
+    @Test
+    void aTriggerRuleWithBothThresholdsIsRefused() throws ConfigException {
+        assertThat(policyError(onePolicy("""
+                {"name": "go", "export": {%s}, "triggers": {"rules": [{"metric": "cpu", "absolute": {"above": 2},
+                 "relative": {"min": 1, "diffPercent": 50, "abs": 3}}]}}""".formatted(MINIMAL_BACKENDS))))
+                .contains("triggers.rules[0]").contains("exactly one of absolute or relative");
+    }
+
+    @Test
+    void aRelativeThresholdWithAbsBelowMinNamesTheField() throws ConfigException {
+        assertThat(policyError(onePolicy("""
+                {"name": "go", "export": {%s}, "triggers": {"rules": [{"metric": "memory",
+                 "relative": {"min": 100, "diffPercent": 50, "abs": 10}}]}}""".formatted(MINIMAL_BACKENDS))))
+                .contains("triggers.rules[0].relative").contains("abs >= min");
     }
 
     @Test
@@ -82,7 +148,7 @@ class CollectorConfigParserTest {
 
     @Test
     void ignoresUnknownFieldsInTheFileAndInAPolicySection() throws ConfigException {
-        RunConfig config = CollectorConfigParser.parse("{\"futureOption\": 1, \"policies\": [{\"name\": \"p\", \"pull\": {\"x\": 1}, "
+        RunConfig config = CollectorConfigParser.parse("{\"futureOption\": 1, \"policies\": [{\"name\": \"p\", \"futureSection\": {\"x\": 1}, "
                 + "\"export\": {" + MINIMAL_BACKENDS + "}}]}");
 
         assertThat(config.policies()).extracting(PolicyConfig::name).containsExactly("p");

@@ -6,14 +6,20 @@ import dev.scorch.collector.config.BackendConfig;
 import dev.scorch.collector.config.CollectorConfigParser;
 import dev.scorch.collector.config.PolicyConfig;
 import dev.scorch.collector.config.RunConfig;
+import dev.scorch.collector.pull.GoProfileType;
 import dev.scorch.operator.api.v1alpha1.Backend;
 import dev.scorch.operator.api.v1alpha1.ProfilingPolicy;
+import dev.scorch.operator.api.v1alpha1.TriggerRule;
 import dev.scorch.operator.resources.CollectorConfigMap;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -60,6 +66,29 @@ class CollectorJsonContractTest {
         }
         int tolerations = spec.nodes() == null || spec.nodes().tolerations() == null ? 0 : spec.nodes().tolerations().size();
         assertThat(section.nodes().tolerations()).hasSize(tolerations);
+        assertThat(section.pull().map(p -> p.types().stream().map(GoProfileType::typeName).sorted().toList()))
+                .isEqualTo(Optional.ofNullable(spec.pull()).map(p -> p.types().stream().sorted().toList()));
+        assertThat(section.pull().map(p -> p.interval().toSeconds()))
+                .isEqualTo(Optional.ofNullable(spec.pull()).map(p -> Duration.parse("PT" + p.interval().toUpperCase()).toSeconds()));
+        assertThat(section.triggers().map(t -> t.rules().stream().map(r -> r.metric().label()).toList()))
+                .isEqualTo(Optional.ofNullable(spec.triggers()).map(t -> t.rules().stream().map(TriggerRule::metric).toList()));
+        assertThat(section.triggers().map(t -> t.capture().frequencyHz()))
+                .isEqualTo(Optional.ofNullable(spec.triggers()).map(t -> t.capture().frequencyHz()));
+    }
+
+    @Test
+    void triggerThresholdsArriveInTheMetricsUnits() throws Exception {
+        Path example = examples().filter(e -> e.endsWith("go-services-pull-and-triggers.yaml")).findFirst().orElseThrow();
+        ProfilingPolicy policy = Serialization.unmarshal(Files.readString(example), ProfilingPolicy.class);
+
+        PolicyConfig section = CollectorConfigParser.parse(CollectorConfigMap.render(policy)).policies().getFirst();
+
+        List<dev.scorch.collector.trigger.TriggerRule> rules = section.triggers().orElseThrow().rules();
+        assertThat(rules.get(0).threshold()).isEqualTo(new dev.scorch.collector.trigger.TriggerRule.Relative(0.5, 100, 3));
+        assertThat(rules.get(1).threshold()).isEqualTo(new dev.scorch.collector.trigger.TriggerRule.Absolute(0.9, true));
+        assertThat(rules.get(1).cooldown()).isEqualTo(Duration.ofMinutes(10));
+        assertThat(rules.get(2).threshold()).isEqualTo(new dev.scorch.collector.trigger.TriggerRule.Relative(1000, 50, 50_000));
+        assertThat(section.pull().orElseThrow().maxProfileBytes()).isEqualTo(16L << 20);
     }
 
     static String kind(BackendConfig backend) {

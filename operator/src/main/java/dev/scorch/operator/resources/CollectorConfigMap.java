@@ -94,7 +94,9 @@ public final class CollectorConfigMap {
                 new CollectorJson.Targets(selector(targets.namespaceSelector()), selector(targets.podSelector()), targets.hostProcesses()),
                 new CollectorJson.Export(intervalSeconds(export.interval()), new TreeMap<>(export.labels()),
                         new CollectorJson.PolicySpool(Quantity.getAmountInBytes(export.spool().maxBytes()).longValue()),
-                        export.backends().stream().map(CollectorConfigMap::backend).toList()));
+                        export.backends().stream().map(CollectorConfigMap::backend).toList()),
+                PullAndTriggerSections.pull(spec.pull()),
+                PullAndTriggerSections.triggers(spec.triggers()));
     }
 
     /** The directory a backend's secret files are mounted in. */

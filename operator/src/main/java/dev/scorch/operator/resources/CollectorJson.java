@@ -31,8 +31,56 @@ public record CollectorJson(Health health, Spool spool, List<Policy> policies) {
      * @param sampling how the policy wants CPUs sampled
      * @param targets which processes are profiled
      * @param export where and how often profiles go
+     * @param pull Go pprof endpoints pulled from the selected pods, null when the policy pulls none
+     * @param triggers rules that capture profiles of a selected container, null when the policy has none
      */
-    public record Policy(String name, Nodes nodes, Sampling sampling, Targets targets, Export export) {}
+    public record Policy(String name, Nodes nodes, Sampling sampling, Targets targets, Export export, Pull pull, Triggers triggers) {}
+
+    /**
+     * @param types profile type names (heap, allocs, goroutine, mutex, block, godeltaprof-*)
+     * @param intervalSeconds how often each pod is pulled
+     * @param timeoutSeconds the longest one fetch may take
+     * @param maxProfileBytes the largest response accepted
+     * @param maxConcurrent fetches in flight at once on a node
+     */
+    public record Pull(List<String> types, long intervalSeconds, long timeoutSeconds, long maxProfileBytes, int maxConcurrent) {}
+
+    /**
+     * @param checkIntervalSeconds how often each selected container is checked
+     * @param rules when to capture
+     * @param capture how a capture samples
+     */
+    public record Triggers(long checkIntervalSeconds, List<TriggerRule> rules, Capture capture) {}
+
+    /**
+     * A rule; exactly one of absolute and relative, the other left out of the JSON. Values are in
+     * the metric's unit: cores, bytes or goroutines.
+     *
+     * @param metric cpu, memory or goroutines
+     * @param cooldownSeconds quiet time after a capture
+     * @param maxPerHour captures per container and hour
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record TriggerRule(String metric, Absolute absolute, Relative relative, long cooldownSeconds, int maxPerHour) {}
+
+    /**
+     * @param above the threshold; with {@code ofLimit} a fraction of the container's limit (0.9 = 90%)
+     * @param ofLimit whether {@code above} is a fraction of the limit
+     */
+    public record Absolute(double above, boolean ofLimit) {}
+
+    /**
+     * Holmes' rule: at least {@code min} and more than {@code diffPercent} above the recent
+     * average, or at least {@code abs}.
+     */
+    public record Relative(double min, double diffPercent, double abs) {}
+
+    /**
+     * @param durationSeconds how long a capture's CPU profile samples
+     * @param frequencyHz samples per second per CPU during a capture
+     * @param maxConcurrent captures at once on a node
+     */
+    public record Capture(long durationSeconds, int frequencyHz, int maxConcurrent) {}
 
     /**
      * @param selector node labels a node must carry

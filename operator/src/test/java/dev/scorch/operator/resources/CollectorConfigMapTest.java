@@ -55,6 +55,40 @@ class CollectorConfigMapTest {
     }
 
     @Test
+    void pullAndTriggersAreRenderedInSecondsAndPlainNumbers() throws Exception {
+        JsonNode policy = JSON.readTree(CollectorConfigMap.render(Policies.example("go-services-pull-and-triggers.yaml"))).at("/policies/0");
+
+        assertThat(policy.at("/pull/types").toString()).isEqualTo("[\"heap\",\"allocs\",\"goroutine\",\"mutex\"]");
+        assertThat(policy.at("/pull/intervalSeconds").asLong()).isEqualTo(15);
+        assertThat(policy.at("/pull/timeoutSeconds").asLong()).isEqualTo(5);
+        assertThat(policy.at("/pull/maxProfileBytes").asLong()).isEqualTo(16L << 20);
+        assertThat(policy.at("/pull/maxConcurrent").asInt()).isEqualTo(4);
+        assertThat(policy.at("/triggers/checkIntervalSeconds").asLong()).isEqualTo(10);
+        assertThat(policy.at("/triggers/rules/0/metric").asText()).isEqualTo("cpu");
+        assertThat(policy.at("/triggers/rules/0/relative/min").asDouble()).isEqualTo(0.5);
+        assertThat(policy.at("/triggers/rules/0/relative/diffPercent").asDouble()).isEqualTo(100);
+        assertThat(policy.at("/triggers/rules/0/relative/abs").asDouble()).isEqualTo(3);
+        assertThat(policy.at("/triggers/rules/0/absolute").isMissingNode()).isTrue();
+        assertThat(policy.at("/triggers/rules/0/cooldownSeconds").asLong()).isEqualTo(300);
+        assertThat(policy.at("/triggers/rules/0/maxPerHour").asInt()).isEqualTo(4);
+        assertThat(policy.at("/triggers/rules/1/absolute/above").asDouble()).isEqualTo(0.9);
+        assertThat(policy.at("/triggers/rules/1/absolute/ofLimit").asBoolean()).isTrue();
+        assertThat(policy.at("/triggers/rules/1/cooldownSeconds").asLong()).isEqualTo(600);
+        assertThat(policy.at("/triggers/rules/2/relative/abs").asDouble()).isEqualTo(50_000);
+        assertThat(policy.at("/triggers/capture/durationSeconds").asLong()).isEqualTo(10);
+        assertThat(policy.at("/triggers/capture/frequencyHz").asInt()).isEqualTo(199);
+        assertThat(policy.at("/triggers/capture/maxConcurrent").asInt()).isEqualTo(1);
+    }
+
+    @Test
+    void aPolicyWithoutPullOrTriggersRendersThemAsNull() throws Exception {
+        JsonNode policy = JSON.readTree(CollectorConfigMap.render(Policies.example("minimal-parca.yaml"))).at("/policies/0");
+
+        assertThat(policy.get("pull").isNull()).isTrue();
+        assertThat(policy.get("triggers").isNull()).isTrue();
+    }
+
+    @Test
     void secretsAppearOnlyAsFilePathsInTheBackendsDirectory() throws Exception {
         JsonNode config = JSON.readTree(CollectorConfigMap.render(Policies.example("pyroscope-tenant-basic-auth.yaml")));
         JsonNode pyroscope = config.at("/policies/0/export/backends/0/pyroscope");
