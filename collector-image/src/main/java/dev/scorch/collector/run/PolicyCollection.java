@@ -2,7 +2,7 @@ package dev.scorch.collector.run;
 
 import dev.scorch.collector.config.PolicyConfig;
 import dev.scorch.collector.export.BackendHealth;
-import dev.scorch.collector.export.ExporterFactory;
+import dev.scorch.collector.export.backends.ExporterFactory;
 import dev.scorch.collector.export.ProfileExporter;
 import dev.scorch.collector.health.CollectingCondition;
 import dev.scorch.collector.health.CollectorState;
