@@ -109,6 +109,11 @@ final class NodeSampling implements AutoCloseable {
         return jitMaps;
     }
 
+    /** The cgroup2 mount pods' cgroups are found in, empty on a host without one. */
+    Optional<Path> cgroupMount() {
+        return cgroupMount;
+    }
+
     Symbolizer symbolizer() {
         return symbolizer;
     }
