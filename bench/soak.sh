@@ -42,13 +42,13 @@ soak() {
   peak=$(hwm "$pid"); final=$(rss "$pid")
   "$JAVA_HOME/bin/jcmd" "$pid" GC.run >/dev/null 2>&1 || true
   local heap
-  heap=$("$JAVA_HOME/bin/jcmd" "$pid" GC.heap_info 2>/dev/null | awk '/def new generation|tenured generation/ {for (i = 1; i <= NF; i++) {if ($i == "used") {u += $(i + 1) + 0}; if ($i == "total") {t += $(i + 1) + 0}}} END {printf "%d %d", u, t}')
+  heap=$("$JAVA_HOME/bin/jcmd" "$pid" GC.heap_info 2>/dev/null | awk '/DefNew|Tenured|def new generation|tenured generation/ {for (i = 1; i <= NF; i++) {if ($i == "used") {u += $(i + 1) + 0}; if ($i == "total") {t += $(i + 1) + 0}}} END {printf "%d %d", u, t}')
   kill -TERM "$pid"; wait "$pid" 2>/dev/null || true
   echo "peak=$peak final=$final live_heap=${heap% *} heap_committed=${heap#* }"
 }
 
 echo "soak: $policies policies, ${seconds} s, $(nproc) CPUs, kernel $(uname -r), load average $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "JVM flags (collector-image/Containerfile ENTRYPOINT): ${image_flags[*]}"
+echo "JVM flags: $(grep -v "^#" "$root/collector-image/jvm.options" | tr "\n" " ") ${JAVA_EXTRA:-}"
 soak "$seconds" 30 baseline
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
 

@@ -1,19 +1,12 @@
 # Shared by bench/policies.sh and bench/soak.sh: builds the collector, starts loopback API server
-# and profile sink, writes collector.json files, and starts `run` with the JVM flags of the image's
-# ENTRYPOINT (read from collector-image/Containerfile, so the benchmark runs what the image runs).
+# and profile sink, writes collector.json files, and starts `run` with the image's JVM flags
+# (collector-image/jvm.options, so the benchmark runs what the image runs).
 # Source it after setting root and work.
 
 "$root/scorch" --help >/dev/null   # builds the collector if needed, outside any measured window
 jar="$(find "$root/collector-image/target" -maxdepth 1 -name 'scorch-collector-*.jar' ! -name '*-sources.jar' ! -name '*-tests.jar' | head -1)"
-mapfile -t image_flags < <(python3 - "$root/collector-image/Containerfile" <<'PY'
-import json, re, sys
-text = open(sys.argv[1]).read()
-entry = re.search(r'^ENTRYPOINT (\[.*?\])\s*$', text.replace("\\\n", " "), re.M | re.S).group(1)
-args = json.loads(entry)
-for arg in args[1:args.index("-cp")]:
-    print(arg)
-PY
-)
+# The image reads its JVM flags from this one file (java @jvm.options), and so do we.
+image_flags=("@$root/collector-image/jvm.options")
 
 python3 "$root/bench/lib/fake_node_services.py" >"$work/services.out" &
 services=$!

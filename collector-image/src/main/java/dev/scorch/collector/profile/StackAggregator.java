@@ -13,64 +13,74 @@ import java.util.Optional;
 
 /**
  * Counts raw stacks per {@link Target} during one export interval. The hot path resolves the
- * sample's pid to a target, hashes the frames in place and bumps a counter; a stack is copied
- * only the first time it is seen in the interval. Symbolization happens later, at drain time.
- *
- * <p>Bounded: once {@code maxStacks} distinct stacks are held, a new stack is counted as its
- * process's frameless stack, so sample counts (and CPU time per target) stay exact while the
- * memory stays flat.
+ * sample's pid to a target and bumps the count of the stack's id; the frames themselves live once
+ * in a {@link StackStore} that every aggregator of the node shares (one per policy), so a stack
+ * kept by overlapping policies is hashed and stored once. Symbolization happens later, at drain
+ * time.
  */
 public final class StackAggregator {
 
-    private static final long[] NO_FRAMES = new long[0];
+    /** Passed to {@link #add(int, int)} for a sample no aggregator selects: only counted. */
+    public static final int NO_STACK = -1;
 
     private final TargetResolver resolver;
-    private final int maxStacks;
-    private Map<Target, StackTable> tables = new HashMap<>();
-    private final Map<Target, StackTable> tablesByInstance = new IdentityHashMap<>();
-    private int stacks;
+    private final StackStore stacks;
+    private Map<Target, StackCounts> tables = new HashMap<>();
+    private final Map<Target, StackCounts> tablesByInstance = new IdentityHashMap<>();
     private int lastPid = Integer.MIN_VALUE;
-    private StackTable lastTable;
+    private StackCounts lastTable;
     private long samples;
     private long unselected;
-    private long truncated;
 
+    /** An aggregator with a store of its own, bounded to {@code maxStacks} distinct stacks. */
     public StackAggregator(TargetResolver resolver, int maxStacks) {
-        if (maxStacks < 1) {
-            throw new IllegalArgumentException("maxStacks must be positive, was " + maxStacks);
-        }
+        this(resolver, new StackStore(maxStacks));
+    }
+
+    /** An aggregator whose stacks live in {@code stacks}, shared with the other aggregators of the node. */
+    public StackAggregator(TargetResolver resolver, StackStore stacks) {
         this.resolver = resolver;
-        this.maxStacks = maxStacks;
+        this.stacks = stacks;
+    }
+
+    /** Where this aggregator's stacks live. */
+    public StackStore stacks() {
+        return stacks;
     }
 
     /** Counts one sample; the record is only read during the call. */
-    public synchronized void add(SampleRecord sample) {
+    public void add(SampleRecord sample) {
         add(sample.pid(), sample.kernelIps(), sample.kernelDepth(), sample.userIps(), sample.userDepth());
     }
 
     /** Counts one sample of {@code pid} with the given frames (leaf first). */
     public synchronized void add(int pid, long[] kernelIps, int kernelDepth, long[] userIps, int userDepth) {
+        if (tableOf(pid) == null) {
+            add(pid, NO_STACK);
+            return;
+        }
+        int id = stacks.acquire(pid, kernelIps, kernelDepth, userIps, userDepth);
+        try {
+            add(pid, id);
+        } finally {
+            stacks.release(id);
+        }
+    }
+
+    /**
+     * Counts one sample of {@code pid} whose stack the caller acquired from this aggregator's store
+     * (and releases after), or {@link #NO_STACK} when no aggregator selects the process.
+     */
+    public synchronized void add(int pid, int stackId) {
         samples++;
-        StackTable table = tableOf(pid);
-        if (table == null) {
+        StackCounts table = tableOf(pid);
+        if (table == null || stackId == NO_STACK) {
             unselected++;
             return;
         }
-        long hash = StackTable.hash(pid, kernelIps, kernelDepth, userIps, userDepth);
-        if (table.increment(hash, pid, kernelIps, kernelDepth, userIps, userDepth)) {
-            return;
+        if (table.increment(stackId)) {
+            stacks.retain(stackId);
         }
-        if (stacks >= maxStacks) {
-            truncated++;
-            long frameless = StackTable.hash(pid, NO_FRAMES, 0, NO_FRAMES, 0);
-            if (!table.increment(frameless, pid, NO_FRAMES, 0, NO_FRAMES, 0)) {
-                table.insert(frameless, pid, NO_FRAMES, 0, NO_FRAMES, 0);
-                stacks++;
-            }
-            return;
-        }
-        table.insert(hash, pid, kernelIps, kernelDepth, userIps, userDepth);
-        stacks++;
     }
 
     /** Whether samples of {@code pid} are counted (its process belongs to a target). */
@@ -78,13 +88,13 @@ public final class StackAggregator {
         return tableOf(pid) != null;
     }
 
-    private StackTable tableOf(int pid) {
+    private StackCounts tableOf(int pid) {
         // Consecutive samples mostly come from the same process: skip the resolver then.
         if (pid == lastPid) {
             return lastTable;
         }
         Optional<Target> target = resolver.resolve(pid);
-        StackTable table = target.map(this::tableFor).orElse(null);
+        StackCounts table = target.map(this::tableFor).orElse(null);
         lastPid = pid;
         lastTable = table;
         return table;
@@ -95,10 +105,10 @@ public final class StackAggregator {
      * identity first, so a stream of samples alternating between processes does not hash the
      * targets' label maps (the equal-keyed map still merges equal targets from different instances).
      */
-    private StackTable tableFor(Target target) {
-        StackTable table = tablesByInstance.get(target);
+    private StackCounts tableFor(Target target) {
+        StackCounts table = tablesByInstance.get(target);
         if (table == null) {
-            table = tables.computeIfAbsent(target, k -> new StackTable());
+            table = tables.computeIfAbsent(target, k -> new StackCounts());
             tablesByInstance.put(target, table);
         }
         return table;
@@ -107,10 +117,9 @@ public final class StackAggregator {
     /** Hands over the interval's stacks per target and starts a new interval. */
     public synchronized Map<Target, List<AggregatedStack>> drain() {
         Map<Target, List<AggregatedStack>> result = new LinkedHashMap<>();
-        tables.forEach((target, table) -> result.put(target, table.stacks()));
+        tables.forEach((target, table) -> result.put(target, stacks.drain(table)));
         tables = new HashMap<>();
         tablesByInstance.clear();
-        stacks = 0;
         lastPid = Integer.MIN_VALUE;
         lastTable = null;
         return result;
@@ -126,8 +135,8 @@ public final class StackAggregator {
         return unselected;
     }
 
-    /** Samples whose stack was reduced to its process because the stack bound was reached. */
-    public synchronized long truncated() {
-        return truncated;
+    /** Samples whose stack was reduced to its process because the store's bound was reached. */
+    public long truncated() {
+        return stacks.truncated();
     }
 }

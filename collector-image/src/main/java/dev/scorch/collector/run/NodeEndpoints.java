@@ -65,6 +65,8 @@ final class NodeEndpoints {
                         () -> sum(policies.get(), PolicyCollection::pulledNotExported))
                 .counterFamily("scorch_trigger_captures_total", "Triggered captures completed, by policy and the metric that fired.",
                         List.of("policy", "trigger"), () -> perPolicy(policies.get(), PolicyCollection::capturesByTrigger))
+                .counter("scorch_trigger_checks_total", "Trigger checks run, summed over the policies (each checks every selected container).",
+                        () -> sum(policies.get(), PolicyCollection::triggerChecks))
                 .counter("scorch_trigger_captures_skipped_total", "Firings skipped because the policy's captures on this node were all busy.",
                         () -> sum(policies.get(), PolicyCollection::capturesSkipped))
                 .counter("scorch_trigger_captures_failed_total", "Captures that could not sample the container's cgroup.",

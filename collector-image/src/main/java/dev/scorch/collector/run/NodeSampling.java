@@ -4,6 +4,7 @@ import dev.scorch.collector.health.CollectingReason;
 import dev.scorch.collector.health.CollectorState;
 import dev.scorch.collector.kubernetes.PodInfo;
 import dev.scorch.collector.process.ProcessTable;
+import dev.scorch.collector.profile.StackStore;
 import dev.scorch.collector.sampling.CgroupDirectories;
 import dev.scorch.collector.sampling.Sampler;
 import dev.scorch.collector.sampling.SamplerOptions;
@@ -33,6 +34,9 @@ final class NodeSampling implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(NodeSampling.class.getName());
 
+    /** Distinct stacks held across the policies' intervals; past it stacks fold into their process (counts stay exact). */
+    static final int MAX_STACKS = 200_000;
+
     private final String node;
     private final ProcessTable processes = ProcessTable.ofThisHost();
     private final JitMapRequests jitMaps = JitMapRequests.ofThisHost();
@@ -47,7 +51,9 @@ final class NodeSampling implements AutoCloseable {
     }, objectFiles);
     private final StackUnwinder unwinder =
             StackUnwinder.forSamples(SamplerOptions.unwindingSupported() ? SamplerOptions.DEFAULT_USER_STACK_BYTES : 0, processes, objectFiles);
-    private final RecordRouter router = new RecordRouter(processes, List.of(), unwinder);
+    /** Every policy's stacks, each stored once however many policies keep it. */
+    private final StackStore stacks = new StackStore(MAX_STACKS);
+    private final RecordRouter router = new RecordRouter(processes, stacks, List.of(), unwinder);
     private final Optional<Path> cgroupMount = CgroupDirectories.ofThisHost().unifiedMount();
     private final PodCgroupDirectories podCgroups = cgroupMount.map(PodCgroupDirectories::new).orElse(null);
     private volatile Optional<CollectorState.Failure> failure;
@@ -112,6 +118,11 @@ final class NodeSampling implements AutoCloseable {
     /** The cgroup2 mount pods' cgroups are found in, empty on a host without one. */
     Optional<Path> cgroupMount() {
         return cgroupMount;
+    }
+
+    /** The store every served policy's aggregator keeps its stacks in. */
+    StackStore stacks() {
+        return stacks;
     }
 
     Symbolizer symbolizer() {

@@ -2,7 +2,7 @@ package dev.scorch.collector.run;
 
 import dev.scorch.collector.config.PolicyConfig;
 import dev.scorch.collector.export.BackendHealth;
-import dev.scorch.collector.export.ExporterFactory;
+import dev.scorch.collector.export.backends.ExporterFactory;
 import dev.scorch.collector.export.ProfileExporter;
 import dev.scorch.collector.health.CollectingCondition;
 import dev.scorch.collector.health.CollectorState;
@@ -28,9 +28,6 @@ final class PolicyCollection implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(PolicyCollection.class.getName());
 
-    /** Distinct stacks held per interval; past it stacks fold into their process (counts stay exact). */
-    static final int MAX_STACKS = 200_000;
-
     private final PolicyConfig config;
     private final NodeServices node;
     private final PodTargetResolver resolver;
@@ -47,7 +44,7 @@ final class PolicyCollection implements AutoCloseable {
         this.node = node;
         this.resolver = new PodTargetResolver(node.cgroups()::read, node.pods(), node.namespaces(), config.targets(),
                 config.export().labels(), node.node(), System::nanoTime);
-        this.aggregator = new StackAggregator(resolver, MAX_STACKS);
+        this.aggregator = new StackAggregator(resolver, node.sampling().stacks());
         ExporterFactory factory = new ExporterFactory(config.export().spool());
         List<ProfileExporter> created = new ArrayList<>();
         // A backend that cannot work (bad address, unreadable CA) still gets an exporter whose health says why.
@@ -157,6 +154,15 @@ final class PolicyCollection implements AutoCloseable {
 
     Map<String, Long> capturesByTrigger() {
         return triggers == null ? Map.of() : triggers.capturedByTrigger();
+    }
+
+    long triggerChecks() {
+        return triggers == null ? 0 : triggers.checks();
+    }
+
+    /** The policy's last capture on this node, null before the first or without triggers. */
+    PolicyTriggers.LastCapture lastCapture() {
+        return triggers == null ? null : triggers.last();
     }
 
     long capturesSkipped() {

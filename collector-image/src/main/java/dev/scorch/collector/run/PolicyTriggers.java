@@ -63,8 +63,9 @@ final class PolicyTriggers implements AutoCloseable {
      * @param trigger the metric that fired
      * @param value the value that fired it, with its unit
      * @param at when it fired
+     * @param check the number of the check that fired it (1 is the policy's first check on this node)
      */
-    record LastCapture(String pod, String container, String trigger, String value, Instant at) {}
+    record LastCapture(String pod, String container, String trigger, String value, Instant at, long check) {}
 
     private final String policy;
     private final PolicyConfig.Triggers settings;
@@ -80,6 +81,7 @@ final class PolicyTriggers implements AutoCloseable {
     private final ScheduledExecutorService checks;
     private final ExecutorService captures = Executors.newVirtualThreadPerTaskExecutor();
     private final Map<String, ContainerTriggers> containers = new ConcurrentHashMap<>();
+    private final AtomicLong checksDone = new AtomicLong();
     private final AtomicLong captured = new AtomicLong();
     private final AtomicLong skipped = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
@@ -113,6 +115,7 @@ final class PolicyTriggers implements AutoCloseable {
 
     /** One check of every selected container. */
     void check() {
+        long check = checksDone.incrementAndGet();
         try {
             Set<String> present = new HashSet<>();
             for (PodInfo pod : selectedPods.get()) {
@@ -125,7 +128,7 @@ final class PolicyTriggers implements AutoCloseable {
                     }
                     present.add(containerId);
                     checkContainer(pod, container.getValue(), containerId, directory, servesPprof(pod, container.getValue(), pprof)
-                            ? pprof : Map.of());
+                            ? pprof : Map.of(), check);
                 }
             }
             containers.keySet().retainAll(present);
@@ -136,8 +139,8 @@ final class PolicyTriggers implements AutoCloseable {
         }
     }
 
-    private void checkContainer(PodInfo pod, String containerName, String containerId, Path directory, Map<GoProfileType, URI> pprof)
-            throws InterruptedException {
+    private void checkContainer(PodInfo pod, String containerName, String containerId, Path directory, Map<GoProfileType, URI> pprof,
+            long check) throws InterruptedException {
         dev.scorch.collector.trigger.CgroupStats now;
         try {
             now = stats.read("/" + cgroups.mount().relativize(directory));
@@ -159,11 +162,11 @@ final class PolicyTriggers implements AutoCloseable {
         }
         Firing firing = fired.getFirst();
         SortedMap<String, String> containerLabels = labels.apply(pod, containerName);
-        captures.execute(() -> capture(pod, containerName, firing, directory, containerLabels, pprof));
+        captures.execute(() -> capture(pod, containerName, firing, directory, containerLabels, pprof, check));
     }
 
     private void capture(PodInfo pod, String containerName, Firing firing, Path directory, SortedMap<String, String> containerLabels,
-            Map<GoProfileType, URI> pprof) {
+            Map<GoProfileType, URI> pprof, long check) {
         try {
             var result = capture.capture(firing, directory, containerLabels, pprof.isEmpty() ? null : pprof::get);
             if (result.isEmpty()) {
@@ -187,7 +190,7 @@ final class PolicyTriggers implements AutoCloseable {
             captured.incrementAndGet();
             byTrigger.computeIfAbsent(firing.rule().metric().label(), k -> new AtomicLong()).incrementAndGet();
             last.set(new LastCapture(pod.namespace() + "/" + pod.name(), containerName, firing.rule().metric().label(),
-                    done.labels().get("trigger_value"), fetchedAt));
+                    done.labels().get("trigger_value"), fetchedAt, check));
             LOG.log(Level.INFO, "policy {0}: captured {1}/{2} ({3}): {4}", policy, pod.namespace() + "/" + pod.name(), containerName,
                     firing.rule().metric().label(), firing.why());
         } catch (InterruptedException e) {
@@ -213,6 +216,11 @@ final class PolicyTriggers implements AutoCloseable {
         }
         String owner = pod.pprof().containerByPort().get(urls.values().iterator().next().getPort());
         return owner == null ? pod.containerNames().size() == 1 : owner.equals(container);
+    }
+
+    /** Checks of the policy's containers so far (each checks every selected container once). */
+    long checks() {
+        return checksDone.get();
     }
 
     /** Captures completed so far. */

@@ -4,6 +4,7 @@ import dev.scorch.collector.perf.RecordHandler;
 import dev.scorch.collector.perf.SampleRecord;
 import dev.scorch.collector.process.ProcessTable;
 import dev.scorch.collector.profile.StackAggregator;
+import dev.scorch.collector.profile.StackStore;
 import dev.scorch.collector.unwind.StackUnwinder;
 
 import java.util.List;
@@ -11,44 +12,76 @@ import java.util.List;
 /**
  * Sends every sample to the aggregator of each policy served (each keeps only what its selection
  * selects), through the unwinder first when samples carry a stack copy and a policy selects the
- * process, and process records to the node's one process table.
+ * process, and process records to the node's one process table. A sample's stack is looked up (and
+ * stored, if new) once in the store the aggregators share; each aggregator then only counts its id.
  */
 public final class RecordRouter implements RecordHandler {
 
     private final ProcessTable processes;
     private final StackUnwinder unwinder;
+    private final StackStore stacks;
     /** Replaced whole when the policies served change; the sampler thread reads a stable list. */
     private volatile List<StackAggregator> aggregators;
 
+    /** A router to aggregators that share one store (the first one's). */
     public RecordRouter(ProcessTable processes, List<StackAggregator> aggregators) {
-        this(processes, aggregators, null);
+        this(processes, aggregators.getFirst().stacks(), aggregators, null);
     }
 
     /** @param unwinder rebuilds user stacks from the stack copy; null keeps the kernel's callchain */
     public RecordRouter(ProcessTable processes, List<StackAggregator> aggregators, StackUnwinder unwinder) {
+        this(processes, aggregators.getFirst().stacks(), aggregators, unwinder);
+    }
+
+    /**
+     * @param stacks the store every aggregator routed to keeps its stacks in
+     * @param unwinder rebuilds user stacks from the stack copy; null keeps the kernel's callchain
+     */
+    public RecordRouter(ProcessTable processes, StackStore stacks, List<StackAggregator> aggregators, StackUnwinder unwinder) {
         this.processes = processes;
-        this.aggregators = List.copyOf(aggregators);
+        this.stacks = stacks;
         this.unwinder = unwinder;
+        this.aggregators = sharing(stacks, aggregators);
     }
 
     /** From the next sample on, samples go to these aggregators. */
     void route(List<StackAggregator> policies) {
-        aggregators = List.copyOf(policies);
+        aggregators = sharing(stacks, policies);
+    }
+
+    private static List<StackAggregator> sharing(StackStore stacks, List<StackAggregator> aggregators) {
+        for (StackAggregator aggregator : aggregators) {
+            if (aggregator.stacks() != stacks) {
+                throw new IllegalArgumentException("every aggregator of a router keeps its stacks in the router's store");
+            }
+        }
+        return List.copyOf(aggregators);
     }
 
     @Override
     public void sample(SampleRecord sample) {
         processes.sampled(sample.pid());
         List<StackAggregator> current = aggregators;
-        if (unwinder != null && selectedByAny(current, sample.pid())) {
+        if (!selectedByAny(current, sample.pid())) {
+            for (StackAggregator aggregator : current) {
+                aggregator.add(sample.pid(), StackAggregator.NO_STACK);
+            }
+            return;
+        }
+        if (unwinder != null) {
             unwinder.unwind(sample);
         }
-        for (StackAggregator aggregator : current) {
-            aggregator.add(sample);
+        int id = stacks.acquire(sample.pid(), sample.kernelIps(), sample.kernelDepth(), sample.userIps(), sample.userDepth());
+        try {
+            for (StackAggregator aggregator : current) {
+                aggregator.add(sample.pid(), id);
+            }
+        } finally {
+            stacks.release(id);
         }
     }
 
-    /** Unwinding costs more than counting: only samples some policy keeps are worth it. */
+    /** Unwinding and storing cost more than counting: only samples some policy keeps are worth it. */
     private static boolean selectedByAny(List<StackAggregator> aggregators, int pid) {
         for (StackAggregator aggregator : aggregators) {
             if (aggregator.selects(pid)) {

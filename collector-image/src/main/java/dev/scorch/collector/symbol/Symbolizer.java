@@ -49,9 +49,14 @@ public final class Symbolizer {
     public record Settings(Path procRoot, Path hostRoot, Path kallsyms, Path kernelNotes, long cacheBytes, Duration negativeTtl,
             Duration kernelRefresh) {
 
+        /**
+         * The cache gets a quarter of the heap, at most 48 MiB: with the collector's 64 MiB heap a
+         * fixed 48 MiB (plus the unwinder's cache) left no room for the rest, and a host with many
+         * distinct binaries ran the heap out (bench/soak.sh, docs/benchmarks.md).
+         */
         public static Settings defaults() {
-            return new Settings(Path.of("/proc"), Path.of("/"), Path.of("/proc/kallsyms"), Path.of("/sys/kernel/notes"), 48L << 20,
-                    Duration.ofMinutes(5), Duration.ofMinutes(10));
+            return new Settings(Path.of("/proc"), Path.of("/"), Path.of("/proc/kallsyms"), Path.of("/sys/kernel/notes"),
+                    Math.min(48L << 20, Runtime.getRuntime().maxMemory() / 4), Duration.ofMinutes(5), Duration.ofMinutes(10));
         }
 
         public Settings withHostRoot(Path path) {

@@ -51,8 +51,9 @@ public final class UnwindInfoCache {
      * @param limits what compiling one object may cost
      */
     public record Settings(long maxBytes, ParseBudget.Limits limits) {
+        /** An eighth of the heap, at most 16 MiB: it shares the heap with the symbol cache (a quarter). */
         public static Settings defaults() {
-            return new Settings(16L << 20, CfiCompiler.limits());
+            return new Settings(Math.min(16L << 20, Runtime.getRuntime().maxMemory() / 8), CfiCompiler.limits());
         }
     }
 

@@ -127,4 +127,38 @@ class StackAggregatorTest {
         List<AggregatedStack> stacks = aggregator.drain().get(API);
         assertThat(stacks).hasSize(5000).allSatisfy(s -> assertThat(s.count()).isEqualTo(3));
     }
+
+    @Test
+    void aggregatorsSharingAStoreKeepOneCopyOfAStackTheyBothCount() {
+        StackStore store = new StackStore(100);
+        StackAggregator team1 = new StackAggregator(resolver, store);
+        StackAggregator team2 = new StackAggregator(resolver, store);
+
+        int id = store.acquire(101, KERNEL, 1, USER, 2);
+        team1.add(101, id);
+        team2.add(101, id);
+        team2.add(101, id);
+        store.release(id);
+
+        assertThat(store.size()).isEqualTo(1);
+        AggregatedStack first = team1.drain().get(API).getFirst();
+        AggregatedStack second = team2.drain().get(API).getFirst();
+        assertThat(second.userIps()).isSameAs(first.userIps());
+        assertThat(first.count()).isEqualTo(1);
+        assertThat(second.count()).isEqualTo(2);
+    }
+
+    @Test
+    void aSharedStackIsForgottenOnceEveryAggregatorCountingItWasDrained() {
+        StackStore store = new StackStore(100);
+        StackAggregator team1 = new StackAggregator(resolver, store);
+        StackAggregator team2 = new StackAggregator(resolver, store);
+        team1.add(101, KERNEL, 1, USER, 2);
+        team2.add(101, KERNEL, 1, USER, 2);
+
+        team1.drain();
+        assertThat(store.size()).isEqualTo(1);
+        team2.drain();
+        assertThat(store.size()).isZero();
+    }
 }

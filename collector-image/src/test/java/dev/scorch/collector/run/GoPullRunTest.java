@@ -143,18 +143,26 @@ class GoPullRunTest {
                     // Go records contention where the mutex is released: sync.(*Mutex).Unlock leads, called by main.scorchContend.
                     NodeCollectorTest.awaitTrue(() -> topFunction(parca, mutex) != null, "mutex contention stored at Parca");
 
+                    PolicyCollection policy = collector.served("go-services");
+                    long checksBeforeBurn = policy.triggerChecks();
                     Instant burning = Instant.now();
                     program.burn(60);
                     NodeCollectorTest.awaitTrue(() -> captures(metrics(collector)) == 1, "a capture after the CPU jump");
-                    Duration toCapture = Duration.between(burning, Instant.now());
-                    // Two checks to fire, plus the capture's own 2 s of sampling and a scheduling margin.
-                    assertThat(toCapture).as("burn -> capture").isLessThan(Duration.ofSeconds(2L * CHECK_SECONDS + 2 + 6));
+                    System.out.println("burn -> capture completed (2 s capture included): " + Duration.between(burning, Instant.now()).toMillis()
+                            + " ms");
+                    // The check running when the burn started may have measured half idle time: it and the next one count.
+                    assertThat(policy.lastCapture().check() - checksBeforeBurn).as("checks from the burn to the firing").isBetween(1L, 2L);
                     NodeCollectorTest.awaitTrue(() -> parca.labelValues(ParcaServer.CPU_SAMPLES, "trigger").contains("cpu"),
                             "the captured CPU profile at Parca, labelled trigger=cpu");
                     assertThat(parca.labelValues(ParcaServer.CPU_SAMPLES, "trigger_value")).singleElement()
                             .satisfies(v -> assertThat(v).endsWith(" cores"));
-                    NodeCollectorTest.awaitTrue(() -> parca.labelValues(goroutine, "trigger").contains("cpu"),
-                            "the captured goroutine profile at Parca, labelled trigger=cpu");
+                    try {
+                        NodeCollectorTest.awaitTrue(() -> parca.labelValues(goroutine, "trigger").contains("cpu"),
+                                "the captured goroutine profile at Parca, labelled trigger=cpu");
+                    } catch (AssertionError e) {
+                        throw new AssertionError(e.getMessage() + "; types " + parca.profileTypes() + "; trigger values of the memory type "
+                                + parca.labelValues(memory, "trigger") + "; metrics:\n" + metrics(collector) + "\nParca log:\n" + parca.logTail(40), e);
+                    }
                     assertThat(topFunction(parca, ParcaServer.CPU_SAMPLES + "{trigger=\"cpu\"}")).isEqualTo("main.scorchBurn");
 
                     Thread.sleep(Duration.ofSeconds(4L * CHECK_SECONDS));

@@ -35,7 +35,7 @@ class PullAndCaptureNotesTest {
     @Test
     void capturesAreCountedWithTheLastOne() {
         assertThat(PullAndCaptureNotes.of(List.of(), 3, new PolicyTriggers.LastCapture("shop/api-0", "api", "cpu", "1.95 cores",
-                Instant.parse("2026-12-06T10:00:00Z"))))
+                Instant.parse("2026-12-06T10:00:00Z"), 42)))
                 .isEqualTo("; triggered captures: 3, last shop/api-0/api on cpu 1.95 cores at 2026-12-06T10:00:00Z");
     }
 }
