@@ -1,6 +1,6 @@
 package dev.scorch.collector.export;
 
-import dev.scorch.collector.export.otlp.OtlpProfilesEncoder;
+import dev.scorch.collector.profile.OtlpProfilesEncoder;
 import dev.scorch.collector.profile.CpuProfile;
 
 /**

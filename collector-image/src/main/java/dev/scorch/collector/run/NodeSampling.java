@@ -118,6 +118,11 @@ final class NodeSampling implements AutoCloseable {
         return jitMaps;
     }
 
+    /** The cgroup2 mount pods' cgroups are found in, empty on a host without one. */
+    Optional<Path> cgroupMount() {
+        return cgroupMount;
+    }
+
     /** The store every served policy's aggregator keeps its stacks in. */
     StackStore stacks() {
         return stacks;

@@ -1,5 +1,6 @@
 package dev.scorch.collector.symbol;
 
+import dev.scorch.collector.symbol.elf.SymbolTable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;

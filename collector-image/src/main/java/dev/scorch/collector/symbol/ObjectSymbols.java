@@ -1,5 +1,6 @@
 package dev.scorch.collector.symbol;
 
+import dev.scorch.collector.symbol.elf.SymbolTable;
 import dev.scorch.collector.process.Mapping;
 import dev.scorch.collector.symbol.elf.ElfFile;
 import dev.scorch.collector.symbol.elf.ElfFormatException;

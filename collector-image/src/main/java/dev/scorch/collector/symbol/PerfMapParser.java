@@ -1,5 +1,6 @@
 package dev.scorch.collector.symbol;
 
+import dev.scorch.collector.symbol.elf.SymbolTable;
 import dev.scorch.collector.budget.ParseBudget;
 import dev.scorch.collector.symbol.elf.ByteSource;
 import dev.scorch.collector.symbol.elf.ElfFormatException;

@@ -1,5 +1,6 @@
 package dev.scorch.collector.symbol;
 
+import dev.scorch.collector.symbol.elf.SymbolTable;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;

@@ -1,5 +1,6 @@
 package dev.scorch.collector.symbol;
 
+import dev.scorch.collector.symbol.elf.SymbolTable;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.scorch.collector.symbol.elf.ByteSource;
 import java.io.ByteArrayInputStream;

@@ -90,7 +90,7 @@ public final class CollectorConfigMap {
         return new CollectorJson.Policy(
                 policy.getMetadata().getName(),
                 new CollectorJson.Nodes(selector(nodes.selector()), tolerations(nodes.tolerations())),
-                new CollectorJson.Sampling(spec.sampling().frequencyHz(), spec.sampling().kernelStacks()),
+                new CollectorJson.Sampling(spec.sampling().frequencyHz(), spec.sampling().kernelStacks(), spec.sampling().jvmSymbols()),
                 new CollectorJson.Targets(selector(targets.namespaceSelector()), selector(targets.podSelector()), targets.hostProcesses()),
                 new CollectorJson.Export(intervalSeconds(export.interval()), new TreeMap<>(export.labels()),
                         new CollectorJson.PolicySpool(Quantity.getAmountInBytes(export.spool().maxBytes()).longValue()),

@@ -94,8 +94,9 @@ public record CollectorJson(Health health, Spool spool, List<Policy> policies) {
     /**
      * @param frequencyHz samples per second per CPU
      * @param kernelStacks whether kernel frames are recorded
+     * @param jvmSymbols whether HotSpot JVMs are asked to write their JIT symbols
      */
-    public record Sampling(int frequencyHz, boolean kernelStacks) {}
+    public record Sampling(int frequencyHz, boolean kernelStacks, boolean jvmSymbols) {}
 
     /**
      * @param namespaceSelector namespaces by their labels

@@ -299,6 +299,7 @@ class ProfilingPolicyAdmissionTest {
                     .withName("defaults").get();
             assertThat(raw.<Object>get("spec", "sampling", "frequencyHz")).isEqualTo(19);
             assertThat(raw.<Object>get("spec", "sampling", "kernelStacks")).isEqualTo(true);
+            assertThat(raw.<Object>get("spec", "sampling", "jvmSymbols")).isEqualTo(true);
             assertThat(raw.<Object>get("spec", "export", "interval")).isEqualTo("15s");
             assertThat(raw.<Object>get("spec", "export", "spool", "maxBytes")).isEqualTo("256Mi");
             assertThat(raw.<Object>get("spec", "collector")).as("the ignored spec.collector gets no default").isNull();

@@ -20,6 +20,7 @@ class CollectorConfigMapTest {
         assertThat(config.at("/policies/0/name").asText()).isEqualTo("fleet");
         assertThat(config.at("/policies/0/sampling/frequencyHz").asInt()).isEqualTo(19);
         assertThat(config.at("/policies/0/sampling/kernelStacks").asBoolean()).isTrue();
+        assertThat(config.at("/policies/0/sampling/jvmSymbols").asBoolean()).isTrue();
         assertThat(config.at("/policies/0/targets/hostProcesses").asBoolean()).isTrue();
         assertThat(config.at("/policies/0/targets/namespaceSelector/matchLabels").isEmpty()).isTrue();
         assertThat(config.at("/policies/0/export/intervalSeconds").asInt()).isEqualTo(60);
@@ -37,6 +38,20 @@ class CollectorConfigMapTest {
         assertThat(config.at("/policies/0/export/backends/2/otlp/headers/X-Scope-OrgID").asText()).isEqualTo("fleet");
         assertThat(config.at("/health/port").asInt()).isEqualTo(8080);
         assertThat(config.at("/health/statusUpdateSeconds").asInt()).isEqualTo(120);
+    }
+
+    @Test
+    void aPolicyThatOptsOutOfJvmSymbolsTellsItsCollectors() throws Exception {
+        ProfilingPolicy policy = Policies.parse("no-jvm-attach", """
+                sampling: {jvmSymbols: false}
+                export:
+                  backends: [{name: parca, parca: {address: 'parca:7070'}}]
+                """);
+
+        JsonNode config = JSON.readTree(CollectorConfigMap.render(policy));
+
+        assertThat(config.at("/policies/0/sampling/jvmSymbols").isBoolean()).isTrue();
+        assertThat(config.at("/policies/0/sampling/jvmSymbols").asBoolean()).isFalse();
     }
 
     @Test

@@ -16,7 +16,7 @@ import java.util.Optional;
 /**
  * Sends profiles to an OTLP receiver over HTTP/protobuf: {@code POST <endpoint>/v1development/profiles}
  * with {@code Content-Type: application/x-protobuf}, one profile per request (already encoded by
- * {@link OtlpProfilesEncoder} when it was queued), the configured headers and an optional bearer
+ * {@link dev.scorch.collector.profile.OtlpProfilesEncoder} when it was queued), the configured headers and an optional bearer
  * token.
  */
 public final class OtlpSender implements ProfileSender {

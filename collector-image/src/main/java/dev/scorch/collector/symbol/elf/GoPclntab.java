@@ -1,7 +1,6 @@
 package dev.scorch.collector.symbol.elf;
 
 import dev.scorch.collector.budget.ParseBudget;
-import dev.scorch.collector.symbol.SymbolTable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.scorch.collector.config.BackendConfig;
 import dev.scorch.collector.export.ExportedProfile;
-import dev.scorch.collector.export.ExporterFactory;
+import dev.scorch.collector.export.backends.ExporterFactory;
 import dev.scorch.collector.export.ProfileExporter;
 import dev.scorch.collector.export.RecordingHttpServer;
 import dev.scorch.collector.export.RecordingHttpServer.Answer;

@@ -3,7 +3,7 @@ package dev.scorch.collector.export.parca;
 import dev.scorch.collector.config.BackendConfig;
 import dev.scorch.collector.export.BackendHealth;
 import dev.scorch.collector.export.ExportedProfile;
-import dev.scorch.collector.export.ExporterFactory;
+import dev.scorch.collector.export.backends.ExporterFactory;
 import dev.scorch.collector.export.ProfileExporter;
 import dev.scorch.collector.export.TestProfiles;
 import dev.scorch.collector.export.WireFormat;

@@ -7,7 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
 import dev.scorch.collector.config.BackendConfig;
-import dev.scorch.collector.export.ExporterFactory;
+import dev.scorch.collector.export.backends.ExporterFactory;
 import dev.scorch.collector.export.ProfileExporter;
 import dev.scorch.collector.export.SelfSignedCertificate;
 import dev.scorch.collector.export.delivery.Backoff;

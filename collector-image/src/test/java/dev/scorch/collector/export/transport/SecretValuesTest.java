@@ -7,7 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.scorch.collector.config.BackendConfig;
 import dev.scorch.collector.export.BackendHealth;
-import dev.scorch.collector.export.ExporterFactory;
+import dev.scorch.collector.export.backends.ExporterFactory;
 import dev.scorch.collector.export.ProfileExporter;
 import dev.scorch.collector.export.RecordingHttpServer;
 import dev.scorch.collector.export.RecordingHttpServer.Answer;

@@ -39,6 +39,6 @@ public record ProfilingPolicySpec(
 
     public ProfilingPolicySpec {
         suspend = suspend != null && suspend;
-        sampling = sampling != null ? sampling : new Sampling(null, null);
+        sampling = sampling != null ? sampling : new Sampling(null, null, null);
     }
 }

@@ -24,6 +24,7 @@ class ProfilingPolicySpecTest {
         assertThat(spec.suspend()).isFalse();
         assertThat(spec.sampling().frequencyHz()).isEqualTo(19);
         assertThat(spec.sampling().kernelStacks()).isTrue();
+        assertThat(spec.sampling().jvmSymbols()).isTrue();
         assertThat(spec.export().interval()).isEqualTo("15s");
         assertThat(spec.export().spool().maxBytes()).isEqualTo(new Quantity("256Mi"));
         assertThat(spec.export().backends().getFirst().parca().insecure()).isFalse();

@@ -1,6 +1,5 @@
-package dev.scorch.collector.export.otlp;
+package dev.scorch.collector.profile;
 
-import dev.scorch.collector.profile.CpuProfile;
 import dev.scorch.collector.profile.CpuProfile.ProfileFunction;
 import dev.scorch.collector.profile.CpuProfile.ProfileLocation;
 import dev.scorch.collector.profile.CpuProfile.ProfileMapping;

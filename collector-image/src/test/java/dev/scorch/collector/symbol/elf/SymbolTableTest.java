@@ -1,4 +1,4 @@
-package dev.scorch.collector.symbol;
+package dev.scorch.collector.symbol.elf;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,7 +1,5 @@
-package dev.scorch.collector.symbol;
+package dev.scorch.collector.symbol.elf;
 
-import dev.scorch.collector.symbol.elf.ByteSource;
-import dev.scorch.collector.symbol.elf.ElfFormatException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;

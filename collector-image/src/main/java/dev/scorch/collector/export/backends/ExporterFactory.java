@@ -1,7 +1,9 @@
-package dev.scorch.collector.export;
+package dev.scorch.collector.export.backends;
 
 import dev.scorch.collector.config.BackendConfig;
 import dev.scorch.collector.config.PolicyConfig;
+import dev.scorch.collector.export.ProfileExporter;
+import dev.scorch.collector.export.WireFormat;
 import dev.scorch.collector.export.delivery.DeliveryQueue;
 import dev.scorch.collector.export.delivery.DeliverySettings;
 import dev.scorch.collector.export.delivery.Senders;
