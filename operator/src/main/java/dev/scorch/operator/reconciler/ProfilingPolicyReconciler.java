@@ -146,6 +146,7 @@ public class ProfilingPolicyReconciler implements Reconciler<ProfilingPolicy> {
         }
         PolicyEvents.record(client, PolicyEvents.ignoredFields(policy, clock.instant()));
         PolicyEvents.record(client, PolicyEvents.transitions(policy, policy.getStatus(), status, clock.instant()));
+        PolicyEvents.record(client, PolicyEvents.captures(policy, policy.getStatus(), status, clock.instant()));
         return UpdateControl.patchStatus(statusOnly(policy, status));
     }
 

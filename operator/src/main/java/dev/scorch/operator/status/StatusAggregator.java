@@ -108,7 +108,8 @@ public final class StatusAggregator {
         }
         List<FailingNode> listed = failing.size() > MAX_FAILING_NODES ? failing.subList(0, MAX_FAILING_NODES) : failing;
         return new ProfilingPolicyStatus(generation, conditions.list(), counts,
-                listed.isEmpty() ? null : List.copyOf(listed), lastExport(policyName(policy), seen.pods(), previous), daemonSetName);
+                listed.isEmpty() ? null : List.copyOf(listed), lastExport(policyName(policy), seen.pods(), previous), daemonSetName)
+                .withTriggeredCaptures(TriggeredCaptures.total(policyName(policy), seen.pods()));
     }
 
     private static NodeCounts counts(String policy, DaemonSet daemonSet, List<Pod> pods, int failing) {
