@@ -28,6 +28,8 @@ public final class RingBuffer {
     private final long mask;
     private final MemorySegment scratch;
     private long malformed;
+    private long bytesRead;
+    private boolean behind;
 
     /**
      * @param mapping the whole mapping: one metadata page plus {@code dataSize} bytes
@@ -58,6 +60,11 @@ public final class RingBuffer {
         return malformed;
     }
 
+    /** Bytes of records read so far (the traffic through this buffer). */
+    public long bytesRead() {
+        return bytesRead;
+    }
+
     /** Whether records are waiting. */
     public boolean hasData() {
         return (long) WORD.getAcquire(control, DATA_HEAD) != (long) WORD.getAcquire(control, DATA_TAIL);
@@ -73,7 +80,13 @@ public final class RingBuffer {
         long tail = (long) WORD.get(control, DATA_TAIL);
         int records = 0;
         while (tail < head) {
-            int size = decodeAt(tail, head - tail, decoder, handler);
+            long waiting = head - tail;
+            // Behind past three quarters (the kernel drops samples at full), caught up at a quarter (the wake-up mark).
+            if (behind ? waiting <= data.byteSize() / 4 : waiting > data.byteSize() / 4 * 3) {
+                behind = !behind;
+                handler.behind(behind);
+            }
+            int size = decodeAt(tail, waiting, decoder, handler);
             if (size == 0) {
                 tail = head;
                 break;
@@ -81,7 +94,12 @@ public final class RingBuffer {
             tail += size;
             records++;
         }
+        bytesRead += tail - (long) WORD.get(control, DATA_TAIL);
         WORD.setRelease(control, DATA_TAIL, tail);
+        if (behind) {
+            behind = false;
+            handler.behind(false);
+        }
         return records;
     }
 

@@ -33,6 +33,8 @@ public final class StackUnwinder {
     private final AtomicLong unwound = new AtomicLong();
     private final AtomicLong framePointerOnly = new AtomicLong();
     private final AtomicLong goLeafCallers = new AtomicLong();
+    private final AtomicLong skippedBehind = new AtomicLong();
+    private boolean behind;
 
     public StackUnwinder(ProcessLookup processes, UnwindInfoCache objects) {
         this.processes = processes;
@@ -58,6 +60,20 @@ public final class StackUnwinder {
         return framePointerOnly.get();
     }
 
+    /** Samples that kept the kernel's callchain because the reader had fallen behind (see {@link #behind}). */
+    public long skippedBehind() {
+        return skippedBehind.get();
+    }
+
+    /**
+     * While the reader is behind, samples keep the kernel's frame-pointer callchain: unwinding
+     * costs several times the rest of a sample's handling, and a reader that cannot keep up
+     * makes the kernel drop whole samples. Called on the sampler thread.
+     */
+    public void behind(boolean behind) {
+        this.behind = behind;
+    }
+
     /** Samples whose Go leaf got its caller from the SP-delta table. */
     public long goLeafCallers() {
         return goLeafCallers.get();
@@ -71,6 +87,10 @@ public final class StackUnwinder {
     public void unwind(SampleRecord sample) {
         if (!sample.hasUserRegisters() || sample.stackBytes() == 0 || sample.userDepth() == 0) {
             framePointerOnly.incrementAndGet();
+            return;
+        }
+        if (behind) {
+            skippedBehind.incrementAndGet();
             return;
         }
         ProcessSnapshot process = processes.process(sample.pid()).orElse(null);
@@ -92,10 +112,22 @@ public final class StackUnwinder {
         boolean bpKnown = true;
         int n = 0;
         frames[n++] = pc;
+        // The mapping of the return address, found when it was checked, and the last object's information: consecutive
+        // frames mostly lie in the same object, and each lookup costs a tree search and a synchronized cache access.
+        Mapping returnMapping = null;
+        Mapping lastMapping = null;
+        ObjectUnwindInfo lastInfo = null;
         for (boolean leaf = true; n < MAX_FRAMES; leaf = false) {
             long lookup = leaf ? pc : pc - 1;
-            Mapping mapping = process.mappingAt(lookup).orElse(null);
-            ObjectUnwindInfo info = mapping == null ? null : objects.forMapping(process, mapping);
+            Mapping mapping = returnMapping != null ? returnMapping : process.mappingAt(lookup).orElse(null);
+            ObjectUnwindInfo info;
+            if (mapping != null && mapping == lastMapping) {
+                info = lastInfo;
+            } else {
+                info = mapping == null ? null : objects.forMapping(process, mapping);
+                lastMapping = mapping;
+                lastInfo = info;
+            }
             if (info == UnwindInfoCache.PENDING) {
                 return splice(n, chain, chainDepth);
             }
@@ -138,7 +170,8 @@ public final class StackUnwinder {
             if (returnAddress == 0) {
                 return n; // the end of the stack: thread entry points clear the return address
             }
-            if (process.mappingAt(returnAddress - 1).isEmpty()) {
+            returnMapping = process.mappingAt(returnAddress - 1).orElse(null);
+            if (returnMapping == null) {
                 return splice(n, chain, chainDepth);
             }
             switch (UnwindRule.rbpRule(rule)) {
