@@ -8,8 +8,10 @@
 # end-of-run symbolization is in it), peak RSS while sampling, bytes per second through the ring
 # buffers (the collector counts what it reads; perf: its perf.data growth in the window), samples
 # and lost samples. All recorders share the 2 CPUs with the workload and each other: compare them
-# within one run. Needs root. Usage:
-#   bench/layouts.sh [seconds-of-steady-state, default 60] [frequency, default 99]
+# within one run. With WORKLOAD_ONLY=1 the collectors keep (and unwind) only the workload's samples
+# (--pid), as a node collector does for the pods a policy selects; the events stay CPU-wide, so the
+# ring traffic is the same. Needs root. Usage:
+#   [WORKLOAD_ONLY=1] bench/layouts.sh [seconds-of-steady-state, default 60] [frequency, default 99]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 steady="${1:-60}"
@@ -28,13 +30,16 @@ hwm() { awk '/VmHWM/ {print $2}' "/proc/$1/status"; }
 
 total=$((warmup + steady + 5))
 "$work/split" 100000 -1 $((total + 60)) >/dev/null &
+select=(--pid $!)
 "$work/split" 100000 -1 $((total + 60)) >/dev/null &
+select+=(--pid $!)
+[ "${WORKLOAD_ONLY:-0}" = 1 ] || select=()
 
 names=(scorch-stack-copy scorch-frame-pointers perf-dwarf perf-fp)
-"$root/scorch" record --duration "${total}s" --frequency "$freq" --output "$work/scorch-stack-copy.pb.gz" \
+"$root/scorch" record --duration "${total}s" --frequency "$freq" "${select[@]}" --output "$work/scorch-stack-copy.pb.gz" \
   2>"$work/scorch-stack-copy.err" &
 timers=($!)
-"$root/scorch" record --duration "${total}s" --frequency "$freq" --frame-pointers-only --output "$work/scorch-frame-pointers.pb.gz" \
+"$root/scorch" record --duration "${total}s" --frequency "$freq" "${select[@]}" --frame-pointers-only --output "$work/scorch-frame-pointers.pb.gz" \
   2>"$work/scorch-frame-pointers.err" &
 timers+=($!)
 perf record -a --call-graph dwarf -F "$freq" -o "$work/perf-dwarf.data" -- sleep "$total" 2>"$work/perf-dwarf.err" &
@@ -66,7 +71,7 @@ for t in "${timers[@]}"; do wait "$t" || true; done
 lost_perf() { perf report -i "$1" --stats 2>/dev/null | awk '$1 == "LOST" && $2 == "events:" {s += $3} END {print s + 0}'; }
 samples_perf() { perf report -i "$1" --stats 2>/dev/null | awk '$1 == "SAMPLE" && $2 == "events:" {print $3; exit}'; }
 
-echo "layouts bench: ${freq} Hz, ${steady} s steady window after ${warmup} s warm-up, $(nproc) CPUs, 2 busy workload threads"
+echo "layouts bench: ${freq} Hz, ${steady} s steady window after ${warmup} s warm-up, $(nproc) CPUs, 2 busy workload threads$([ ${#select[@]} -gt 0 ] && echo ', collectors keep the workload only')"
 echo "kernel $(uname -r); load average before the window ${load_before}, after ${load_after}"
 echo
 echo "| recorder | CPU in the window, % of a core | CPU s per 60 s | peak RSS while sampling, KiB | ring traffic, KiB/s | samples (whole run) | lost (whole run) |"
