@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Soak of `run` as the image runs it (the ENTRYPOINT's JVM flags): one collector serving POLICIES
+# Soak of `run` as the image runs it (collector-image/jvm.options): one collector serving POLICIES
 # policies (default 20) on a host with one busy process and ~200 short-lived processes a second,
 # every policy exporting every 15 s to a directory and to OTLP and Pyroscope on a loopback sink.
-# Prints RSS every 30 s, then the live heap after a full GC (jcmd). With LEVERS=1 it then runs
-# once per JVM lever (LEVER_SECONDS each, default 180) and prints each one's RSS against the
-# baseline. Needs root. Usage:
+# Prints RSS every 30 s, then the live heap after a full GC (jcmd). With LEVERS=1 it then runs one
+# collector per JVM lever, all at the same time (so they see the same host), for LEVER_SECONDS
+# (default 300), and prints each one's peak and final RSS, live heap and CPU against the baseline.
+# Needs root. Usage:
 #   bench/soak.sh            (SOAK_SECONDS=600 POLICIES=20 LEVERS=0)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -52,21 +53,57 @@ echo "JVM flags: $(grep -v "^#" "$root/collector-image/jvm.options" | tr "\n" " 
 soak "$seconds" 30 baseline
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
 
+# Each lever: extra JVM flags (after jvm.options, so they override it); MALLOC_ARENA_MAX is an
+# environment variable and gets its own entry.
+lever_names=(baseline heap-48m heap-32m free-heap-returned g1-periodic-gc code-cache-8m no-cds stacks-256k compact-headers)
+declare -A lever_flags=(
+  [baseline]=""
+  [heap-48m]="-Xmx48m"
+  [heap-32m]="-Xmx32m"
+  [free-heap-returned]="-XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20"
+  [g1-periodic-gc]="-XX:-UseSerialGC -XX:+UseG1GC -XX:G1PeriodicGCInterval=30000 -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20"
+  [code-cache-8m]="-XX:ReservedCodeCacheSize=8m"
+  [no-cds]="-Xshare:off"
+  [stacks-256k]="-Xss256k"
+  [compact-headers]="-XX:+UseCompactObjectHeaders"
+)
+if [ -n "${LEVER_EXTRA:-}" ]; then
+  lever_names+=(combined)
+  lever_flags[combined]="$LEVER_EXTRA"
+fi
+
 if [ "${LEVERS:-0}" = 1 ]; then
-  lever_seconds="${LEVER_SECONDS:-180}"
-  echo "levers: ${lever_seconds} s each, RSS in KiB"
-  declare -A levers=(
-    [baseline]=""
-    [heap-32m]="-Xmx32m"
-    [free-heap-returned]="-XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20"
-    [code-cache-8m]="-XX:ReservedCodeCacheSize=8m"
-    [no-cds]="-Xshare:off"
-    [stacks-256k]="-Xss256k -XX:ThreadStackSize=256"
-  )
-  for name in baseline heap-32m free-heap-returned code-cache-8m no-cds stacks-256k; do
-    echo "$name: $(JAVA_EXTRA="${levers[$name]}" soak "$lever_seconds" 0 "lever-$name")"
+  lever_seconds="${LEVER_SECONDS:-300}"
+  echo "levers: one collector each, side by side for ${lever_seconds} s; load average $(cut -d' ' -f1-3 /proc/loadavg)"
+  declare -A lever_pid lever_cpu
+  for name in "${lever_names[@]}" malloc-arena-max-2; do
+    mkdir -p "$work/lever-$name"
+    policies_json 1 "$policies" "$work/lever-$name" >"$work/lever-$name/collector.json"
+    if [ "$name" = malloc-arena-max-2 ]; then
+      lever_pid[$name]=$(MALLOC_ARENA_MAX=2 start_collector "$work/lever-$name/collector.json" "$work/lever-$name/collector.log")
+    else
+      lever_pid[$name]=$(JAVA_EXTRA="${lever_flags[$name]}" start_collector "$work/lever-$name/collector.json" "$work/lever-$name/collector.log")
+    fi
   done
-  echo "malloc-arena-max-2: $(MALLOC_ARENA_MAX=2 soak "$lever_seconds" 0 lever-arenas)"
+  sleep 60
+  for name in "${!lever_pid[@]}"; do lever_cpu[$name]=$(oncpu "${lever_pid[$name]}"); done
+  sleep $((lever_seconds - 60))
+  printf '%-20s %10s %10s %10s %12s %s\n' lever "peak MiB" "final MiB" "live MiB" "CPU % core" flags
+  for name in "${lever_names[@]}" malloc-arena-max-2; do
+    pid=${lever_pid[$name]}
+    if ! kill -0 "$pid" 2>/dev/null; then
+      echo "$name: exited: $(tail -1 "$work/lever-$name/collector.log")"
+      continue
+    fi
+    cpu=$(awk -v a="${lever_cpu[$name]}" -v b="$(oncpu "$pid")" -v s=$((lever_seconds - 60)) 'BEGIN {printf "%.2f", 100 * (b - a) / (s * 1e9)}')
+    peak=$(hwm "$pid"); final=$(rss "$pid")
+    "$JAVA_HOME/bin/jcmd" "$pid" GC.run >/dev/null 2>&1 || true
+    live=$("$JAVA_HOME/bin/jcmd" "$pid" GC.heap_info 2>/dev/null | awk '/DefNew|Tenured|garbage-first heap/ {for (i = 1; i <= NF; i++) if ($i == "used") u += $(i + 1) + 0} END {print u}')
+    kill -TERM "$pid"
+    awk -v n="$name" -v p="$peak" -v f="$final" -v l="$live" -v c="$cpu" -v x="$([ "$name" = malloc-arena-max-2 ] && echo MALLOC_ARENA_MAX=2 || echo "${lever_flags[$name]:-(jvm.options only)}")" \
+      'BEGIN {printf "%-20s %10.1f %10.1f %10.1f %12s %s\n", n, p / 1024, f / 1024, l / 1024, c, x}'
+  done
+  wait "${lever_pid[@]}" 2>/dev/null || true
   echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
 fi
 echo "work directory (profiles, logs): $work"

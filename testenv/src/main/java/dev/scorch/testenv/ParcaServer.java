@@ -124,6 +124,20 @@ public final class ParcaServer implements AutoCloseable {
     }
 
     /**
+     * The profile types Parca stores, each as a query prefix
+     * {@code name:sampleType:sampleUnit:periodType:periodUnit}, with {@code :delta} when Parca
+     * treats it as one (Parca's {@code QueryService/ProfileTypes}).
+     */
+    public List<String> profileTypes() {
+        JsonNode answer = get("/api/profiles/types", Map.of());
+        List<String> types = new ArrayList<>();
+        answer.path("types").forEach(t -> types.add(String.join(":", t.path("name").asText(), t.path("sampleType").asText(),
+                t.path("sampleUnit").asText(), t.path("periodType").asText(), t.path("periodUnit").asText())
+                + (t.path("delta").asBoolean() ? ":delta" : "")));
+        return types;
+    }
+
+    /**
      * The function with the largest flat value in the merged profile of {@code query} (e.g.
      * {@code process_cpu:samples:count:cpu:nanoseconds:delta{service_name="shop/api"}}) of
      * everything stored, from Parca's top report; null when nothing matches.

@@ -1,9 +1,12 @@
 package dev.scorch.collector.cli;
 
 import java.io.IOException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -23,6 +26,21 @@ final class PidSelection {
     PidSelection(Set<Integer> roots, Path procRoot) {
         this.roots = Set.copyOf(roots);
         this.procRoot = procRoot;
+    }
+
+    /** The thread ids of {@code pids} now (each process's {@code /proc/<pid>/task} entries). */
+    static List<Integer> threadsOf(Set<Integer> pids, Path procRoot) throws IOException {
+        List<Integer> threads = new ArrayList<>();
+        for (int pid : pids) {
+            try (DirectoryStream<Path> tasks = Files.newDirectoryStream(procRoot.resolve(pid + "/task"))) {
+                for (Path task : tasks) {
+                    threads.add(Integer.parseInt(task.getFileName().toString()));
+                }
+            } catch (NumberFormatException e) {
+                throw new IOException("unexpected entry in " + procRoot.resolve(pid + "/task") + ": " + e.getMessage(), e);
+            }
+        }
+        return threads;
     }
 
     boolean everything() {

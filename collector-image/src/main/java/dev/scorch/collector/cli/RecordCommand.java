@@ -107,8 +107,11 @@ final class RecordCommand implements Subcommand {
             OutputFile.requireWritable("--flamegraph", flamegraph);
         }
 
+        SamplingPreflight preflight = SamplingPreflight.ofThisHost();
+        // Without the right to sample whole CPUs, --pid still works on one's own processes (perf_event_paranoid 2).
+        boolean ownProcessesOnly = !pids.isEmpty() && !preflight.cpuWideAllowed();
         boolean fatal = false;
-        for (SamplingPreflight.Finding finding : SamplingPreflight.ofThisHost().check(kernelStacks)) {
+        for (SamplingPreflight.Finding finding : ownProcessesOnly ? preflight.checkOwnProcesses(pids, procRoot) : preflight.check(kernelStacks)) {
             err.println((finding.problem().fatal() ? "error" : "warning") + " (" + finding.problem().conditionReason() + "): " + finding.message());
             fatal |= finding.problem().fatal();
         }
@@ -119,6 +122,10 @@ final class RecordCommand implements Subcommand {
         SamplerOptions options = SamplerOptions.allCpus(frequency, kernelStacks).withCgroups(cgroups);
         if (args.flag("frame-pointers-only")) {
             options = options.withUserStackBytes(0).withDataPages(SamplerOptions.DEFAULT_DATA_PAGES);
+        }
+        if (ownProcessesOnly) {
+            err.println("note: " + preflight.ownProcessesNote(pids));
+            options = options.withTasks(PidSelection.threadsOf(pids, procRoot));
         }
         Recording recording = new Recording(options, new PidSelection(pids, Path.of("/proc")));
         CountDownLatch written = new CountDownLatch(1);

@@ -19,6 +19,12 @@ public final class SeriesLabels {
      */
     public static final String CPU_PROFILE_NAME = "process_cpu";
 
+    /**
+     * The label holding the profile's name. Absent on CPU profiles ({@link #CPU_PROFILE_NAME});
+     * pulled Go profiles carry theirs ({@code memory}, {@code goroutine}, {@code mutex}, {@code block}).
+     */
+    public static final String NAME = "__name__";
+
     private SeriesLabels() {}
 
     /**
@@ -28,9 +34,9 @@ public final class SeriesLabels {
      */
     public static Map<String, String> of(SortedMap<String, String> labels) {
         Map<String, String> series = new LinkedHashMap<>();
-        series.put("__name__", CPU_PROFILE_NAME);
+        series.put(NAME, labels.getOrDefault(NAME, CPU_PROFILE_NAME));
         for (var label : labels.entrySet()) {
-            if (label.getValue() == null || label.getValue().isEmpty()) {
+            if (label.getValue() == null || label.getValue().isEmpty() || label.getKey().equals(NAME)) {
                 continue;
             }
             series.putIfAbsent(sanitize(label.getKey()), label.getValue());

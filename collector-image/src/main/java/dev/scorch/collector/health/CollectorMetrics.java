@@ -18,8 +18,11 @@ public final class CollectorMetrics {
 
     private record Family(String name, String help, String label, Supplier<Map<String, Long>> values) {}
 
+    private record LabelledFamily(String name, String help, List<String> labels, Supplier<Map<List<String>, Long>> values) {}
+
     private final List<Counter> counters = new ArrayList<>();
     private final List<Family> families = new ArrayList<>();
+    private final List<LabelledFamily> labelledFamilies = new ArrayList<>();
     private final Supplier<List<PolicyBackend>> backends;
 
     /**
@@ -53,6 +56,15 @@ public final class CollectorMetrics {
         return this;
     }
 
+    /**
+     * Registers a counter with several labels, e.g. pull failures by {@code policy}, {@code pod}
+     * and {@code reason}: each key of {@code values} holds the label values in the order of {@code labels}.
+     */
+    public CollectorMetrics counterFamily(String name, String help, List<String> labels, Supplier<Map<List<String>, Long>> values) {
+        labelledFamilies.add(new LabelledFamily(name, help, List.copyOf(labels), values));
+        return this;
+    }
+
     /** The metrics in the Prometheus text exposition format (version 0.0.4). */
     public String render() {
         StringBuilder out = new StringBuilder(2048);
@@ -66,6 +78,18 @@ public final class CollectorMetrics {
                 out.append(family.name()).append('{').append(family.label()).append("=\"").append(escape(value.getKey()))
                         .append("\"} ").append(value.getValue()).append('\n');
             }
+        }
+        for (LabelledFamily family : labelledFamilies) {
+            header(out, family.name(), family.help(), "counter");
+            Map<String, Long> lines = new TreeMap<>();
+            family.values().get().forEach((values, count) -> {
+                StringBuilder labels = new StringBuilder();
+                for (int i = 0; i < family.labels().size() && i < values.size(); i++) {
+                    labels.append(i == 0 ? "" : ",").append(family.labels().get(i)).append("=\"").append(escape(values.get(i))).append('"');
+                }
+                lines.put(labels.toString(), count);
+            });
+            lines.forEach((labels, count) -> out.append(family.name()).append('{').append(labels).append("} ").append(count).append('\n'));
         }
         List<PolicyBackend> health = backends.get();
         perBackend(out, health, "scorch_export_sent_total", "Profiles the backend accepted.", "counter", BackendHealth::sent);

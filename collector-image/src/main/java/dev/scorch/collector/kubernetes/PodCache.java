@@ -16,6 +16,9 @@ import java.util.function.Function;
  */
 public final class PodCache implements ListWatch.Handler {
 
+    private static final String PPROF_ANNOTATIONS = "scorch.dev/pprof-";
+    private static final String GRAFANA_ANNOTATIONS = "profiles.grafana.com/";
+
     private final Function<JsonNode, Workload> workloads;
     private final Map<String, PodInfo> byUid = new ConcurrentHashMap<>();
     private final Map<String, PodInfo> byContainerId = new ConcurrentHashMap<>();
@@ -107,7 +110,34 @@ public final class PodCache implements ListWatch.Handler {
         }
         Workload workload = previous != null ? previous.workload() : workloads.apply(object);
         return new PodInfo(metadata.path("uid").asText(), metadata.path("namespace").asText(), metadata.path("name").asText(),
-                object.path("spec").path("nodeName").asText(), labels, workload, containers);
+                object.path("spec").path("nodeName").asText(), labels, workload, containers, pprof(object));
+    }
+
+    /** The pull fields of a pod with pprof annotations; nothing is kept for the others. */
+    private static PodInfo.Pprof pprof(JsonNode object) {
+        Map<String, String> annotations = new HashMap<>();
+        object.path("metadata").path("annotations").properties().forEach(e -> {
+            if (e.getKey().startsWith(PPROF_ANNOTATIONS) || e.getKey().startsWith(GRAFANA_ANNOTATIONS)) {
+                annotations.put(e.getKey(), e.getValue().asText());
+            }
+        });
+        if (annotations.isEmpty()) {
+            return PodInfo.Pprof.NONE;
+        }
+        Map<String, Integer> named = new HashMap<>();
+        Map<Integer, String> containerByPort = new HashMap<>();
+        for (JsonNode container : object.path("spec").path("containers")) {
+            for (JsonNode port : container.path("ports")) {
+                int number = port.path("containerPort").asInt(0);
+                if (number > 0) {
+                    containerByPort.putIfAbsent(number, container.path("name").asText());
+                    if (!port.path("name").asText("").isEmpty()) {
+                        named.putIfAbsent(port.path("name").asText(), number);
+                    }
+                }
+            }
+        }
+        return new PodInfo.Pprof(object.path("status").path("podIP").asText(""), annotations, named, containerByPort);
     }
 
     /** {@code containerd://<id>}, {@code cri-o://<id>}, {@code docker://<id>} -> {@code <id>}. */

@@ -19,8 +19,12 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * @param userStackBytes bytes of the user stack (from the stack pointer up) copied into every sample
  *     together with the user registers the unwinder needs; 0 leaves both out (the frame-pointer
  *     callchain only)
+ * @param userSpaceTasks events of chosen tasks that follow the threads and children those start
+ *     ({@code inherit}) and count user space only ({@code exclude_kernel}, {@code exclude_hv}):
+ *     what {@code perf_event_paranoid} 2 lets an unprivileged user open for their own processes
  */
-public record EventAttributes(int frequencyHz, boolean kernelStacks, boolean processRecords, int wakeupBytes, int userStackBytes) {
+public record EventAttributes(int frequencyHz, boolean kernelStacks, boolean processRecords, int wakeupBytes, int userStackBytes,
+        boolean userSpaceTasks) {
 
     public static final int SIZE = 128;
 
@@ -49,6 +53,9 @@ public record EventAttributes(int frequencyHz, boolean kernelStacks, boolean pro
     public static final int MAX_USER_STACK_BYTES = 60 * 1024;
 
     static final long FLAG_DISABLED = 1L;
+    static final long FLAG_INHERIT = 1L << 1;
+    static final long FLAG_EXCLUDE_KERNEL = 1L << 5;
+    static final long FLAG_EXCLUDE_HV = 1L << 6;
     static final long FLAG_EXCLUDE_IDLE = 1L << 7;
     static final long FLAG_MMAP = 1L << 8;
     static final long FLAG_COMM = 1L << 9;
@@ -88,6 +95,11 @@ public record EventAttributes(int frequencyHz, boolean kernelStacks, boolean pro
         this(frequencyHz, kernelStacks, processRecords, wakeupBytes, 0);
     }
 
+    /** Events of every task (or a cgroup's), kernel included. */
+    public EventAttributes(int frequencyHz, boolean kernelStacks, boolean processRecords, int wakeupBytes, int userStackBytes) {
+        this(frequencyHz, kernelStacks, processRecords, wakeupBytes, userStackBytes, false);
+    }
+
     /** Whether samples carry the user registers and a copy of the user stack. */
     public boolean userStack() {
         return userStackBytes > 0;
@@ -109,6 +121,9 @@ public record EventAttributes(int frequencyHz, boolean kernelStacks, boolean pro
         }
         if (processRecords) {
             flags |= FLAG_MMAP | FLAG_MMAP2 | FLAG_COMM | FLAG_COMM_EXEC | FLAG_TASK;
+        }
+        if (userSpaceTasks) {
+            flags |= FLAG_INHERIT | FLAG_EXCLUDE_KERNEL | FLAG_EXCLUDE_HV | FLAG_EXCLUDE_CALLCHAIN_KERNEL;
         }
         return flags;
     }

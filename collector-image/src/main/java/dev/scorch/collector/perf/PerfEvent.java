@@ -31,13 +31,32 @@ public final class PerfEvent implements AutoCloseable {
     }
 
     /**
-     * Opens a CPU-wide event on {@code cpu} (every process, or only the tasks of the cgroup
-     * directory {@code cgroupFd} when it is not negative) with its own ring of
-     * {@code dataPages} pages (a power of two).
+     * What an event samples on its CPU: every task, the tasks of one cgroup directory, or one task
+     * (and, with {@code inherit}, the threads and children it starts later). The last is what an
+     * unprivileged user may open for their own processes under {@code perf_event_paranoid} 2.
+     *
+     * @param pid perf_event_open's pid argument
+     * @param flags perf_event_open's flags beyond close-on-exec
      */
-    public static PerfEvent openWithBuffer(EventAttributes attributes, int cpu, int cgroupFd, int dataPages, Arena arena)
+    public record Scope(long pid, long flags) {
+
+        public static final Scope EVERY_TASK = new Scope(-1, 0);
+
+        /** The tasks of the cgroup directory open as {@code cgroupFd} ({@link #openCgroup}). */
+        public static Scope cgroup(int cgroupFd) {
+            return new Scope(cgroupFd, FLAG_PID_CGROUP);
+        }
+
+        /** One thread, by its thread id. */
+        public static Scope task(int tid) {
+            return new Scope(tid, 0);
+        }
+    }
+
+    /** Opens an event on {@code cpu} for {@code scope} with its own ring of {@code dataPages} pages (a power of two). */
+    public static PerfEvent openWithBuffer(EventAttributes attributes, int cpu, Scope scope, int dataPages, Arena arena)
             throws ErrnoException {
-        int fd = open(attributes, cpu, cgroupFd);
+        int fd = open(attributes, cpu, scope);
         try {
             MemorySegment mapping = LibC.mmapShared(fd, (1L + dataPages) * PAGE_SIZE, LibC.PROT_READ | LibC.PROT_WRITE);
             return new PerfEvent(fd, cpu, mapping, new RingBuffer(mapping, PAGE_SIZE, arena));
@@ -48,8 +67,8 @@ public final class PerfEvent implements AutoCloseable {
     }
 
     /** Opens an event whose records go to {@code owner}'s ring buffer (same CPU). */
-    public static PerfEvent openSharing(EventAttributes attributes, PerfEvent owner, int cgroupFd) throws ErrnoException {
-        int fd = open(attributes, owner.cpu, cgroupFd);
+    public static PerfEvent openSharing(EventAttributes attributes, PerfEvent owner, Scope scope) throws ErrnoException {
+        int fd = open(attributes, owner.cpu, scope);
         try {
             LibC.ioctl(fd, IOC_SET_OUTPUT, owner.fd);
             return new PerfEvent(fd, owner.cpu, null, null);
@@ -59,12 +78,10 @@ public final class PerfEvent implements AutoCloseable {
         }
     }
 
-    private static int open(EventAttributes attributes, int cpu, int cgroupFd) throws ErrnoException {
+    private static int open(EventAttributes attributes, int cpu, Scope scope) throws ErrnoException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment attr = attributes.encode(arena);
-            long pid = cgroupFd >= 0 ? cgroupFd : -1;
-            long flags = FLAG_FD_CLOEXEC | (cgroupFd >= 0 ? FLAG_PID_CGROUP : 0);
-            return LibC.perfEventOpen(attr, pid, cpu, -1, flags);
+            return LibC.perfEventOpen(attr, scope.pid(), cpu, -1, FLAG_FD_CLOEXEC | scope.flags());
         }
     }
 

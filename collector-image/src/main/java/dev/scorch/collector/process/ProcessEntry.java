@@ -27,6 +27,8 @@ final class ProcessEntry implements ProcessSnapshot {
     private boolean exited;
     private long exitedInInterval = -1;
     private long lastSeenInterval;
+    /** Whether a sample of it was ever taken: most short-lived processes never are. */
+    private boolean sampled;
     private boolean procRead;
     /** Whether {@code /proc/<pid>/maps} was refused as over budget: addresses without a mapping are then a named miss. */
     private boolean mapsRefused;
@@ -191,6 +193,11 @@ final class ProcessEntry implements ProcessSnapshot {
 
     synchronized void seen(long interval) {
         lastSeenInterval = interval;
+        sampled = true;
+    }
+
+    synchronized boolean sampled() {
+        return sampled;
     }
 
     synchronized long lastSeenInterval() {

@@ -191,7 +191,8 @@ public final class ProcessTable implements ProcessLookup {
         List<Integer> forgotten = new ArrayList<>();
         for (Iterator<ProcessEntry> it = processes.values().iterator(); it.hasNext(); ) {
             ProcessEntry entry = it.next();
-            boolean exitedBefore = entry.exited() && entry.exitedInInterval() <= exitedUpTo;
+            // A process never sampled cannot be in any profile: no need to keep it a round longer.
+            boolean exitedBefore = entry.exited() && (entry.exitedInInterval() <= exitedUpTo || !entry.sampled());
             boolean stale = !entry.exited() && drained - entry.lastSeenInterval() >= STALE_INTERVALS && !proc.alive(entry.pid());
             if (exitedBefore || stale) {
                 it.remove();

@@ -1,8 +1,10 @@
 package dev.scorch.collector.pull;
 
 import dev.scorch.collector.pull.IntervalDeltas.Interval;
+import java.net.URI;
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * Pulls one program's profiles interval after interval and turns each answer into the profile of
@@ -22,19 +24,24 @@ public final class IntervalPuller {
     public record Outcome(GoProfileType type, byte[] gzippedPprof, Interval interval, PullFailure failure) {}
 
     private final ProfileFetcher fetcher;
-    private final PullEndpoints endpoints;
+    private final Function<GoProfileType, URI> urls;
     private final Map<GoProfileType, IntervalDeltas> deltas = new EnumMap<>(GoProfileType.class);
 
     public IntervalPuller(ProfileFetcher fetcher, PullEndpoints endpoints) {
+        this(fetcher, endpoints::url);
+    }
+
+    /** @param urls where each type is served (a pod's annotations may put each type elsewhere) */
+    public IntervalPuller(ProfileFetcher fetcher, Function<GoProfileType, URI> urls) {
         this.fetcher = fetcher;
-        this.endpoints = endpoints;
+        this.urls = urls;
     }
 
     /** Fetches {@code type} once and returns this interval's profile of it. */
     public Outcome pull(GoProfileType type) throws InterruptedException {
         PulledProfile profile;
         try {
-            profile = fetcher.fetch(endpoints.url(type), type);
+            profile = fetcher.fetch(urls.apply(type), type);
         } catch (PullFailure failure) {
             return new Outcome(type, null, null, failure);
         }

@@ -6,8 +6,10 @@ import dev.scorch.collector.health.HealthServer;
 import dev.scorch.collector.kubernetes.ListWatch;
 import java.io.IOException;
 import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.function.ToLongFunction;
 
@@ -52,6 +54,23 @@ final class NodeEndpoints {
                 .counter("scorch_profiles_total", "Profiles built and offered to the exporters.", () -> sum(policies.get(), PolicyCollection::profiles))
                 .counter("scorch_profiles_failed_total", "Profiles that could not be built.",
                         () -> sum(policies.get(), PolicyCollection::failedProfiles))
+                .counterFamily("scorch_pull_failures_total", "Go profile fetches that failed, by policy, pod and reason"
+                        + " (unreachable, timeout, endpoint-missing, http-status, too-large, not-pprof, profiling-off).",
+                        List.of("policy", "pod", "reason"), () -> perPolicy(policies.get(), PolicyCollection::pullFailures))
+                .counterFamily("scorch_pull_profiles_total", "Go profiles pulled and offered to the backends, by policy and type.",
+                        List.of("policy", "type"), () -> perPolicy(policies.get(), PolicyCollection::pulledProfiles))
+                .counter("scorch_pull_received_bytes_total", "Compressed bytes received from pods' pprof endpoints.",
+                        () -> sum(policies.get(), PolicyCollection::pulledBytes))
+                .counter("scorch_pull_not_exported_total", "Pulled or captured Go profiles a backend could not take (OTLP backends take CPU profiles only).",
+                        () -> sum(policies.get(), PolicyCollection::pulledNotExported))
+                .counterFamily("scorch_trigger_captures_total", "Triggered captures completed, by policy and the metric that fired.",
+                        List.of("policy", "trigger"), () -> perPolicy(policies.get(), PolicyCollection::capturesByTrigger))
+                .counter("scorch_trigger_checks_total", "Trigger checks run, summed over the policies (each checks every selected container).",
+                        () -> sum(policies.get(), PolicyCollection::triggerChecks))
+                .counter("scorch_trigger_captures_skipped_total", "Firings skipped because the policy's captures on this node were all busy.",
+                        () -> sum(policies.get(), PolicyCollection::capturesSkipped))
+                .counter("scorch_trigger_captures_failed_total", "Captures that could not sample the container's cgroup.",
+                        () -> sum(policies.get(), PolicyCollection::capturesFailed))
                 .gauge("scorch_policies_served", "Policies whose placement admits this node, served by this collector.",
                         () -> policies.get().size())
                 .gauge("scorch_processes_tracked", "Processes in the process table.", () -> sampling.processes().size())
@@ -71,6 +90,20 @@ final class NodeEndpoints {
 
     private static long sum(Collection<PolicyCollection> policies, ToLongFunction<PolicyCollection> value) {
         return policies.stream().mapToLong(value).sum();
+    }
+
+    /** Each policy's counts keyed by their labels ("a|b" keys split), with the policy's name first. */
+    private static Map<List<String>, Long> perPolicy(Collection<PolicyCollection> policies, Function<PolicyCollection, Map<String, Long>> counts) {
+        Map<List<String>, Long> all = new java.util.HashMap<>();
+        for (PolicyCollection policy : policies) {
+            counts.apply(policy).forEach((key, count) -> {
+                List<String> labels = new java.util.ArrayList<>();
+                labels.add(policy.config().name());
+                labels.addAll(List.of(key.split("\\|", -1)));
+                all.put(labels, count);
+            });
+        }
+        return all;
     }
 
     private static Map<String, Long> refusedJvms(NodeSampling sampling) {

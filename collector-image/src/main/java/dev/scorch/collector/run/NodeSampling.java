@@ -34,8 +34,11 @@ final class NodeSampling implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(NodeSampling.class.getName());
 
-    /** Distinct stacks held across the policies' intervals; past it stacks fold into their process (counts stay exact). */
-    static final int MAX_STACKS = 200_000;
+    /**
+     * Distinct stacks held across the policies' intervals (about 16 MiB at the bound); past it
+     * stacks fold into their process, so counts stay exact.
+     */
+    static final int MAX_STACKS = 65_536;
 
     private final String node;
     private final ProcessTable processes = ProcessTable.ofThisHost();
@@ -114,6 +117,11 @@ final class NodeSampling implements AutoCloseable {
 
     JitMapRequests jitMaps() {
         return jitMaps;
+    }
+
+    /** The cgroup2 mount pods' cgroups are found in, empty on a host without one. */
+    Optional<Path> cgroupMount() {
+        return cgroupMount;
     }
 
     /** The store every served policy's aggregator keeps its stacks in. */

@@ -26,7 +26,8 @@ final class PodCgroupDirectories {
     private static final Pattern CONTAINER = Pattern.compile("(?:^|-)([0-9a-f]{64})(?:\\.scope)?$");
 
     private final Path mount;
-    private Map<String, Path> podDirectoryByContainer = Map.of();
+    /** Each container's own directory by container id; its parent is the pod's. */
+    private volatile Map<String, Path> directoryByContainer = Map.of();
 
     PodCgroupDirectories(Path mount) {
         this.mount = mount;
@@ -35,23 +36,38 @@ final class PodCgroupDirectories {
     /** Pod UID to cgroup directory, for each of {@code pods} with a container found on this host. */
     Map<String, Path> find(Collection<PodInfo> pods) {
         boolean complete = pods.stream().allMatch(pod -> pod.containerNames().keySet().stream().anyMatch(id -> {
-            Path directory = podDirectoryByContainer.get(id);
+            Path directory = directoryByContainer.get(id);
             return directory != null && Files.isDirectory(directory);
         }));
         if (!complete) {
-            podDirectoryByContainer = walk();
+            directoryByContainer = walk();
         }
         Map<String, Path> found = new HashMap<>();
         for (PodInfo pod : pods) {
             for (String id : pod.containerNames().keySet()) {
-                Path directory = podDirectoryByContainer.get(id);
+                Path directory = directoryByContainer.get(id);
                 if (directory != null) {
-                    found.put(pod.uid(), directory);
+                    found.put(pod.uid(), directory.getParent());
                     break;
                 }
             }
         }
         return found;
+    }
+
+    /** The directory of the container with id {@code containerId}, walking again when it is not known yet. */
+    java.util.Optional<Path> container(String containerId) {
+        Path directory = directoryByContainer.get(containerId);
+        if (directory == null || !Files.isDirectory(directory)) {
+            directoryByContainer = walk();
+            directory = directoryByContainer.get(containerId);
+        }
+        return java.util.Optional.ofNullable(directory);
+    }
+
+    /** The cgroup file system this finds directories in. */
+    Path mount() {
+        return mount;
     }
 
     private Map<String, Path> walk() {
@@ -69,7 +85,7 @@ final class PodCgroupDirectories {
     private static void collect(Path directory, int depth, Map<String, Path> directories) throws IOException {
         Matcher container = CONTAINER.matcher(directory.getFileName().toString());
         if (container.find()) {
-            directories.put(container.group(1), directory.getParent());
+            directories.put(container.group(1), directory);
             return;
         }
         if (depth == 0) {

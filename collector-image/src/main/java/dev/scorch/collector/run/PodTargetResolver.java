@@ -129,12 +129,17 @@ public final class PodTargetResolver implements TargetResolver {
     }
 
     private Target podTarget(PodInfo pod, String containerId) {
+        return containerTarget(pod, pod.containerNames().getOrDefault(containerId, ""));
+    }
+
+    /** The target of one container of {@code pod} by its name (empty when unknown), with the same labels as its CPU profiles. */
+    public Target containerTarget(PodInfo pod, String containerName) {
         Map<String, String> labels = new HashMap<>(exportLabels);
         // Our labels win over the policy's: service_name and friends are what backends join on.
         labels.put("service_name", pod.namespace() + "/" + pod.workload().name());
         labels.put("namespace", pod.namespace());
         labels.put("pod", pod.name());
-        labels.put("container", pod.containerNames().getOrDefault(containerId, ""));
+        labels.put("container", containerName);
         labels.put("node", node);
         return Target.of(labels);
     }

@@ -6,14 +6,17 @@ import dev.scorch.collector.export.backends.ExporterFactory;
 import dev.scorch.collector.export.ProfileExporter;
 import dev.scorch.collector.health.CollectingCondition;
 import dev.scorch.collector.health.CollectorState;
+import dev.scorch.collector.health.ConditionEvaluator;
 import dev.scorch.collector.health.ConditionPublisher;
 import dev.scorch.collector.kubernetes.PodInfo;
 import dev.scorch.collector.profile.CpuProfileBuilder;
 import dev.scorch.collector.profile.StackAggregator;
+import dev.scorch.collector.trigger.CgroupStatsReader;
 import java.lang.System.Logger.Level;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -32,6 +35,8 @@ final class PolicyCollection implements AutoCloseable {
     private final List<ProfileExporter> exporters;
     private final ProfileCycle cycle;
     private final ConditionPublisher publisher;
+    private final PolicyPulls pulls;
+    private final PolicyTriggers triggers;
     private Instant intervalStart;
 
     private PolicyCollection(PolicyConfig config, NodeServices node) {
@@ -54,11 +59,39 @@ final class PolicyCollection implements AutoCloseable {
         String type = CollectingCondition.policyType(config.name());
         this.publisher = new ConditionPublisher(type, node.conditions().writer(type), node.clock(), node.statusUpdateInterval());
         this.intervalStart = node.clock().instant();
+        this.pulls = config.pull().map(pull -> new PolicyPulls(config.name(), pull, resolver::selectedPods, this::labelsOf, exporters))
+                .orElse(null);
+        this.triggers = config.triggers().flatMap(t -> node.sampling().cgroupMount().flatMap(mount -> cgroupStats().map(stats ->
+                new PolicyTriggers(config.name(), t, resolver::selectedPods, this::labelsOf, exporters, new PodCgroupDirectories(mount),
+                        stats, node.sampling().symbolizer(), node.clock())))).orElse(null);
+    }
+
+    private static Optional<CgroupStatsReader> cgroupStats() {
+        try {
+            return Optional.of(CgroupStatsReader.ofThisHost());
+        } catch (java.io.IOException e) {
+            LOG.log(Level.WARNING, "cannot read this host''s cgroup mounts (/proc/self/mounts), so no trigger can be checked: {0}",
+                    e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    private java.util.SortedMap<String, String> labelsOf(PodInfo pod, String container) {
+        return resolver.containerTarget(pod, container).labels();
     }
 
     /** Starts serving {@code config}: its exporters open now, its samples arrive once the node routes them here. */
     static PolicyCollection start(PolicyConfig config, NodeServices node) {
         PolicyCollection policy = new PolicyCollection(config, node);
+        if (policy.pulls != null) {
+            policy.pulls.start();
+        }
+        if (policy.triggers != null) {
+            policy.triggers.start();
+        } else if (config.triggers().isPresent()) {
+            LOG.log(Level.WARNING, "node {0}: policy {1} has triggers, but this host has no cgroup2 mount to find containers in;"
+                    + " no captures here", node.node(), config.name());
+        }
         LOG.log(Level.INFO, "node {0}: serving policy {1} (asks {2} Hz), exporting every {3} s to {4}", node.node(), config.name(),
                 Integer.toString(config.sampling().frequencyHz()), Long.toString(config.export().interval().toSeconds()),
                 policy.exporters.stream().map(ProfileExporter::backendName).toList());
@@ -96,7 +129,48 @@ final class PolicyCollection implements AutoCloseable {
 
     /** Evaluates the policy's condition from its state and the node's, and writes it when due. */
     void publish(Optional<CollectorState.Failure> nodeFailure, Optional<String> podWatchFailure) {
-        publisher.update(state(nodeFailure, podWatchFailure));
+        CollectorState state = state(nodeFailure, podWatchFailure);
+        ConditionEvaluator.Verdict verdict = ConditionEvaluator.evaluate(state, node.clock().instant());
+        publisher.update(new ConditionEvaluator.Verdict(verdict.reason(), verdict.message()
+                + PullAndCaptureNotes.of(pulls == null ? List.of() : pulls.problems(), triggers == null ? 0 : triggers.captured(),
+                        triggers == null ? null : triggers.last())), state.lastExport().orElse(null));
+    }
+
+    Map<String, Long> pullFailures() {
+        return pulls == null ? Map.of() : pulls.failures();
+    }
+
+    Map<String, Long> pulledProfiles() {
+        return pulls == null ? Map.of() : pulls.pulled();
+    }
+
+    long pulledBytes() {
+        return pulls == null ? 0 : pulls.bytesReceived();
+    }
+
+    long pulledNotExported() {
+        return pulls == null ? 0 : pulls.notExported();
+    }
+
+    Map<String, Long> capturesByTrigger() {
+        return triggers == null ? Map.of() : triggers.capturedByTrigger();
+    }
+
+    long triggerChecks() {
+        return triggers == null ? 0 : triggers.checks();
+    }
+
+    /** The policy's last capture on this node, null before the first or without triggers. */
+    PolicyTriggers.LastCapture lastCapture() {
+        return triggers == null ? null : triggers.last();
+    }
+
+    long capturesSkipped() {
+        return triggers == null ? 0 : triggers.skipped();
+    }
+
+    long capturesFailed() {
+        return triggers == null ? 0 : triggers.failed();
     }
 
     CollectorState state(Optional<CollectorState.Failure> nodeFailure, Optional<String> podWatchFailure) {
@@ -135,9 +209,20 @@ final class PolicyCollection implements AutoCloseable {
      */
     @Override
     public void close() {
+        stopPullsAndTriggers();
         finishInterval(node.clock().instant());
         ParallelClose.run(closeBackends(), ParallelClose.BOUND);
         stopped();
+    }
+
+    /** Ends pulls and captures before the backends close, so nothing is offered to a closed backend. */
+    void stopPullsAndTriggers() {
+        if (pulls != null) {
+            pulls.close();
+        }
+        if (triggers != null) {
+            triggers.close();
+        }
     }
 
     void stopped() {

@@ -149,6 +149,7 @@ final class ServedPolicies {
         Instant end = services.clock().instant();
         List<ParallelClose.Task> backends = new ArrayList<>();
         for (PolicyCollection policy : served.values()) {
+            policy.stopPullsAndTriggers();
             policy.finishInterval(end);
             backends.addAll(policy.closeBackends());
         }

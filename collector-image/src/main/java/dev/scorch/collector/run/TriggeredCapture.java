@@ -16,6 +16,7 @@ import dev.scorch.collector.sampling.SamplerOptions;
 import dev.scorch.collector.sampling.SamplingUnavailableException;
 import dev.scorch.collector.symbol.Symbolizer;
 import dev.scorch.collector.trigger.ContainerTriggers.Firing;
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -27,6 +28,7 @@ import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.concurrent.Semaphore;
+import java.util.function.Function;
 
 /**
  * Captures profiles of one container when a trigger fired: a short CPU profile of just its cgroup
@@ -91,6 +93,19 @@ public final class TriggeredCapture {
      */
     public Optional<Capture> capture(Firing firing, Path cgroup, SortedMap<String, String> containerLabels, PullEndpoints endpoints)
             throws SamplingUnavailableException, InterruptedException {
+        return capture(firing, cgroup, containerLabels, endpoints == null ? null : endpoints::url);
+    }
+
+    /**
+     * Captures now, or returns empty at once when {@code maxConcurrent} captures are running.
+     *
+     * @param cgroup the container's cgroup v2 directory
+     * @param containerLabels its series labels (service_name, namespace, pod, container, ...)
+     * @param urls where it serves each pprof type, null when it serves none
+     */
+    public Optional<Capture> capture(Firing firing, Path cgroup, SortedMap<String, String> containerLabels,
+            Function<GoProfileType, URI> urls)
+            throws SamplingUnavailableException, InterruptedException {
         if (!slots.tryAcquire()) {
             return Optional.empty();
         }
@@ -100,10 +115,10 @@ public final class TriggeredCapture {
             labels.put("trigger_value", value(firing));
             List<String> problems = new ArrayList<>();
             Map<GoProfileType, byte[]> goProfiles = new EnumMap<>(GoProfileType.class);
-            if (endpoints != null) {
+            if (urls != null) {
                 for (GoProfileType type : GO_TYPES) {
                     try {
-                        goProfiles.put(type, fetcher.fetchBody(endpoints.url(type)));
+                        goProfiles.put(type, fetcher.fetchBody(urls.apply(type)));
                     } catch (PullFailure e) {
                         problems.add(type.typeName() + ": " + e.getMessage());
                     }

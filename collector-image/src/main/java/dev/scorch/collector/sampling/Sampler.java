@@ -61,15 +61,17 @@ public final class Sampler implements AutoCloseable {
                             "cannot open cgroup directory " + cgroup + " for perf cgroup mode: " + e.getMessage(), e);
                 }
             }
+            List<PerfEvent.Scope> scopes = new ArrayList<>();
+            options.tasks().forEach(tid -> scopes.add(PerfEvent.Scope.task(tid)));
+            cgroupFds.forEach(fd -> scopes.add(PerfEvent.Scope.cgroup(fd)));
+            if (scopes.isEmpty()) {
+                scopes.add(PerfEvent.Scope.EVERY_TASK);
+            }
             for (int cpu : options.cpus()) {
-                if (cgroupFds.isEmpty()) {
-                    events.add(openWithBuffer(attributes, cpu, -1, options, arena));
-                    continue;
-                }
-                PerfEvent owner = openWithBuffer(attributes, cpu, cgroupFds.getFirst(), options, arena);
+                PerfEvent owner = openWithBuffer(attributes, cpu, scopes.getFirst(), options, arena);
                 events.add(owner);
-                for (int fd : cgroupFds.subList(1, cgroupFds.size())) {
-                    events.add(PerfEvent.openSharing(attributes, owner, fd));
+                for (PerfEvent.Scope scope : scopes.subList(1, scopes.size())) {
+                    events.add(PerfEvent.openSharing(attributes, owner, scope));
                 }
             }
             return new Sampler(options, arena, events);
@@ -90,7 +92,7 @@ public final class Sampler implements AutoCloseable {
     private static EventAttributes attributes(SamplerOptions options, int dataPages) {
         long pageBytes = (long) dataPages * PerfEvent.PAGE_SIZE;
         return new EventAttributes(options.frequencyHz(), options.kernelStacks(), true, (int) Math.min(Integer.MAX_VALUE, pageBytes / 4),
-                options.userStackBytes());
+                options.userStackBytes(), !options.tasks().isEmpty());
     }
 
     /**
@@ -98,17 +100,17 @@ public final class Sampler implements AutoCloseable {
      * the kernel refuses to lock (EPERM: no CAP_IPC_LOCK, over {@code perf_event_mlock_kb}) is
      * retried at the default size, which every CPU may lock.
      */
-    private static PerfEvent openWithBuffer(EventAttributes attributes, int cpu, int cgroupFd, SamplerOptions options, Arena arena)
+    private static PerfEvent openWithBuffer(EventAttributes attributes, int cpu, PerfEvent.Scope scope, SamplerOptions options, Arena arena)
             throws ErrnoException {
         try {
-            return PerfEvent.openWithBuffer(attributes, cpu, cgroupFd, options.dataPages(), arena);
+            return PerfEvent.openWithBuffer(attributes, cpu, scope, options.dataPages(), arena);
         } catch (ErrnoException e) {
             if (e.errno() != ErrnoException.EPERM || options.userStackBytes() == 0
                     || options.dataPages() <= SamplerOptions.DEFAULT_DATA_PAGES_WITH_USER_STACK) {
                 throw e;
             }
             int pages = SamplerOptions.DEFAULT_DATA_PAGES_WITH_USER_STACK;
-            return PerfEvent.openWithBuffer(attributes(options, pages), cpu, cgroupFd, pages, arena);
+            return PerfEvent.openWithBuffer(attributes(options, pages), cpu, scope, pages, arena);
         }
     }
 

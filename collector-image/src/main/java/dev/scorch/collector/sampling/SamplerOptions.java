@@ -15,9 +15,12 @@ import java.util.List;
  * @param dataPages ring buffer data pages per CPU, a power of two
  * @param userStackBytes bytes of user stack copied into each sample for the unwinder; 0 for the
  *     kernel's frame-pointer callchain only
+ * @param tasks thread ids to sample in user space only, each followed into the threads and
+ *     children it starts (what an unprivileged user may do under {@code perf_event_paranoid} 2);
+ *     empty samples every task (or the cgroups) on the CPUs
  */
 public record SamplerOptions(int frequencyHz, boolean kernelStacks, List<Integer> cpus, List<Path> cgroups, int dataPages,
-        int userStackBytes) {
+        int userStackBytes, List<Integer> tasks) {
 
     /** 64 pages (256 KiB) per CPU: at 1000 Hz with 30-frame stacks that is about a second of samples. */
     public static final int DEFAULT_DATA_PAGES = 64;
@@ -44,8 +47,12 @@ public record SamplerOptions(int frequencyHz, boolean kernelStacks, List<Integer
             throw new IllegalArgumentException("user stack copy must be a multiple of 8 up to " + EventAttributes.MAX_USER_STACK_BYTES
                     + " bytes, was " + userStackBytes);
         }
+        if (!tasks.isEmpty() && !cgroups.isEmpty()) {
+            throw new IllegalArgumentException("sample either chosen tasks or cgroups, not both");
+        }
         cpus = List.copyOf(cpus);
         cgroups = List.copyOf(cgroups);
+        tasks = List.copyOf(tasks);
     }
 
     /**
@@ -55,7 +62,7 @@ public record SamplerOptions(int frequencyHz, boolean kernelStacks, List<Integer
     public static SamplerOptions allCpus(int frequencyHz, boolean kernelStacks) {
         int stack = unwindingSupported() ? DEFAULT_USER_STACK_BYTES : 0;
         return new SamplerOptions(frequencyHz, kernelStacks, OnlineCpus.read(), List.of(),
-                stack > 0 ? dataPagesWithUserStack(frequencyHz) : DEFAULT_DATA_PAGES, stack);
+                stack > 0 ? dataPagesWithUserStack(frequencyHz) : DEFAULT_DATA_PAGES, stack, List.of());
     }
 
     /**
@@ -80,19 +87,24 @@ public record SamplerOptions(int frequencyHz, boolean kernelStacks, List<Integer
     }
 
     public SamplerOptions withCpus(List<Integer> cpus) {
-        return new SamplerOptions(frequencyHz, kernelStacks, cpus, cgroups, dataPages, userStackBytes);
+        return new SamplerOptions(frequencyHz, kernelStacks, cpus, cgroups, dataPages, userStackBytes, tasks);
     }
 
     public SamplerOptions withDataPages(int pages) {
-        return new SamplerOptions(frequencyHz, kernelStacks, cpus, cgroups, pages, userStackBytes);
+        return new SamplerOptions(frequencyHz, kernelStacks, cpus, cgroups, pages, userStackBytes, tasks);
     }
 
     public SamplerOptions withCgroups(List<Path> cgroups) {
-        return new SamplerOptions(frequencyHz, kernelStacks, cpus, cgroups, dataPages, userStackBytes);
+        return new SamplerOptions(frequencyHz, kernelStacks, cpus, cgroups, dataPages, userStackBytes, tasks);
+    }
+
+    /** Samples only {@code threadIds}, in user space, following what they start (see {@link #tasks()}). */
+    public SamplerOptions withTasks(List<Integer> threadIds) {
+        return new SamplerOptions(frequencyHz, kernelStacks, cpus, cgroups, dataPages, userStackBytes, threadIds);
     }
 
     /** The same options with a stack copy of {@code bytes} (0: frame pointers only), buffer size unchanged. */
     public SamplerOptions withUserStackBytes(int bytes) {
-        return new SamplerOptions(frequencyHz, kernelStacks, cpus, cgroups, dataPages, bytes);
+        return new SamplerOptions(frequencyHz, kernelStacks, cpus, cgroups, dataPages, bytes, tasks);
     }
 }

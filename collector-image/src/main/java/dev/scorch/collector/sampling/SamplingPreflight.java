@@ -8,9 +8,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
  * Start-up checks that turn "perf does not work here" into one precise sentence and a
@@ -86,6 +88,70 @@ public final class SamplingPreflight {
         return findings;
     }
 
+    /** Whether whole CPUs may be sampled: CAP_PERFMON, CAP_SYS_ADMIN, or {@code kernel.perf_event_paranoid} 0 or below. */
+    public boolean cpuWideAllowed() {
+        return hasCapability(CAP_PERFMON) || hasCapability(CAP_SYS_ADMIN) || paranoid().map(level -> level <= 0).orElse(false);
+    }
+
+    /**
+     * What stands in the way of sampling only the threads of {@code pids}, in user space, as a
+     * user who may not sample whole CPUs: {@code perf_event_paranoid} 1 or 2 allows it for the
+     * user's own processes; 3 and above (a distribution patch) refuses every unprivileged user,
+     * and another user's process needs CAP_SYS_PTRACE as for a debugger.
+     */
+    public List<Finding> checkOwnProcesses(Set<Integer> pids, Path procRoot) {
+        List<Finding> findings = new ArrayList<>();
+        Optional<Integer> level = paranoid();
+        if (level.isEmpty()) {
+            findings.add(new Finding(SamplingProblem.KERNEL_UNSUPPORTED,
+                    "the kernel has no perf events (" + procSys.resolve("kernel/perf_event_paranoid") + " is missing; CONFIG_PERF_EVENTS off)"));
+        } else if (level.get() > 2) {
+            findings.add(new Finding(SamplingProblem.PERF_UNAVAILABLE, "kernel.perf_event_paranoid is " + level.get()
+                    + ": this kernel lets no unprivileged user sample, not even their own processes; set it to 2 or below, or run as root"));
+        }
+        long uid = effectiveUid();
+        for (int pid : pids) {
+            long owner = ownerOf(procRoot.resolve(Integer.toString(pid)));
+            if (owner >= 0 && owner != uid && !hasCapability(CAP_SYS_PTRACE)) {
+                findings.add(new Finding(SamplingProblem.PERF_UNAVAILABLE, "pid " + pid + " belongs to uid " + owner + ", not to uid " + uid
+                        + ": sampling another user's process needs CAP_SYS_PTRACE (or root, which samples whole CPUs)"));
+            }
+        }
+        return findings;
+    }
+
+    /** Why only the chosen processes are sampled and what that leaves out, for the user to read before recording. */
+    public String ownProcessesNote(Set<Integer> pids) {
+        return "uid " + effectiveUid() + " may not sample whole CPUs (kernel.perf_event_paranoid=" + paranoid().map(String::valueOf).orElse("?")
+                + ", no CAP_PERFMON): sampling the threads of pid " + pids.stream().map(String::valueOf).collect(Collectors.joining(", "))
+                + " in user space only, which the kernel allows for your own processes; threads and children they start from now on are"
+                + " followed, kernel frames and processes they started earlier are not recorded";
+    }
+
+    private Optional<Integer> paranoid() {
+        return read(procSys.resolve("kernel/perf_event_paranoid")).map(String::strip).flatMap(value -> {
+            try {
+                return Optional.of(Integer.parseInt(value));
+            } catch (NumberFormatException e) {
+                return Optional.empty();
+            }
+        });
+    }
+
+    private long effectiveUid() {
+        return read(procSelfStatus).flatMap(status -> status.lines().filter(line -> line.startsWith("Uid:")).findFirst())
+                .map(line -> Long.parseLong(line.substring(4).strip().split("\\s+")[1]))
+                .orElse(-1L);
+    }
+
+    private static long ownerOf(Path processDirectory) {
+        try {
+            return ((Number) Files.getAttribute(processDirectory, "unix:uid")).longValue();
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
     /** What symbolization cannot read without the capabilities missing from the effective set. */
     private List<String> unreadableProcessFiles() {
         List<String> missing = new ArrayList<>();
@@ -130,7 +196,7 @@ public final class SamplingPreflight {
         }
         return switch (e.errno()) {
             case ErrnoException.EACCES, ErrnoException.EPERM -> new SamplingUnavailableException(SamplingProblem.PERF_UNAVAILABLE,
-                    what + "CPU-wide sampling needs CAP_PERFMON or CAP_SYS_ADMIN, or kernel.perf_event_paranoid <= 0 "
+                    what + (options.tasks().isEmpty() ? "" : "sampling a process of another user needs CAP_SYS_PTRACE; ") + "CPU-wide sampling needs CAP_PERFMON or CAP_SYS_ADMIN, or kernel.perf_event_paranoid <= 0 "
                             + "(it is " + read(Path.of("/proc/sys/kernel/perf_event_paranoid")).map(String::strip).orElse("unknown")
                             + "); a seccomp profile may also block perf_event_open", e);
             case ErrnoException.ENOENT, ErrnoException.ENOSYS, ErrnoException.EOPNOTSUPP, ErrnoException.E2BIG ->

@@ -3,6 +3,7 @@ package dev.scorch.collector.symbol;
 import dev.scorch.collector.linux.ErrnoException;
 import dev.scorch.collector.linux.FileDescriptors;
 import java.io.IOException;
+import java.lang.System.Logger.Level;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,6 +23,22 @@ import java.util.Map;
  * {@code /etc/shadow}, never the host's (the collector's) file.
  */
 public final class RegularFileOpener {
+
+    private static final System.Logger LOG = System.getLogger(RegularFileOpener.class.getName());
+    private static volatile boolean noOpenat2Logged;
+
+    /**
+     * The kernel has no {@code openat2} (Linux before 5.6, below the supported 5.8): a container's
+     * file is then refused, never opened by a path walk the container's symlinks could lead out
+     * of its root. Binaries still resolve through {@code /proc/<pid>/map_files} (the mapped inode
+     * itself, no path involved).
+     */
+    public static final class RootConfinementUnavailableException extends IOException {
+        RootConfinementUnavailableException(Path root, String path) {
+            super("not opening " + path + " inside " + root + ": this kernel has no openat2 (Linux 5.6+), so files inside containers"
+                    + " cannot be opened confined to the container's root; perf maps and debug files of containers stay unread");
+        }
+    }
 
     private static final int S_IFMT = 0xF000;
     private static final int S_IFREG = 0x8000;
@@ -48,6 +65,7 @@ public final class RegularFileOpener {
      * regular, or cannot be reached without leaving the root.
      */
     public static OpenedFile openInRoot(Path root, String pathInRoot) throws IOException {
+        // A file opened inside a root is never opened any other way: without openat2 it is refused (see the exception).
         int rootFd;
         try {
             rootFd = FileDescriptors.open(root.toString(), FileDescriptors.O_PATH | FileDescriptors.O_DIRECTORY | FileDescriptors.O_CLOEXEC);
@@ -59,6 +77,14 @@ public final class RegularFileOpener {
                     FileDescriptors.O_RDONLY | FileDescriptors.O_NONBLOCK | FileDescriptors.O_CLOEXEC,
                     FileDescriptors.RESOLVE_IN_ROOT | FileDescriptors.RESOLVE_NO_MAGICLINKS));
         } catch (ErrnoException e) {
+            if (e.errno() == ErrnoException.ENOSYS) {
+                RootConfinementUnavailableException refused = new RootConfinementUnavailableException(root, pathInRoot);
+                if (!noOpenat2Logged) {
+                    noOpenat2Logged = true;
+                    LOG.log(Level.WARNING, refused.getMessage());
+                }
+                throw refused;
+            }
             return null;
         } finally {
             FileDescriptors.close(rootFd);

@@ -50,13 +50,14 @@ public final class Symbolizer {
             Duration kernelRefresh) {
 
         /**
-         * The cache gets a quarter of the heap, at most 48 MiB: with the collector's 64 MiB heap a
-         * fixed 48 MiB (plus the unwinder's cache) left no room for the rest, and a host with many
-         * distinct binaries ran the heap out (bench/soak.sh, docs/benchmarks.md).
+         * The cache gets an eighth of the heap, at most 48 MiB. It shares the heap with the kernel's
+         * table (about 6 MiB for 200,000 symbols), the unwinder's cache and every policy's
+         * intervals: a fixed 48 MiB in the collector's 64 MiB heap ran it out of memory on a host
+         * with many distinct binaries (bench/soak.sh, docs/benchmarks.md).
          */
         public static Settings defaults() {
             return new Settings(Path.of("/proc"), Path.of("/"), Path.of("/proc/kallsyms"), Path.of("/sys/kernel/notes"),
-                    Math.min(48L << 20, Runtime.getRuntime().maxMemory() / 4), Duration.ofMinutes(5), Duration.ofMinutes(10));
+                    Math.min(48L << 20, Runtime.getRuntime().maxMemory() / 8), Duration.ofMinutes(5), Duration.ofMinutes(10));
         }
 
         public Settings withHostRoot(Path path) {

@@ -22,9 +22,21 @@ public final class NodePods {
 
     /** A pod bound to {@code node} whose status reports one running container with {@code containerId}. */
     public static void create(KubernetesClient admin, String namespace, String name, String node, String containerId, HasMetadata owner) {
-        PodBuilder builder = new PodBuilder().withNewMetadata().withName(name).withNamespace(namespace)
+        create(admin, namespace, name, node, containerId, owner, Map.of(), null, 0);
+    }
+
+    /**
+     * A pod as {@link #create(KubernetesClient, String, String, String, String, HasMetadata)} makes it, with
+     * {@code annotations}, the pod IP {@code podIp} and a container port named {@code pprof} (when {@code port} > 0).
+     */
+    public static void create(KubernetesClient admin, String namespace, String name, String node, String containerId, HasMetadata owner,
+            Map<String, String> annotations, String podIp, int port) {
+        PodBuilder builder = new PodBuilder().withNewMetadata().withName(name).withNamespace(namespace).withAnnotations(annotations)
                 .withLabels(Map.of("app", "checkout", "pod-template-hash", "5d8f7c9b4")).endMetadata()
                 .withNewSpec().withNodeName(node).addNewContainer().withName("api").withImage("example.invalid/api").endContainer().endSpec();
+        if (port > 0) {
+            builder.editSpec().editFirstContainer().addNewPort().withName("pprof").withContainerPort(port).endPort().endContainer().endSpec();
+        }
         if (owner != null) {
             builder.editMetadata().withOwnerReferences(controllerRef(owner.getApiVersion(), owner.getKind(), owner.getMetadata().getName(),
                     owner.getMetadata().getUid())).endMetadata();
@@ -35,6 +47,7 @@ public final class NodePods {
                 .withContainerStatuses(new ContainerStatusBuilder().withName("api").withImage("example.invalid/api").withImageID("")
                         .withReady(true).withRestartCount(0).withContainerID("containerd://" + containerId)
                         .withNewState().withNewRunning().withStartedAt("2026-11-21T21:00:00Z").endRunning().endState().build())
+                .withPodIP(podIp)
                 .build());
         admin.pods().inNamespace(namespace).resource(pod).updateStatus();
     }

@@ -188,4 +188,25 @@ class ProcessTableTest {
         assertThat(table.intervalDrained()).as("unseen for one interval").isEmpty();
         assertThat(table.intervalDrained()).as("unseen for two intervals").containsExactly(70);
     }
+
+    @Test
+    void anExitedProcessThatWasSampledIsKeptOneRoundLongerWhenConsumersFinishAtDifferentTimes() {
+        ProcessTable table = new ProcessTable(proc);
+        table.mapped(60, 0x400000, 0x1000, 0, 1, "/bin/short", 1);
+        table.sampled(60);
+        table.exited(60, 60);
+
+        assertThat(table.intervalDrainedKeepingLatestExits()).isEmpty();
+        assertThat(table.intervalDrainedKeepingLatestExits()).containsExactly(60);
+    }
+
+    @Test
+    void anExitedProcessNeverSampledIsForgottenAtTheNextDrainEvenWhenLatestExitsAreKept() {
+        ProcessTable table = new ProcessTable(proc);
+        table.mapped(61, 0x400000, 0x1000, 0, 1, "/bin/true", 1);
+        table.exited(61, 61);
+
+        assertThat(table.intervalDrainedKeepingLatestExits()).containsExactly(61);
+        assertThat(table.process(61)).isEmpty();
+    }
 }

@@ -3,7 +3,7 @@ package dev.scorch.collector.export.transport;
 import dev.scorch.collector.config.BackendConfig;
 import dev.scorch.collector.config.HeaderValues;
 import dev.scorch.collector.export.delivery.SendFailure;
-import java.io.IOException;
+import java.io.ByteArrayInputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -21,6 +21,11 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 
 /**
  * POSTs protobuf bodies over HTTP/1.1 or HTTP/2 (java.net.http) and turns the answer into success
@@ -34,6 +39,9 @@ public final class HttpPoster implements AutoCloseable {
     private final String backendKind;
     private final HttpClient client;
     private final Duration timeout;
+    /** This backend's requests in flight; {@link #close} cancels them without touching other backends' on the shared client. */
+    private final Set<CompletableFuture<?>> inFlight = ConcurrentHashMap.newKeySet();
+    private volatile boolean closed;
 
     /**
      * @param backendKind names the backend in error messages, e.g. "Pyroscope"
@@ -41,11 +49,7 @@ public final class HttpPoster implements AutoCloseable {
     public HttpPoster(String backendKind, BackendConfig.Tls tls, Duration connectTimeout, Duration timeout) {
         this.backendKind = backendKind;
         this.timeout = timeout;
-        this.client = HttpClient.newBuilder()
-                .connectTimeout(connectTimeout)
-                .sslContext(TlsContexts.forConfig(tls))
-                .followRedirects(HttpClient.Redirect.NEVER)
-                .build();
+        this.client = SharedHttpClients.acquire(tls, connectTimeout);
     }
 
     /**
@@ -74,7 +78,7 @@ public final class HttpPoster implements AutoCloseable {
                 .timeout(timeout)
                 .header("Content-Type", contentType)
                 .header("User-Agent", "scorch-collector")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+                .POST(streamed(body));
         for (Map.Entry<String, String> header : headers.entrySet()) {
             // Values are checked where they are read; this is the last line: the HTTP client's own refusal quotes the value.
             int forbidden = HeaderValues.forbiddenCharacter(header.getValue());
@@ -90,17 +94,7 @@ public final class HttpPoster implements AutoCloseable {
                         + " (the value is not shown)");
             }
         }
-        HttpResponse<byte[]> response;
-        try {
-            response = client.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
-        } catch (HttpTimeoutException e) {
-            throw SendFailure.retryable(backendKind + " " + url + ": no answer within " + timeout, e);
-        } catch (IOException e) {
-            throw SendFailure.retryable(backendKind + " " + url + ": " + e, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw SendFailure.retryable(backendKind + " " + url + ": interrupted", e);
-        }
+        HttpResponse<byte[]> response = send(url, request.build());
         int status = response.statusCode();
         if (status >= 200 && status < 300) {
             Optional<String> answered = response.headers().firstValue("Content-Type");
@@ -123,6 +117,40 @@ public final class HttpPoster implements AutoCloseable {
             throw SendFailure.retryable(message, null);
         }
         throw SendFailure.permanent("rejected-http-" + status, message);
+    }
+
+    private HttpResponse<byte[]> send(URI url, HttpRequest request) throws SendFailure {
+        if (closed) {
+            throw SendFailure.retryable(backendKind + " " + url + ": backend closed", null);
+        }
+        CompletableFuture<HttpResponse<byte[]>> response = client.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray());
+        inFlight.add(response);
+        try {
+            return response.get();
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof HttpTimeoutException) {
+                throw SendFailure.retryable(backendKind + " " + url + ": no answer within " + timeout, cause);
+            }
+            throw SendFailure.retryable(backendKind + " " + url + ": " + cause, cause);
+        } catch (CancellationException e) {
+            throw SendFailure.retryable(backendKind + " " + url + ": abandoned, the backend is closing", e);
+        } catch (InterruptedException e) {
+            response.cancel(true);
+            Thread.currentThread().interrupt();
+            throw SendFailure.retryable(backendKind + " " + url + ": interrupted", e);
+        } finally {
+            inFlight.remove(response);
+        }
+    }
+
+    /**
+     * The body in chunks read as the request goes out: the client's byte-array publisher copies the
+     * whole body once more before sending, twice the heap for every request in flight.
+     */
+    private static HttpRequest.BodyPublisher streamed(byte[] body) {
+        return HttpRequest.BodyPublishers.fromPublisher(
+                HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(body)), body.length);
     }
 
     /** Retry-After as delay-seconds or an HTTP-date (RFC 9110 §10.2.3); null when absent or unreadable. */
@@ -191,14 +219,17 @@ public final class HttpPoster implements AutoCloseable {
         return text.isEmpty() ? "(empty body)" : text + (body.length > MAX_ERROR_BODY ? "..." : "");
     }
 
-    /** Abandons requests in flight (their profiles stay spooled) instead of waiting for them. */
+    /**
+     * Abandons this backend's requests in flight (their profiles stay spooled) instead of waiting
+     * for them, and gives the shared client back.
+     */
     @Override
     public void close() {
-        client.shutdownNow();
-        try {
-            client.awaitTermination(Duration.ofSeconds(2));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        if (closed) {
+            return;
         }
+        closed = true;
+        inFlight.forEach(request -> request.cancel(true));
+        SharedHttpClients.release(client);
     }
 }

@@ -1,0 +1,264 @@
+package dev.scorch.collector.run;
+
+import dev.scorch.collector.config.PolicyConfig;
+import dev.scorch.collector.export.ExportedProfile;
+import dev.scorch.collector.export.ProfileExporter;
+import dev.scorch.collector.export.WireFormat;
+import dev.scorch.collector.kubernetes.PodInfo;
+import dev.scorch.collector.pull.GoProfileType;
+import dev.scorch.collector.pull.PodPullTargets;
+import dev.scorch.collector.pull.PprofDecoder;
+import dev.scorch.collector.pull.ProfileFetcher;
+import dev.scorch.collector.pull.PullFailure;
+import dev.scorch.collector.symbol.Symbolizer;
+import dev.scorch.collector.trigger.CgroupStatsReader;
+import dev.scorch.collector.trigger.ContainerTriggers;
+import dev.scorch.collector.trigger.ContainerTriggers.Firing;
+import dev.scorch.collector.trigger.TriggerRule;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.EnumSet;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.SortedMap;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BiFunction;
+import java.util.function.Supplier;
+
+/**
+ * One policy's triggers on this node: every check interval, each container of each selected pod
+ * is checked against the rules from its cgroup statistics (and its goroutine count when the pod
+ * serves pprof and a rule watches goroutines). A firing starts a capture ({@link TriggeredCapture}:
+ * a short CPU profile of the container's cgroup at the capture frequency, plus heap and goroutine
+ * profiles) on a thread of its own, so checks keep their pace; a firing that finds the policy's
+ * captures all busy is skipped and counted. Every captured profile is exported through the
+ * policy's backends with the container's labels plus {@code trigger} and {@code trigger_value}.
+ */
+final class PolicyTriggers implements AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger(PolicyTriggers.class.getName());
+    private static final Duration GOROUTINE_FETCH_TIMEOUT = Duration.ofSeconds(5);
+    private static final int GOROUTINE_PROFILE_BYTES = 16 << 20;
+
+    /**
+     * The last capture, for the policy's condition.
+     *
+     * @param pod namespace/name
+     * @param container the container's name
+     * @param trigger the metric that fired
+     * @param value the value that fired it, with its unit
+     * @param at when it fired
+     * @param check the number of the check that fired it (1 is the policy's first check on this node)
+     */
+    record LastCapture(String pod, String container, String trigger, String value, Instant at, long check) {}
+
+    private final String policy;
+    private final PolicyConfig.Triggers settings;
+    private final Supplier<List<PodInfo>> selectedPods;
+    private final BiFunction<PodInfo, String, SortedMap<String, String>> labels;
+    private final List<ProfileExporter> exporters;
+    private final PodCgroupDirectories cgroups;
+    private final CgroupStatsReader stats;
+    private final TriggeredCapture capture;
+    private final ProfileFetcher fetcher;
+    private final Clock clock;
+    private final boolean watchesGoroutines;
+    private final ScheduledExecutorService checks;
+    private final ExecutorService captures = Executors.newVirtualThreadPerTaskExecutor();
+    private final Map<String, ContainerTriggers> containers = new ConcurrentHashMap<>();
+    private final AtomicLong checksDone = new AtomicLong();
+    private final AtomicLong captured = new AtomicLong();
+    private final AtomicLong skipped = new AtomicLong();
+    private final AtomicLong failed = new AtomicLong();
+    private final Map<String, AtomicLong> byTrigger = new ConcurrentHashMap<>();
+    private final AtomicReference<LastCapture> last = new AtomicReference<>();
+
+    PolicyTriggers(String policy, PolicyConfig.Triggers settings, Supplier<List<PodInfo>> selectedPods,
+            BiFunction<PodInfo, String, SortedMap<String, String>> labels, List<ProfileExporter> exporters, PodCgroupDirectories cgroups,
+            CgroupStatsReader stats, Symbolizer symbolizer, Clock clock) {
+        this.policy = policy;
+        this.settings = settings;
+        this.selectedPods = selectedPods;
+        this.labels = labels;
+        this.exporters = List.copyOf(exporters);
+        this.cgroups = cgroups;
+        this.stats = stats;
+        this.clock = clock;
+        this.fetcher = new ProfileFetcher(new ProfileFetcher.Limits(Duration.ofSeconds(2), GOROUTINE_FETCH_TIMEOUT, GOROUTINE_PROFILE_BYTES,
+                settings.capture().maxConcurrent() + 1), new PprofDecoder(PprofDecoder.defaultLimits()));
+        this.capture = new TriggeredCapture(new TriggeredCapture.Settings(settings.capture().duration(), settings.capture().frequencyHz(),
+                settings.capture().maxConcurrent()), symbolizer, fetcher);
+        this.watchesGoroutines = settings.rules().stream().anyMatch(r -> r.metric() == TriggerRule.Metric.GOROUTINES);
+        this.checks = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("triggers-" + policy).daemon().factory());
+    }
+
+    PolicyTriggers start() {
+        long period = settings.checkInterval().toMillis();
+        checks.scheduleAtFixedRate(this::check, period, period, TimeUnit.MILLISECONDS);
+        return this;
+    }
+
+    /** One check of every selected container. */
+    void check() {
+        long check = checksDone.incrementAndGet();
+        try {
+            Set<String> present = new HashSet<>();
+            for (PodInfo pod : selectedPods.get()) {
+                Map<GoProfileType, URI> pprof = pprofUrls(pod);
+                for (Map.Entry<String, String> container : pod.containerNames().entrySet()) {
+                    String containerId = container.getKey();
+                    Path directory = cgroups.container(containerId).orElse(null);
+                    if (directory == null) {
+                        continue;
+                    }
+                    present.add(containerId);
+                    checkContainer(pod, container.getValue(), containerId, directory, servesPprof(pod, container.getValue(), pprof)
+                            ? pprof : Map.of(), check);
+                }
+            }
+            containers.keySet().retainAll(present);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "policy {0}: a trigger check failed: {1}", policy, e.toString());
+        }
+    }
+
+    private void checkContainer(PodInfo pod, String containerName, String containerId, Path directory, Map<GoProfileType, URI> pprof,
+            long check) throws InterruptedException {
+        dev.scorch.collector.trigger.CgroupStats now;
+        try {
+            now = stats.read("/" + cgroups.mount().relativize(directory));
+        } catch (IOException e) {
+            return;
+        }
+        OptionalLong goroutines = OptionalLong.empty();
+        if (watchesGoroutines && pprof.containsKey(GoProfileType.GOROUTINE)) {
+            try {
+                goroutines = OptionalLong.of(fetcher.fetch(pprof.get(GoProfileType.GOROUTINE), GoProfileType.GOROUTINE).total("goroutine"));
+            } catch (PullFailure e) {
+                LOG.log(Level.DEBUG, "policy {0}: no goroutine count of {1}: {2}", policy, pod.name(), e.getMessage());
+            }
+        }
+        List<Firing> fired = containers.computeIfAbsent(containerId, id -> new ContainerTriggers(settings.rules()))
+                .check(now, goroutines, clock.instant());
+        if (fired.isEmpty()) {
+            return;
+        }
+        Firing firing = fired.getFirst();
+        SortedMap<String, String> containerLabels = labels.apply(pod, containerName);
+        captures.execute(() -> capture(pod, containerName, firing, directory, containerLabels, pprof, check));
+    }
+
+    private void capture(PodInfo pod, String containerName, Firing firing, Path directory, SortedMap<String, String> containerLabels,
+            Map<GoProfileType, URI> pprof, long check) {
+        try {
+            var result = capture.capture(firing, directory, containerLabels, pprof.isEmpty() ? null : pprof::get);
+            if (result.isEmpty()) {
+                skipped.incrementAndGet();
+                return;
+            }
+            TriggeredCapture.Capture done = result.get();
+            String id = UUID.randomUUID().toString();
+            for (ProfileExporter exporter : exporters) {
+                try {
+                    byte[] payload = exporter.wireFormat().encode(done.cpu(), id);
+                    exporter.offer(new ExportedProfile(id, done.labels(), done.cpu().start(), done.cpu().duration(), payload));
+                } catch (RuntimeException e) {
+                    LOG.log(Level.WARNING, "backend {0} could not take a triggered profile of {1}: {2}", exporter.backendName(),
+                            pod.name(), e.toString());
+                }
+            }
+            Instant fetchedAt = clock.instant();
+            done.goProfiles().forEach((type, body) -> PolicyPulls.export(exporters, done.labels(), type, fetchedAt, Duration.ZERO, body));
+            done.problems().forEach(problem -> LOG.log(Level.INFO, "policy {0}: capture of {1}: {2}", policy, pod.name(), problem));
+            captured.incrementAndGet();
+            byTrigger.computeIfAbsent(firing.rule().metric().label(), k -> new AtomicLong()).incrementAndGet();
+            last.set(new LastCapture(pod.namespace() + "/" + pod.name(), containerName, firing.rule().metric().label(),
+                    done.labels().get("trigger_value"), fetchedAt, check));
+            LOG.log(Level.INFO, "policy {0}: captured {1}/{2} ({3}): {4}", policy, pod.namespace() + "/" + pod.name(), containerName,
+                    firing.rule().metric().label(), firing.why());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            failed.incrementAndGet();
+            LOG.log(Level.WARNING, "policy {0}: capture of {1}/{2} failed: {3}", policy, pod.name(), containerName, e.toString());
+        }
+    }
+
+    private static Map<GoProfileType, URI> pprofUrls(PodInfo pod) {
+        if (pod.pprof().annotations().isEmpty()) {
+            return Map.of();
+        }
+        return PodPullTargets.resolve(pod.pprof().podIp(), pod.pprof().annotations(), pod.pprof().namedPorts(),
+                EnumSet.of(GoProfileType.HEAP, GoProfileType.GOROUTINE)).urls();
+    }
+
+    /** Whether {@code container} is the one serving the pod's pprof (the only one, or the one declaring the port). */
+    private static boolean servesPprof(PodInfo pod, String container, Map<GoProfileType, URI> urls) {
+        if (urls.isEmpty()) {
+            return false;
+        }
+        String owner = pod.pprof().containerByPort().get(urls.values().iterator().next().getPort());
+        return owner == null ? pod.containerNames().size() == 1 : owner.equals(container);
+    }
+
+    /** Checks of the policy's containers so far (each checks every selected container once). */
+    long checks() {
+        return checksDone.get();
+    }
+
+    /** Captures completed so far. */
+    long captured() {
+        return captured.get();
+    }
+
+    /** Captures completed so far by the metric that fired them. */
+    Map<String, Long> capturedByTrigger() {
+        Map<String, Long> counts = new java.util.TreeMap<>();
+        byTrigger.forEach((k, v) -> counts.put(k, v.get()));
+        return counts;
+    }
+
+    /** Firings skipped because the policy's captures were all busy. */
+    long skipped() {
+        return skipped.get();
+    }
+
+    /** Captures that failed (the cgroup could not be sampled). */
+    long failed() {
+        return failed.get();
+    }
+
+    /** The last capture, null before the first. */
+    LastCapture last() {
+        return last.get();
+    }
+
+    @Override
+    public void close() {
+        checks.shutdownNow();
+        captures.shutdownNow();
+        try {
+            captures.awaitTermination(settings.capture().duration().toMillis() + 2000, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        fetcher.close();
+    }
+}
