@@ -48,11 +48,6 @@ public abstract class ForwardingRecordHandler implements RecordHandler {
     }
 
     @Override
-    public void behind(boolean behind) {
-        target.behind(behind);
-    }
-
-    @Override
     public void malformed(int type, String why) {
         target.malformed(type, why);
     }

@@ -30,14 +30,6 @@ public interface RecordHandler {
     /** PERF_RECORD_THROTTLE / UNTHROTTLE: the kernel lowered or restored the sample rate. */
     default void throttled(boolean throttled) {}
 
-    /**
-     * The reader fell behind ({@code true}: over three quarters of a ring buffer wait to be read) or caught
-     * up again ({@code false}: a quarter or less); told when that changes. Work that may be skipped
-     * (unwinding a stack copy) should be while behind: a sample kept with a shorter stack is worth
-     * more than a sample the kernel drops.
-     */
-    default void behind(boolean behind) {}
-
     /** A record that does not parse; it is skipped. */
     default void malformed(int type, String why) {}
 }

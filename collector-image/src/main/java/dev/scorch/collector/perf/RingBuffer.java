@@ -29,7 +29,6 @@ public final class RingBuffer {
     private final MemorySegment scratch;
     private long malformed;
     private long bytesRead;
-    private boolean behind;
 
     /**
      * @param mapping the whole mapping: one metadata page plus {@code dataSize} bytes
@@ -80,13 +79,7 @@ public final class RingBuffer {
         long tail = (long) WORD.get(control, DATA_TAIL);
         int records = 0;
         while (tail < head) {
-            long waiting = head - tail;
-            // Behind past three quarters (the kernel drops samples at full), caught up at a quarter (the wake-up mark).
-            if (behind ? waiting <= data.byteSize() / 4 : waiting > data.byteSize() / 4 * 3) {
-                behind = !behind;
-                handler.behind(behind);
-            }
-            int size = decodeAt(tail, waiting, decoder, handler);
+            int size = decodeAt(tail, head - tail, decoder, handler);
             if (size == 0) {
                 tail = head;
                 break;
@@ -96,10 +89,6 @@ public final class RingBuffer {
         }
         bytesRead += tail - (long) WORD.get(control, DATA_TAIL);
         WORD.setRelease(control, DATA_TAIL, tail);
-        if (behind) {
-            behind = false;
-            handler.behind(false);
-        }
         return records;
     }
 

@@ -93,14 +93,13 @@ final class NodeSampling implements AutoCloseable {
         return processes;
     }
 
-    /** Samples by how their user stack was found: {@code unwound}, {@code frame_pointers}, {@code go_leaf_caller}, {@code skipped_behind}. */
+    /** Samples by how their user stack was found: {@code unwound}, {@code frame_pointers}, {@code go_leaf_caller}. */
     Map<String, Long> unwinding() {
         Map<String, Long> counts = new TreeMap<>();
         if (unwinder != null) {
             counts.put("unwound", unwinder.unwound());
             counts.put("frame_pointers", unwinder.framePointerOnly());
             counts.put("go_leaf_caller", unwinder.goLeafCallers());
-            counts.put("skipped_behind", unwinder.skippedBehind());
         }
         return counts;
     }

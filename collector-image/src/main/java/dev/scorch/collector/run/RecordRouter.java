@@ -59,13 +59,6 @@ public final class RecordRouter implements RecordHandler {
     }
 
     @Override
-    public void behind(boolean behind) {
-        if (unwinder != null) {
-            unwinder.behind(behind);
-        }
-    }
-
-    @Override
     public void sample(SampleRecord sample) {
         processes.sampled(sample.pid());
         List<StackAggregator> current = aggregators;

@@ -33,8 +33,6 @@ public final class StackUnwinder {
     private final AtomicLong unwound = new AtomicLong();
     private final AtomicLong framePointerOnly = new AtomicLong();
     private final AtomicLong goLeafCallers = new AtomicLong();
-    private final AtomicLong skippedBehind = new AtomicLong();
-    private boolean behind;
 
     public StackUnwinder(ProcessLookup processes, UnwindInfoCache objects) {
         this.processes = processes;
@@ -60,20 +58,6 @@ public final class StackUnwinder {
         return framePointerOnly.get();
     }
 
-    /** Samples that kept the kernel's callchain because the reader had fallen behind (see {@link #behind}). */
-    public long skippedBehind() {
-        return skippedBehind.get();
-    }
-
-    /**
-     * While the reader is behind, samples keep the kernel's frame-pointer callchain: unwinding
-     * costs several times the rest of a sample's handling, and a reader that cannot keep up
-     * makes the kernel drop whole samples. Called on the sampler thread.
-     */
-    public void behind(boolean behind) {
-        this.behind = behind;
-    }
-
     /** Samples whose Go leaf got its caller from the SP-delta table. */
     public long goLeafCallers() {
         return goLeafCallers.get();
@@ -87,10 +71,6 @@ public final class StackUnwinder {
     public void unwind(SampleRecord sample) {
         if (!sample.hasUserRegisters() || sample.stackBytes() == 0 || sample.userDepth() == 0) {
             framePointerOnly.incrementAndGet();
-            return;
-        }
-        if (behind) {
-            skippedBehind.incrementAndGet();
             return;
         }
         ProcessSnapshot process = processes.process(sample.pid()).orElse(null);

@@ -40,11 +40,6 @@ final class RecordCollector implements RecordHandler {
     }
 
     @Override
-    public void behind(boolean behind) {
-        events.add("behind=" + behind);
-    }
-
-    @Override
     public void lost(long records) {
         lost += records;
         events.add("lost " + records);

@@ -4,7 +4,6 @@ import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.util.List;
 
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
@@ -44,35 +43,6 @@ class RingBufferTest {
         assertThat(records).isEqualTo(2);
         assertThat(mapping.get(JAVA_LONG, RingBuffer.DATA_TAIL)).isEqualTo(mapping.get(JAVA_LONG, RingBuffer.DATA_HEAD));
         assertThat(ring.hasData()).isFalse();
-    }
-
-    @Test
-    void aReaderOverThreeQuartersOfABufferBehindIsToldUntilItHasCaughtUp() {
-        PerfRecords records = new PerfRecords();
-        int count = 64;
-        for (int i = 0; i < count; i++) {
-            records.fork(100 + i, 1);
-        }
-        byte[] bytes = records.bytes();
-        assertThat(bytes.length).as("over three quarters of the buffer wait").isGreaterThan(DATA / 4 * 3).isLessThan(DATA);
-        produce(bytes);
-
-        ring.drain(decoder, handler);
-
-        List<String> signals = handler.events.stream().filter(e -> e.startsWith("behind")).toList();
-        assertThat(signals).containsExactly("behind=true", "behind=false");
-        int caughtUp = handler.events.indexOf("behind=false");
-        long forksAfter = handler.events.subList(caughtUp, handler.events.size()).stream().filter(e -> e.startsWith("fork")).count();
-        assertThat(forksAfter * bytes.length / count).as("bytes still waiting when caught up").isLessThanOrEqualTo(DATA / 4);
-    }
-
-    @Test
-    void aReaderWithLittleWaitingIsNeverToldItIsBehind() {
-        produce(new PerfRecords().comm(1, 1, "a", false).fork(2, 1).bytes());
-
-        ring.drain(decoder, handler);
-
-        assertThat(handler.events).noneMatch(e -> e.startsWith("behind"));
     }
 
     @Test
