@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Prices each exporter's network stack: peak RSS of the exporting JVM (ExportingProcess from the
 # collector's tests, -Xmx64m -XX:+UseSerialGC) after offering 200 profiles to a real Parca
-# (hack/test-binaries.sh; grpc-java + OkHttp transport), to an OTLP/HTTP receiver on loopback
+# (hack/test-binaries.sh; grpc-java + OkHttp transport, and gRPC-web over java.net.http, the
+# cheaper transport Parca's port also accepts, as a probe sender), to an OTLP/HTTP receiver on loopback
 # (a few lines of Python answering 200 with an empty ExportProfilesServiceResponse) and, for
 # comparison, to the directory exporter, which loads no network stack. One line per backend.
 set -euo pipefail
@@ -63,4 +64,5 @@ measure() {
 echo "export memory bench: 200 profiles of $(stat -c %s collector-image/src/test/resources/dev/scorch/collector/export/go-cpu-hotloop.pb.gz) bytes, JVM -Xmx64m SerialGC, $(date -u +%FT%TZ)"
 measure directory "127.0.0.1:$port"
 measure parca "127.0.0.1:$port"
+measure parca-grpcweb "127.0.0.1:$port"
 measure otlp "http://127.0.0.1:$otlp_port"

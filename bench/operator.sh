@@ -10,10 +10,10 @@ JAVA_HOME="$(hack/java-home.sh)"
 export JAVA_HOME
 SCORCH_TEST_BIN_CACHE="$(hack/test-binaries.sh)"
 export SCORCH_TEST_BIN_CACHE
-./mvnw -B -q -pl operator,bench -am install -DskipTests
-classpath_file="$(mktemp)"
-trap 'rm -f "$classpath_file"' EXIT
-./mvnw -B -q -pl bench dependency:build-classpath -Dmdep.outputFile="$classpath_file" >/dev/null
-exec "$JAVA_HOME/bin/java" -cp "bench/target/classes:$(cat "$classpath_file")" \
+# One reactor build, never `install`: the other modules resolve from this build's target/
+# directories, not from ~/.m2, where a shared SNAPSHOT would be overwritten. Each module writes its
+# own target/classpath.txt; the benchmark's is the one used.
+./mvnw -B -q -pl operator,bench -am package dependency:build-classpath -DskipTests -Dmdep.outputFile=target/classpath.txt >/dev/null
+exec "$JAVA_HOME/bin/java" -cp "bench/target/classes:$(cat bench/target/classpath.txt)" \
   dev.scorch.bench.operator.OperatorBenchmark \
   --operator-jar=operator/target/quarkus-app/quarkus-run.jar --deploy=deploy "$@"

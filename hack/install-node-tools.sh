@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages tier 6 needs: podman/buildah/runc build and run the images,
-# debootstrap makes the local base images and the node's root filesystem, qemu boots the node,
-# e2fsprogs packs the root filesystem into a disk image. Idempotent: installs only what is missing.
+# debootstrap makes the local base images, containerd, the CNI plugins, iptables and conntrack run
+# the host node. Idempotent: installs only what is missing.
 set -euo pipefail
 
 packages=(podman buildah runc fuse-overlayfs uidmap debootstrap containerd containernetworking-plugins iptables conntrack iproute2 libcap2-bin zstd)

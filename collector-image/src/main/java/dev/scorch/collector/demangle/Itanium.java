@@ -15,7 +15,7 @@ import java.util.Map;
  * <p>One class past the usual size because the grammar is one recursive descent whose productions
  * share the substitution table and the template parameters; split, they would pass both around.
  */
-final class Itanium {
+final class Itanium extends ManglingCursor {
 
     private static final int MAX_DEPTH = 200;
 
@@ -50,9 +50,6 @@ final class Itanium {
             "std::ostream", "std::basic_ostream<char, std::char_traits<char> >",
             "std::iostream", "std::basic_iostream<char, std::char_traits<char> >");
 
-    private final String symbol;
-    private int position;
-    private int depth;
     private final List<String> substitutions = new ArrayList<>();
     private List<String> templateParameters = List.of();
     private boolean inFunctionName;
@@ -61,8 +58,7 @@ final class Itanium {
     private record Name(String text, boolean template, boolean ctorDtorOrConversion, String qualifiers) {}
 
     private Itanium(String symbol) {
-        this.symbol = symbol;
-        this.position = 2;
+        super(symbol, 2, MAX_DEPTH);
     }
 
     static String demangle(String symbol) {
@@ -75,41 +71,6 @@ final class Itanium {
             result += " [clone " + symbol.substring(parser.position) + "]";
         }
         return result;
-    }
-
-    private char peek() {
-        return peek(0);
-    }
-
-    private char peek(int ahead) {
-        return position + ahead < symbol.length() ? symbol.charAt(position + ahead) : '\0';
-    }
-
-    private char next() {
-        if (position >= symbol.length()) {
-            throw new IllegalArgumentException("truncated at " + position);
-        }
-        return symbol.charAt(position++);
-    }
-
-    private boolean eat(char c) {
-        if (peek() == c) {
-            position++;
-            return true;
-        }
-        return false;
-    }
-
-    private void expect(char c) {
-        if (!eat(c)) {
-            throw new IllegalArgumentException("expected " + c + " at " + position);
-        }
-    }
-
-    private void enter() {
-        if (++depth > MAX_DEPTH) {
-            throw new IllegalArgumentException("nested deeper than " + MAX_DEPTH);
-        }
     }
 
     private boolean endOfEncoding() {

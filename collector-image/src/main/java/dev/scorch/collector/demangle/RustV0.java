@@ -8,17 +8,12 @@ package dev.scorch.collector.demangle;
  *
  * <p>One recursive descent over one grammar, hence one class past the usual size.
  */
-final class RustV0 {
+final class RustV0 extends ManglingCursor {
 
     private static final int MAX_DEPTH = 200;
 
-    private final String symbol;
-    private int position;
-    private int depth;
-
     private RustV0(String symbol) {
-        this.symbol = symbol;
-        this.position = 2;
+        super(symbol, 2, MAX_DEPTH);
     }
 
     static String demangle(String symbol) {
@@ -29,31 +24,6 @@ final class RustV0 {
         StringBuilder out = new StringBuilder();
         parser.path(out, true);
         return out.toString();
-    }
-
-    private char peek() {
-        return position < symbol.length() ? symbol.charAt(position) : '\0';
-    }
-
-    private char next() {
-        if (position >= symbol.length()) {
-            throw new IllegalArgumentException("truncated at " + position);
-        }
-        return symbol.charAt(position++);
-    }
-
-    private boolean eat(char c) {
-        if (peek() == c) {
-            position++;
-            return true;
-        }
-        return false;
-    }
-
-    private void enter() {
-        if (++depth > MAX_DEPTH) {
-            throw new IllegalArgumentException("nested deeper than " + MAX_DEPTH);
-        }
     }
 
     private void path(StringBuilder out, boolean value) {

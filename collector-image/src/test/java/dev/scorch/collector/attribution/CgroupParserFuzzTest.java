@@ -1,6 +1,7 @@
 package dev.scorch.collector.attribution;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import com.code_intelligence.jazzer.mutation.annotation.WithLength;
 import dev.scorch.collector.fuzz.HostileInputs;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
@@ -18,7 +19,7 @@ class CgroupParserFuzzTest {
     }
 
     @FuzzTest(maxDuration = "1m")
-    void anyCgroupFileParses(byte[] bytes) {
+    void anyCgroupFileParses(byte @WithLength(max = HostileInputs.MAX_FUZZ_BYTES) [] bytes) {
         parse(bytes);
     }
 

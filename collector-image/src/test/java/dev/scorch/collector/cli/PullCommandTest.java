@@ -5,9 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.scorch.collector.symbol.ExternalTools;
 import dev.scorch.collector.workload.GoPprofProgram;
 import dev.scorch.testenv.Tier;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,11 +23,10 @@ class PullCommandTest {
     @TempDir
     Path dir;
 
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+    private final CapturedCommandLine cli = new CapturedCommandLine();
 
     private int main(String... args) {
-        return new Main("scorch-collector", Main.COMMANDS).run(List.of(args), new PrintStream(out, true), new PrintStream(err, true));
+        return cli.run(args);
     }
 
     private static String goToolPprof(String... args) throws IOException, InterruptedException {
@@ -60,16 +57,16 @@ class PullCommandTest {
             program.contend(100);
             program.leakGoroutines(120);
 
-            assertThat(pull.get()).as(err.toString()).isZero();
+            assertThat(pull.get()).as(cli.err()).isZero();
         }
 
         for (String type : List.of("heap", "allocs", "goroutine", "mutex", "block")) {
-            assertThat(files(type)).as(type + " profiles, " + err).isNotEmpty();
+            assertThat(files(type)).as(type + " profiles, " + cli.err()).isNotEmpty();
             for (Path file : files(type)) {
                 assertThat(goToolPprof("-raw", file.toString())).contains("PeriodType");
             }
         }
-        assertThat(err.toString()).contains("mutex: baseline (first pull)");
+        assertThat(cli.err()).contains("mutex: baseline (first pull)");
         String allocs = goToolPprof("-top", "-sample_index=alloc_space", files("allocs").get(1).toString());
         assertThat(allocs).contains("main.scorchAllocate");
         String goroutines = goToolPprof("-top", files("goroutine").getLast().toString());
@@ -79,18 +76,36 @@ class PullCommandTest {
     }
 
     @Test
+    void flamegraphWritesAPageBesideEveryProfile() throws Exception {
+        try (GoPprofProgram program = GoPprofProgram.start(Tier.REAL_KERNEL)) {
+            assertThat(main("pull", program.base().toString(), "--output", dir.toString(), "--types", "goroutine,allocs",
+                    "--duration", "2s", "--interval", "1s", "--flamegraph")).as(cli.err()).isZero();
+        }
+
+        List<Path> profiles = Stream.concat(files("goroutine").stream(), files("allocs").stream())
+                .filter(f -> f.toString().endsWith(".pb.gz")).toList();
+        assertThat(profiles).isNotEmpty();
+        for (Path profile : profiles) {
+            Path page = profile.resolveSibling(profile.getFileName().toString().replace(".pb.gz", ".html"));
+            assertThat(page).exists();
+            assertThat(Files.readString(page)).contains(profile.getFileName().toString().startsWith("goroutine")
+                    ? "Go goroutine flame graph" : "Go allocs flame graph");
+        }
+    }
+
+    @Test
     void anUnreachableProgramIsNamedAndNothingIsWritten() {
         int status = main("pull", "http://127.0.0.1:1", "--output", dir.toString(), "--duration", "1s", "--interval", "1s",
                 "--types", "heap");
 
         assertThat(status).isEqualTo(1);
-        assertThat(err.toString()).contains("heap: http://127.0.0.1:1/debug/pprof/heap is unreachable", "(unreachable)");
+        assertThat(cli.err()).contains("heap: http://127.0.0.1:1/debug/pprof/heap is unreachable", "(unreachable)");
     }
 
     @Test
     void anUnknownTypeIsAUsageErrorListingTheKnownOnes() {
         assertThat(main("pull", "http://127.0.0.1:6060", "--output", dir.toString(), "--types", "heap,cpu")).isEqualTo(Main.USAGE);
-        assertThat(err.toString()).contains("unknown type 'cpu'", "godeltaprof-heap");
+        assertThat(cli.err()).contains("unknown type 'cpu'", "godeltaprof-heap");
     }
 
     @Test
@@ -99,14 +114,14 @@ class PullCommandTest {
             int status = main("pull", first.base().toString(), second.base().toString(), "--output", dir.toString(),
                     "--duration", "1s", "--interval", "1s", "--types", "goroutine");
 
-            assertThat(status).as(err.toString()).isZero();
+            assertThat(status).as(cli.err()).isZero();
             for (GoPprofProgram program : List.of(first, second)) {
                 Path own = dir.resolve("127.0.0.1_" + program.base().getPort());
                 try (Stream<Path> files = Files.list(own)) {
                     assertThat(files.filter(f -> f.getFileName().toString().startsWith("goroutine-")).count()).isEqualTo(2);
                 }
             }
-            assertThat(err.toString()).contains("from 2 programs", "fetched ", "in 4 answers");
+            assertThat(cli.err()).contains("from 2 programs", "fetched ", "in 4 answers");
         }
     }
 }

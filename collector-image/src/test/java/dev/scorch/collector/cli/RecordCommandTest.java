@@ -6,8 +6,6 @@ import dev.scorch.testenv.Tier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -22,18 +20,16 @@ class RecordCommandTest {
     @TempDir
     Path dir;
 
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+    private final CapturedCommandLine cli = new CapturedCommandLine();
 
     private int main(String... args) {
-        return new Main("scorch-collector", Main.COMMANDS).run(List.of(args), new PrintStream(out, true), new PrintStream(err, true));
+        return cli.run(args);
     }
 
     /** Runs {@code record} as on a terminal, with processes looked up under {@code procRoot}. */
     private int recordOnTerminal(Path procRoot, String... args) {
-        var main = new Main("./scorch", List.of(new RecordCommand(() -> true, procRoot)));
-        return main.run(java.util.stream.Stream.concat(java.util.stream.Stream.of("record"), java.util.Arrays.stream(args)).toList(),
-                new PrintStream(out, true), new PrintStream(err, true));
+        return cli.run(new Main("./scorch", List.of(new RecordCommand(() -> true, procRoot))),
+                java.util.stream.Stream.concat(java.util.stream.Stream.of("record"), java.util.Arrays.stream(args)).toList());
     }
 
     private static void requireSampling() {
@@ -61,13 +57,13 @@ class RecordCommandTest {
             int status = main("record", "--duration", "3s", "--frequency", "499", "--pid", Long.toString(workload.pid()),
                     "--output", profile.toString(), "--flamegraph", flamegraph.toString());
 
-            assertThat(status).as(err.toString()).isZero();
+            assertThat(status).as(cli.err()).isZero();
         } finally {
             workload.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
         }
         String top = pprofTop(profile);
         assertThat(top).contains("scorch_hot", "scorch_cold", "Type: cpu", "File: split\n");
-        assertThat(err.toString()).contains("wrote " + profile, "0 lost", "wrote " + flamegraph);
+        assertThat(cli.err()).contains("wrote " + profile, "0 lost", "wrote " + flamegraph);
         assertThat(Files.readString(flamegraph)).contains("<html", "scorch_hot");
     }
 
@@ -78,8 +74,8 @@ class RecordCommandTest {
 
         int status = recordOnTerminal(Path.of("/proc"), "--duration", "2s", "--output", profile.toString());
 
-        assertThat(status).as(err.toString()).isZero();
-        assertThat(err.toString()).containsPattern("\r  1s of 2s: [0-9,]+ samples, [0-9,]+ lost");
+        assertThat(status).as(cli.err()).isZero();
+        assertThat(cli.err()).containsPattern("\r  1s of 2s: [0-9,]+ samples, [0-9,]+ lost");
         assertThat(pprofTop(profile)).containsPattern("File: host \\S+\n");
     }
 
@@ -90,8 +86,8 @@ class RecordCommandTest {
         try {
             int status = main("record", "--duration", "1s", "--pid", Long.toString(idle.pid()), "--output", dir.resolve("idle.pb.gz").toString());
 
-            assertThat(status).as(err.toString()).isZero();
-            assertThat(err.toString()).contains("warning: the profile has no samples: the selected processes did not run on a CPU");
+            assertThat(status).as(cli.err()).isZero();
+            assertThat(cli.err()).contains("warning: the profile has no samples: the selected processes did not run on a CPU");
         } finally {
             idle.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
         }
@@ -100,7 +96,7 @@ class RecordCommandTest {
     @Test
     void aPidWithoutAProcessIsRefusedBeforeSampling() {
         assertThat(recordOnTerminal(dir, "--pid", "999999", "--output", dir.resolve("p.pb.gz").toString())).isEqualTo(1);
-        assertThat(err.toString()).isEqualTo("./scorch record: --pid 999999: no such process\n");
+        assertThat(cli.err()).isEqualTo("./scorch record: --pid 999999: no such process\n");
     }
 
     @Test
@@ -109,7 +105,7 @@ class RecordCommandTest {
 
         assertThat(recordOnTerminal(Path.of("/proc"), "--output", output.toString())).isEqualTo(1);
 
-        assertThat(err.toString()).isEqualTo("./scorch record: --output " + output + ": cannot write in " + output.getParent()
+        assertThat(cli.err()).isEqualTo("./scorch record: --output " + output + ": cannot write in " + output.getParent()
                 + ": No such file or directory\n");
     }
 
@@ -121,50 +117,50 @@ class RecordCommandTest {
         assertThat(recordOnTerminal(Path.of("/proc"), "--output", dir.resolve("p.pb.gz").toString(), "--flamegraph", flamegraph.toString()))
                 .isEqualTo(1);
 
-        assertThat(err.toString()).isEqualTo("./scorch record: --flamegraph " + flamegraph + ": cannot write in " + file
+        assertThat(cli.err()).isEqualTo("./scorch record: --flamegraph " + flamegraph + ": cannot write in " + file
                 + ": Not a directory\n");
     }
 
     @Test
     void anOptionWhoseValueIsMissingIsAUsageErrorNotTheNextOption() {
         assertThat(main("record", "--duration", "--frequency", "99")).isEqualTo(Main.USAGE);
-        assertThat(err.toString()).contains("--duration needs a value");
+        assertThat(cli.err()).contains("--duration needs a value");
     }
 
     @Test
     void noArgumentsSayTheCommandIsMissingAndListTheCommands() {
         assertThat(main()).isEqualTo(Main.USAGE);
-        assertThat(err.toString()).startsWith("scorch-collector: missing command\nusage: scorch-collector <command>").contains("record", "run");
+        assertThat(cli.err()).startsWith("scorch-collector: missing command\nusage: scorch-collector <command>").contains("record", "run");
     }
 
     @Test
     void usageNamesTheProgramAsTheUserTypedIt() {
         assertThat(recordOnTerminal(Path.of("/proc"), "--frequency", "5000")).isEqualTo(Main.USAGE);
-        assertThat(err.toString()).contains("./scorch record: --frequency must be between", "usage: ./scorch record [--duration")
+        assertThat(cli.err()).contains("./scorch record: --frequency must be between", "usage: ./scorch record [--duration")
                 .doesNotContain("scorch-collector");
     }
 
     @Test
     void unknownOptionIsAUsageErrorNamingIt() {
         assertThat(main("record", "--frequncy", "99")).isEqualTo(Main.USAGE);
-        assertThat(err.toString()).contains("unknown option --frequncy", "usage: scorch-collector record");
+        assertThat(cli.err()).contains("unknown option --frequncy", "usage: scorch-collector record");
     }
 
     @Test
     void frequencyOutOfRangeIsAUsageError() {
         assertThat(main("record", "--frequency", "5000")).isEqualTo(Main.USAGE);
-        assertThat(err.toString()).contains("--frequency must be between 1 and 1000, was 5000");
+        assertThat(cli.err()).contains("--frequency must be between 1 and 1000, was 5000");
     }
 
     @Test
     void badDurationIsAUsageError() {
         assertThat(main("record", "--duration", "soon")).isEqualTo(Main.USAGE);
-        assertThat(err.toString()).contains("--duration must be a duration such as 30s");
+        assertThat(cli.err()).contains("--duration must be a duration such as 30s");
     }
 
     @Test
     void unknownCommandListsTheCommands() {
         assertThat(main("recrod")).isEqualTo(Main.USAGE);
-        assertThat(err.toString()).contains("unknown command 'recrod'", "record");
+        assertThat(cli.err()).contains("unknown command 'recrod'", "record");
     }
 }

@@ -1,6 +1,7 @@
 package dev.scorch.collector.config;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import com.code_intelligence.jazzer.mutation.annotation.WithLength;
 import dev.scorch.collector.fuzz.HostileInputs;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
@@ -13,7 +14,7 @@ class CollectorConfigFuzzTest {
     }
 
     @FuzzTest(maxDuration = "1m")
-    void anyBytesAreAConfigurationOrAConfigError(byte[] bytes) {
+    void anyBytesAreAConfigurationOrAConfigError(byte @WithLength(max = HostileInputs.MAX_FUZZ_BYTES) [] bytes) {
         try {
             parse(bytes);
         } catch (ConfigException reported) {

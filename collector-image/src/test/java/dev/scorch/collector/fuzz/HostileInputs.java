@@ -22,6 +22,12 @@ public final class HostileInputs {
     private static final ThreadMXBean THREADS = (ThreadMXBean) ManagementFactory.getThreadMXBean();
     private static final int MAX_GROWN_BYTES = 4 << 20;
 
+    /**
+     * The longest input Jazzer generates for a fuzz target's {@code byte[]} (its mutator stops at
+     * 1,000 bytes unless the parameter says otherwise: {@code byte @WithLength(max = ...) []}).
+     */
+    public static final int MAX_FUZZ_BYTES = 4 << 20;
+
     /** What a target does with one input; it may throw only the exceptions the caller allows. */
     public interface Target {
         void accept(byte[] input) throws Exception;

@@ -1,6 +1,7 @@
 package dev.scorch.collector.kubernetes;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import com.code_intelligence.jazzer.mutation.annotation.WithLength;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.scorch.collector.fuzz.HostileInputs;
 import java.io.IOException;
@@ -32,7 +33,7 @@ class PodCacheFuzzTest {
     }
 
     @FuzzTest(maxDuration = "1m")
-    void anyWatchObjectIsAppliedOrIgnored(byte[] bytes) throws IOException {
+    void anyWatchObjectIsAppliedOrIgnored(byte @WithLength(max = HostileInputs.MAX_FUZZ_BYTES) [] bytes) throws IOException {
         try {
             apply(bytes);
         } catch (IOException notJson) {

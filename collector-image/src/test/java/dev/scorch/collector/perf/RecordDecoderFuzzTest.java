@@ -1,6 +1,8 @@
 package dev.scorch.collector.perf;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import com.code_intelligence.jazzer.mutation.annotation.WithLength;
+import dev.scorch.collector.fuzz.HostileInputs;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -18,7 +20,7 @@ class RecordDecoderFuzzTest {
     private static final int PAGE = 4096;
 
     @FuzzTest(maxDuration = "2m")
-    void anyBufferContentIsConsumedWithoutThrowing(byte[] data) {
+    void anyBufferContentIsConsumedWithoutThrowing(byte @WithLength(max = HostileInputs.MAX_FUZZ_BYTES) [] data) {
         int dataSize = Math.max(64, Integer.highestOneBit(Math.max(1, data.length - 1)) << 1);
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment mapping = arena.allocate(PAGE + dataSize, 8);

@@ -1,6 +1,7 @@
 package dev.scorch.collector.process;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import com.code_intelligence.jazzer.mutation.annotation.WithLength;
 import dev.scorch.collector.fuzz.HostileInputs;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -39,7 +40,7 @@ class ProcFilesFuzzTest {
     }
 
     @FuzzTest(maxDuration = "1m")
-    void anyMapsAndStatusContentIsReadOrIgnored(byte[] bytes) throws IOException {
+    void anyMapsAndStatusContentIsReadOrIgnored(byte @WithLength(max = HostileInputs.MAX_FUZZ_BYTES) [] bytes) throws IOException {
         read(bytes, bytes);
     }
 

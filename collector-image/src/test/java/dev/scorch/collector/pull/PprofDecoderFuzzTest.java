@@ -1,6 +1,7 @@
 package dev.scorch.collector.pull;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import com.code_intelligence.jazzer.mutation.annotation.WithLength;
 import dev.scorch.collector.export.TestProfiles;
 import dev.scorch.collector.fuzz.HostileInputs;
 import java.io.ByteArrayInputStream;
@@ -28,7 +29,7 @@ class PprofDecoderFuzzTest {
     }
 
     @FuzzTest(maxDuration = "1m")
-    void anyBodyIsDecodedOrRefused(byte[] bytes) {
+    void anyBodyIsDecodedOrRefused(byte @WithLength(max = HostileInputs.MAX_FUZZ_BYTES) [] bytes) {
         try {
             decode(bytes);
         } catch (PullFailure refused) {

@@ -43,24 +43,13 @@ class CollectorShutdownTest {
         Tier.REAL_KERNEL.require(NodeCollectorTest.isRoot(), "the run mode samples with perf_event_open: run the tests as root");
         ControlPlane controlPlane = ControlPlane.shared(ControlPlane.Options.apiServerOnly());
         CollectorServiceAccount.create(controlPlane);
-        Path token = dir.resolve("token");
-        Files.writeString(token, controlPlane.serviceAccountToken(CollectorServiceAccount.NAMESPACE, CollectorServiceAccount.NAME));
-        Path ca = dir.resolve("ca.crt");
-        Files.writeString(ca, controlPlane.certificateAuthorityPem());
         int port = freePort();
         int refusing = freePort();
 
         try (Loopback trickling = new Loopback(true); Loopback silent = new Loopback(false)) {
             Path config = dir.resolve("collector.json");
             Files.writeString(config, config(port, trickling.port(), silent.port(), refusing));
-            ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), "dev.scorch.collector.cli.Main",
-                    "run", "--config", config.toString(), "--api-server", controlPlane.url(), "--api-server-ca", ca.toString(),
-                    "--token-file", token.toString())
-                    .redirectErrorStream(true)
-                    .redirectOutput(dir.resolve("collector.log").toFile());
-            builder.environment().put("SCORCH_NODE_NAME", "shutdown-node");
-            Process collector = builder.start();
+            Process collector = CollectorProcess.start(controlPlane, dir, config, "shutdown-node");
             try {
                 int held = POLICIES * HELD_BACKENDS.size();
                 NodeCollectorTest.awaitTrue(() -> trickling.connections() >= held,

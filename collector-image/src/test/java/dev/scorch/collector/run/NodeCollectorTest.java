@@ -229,10 +229,6 @@ class NodeCollectorTest {
         CollectorServiceAccount.create(controlPlane);
         CollectorServiceAccount.namespaceWithDefaultAccount(admin, SHOP, Map.of("team", "checkout"));
         ReplicaSet checkout = NodePods.deploymentWithReplicaSet(admin, SHOP, "checkout", "5d8f7c9b4");
-        Path token = profiles.resolve("token");
-        Files.writeString(token, controlPlane.serviceAccountToken(CollectorServiceAccount.NAMESPACE, CollectorServiceAccount.NAME));
-        Path ca = profiles.resolve("ca.crt");
-        Files.writeString(ca, controlPlane.certificateAuthorityPem());
         Path out = profiles.resolve("out");
         int port;
         try (var socket = new java.net.ServerSocket(0)) {
@@ -252,14 +248,7 @@ class NodeCollectorTest {
             KubeletCgroups.Container container = cgroups.newContainer();
             NodePods.create(admin, SHOP, "checkout-5d8f7c9b4-sigterm", "sigterm-node", container.containerId(), checkout);
             cgroups.start(container, List.of(split.toString(), "20"));
-            ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), "dev.scorch.collector.cli.Main",
-                    "run", "--config", config.toString(), "--api-server", controlPlane.url(), "--api-server-ca", ca.toString(),
-                    "--token-file", token.toString())
-                    .redirectErrorStream(true)
-                    .redirectOutput(profiles.resolve("collector.log").toFile());
-            builder.environment().put("SCORCH_NODE_NAME", "sigterm-node");
-            Process collector = builder.start();
+            Process collector = CollectorProcess.start(controlPlane, profiles, config, "sigterm-node");
             try {
                 awaitTrue(() -> metric(port, "scorch_samples_total") > 0, "the collector sampling (log: " + profiles.resolve("collector.log") + ")");
                 Thread.sleep(2000);

@@ -2,6 +2,8 @@ package dev.scorch.collector.symbol;
 
 import dev.scorch.collector.symbol.elf.SymbolTable;
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import com.code_intelligence.jazzer.mutation.annotation.WithLength;
+import dev.scorch.collector.fuzz.HostileInputs;
 import dev.scorch.collector.symbol.elf.ByteSource;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -13,14 +15,14 @@ import java.io.IOException;
 class TextParsersFuzzTest {
 
     @FuzzTest(maxDuration = "1m")
-    void anyPerfMapParses(byte[] bytes) throws IOException {
+    void anyPerfMapParses(byte @WithLength(max = HostileInputs.MAX_FUZZ_BYTES) [] bytes) throws IOException {
         SymbolTable table = PerfMapParser.parse(ByteSource.of(bytes));
         table.lookup(0x1000);
         table.lookup(-1);
     }
 
     @FuzzTest(maxDuration = "1m")
-    void anyKallsymsParses(byte[] bytes) throws IOException {
+    void anyKallsymsParses(byte @WithLength(max = HostileInputs.MAX_FUZZ_BYTES) [] bytes) throws IOException {
         KernelSymbols.Parsed parsed = KernelSymbols.parse(new ByteArrayInputStream(bytes));
         parsed.table().lookup(0xffffffff81000000L);
     }

@@ -1,6 +1,8 @@
 package dev.scorch.collector.unwind;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import com.code_intelligence.jazzer.mutation.annotation.WithLength;
+import dev.scorch.collector.fuzz.HostileInputs;
 import dev.scorch.collector.budget.OverBudgetException;
 import dev.scorch.collector.budget.ParseBudget;
 
@@ -11,12 +13,12 @@ import dev.scorch.collector.budget.ParseBudget;
 class CfiCompilerFuzzTest {
 
     @FuzzTest(maxDuration = "1m")
-    void anyEhFrameCompilesOrIsRejected(byte[] bytes) {
+    void anyEhFrameCompilesOrIsRejected(byte @WithLength(max = HostileInputs.MAX_FUZZ_BYTES) [] bytes) {
         compile(bytes, true);
     }
 
     @FuzzTest(maxDuration = "1m")
-    void anyDebugFrameCompilesOrIsRejected(byte[] bytes) {
+    void anyDebugFrameCompilesOrIsRejected(byte @WithLength(max = HostileInputs.MAX_FUZZ_BYTES) [] bytes) {
         compile(bytes, false);
     }
 

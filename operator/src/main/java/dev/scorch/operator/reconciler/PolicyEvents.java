@@ -22,6 +22,8 @@ final class PolicyEvents {
     static final String EVENT_NAMESPACE = "default";
     /** The reason of the Event about a field the operator reads but no longer uses. */
     static final String IGNORED_FIELD = "IgnoredField";
+    /** The reason of the Event about new triggered captures. */
+    static final String CAPTURED = "Captured";
     private static final Logger LOG = Logger.getLogger(PolicyEvents.class);
 
     private PolicyEvents() {}
@@ -57,6 +59,23 @@ final class PolicyEvents {
         return List.of(event(policy, "Warning", IGNORED_FIELD, "spec.collector is ignored: one collector per node serves"
                 + " every policy, so its image, securityMode, resources and priorityClassName are operator settings"
                 + " (Helm values collector.*, environment SCORCH_COLLECTOR_*); remove spec.collector from the policy", now));
+    }
+
+    /**
+     * A Normal Event with reason Captured when the policy's collectors report more triggered
+     * captures than before (pure); a count that drops (a collector restarted) records nothing.
+     */
+    static List<Event> captures(ProfilingPolicy policy, ProfilingPolicyStatus before, ProfilingPolicyStatus after, Instant now) {
+        long was = before == null || before.triggeredCaptures() == null ? 0 : before.triggeredCaptures();
+        long is = after.triggeredCaptures() == null ? 0 : after.triggeredCaptures();
+        if (is <= was) {
+            return List.of();
+        }
+        long fresh = is - was;
+        return List.of(event(policy, "Normal", CAPTURED, fresh + (fresh == 1 ? " triggered capture" : " triggered captures")
+                + " (" + is + " reported by the collectors); the profiles are at the policy's backends with the labels trigger and"
+                + " trigger_value, and each collector pod's condition " + policy.getMetadata().getName()
+                + ".policy.scorch.dev/Collecting names its last one", now));
     }
 
     /** Degraded, or not Ready for a reason other than the admin's own suspension of the policy. */

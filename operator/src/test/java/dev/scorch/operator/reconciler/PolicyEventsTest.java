@@ -64,4 +64,26 @@ class PolicyEventsTest {
         assertThat(PolicyEvents.ignoredFields(legacy, NOW)).as("the same generation, already observed").isEmpty();
         assertThat(PolicyEvents.ignoredFields(Policies.example("minimal-parca.yaml"), NOW)).isEmpty();
     }
+
+    @Test
+    void moreTriggeredCapturesRecordOneNormalCapturedEventWithTheNewCount() {
+        ProfilingPolicy policy = Policies.example("go-services-pull-and-triggers.yaml");
+        ProfilingPolicyStatus before = status("True", "Collecting", "False", "AsExpected").withTriggeredCaptures(2);
+
+        assertThat(PolicyEvents.captures(policy, before, before.withTriggeredCaptures(5), NOW)).singleElement().satisfies(e -> {
+            assertThat(e.getType()).isEqualTo("Normal");
+            assertThat(e.getReason()).isEqualTo("Captured");
+            assertThat(e.getMessage()).startsWith("3 triggered captures (5 reported by the collectors)");
+            assertThat(e.getInvolvedObject().getName()).isEqualTo("payments-go");
+        });
+    }
+
+    @Test
+    void anUnchangedOrDroppedCaptureCountRecordsNothing() {
+        ProfilingPolicy policy = Policies.example("go-services-pull-and-triggers.yaml");
+        ProfilingPolicyStatus before = status("True", "Collecting", "False", "AsExpected").withTriggeredCaptures(4);
+
+        assertThat(PolicyEvents.captures(policy, before, before, NOW)).isEmpty();
+        assertThat(PolicyEvents.captures(policy, before, before.withTriggeredCaptures(1), NOW)).as("a collector restarted").isEmpty();
+    }
 }

@@ -1,6 +1,7 @@
 package dev.scorch.collector.export.otlp;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import com.code_intelligence.jazzer.mutation.annotation.WithLength;
 import dev.scorch.collector.fuzz.HostileInputs;
 import dev.scorch.collector.protobuf.MalformedProtobufException;
 import io.opentelemetry.proto.collector.profiles.v1development.ExportProfilesPartialSuccess;
@@ -20,7 +21,7 @@ class PartialSuccessFuzzTest {
     }
 
     @FuzzTest(maxDuration = "1m")
-    void anyResponseIsReadOrRefused(byte[] bytes) {
+    void anyResponseIsReadOrRefused(byte @WithLength(max = HostileInputs.MAX_FUZZ_BYTES) [] bytes) {
         try {
             read(bytes);
         } catch (IllegalArgumentException refused) {

@@ -8,6 +8,7 @@ import dev.scorch.collector.export.ProfileExporter;
 import dev.scorch.collector.export.TestProfiles;
 import dev.scorch.collector.export.WireFormat;
 import dev.scorch.collector.export.delivery.Backoff;
+import dev.scorch.collector.export.delivery.DeliveryQueue;
 import dev.scorch.collector.export.delivery.DeliverySettings;
 import dev.scorch.collector.export.spool.ProfileSpool;
 import java.io.BufferedReader;
@@ -33,8 +34,9 @@ import java.util.TreeMap;
  *
  * <p>Arguments: spool root, Parca address (or the OTLP receiver's URL), spool bound in records
  * (all records have one size), and optionally {@code directory} to write to
- * {@code <spool root>/profiles} instead of Parca, or {@code otlp} to export to the OTLP receiver
- * (bench/export-memory.sh compares them to price each network stack).
+ * {@code <spool root>/profiles} instead of Parca, {@code otlp} to export to the OTLP receiver, or
+ * {@code parca-grpcweb} to send to Parca as gRPC-web over {@code java.net.http} ({@link
+ * GrpcWebProbeSender}); bench/export-memory.sh compares them to price each network stack.
  */
 public final class ExportingProcess {
 
@@ -54,7 +56,9 @@ public final class ExportingProcess {
             case "otlp" -> new BackendConfig.Otlp("otlp", java.net.URI.create(parcaAddress), java.util.Map.of(), Optional.empty(), BackendConfig.Tls.SYSTEM_ROOTS);
             default -> new BackendConfig.Parca("parca", parcaAddress, true, Optional.empty(), BackendConfig.Tls.SYSTEM_ROOTS);
         };
-        try (ProfileExporter exporter = new ExporterFactory(settings).create(backend)) {
+        try (ProfileExporter exporter = args.length > 3 && args[3].equals("parca-grpcweb")
+                ? new DeliveryQueue("parca-grpcweb", new GrpcWebProbeSender(parcaAddress), settings)
+                : new ExporterFactory(settings).create(backend)) {
             format = exporter.wireFormat();
             var commands = new BufferedReader(new InputStreamReader(System.in));
             System.out.println("READY maxSpoolBytes=" + maxSpoolBytes);

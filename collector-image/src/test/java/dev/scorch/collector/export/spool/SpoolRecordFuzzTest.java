@@ -1,6 +1,7 @@
 package dev.scorch.collector.export.spool;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import com.code_intelligence.jazzer.mutation.annotation.WithLength;
 import dev.scorch.collector.export.TestProfiles;
 import dev.scorch.collector.fuzz.HostileInputs;
 import java.io.IOException;
@@ -24,7 +25,7 @@ class SpoolRecordFuzzTest {
     }
 
     @FuzzTest(maxDuration = "1m")
-    void anyBytesDecodeToAProfileOrACorruptFile(byte[] bytes) {
+    void anyBytesDecodeToAProfileOrACorruptFile(byte @WithLength(max = HostileInputs.MAX_FUZZ_BYTES) [] bytes) {
         try {
             decode(bytes);
         } catch (CorruptSpoolFileException counted) {

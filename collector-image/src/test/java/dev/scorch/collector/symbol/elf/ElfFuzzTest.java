@@ -1,6 +1,8 @@
 package dev.scorch.collector.symbol.elf;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import com.code_intelligence.jazzer.mutation.annotation.WithLength;
+import dev.scorch.collector.fuzz.HostileInputs;
 import dev.scorch.collector.budget.OverBudgetException;
 import dev.scorch.collector.process.Mapping;
 import dev.scorch.collector.symbol.ObjectSymbols;
@@ -14,7 +16,7 @@ import java.io.IOException;
 class ElfFuzzTest {
 
     @FuzzTest(maxDuration = "2m")
-    void readingAnyBytesAsAnObjectFileFailsOnlyWithAFormatError(byte[] bytes) throws IOException {
+    void readingAnyBytesAsAnObjectFileFailsOnlyWithAFormatError(byte @WithLength(max = HostileInputs.MAX_FUZZ_BYTES) [] bytes) throws IOException {
         ObjectSymbols symbols;
         try {
             symbols = ObjectSymbols.read(ElfFile.parse(ByteSource.of(bytes)));

@@ -1,6 +1,8 @@
 package dev.scorch.collector.symbol.elf;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import com.code_intelligence.jazzer.mutation.annotation.WithLength;
+import dev.scorch.collector.fuzz.HostileInputs;
 import dev.scorch.collector.budget.OverBudgetException;
 import java.io.IOException;
 
@@ -12,7 +14,7 @@ import java.io.IOException;
 class GoPclntabFuzzTest {
 
     @FuzzTest(maxDuration = "2m")
-    void parsingAnyBytesAsAGoTableFailsOnlyWithAFormatError(byte[] bytes) throws IOException {
+    void parsingAnyBytesAsAGoTableFailsOnlyWithAFormatError(byte @WithLength(max = HostileInputs.MAX_FUZZ_BYTES) [] bytes) throws IOException {
         for (long textStart : new long[] {0x401000, 0}) {
             try {
                 GoPclntab table = GoPclntab.parse(ByteSource.of(bytes), 0, bytes.length, textStart, 0x401020);

@@ -31,7 +31,7 @@ import java.util.List;
  * @param maxProfileBytes the largest response accepted, a quantity from 64Ki to 256Mi; larger
  *     answers are dropped and counted as too-large
  * @param maxConcurrent fetches in flight at once on one node, 1 to 16; the fetches of an interval
- *     are spread over its first half (jitter)
+ *     are spread over its first quarter, each pod at an offset of its own (jitter)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @ValidationRule(
