@@ -58,6 +58,20 @@ public final class PodStatusSimulation {
     }
 
     /**
+     * Sets several conditions in one status write (a collector serving many policies writes its
+     * node condition and one per policy), then Ready as the kubelet computes it.
+     */
+    public Pod setConditions(String namespace, String name, List<PodCondition> written) {
+        return client.pods().inNamespace(namespace).withName(name).editStatus(pod -> {
+            List<PodCondition> conditions = new ArrayList<>(conditions(pod));
+            written.forEach(condition -> upsert(conditions, condition));
+            upsert(conditions, readyAsTheKubeletComputesIt(pod, conditions));
+            pod.getStatus().setConditions(conditions);
+            return pod;
+        });
+    }
+
+    /**
      * Reports every container of the pod as restarting in a loop: waiting with reason
      * CrashLoopBackOff and {@code message}, several restarts, not ready; the pod unready.
      */

@@ -1,5 +1,6 @@
 package dev.scorch.collector.cli;
 
+import dev.scorch.collector.flamegraph.GoProfilePage;
 import dev.scorch.collector.pull.GoProfileType;
 import dev.scorch.collector.pull.IntervalDeltas;
 import dev.scorch.collector.pull.IntervalPuller;
@@ -7,7 +8,9 @@ import dev.scorch.collector.pull.IntervalPuller.Outcome;
 import dev.scorch.collector.pull.PprofDecoder;
 import dev.scorch.collector.pull.ProfileFetcher;
 import dev.scorch.collector.pull.PullEndpoints;
+import dev.scorch.collector.pull.PullFailure;
 import dev.scorch.collector.pull.PullJitter;
+import dev.scorch.collector.pull.PulledProfile;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
@@ -36,6 +39,7 @@ import java.util.concurrent.TimeUnit;
 final class PullCommand implements Subcommand {
 
     private static final Set<String> VALUE_OPTIONS = Set.of("types", "duration", "interval", "output", "timeout", "max-bytes", "concurrency");
+    private static final Set<String> FLAGS = Set.of("flamegraph");
     private static final DateTimeFormatter FILE_TIME = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
 
     @Override
@@ -53,6 +57,7 @@ final class PullCommand implements Subcommand {
         return """
                 usage: scorch-collector pull URL... --output DIR [--types heap,allocs,goroutine,mutex,block]
                                              [--duration 5m] [--interval 15s] [--timeout 10s] [--max-bytes 8388608] [--concurrency 4]
+                                             [--flamegraph]
                   URL...           the program's net/http/pprof server, e.g. http://127.0.0.1:6060 (several: one
                                    subdirectory of DIR each, named host_port, pulls spread over the first quarter of
                                    each interval)
@@ -63,7 +68,9 @@ final class PullCommand implements Subcommand {
                                    what grew in one interval, the first pull of each is only a baseline
                   --timeout D      deadline for one answer, connection to last byte (default 10s or the interval)
                   --max-bytes N    largest answer accepted (default 8 MiB)
-                  --concurrency N  requests in flight at once (default 4)""".formatted(GoProfileType.allNames());
+                  --concurrency N  requests in flight at once (default 4)
+                  --flamegraph     also write a flame-graph page beside each profile, <type>-<UTC time>.html
+                                   (in-use bytes of heap, allocated bytes of allocs, goroutines, contention delay)""".formatted(GoProfileType.allNames());
     }
 
     @Override
@@ -83,7 +90,7 @@ final class PullCommand implements Subcommand {
                 throw new UsageException("URL: " + e.getMessage());
             }
         }
-        CommandLine args = CommandLine.parse(arguments.subList(urls, arguments.size()), VALUE_OPTIONS, Set.of());
+        CommandLine args = CommandLine.parse(arguments.subList(urls, arguments.size()), VALUE_OPTIONS, FLAGS);
         Path output = Path.of(args.value("output").orElseThrow(() -> new UsageException("--output DIR is required")));
         List<GoProfileType> types = types(args.value("types").orElse("heap,allocs,goroutine,mutex,block"));
         Duration duration = args.duration("duration", Duration.ofMinutes(5));
@@ -124,7 +131,7 @@ final class PullCommand implements Subcommand {
             long startNanos = System.nanoTime();
             int written = 0;
             for (long round = 0; ; round++) {
-                written += round(pulled, types, workers, programs.size() > 1, err);
+                written += round(pulled, types, workers, programs.size() > 1, args.flag("flamegraph"), err);
                 long next = startNanos + interval.toNanos() * (round + 1);
                 if (next - startNanos > duration.toNanos()
                         || stop.await(next - System.nanoTime(), TimeUnit.NANOSECONDS)) {
@@ -148,8 +155,8 @@ final class PullCommand implements Subcommand {
     private record Program(IntervalPuller puller, Path output, Duration offset) {}
 
     /** One pull of every type of every program, in parallel; returns the number of files written. */
-    private static int round(List<Program> programs, List<GoProfileType> types, ExecutorService workers, boolean named, PrintStream err)
-            throws InterruptedException, IOException {
+    private static int round(List<Program> programs, List<GoProfileType> types, ExecutorService workers, boolean named, boolean flamegraph,
+            PrintStream err) throws InterruptedException, IOException {
         List<Future<Outcome>> pulls = new ArrayList<>();
         List<Program> pullOf = new ArrayList<>();
         for (Program program : programs) {
@@ -184,11 +191,26 @@ final class PullCommand implements Subcommand {
             Path file = output.resolve(outcome.type().typeName() + "-" + FILE_TIME.format(at) + ".pb.gz");
             Files.write(file, outcome.gzippedPprof());
             written++;
+            if (flamegraph) {
+                writePage(outcome, at, file, err);
+            }
             err.printf("%s: wrote %s (%d stacks%s)%s%n", type, file.getFileName(), interval.samples().size(),
                     interval.kind() == IntervalDeltas.Kind.DELTA ? ", " + Duration.ofNanos(interval.durationNanos()).toMillis() + " ms" : "",
                     interval.samples().isEmpty() ? emptyHint(outcome.type()) : "");
         }
         return written;
+    }
+
+    /** The flame-graph page of a profile just written, beside it; a profile that cannot be drawn costs only its page. */
+    private static void writePage(Outcome outcome, Instant end, Path file, PrintStream err) throws IOException {
+        Path page = file.resolveSibling(file.getFileName().toString().replace(".pb.gz", ".html"));
+        try {
+            PulledProfile profile = new PprofDecoder(PprofDecoder.defaultLimits()).decode(outcome.gzippedPprof(), file.toString());
+            Duration length = Duration.ofNanos(outcome.interval().durationNanos());
+            Files.writeString(page, GoProfilePage.render(profile, outcome.type(), end.minus(length), length));
+        } catch (PullFailure e) {
+            err.printf("%s: no flame graph: %s%n", file.getFileName(), e.getMessage());
+        }
     }
 
     private static String describe(Duration d) {

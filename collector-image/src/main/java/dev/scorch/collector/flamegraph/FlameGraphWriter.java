@@ -70,10 +70,31 @@ public final class FlameGraphWriter {
 
     /** The complete HTML page; see {@link #write}. */
     public static String render(CpuProfile profile, List<String> filters) {
+        return render(profile, title(profile), subtitle(profile, filters), null);
+    }
+
+    /**
+     * A page of a profile whose sample counts are values of one kind rather than CPU samples (a Go
+     * heap profile's bytes, a goroutine count, contention delay), e.g. from {@link GoProfilePage}.
+     *
+     * @param valueName what the values are, e.g. {@code inuse_space}
+     * @param unit their unit: {@code bytes}, {@code nanoseconds} or a count's name
+     */
+    public static String renderValues(CpuProfile profile, String title, String valueName, String unit) {
+        return render(profile, title, subtitle(profile, List.of(valueName)), new String[] {valueName, unit});
+    }
+
+    private static String render(CpuProfile profile, String pageTitle, String pageSubtitle, String[] values) {
         CallTree tree = CallTree.of(profile);
         StringBuilder json = new StringBuilder(64 + tree.nodeCount() * 16);
         json.append("{\"title\":");
-        jsonString(json, title(profile));
+        jsonString(json, pageTitle);
+        if (values != null) {
+            json.append(",\"valueName\":");
+            jsonString(json, values[0]);
+            json.append(",\"unit\":");
+            jsonString(json, values[1]);
+        }
         json.append(",\"periodNanos\":").append(profile.periodNanos());
         json.append(",\"durationNanos\":").append(profile.duration().toNanos());
         json.append(",\"names\":[");
@@ -86,11 +107,11 @@ public final class FlameGraphWriter {
         json.append("],\"nodes\":[");
         tree.appendPreorder(json, MinimumTotal.of(tree.total()));
         json.append("]}");
-        String title = html(title(profile));
+        String title = html(pageTitle);
         int data = TEMPLATE.indexOf(DATA_MARKER);
         // Only the template's own markers are replaced: a title or frame name that contains a marker stays text.
         int subtitle = TEMPLATE.indexOf(SUBTITLE_MARKER);
-        String head = TEMPLATE.substring(0, subtitle).replace(TITLE_MARKER, title) + html(subtitle(profile, filters))
+        String head = TEMPLATE.substring(0, subtitle).replace(TITLE_MARKER, title) + html(pageSubtitle)
                 + TEMPLATE.substring(subtitle + SUBTITLE_MARKER.length(), data);
         return head + json + TEMPLATE.substring(data + DATA_MARKER.length());
     }

@@ -76,6 +76,24 @@ class PullCommandTest {
     }
 
     @Test
+    void flamegraphWritesAPageBesideEveryProfile() throws Exception {
+        try (GoPprofProgram program = GoPprofProgram.start(Tier.REAL_KERNEL)) {
+            assertThat(main("pull", program.base().toString(), "--output", dir.toString(), "--types", "goroutine,allocs",
+                    "--duration", "2s", "--interval", "1s", "--flamegraph")).as(cli.err()).isZero();
+        }
+
+        List<Path> profiles = Stream.concat(files("goroutine").stream(), files("allocs").stream())
+                .filter(f -> f.toString().endsWith(".pb.gz")).toList();
+        assertThat(profiles).isNotEmpty();
+        for (Path profile : profiles) {
+            Path page = profile.resolveSibling(profile.getFileName().toString().replace(".pb.gz", ".html"));
+            assertThat(page).exists();
+            assertThat(Files.readString(page)).contains(profile.getFileName().toString().startsWith("goroutine")
+                    ? "Go goroutine flame graph" : "Go allocs flame graph");
+        }
+    }
+
+    @Test
     void anUnreachableProgramIsNamedAndNothingIsWritten() {
         int status = main("pull", "http://127.0.0.1:1", "--output", dir.toString(), "--duration", "1s", "--interval", "1s",
                 "--types", "heap");

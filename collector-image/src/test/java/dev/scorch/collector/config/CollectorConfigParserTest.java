@@ -54,8 +54,8 @@ class CollectorConfigParserTest {
         assertThat(config.export().spool()).isEqualTo(new PolicyConfig.Spool(Path.of("/var/lib/scorch/spool/checkout-cpu"), 268435456L));
         assertThat(config.export().backends()).containsExactly(
                 new BackendConfig.Pyroscope("grafana", URI.create("http://pyroscope.monitoring:4040"), Optional.of("team-a"),
-                        Optional.of(new BackendConfig.BasicAuth(Path.of("/etc/scorch/secrets/checkout-cpu/grafana/username"),
-                                Path.of("/etc/scorch/secrets/checkout-cpu/grafana/password"))),
+                        Optional.of(new BackendConfig.BasicAuth(Path.of("/etc/scorch/secrets/checkout-cpu.grafana.username"),
+                                Path.of("/etc/scorch/secrets/checkout-cpu.grafana.password"))),
                         Optional.empty(), BackendConfig.Tls.SYSTEM_ROOTS),
                 new BackendConfig.Parca("parca", "parca.monitoring:7070", true, Optional.empty(), BackendConfig.Tls.SYSTEM_ROOTS),
                 new BackendConfig.Otlp("otel", URI.create("http://otel-collector.monitoring:4318"), Map.of(), Optional.empty(),

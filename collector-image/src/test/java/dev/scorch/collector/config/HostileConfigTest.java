@@ -63,7 +63,7 @@ class HostileConfigTest {
 
     @Test
     void aNulInACredentialFilePathIsAConfigErrorNamingTheField() {
-        String json = CollectorConfigParserTest.CONTRACT_EXAMPLE.replace("/etc/scorch/secrets/checkout-cpu/grafana/password", "/etc/\\u0000password");
+        String json = CollectorConfigParserTest.CONTRACT_EXAMPLE.replace("/etc/scorch/secrets/checkout-cpu.grafana.password", "/etc/\\u0000password");
 
         assertThat(refusal(json)).contains("policies[0].export.backends[0].pyroscope.basicAuth.passwordFile");
     }

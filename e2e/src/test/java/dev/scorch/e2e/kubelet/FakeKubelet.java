@@ -48,7 +48,7 @@ import java.util.regex.Pattern;
  * it registers the Node and keeps its Lease fresh, runs the containers of pods bound to the node
  * as host processes in kubelet-shaped cgroups ({@link ContainerProcess}), reports
  * {@code containerd://} container ids, probes readiness, folds readiness gates into the Ready
- * condition, restarts exited containers, and finishes a pod's deletion once its processes are gone.
+ * condition, restarts exited containers, keeps ConfigMap and Secret volumes up to date, and finishes a pod's deletion once its processes are gone.
  *
  * <p>Images are the {@link ContainerImage}s it was given; a pod whose image is unknown stays
  * Pending with {@code ErrImagePull}, as on a node that cannot pull it. Pods share the host's
@@ -61,6 +61,7 @@ public final class FakeKubelet implements AutoCloseable {
     public static final String NODE_IP = "127.0.0.1";
 
     private static final Duration SYNC_PERIOD = Duration.ofMillis(500);
+    private static final Duration VOLUME_REFRESH = Duration.ofSeconds(5);
     private static final Duration LEASE_RENEW = Duration.ofSeconds(10);
     private static final Duration MAX_STOP_GRACE = Duration.ofSeconds(10);
     private static final DateTimeFormatter RFC3339 = DateTimeFormatter.ISO_INSTANT;
@@ -209,6 +210,7 @@ public final class FakeKubelet implements AutoCloseable {
             } else {
                 RunningPod running = pods.get(uid);
                 restartExited(pod, running);
+                refreshVolumes(pod, running);
                 reportStatus(pod, running);
             }
         }
@@ -251,6 +253,15 @@ public final class FakeKubelet implements AutoCloseable {
         }
         reportStatus(pod, running);
         System.out.println("fake-kubelet: started pod " + namespace + "/" + name + " on node " + nodeName);
+    }
+
+    /** ConfigMap and Secret volumes follow their objects, every {@link #VOLUME_REFRESH} (the kubelet's is about a minute). */
+    private void refreshVolumes(Pod pod, RunningPod running) {
+        if (Instant.now().isBefore(running.volumesRefreshed.plus(VOLUME_REFRESH))) {
+            return;
+        }
+        running.volumesRefreshed = Instant.now();
+        volumes.refresh(pod, running.volumes);
     }
 
     private void restartExited(Pod pod, RunningPod running) {
@@ -483,6 +494,7 @@ public final class FakeKubelet implements AutoCloseable {
         final Instant started;
         final Map<String, Path> volumes;
         final List<ContainerImage> images;
+        volatile Instant volumesRefreshed = Instant.now();
         final Map<String, ContainerProcess> containers = new ConcurrentHashMap<>();
         final Map<String, Instant> containerStarts = new ConcurrentHashMap<>();
         final Map<String, Integer> restarts = new ConcurrentHashMap<>();

@@ -56,6 +56,57 @@ final class PodVolumes {
         return sources;
     }
 
+    /**
+     * Brings the ConfigMap and Secret volumes of a running pod up to date, as the kubelet's periodic
+     * sync does: each changed file is replaced atomically (a reader sees the old or the new content,
+     * never a mix), a removed key's file goes. A subPath mount of such a volume still sees the update
+     * here, where the real kubelet would leave it stale; the DaemonSet tests check for subPath.
+     */
+    void refresh(Pod pod, Map<String, Path> sources) {
+        String namespace = pod.getMetadata().getNamespace();
+        for (Volume volume : pod.getSpec().getVolumes()) {
+            Path directory = sources.get(volume.getName());
+            if (volume.getConfigMap() != null) {
+                ConfigMap configMap = client.configMaps().inNamespace(namespace).withName(volume.getConfigMap().getName()).get();
+                if (configMap != null) {
+                    replaceKeys(directory, stringData(configMap), volume.getConfigMap().getItems());
+                }
+            } else if (volume.getSecret() != null) {
+                Secret secret = client.secrets().inNamespace(namespace).withName(volume.getSecret().getSecretName()).get();
+                if (secret != null) {
+                    replaceKeys(directory, secretData(secret), volume.getSecret().getItems());
+                }
+            }
+        }
+    }
+
+    private static void replaceKeys(Path directory, Map<String, String> data, List<KeyToPath> items) {
+        Map<String, String> files = new java.util.HashMap<>();
+        if (items == null || items.isEmpty()) {
+            files.putAll(data);
+        } else {
+            items.stream().filter(item -> data.containsKey(item.getKey())).forEach(item -> files.put(item.getPath(), data.get(item.getKey())));
+        }
+        try (var present = Files.list(directory)) {
+            for (Path file : present.filter(Files::isRegularFile).toList()) {
+                if (!files.containsKey(file.getFileName().toString())) {
+                    Files.delete(file);
+                }
+            }
+            for (Map.Entry<String, String> file : files.entrySet()) {
+                Path target = directory.resolve(file.getKey());
+                if (Files.exists(target) && Files.readString(target).equals(file.getValue())) {
+                    continue;
+                }
+                Path staged = directory.resolve(".." + file.getKey() + ".tmp");
+                Files.writeString(staged, file.getValue());
+                Files.move(staged, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot update volume " + directory, e);
+        }
+    }
+
     /** The container's mounts, from the volumes {@link #materialize} made. */
     static List<BindMount> mountsFor(Container container, Map<String, Path> volumes) {
         List<BindMount> mounts = new ArrayList<>();

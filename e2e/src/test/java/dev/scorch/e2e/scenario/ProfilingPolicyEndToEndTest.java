@@ -49,7 +49,8 @@ import org.junit.jupiter.api.TestMethodOrder;
  * its Deployment makes (under its own ServiceAccount), two workloads as real processes in
  * kubelet-shaped cgroups behind real Pods, a policy from {@code examples/} shipping to a real
  * Parca server, and the real collector running as its DaemonSet's pod on this node, with the
- * config, token and Secret files the operator and API server gave that pod.
+ * config, token and Secret files the operator and API server gave that pod. Then three policies
+ * with different selectors and backends share that one collector pod, and edits reach it in place.
  *
  * <p>The steps depend on each other and run in order; each is one behaviour the admin relies on.
  * A {@link FakeKubelet} stands in for the kubelet (there is none here); everything else is the
@@ -206,25 +207,72 @@ class ProfilingPolicyEndToEndTest {
 
     @Test
     @Order(3)
-    void anEditedPolicyReachesANewCollectorWithoutARestartByHand() throws Exception {
-        Pod oldCollector = collectorPod();
-        ContainerProcess oldProcess = kubelet.container(SCORCH_NAMESPACE, oldCollector.getMetadata().getName(), collectorContainer(oldCollector));
+    void threePoliciesWithTheirOwnSelectorsAndBackendsShareOneCollectorAndAnEditOfOneLeavesTheOthersAlone() throws Exception {
+        Pod collector = collectorPod();
+        ParcaServer billingParca = ParcaServer.start(Tier.END_TO_END, work.resolve("parca-billing"));
+        ParcaServer everythingParca = ParcaServer.start(Tier.END_TO_END, work.resolve("parca-everything"));
+        try {
+            // The same nodes as checkout-cpu, so the union of nodes, and with it the pod template, stays as it is.
+            String nodes = "nodes: {selector: {matchLabels: {node-role.kubernetes.io/worker: ''}}}";
+            kubectl.runWithInput(extraPolicy("billing-cpu", nodes, "targets: {namespaceSelector: {matchLabels: {team: billing}}}",
+                    billingParca), "apply", "-f", "-");
+            kubectl.runWithInput(extraPolicy("everything-cpu", nodes,
+                    "targets: {namespaceSelector: {matchExpressions: [{key: team, operator: Exists}]}}", everythingParca),
+                    "apply", "-f", "-");
+            Pod checkoutPod = onlyPod("shop", "api");
+            Pod billingPod = onlyPod("billing", "worker");
+            await("each backend receives its policy's targets").atMost(GENEROUS).pollInterval(Duration.ofSeconds(1)).until(() ->
+                    billingParca.labelValues(ParcaServer.CPU_SAMPLES, "pod").contains(billingPod.getMetadata().getName())
+                            && everythingParca.labelValues(ParcaServer.CPU_SAMPLES, "pod").containsAll(List.of(
+                                    billingPod.getMetadata().getName(), checkoutPod.getMetadata().getName())));
+            Thread.sleep(Duration.ofSeconds(2L * EXPORT_INTERVAL_SECONDS));
+            assertThat(parca.labelValues(ParcaServer.CPU_SAMPLES, "namespace")).as("checkout-cpu's backend").containsExactly("shop");
+            assertThat(billingParca.labelValues(ParcaServer.CPU_SAMPLES, "namespace")).as("billing-cpu's backend").containsExactly("billing");
+            assertThat(everythingParca.labelValues(ParcaServer.CPU_SAMPLES, "namespace")).as("everything-cpu's backend")
+                    .containsExactlyInAnyOrder("shop", "billing");
+            for (String name : List.of(policyName, "billing-cpu", "everything-cpu")) {
+                await("policy " + name + " reports this node collecting").atMost(GENEROUS).until(() -> status(name),
+                        s -> s.conditionIs("Ready", "True") && s.nodes("collecting") == 1 && s.nodes("desired") == 1);
+            }
+            assertThat(client.apps().daemonSets().inNamespace(SCORCH_NAMESPACE).list().getItems()).hasSize(1);
+            assertThat(collectorPods()).as("one collector pod on the node, the one from before").singleElement()
+                    .satisfies(p -> assertThat(p.getMetadata().getUid()).isEqualTo(collector.getMetadata().getUid()));
+
+            Instant edited = Instant.now();
+            kubectl.run("patch", "profilingpolicy", "billing-cpu", "--type=merge", "-p", "{\"spec\":{\"sampling\":{\"frequencyHz\":49}}}");
+            await("the collector serves the edited billing-cpu").atMost(GENEROUS).until(() -> configSeenBy(collector).contains("\"frequencyHz\" : 49"));
+            Instant reloaded = Instant.now();
+            timings.record("policy edited -> the running collector reads the new config", Duration.between(edited, reloaded));
+            Thread.sleep(Duration.ofSeconds(3L * EXPORT_INTERVAL_SECONDS));
+            for (Instant from = edited.minusSeconds(EXPORT_INTERVAL_SECONDS); from.isBefore(reloaded.plusSeconds(EXPORT_INTERVAL_SECONDS));
+                    from = from.plusSeconds(EXPORT_INTERVAL_SECONDS)) {
+                Instant window = from;
+                await("checkout-cpu's profiles cover " + window + " despite the edit of billing-cpu").atMost(GENEROUS).until(() ->
+                        ParcaQueries.samplesBetween(parca, "{namespace=\"shop\"}", window, window.plusSeconds(2L * EXPORT_INTERVAL_SECONDS)) > 0);
+            }
+            assertThat(collectorPods()).singleElement()
+                    .satisfies(p -> assertThat(p.getMetadata().getUid()).isEqualTo(collector.getMetadata().getUid()));
+            assertThat(kubelet.container(SCORCH_NAMESPACE, collector.getMetadata().getName(), collectorContainer(collector)).isAlive()).isTrue();
+        } finally {
+            kubectl.run("delete", "profilingpolicy", "billing-cpu", "everything-cpu", "--ignore-not-found", "--wait=true");
+            billingParca.close();
+            everythingParca.close();
+        }
+    }
+
+    @Test
+    @Order(4)
+    void anEditedPolicyReachesTheRunningCollectorWithoutARestart() throws Exception {
+        Pod collector = collectorPod();
+        ContainerProcess process = kubelet.container(SCORCH_NAMESPACE, collector.getMetadata().getName(), collectorContainer(collector));
         Instant edited = Instant.now();
         kubectl.run("patch", "profilingpolicy", policyName, "--type=merge", "-p",
                 "{\"spec\":{\"sampling\":{\"frequencyHz\":49},\"targets\":{\"namespaceSelector\":{\"matchLabels\":{\"team\":\"billing\"}}}}}");
 
-        Pod newCollector = await("the DaemonSet replaces this node's collector").atMost(GENEROUS)
-                .until(this::collectorPodOrNull, p -> p != null && !p.getMetadata().getUid().equals(oldCollector.getMetadata().getUid())
-                        && kubelet.container(SCORCH_NAMESPACE, p.getMetadata().getName(), collectorContainer(p)) != null);
-        assertThat(oldProcess.isAlive()).isFalse();
-        ContainerProcess newProcess = kubelet.container(SCORCH_NAMESPACE, newCollector.getMetadata().getName(), collectorContainer(newCollector));
-        // What the new collector itself sees at its config path (through its mount namespace).
-        Path configInContainer = Path.of("/proc", Long.toString(newProcess.pid()), "root", "etc", "scorch", "config", "collector.json");
-        String seenConfig = await("the new collector's config is mounted").atMost(Duration.ofSeconds(30)).ignoreExceptions()
-                .until(() -> Files.readString(configInContainer), text -> !text.isBlank());
+        String seenConfig = await("the running collector sees the edited policy in its mounted config").atMost(GENEROUS)
+                .until(() -> configSeenBy(collector), text -> text.contains("\"billing\""));
         Map<?, ?> policySection = (Map<?, ?>) ((List<?>) Serialization.unmarshal(seenConfig, Map.class).get("policies")).getFirst();
         assertThat(((Map<?, ?>) policySection.get("sampling")).get("frequencyHz")).isEqualTo(49);
-        assertThat(seenConfig).contains("\"billing\"");
 
         Pod billingPod = onlyPod("billing", "worker");
         await("the newly selected pod's profiles reach Parca").atMost(GENEROUS).pollInterval(Duration.ofSeconds(1))
@@ -232,17 +280,49 @@ class ProfilingPolicyEndToEndTest {
         timings.record("policy edited -> first profile of the newly selected pod at Parca", Duration.between(edited, Instant.now()));
         await().atMost(GENEROUS).untilAsserted(() -> assertThat(
                 parca.topFunction(ParcaServer.CPU_SAMPLES + "{namespace=\"billing\"}").name()).isEqualTo(billingProgram.hotFunction()));
-        Instant afterRollout = Instant.now().plusSeconds(EXPORT_INTERVAL_SECONDS);
+        Instant afterReload = Instant.now().plusSeconds(EXPORT_INTERVAL_SECONDS);
         Thread.sleep(Duration.ofSeconds(3L * EXPORT_INTERVAL_SECONDS));
-        assertThat(ParcaQueries.samplesBetween(parca, "{namespace=\"shop\"}", afterRollout, Instant.now()))
+        assertThat(ParcaQueries.samplesBetween(parca, "{namespace=\"shop\"}", afterReload, Instant.now()))
                 .as("the no longer selected checkout pod stops arriving").isZero();
+        assertThat(process.isAlive()).as("the same collector process, reloaded in place").isTrue();
+        assertThat(collectorPod().getMetadata().getUid()).isEqualTo(collector.getMetadata().getUid());
         await().atMost(GENEROUS).until(() -> status().observedGeneration() == policies().withName(policyName).get().getMetadata().getGeneration()
                 && status().conditionIs("Ready", "True"));
     }
 
+    /** collector.json as the collector process sees it at its config path, through its mount namespace. */
+    private String configSeenBy(Pod collector) {
+        ContainerProcess process = kubelet.container(SCORCH_NAMESPACE, collector.getMetadata().getName(), collectorContainer(collector));
+        try {
+            return Files.readString(Path.of("/proc", Long.toString(process.pid()), "root", "etc", "scorch", "config", "collector.json"));
+        } catch (java.io.IOException e) {
+            return "";
+        }
+    }
+
+    private String extraPolicy(String name, String nodes, String targets, ParcaServer backend) {
+        return """
+                apiVersion: scorch.dev/v1alpha1
+                kind: ProfilingPolicy
+                metadata: {name: %s}
+                spec:
+                  %s
+                  %s
+                  export:
+                    interval: %ds
+                    backends: [{name: parca, parca: {address: "%s", insecure: true}}]
+                """.formatted(name, nodes, targets, EXPORT_INTERVAL_SECONDS, backend.grpcAddress());
+    }
+
+    private List<Pod> collectorPods() {
+        return client.pods().inNamespace(SCORCH_NAMESPACE).withField("spec.nodeName", nodeName)
+                .withLabel("app.kubernetes.io/component", "node-collector").list().getItems().stream()
+                .filter(p -> p.getMetadata().getDeletionTimestamp() == null).toList();
+    }
+
     @Test
-    @Order(4)
-    void deletingThePolicyLeavesNothingBehind() {
+    @Order(5)
+    void deletingTheLastPolicyLeavesNothingBehind() {
         String daemonSet = status().daemonSet();
         Pod collector = collectorPod();
         ContainerProcess process = kubelet.container(SCORCH_NAMESPACE, collector.getMetadata().getName(), collectorContainer(collector));
@@ -252,6 +332,8 @@ class ProfilingPolicyEndToEndTest {
         await("everything the policy owned is garbage-collected").atMost(GENEROUS).untilAsserted(() -> {
             assertThat(client.apps().daemonSets().inNamespace(SCORCH_NAMESPACE).withName(daemonSet).get()).isNull();
             assertThat(client.configMaps().inNamespace(SCORCH_NAMESPACE).list().getItems())
+                    .noneMatch(c -> ownedBy(c.getMetadata().getOwnerReferences(), uid));
+            assertThat(client.secrets().inNamespace(SCORCH_NAMESPACE).list().getItems())
                     .noneMatch(c -> ownedBy(c.getMetadata().getOwnerReferences(), uid));
             assertThat(client.serviceAccounts().inNamespace(SCORCH_NAMESPACE).list().getItems())
                     .noneMatch(a -> ownedBy(a.getMetadata().getOwnerReferences(), uid));
@@ -296,7 +378,11 @@ class ProfilingPolicyEndToEndTest {
     }
 
     private PolicyStatus status() {
-        return PolicyStatus.of(policies().withName(policyName).get());
+        return status(policyName);
+    }
+
+    private PolicyStatus status(String name) {
+        return PolicyStatus.of(policies().withName(name).get());
     }
 
     private NonNamespaceOperation<GenericKubernetesResource, io.fabric8.kubernetes.api.model.GenericKubernetesResourceList,

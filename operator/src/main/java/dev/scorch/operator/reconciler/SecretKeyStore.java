@@ -1,5 +1,6 @@
 package dev.scorch.operator.reconciler;
 
+import dev.scorch.operator.resources.CollectorCredentials;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.informers.cache.BasicItemStore;
@@ -9,7 +10,8 @@ import java.util.Map;
 
 /**
  * The Secret informer's store: it keeps a Secret's identity and key names, never its values (nor
- * its annotations, where kubectl apply copies them). The operator only checks that the keys a policy
+ * its annotations, where kubectl apply copies them, except the credentials Secret's record of its
+ * sources' versions). The operator only checks that the keys a policy
  * names exist; the collectors read the values from their own mounts, so the operator's heap keeps
  * no credential.
  */
@@ -26,11 +28,19 @@ final class SecretKeyStore extends BasicItemStore<Secret> {
                 .withNamespace(secret.getMetadata().getNamespace())
                 .withUid(secret.getMetadata().getUid())
                 .withResourceVersion(secret.getMetadata().getResourceVersion())
+                .withAnnotations(sourcesOnly(secret.getMetadata().getAnnotations()))
+                .withOwnerReferences(secret.getMetadata().getOwnerReferences())
                 .endMetadata()
                 .withType(secret.getType())
                 .withData(keysOnly(secret.getData()))
                 .withStringData(keysOnly(secret.getStringData()))
                 .build());
+    }
+
+    /** The credentials Secret's record of what it copied (names and versions, no value). */
+    private static Map<String, String> sourcesOnly(Map<String, String> annotations) {
+        String sources = annotations == null ? null : annotations.get(CollectorCredentials.SOURCES);
+        return sources == null ? null : Map.of(CollectorCredentials.SOURCES, sources);
     }
 
     private static Map<String, String> keysOnly(Map<String, String> data) {

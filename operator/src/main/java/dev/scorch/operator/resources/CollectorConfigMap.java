@@ -31,44 +31,41 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The ConfigMap holding {@code collector.json} ({@link CollectorJson}, docs/contracts.md). The JSON
- * is deterministic (fixed field order, sorted maps), so it changes only when the collectors'
- * configuration does.
+ * The ConfigMap scorch-collector holding {@code collector.json} ({@link CollectorJson},
+ * docs/contracts.md) with one section per policy served, sorted by name. The JSON is deterministic
+ * (fixed field order, sorted maps), so it changes only when some policy's configuration does; the
+ * collectors re-read it in place.
  */
 public final class CollectorConfigMap {
     public static final String KEY = "collector.json";
     public static final String MOUNT_DIRECTORY = "/etc/scorch/config";
     public static final String PATH = MOUNT_DIRECTORY + "/" + KEY;
-    public static final String SECRETS_DIRECTORY = "/etc/scorch/secrets";
     public static final String SPOOL_DIRECTORY = "/var/lib/scorch/spool";
     public static final int HEALTH_PORT = 8080;
-    /** File names inside a backend's secret directory. */
-    public static final String USERNAME_FILE = "username";
-    public static final String PASSWORD_FILE = "password";
-    public static final String TOKEN_FILE = "token";
-    public static final String CA_FILE = "ca.crt";
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     private static final Pattern DURATION_PART = Pattern.compile("([0-9]+)([smh])");
 
     private CollectorConfigMap() {}
 
-    public static ConfigMap desired(ProfilingPolicy policy, OperatorSettings settings) {
+    /** The ConfigMap serving {@code policies} (the non-suspended, valid ones). */
+    public static ConfigMap desired(List<ProfilingPolicy> policies, OperatorSettings settings) {
         return new ConfigMapBuilder()
-                .withMetadata(Owned.metadata(policy, CollectorLabels.objectName(policy), settings.namespace()))
-                .withData(Map.of(KEY, render(policy, settings.collectorStatusUpdateSeconds())))
+                .withMetadata(Owned.metadata(policies, CollectorLabels.OBJECT_NAME, settings.namespace()))
+                .withData(Map.of(KEY, render(policies, settings.collectorStatusUpdateSeconds())))
                 .build();
     }
 
-    /** The collector.json text for {@code policy}, with the default status refresh. */
+    /** The collector.json text for {@code policy} alone, with the default status refresh. */
     public static String render(ProfilingPolicy policy) {
-        return render(policy, OperatorSettings.DEFAULT_COLLECTOR_STATUS_UPDATE_SECONDS);
+        return render(List.of(policy), OperatorSettings.DEFAULT_COLLECTOR_STATUS_UPDATE_SECONDS);
     }
 
-    /** The collector.json text for {@code policy}. */
-    public static String render(ProfilingPolicy policy, int statusUpdateSeconds) {
+    /** The collector.json text for {@code policies}, sorted by name. */
+    public static String render(List<ProfilingPolicy> policies, int statusUpdateSeconds) {
         return render(new CollectorJson(new CollectorJson.Health(HEALTH_PORT, statusUpdateSeconds), new CollectorJson.Spool(SPOOL_DIRECTORY),
-                List.of(section(policy))));
+                policies.stream().sorted(java.util.Comparator.comparing(p -> p.getMetadata().getName()))
+                        .map(CollectorConfigMap::section).toList()));
     }
 
     /** The text of {@code document}. */
@@ -94,14 +91,9 @@ public final class CollectorConfigMap {
                 new CollectorJson.Targets(selector(targets.namespaceSelector()), selector(targets.podSelector()), targets.hostProcesses()),
                 new CollectorJson.Export(intervalSeconds(export.interval()), new TreeMap<>(export.labels()),
                         new CollectorJson.PolicySpool(Quantity.getAmountInBytes(export.spool().maxBytes()).longValue()),
-                        export.backends().stream().map(CollectorConfigMap::backend).toList()),
+                        export.backends().stream().map(backend -> backend(policy.getMetadata().getName(), backend)).toList()),
                 PullAndTriggerSections.pull(spec.pull()),
                 PullAndTriggerSections.triggers(spec.triggers()));
-    }
-
-    /** The directory a backend's secret files are mounted in. */
-    public static String secretDirectory(Backend backend) {
-        return SECRETS_DIRECTORY + "/" + backend.name();
     }
 
     /** Seconds in a duration the CRD admitted (digits followed by s, m or h, repeated). */
@@ -119,32 +111,34 @@ public final class CollectorConfigMap {
         return total.toSeconds();
     }
 
-    private static CollectorJson.Backend backend(Backend backend) {
-        String dir = secretDirectory(backend);
+    /** A backend's section; its credentials are files of the credentials Secret ({@link CollectorCredentials}). */
+    private static CollectorJson.Backend backend(String policy, Backend backend) {
         if (backend.pyroscope() != null) {
             PyroscopeBackend p = backend.pyroscope();
             return new CollectorJson.Backend(backend.name(), new CollectorJson.Pyroscope(p.url(), p.tenantId(),
                     p.basicAuthSecretRef() == null ? null
-                            : new CollectorJson.BasicAuth(dir + "/" + USERNAME_FILE, dir + "/" + PASSWORD_FILE),
-                    tokenFile(dir, p.bearerTokenSecretRef()), tls(dir, p.tls())), null, null);
+                            : new CollectorJson.BasicAuth(CollectorCredentials.path(policy, backend, CollectorCredentials.USERNAME_FILE),
+                                    CollectorCredentials.path(policy, backend, CollectorCredentials.PASSWORD_FILE)),
+                    tokenFile(policy, backend, p.bearerTokenSecretRef()), tls(policy, backend, p.tls())), null, null);
         }
         if (backend.parca() != null) {
             ParcaBackend p = backend.parca();
-            return new CollectorJson.Backend(backend.name(), null,
-                    new CollectorJson.Parca(p.address(), p.insecure(), tokenFile(dir, p.bearerTokenSecretRef()), tls(dir, p.tls())), null);
+            return new CollectorJson.Backend(backend.name(), null, new CollectorJson.Parca(p.address(), p.insecure(),
+                    tokenFile(policy, backend, p.bearerTokenSecretRef()), tls(policy, backend, p.tls())), null);
         }
         OtlpBackend o = backend.otlp();
         return new CollectorJson.Backend(backend.name(), null, null, new CollectorJson.Otlp(o.endpoint(), new TreeMap<>(o.headers()),
-                tokenFile(dir, o.bearerTokenSecretRef()), tls(dir, o.tls())));
+                tokenFile(policy, backend, o.bearerTokenSecretRef()), tls(policy, backend, o.tls())));
     }
 
-    private static String tokenFile(String dir, SecretKeyReference ref) {
-        return ref == null ? null : dir + "/" + TOKEN_FILE;
+    private static String tokenFile(String policy, Backend backend, SecretKeyReference ref) {
+        return ref == null ? null : CollectorCredentials.path(policy, backend, CollectorCredentials.TOKEN_FILE);
     }
 
-    private static CollectorJson.Tls tls(String dir, TlsSettings tls) {
+    private static CollectorJson.Tls tls(String policy, Backend backend, TlsSettings tls) {
         TlsSettings t = tls != null ? tls : new TlsSettings(null, null);
-        return new CollectorJson.Tls(t.caSecretRef() == null ? null : dir + "/" + CA_FILE, t.insecureSkipVerify());
+        return new CollectorJson.Tls(t.caSecretRef() == null ? null
+                : CollectorCredentials.path(policy, backend, CollectorCredentials.CA_FILE), t.insecureSkipVerify());
     }
 
     private static CollectorJson.Selector selector(LabelSelector selector) {

@@ -2,24 +2,13 @@ package dev.scorch.operator.resources;
 
 import dev.scorch.operator.CollectorPodSettings;
 import dev.scorch.operator.OperatorSettings;
-import dev.scorch.operator.api.v1alpha1.Backend;
-import dev.scorch.operator.api.v1alpha1.NodePlacement;
 import dev.scorch.operator.api.v1alpha1.ProfilingPolicy;
-import dev.scorch.operator.api.v1alpha1.SecretKeyReference;
 import dev.scorch.operator.api.v1alpha1.SecurityMode;
-import dev.scorch.operator.api.v1alpha1.TlsSettings;
-import io.fabric8.kubernetes.api.model.Affinity;
-import io.fabric8.kubernetes.api.model.AffinityBuilder;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.EnvVarBuilder;
 import io.fabric8.kubernetes.api.model.IntOrString;
-import io.fabric8.kubernetes.api.model.KeyToPath;
-import io.fabric8.kubernetes.api.model.LabelSelector;
-import io.fabric8.kubernetes.api.model.LabelSelectorRequirement;
-import io.fabric8.kubernetes.api.model.NodeSelectorRequirement;
-import io.fabric8.kubernetes.api.model.NodeSelectorRequirementBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.SecurityContext;
 import io.fabric8.kubernetes.api.model.SecurityContextBuilder;
@@ -27,31 +16,23 @@ import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeBuilder;
 import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
-import io.fabric8.kubernetes.api.model.VolumeProjection;
-import io.fabric8.kubernetes.api.model.VolumeProjectionBuilder;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.DaemonSetBuilder;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
 /**
- * The collector DaemonSet scorch-<policy>: one collector per selected node, host PID namespace, the
- * policy's config and Secrets mounted as files, and a readiness gate on the collector's own
- * {@code scorch.dev/Collecting} condition.
+ * The one collector DaemonSet, scorch-collector: one collector per node of the union of the nodes
+ * the policies select, host PID namespace, every policy's config and credentials mounted whole (so
+ * the kubelet updates them in place), and a readiness gate on the collector's own
+ * {@code scorch.dev/Collecting} condition. Only the placement depends on the policies: adding,
+ * editing or deleting a policy leaves the pod template alone unless the union of nodes changes.
  */
 public final class CollectorDaemonSet {
-    public static final String CONFIG_HASH = "scorch.dev/config-hash";
     public static final String COLLECTING_CONDITION = "scorch.dev/Collecting";
-
-    /**
-     * The pod condition in which a collector reports one policy's health, e.g.
-     * {@code checkout-cpu.policy.scorch.dev/Collecting} (docs/contracts.md).
-     */
-    public static String policyCondition(String policy) {
-        return policy + ".policy.scorch.dev/Collecting";
-    }
     public static final String CONTAINER = "collector";
+    /** Host directory of every policy's spool (one subdirectory per policy and backend). */
+    public static final String SPOOL_HOST_PATH = "/var/lib/scorch/spool";
     /**
      * The collectors' ServiceAccount, installed with its bindings by deploy/collector-rbac.yaml: static,
      * so the operator needs no right to create ServiceAccounts or bind roles.
@@ -70,35 +51,39 @@ public final class CollectorDaemonSet {
 
     private CollectorDaemonSet() {}
 
-    public static DaemonSet desired(ProfilingPolicy policy, OperatorSettings settings, String configJson) {
-        String name = CollectorLabels.objectName(policy);
+    /**
+     * The pod condition in which a collector reports one policy's health, e.g.
+     * {@code checkout-cpu.policy.scorch.dev/Collecting} (docs/contracts.md).
+     */
+    public static String policyCondition(String policy) {
+        return policy + ".policy.scorch.dev/Collecting";
+    }
+
+    /** The policy a per-policy condition type names, or null when {@code conditionType} is not one. */
+    public static String policyOfCondition(String conditionType) {
+        String suffix = ".policy.scorch.dev/Collecting";
+        return conditionType.endsWith(suffix) ? conditionType.substring(0, conditionType.length() - suffix.length()) : null;
+    }
+
+    /** The DaemonSet serving {@code policies} (the non-suspended, valid ones; at least one). */
+    public static DaemonSet desired(List<ProfilingPolicy> policies, OperatorSettings settings) {
         CollectorPodSettings collector = settings.collector();
-        NodePlacement nodes = policy.getSpec().nodes();
-        List<Volume> volumes = new ArrayList<>();
-        List<VolumeMount> mounts = new ArrayList<>();
-        volumes.add(new VolumeBuilder().withName("config")
-                .withNewConfigMap().withName(name).addNewItem().withKey(CollectorConfigMap.KEY)
-                .withPath(CollectorConfigMap.KEY).endItem().endConfigMap().build());
-        mounts.add(mount("config", CollectorConfigMap.MOUNT_DIRECTORY));
-        volumes.add(new VolumeBuilder().withName("spool")
-                .withNewHostPath().withPath("/var/lib/scorch/" + policy.getMetadata().getName())
-                .withType("DirectoryOrCreate").endHostPath().build());
-        mounts.add(new VolumeMountBuilder().withName("spool").withMountPath(CollectorConfigMap.SPOOL_DIRECTORY).build());
-        volumes.add(new VolumeBuilder().withName("cgroup")
-                .withNewHostPath().withPath("/sys/fs/cgroup").withType("Directory").endHostPath().build());
-        mounts.add(mount("cgroup", "/sys/fs/cgroup"));
-        volumes.add(new VolumeBuilder().withName("tmp")
-                .withNewEmptyDir().withSizeLimit(new Quantity("32Mi")).endEmptyDir().build());
-        mounts.add(new VolumeMountBuilder().withName("tmp").withMountPath("/tmp").build());
-        for (Backend backend : policy.getSpec().export().backends()) {
-            List<VolumeProjection> sources = secretSources(backend);
-            if (!sources.isEmpty()) {
-                String volume = "secrets-" + backend.name();
-                volumes.add(new VolumeBuilder().withName(volume)
-                        .withNewProjected().withSources(sources).withDefaultMode(0400).endProjected().build());
-                mounts.add(mount(volume, CollectorConfigMap.secretDirectory(backend)));
-            }
-        }
+        List<Volume> volumes = List.of(
+                new VolumeBuilder().withName("config").withNewConfigMap().withName(CollectorLabels.OBJECT_NAME)
+                        .endConfigMap().build(),
+                new VolumeBuilder().withName("credentials").withNewSecret().withSecretName(CollectorLabels.CREDENTIALS_NAME)
+                        .withOptional(true).withDefaultMode(0400).endSecret().build(),
+                new VolumeBuilder().withName("spool").withNewHostPath().withPath(SPOOL_HOST_PATH)
+                        .withType("DirectoryOrCreate").endHostPath().build(),
+                new VolumeBuilder().withName("cgroup").withNewHostPath().withPath("/sys/fs/cgroup")
+                        .withType("Directory").endHostPath().build(),
+                new VolumeBuilder().withName("tmp").withNewEmptyDir().withSizeLimit(new Quantity("32Mi")).endEmptyDir().build());
+        List<VolumeMount> mounts = List.of(
+                readOnly("config", CollectorConfigMap.MOUNT_DIRECTORY),
+                readOnly("credentials", CollectorCredentials.MOUNT_DIRECTORY),
+                new VolumeMountBuilder().withName("spool").withMountPath(CollectorConfigMap.SPOOL_DIRECTORY).build(),
+                readOnly("cgroup", "/sys/fs/cgroup"),
+                new VolumeMountBuilder().withName("tmp").withMountPath("/tmp").build());
 
         Container container = new ContainerBuilder()
                 .withName(CONTAINER)
@@ -118,23 +103,20 @@ public final class CollectorDaemonSet {
                 .build();
 
         return new DaemonSetBuilder()
-                .withMetadata(Owned.metadata(policy, name, settings.namespace()))
+                .withMetadata(Owned.metadata(policies, CollectorLabels.OBJECT_NAME, settings.namespace()))
                 .withNewSpec()
-                .withNewSelector().withMatchLabels(CollectorLabels.selector(policy)).endSelector()
+                .withNewSelector().withMatchLabels(CollectorLabels.selector()).endSelector()
                 .withNewUpdateStrategy().withType("RollingUpdate")
                 .withNewRollingUpdate().withMaxUnavailable(new IntOrString("10%")).endRollingUpdate()
                 .endUpdateStrategy()
                 .withNewTemplate()
-                .withNewMetadata()
-                .withLabels(CollectorLabels.of(policy))
-                .withAnnotations(Map.of(CONFIG_HASH, Owned.sha256(configJson)))
-                .endMetadata()
+                .withNewMetadata().withLabels(CollectorLabels.labels()).endMetadata()
                 .withNewSpec()
                 .withServiceAccountName(SERVICE_ACCOUNT)
                 .withHostPID(true)
                 .withNodeSelector(Map.of("kubernetes.io/os", "linux"))
-                .withAffinity(affinity(nodes == null ? null : nodes.selector()))
-                .withTolerations(nodes == null || nodes.tolerations() == null ? List.of() : nodes.tolerations())
+                .withAffinity(CollectorPlacement.affinity(policies))
+                .withTolerations(CollectorPlacement.tolerations(policies))
                 .withPriorityClassName(collector.priorityClassName())
                 .addNewReadinessGate().withConditionType(COLLECTING_CONDITION).endReadinessGate()
                 .withTerminationGracePeriodSeconds(30L)
@@ -175,54 +157,7 @@ public final class CollectorDaemonSet {
                 .build();
     }
 
-    private static VolumeMount mount(String volume, String path) {
+    private static VolumeMount readOnly(String volume, String path) {
         return new VolumeMountBuilder().withName(volume).withMountPath(path).withReadOnly(true).build();
-    }
-
-    /** The policy's node selector as required node affinity (match expressions map one to one). */
-    private static Affinity affinity(LabelSelector selector) {
-        List<NodeSelectorRequirement> requirements = new ArrayList<>();
-        if (selector != null && selector.getMatchLabels() != null) {
-            selector.getMatchLabels().entrySet().stream().sorted(Map.Entry.comparingByKey())
-                    .forEach(e -> requirements.add(new NodeSelectorRequirementBuilder()
-                            .withKey(e.getKey()).withOperator("In").withValues(e.getValue()).build()));
-        }
-        if (selector != null && selector.getMatchExpressions() != null) {
-            for (LabelSelectorRequirement r : selector.getMatchExpressions()) {
-                requirements.add(new NodeSelectorRequirementBuilder()
-                        .withKey(r.getKey()).withOperator(r.getOperator()).withValues(r.getValues()).build());
-            }
-        }
-        if (requirements.isEmpty()) {
-            return null;
-        }
-        return new AffinityBuilder().withNewNodeAffinity().withNewRequiredDuringSchedulingIgnoredDuringExecution()
-                .addNewNodeSelectorTerm().withMatchExpressions(requirements).endNodeSelectorTerm()
-                .endRequiredDuringSchedulingIgnoredDuringExecution().endNodeAffinity().build();
-    }
-
-    /** The Secret keys a backend names, projected to fixed file names in its own directory. */
-    static List<VolumeProjection> secretSources(Backend backend) {
-        List<VolumeProjection> sources = new ArrayList<>();
-        if (backend.pyroscope() != null && backend.pyroscope().basicAuthSecretRef() != null) {
-            sources.add(secret(backend.pyroscope().basicAuthSecretRef().name(),
-                    List.of(new KeyToPath(CollectorConfigMap.USERNAME_FILE, null, CollectorConfigMap.USERNAME_FILE),
-                            new KeyToPath(CollectorConfigMap.PASSWORD_FILE, null, CollectorConfigMap.PASSWORD_FILE))));
-        }
-        SecretKeyReference bearer = backend.bearerTokenSecretRef();
-        TlsSettings tls = backend.tls();
-        if (bearer != null) {
-            sources.add(secret(bearer.name(), List.of(new KeyToPath(bearer.key(), null, CollectorConfigMap.TOKEN_FILE))));
-        }
-        if (tls != null && tls.caSecretRef() != null) {
-            sources.add(secret(tls.caSecretRef().name(),
-                    List.of(new KeyToPath(tls.caSecretRef().key(), null, CollectorConfigMap.CA_FILE))));
-        }
-        return sources;
-    }
-
-    private static VolumeProjection secret(String name, List<KeyToPath> items) {
-        return new VolumeProjectionBuilder().withNewSecret().withName(name).withItems(items).withOptional(false)
-                .endSecret().build();
     }
 }

@@ -5,24 +5,27 @@ import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
+import java.util.Comparator;
+import java.util.List;
 
 /**
- * Metadata shared by every owned object: name, labels, and the owner reference that lets the
- * garbage collector remove it with its policy. {@link OwnedFields} tells whether one must be written.
+ * Metadata shared by every owned object: name, labels, and one owner reference per policy served.
+ * No policy is the controller of an object every policy shares; the garbage collector removes a
+ * deleted policy's reference, and the object itself once no policy is left.
+ * {@link OwnedFields} tells whether one must be written.
  */
 public final class Owned {
     private Owned() {}
 
-    static ObjectMeta metadata(ProfilingPolicy policy, String name, String namespace) {
+    static ObjectMeta metadata(List<ProfilingPolicy> owners, String name, String namespace) {
         return new ObjectMetaBuilder()
                 .withName(name)
                 .withNamespace(namespace)
-                .withLabels(CollectorLabels.of(policy))
-                .withOwnerReferences(ownerReference(policy))
+                .withLabels(CollectorLabels.labels())
+                .withOwnerReferences(owners.stream()
+                        .sorted(Comparator.comparing(p -> p.getMetadata().getName()))
+                        .map(Owned::ownerReference)
+                        .toList())
                 .build();
     }
 
@@ -32,17 +35,8 @@ public final class Owned {
                 .withKind(policy.getKind())
                 .withName(policy.getMetadata().getName())
                 .withUid(policy.getMetadata().getUid())
-                .withController(true)
+                .withController(false)
                 .withBlockOwnerDeletion(false)
                 .build();
-    }
-
-    static String sha256(String text) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-                    .digest(text.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is part of every JDK", e);
-        }
     }
 }

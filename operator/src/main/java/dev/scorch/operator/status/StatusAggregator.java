@@ -10,7 +10,6 @@ import dev.scorch.operator.api.v1alpha1.PolicyCondition;
 import dev.scorch.operator.api.v1alpha1.ProfilingPolicy;
 import dev.scorch.operator.api.v1alpha1.ProfilingPolicyStatus;
 import dev.scorch.operator.resources.CollectorDaemonSet;
-import dev.scorch.operator.resources.CollectorLabels;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodCondition;
@@ -27,6 +26,10 @@ import java.util.Optional;
  * Folds what the reconciler observed into a policy's status. Pure: the same policy, observation and
  * clock give the same status, and an unchanged situation gives an equal status, so the reconciler
  * writes only when something changed.
+ *
+ * <p>One collector DaemonSet serves every policy, so a policy's counts are over the nodes it selects
+ * ({@link PolicyNodes}): the collector pods on those nodes, read through the policy's own pod
+ * condition; rollout progress is the DaemonSet's, which every policy shares.
  */
 public final class StatusAggregator {
     /** The most failing nodes listed in status, to keep the object small on large clusters. */
@@ -46,14 +49,16 @@ public final class StatusAggregator {
         ProfilingPolicyStatus previous = policy.getStatus();
         Conditions conditions = new Conditions(previous, generation, now);
         String daemonSetName = seen.daemonSet() == null ? null : seen.daemonSet().getMetadata().getName();
+        List<Pod> pods = seen.pods().stream().filter(pod -> seen.nodes().contains(nodeOf(pod))).toList();
 
         if (seen.invalid().isPresent()) {
+            // The collectors no longer serve the policy: nothing of theirs describes it.
             Observation.Invalid invalid = seen.invalid().get();
             conditions.set(READY, false, invalid.reason(), invalid.message());
-            conditions.set(PROGRESSING, false, invalid.reason(), "nothing new is rolled out until the policy is fixed");
+            conditions.set(PROGRESSING, false, invalid.reason(), "the collectors do not serve the policy until it is fixed");
             conditions.set(DEGRADED, true, invalid.reason(), invalid.message());
-            return new ProfilingPolicyStatus(generation, conditions.list(), counts(policyName(policy), seen.daemonSet(), seen.pods(), 0),
-                    null, lastExport(policyName(policy), seen.pods(), previous), daemonSetName);
+            return new ProfilingPolicyStatus(generation, conditions.list(), new NodeCounts(seen.nodes().size(), 0, 0, 0),
+                    null, previous == null ? null : previous.lastExportTime(), null);
         }
         if (seen.suspended()) {
             // Nothing runs, so nothing is exported: an old export time would read as a stale, broken policy.
@@ -69,23 +74,24 @@ public final class StatusAggregator {
             conditions.set(PROGRESSING, true, "DaemonSetPending", "the collector DaemonSet is being created");
             conditions.set(DEGRADED, false, "AsExpected", "no problem observed");
             return new ProfilingPolicyStatus(generation, conditions.list(), new NodeCounts(0, 0, 0, 0), null,
-                    lastExport(policyName(policy), seen.pods(), previous), null);
+                    lastExport(policyName(policy), pods, previous), null);
         }
 
-        List<FailingNode> failing = failingNodes(policyName(policy), seen.pods());
-        NodeCounts counts = counts(policyName(policy), daemonSet, seen.pods(), failing.size());
+        List<FailingNode> failing = failingNodes(policyName(policy), pods);
+        NodeCounts counts = counts(policyName(policy), seen.nodes().size(), pods, failing.size());
         DaemonSetStatus ds = daemonSet.getStatus();
         int updated = ds == null ? 0 : orZero(ds.getUpdatedNumberScheduled());
+        int scheduled = ds == null ? 0 : orZero(ds.getDesiredNumberScheduled());
         boolean observedCurrent = ds != null && ds.getObservedGeneration() != null
                 && ds.getObservedGeneration() >= Objects.requireNonNullElse(daemonSet.getMetadata().getGeneration(), 0L);
-        boolean rolling = !observedCurrent || updated < counts.desired();
+        boolean rolling = !observedCurrent || updated < scheduled;
 
         if (rolling) {
             conditions.set(PROGRESSING, true, "RollingOut",
-                    updated + " of " + counts.desired() + " nodes run the current collector");
+                    updated + " of " + scheduled + " collector nodes run the current collector");
         } else {
             conditions.set(PROGRESSING, false, "RolledOut",
-                    "all " + counts.desired() + " nodes run the current collector");
+                    "all " + scheduled + " collector nodes run the current collector");
         }
         if (!failing.isEmpty()) {
             FailingNode first = failing.getFirst();
@@ -95,8 +101,7 @@ public final class StatusAggregator {
             conditions.set(DEGRADED, false, "AsExpected", "no collector is failing");
         }
         if (counts.desired() == 0) {
-            conditions.set(READY, false, "NoNodes", observedCurrent
-                    ? "no node matches spec.nodes" : "the DaemonSet controller has not counted the nodes yet");
+            conditions.set(READY, false, "NoNodes", "no node matches spec.nodes");
         } else if (!failing.isEmpty()) {
             conditions.set(READY, false, "NodesFailing",
                     failing.size() + " of " + counts.desired() + " nodes are not collecting");
@@ -108,20 +113,21 @@ public final class StatusAggregator {
         }
         List<FailingNode> listed = failing.size() > MAX_FAILING_NODES ? failing.subList(0, MAX_FAILING_NODES) : failing;
         return new ProfilingPolicyStatus(generation, conditions.list(), counts,
-                listed.isEmpty() ? null : List.copyOf(listed), lastExport(policyName(policy), seen.pods(), previous), daemonSetName)
-                .withTriggeredCaptures(TriggeredCaptures.total(policyName(policy), seen.pods()));
+                listed.isEmpty() ? null : List.copyOf(listed), lastExport(policyName(policy), pods, previous), daemonSetName)
+                .withTriggeredCaptures(TriggeredCaptures.total(policyName(policy), pods));
     }
 
-    private static NodeCounts counts(String policy, DaemonSet daemonSet, List<Pod> pods, int failing) {
-        if (daemonSet == null || daemonSet.getStatus() == null) {
-            return new NodeCounts(0, 0, 0, failing);
-        }
+    /** Counts over the collector pods on the policy's nodes; a node whose pod is not there yet is not ready. */
+    private static NodeCounts counts(String policy, int desired, List<Pod> pods, int failing) {
+        int ready = (int) pods.stream()
+                .map(p -> condition(p, "Ready"))
+                .filter(c -> c != null && "True".equals(c.getStatus()))
+                .count();
         int collecting = (int) pods.stream()
                 .map(p -> collecting(p, policy))
                 .filter(c -> c != null && "True".equals(c.getStatus()))
                 .count();
-        DaemonSetStatus s = daemonSet.getStatus();
-        return new NodeCounts(orZero(s.getDesiredNumberScheduled()), orZero(s.getNumberReady()), collecting, failing);
+        return new NodeCounts(desired, ready, collecting, failing);
     }
 
     /** Collector pods that are not collecting for {@code policy}, most recent first. */
@@ -170,7 +176,7 @@ public final class StatusAggregator {
     }
 
     /** The node a DaemonSet pod is for: bound, or pinned by the controller's node affinity. */
-    private static String nodeOf(Pod pod) {
+    public static String nodeOf(Pod pod) {
         if (pod.getSpec() != null && pod.getSpec().getNodeName() != null) {
             return pod.getSpec().getNodeName();
         }
@@ -262,10 +268,5 @@ public final class StatusAggregator {
         List<PolicyCondition> list() {
             return List.copyOf(list);
         }
-    }
-
-    /** Label value that ties a collector pod to its policy. */
-    public static String policyOf(Pod pod) {
-        return pod.getMetadata().getLabels() == null ? null : pod.getMetadata().getLabels().get(CollectorLabels.INSTANCE);
     }
 }

@@ -11,8 +11,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Deleting a policy leaves nothing behind: the garbage collector of kube-controller-manager follows
- * the owner references from the namespaced collector objects to the cluster-scoped policy. Needs the controllers, so it runs on tier 4's control plane.
+ * Deleting the last policy leaves nothing behind: every policy served owns the shared collector
+ * objects, and the garbage collector of kube-controller-manager deletes them once none of their
+ * owners is left. Needs the controllers, so it runs on tier 4's control plane.
  */
 class GarbageCollectionTest {
     private static ControlPlane controlPlane;
@@ -32,7 +33,7 @@ class GarbageCollectionTest {
     }
 
     @Test
-    void deletingAPolicyDeletesEverythingItOwns() {
+    void deletingTheLastPolicyDeletesTheSharedCollectorObjects() {
         KubernetesClient admin = controlPlane.adminClient();
         String ns = OperatorUnderTest.NAMESPACE;
         admin.resource(Policies.parse("collected", """
@@ -40,15 +41,15 @@ class GarbageCollectionTest {
                   backends: [{name: parca, parca: {address: 'parca.monitoring:7070', insecure: true}}]
                 """)).create();
         Eventually.assertThat(() -> {
-            assertThat(admin.apps().daemonSets().inNamespace(ns).withName("scorch-collected").get()).isNotNull();
-            assertThat(admin.configMaps().inNamespace(ns).withName("scorch-collected").get()).isNotNull();
+            assertThat(admin.apps().daemonSets().inNamespace(ns).withName("scorch-collector").get()).isNotNull();
+            assertThat(admin.configMaps().inNamespace(ns).withName("scorch-collector").get()).isNotNull();
         });
 
         admin.resources(ProfilingPolicy.class).withName("collected").delete();
 
         Eventually.assertThat(() -> {
-            assertThat(admin.apps().daemonSets().inNamespace(ns).withName("scorch-collected").get()).isNull();
-            assertThat(admin.configMaps().inNamespace(ns).withName("scorch-collected").get()).isNull();
+            assertThat(admin.apps().daemonSets().inNamespace(ns).withName("scorch-collector").get()).isNull();
+            assertThat(admin.configMaps().inNamespace(ns).withName("scorch-collector").get()).isNull();
         });
     }
 }

@@ -64,6 +64,8 @@ class RbacTest {
                 new String[] {"patch", "", "configmaps", NS},
                 new String[] {"watch", "", "pods", NS},
                 new String[] {"watch", "", "secrets", NS},
+                new String[] {"create", "", "secrets", NS},
+                new String[] {"watch", "", "nodes", null},
                 new String[] {"patch", "coordination.k8s.io", "leases", NS},
                 new String[] {"create", "", "events", "default"})) {
             assertThat(allowed(operator, right)).as("operator may %s %s/%s in %s", (Object[]) right).isTrue();
@@ -111,6 +113,9 @@ class RbacTest {
                 new String[] {"patch", "", "pods/status", NS},
                 new String[] {"create", "scorch.dev", "profilingpolicies", null},
                 new String[] {"get", "", "secrets", OTHER},
+                new String[] {"create", "", "secrets", OTHER},
+                new String[] {"patch", "", "secrets", NS},
+                new String[] {"patch", "", "nodes", null},
                 new String[] {"create", "apps", "daemonsets", OTHER},
                 new String[] {"list", "", "secrets", "kube-system"})) {
             assertThat(allowed(operator, right)).as("operator may %s %s/%s in %s", (Object[]) right).isFalse();

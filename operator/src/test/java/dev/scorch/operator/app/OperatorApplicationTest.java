@@ -33,8 +33,8 @@ class OperatorApplicationTest {
                   backends: [{name: parca, parca: {address: 'parca.monitoring:7070', insecure: true}}]
                 """)).create();
 
-        await(() -> admin.apps().daemonSets().inNamespace("scorch-system").withName("scorch-packaged").get() != null);
-        DaemonSet ds = admin.apps().daemonSets().inNamespace("scorch-system").withName("scorch-packaged").get();
+        await(() -> admin.apps().daemonSets().inNamespace("scorch-system").withName("scorch-collector").get() != null);
+        DaemonSet ds = admin.apps().daemonSets().inNamespace("scorch-system").withName("scorch-collector").get();
         assertThat(ds.getSpec().getTemplate().getSpec().getContainers().getFirst().getImage())
                 .isEqualTo("scorch-collector:app-test");
         assertThat(admin.leases().inNamespace("scorch-system").withName("scorch-operator").get().getSpec()

@@ -59,8 +59,8 @@ class OperatorShutdownTest {
                     export:
                       backends: [{name: parca, parca: {address: 'parca.monitoring:7070', insecure: true}}]
                     """)).create();
-            awaitLog(leader.process(), "Applying a collector object: policy=shutdown kind=DaemonSet"
-                    + " object=scorch-system/scorch-shutdown reason=\"it does not exist\"", "the leader to reconcile");
+            awaitLog(leader.process(), "Applying a collector object: trigger=shutdown kind=DaemonSet"
+                    + " object=scorch-system/scorch-collector reason=\"it does not exist\"", "the leader to reconcile");
 
             assertExitsOnSigterm(leader.process(), "leader");
             assertThat(Files.readString(leader.process().log())).as("log lines name their context as key=value")

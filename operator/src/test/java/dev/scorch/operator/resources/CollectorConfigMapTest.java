@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.scorch.operator.Policies;
 import dev.scorch.operator.api.v1alpha1.ProfilingPolicy;
 import io.fabric8.kubernetes.api.model.ConfigMap;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** collector.json as docs/contracts.md specifies it. */
@@ -89,14 +90,14 @@ class CollectorConfigMapTest {
     }
 
     @Test
-    void secretsAppearOnlyAsFilePathsInTheBackendsDirectory() throws Exception {
+    void secretsAppearOnlyAsFilePathsOfTheCredentialsSecretNamedByPolicyAndBackend() throws Exception {
         JsonNode config = JSON.readTree(CollectorConfigMap.render(Policies.example("pyroscope-tenant-basic-auth.yaml")));
         JsonNode pyroscope = config.at("/policies/0/export/backends/0/pyroscope");
 
         assertThat(pyroscope.at("/tenantId").asText()).isEqualTo("team-a");
-        assertThat(pyroscope.at("/basicAuth/usernameFile").asText()).isEqualTo("/etc/scorch/secrets/grafana/username");
-        assertThat(pyroscope.at("/basicAuth/passwordFile").asText()).isEqualTo("/etc/scorch/secrets/grafana/password");
-        assertThat(pyroscope.at("/tls/caFile").asText()).isEqualTo("/etc/scorch/secrets/grafana/ca.crt");
+        assertThat(pyroscope.at("/basicAuth/usernameFile").asText()).isEqualTo("/etc/scorch/secrets/team-a.grafana.username");
+        assertThat(pyroscope.at("/basicAuth/passwordFile").asText()).isEqualTo("/etc/scorch/secrets/team-a.grafana.password");
+        assertThat(pyroscope.at("/tls/caFile").asText()).isEqualTo("/etc/scorch/secrets/team-a.grafana.ca.crt");
         assertThat(pyroscope.get("bearerTokenFile").isNull()).isTrue();
     }
 
@@ -109,7 +110,7 @@ class CollectorConfigMapTest {
         assertThat(config.at("/policies/0/targets/podSelector/matchExpressions/0/operator").asText()).isEqualTo("In");
         assertThat(config.at("/policies/0/targets/podSelector/matchExpressions/0/values").toString()).isEqualTo("[\"api\",\"worker\"]");
         assertThat(config.at("/policies/0/export/backends/0/parca/bearerTokenFile").asText())
-                .isEqualTo("/etc/scorch/secrets/polarsignals/token");
+                .isEqualTo("/etc/scorch/secrets/checkout-cpu.polarsignals.token");
     }
 
     @Test
@@ -136,18 +137,20 @@ class CollectorConfigMapTest {
     }
 
     @Test
-    void configMapIsNamedAfterThePolicyAndOwnedByIt() {
-        ConfigMap map = CollectorConfigMap.desired(Policies.example("minimal-parca.yaml"), Policies.SETTINGS);
+    void oneConfigMapHoldsEveryPolicySortedByNameAndIsOwnedByEachWithoutAController() throws Exception {
+        ProfilingPolicy zeta = Policies.parse("zeta", "export: {backends: [{name: p, parca: {address: 'p:7070'}}]}");
+        zeta.getMetadata().setUid("uid-zeta");
+        ConfigMap map = CollectorConfigMap.desired(List.of(zeta, Policies.example("minimal-parca.yaml")), Policies.SETTINGS);
 
-        assertThat(map.getMetadata().getName()).isEqualTo("scorch-everything");
+        assertThat(map.getMetadata().getName()).isEqualTo("scorch-collector");
         assertThat(map.getMetadata().getNamespace()).isEqualTo("scorch-system");
-        assertThat(map.getMetadata().getOwnerReferences()).singleElement()
-                .satisfies(o -> {
-                    assertThat(o.getKind()).isEqualTo("ProfilingPolicy");
-                    assertThat(o.getName()).isEqualTo("everything");
-                    assertThat(o.getController()).isTrue();
-                });
+        assertThat(map.getMetadata().getOwnerReferences()).extracting(o -> o.getName() + ":" + o.getController())
+                .containsExactly("everything:false", "zeta:false");
         assertThat(map.getData()).containsOnlyKeys("collector.json");
-        assertThat(map.getMetadata().getLabels()).containsEntry("app.kubernetes.io/managed-by", "scorch-operator");
+        JsonNode sections = JSON.readTree(map.getData().get("collector.json")).path("policies");
+        assertThat(List.of(sections.get(0).path("name").asText(), sections.get(1).path("name").asText()))
+                .containsExactly("everything", "zeta");
+        assertThat(map.getMetadata().getLabels()).containsEntry("app.kubernetes.io/managed-by", "scorch-operator")
+                .doesNotContainKey("app.kubernetes.io/instance");
     }
 }

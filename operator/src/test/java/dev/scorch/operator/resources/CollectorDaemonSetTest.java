@@ -15,6 +15,7 @@ import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.client.utils.Serialization;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
@@ -27,7 +28,11 @@ class CollectorDaemonSetTest {
     }
 
     private static DaemonSet daemonSet(ProfilingPolicy policy, OperatorSettings settings) {
-        return CollectorDaemonSet.desired(policy, settings, CollectorConfigMap.render(policy));
+        return CollectorDaemonSet.desired(List.of(policy), settings);
+    }
+
+    private static DaemonSet daemonSet(ProfilingPolicy... policies) {
+        return CollectorDaemonSet.desired(List.of(policies), Policies.SETTINGS);
     }
 
     private static Container collector(DaemonSet ds) {
@@ -64,7 +69,7 @@ class CollectorDaemonSetTest {
         DaemonSet ds = daemonSet(Policies.example("minimal-parca.yaml"));
         PodSpec pod = ds.getSpec().getTemplate().getSpec();
 
-        assertThat(ds.getMetadata().getName()).isEqualTo("scorch-everything");
+        assertThat(ds.getMetadata().getName()).isEqualTo("scorch-collector");
         assertThat(pod.getHostPID()).isTrue();
         assertThat(pod.getHostNetwork()).isNull();
         assertThat(pod.getServiceAccountName()).isEqualTo("scorch-collector");
@@ -91,24 +96,25 @@ class CollectorDaemonSetTest {
     }
 
     @Test
-    void backendSecretsAreProjectedIntoTheBackendsDirectory() {
+    void credentialsAreOneSecretMountedWholeSoTheKubeletUpdatesItInPlace() {
         DaemonSet ds = daemonSet(Policies.example("pyroscope-tenant-basic-auth.yaml"));
-        Volume secrets = ds.getSpec().getTemplate().getSpec().getVolumes().stream()
-                .filter(v -> v.getName().equals("secrets-grafana")).findFirst().orElseThrow();
 
-        assertThat(secrets.getProjected().getSources()).hasSize(2);
-        assertThat(secrets.getProjected().getSources().get(0).getSecret().getName()).isEqualTo("pyroscope-auth");
-        assertThat(secrets.getProjected().getSources().get(0).getSecret().getItems())
-                .extracting(i -> i.getKey() + "->" + i.getPath())
-                .containsExactly("username->username", "password->password");
-        assertThat(secrets.getProjected().getSources().get(1).getSecret().getItems())
-                .extracting(i -> i.getKey() + "->" + i.getPath()).containsExactly("ca.crt->ca.crt");
-        assertThat(collector(ds).getVolumeMounts())
-                .anySatisfy(m -> {
-                    assertThat(m.getName()).isEqualTo("secrets-grafana");
-                    assertThat(m.getMountPath()).isEqualTo("/etc/scorch/secrets/grafana");
-                    assertThat(m.getReadOnly()).isTrue();
-                });
+        assertThat(ds.getSpec().getTemplate().getSpec().getVolumes()).filteredOn(v -> v.getProjected() != null).isEmpty();
+        List<Volume> secretVolumes = ds.getSpec().getTemplate().getSpec().getVolumes().stream()
+                .filter(v -> v.getSecret() != null).toList();
+        assertThat(secretVolumes).hasSize(1);
+        Volume credentials = secretVolumes.getFirst();
+        assertThat(credentials.getSecret().getSecretName()).isEqualTo("scorch-collector-credentials");
+        assertThat(credentials.getSecret().getItems()).as("items would pin the keys at pod start").isNullOrEmpty();
+        assertThat(credentials.getSecret().getOptional()).isTrue();
+        assertThat(collector(ds).getVolumeMounts()).anySatisfy(m -> {
+            assertThat(m.getName()).isEqualTo(credentials.getName());
+            assertThat(m.getMountPath()).isEqualTo("/etc/scorch/secrets");
+            assertThat(m.getReadOnly()).isTrue();
+            assertThat(m.getSubPath()).isNull();
+        });
+        assertThat(collector(ds).getVolumeMounts()).allSatisfy(m -> assertThat(m.getSubPath())
+                .as("a subPath mount never sees the kubelet's updates").isNull());
     }
 
     @Test
@@ -117,7 +123,7 @@ class CollectorDaemonSetTest {
 
         assertThat(ds.getSpec().getTemplate().getSpec().getVolumes()).filteredOn(v -> v.getHostPath() != null)
                 .extracting(v -> v.getHostPath().getPath())
-                .containsExactlyInAnyOrder("/var/lib/scorch/fleet", "/sys/fs/cgroup");
+                .containsExactlyInAnyOrder("/var/lib/scorch/spool", "/sys/fs/cgroup");
         assertThat(collector(ds).getVolumeMounts()).filteredOn(m -> m.getName().equals("cgroup"))
                 .singleElement().satisfies(m -> assertThat(m.getReadOnly()).isTrue());
     }
@@ -166,31 +172,70 @@ class CollectorDaemonSetTest {
     }
 
     @Test
-    void aSpecChangeChangesTheConfigHashAndNothingElseDoesNot() {
-        ProfilingPolicy policy = Policies.example("minimal-parca.yaml");
-        ProfilingPolicy faster = Policies.parse("everything", """
+    void addingEditingOrRemovingAPolicyWithinTheSamePlacementLeavesThePodTemplateAlone() {
+        ProfilingPolicy a = Policies.parse("a", "export: {backends: [{name: p, parca: {address: 'p:7070'}}]}");
+        ProfilingPolicy b = Policies.parse("b", "export: {backends: [{name: q, pyroscope: {url: 'http://q:4040'}}]}");
+        ProfilingPolicy fasterB = Policies.parse("b", """
                 sampling: {frequencyHz: 99}
-                export:
-                  backends: [{name: parca, parca: {address: parca.monitoring.svc:7070, insecure: true}}]
+                export: {backends: [{name: q, pyroscope: {url: 'http://q:4040'}}]}
                 """);
 
-        String hash = daemonSet(policy).getSpec().getTemplate().getMetadata().getAnnotations().get("scorch.dev/config-hash");
-        assertThat(daemonSet(Policies.example("minimal-parca.yaml")).getSpec().getTemplate().getMetadata()
-                .getAnnotations()).containsEntry("scorch.dev/config-hash", hash);
-        assertThat(daemonSet(faster).getSpec().getTemplate().getMetadata().getAnnotations().get("scorch.dev/config-hash"))
-                .isNotEqualTo(hash);
-        assertThat(OwnedFields.firstDifference(daemonSet(policy), daemonSet(Policies.example("minimal-parca.yaml"))))
-                .isEmpty();
-        assertThat(OwnedFields.firstDifference(daemonSet(faster), daemonSet(policy)))
-                .contains("spec.template.metadata.annotations.scorch.dev/config-hash");
+        String template = Serialization.asJson(daemonSet(a).getSpec().getTemplate());
+        assertThat(Serialization.asJson(daemonSet(a, b).getSpec().getTemplate())).isEqualTo(template);
+        assertThat(Serialization.asJson(daemonSet(fasterB, a).getSpec().getTemplate())).isEqualTo(template);
+        assertThat(OwnedFields.firstDifference(daemonSet(a, fasterB), daemonSet(b, a))).isEmpty();
     }
 
     @Test
-    void labelsSelectOnlyThisPolicysCollectors() {
+    void theDaemonSetRunsOnTheUnionOfTheNodesThePoliciesSelect() {
+        ProfilingPolicy gpus = Policies.parse("gpus", """
+                nodes:
+                  selector: {matchLabels: {pool: gpu}}
+                  tolerations: [{key: nvidia.com/gpu, operator: Exists, effect: NoSchedule}]
+                export: {backends: [{name: p, parca: {address: 'p:7070'}}]}
+                """);
+        ProfilingPolicy web = Policies.parse("web", """
+                nodes:
+                  selector: {matchExpressions: [{key: pool, operator: In, values: [web, edge]}]}
+                  tolerations: [{key: nvidia.com/gpu, operator: Exists, effect: NoSchedule}, {key: edge, operator: Exists}]
+                export: {backends: [{name: p, parca: {address: 'p:7070'}}]}
+                """);
+        ProfilingPolicy webAgain = Policies.parse("web-again", """
+                nodes:
+                  selector: {matchExpressions: [{key: pool, operator: In, values: [web, edge]}]}
+                export: {backends: [{name: p, parca: {address: 'p:7070'}}]}
+                """);
+
+        PodSpec pod = daemonSet(gpus, web, webAgain).getSpec().getTemplate().getSpec();
+
+        assertThat(pod.getAffinity().getNodeAffinity().getRequiredDuringSchedulingIgnoredDuringExecution().getNodeSelectorTerms())
+                .as("one term per distinct selector; Kubernetes ORs them")
+                .extracting(term -> term.getMatchExpressions().stream()
+                        .map(r -> r.getKey() + " " + r.getOperator() + " " + r.getValues()).toList())
+                .containsExactlyInAnyOrder(List.of("pool In [gpu]"), List.of("pool In [web, edge]"));
+        assertThat(pod.getTolerations()).extracting(t -> t.getKey()).containsExactlyInAnyOrder("nvidia.com/gpu", "edge");
+        assertThat(daemonSet(gpus, Policies.example("multi-backend.yaml")).getSpec().getTemplate().getSpec().getAffinity())
+                .as("a policy selecting every node makes the union every node").isNull();
+    }
+
+    @Test
+    void everyPolicyServedOwnsTheDaemonSetAndNoneControlsIt() {
+        ProfilingPolicy other = Policies.parse("other", "export: {backends: [{name: p, parca: {address: 'p:7070'}}]}");
+        other.getMetadata().setUid("uid-other");
+
+        DaemonSet ds = daemonSet(other, Policies.example("minimal-parca.yaml"));
+
+        assertThat(ds.getMetadata().getOwnerReferences()).extracting(o -> o.getName() + " " + o.getController())
+                .containsExactly("everything false", "other false");
+    }
+
+    @Test
+    void labelsSelectOnlyTheSharedCollectorsPodsNotThoseOfPerPolicyDaemonSets() {
         DaemonSet ds = daemonSet(Policies.example("minimal-parca.yaml"));
 
         assertThat(ds.getSpec().getSelector().getMatchLabels()).containsExactlyInAnyOrderEntriesOf(Map.of(
-                "app.kubernetes.io/name", "scorch-collector", "app.kubernetes.io/instance", "everything"));
+                "app.kubernetes.io/name", "scorch-collector", "app.kubernetes.io/component", "node-collector"));
+        assertThat(ds.getMetadata().getLabels()).doesNotContainKey("app.kubernetes.io/instance");
         assertThat(ds.getSpec().getTemplate().getMetadata().getLabels())
                 .containsEntry("app.kubernetes.io/managed-by", "scorch-operator");
         assertThat(Serialization.asJson(ds)).doesNotContain("\"privileged\":true");

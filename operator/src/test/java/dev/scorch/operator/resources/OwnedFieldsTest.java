@@ -39,7 +39,7 @@ class OwnedFieldsTest {
             OperatorSettings.DEFAULT_COLLECTOR_STATUS_UPDATE_SECONDS);
 
     private static DaemonSet desired() {
-        return CollectorDaemonSet.desired(POLICY, SETTINGS, CollectorConfigMap.render(POLICY));
+        return CollectorDaemonSet.desired(List.of(POLICY), SETTINGS);
     }
 
     /** The desired object as the API server stores it: defaulted, canonicalised, with status. */

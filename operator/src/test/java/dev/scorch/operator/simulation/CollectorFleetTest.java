@@ -8,6 +8,7 @@ import dev.scorch.operator.Policies;
 import dev.scorch.operator.api.v1alpha1.FailingNode;
 import dev.scorch.operator.api.v1alpha1.ProfilingPolicy;
 import dev.scorch.operator.api.v1alpha1.ProfilingPolicyStatus;
+import dev.scorch.operator.status.StatusAggregator;
 import dev.scorch.testenv.Await;
 import dev.scorch.testenv.ControlPlane;
 import dev.scorch.testenv.FakeNode;
@@ -29,8 +30,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Tier 4: the operator against a simulated cluster. kube-controller-manager turns its DaemonSets
- * into pods, kube-scheduler binds them to kwok's fake nodes, kwok runs them, and the test writes
+ * Tier 4: the operator against a simulated cluster. kube-controller-manager turns its one collector
+ * DaemonSet into pods on the union of the nodes the policies select, kube-scheduler binds them to kwok's fake nodes, kwok runs them, and the test writes
  * what collectors and kubelets would: the {@code scorch.dev/Collecting} condition, CrashLoopBackOff
  * and ImagePullBackOff container states. The operator runs in-process as its own ServiceAccount with
  * deploy/'s RBAC. {@code ControlPlane.shared} and {@code Kwok.start} call the tier-4 guard
@@ -49,6 +50,8 @@ class CollectorFleetTest {
     private static Kwok kwok;
     private static SimulatedOperator operator;
     private static PodStatusSimulation collectors;
+    /** Each fake node's pool label. */
+    private static final java.util.Map<String, String> POOLS = new java.util.concurrent.ConcurrentHashMap<>();
 
     @BeforeAll
     static void startSimulatedCluster() {
@@ -60,6 +63,7 @@ class CollectorFleetTest {
         IntStream.range(0, 5).mapToObj(i -> FakeNode.named("flaky-" + i).withLabel("pool", "flaky")).forEach(nodes::add);
         // Less CPU than a collector requests (10m): the scheduler leaves its pod Unschedulable.
         nodes.add(FakeNode.named("starved").withLabel("pool", "flaky").withAllocatable("5m", "16Gi"));
+        nodes.forEach(node -> POOLS.put(node.name(), node.labels().get("pool")));
         kwok.awaitReady(kwok.createNodes(nodes), TIMEOUT);
         operator = SimulatedOperator.start(controlPlane);
         collectors = new PodStatusSimulation(admin);
@@ -82,11 +86,11 @@ class CollectorFleetTest {
     @Test
     void aPolicyOverTheFleetReportsEveryNodeReadyAndCollectingOnceItsCollectorSaysSo() {
         createPolicy("fleet-wide", "fleet");
-        awaitRunningCollectors("fleet-wide", FLEET);
+        awaitRunningCollectors("fleet", FLEET);
         awaitStatus("fleet-wide", FLEET + " nodes desired, none ready yet", status ->
                 status.nodes().desired() == FLEET && status.nodes().ready() == 0);
 
-        reportCollecting(collectorPods("fleet-wide"));
+        reportCollecting(collectorPods("fleet"));
 
         awaitStatus("fleet-wide", "all " + FLEET + " nodes ready and collecting with Ready=True", status ->
                 status.nodes().ready() == FLEET && status.nodes().collecting() == FLEET
@@ -125,19 +129,36 @@ class CollectorFleetTest {
     }
 
     @Test
-    void deletingAPolicyGarbageCollectsItsCollectorsAcrossTheFleet() {
+    void deletingAPolicyTakesItOutOfTheOneDaemonSetWithoutTouchingItsPods() {
+        createPolicy("fleet-wide", "fleet");
+        awaitRunningCollectors("fleet", FLEET);
         ProfilingPolicy policy = createPolicy("short-lived", "fleet");
-        awaitRunningCollectors("short-lived", FLEET);
+        Await.until("short-lived served", TIMEOUT, () -> owners().contains("short-lived") ? null : "owners " + owners());
+        List<String> pods = collectorPods("fleet").stream().map(pod -> pod.getMetadata().getUid()).sorted().toList();
 
         admin.resource(policy).delete();
 
-        Await.until("every object of the deleted policy gone", TIMEOUT, () -> {
-            int left = collectorPods("short-lived").size() + owned("short-lived");
-            return left == 0 ? null : left + " objects left";
+        Await.until("the deleted policy out of the shared objects", TIMEOUT, () -> {
+            String config = admin.configMaps().inNamespace(NAMESPACE).withName("scorch-collector").get().getData().get("collector.json");
+            return !owners().contains("short-lived") && !config.contains("\"short-lived\"") ? null : "owners " + owners();
         });
+        assertThat(collectorPods("fleet").stream().map(pod -> pod.getMetadata().getUid()).sorted().toList())
+                .as("the same collector pods: no restart").isEqualTo(pods);
+        assertThat(admin.apps().daemonSets().inNamespace(NAMESPACE).list().getItems()).singleElement()
+                .satisfies(ds -> assertThat(ds.getMetadata().getName()).isEqualTo("scorch-collector"));
+    }
+
+    private static List<String> owners() {
+        var ds = admin.apps().daemonSets().inNamespace(NAMESPACE).withName("scorch-collector").get();
+        return ds == null || ds.getMetadata().getOwnerReferences() == null ? List.of()
+                : ds.getMetadata().getOwnerReferences().stream().map(o -> o.getName()).toList();
     }
 
     private static ProfilingPolicy createPolicy(String name, String pool) {
+        ProfilingPolicy existing = admin.resources(ProfilingPolicy.class).withName(name).get();
+        if (existing != null) {
+            return existing;
+        }
         return admin.resource(Policies.parse(name, """
                 nodes:
                   selector:
@@ -166,7 +187,8 @@ class CollectorFleetTest {
     }
 
     private static String podsSummary(String policy) {
-        List<Pod> pods = collectorPods(policy);
+        List<Pod> pods = admin.pods().inNamespace(NAMESPACE).withLabel("app.kubernetes.io/component", "node-collector")
+                .list().getItems();
         long ready = pods.stream().filter(pod -> pod.getStatus().getConditions().stream()
                 .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()))).count();
         String sample = pods.isEmpty() ? "none" : pods.getFirst().getStatus().getConditions().toString()
@@ -175,22 +197,15 @@ class CollectorFleetTest {
         return pods.size() + " collector pods, " + ready + " with Ready=True; first pod's conditions: " + sample;
     }
 
-    /** The policy's collector pods, found by the owner chain policy -> DaemonSet -> pod. */
-    private static List<Pod> collectorPods(String policy) {
-        return admin.pods().inNamespace(NAMESPACE).withLabel("app.kubernetes.io/instance", policy).list().getItems();
+    /** The collector pods of the one DaemonSet on (or, when pending, for) the nodes of {@code pool}. */
+    private static List<Pod> collectorPods(String pool) {
+        return admin.pods().inNamespace(NAMESPACE).withLabel("app.kubernetes.io/component", "node-collector").list().getItems()
+                .stream().filter(pod -> POOLS.getOrDefault(StatusAggregator.nodeOf(pod), "").equals(pool)).toList();
     }
 
-    /** Objects still labelled as the policy's: DaemonSet and ConfigMap. */
-    private static int owned(String policy) {
-        return admin.apps().daemonSets().inNamespace(NAMESPACE).withLabel("app.kubernetes.io/instance", policy)
-                        .list().getItems().size()
-                + admin.configMaps().inNamespace(NAMESPACE).withLabel("app.kubernetes.io/instance", policy)
-                        .list().getItems().size();
-    }
-
-    private static void awaitRunningCollectors(String policy, int count) {
-        Await.until(count + " running collectors of policy " + policy, TIMEOUT, () -> {
-            long running = collectorPods(policy).stream().filter(pod -> "Running".equals(pod.getStatus().getPhase())).count();
+    private static void awaitRunningCollectors(String pool, int count) {
+        Await.until(count + " running collectors on pool " + pool, TIMEOUT, () -> {
+            long running = collectorPods(pool).stream().filter(pod -> "Running".equals(pod.getStatus().getPhase())).count();
             return running == count ? null : running + " running";
         });
     }

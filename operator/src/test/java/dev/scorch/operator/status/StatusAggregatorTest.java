@@ -17,6 +17,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 
 /** How DaemonSet status and collector pods become a policy's status. */
@@ -51,8 +53,21 @@ class StatusAggregatorTest {
                         .withLastProbeTime(lastExport).build());
     }
 
+    /**
+     * The status when the policy selects the nodes of {@code pods} plus, up to the DaemonSet's
+     * desired count, nodes whose collector pod is not there yet.
+     */
     private static ProfilingPolicyStatus aggregate(ProfilingPolicy policy, DaemonSet ds, List<Pod> pods, Instant now) {
-        return StatusAggregator.aggregate(policy, new Observation(false, Optional.empty(), ds, pods), now);
+        Set<String> nodes = new TreeSet<>();
+        pods.forEach(pod -> nodes.add(StatusAggregator.nodeOf(pod)));
+        for (int i = 0; nodes.size() < ds.getStatus().getDesiredNumberScheduled(); i++) {
+            nodes.add("pending-" + i);
+        }
+        return StatusAggregator.aggregate(policy, new Observation(false, Optional.empty(), ds, nodes, pods), now);
+    }
+
+    private static Pod ready(String node) {
+        return pod(node, condition("Ready", "True", null, null, "2026-11-21T21:00:00Z"));
     }
 
     @Test
@@ -136,21 +151,21 @@ class StatusAggregatorTest {
         ProfilingPolicyStatus status = aggregate(policy(), daemonSet(3, 3, 1), List.of(), NOW);
 
         assertThat(status.condition("Progressing").status()).isEqualTo("True");
-        assertThat(status.condition("Progressing").message()).isEqualTo("1 of 3 nodes run the current collector");
+        assertThat(status.condition("Progressing").message()).isEqualTo("1 of 3 collector nodes run the current collector");
     }
 
     @Test
     void lastTransitionTimeHoldsWhileStatusAndReasonHold() {
         ProfilingPolicy policy = policy();
-        policy.setStatus(aggregate(policy, daemonSet(2, 1, 2), List.of(), NOW));
+        policy.setStatus(aggregate(policy, daemonSet(2, 1, 2), List.of(ready("n1")), NOW));
 
-        ProfilingPolicyStatus later = aggregate(policy, daemonSet(3, 1, 3), List.of(), LATER);
+        ProfilingPolicyStatus later = aggregate(policy, daemonSet(3, 1, 3), List.of(ready("n1")), LATER);
 
         assertThat(later.condition("Ready").reason()).isEqualTo("NodesNotReady");
         assertThat(later.condition("Ready").message()).isEqualTo("1 of 3 collectors are ready");
         assertThat(later.condition("Ready").lastTransitionTime()).isEqualTo("2026-11-21T22:00:00Z");
 
-        ProfilingPolicyStatus ready = aggregate(policy, daemonSet(3, 3, 3), List.of(), LATER);
+        ProfilingPolicyStatus ready = aggregate(policy, daemonSet(3, 3, 3), List.of(ready("n1"), ready("n2"), ready("n3")), LATER);
         assertThat(ready.condition("Ready").lastTransitionTime()).isEqualTo("2026-11-21T22:05:00Z");
     }
 
@@ -196,7 +211,7 @@ class StatusAggregatorTest {
     @Test
     void suspendedPolicySaysSuspended() {
         ProfilingPolicyStatus status = StatusAggregator.aggregate(policy(),
-                new Observation(true, Optional.empty(), null, List.of()), NOW);
+                new Observation(true, Optional.empty(), null, Set.of(), List.of()), NOW);
 
         assertThat(status.conditions()).extracting(PolicyCondition::reason).containsOnly("Suspended");
         assertThat(status.condition("Ready").status()).isEqualTo("False");
@@ -210,7 +225,7 @@ class StatusAggregatorTest {
         policy.setStatus(aggregate(policy, daemonSet(1, 1, 1), List.of(collecting("n1", "2026-11-21T21:58:00Z")), NOW));
 
         ProfilingPolicyStatus suspended = StatusAggregator.aggregate(policy,
-                new Observation(true, Optional.empty(), null, List.of()), LATER);
+                new Observation(true, Optional.empty(), null, Set.of(), List.of()), LATER);
 
         assertThat(policy.getStatus().lastExportTime()).isEqualTo("2026-11-21T21:58:00Z");
         assertThat(suspended.lastExportTime()).isNull();
@@ -219,7 +234,7 @@ class StatusAggregatorTest {
     @Test
     void invalidPolicyIsDegradedWithTheValidatorsMessage() {
         ProfilingPolicyStatus status = StatusAggregator.aggregate(policy(), new Observation(false,
-                Optional.of(new Observation.Invalid("SecretMissing", "spec.export... names Secret x")), null, List.of()), NOW);
+                Optional.of(new Observation.Invalid("SecretMissing", "spec.export... names Secret x")), null, Set.of("n1"), List.of()), NOW);
 
         assertThat(status.condition("Degraded").status()).isEqualTo("True");
         assertThat(status.condition("Degraded").reason()).isEqualTo("SecretMissing");
@@ -248,5 +263,32 @@ class StatusAggregatorTest {
         assertThat(status.failingNodes()).extracting(FailingNode::node, FailingNode::reason).containsExactly(
                 org.assertj.core.groups.Tuple.tuple("n1", "BackendUnreachable"));
         assertThat(status.condition("Ready").reason()).isEqualTo("NodesFailing");
+    }
+
+    @Test
+    void onlyTheCollectorsOnTheNodesThePolicySelectsCount() {
+        Pod selected = collecting("n1", "2026-11-21T21:59:30Z");
+        Pod elsewhere = pod("other-node", condition("Ready", "False", null, null, "2026-11-21T21:50:00Z"),
+                condition("scorch.dev/Collecting", "False", "PerfUnavailable", "no perf", "2026-11-21T21:50:00Z"));
+
+        ProfilingPolicyStatus status = StatusAggregator.aggregate(policy(), new Observation(false, Optional.empty(),
+                daemonSet(2, 1, 2), Set.of("n1"), List.of(selected, elsewhere)), NOW);
+
+        assertThat(status.nodes().desired()).isEqualTo(1);
+        assertThat(status.nodes().ready()).isEqualTo(1);
+        assertThat(status.nodes().collecting()).isEqualTo(1);
+        assertThat(status.failingNodes()).isNull();
+        assertThat(status.condition("Ready").status()).isEqualTo("True");
+    }
+
+    @Test
+    void aSelectedNodeWhoseCollectorIsNotThereYetIsNotReady() {
+        ProfilingPolicyStatus status = StatusAggregator.aggregate(policy(), new Observation(false, Optional.empty(),
+                daemonSet(2, 1, 1), Set.of("n1", "new-node"), List.of(collecting("n1", "2026-11-21T21:59:30Z"))), NOW);
+
+        assertThat(status.nodes().desired()).isEqualTo(2);
+        assertThat(status.nodes().ready()).isEqualTo(1);
+        assertThat(status.condition("Ready").reason()).isEqualTo("NodesNotReady");
+        assertThat(status.condition("Progressing").status()).isEqualTo("True");
     }
 }

@@ -10,8 +10,9 @@ import io.fabric8.kubernetes.model.annotation.ShortNames;
 import io.fabric8.kubernetes.model.annotation.Version;
 
 /**
- * Continuous CPU profiling of the nodes a cluster admin selects: the operator runs one collector
- * DaemonSet per policy in its install namespace and folds collector health into the status.
+ * Continuous CPU profiling of the nodes a cluster admin selects: one collector per node, shared by
+ * every policy (one DaemonSet in the operator's install namespace), serves each policy on the nodes
+ * it selects, and the operator folds collector health into each policy's status.
  *
  * <p>Cluster-scoped on purpose (it does not implement {@link Namespaced}): a policy yields
  * privileged-level pods, so creating one needs cluster-wide rights.
@@ -23,7 +24,7 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @ValidationRule(
         value = "size(self.metadata.name) <= 56 && self.metadata.name.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?$')",
         message = "metadata.name must be a DNS label (lower-case letters, digits, '-') of at most 56 characters,"
-                + " so that the collector DaemonSet name scorch-<name> fits in 63")
+                + " (it names the policy's pod condition and credential files)")
 @AdditionalPrinterColumn(name = "Desired", type = AdditionalPrinterColumn.Type.INTEGER, jsonPath = ".status.nodes.desired")
 @AdditionalPrinterColumn(name = "Ready", type = AdditionalPrinterColumn.Type.INTEGER, jsonPath = ".status.nodes.ready")
 @AdditionalPrinterColumn(name = "Collecting", type = AdditionalPrinterColumn.Type.INTEGER, jsonPath = ".status.nodes.collecting")

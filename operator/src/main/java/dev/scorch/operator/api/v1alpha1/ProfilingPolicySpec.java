@@ -9,8 +9,8 @@ import io.fabric8.generator.annotation.ValidationRule;
  * What a ProfilingPolicy asks for: where collectors run, what they profile, how often they sample
  * and where the profiles go.
  *
- * @param suspend true removes the policy's collectors (the DaemonSet) and keeps the policy; status
- *     then says Suspended
+ * @param suspend true stops the collectors serving the policy and keeps the policy; status then
+ *     says Suspended
  * @param nodes the nodes that run a collector; absent means every schedulable Linux node
  * @param targets what is profiled on the selected nodes; absent means every pod and no host processes
  * @param sampling how the collectors sample CPUs

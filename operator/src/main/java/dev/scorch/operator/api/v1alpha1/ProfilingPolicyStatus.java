@@ -12,7 +12,7 @@ import java.util.List;
  * @param nodes how many nodes should run a collector and how many do
  * @param failingNodes up to 20 nodes whose collector is not collecting, most recent first
  * @param lastExportTime the latest successful export reported by any collector of this policy
- * @param daemonSet name of the collector DaemonSet in the operator's namespace
+ * @param daemonSet name of the collector DaemonSet (shared by every policy) in the operator's namespace
  * @param triggeredCaptures captures spec.triggers started, summed over the collectors serving the
  *     policy now (each counts since it started); every increase is also an Event with reason
  *     Captured, and the captured profiles carry the labels trigger and trigger_value

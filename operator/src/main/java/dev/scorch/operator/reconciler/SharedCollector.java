@@ -1,0 +1,309 @@
+package dev.scorch.operator.reconciler;
+
+import dev.scorch.operator.OperatorSettings;
+import dev.scorch.operator.api.v1alpha1.ProfilingPolicy;
+import dev.scorch.operator.resources.CollectorConfigMap;
+import dev.scorch.operator.resources.CollectorCredentials;
+import dev.scorch.operator.resources.CollectorDaemonSet;
+import dev.scorch.operator.resources.CollectorLabels;
+import dev.scorch.operator.resources.OwnedFields;
+import dev.scorch.operator.resources.PolicyFieldOfDaemonSet;
+import dev.scorch.operator.status.Observation;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.apps.DaemonSet;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
+import org.jboss.logging.Logger;
+
+/**
+ * The objects every policy shares (the collectors' ConfigMap, credentials Secret and DaemonSet),
+ * converged to the policies to serve. Reconciles run per policy and in parallel, so each renders
+ * the shared objects from the informer cache of all policies (a pure function of them) and applies
+ * under one lock: a reconcile that started before a policy was added cannot apply a state without
+ * it after one that has it. Each object is applied only where it differs ({@link OwnedFields}).
+ *
+ * <p>A DaemonSet the API server refuses (an admission policy of the cluster, a value no schema
+ * checks) is blamed on the policies it refuses alone, found with dry runs; they are left out until
+ * their next generation and the others are served.
+ */
+final class SharedCollector {
+    private static final Logger LOG = Logger.getLogger(SharedCollector.class);
+
+    /** The generation of a policy the API server refused, and why. */
+    private record Refusal(long generation, Observation.Invalid invalid) {}
+
+    private final OperatorSettings settings;
+    private final InformerEventSource<DaemonSet, ProfilingPolicy> daemonSets;
+    private final InformerEventSource<ConfigMap, ProfilingPolicy> configMaps;
+    private final InformerEventSource<Secret, ProfilingPolicy> secrets;
+    private final Map<String, Refusal> refusals = new ConcurrentHashMap<>();
+    private final Object lock = new Object();
+    /** The inputs of the last convergence, guarded by {@link #lock}. */
+    private String converged = "";
+
+    SharedCollector(OperatorSettings settings, InformerEventSource<DaemonSet, ProfilingPolicy> daemonSets,
+            InformerEventSource<ConfigMap, ProfilingPolicy> configMaps, InformerEventSource<Secret, ProfilingPolicy> secrets) {
+        this.settings = settings;
+        this.daemonSets = daemonSets;
+        this.configMaps = configMaps;
+        this.secrets = secrets;
+    }
+
+    /** Why the API server refused to run this generation of {@code policy}, if it did. */
+    Optional<Observation.Invalid> refusal(ProfilingPolicy policy) {
+        Refusal refusal = refusals.get(policy.getMetadata().getName());
+        return refusal != null && refusal.generation() == generation(policy) ? Optional.of(refusal.invalid()) : Optional.empty();
+    }
+
+    /**
+     * Makes the shared objects serve {@code candidates} (the policies neither suspended nor invalid)
+     * minus those the API server refused, deletes them when there is nothing to serve, and deletes
+     * the per-policy objects of earlier versions.
+     *
+     * @return the collector DaemonSet, or null when none runs
+     */
+    DaemonSet converge(KubernetesClient client, List<ProfilingPolicy> candidates, String trigger) {
+        synchronized (lock) {
+            // Most reconciles follow a collector's pod condition: nothing the shared objects depend on moved.
+            if (inputs(candidates).equals(converged)) {
+                return cached(daemonSets, CollectorLabels.OBJECT_NAME);
+            }
+            DaemonSet daemonSet = serve(client, candidates, trigger);
+            deletePerPolicyObjects(client);
+            converged = inputs(candidates);
+            return daemonSet;
+        }
+    }
+
+    /**
+     * Everything the shared objects are rendered from or compared with: each candidate's identity and
+     * generation, the versions of the live shared objects and of the Secrets the candidates name, the
+     * refusals, and whether objects of earlier versions are left.
+     */
+    private String inputs(List<ProfilingPolicy> candidates) {
+        StringBuilder inputs = new StringBuilder();
+        candidates.stream().sorted(Comparator.comparing(p -> p.getMetadata().getName())).forEach(p -> inputs
+                .append(p.getMetadata().getName()).append(':').append(p.getMetadata().getUid()).append(':')
+                .append(generation(p)).append(';'));
+        for (HasMetadata live : java.util.Arrays.asList(cached(daemonSets, CollectorLabels.OBJECT_NAME),
+                cached(configMaps, CollectorLabels.OBJECT_NAME), cached(secrets, CollectorLabels.CREDENTIALS_NAME))) {
+            inputs.append(live == null ? "-" : live.getMetadata().getResourceVersion()).append(';');
+        }
+        inputs.append(CollectorCredentials.sources(CollectorCredentials.copies(candidates), name -> {
+            Secret source = cached(secrets, name);
+            return source == null ? "" : source.getMetadata().getResourceVersion();
+        }));
+        inputs.append(';').append(refusals).append(';')
+                .append(daemonSets.list(settings.namespace(), CollectorLabels::isPerPolicy).count())
+                .append(configMaps.list(settings.namespace(), CollectorLabels::isPerPolicy).count());
+        return inputs.toString();
+    }
+
+    private DaemonSet serve(KubernetesClient client, List<ProfilingPolicy> candidates, String trigger) {
+        if (candidates.isEmpty()) {
+            deleteShared(client, trigger);
+            return null;
+        }
+        List<ProfilingPolicy> serving = candidates.stream().filter(p -> refusal(p).isEmpty())
+                .sorted(Comparator.comparing(p -> p.getMetadata().getName())).toList();
+        if (serving.isEmpty()) {
+            // Every policy is refused: keep what runs rather than stop every collector.
+            return cached(daemonSets, CollectorLabels.OBJECT_NAME);
+        }
+        applyCredentials(client, serving, trigger);
+        apply(client, configMaps, CollectorConfigMap.desired(serving, settings), trigger);
+        try {
+            return apply(client, daemonSets, CollectorDaemonSet.desired(serving, settings), trigger);
+        } catch (RefusedObject refused) {
+            blame(client, serving, refused.invalid());
+            return serve(client, candidates, trigger);
+        }
+    }
+
+    /**
+     * Finds the policies whose DaemonSet alone the API server refuses (dry runs, nothing written)
+     * and records them; when none is refused alone, the refusal is every policy's.
+     */
+    private void blame(KubernetesClient client, List<ProfilingPolicy> serving, Observation.Invalid invalid) {
+        List<ProfilingPolicy> refusedAlone = serving.stream().filter(policy -> {
+            try {
+                client.resource(CollectorDaemonSet.desired(List.of(policy), settings)).dryRun()
+                        .fieldManager(ProfilingPolicyReconciler.FIELD_MANAGER).forceConflicts().serverSideApply();
+                return false;
+            } catch (KubernetesClientException e) {
+                if (e.getCode() == 400 || e.getCode() == 422) {
+                    refusals.put(policy.getMetadata().getName(), new Refusal(generation(policy), invalidOf(e, "DaemonSet "
+                            + settings.namespace() + "/" + CollectorLabels.OBJECT_NAME)));
+                    return true;
+                }
+                throw e;
+            }
+        }).toList();
+        if (refusedAlone.isEmpty()) {
+            serving.forEach(policy -> refusals.put(policy.getMetadata().getName(), new Refusal(generation(policy), invalid)));
+        }
+        LOG.warnf("The API server refused the collector DaemonSet; not serving the policies it refuses: policies=%s message=\"%s\"",
+                (refusedAlone.isEmpty() ? serving : refusedAlone).stream().map(p -> p.getMetadata().getName()).toList(),
+                invalid.message());
+    }
+
+    /**
+     * Rewrites the credentials Secret when a source Secret's version, the set of copied keys or the
+     * owners changed; reads the sources' values only then, and keeps none.
+     */
+    private void applyCredentials(KubernetesClient client, List<ProfilingPolicy> serving, String trigger) {
+        List<CollectorCredentials.Copy> copies = CollectorCredentials.copies(serving);
+        Secret live = cached(secrets, CollectorLabels.CREDENTIALS_NAME);
+        if (copies.isEmpty()) {
+            if (live != null) {
+                LOG.infof("Deleting the collectors' credentials: no policy names a Secret any more: trigger=%s", trigger);
+                client.resource(live).delete();
+            }
+            return;
+        }
+        String sources = CollectorCredentials.sources(copies, name -> {
+            Secret source = cached(secrets, name);
+            return source == null ? "" : source.getMetadata().getResourceVersion();
+        });
+        if (live != null && sources.equals(annotation(live, CollectorCredentials.SOURCES))
+                && owners(live).equals(serving.stream().map(p -> p.getMetadata().getUid()).collect(Collectors.toSet()))
+                && keys(live).equals(copiesPresent(copies))) {
+            return;
+        }
+        Map<String, Secret> values = new HashMap<>();
+        for (String name : copies.stream().map(CollectorCredentials.Copy::secret).collect(Collectors.toSet())) {
+            Secret source = client.secrets().inNamespace(settings.namespace()).withName(name).get();
+            if (source != null) {
+                values.put(name, source);
+            }
+        }
+        Secret desired = CollectorCredentials.desired(serving, copies, values, settings);
+        LOG.infof("Applying a collector object: trigger=%s kind=Secret object=%s/%s reason=\"%s\"", trigger,
+                settings.namespace(), CollectorLabels.CREDENTIALS_NAME, live == null ? "it does not exist" : "its sources changed");
+        client.resource(desired).fieldManager(ProfilingPolicyReconciler.FIELD_MANAGER).forceConflicts().serverSideApply();
+    }
+
+    /** The file names the credentials Secret holds once written: copies whose source key exists. */
+    private Set<String> copiesPresent(List<CollectorCredentials.Copy> copies) {
+        return copies.stream().filter(copy -> {
+            Secret source = cached(secrets, copy.secret());
+            return source != null && source.getData() != null && source.getData().containsKey(copy.key());
+        }).map(CollectorCredentials.Copy::file).collect(Collectors.toSet());
+    }
+
+    private static Set<String> keys(Secret secret) {
+        return secret.getData() == null ? Set.of() : secret.getData().keySet();
+    }
+
+    private static Set<String> owners(HasMetadata object) {
+        List<OwnerReference> owners = object.getMetadata().getOwnerReferences();
+        return owners == null ? Set.of() : owners.stream().map(OwnerReference::getUid).collect(Collectors.toSet());
+    }
+
+    private static String annotation(HasMetadata object, String key) {
+        Map<String, String> annotations = object.getMetadata().getAnnotations();
+        return annotations == null ? null : annotations.get(key);
+    }
+
+    private void deleteShared(KubernetesClient client, String trigger) {
+        for (HasMetadata object : List.of(
+                Optional.<HasMetadata>ofNullable(cached(daemonSets, CollectorLabels.OBJECT_NAME)),
+                Optional.<HasMetadata>ofNullable(cached(configMaps, CollectorLabels.OBJECT_NAME)),
+                Optional.<HasMetadata>ofNullable(cached(secrets, CollectorLabels.CREDENTIALS_NAME)))
+                .stream().flatMap(Optional::stream).toList()) {
+            LOG.infof("Deleting a collector object: no policy needs collectors: trigger=%s kind=%s object=%s/%s", trigger,
+                    object.getKind(), settings.namespace(), object.getMetadata().getName());
+            client.resource(object).delete();
+        }
+    }
+
+    /** Deletes the DaemonSets and ConfigMaps of the versions with one DaemonSet per policy. */
+    private void deletePerPolicyObjects(KubernetesClient client) {
+        List<HasMetadata> old = java.util.stream.Stream.concat(
+                daemonSets.list(settings.namespace(), CollectorLabels::isPerPolicy),
+                configMaps.list(settings.namespace(), CollectorLabels::isPerPolicy)).map(HasMetadata.class::cast).toList();
+        for (HasMetadata object : old) {
+            LOG.infof("Deleting a per-policy collector object of an earlier version: kind=%s object=%s/%s", object.getKind(),
+                    settings.namespace(), object.getMetadata().getName());
+            client.resource(object).delete();
+        }
+    }
+
+    private <R extends HasMetadata> R cached(InformerEventSource<R, ProfilingPolicy> cache, String name) {
+        return cache.get(new ResourceID(name, settings.namespace())).orElse(null);
+    }
+
+    /**
+     * Server-side applies {@code desired} when the cached object lacks a field of it or holds one
+     * with another value (missing object, changed policies, hand edit), and tells the informer about
+     * the result so the next reconcile sees it.
+     *
+     * @throws RefusedObject when the API server refuses the object as invalid (400 or 422)
+     */
+    private <R extends HasMetadata> R apply(
+            KubernetesClient client, InformerEventSource<R, ProfilingPolicy> cache, R desired, String trigger) {
+        ResourceID id = ResourceID.fromResource(desired);
+        R actual = cache.get(id).orElse(null);
+        Optional<String> difference = OwnedFields.firstDifference(desired, actual);
+        if (difference.isEmpty() && (actual == null || owners(actual).equals(owners(desired)))) {
+            return actual;
+        }
+        String object = desired.getMetadata().getNamespace() + "/" + desired.getMetadata().getName();
+        LOG.infof("Applying a collector object: trigger=%s kind=%s object=%s reason=\"%s\"", trigger, desired.getKind(),
+                object, actual == null ? "it does not exist" : "it differs at " + difference.orElse("metadata.ownerReferences"));
+        R applied;
+        try {
+            applied = client.resource(desired).fieldManager(ProfilingPolicyReconciler.FIELD_MANAGER).forceConflicts().serverSideApply();
+        } catch (KubernetesClientException e) {
+            if (e.getCode() == 400 || e.getCode() == 422) {
+                throw new RefusedObject(invalidOf(e, desired.getKind() + " " + object));
+            }
+            throw e;
+        }
+        if (actual == null) {
+            cache.handleRecentResourceCreate(id, applied);
+        } else {
+            cache.handleRecentResourceUpdate(id, applied, actual);
+        }
+        return applied;
+    }
+
+    private static Observation.Invalid invalidOf(KubernetesClientException e, String object) {
+        String message = e.getStatus() != null && e.getStatus().getMessage() != null ? e.getStatus().getMessage() : e.getMessage();
+        String fix = PolicyFieldOfDaemonSet.in(message).map(field -> "; check " + field).orElse("");
+        return new Observation.Invalid(ProfilingPolicyReconciler.INVALID_SPEC,
+                "the API server refused the collector's " + object + ": " + message + fix);
+    }
+
+    private static long generation(ProfilingPolicy policy) {
+        return Objects.requireNonNullElse(policy.getMetadata().getGeneration(), 0L);
+    }
+
+    /** A collector object the API server refused as invalid. */
+    private static final class RefusedObject extends RuntimeException {
+        private final transient Observation.Invalid invalid;
+
+        RefusedObject(Observation.Invalid invalid) {
+            super(invalid.message(), null, false, false);
+            this.invalid = invalid;
+        }
+
+        Observation.Invalid invalid() {
+            return invalid;
+        }
+    }
+}
