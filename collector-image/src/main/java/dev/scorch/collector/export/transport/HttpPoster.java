@@ -26,6 +26,8 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * POSTs protobuf bodies over HTTP/1.1 or HTTP/2 (java.net.http) and turns the answer into success
@@ -35,6 +37,12 @@ import java.util.concurrent.ExecutionException;
 public final class HttpPoster implements AutoCloseable {
 
     private static final int MAX_ERROR_BODY = 300;
+    /**
+     * The most an answer may hold: backends answer a push with at most a small status document; a
+     * larger body (a hostile or broken endpoint, or a proxy's page) is refused as it arrives
+     * instead of growing the heap.
+     */
+    static final long MAX_ANSWER_BYTES = 1 << 20;
 
     private final String backendKind;
     private final HttpClient client;
@@ -123,10 +131,15 @@ public final class HttpPoster implements AutoCloseable {
         if (closed) {
             throw SendFailure.retryable(backendKind + " " + url + ": backend closed", null);
         }
-        CompletableFuture<HttpResponse<byte[]>> response = client.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray());
+        CompletableFuture<HttpResponse<byte[]>> response = client.sendAsync(request,
+                HttpResponse.BodyHandlers.limiting(HttpResponse.BodyHandlers.ofByteArray(), MAX_ANSWER_BYTES));
         inFlight.add(response);
         try {
-            return response.get();
+            // The body arrives after the headers the request timeout waits for: one more timeout for a body that trickles in.
+            return response.get(timeout.multipliedBy(2).toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            response.cancel(true);
+            throw SendFailure.retryable(backendKind + " " + url + ": answer not complete within " + timeout.multipliedBy(2), e);
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
             if (cause instanceof HttpTimeoutException) {
