@@ -9,9 +9,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 JAVA_HOME="$(hack/java-home.sh)"
 export JAVA_HOME
-# The flame graph tests drive a real headless Chromium (Debian's package; apt-get needs root).
+# The flame graph tests drive a real headless Chromium, and a tier-2 test runs Node.js (Debian's
+# packages; apt-get needs root).
 if [ "$(id -u)" = 0 ]; then
   hack/install-chromium.sh >&2
+  hack/install-nodejs.sh >&2
 fi
 SCORCH_TEST_BIN_CACHE="$(hack/test-binaries.sh)"
 export SCORCH_TEST_BIN_CACHE

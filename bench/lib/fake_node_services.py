@@ -1,12 +1,19 @@
 """What a collector benchmark needs around it, on loopback: an API server that answers the
 collector's lists with nothing (the node's processes are then all host processes) and holds its
 watches open, and a profile sink that accepts every OTLP or Pyroscope upload (HTTP 200).
+With SCORCH_BENCH_PODS naming a JSON file of pod objects, pod lists answer those pods and
+namespace lists the namespaces they are in (bench/pull-run.sh).
 Prints "api=<port> sink=<port>" and serves until killed."""
 import http.server
+import json
+import os
 import socketserver
 import sys
 import threading
 import time
+
+
+PODS = json.load(open(os.environ["SCORCH_BENCH_PODS"])) if os.environ.get("SCORCH_BENCH_PODS") else []
 
 
 class Api(http.server.BaseHTTPRequestHandler):
@@ -25,7 +32,13 @@ class Api(http.server.BaseHTTPRequestHandler):
             time.sleep(280)
             self.wfile.write(b"0\r\n\r\n")
             return
-        body = b'{"kind":"List","apiVersion":"v1","metadata":{"resourceVersion":"1"},"items":[]}'
+        items = []
+        if PODS and self.path.startswith("/api/v1/pods"):
+            items = PODS
+        elif PODS and self.path.startswith("/api/v1/namespaces") and self.path.count("/") == 3:
+            names = sorted({pod["metadata"]["namespace"] for pod in PODS})
+            items = [{"metadata": {"name": n, "labels": {"kubernetes.io/metadata.name": n}}} for n in names]
+        body = json.dumps({"kind": "List", "apiVersion": "v1", "metadata": {"resourceVersion": "1"}, "items": items}).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))

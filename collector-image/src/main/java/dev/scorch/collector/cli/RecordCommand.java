@@ -32,7 +32,7 @@ import java.util.function.BooleanSupplier;
 final class RecordCommand implements Subcommand {
 
     private static final Set<String> VALUE_OPTIONS = Set.of("duration", "frequency", "output", "flamegraph", "pid", "cgroup");
-    private static final Set<String> FLAGS = Set.of("no-kernel-stacks");
+    private static final Set<String> FLAGS = Set.of("no-kernel-stacks", "frame-pointers-only");
 
     private final BooleanSupplier onTerminal;
     private final Path procRoot;
@@ -64,7 +64,7 @@ final class RecordCommand implements Subcommand {
     public String usage() {
         return """
                 usage: scorch-collector record [--duration 30s] [--frequency 99] [--output profile.pb.gz]
-                         [--flamegraph flame.html] [--pid N]... [--cgroup PATH]... [--no-kernel-stacks]
+                         [--flamegraph flame.html] [--pid N]... [--cgroup PATH]... [--no-kernel-stacks] [--frame-pointers-only]
                   --duration D        how long to sample (500ms, 30s, 5m, 1h); Ctrl-C stops early and still writes (default 30s)
                   --frequency HZ      samples per second per CPU, 1..1000 (default 99)
                   --output FILE       gzipped pprof profile to write (default profile.pb.gz); read it with go tool pprof
@@ -73,6 +73,8 @@ final class RecordCommand implements Subcommand {
                   --cgroup PATH       only tasks of this cgroup v2 directory, filtered in the kernel (repeatable);
                                       a directory or a path as /proc/<pid>/cgroup shows it
                   --no-kernel-stacks  user frames only
+                  --frame-pointers-only  samples carry the kernel's frame-pointer callchain only, no registers or stack
+                                      copy to unwind from (about 100 bytes a sample instead of 8.7 KiB; to compare costs)
                 needs root, or CAP_PERFMON (CPU-wide perf events) plus, to name frames, CAP_SYSLOG, CAP_SYS_PTRACE,
                 CAP_DAC_READ_SEARCH and CAP_CHECKPOINT_RESTORE (see docs/decisions.md, "Collector capabilities, measured")""";
     }
@@ -118,6 +120,9 @@ final class RecordCommand implements Subcommand {
         }
 
         SamplerOptions options = SamplerOptions.allCpus(frequency, kernelStacks).withCgroups(cgroups);
+        if (args.flag("frame-pointers-only")) {
+            options = options.withUserStackBytes(0).withDataPages(SamplerOptions.DEFAULT_DATA_PAGES);
+        }
         if (ownProcessesOnly) {
             err.println("note: " + preflight.ownProcessesNote(pids));
             options = options.withTasks(PidSelection.threadsOf(pids, procRoot));
@@ -156,8 +161,8 @@ final class RecordCommand implements Subcommand {
                             result.start(), result.duration(), frequency, result.stacks())
                     .withMainMapping(subject(host, pids, cgroups));
             Files.write(output, profile.toGzippedPprof());
-            err.printf("wrote %s: %d samples (%d taken, %d lost, %d throttled)%n", output, result.selectedSamples(),
-                    result.samples(), result.lost(), result.throttles());
+            err.printf("wrote %s: %d samples (%d taken, %d lost, %d throttled; %d KiB read from the ring buffers)%n", output,
+                    result.selectedSamples(), result.samples(), result.lost(), result.throttles(), result.ringBytes() >> 10);
             if (result.selectedSamples() == 0) {
                 err.println("warning: the profile has no samples: " + (result.samples() == 0
                         ? "the kernel delivered none in " + describe(result.duration())

@@ -28,6 +28,7 @@ public final class RingBuffer {
     private final long mask;
     private final MemorySegment scratch;
     private long malformed;
+    private long bytesRead;
 
     /**
      * @param mapping the whole mapping: one metadata page plus {@code dataSize} bytes
@@ -58,6 +59,11 @@ public final class RingBuffer {
         return malformed;
     }
 
+    /** Bytes of records read so far (the traffic through this buffer). */
+    public long bytesRead() {
+        return bytesRead;
+    }
+
     /** Whether records are waiting. */
     public boolean hasData() {
         return (long) WORD.getAcquire(control, DATA_HEAD) != (long) WORD.getAcquire(control, DATA_TAIL);
@@ -81,6 +87,7 @@ public final class RingBuffer {
             tail += size;
             records++;
         }
+        bytesRead += tail - (long) WORD.get(control, DATA_TAIL);
         WORD.setRelease(control, DATA_TAIL, tail);
         return records;
     }

@@ -150,7 +150,8 @@ public final class ProtobufReader {
         require(WIRE_LENGTH_DELIMITED);
         consumed = true;
         long length = rawVarint();
-        if (length > end - position) {
+        // A 10-byte varint may be negative as a long: it must not move the position backwards.
+        if (length < 0 || length > end - position) {
             throw malformed("field " + field + " declares " + length + " bytes, only " + (end - position) + " remain");
         }
         position += (int) length;
@@ -165,7 +166,7 @@ public final class ProtobufReader {
             case WIRE_FIXED32 -> advance(4);
             default -> {
                 long length = rawVarint();
-                if (length > end - position) {
+                if (length < 0 || length > end - position) {
                     throw malformed("field " + field + " declares " + length + " bytes, only " + (end - position) + " remain");
                 }
                 position += (int) length;

@@ -55,14 +55,30 @@ final class PodCgroupDirectories {
         return found;
     }
 
-    /** The directory of the container with id {@code containerId}, walking again when it is not known yet. */
-    java.util.Optional<Path> container(String containerId) {
-        Path directory = directoryByContainer.get(containerId);
-        if (directory == null || !Files.isDirectory(directory)) {
+    /**
+     * The directories of {@code pods}' containers by container id, for the containers found on
+     * this host. Walks again only when a pod has none known (exited init containers have no
+     * directory and never will, so one missing container is no reason to walk every time).
+     */
+    Map<String, Path> containers(Collection<PodInfo> pods) {
+        boolean complete = pods.stream().allMatch(pod -> pod.containerNames().keySet().stream().anyMatch(id -> {
+            Path directory = directoryByContainer.get(id);
+            return directory != null && Files.isDirectory(directory);
+        }));
+        if (!complete) {
             directoryByContainer = walk();
-            directory = directoryByContainer.get(containerId);
         }
-        return java.util.Optional.ofNullable(directory);
+        Map<String, Path> known = directoryByContainer;
+        Map<String, Path> found = new HashMap<>();
+        for (PodInfo pod : pods) {
+            for (String id : pod.containerNames().keySet()) {
+                Path directory = known.get(id);
+                if (directory != null) {
+                    found.put(id, directory);
+                }
+            }
+        }
+        return found;
     }
 
     /** The cgroup file system this finds directories in. */

@@ -118,11 +118,13 @@ final class PolicyTriggers implements AutoCloseable {
         long check = checksDone.incrementAndGet();
         try {
             Set<String> present = new HashSet<>();
-            for (PodInfo pod : selectedPods.get()) {
+            List<PodInfo> pods = selectedPods.get();
+            Map<String, Path> directories = cgroups.containers(pods);
+            for (PodInfo pod : pods) {
                 Map<GoProfileType, URI> pprof = pprofUrls(pod);
                 for (Map.Entry<String, String> container : pod.containerNames().entrySet()) {
                     String containerId = container.getKey();
-                    Path directory = cgroups.container(containerId).orElse(null);
+                    Path directory = directories.get(containerId);
                     if (directory == null) {
                         continue;
                     }

@@ -35,6 +35,7 @@ public final class Sampler implements AutoCloseable {
     private Thread thread;
     private volatile boolean running;
     private boolean closed;
+    private long closedBytesRead;
 
     private Sampler(SamplerOptions options, Arena arena, List<PerfEvent> events) {
         this.options = options;
@@ -167,6 +168,16 @@ public final class Sampler implements AutoCloseable {
         return h == null ? 0 : h.samples;
     }
 
+    /** Bytes of records read from the ring buffers so far. */
+    public long bytesRead() {
+        drainLock.lock();
+        try {
+            return closed ? closedBytesRead : buffers.stream().mapToLong(e -> e.ring().bytesRead()).sum();
+        } finally {
+            drainLock.unlock();
+        }
+    }
+
     /** Records the kernel dropped because a buffer was full. */
     public long lost() {
         CountingHandler h = handler;
@@ -209,6 +220,7 @@ public final class Sampler implements AutoCloseable {
             if (closed) {
                 return;
             }
+            closedBytesRead = buffers.stream().mapToLong(e -> e.ring().bytesRead()).sum();
             closed = true;
             events.forEach(PerfEvent::close);
             arena.close();

@@ -92,10 +92,22 @@ public final class StackUnwinder {
         boolean bpKnown = true;
         int n = 0;
         frames[n++] = pc;
+        // The mapping of the return address, found when it was checked, and the last object's information: consecutive
+        // frames mostly lie in the same object, and each lookup costs a tree search and a synchronized cache access.
+        Mapping returnMapping = null;
+        Mapping lastMapping = null;
+        ObjectUnwindInfo lastInfo = null;
         for (boolean leaf = true; n < MAX_FRAMES; leaf = false) {
             long lookup = leaf ? pc : pc - 1;
-            Mapping mapping = process.mappingAt(lookup).orElse(null);
-            ObjectUnwindInfo info = mapping == null ? null : objects.forMapping(process, mapping);
+            Mapping mapping = returnMapping != null ? returnMapping : process.mappingAt(lookup).orElse(null);
+            ObjectUnwindInfo info;
+            if (mapping != null && mapping == lastMapping) {
+                info = lastInfo;
+            } else {
+                info = mapping == null ? null : objects.forMapping(process, mapping);
+                lastMapping = mapping;
+                lastInfo = info;
+            }
             if (info == UnwindInfoCache.PENDING) {
                 return splice(n, chain, chainDepth);
             }
@@ -138,7 +150,8 @@ public final class StackUnwinder {
             if (returnAddress == 0) {
                 return n; // the end of the stack: thread entry points clear the return address
             }
-            if (process.mappingAt(returnAddress - 1).isEmpty()) {
+            returnMapping = process.mappingAt(returnAddress - 1).orElse(null);
+            if (returnMapping == null) {
                 return splice(n, chain, chainDepth);
             }
             switch (UnwindRule.rbpRule(rule)) {

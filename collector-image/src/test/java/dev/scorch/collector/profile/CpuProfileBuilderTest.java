@@ -117,7 +117,14 @@ class CpuProfileBuilderTest {
         Mapping anonymous = self.mappings().stream().filter(m -> m.inode() == 0 && m.path().isEmpty() && m.executable()).findFirst()
                 .orElse(null);
         Tier.UNIT.require(anonymous != null, "this JVM has no anonymous executable mapping (JIT code cache)");
-        Symbolizer symbolizer = new Symbolizer();
+        // Any whole-host profiler running beside the tests may have asked this JVM for a perf map
+        // (or an earlier process with its pid left one): the symbolizer sees a /proc whose entry for
+        // this JVM has map_files (libc is found there) but no root, so the JIT address has no map.
+        Symbolizer.Settings defaults = Symbolizer.Settings.defaults();
+        Path procWithoutRoot = Files.createDirectories(dir.resolve("proc/" + self.pid()));
+        Files.createSymbolicLink(procWithoutRoot.resolve("map_files"), Path.of("/proc/" + self.pid() + "/map_files"));
+        Symbolizer symbolizer = new Symbolizer(new Symbolizer.Settings(dir.resolve("proc"), defaults.hostRoot(), defaults.kallsyms(),
+                defaults.kernelNotes(), defaults.cacheBytes(), defaults.negativeTtl(), defaults.kernelRefresh()));
         long jitAddress = anonymous.start() + 0x40;
         CpuProfile profile = build(symbolizer,
                 List.of(new AggregatedStack(self.pid(), new long[0], new long[] {jitAddress, getenv + 2}, 3),

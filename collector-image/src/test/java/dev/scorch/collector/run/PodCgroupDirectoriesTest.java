@@ -54,4 +54,14 @@ class PodCgroupDirectoriesTest {
 
         assertThat(new PodCgroupDirectories(mount).find(List.of(SamplingScopeTest.pod("uid-4", ID_A)))).isEmpty();
     }
+
+    @Test
+    void eachContainerIsFoundInItsOwnDirectoryAndAnExitedOneIsLeftOut() throws Exception {
+        Path pod = mount.resolve("kubepods.slice/kubepods-pod7_7.slice");
+        Files.createDirectories(pod.resolve("cri-containerd-" + ID_A + ".scope"));
+        PodInfo info = SamplingScopeTest.pod("uid-5", ID_A, ID_B);
+
+        assertThat(new PodCgroupDirectories(mount).containers(List.of(info)))
+                .containsExactly(java.util.Map.entry(ID_A, pod.resolve("cri-containerd-" + ID_A + ".scope")));
+    }
 }

@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# Cost of the sample layouts, side by side in one run on the same two busy CPUs: the collector with
+# registers + an 8 KiB user-stack copy per sample (what it unwinds from; the default), the collector
+# with the kernel's frame-pointer callchain only (the layout before unwinding, --frame-pointers-only),
+# `perf record -a --call-graph dwarf` (the same stack copy, written to a file) and `perf record -a -g`.
+# Prints per recorder: steady-state CPU (schedstat of every thread, measured in a window that starts
+# after a warm-up and ends before the recording does, so neither start-up nor the collector's
+# end-of-run symbolization is in it), peak RSS while sampling, bytes per second through the ring
+# buffers (the collector counts what it reads; perf: its perf.data growth in the window), samples
+# and lost samples. All recorders share the 2 CPUs with the workload and each other: compare them
+# within one run. With WORKLOAD_ONLY=1 the collectors keep (and unwind) only the workload's samples
+# (--pid), as a node collector does for the pods a policy selects; the events stay CPU-wide, so the
+# ring traffic is the same. Needs root. Usage:
+#   [WORKLOAD_ONLY=1] bench/layouts.sh [seconds-of-steady-state, default 60] [frequency, default 99]
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+steady="${1:-60}"
+freq="${2:-99}"
+warmup="${WARMUP:-20}"
+work="$(mktemp -d /tmp/scorch-layouts.XXXXXX)"
+trap 'kill $(jobs -p) 2>/dev/null || true' EXIT
+
+"$root/hack/install-perf.sh" >/dev/null
+command -v gcc >/dev/null || { echo "bench needs gcc (apt-get install -y gcc)" >&2; exit 1; }
+gcc -O1 -fno-omit-frame-pointer -fno-inline -o "$work/split" "$root/collector-image/src/test/c/split.c"
+"$root/scorch" --help >/dev/null   # builds the collector if needed, outside the measured window
+
+oncpu() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{s += $1} END {print s + 0}'; }
+hwm() { awk '/VmHWM/ {print $2}' "/proc/$1/status"; }
+
+total=$((warmup + steady + 5))
+"$work/split" 100000 -1 $((total + 60)) >/dev/null &
+select=(--pid $!)
+"$work/split" 100000 -1 $((total + 60)) >/dev/null &
+select+=(--pid $!)
+[ "${WORKLOAD_ONLY:-0}" = 1 ] || select=()
+
+names=(scorch-stack-copy scorch-frame-pointers perf-dwarf perf-fp)
+"$root/scorch" record --duration "${total}s" --frequency "$freq" "${select[@]}" --output "$work/scorch-stack-copy.pb.gz" \
+  2>"$work/scorch-stack-copy.err" &
+timers=($!)
+"$root/scorch" record --duration "${total}s" --frequency "$freq" "${select[@]}" --frame-pointers-only --output "$work/scorch-frame-pointers.pb.gz" \
+  2>"$work/scorch-frame-pointers.err" &
+timers+=($!)
+perf record -a --call-graph dwarf -F "$freq" -o "$work/perf-dwarf.data" -- sleep "$total" 2>"$work/perf-dwarf.err" &
+timers+=($!)
+perf record -a -g -F "$freq" -o "$work/perf-fp.data" -- sleep "$total" 2>"$work/perf-fp.err" &
+timers+=($!)
+sleep 2
+# ./scorch execs java; perf forks the workload (sleep), so the recorder is the perf process itself.
+pids=("${timers[0]}" "${timers[1]}" "${timers[2]}" "${timers[3]}")
+size() { [ -f "$1" ] && stat -c %s "$1" || echo 0; }
+
+sleep "$((warmup - 2))"
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+declare -A ns0 bytes0
+for i in "${!names[@]}"; do
+  ns0[$i]=$(oncpu "${pids[$i]}")
+done
+bytes0[2]=$(size "$work/perf-dwarf.data"); bytes0[3]=$(size "$work/perf-fp.data")
+sleep "$steady"
+declare -A ns1 bytes1 peak
+for i in "${!names[@]}"; do
+  ns1[$i]=$(oncpu "${pids[$i]}")
+  peak[$i]=$(hwm "${pids[$i]}")
+done
+bytes1[2]=$(size "$work/perf-dwarf.data"); bytes1[3]=$(size "$work/perf-fp.data")
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+for t in "${timers[@]}"; do wait "$t" || true; done
+
+lost_perf() { perf report -i "$1" --stats 2>/dev/null | awk '$1 == "LOST" && $2 == "events:" {s += $3} END {print s + 0}'; }
+samples_perf() { perf report -i "$1" --stats 2>/dev/null | awk '$1 == "SAMPLE" && $2 == "events:" {print $3; exit}'; }
+
+echo "layouts bench: ${freq} Hz, ${steady} s steady window after ${warmup} s warm-up, $(nproc) CPUs, 2 busy workload threads$([ ${#select[@]} -gt 0 ] && echo ', collectors keep the workload only')"
+echo "kernel $(uname -r); load average before the window ${load_before}, after ${load_after}"
+echo
+echo "| recorder | CPU in the window, % of a core | CPU s per 60 s | peak RSS while sampling, KiB | ring traffic, KiB/s | samples (whole run) | lost (whole run) |"
+echo "|---|---|---|---|---|---|---|"
+for i in "${!names[@]}"; do
+  name=${names[$i]}
+  cpu_ns=$((ns1[$i] - ns0[$i]))
+  pct=$(awk -v ns="$cpu_ns" -v s="$steady" 'BEGIN {printf "%.3f", 100 * ns / (s * 1e9)}')
+  per60=$(awk -v ns="$cpu_ns" -v s="$steady" 'BEGIN {printf "%.3f", ns / 1e9 * 60 / s}')
+  case $name in
+    scorch-*)
+      line=$(grep -a "wrote .*pb.gz" "$work/$name.err" || true)
+      samples=$(echo "$line" | sed -n 's/.*(\([0-9]*\) taken.*/\1/p')
+      lost=$(echo "$line" | sed -n 's/.* \([0-9]*\) lost.*/\1/p')
+      kib=$(echo "$line" | sed -n 's/.*; \([0-9]*\) KiB read.*/\1/p')
+      secs=$(awk -v t="$total" 'BEGIN {print t}')
+      rate=$(awk -v k="$kib" -v s="$secs" 'BEGIN {printf "%.0f (whole run)", k / s}')
+      ;;
+    perf-*)
+      data="$work/$name.data"
+      samples=$(samples_perf "$data"); lost=$(lost_perf "$data")
+      rate=$(awk -v b="$((bytes1[$i] - bytes0[$i]))" -v s="$steady" 'BEGIN {printf "%.0f (window, perf.data)", b / 1024 / s}')
+      ;;
+  esac
+  echo "| $name | $pct | $per60 | ${peak[$i]} | $rate | $samples | $lost |"
+done
+echo
+echo "(files in $work)"
