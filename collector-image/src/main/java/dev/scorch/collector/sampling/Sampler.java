@@ -200,7 +200,8 @@ public final class Sampler implements AutoCloseable {
     public synchronized void close() {
         running = false;
         if (thread != null) {
-            thread.interrupt();
+            // No interrupt: poll(2) through FFM does not notice one (the loop sees running within a poll timeout), and an
+            // interrupt during the unwinder's read of an object file would close that FileChannel, shared with the symbolizer.
             try {
                 thread.join(POLL_TIMEOUT_MILLIS * 3L);
             } catch (InterruptedException e) {

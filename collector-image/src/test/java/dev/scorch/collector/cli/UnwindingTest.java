@@ -88,7 +88,6 @@ class UnwindingTest {
     private static long[] recordGo(SamplerOptions options) throws Exception {
         Path binary = goLeafBinary();
         Process workload = new ProcessBuilder(binary.toString(), "15").start();
-        awaitExec(workload, binary);
         Recording recording = new Recording(options, new PidSelection(Set.of((int) workload.pid()), PROC));
         CompletableFuture<Recording.Result> result = CompletableFuture.supplyAsync(() -> {
             try {
@@ -116,32 +115,10 @@ class UnwindingTest {
         return dir.resolve("goleaf");
     }
 
-    /**
-     * Waits until the forked child runs {@code binary}: mappings are read from /proc when the
-     * recording starts, and a child still in the JVM's image then (exec after that read, before
-     * the events are on) would keep the JVM's mappings, and none of the workload's frames would be named.
-     */
-    private static void awaitExec(Process workload, Path binary) throws Exception {
-        Path exe = PROC.resolve(workload.pid() + "/exe");
-        Path expected = binary.toRealPath();
-        for (int i = 0; i < 1000 && workload.isAlive(); i++) {
-            try {
-                if (Files.readSymbolicLink(exe).equals(expected)) {
-                    return;
-                }
-            } catch (java.io.IOException e) {
-                // not readable yet
-            }
-            Thread.sleep(10);
-        }
-        throw new AssertionError("workload " + workload.pid() + " never ran " + binary);
-    }
-
     /** Records the workload; returns {samples with the whole chain, samples in scorch_leaf}. */
     private static long[] record(SamplerOptions options) throws Exception {
         Path binary = CWorkloads.compile("omitted_frames", List.of("-O2", "-fomit-frame-pointer"));
         Process workload = new ProcessBuilder(binary.toString(), WORKLOAD_CPU_SECONDS).start();
-        awaitExec(workload, binary);
         Recording recording = new Recording(options, new PidSelection(Set.of((int) workload.pid()), PROC));
         CompletableFuture<Recording.Result> result = CompletableFuture.supplyAsync(() -> {
             try {
