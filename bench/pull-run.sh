@@ -17,18 +17,8 @@ work="$(mktemp -d /tmp/scorch-bench-pull-run.XXXXXX)"
 trap 'kill $(jobs -p) 2>/dev/null || true' EXIT
 export JAVA_HOME="${JAVA_HOME:-$("$root/hack/java-home.sh")}"
 
-command -v go >/dev/null || export PATH="/usr/local/go/bin:$PATH"
-(cd "$root/collector-image/src/test/resources/workloads/gopprof" && GOFLAGS=-mod=mod GOTOOLCHAIN=local CGO_ENABLED=0 \
-  go build -o "$work/gopprof" .)
-
-urls=()
-for i in $(seq 1 "$n"); do
-  "$work/gopprof" -background -addr 127.0.0.1:0 -port-file "$work/port.$i" >/dev/null 2>&1 &
-done
-for i in $(seq 1 "$n"); do
-  while [ ! -s "$work/port.$i" ]; do sleep 0.05; done
-  urls+=("http://127.0.0.1:$(cat "$work/port.$i")")
-done
+# shellcheck source=bench/lib/go-pprof-programs.sh
+. "$root/bench/lib/go-pprof-programs.sh"
 # The pods the loopback API server reports on node bench-node, one per program.
 python3 - "$work" "$n" >"$work/pods.json" <<'PY'
 import json, sys, uuid
@@ -53,7 +43,9 @@ config() {
   printf '{"health": {"port": 0}, "spool": {"directory": "%s/spool"}, "policies": [{"name": "go", "sampling": {"frequencyHz": 19},' "$out"
   printf ' "export": {"intervalSeconds": %s, "backends": [{"name": "files", "directory": {"path": "%s/profiles"}}]}' "$interval" "$out"
   if [ "$pull" = 1 ]; then
-    printf ', "pull": {"types": ["heap", "allocs", "goroutine", "mutex", "block"], "intervalSeconds": %s, "timeoutSeconds": 10,' "$interval"
+    # A fetch must end within the interval (collector.json refuses a timeout that does not).
+    printf ', "pull": {"types": ["heap", "allocs", "goroutine", "mutex", "block"], "intervalSeconds": %s, "timeoutSeconds": %s,' \
+      "$interval" $((interval > 20 ? 10 : interval / 2))
     printf ' "maxProfileBytes": 33554432, "maxConcurrent": 4}'
   fi
   printf '}]}\n'
@@ -61,23 +53,6 @@ config() {
 config 1 "$work/pulling" >"$work/pulling.json"
 config 0 "$work/baseline" >"$work/baseline.json"
 
-# utime+stime of the whole process, exited threads included (a thread's schedstat leaves with it,
-# and the JVM's virtual-thread carriers come and go), plus reaped children (the loop's curls).
-ticks() { awk '{print $14 + $15 + $16 + $17}' "/proc/$1/stat"; }
-
-curl_loop() {
-  local end=$((SECONDS + seconds)) round=0
-  while [ "$SECONDS" -le "$end" ]; do
-    local next=$((SECONDS + interval))
-    for i in "${!urls[@]}"; do
-      for t in $types; do
-        curl -s --max-time 10 -o "$work/curl/$i-$t-$round.pb.gz" "${urls[$i]}/debug/pprof/$t" || true
-      done
-    done
-    round=$((round + 1))
-    while [ "$SECONDS" -lt "$next" ] && [ "$SECONDS" -le "$end" ]; do sleep 0.2; done
-  done
-}
 mkdir -p "$work/curl"
 clk=$(getconf CLK_TCK)
 pulling=$(start_collector "$work/pulling.json" "$work/pulling.log")
@@ -90,7 +65,7 @@ loop=$(pgrep -P $curl_timer -x bash)
 # Steady state: from the end of the first interval (JVM start and first pulls behind) to the end.
 sleep "$interval"
 p0=$(ticks "$pulling"); b0=$(ticks "$baseline"); c0=$(ticks "$loop"); t0=$(date +%s.%N)
-sleep $((seconds - interval))
+sleep $((seconds - interval - 2))   # ends before the curl loop does
 p1=$(ticks "$pulling"); b1=$(ticks "$baseline"); c1=$(ticks "$loop"); t1=$(date +%s.%N)
 prss=$(rss "$pulling"); brss=$(rss "$baseline"); phwm=$(hwm "$pulling"); bhwm=$(hwm "$baseline")
 metrics_port=$(sed -n 's/.*health endpoints on port \([0-9]*\).*/\1/p' "$work/pulling.log" | head -1)

@@ -13,37 +13,11 @@ types="heap allocs goroutine mutex block"
 work="$(mktemp -d /tmp/scorch-bench-pull.XXXXXX)"
 trap 'kill $(jobs -p) 2>/dev/null || true' EXIT
 
-command -v go >/dev/null || export PATH="/usr/local/go/bin:$PATH"
-(cd "$root/collector-image/src/test/resources/workloads/gopprof" && GOFLAGS=-mod=mod GOTOOLCHAIN=local CGO_ENABLED=0 \
-  go build -o "$work/gopprof" .)
+# shellcheck source=bench/lib/go-pprof-programs.sh
+. "$root/bench/lib/go-pprof-programs.sh"
 "$root/scorch" --help >/dev/null   # builds the collector if needed, outside the measured window
 
-urls=()
-for i in $(seq 1 "$n"); do
-  "$work/gopprof" -background -addr 127.0.0.1:0 -port-file "$work/port.$i" >/dev/null 2>&1 &
-done
-for i in $(seq 1 "$n"); do
-  while [ ! -s "$work/port.$i" ]; do sleep 0.05; done
-  urls+=("http://127.0.0.1:$(cat "$work/port.$i")")
-done
-
 clk=$(getconf CLK_TCK)
-# utime+stime of the process, plus the reaped children's (the curl processes of the loop).
-ticks() { awk '{print $14 + $15 + $16 + $17}' "/proc/$1/stat"; }
-
-curl_loop() {
-  local end=$((SECONDS + seconds)) round=0
-  while [ "$SECONDS" -le "$end" ]; do
-    local next=$((SECONDS + interval))
-    for i in "${!urls[@]}"; do
-      for t in $types; do
-        curl -s --max-time 10 -o "$work/curl/$i-$t-$round.pb.gz" "${urls[$i]}/debug/pprof/$t" || true
-      done
-    done
-    round=$((round + 1))
-    while [ "$SECONDS" -lt "$next" ] && [ "$SECONDS" -le "$end" ]; do sleep 0.2; done
-  done
-}
 mkdir -p "$work/curl" "$work/scorch"
 export -f curl_loop
 /usr/bin/time -o "$work/scorch.time" -f "%U %S %M" \
