@@ -163,12 +163,12 @@ class CollectorDaemonSetTest {
     }
 
     @Test
-    void defaultResourcesFitTheCollectorsMemoryBudget() {
+    void defaultResourcesRequestWhatACollectorHoldsAndLimitAboveTheWorstMeasured() {
         Container c = collector(daemonSet(Policies.example("minimal-parca.yaml")));
 
         assertThat(c.getResources().getRequests()).containsEntry("cpu", new Quantity("10m"))
-                .containsEntry("memory", new Quantity("64Mi"));
-        assertThat(c.getResources().getLimits()).containsEntry("memory", new Quantity("160Mi"));
+                .containsEntry("memory", new Quantity("128Mi"));
+        assertThat(c.getResources().getLimits()).containsEntry("memory", new Quantity("256Mi"));
     }
 
     @Test
