@@ -39,6 +39,10 @@ policies_json() {
   }
 }
 
+# Collectors start inside command substitutions, so they are not this shell's jobs: the exit trap
+# stops them by pid too, or a bench that fails half-way would leave them sampling the host.
+trap 'kill $(cat "$work/collector.pids" 2>/dev/null) $(jobs -p) 2>/dev/null || true' EXIT
+
 # Starts `run` on a config file; prints its pid. Extra JVM flags: JAVA_EXTRA.
 start_collector() {
   local config=$1 log=$2
@@ -47,6 +51,7 @@ start_collector() {
     -cp "$jar:$root/collector-image/target/lib/*" dev.scorch.collector.cli.Main \
     run --config "$config" --api-server "http://127.0.0.1:$api_port" --api-server-ca "$work/ca.pem" --token-file "$work/token" \
     >"$log" 2>&1 &
+  echo $! >>"$work/collector.pids"
   echo $!
 }
 
