@@ -34,6 +34,8 @@ public final class SymbolizedStacks {
      * (the addresses it holds) and whether all of its own locations in it resolved.
      */
     static final class SharedMapping {
+        /** Position among the round's mappings, so a profile numbers them through an array. */
+        final int index;
         final MappingSymbols symbols;
         final String file;
         final long start;
@@ -41,7 +43,8 @@ public final class SymbolizedStacks {
         final long fileOffset;
         final boolean kernel;
 
-        SharedMapping(MappingSymbols symbols, String file, long start, long limit, long fileOffset, boolean kernel) {
+        SharedMapping(int index, MappingSymbols symbols, String file, long start, long limit, long fileOffset, boolean kernel) {
+            this.index = index;
             this.symbols = symbols;
             this.file = file;
             this.start = start;
@@ -52,13 +55,16 @@ public final class SymbolizedStacks {
     }
 
     /** A function frame's identity in pprof: name, system name and file. */
-    record SharedFunction(String name, String systemName, String file) {}
+    private record FunctionKey(String name, String systemName, String file) {}
+
+    /** A function, and its position among the round's functions. */
+    record SharedFunction(int index, String name, String systemName, String file) {}
 
     /**
      * One code address in its mapping (null: in no known mapping), symbolized: its functions
-     * innermost first and their lines.
+     * innermost first and their lines; {@code index} is its position among the round's locations.
      */
-    record SharedLocation(SharedMapping mapping, long address, SharedFunction[] functions, long[] lines, boolean resolved) {}
+    record SharedLocation(int index, SharedMapping mapping, long address, SharedFunction[] functions, long[] lines, boolean resolved) {}
 
     /** One raw stack resolved: its locations leaf first, and its per-sample labels. */
     record SharedStack(SharedLocation[] locations, List<SampleLabel> labels) {}
@@ -97,7 +103,7 @@ public final class SymbolizedStacks {
     private final Map<Integer, Optional<ProcessSnapshot>> processCache = new HashMap<>();
     private final Map<MappingKey, SharedMapping> mappings = new HashMap<>();
     private final Map<LocationKey, SharedLocation> locations = new HashMap<>();
-    private final Map<SharedFunction, SharedFunction> functions = new HashMap<>();
+    private final Map<FunctionKey, SharedFunction> functions = new HashMap<>();
     private SharedMapping kernel;
     private MappingSymbols unknownProcess;
     private MappingSymbols noMapping;
@@ -112,6 +118,18 @@ public final class SymbolizedStacks {
     /** Distinct stacks resolved in this round. */
     public int size() {
         return stacks.size();
+    }
+
+    int mappingCount() {
+        return mappings.size() + (kernel == null ? 0 : 1);
+    }
+
+    int locationCount() {
+        return locations.size();
+    }
+
+    int functionCount() {
+        return functions.size();
     }
 
     /** The stack's locations, leaf first: no location for a stack without frames. */
@@ -170,7 +188,7 @@ public final class SymbolizedStacks {
 
     private SharedLocation kernelLocation(long address, boolean returnAddress) {
         if (kernel == null) {
-            kernel = new SharedMapping(symbolizer.kernel(), CpuProfileBuilder.KERNEL_MAPPING, 0, 0, 0, true);
+            kernel = new SharedMapping(mappingCount(), symbolizer.kernel(), CpuProfileBuilder.KERNEL_MAPPING, 0, 0, 0, true);
         }
         return location(kernel, kernel.symbols, address, returnAddress);
     }
@@ -196,9 +214,13 @@ public final class SymbolizedStacks {
             return location(null, noMapping, address, returnAddress);
         }
         Mapping m = mapping.get();
-        SharedMapping shared = mappings.computeIfAbsent(new MappingKey(m.inode() == 0 ? pid : 0, m), key -> new SharedMapping(
-                symbolizer.forMapping(process.get(), m), m.path() == null || m.path().isEmpty() ? "[anon]" : m.path(), m.start(),
-                m.limit(), m.fileOffset(), false));
+        MappingKey key = new MappingKey(m.inode() == 0 ? pid : 0, m);
+        SharedMapping shared = mappings.get(key);
+        if (shared == null) {
+            shared = new SharedMapping(mappingCount(), symbolizer.forMapping(process.get(), m),
+                    m.path() == null || m.path().isEmpty() ? "[anon]" : m.path(), m.start(), m.limit(), m.fileOffset(), false);
+            mappings.put(key, shared);
+        }
         return location(shared, shared.symbols, address, returnAddress);
     }
 
@@ -214,11 +236,12 @@ public final class SymbolizedStacks {
         long[] lines = new long[frames.size()];
         for (int i = 0; i < frames.size(); i++) {
             SymbolizedFrame frame = frames.get(i);
-            functionsOfFrames[i] = functions.computeIfAbsent(new SharedFunction(frame.function(), frame.systemName(), frame.fileName()),
-                    f -> f);
+            functionsOfFrames[i] = functions.computeIfAbsent(new FunctionKey(frame.function(), frame.systemName(), frame.fileName()),
+                    f -> new SharedFunction(functions.size(), f.name(), f.systemName(), f.file()));
             lines[i] = frame.line();
         }
-        SharedLocation location = new SharedLocation(mapping, address, functionsOfFrames, lines, symbolization.resolved());
+        SharedLocation location = new SharedLocation(locations.size(), mapping, address, functionsOfFrames, lines,
+                symbolization.resolved());
         locations.put(key, location);
         return location;
     }
