@@ -56,9 +56,12 @@ public final class CpuProfileBuilder {
         this(symbolizer, processes, false);
     }
 
-    /** A new round: the profiles built with it resolve each distinct stack and address once between them. */
+    /**
+     * A new round: the profiles built with it resolve each distinct stack and address once between
+     * them. It holds at most about a sixteenth of the heap between two profiles.
+     */
     public SymbolizedStacks round() {
-        return new SymbolizedStacks(symbolizer, processes, processLabels);
+        return new SymbolizedStacks(symbolizer, processes, processLabels, Runtime.getRuntime().maxMemory() / 16);
     }
 
     /** Builds the profile of {@code target} in a round of its own; see {@link #build(SortedMap, Instant, Duration, int, Collection, SymbolizedStacks)}. */
@@ -87,6 +90,7 @@ public final class CpuProfileBuilder {
         if (frequencyHz <= 0) {
             throw new IllegalArgumentException("frequencyHz must be positive, was " + frequencyHz);
         }
+        round.beforeProfile();
         List<SharedStack> resolved = new ArrayList<>(stacks.size());
         List<AggregatedStack> counted = new ArrayList<>(stacks.size());
         for (AggregatedStack stack : stacks) {

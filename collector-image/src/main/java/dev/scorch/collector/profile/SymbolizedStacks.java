@@ -25,7 +25,9 @@ import java.util.Optional;
  *
  * <p>A round lives for one interval end and is then dropped whole: symbols may change between
  * intervals (JIT code moves, a process execs), and nothing resolved is held on the heap between
- * them. Not thread-safe: one thread builds a round's profiles.
+ * them. It is bounded: past {@code maxBytes} (estimated), it starts afresh before the next profile,
+ * so a host with far more distinct stacks than usual costs symbolizing again, not memory. Not
+ * thread-safe: one thread builds a round's profiles.
  */
 public final class SymbolizedStacks {
 
@@ -99,6 +101,8 @@ public final class SymbolizedStacks {
     private final Symbolizer symbolizer;
     private final ProcessLookup processes;
     private final boolean processLabels;
+    private final long maxBytes;
+    private long bytes;
     private final Map<StackKey, SharedStack> stacks = new HashMap<>();
     private final Map<Integer, Optional<ProcessSnapshot>> processCache = new HashMap<>();
     private final Map<MappingKey, SharedMapping> mappings = new HashMap<>();
@@ -109,10 +113,29 @@ public final class SymbolizedStacks {
     private MappingSymbols noMapping;
     private MappingSymbols mapsOverBudget;
 
-    SymbolizedStacks(Symbolizer symbolizer, ProcessLookup processes, boolean processLabels) {
+    SymbolizedStacks(Symbolizer symbolizer, ProcessLookup processes, boolean processLabels, long maxBytes) {
         this.symbolizer = symbolizer;
         this.processes = processes;
         this.processLabels = processLabels;
+        this.maxBytes = maxBytes;
+    }
+
+    /** Called before each profile: a round past its bound forgets what it resolved (positions restart, so never mid-profile). */
+    void beforeProfile() {
+        if (bytes > maxBytes) {
+            stacks.clear();
+            processCache.clear();
+            mappings.clear();
+            locations.clear();
+            functions.clear();
+            kernel = null;
+            bytes = 0;
+        }
+    }
+
+    /** Estimated heap bytes of what the round holds. */
+    long estimatedBytes() {
+        return bytes;
     }
 
     /** Distinct stacks resolved in this round. */
@@ -139,6 +162,7 @@ public final class SymbolizedStacks {
         if (resolved == null) {
             resolved = symbolize(stack);
             stacks.put(key, resolved);
+            bytes += 112 + 4L * resolved.locations().length;
         }
         return resolved;
     }
@@ -243,6 +267,7 @@ public final class SymbolizedStacks {
         SharedLocation location = new SharedLocation(locations.size(), mapping, address, functionsOfFrames, lines,
                 symbolization.resolved());
         locations.put(key, location);
+        bytes += 160 + 12L * frames.size();
         return location;
     }
 }
