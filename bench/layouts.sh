@@ -13,20 +13,13 @@
 # ring traffic is the same. Needs root. Usage:
 #   [WORKLOAD_ONLY=1] bench/layouts.sh [seconds-of-steady-state, default 60] [frequency, default 99]
 set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=bench/lib/start.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/start.sh"
 steady="${1:-60}"
 freq="${2:-99}"
 warmup="${WARMUP:-20}"
-work="$(mktemp -d /tmp/scorch-layouts.XXXXXX)"
-trap 'kill $(jobs -p) 2>/dev/null || true' EXIT
-
-"$root/hack/install-perf.sh" >/dev/null
-command -v gcc >/dev/null || { echo "bench needs gcc (apt-get install -y gcc)" >&2; exit 1; }
-gcc -O1 -fno-omit-frame-pointer -fno-inline -o "$work/split" "$root/collector-image/src/test/c/split.c"
-"$root/scorch" --help >/dev/null   # builds the collector if needed, outside the measured window
-
-oncpu() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{s += $1} END {print s + 0}'; }
-hwm() { awk '/VmHWM/ {print $2}' "/proc/$1/status"; }
+build_split
+prepare_perf_and_collector
 
 total=$((warmup + steady + 5))
 "$work/split" 100000 -1 $((total + 60)) >/dev/null &
@@ -55,13 +48,13 @@ sleep "$((warmup - 2))"
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 declare -A ns0 bytes0
 for i in "${!names[@]}"; do
-  ns0[$i]=$(oncpu "${pids[$i]}")
+  ns0[$i]=$(live_threads_ns "${pids[$i]}")
 done
 bytes0[2]=$(size "$work/perf-dwarf.data"); bytes0[3]=$(size "$work/perf-fp.data")
 sleep "$steady"
 declare -A ns1 bytes1 peak
 for i in "${!names[@]}"; do
-  ns1[$i]=$(oncpu "${pids[$i]}")
+  ns1[$i]=$(live_threads_ns "${pids[$i]}")
   peak[$i]=$(hwm "${pids[$i]}")
 done
 bytes1[2]=$(size "$work/perf-dwarf.data"); bytes1[3]=$(size "$work/perf-fp.data")
