@@ -4,23 +4,16 @@
 # the truth the workload measured about itself. Needs root. Usage:
 #   bench/collector.sh [seconds-of-steady-state, default 60] [frequency, default 99]
 set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=bench/lib/start.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/start.sh"
 steady="${1:-60}"
 freq="${2:-99}"
 warmup="${WARMUP:-20}"
-work="$(mktemp -d /tmp/scorch-bench.XXXXXX)"
-trap 'kill $(jobs -p) 2>/dev/null || true' EXIT
-
-"$root/hack/install-perf.sh" >/dev/null
-command -v gcc >/dev/null || { echo "bench needs gcc (apt-get install -y gcc)" >&2; exit 1; }
-gcc -O1 -fno-omit-frame-pointer -fno-inline -o "$work/split" "$root/collector-image/src/test/c/split.c"
-"$root/scorch" --help >/dev/null   # builds the collector if needed, outside the measured window
+build_split
+prepare_perf_and_collector
 
 clk=$(getconf CLK_TCK)
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-# Precise on-CPU time of every live thread, ns (stat ticks are 1/CLK_TCK s).
-oncpu() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{s += $1} END {print s + 0}'; }
-hwm() { awk '/VmHWM/ {print $2}' "/proc/$1/status"; }
 
 # Two busy CPUs: two copies of the ground-truth workload, each one thread, for the whole run.
 total=$((warmup + steady + 5))
@@ -41,11 +34,11 @@ scorch=$(pgrep -P $scorch_timer)
 perfpid=$(pgrep -P $perf_timer -x perf)
 
 sleep "$warmup"
-s_ticks0=$(ticks $scorch); s_ns0=$(oncpu $scorch)
-p_ticks0=$(ticks $perfpid); p_ns0=$(oncpu $perfpid)
+s_ticks0=$(ticks $scorch); s_ns0=$(live_threads_ns $scorch)
+p_ticks0=$(ticks $perfpid); p_ns0=$(live_threads_ns $perfpid)
 sleep "$steady"
-s_ticks1=$(ticks $scorch); s_ns1=$(oncpu $scorch); s_steady_hwm=$(hwm $scorch)
-p_ticks1=$(ticks $perfpid); p_ns1=$(oncpu $perfpid); p_hwm=$(hwm $perfpid)
+s_ticks1=$(ticks $scorch); s_ns1=$(live_threads_ns $scorch); s_steady_hwm=$(hwm $scorch)
+p_ticks1=$(ticks $perfpid); p_ns1=$(live_threads_ns $perfpid); p_hwm=$(hwm $perfpid)
 wait $perf_timer || true
 wait $scorch_timer || { echo "collector failed:"; cat "$work/scorch.err"; exit 1; }
 kill -TERM $w1 $w2; wait $w1 $w2 || true

@@ -7,13 +7,10 @@
 # whether Parca's HTTP port answers a gRPC-web WriteRaw. Needs root. Usage:
 #   bench/parca-transport.sh            (WARMUP=30 STEADY=60)
 set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-JAVA_HOME="$("$root/hack/java-home.sh")"
-export JAVA_HOME
+# shellcheck source=bench/lib/start.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/start.sh"
 warmup="${WARMUP:-30}"
 steady="${STEADY:-60}"
-work="$(mktemp -d /tmp/scorch-parca-transport.XXXXXX)"
-trap 'kill $(jobs -p) 2>/dev/null || true' EXIT
 # shellcheck source=bench/lib/collector-run.sh
 . "$root/bench/lib/collector-run.sh"
 start_load

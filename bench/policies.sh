@@ -7,14 +7,11 @@
 # case for one process. Needs root. Usage:
 #   bench/policies.sh            (COUNTS="1 5 20" WARMUP=30 STEADY=60)
 set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-JAVA_HOME="$("$root/hack/java-home.sh")"
-export JAVA_HOME
+# shellcheck source=bench/lib/start.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/start.sh"
 warmup="${WARMUP:-30}"
 steady="${STEADY:-60}"
 counts="${COUNTS:-1 5 20}"
-work="$(mktemp -d /tmp/scorch-policies.XXXXXX)"
-trap 'kill $(jobs -p) 2>/dev/null || true' EXIT
 # shellcheck source=bench/lib/collector-run.sh
 . "$root/bench/lib/collector-run.sh"
 start_load

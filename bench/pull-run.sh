@@ -8,14 +8,12 @@
 # load. Needs Go.
 # Usage: bench/pull-run.sh [pods, default 20] [seconds, default 120] [interval seconds, default 15]
 set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=bench/lib/start.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/start.sh"
 n="${1:-20}"
 seconds="${2:-120}"
 interval="${3:-15}"
 types="heap allocs goroutine mutex block"
-work="$(mktemp -d /tmp/scorch-bench-pull-run.XXXXXX)"
-trap 'kill $(jobs -p) 2>/dev/null || true' EXIT
-export JAVA_HOME="${JAVA_HOME:-$("$root/hack/java-home.sh")}"
 
 # shellcheck source=bench/lib/go-pprof-programs.sh
 . "$root/bench/lib/go-pprof-programs.sh"

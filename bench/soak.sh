@@ -8,13 +8,10 @@
 # Needs root. Usage:
 #   bench/soak.sh            (SOAK_SECONDS=600 POLICIES=20 LEVERS=0)
 set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-JAVA_HOME="$("$root/hack/java-home.sh")"
-export JAVA_HOME
+# shellcheck source=bench/lib/start.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/start.sh"
 seconds="${SOAK_SECONDS:-600}"
 policies="${POLICIES:-20}"
-work="$(mktemp -d /tmp/scorch-soak.XXXXXX)"
-trap 'kill $(jobs -p) 2>/dev/null || true' EXIT
 # shellcheck source=bench/lib/collector-run.sh
 . "$root/bench/lib/collector-run.sh"
 start_load

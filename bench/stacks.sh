@@ -10,21 +10,19 @@
 # root, gcc, Go and python3. Usage:
 #   bench/stacks.sh [seconds, default 30] [frequency, default 99]
 set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=bench/lib/start.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/start.sh"
 seconds="${1:-30}"
 freq="${2:-99}"
-work="$(mktemp -d /tmp/scorch-stacks.XXXXXX)"
-trap 'kill $(jobs -p) 2>/dev/null || true' EXIT
 
-"$root/hack/install-perf.sh" >/dev/null
 command -v gcc >/dev/null || { echo "bench needs gcc (apt-get install -y gcc)" >&2; exit 1; }
 command -v python3 >/dev/null || { echo "bench needs python3 (apt-get install -y python3)" >&2; exit 1; }
 GO="${SCORCH_GO:-$(command -v go || echo /usr/local/go/bin/go)}"
 gcc -O2 -fomit-frame-pointer -o "$work/omitted_frames" "$root/collector-image/src/test/c/omitted_frames.c"
 cp -r "$root/collector-image/src/test/resources/workloads/goleaf" "$work/goleaf"
 (cd "$work/goleaf" && "$GO" build -ldflags='-s -w' -o "$work/goleaf-bin" .)
-"$root/scorch" --help >/dev/null   # builds the collector if needed, outside the measured window
-JAVA="$("$root/hack/java-home.sh")/bin/java"
+prepare_perf_and_collector
+JAVA="$JAVA_HOME/bin/java"
 cp "$root/collector-image/src/test/resources/workloads/jit/JitWorkload.java" "$work/"
 
 total=$((seconds + 10))

@@ -1,7 +1,7 @@
 # Shared by bench/policies.sh and bench/soak.sh: builds the collector, starts loopback API server
 # and profile sink, writes collector.json files, and starts `run` with the image's JVM flags
 # (collector-image/jvm.options, so the benchmark runs what the image runs).
-# Source it after setting root and work.
+# Source it after bench/lib/start.sh.
 
 "$root/scorch" --help >/dev/null   # builds the collector if needed, outside any measured window
 jar="$(find "$root/collector-image/target" -maxdepth 1 -name 'scorch-collector-*.jar' ! -name '*-sources.jar' ! -name '*-tests.jar' | head -1)"
@@ -59,12 +59,10 @@ start_collector() {
 # keeps the time of threads that have exited, which a sum of the live threads' schedstat loses (the
 # shared HTTP client's virtual-thread carriers come and go).
 oncpu() { awk -v hz="$(getconf CLK_TCK)" '{printf "%.0f\n", ($14 + $15) * 1e9 / hz}' "/proc/$1/stat" 2>/dev/null || echo 0; }
-rss() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
-hwm() { awk '/VmHWM/ {print $2}' "/proc/$1/status"; }
 
 # Host load for the whole run: one busy process and process churn (short-lived processes).
 start_load() {
-  gcc -O1 -fno-omit-frame-pointer -fno-inline -o "$work/split" "$root/collector-image/src/test/c/split.c"
+  build_split
   "$work/split" 100000 -1 100000 >/dev/null &
   busy=$!
   ( while :; do for _ in $(seq 25); do /bin/true & done; wait; sleep 0.1; done ) &

@@ -1,6 +1,6 @@
 # Shared by bench/pull.sh and bench/pull-run.sh: builds our Go net/http/pprof program, starts n of
 # them on loopback (their base URLs in `urls`), and defines the plain `curl` loop both benches
-# compare Scorch against. Source it after setting root, work, n, seconds, interval and types.
+# compare Scorch against. Source it after bench/lib/start.sh and setting n, seconds, interval and types.
 
 command -v go >/dev/null || export PATH="/usr/local/go/bin:$PATH"
 (cd "$root/collector-image/src/test/resources/workloads/gopprof" && GOFLAGS=-mod=mod GOTOOLCHAIN=local CGO_ENABLED=0 \
