@@ -1,25 +1,22 @@
 package dev.scorch.collector.process;
 
-import java.util.Map;
-import java.util.NavigableMap;
 import java.util.Optional;
-import java.util.TreeMap;
 
 /**
  * The process table's record of one process: its executable mappings keyed by start address,
- * its names, and when it exited. Written by the sampler thread, read by the profile builder;
- * every method synchronizes on the entry.
+ * its names, and when it exited. Written by the sampler thread, read by the unwinder (on the
+ * sampler thread, for every frame) and the profile builder. Changes synchronize on the entry; a
+ * mapping lookup reads the current immutable {@link MappingIndex} without a lock.
  */
 final class ProcessEntry implements ProcessSnapshot {
 
     private final int pid;
     private final ProcFiles proc;
-    private final NavigableMap<Long, Mapping> mappings = new TreeMap<>(Long::compareUnsigned);
     /**
-     * Kernel time of the MMAP2 record behind each mapping, by start address; mappings read from
-     * /proc or inherited at fork have none and belong to the image before any exec read later.
+     * Mappings with the kernel time of the MMAP2 record behind each; mappings read from /proc or
+     * inherited at fork have none and belong to the image before any exec read later.
      */
-    private final NavigableMap<Long, Long> mappedAt = new TreeMap<>(Long::compareUnsigned);
+    private volatile MappingIndex mappings = MappingIndex.EMPTY;
     /** Kernel time of the latest exec seen, valid when {@link #execSeen}. */
     private long execTime;
     private int namespacePid;
@@ -39,7 +36,7 @@ final class ProcessEntry implements ProcessSnapshot {
      * The process this one was forked from, until it execs: records arrive per CPU, so the
      * parent's mappings may only be known after the FORK record was read.
      */
-    private ProcessEntry forkedFrom;
+    private volatile ProcessEntry forkedFrom;
     private boolean execSeen;
 
     ProcessEntry(int pid, long interval, ProcFiles proc) {
@@ -92,15 +89,17 @@ final class ProcessEntry implements ProcessSnapshot {
 
     @Override
     public Optional<Mapping> mappingAt(long address) {
-        ProcessEntry parent;
-        synchronized (this) {
-            Map.Entry<Long, Mapping> floor = mappings.floorEntry(address);
-            if (floor != null && floor.getValue().contains(address)) {
-                return Optional.of(floor.getValue());
-            }
-            parent = forkedFrom;
+        return Optional.ofNullable(mappingContaining(address));
+    }
+
+    @Override
+    public Mapping mappingContaining(long address) {
+        Mapping mapping = mappings.find(address);
+        if (mapping != null) {
+            return mapping;
         }
-        return parent == null ? Optional.empty() : parent.mappingAt(address);
+        ProcessEntry parent = forkedFrom;
+        return parent == null ? null : parent.mappingContaining(address);
     }
 
     @Override
@@ -110,11 +109,7 @@ final class ProcessEntry implements ProcessSnapshot {
 
     /** Adds a mapping read from /proc, replacing whatever it overlaps (an mmap over an old range replaces it). */
     synchronized void map(Mapping mapping) {
-        Map.Entry<Long, Mapping> floor = mappings.floorEntry(mapping.start());
-        Long from = floor != null && Long.compareUnsigned(floor.getValue().limit(), mapping.start()) > 0 ? floor.getKey() : mapping.start();
-        mappings.subMap(from, true, mapping.limit(), false).clear();
-        mappedAt.subMap(from, true, mapping.limit(), false).clear();
-        mappings.put(mapping.start(), mapping);
+        mappings = mappings.with(mapping, MappingIndex.UNTIMED);
     }
 
     /**
@@ -125,8 +120,7 @@ final class ProcessEntry implements ProcessSnapshot {
         if (execSeen && timeNanos < execTime) {
             return;
         }
-        map(mapping);
-        mappedAt.put(mapping.start(), timeNanos);
+        mappings = mappings.with(mapping, timeNanos);
     }
 
     /**
@@ -134,11 +128,11 @@ final class ProcessEntry implements ProcessSnapshot {
      * ignored when this process's exec was already seen (records of different CPUs interleave).
      */
     void forkedFrom(ProcessEntry parent) {
-        NavigableMap<Long, Mapping> inherited;
+        MappingIndex inherited;
         String parentCommand;
         boolean parentComplete;
         synchronized (parent) {
-            inherited = new TreeMap<>(parent.mappings);
+            inherited = parent.mappings;
             parentCommand = parent.command;
             parentComplete = parent.complete;
         }
@@ -147,7 +141,8 @@ final class ProcessEntry implements ProcessSnapshot {
                 return;
             }
             forkedFrom = parent;
-            mappings.putAll(inherited);
+            // Shared, not copied: the index is immutable. Mappings this process's own records added first stay on top.
+            mappings = mappings.isEmpty() ? inherited.untimed() : mappings.over(inherited);
             complete = parentComplete;
             if (command.isEmpty()) {
                 command = parentCommand;
@@ -167,11 +162,7 @@ final class ProcessEntry implements ProcessSnapshot {
         forkedFrom = null;
         execSeen = true;
         execTime = timeNanos;
-        mappings.keySet().removeIf(start -> {
-            Long at = mappedAt.get(start);
-            return at == null || at < timeNanos;
-        });
-        mappedAt.keySet().retainAll(mappings.keySet());
+        mappings = mappings.mappedSince(timeNanos);
         command = newCommand;
         complete = true;
     }

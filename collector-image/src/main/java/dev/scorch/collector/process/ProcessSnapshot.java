@@ -17,6 +17,11 @@ public interface ProcessSnapshot {
     /** The mapping that holds {@code address}, if any. */
     Optional<Mapping> mappingAt(long address);
 
+    /** {@link #mappingAt} without the {@code Optional}, for the unwinder's per-frame lookups: the mapping, or null. */
+    default Mapping mappingContaining(long address) {
+        return mappingAt(address).orElse(null);
+    }
+
     /** Whether the process's {@code /proc/<pid>/maps} was refused as over its parse budget. */
     default boolean mapsRefused() {
         return false;

@@ -7,6 +7,7 @@ import dev.scorch.collector.process.ProcessSnapshot;
 import dev.scorch.collector.symbol.MappedObjects;
 import dev.scorch.collector.symbol.elf.GoPclntab;
 
+import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -25,11 +26,21 @@ public final class StackUnwinder {
     /** Enough for any real stack; the kernel's own limit is 127 frames. */
     static final int MAX_FRAMES = 512;
     private static final int KEEP_KERNEL_CHAIN = -1;
+    /** Mappings whose unwind information is kept on the unwinder's own thread (a power of two). */
+    private static final int OBJECT_SLOTS = 64;
 
     private final ProcessLookup processes;
     private final UnwindInfoCache objects;
     private final long[] frames = new long[MAX_FRAMES];
     private final long[] word = new long[1];
+    /**
+     * The unwind information last found for a mapping, by the mapping's identity (a forked child
+     * shares its parent's): a sample's frames mostly lie in objects the previous samples used, and
+     * the cache behind it takes a lock and a hash lookup per call. Emptied when the cache evicts.
+     */
+    private final Mapping[] objectKeys = new Mapping[OBJECT_SLOTS];
+    private final ObjectUnwindInfo[] objectValues = new ObjectUnwindInfo[OBJECT_SLOTS];
+    private long objectsGeneration;
     private final AtomicLong unwound = new AtomicLong();
     private final AtomicLong framePointerOnly = new AtomicLong();
     private final AtomicLong goLeafCallers = new AtomicLong();
@@ -67,7 +78,7 @@ public final class StackUnwinder {
         return objects;
     }
 
-    /** Replaces the sample's user frames with the unwound stack when that is possible. */
+    /** Replaces the sample's user frames with the unwound stack when that is possible. One sample at a time (the sampler's drain lock). */
     public void unwind(SampleRecord sample) {
         if (!sample.hasUserRegisters() || sample.stackBytes() == 0 || sample.userDepth() == 0) {
             framePointerOnly.incrementAndGet();
@@ -99,12 +110,12 @@ public final class StackUnwinder {
         ObjectUnwindInfo lastInfo = null;
         for (boolean leaf = true; n < MAX_FRAMES; leaf = false) {
             long lookup = leaf ? pc : pc - 1;
-            Mapping mapping = returnMapping != null ? returnMapping : process.mappingAt(lookup).orElse(null);
+            Mapping mapping = returnMapping != null ? returnMapping : process.mappingContaining(lookup);
             ObjectUnwindInfo info;
             if (mapping != null && mapping == lastMapping) {
                 info = lastInfo;
             } else {
-                info = mapping == null ? null : objects.forMapping(process, mapping);
+                info = mapping == null ? null : objectOf(process, mapping);
                 lastMapping = mapping;
                 lastInfo = info;
             }
@@ -150,7 +161,7 @@ public final class StackUnwinder {
             if (returnAddress == 0) {
                 return n; // the end of the stack: thread entry points clear the return address
             }
-            returnMapping = process.mappingAt(returnAddress - 1).orElse(null);
+            returnMapping = process.mappingContaining(returnAddress - 1);
             if (returnMapping == null) {
                 return splice(n, chain, chainDepth);
             }
@@ -171,6 +182,25 @@ public final class StackUnwinder {
         return n;
     }
 
+    private ObjectUnwindInfo objectOf(ProcessSnapshot process, Mapping mapping) {
+        long generation = objects.generation();
+        if (generation != objectsGeneration) {
+            Arrays.fill(objectKeys, null);
+            Arrays.fill(objectValues, null);
+            objectsGeneration = generation;
+        }
+        int slot = System.identityHashCode(mapping) & (OBJECT_SLOTS - 1);
+        if (objectKeys[slot] == mapping) {
+            return objectValues[slot];
+        }
+        ObjectUnwindInfo info = objects.forMapping(process, mapping);
+        if (info != UnwindInfoCache.PENDING) {
+            objectKeys[slot] = mapping;
+            objectValues[slot] = info;
+        }
+        return info;
+    }
+
     /**
      * A Go function sampled before it saved rbp (a frameless leaf, or in its prologue or
      * epilogue): the kernel's walk follows the caller's rbp and skips the caller. The pcsp table
@@ -185,7 +215,7 @@ public final class StackUnwinder {
             return KEEP_KERNEL_CHAIN;
         }
         long caller = word[0];
-        if ((chainDepth >= 2 && chain[1] == caller) || caller == 0 || process.mappingAt(caller - 1).isEmpty()) {
+        if ((chainDepth >= 2 && chain[1] == caller) || caller == 0 || process.mappingContaining(caller - 1) == null) {
             return KEEP_KERNEL_CHAIN;
         }
         int n = 0;

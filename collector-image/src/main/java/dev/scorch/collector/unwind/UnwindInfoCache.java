@@ -84,6 +84,8 @@ public final class UnwindInfoCache {
     private final LinkedHashMap<String, String> keysByIdentity = new LinkedHashMap<>(64, 0.75f, true);
     private final LinkedHashMap<String, ObjectUnwindInfo> objects = new LinkedHashMap<>(64, 0.75f, true);
     private long bytes;
+    /** Counts evictions: a caller that keeps tables of its own drops them when it changes, so the byte bound holds. */
+    private volatile long generation;
     private final AtomicLong compiled = new AtomicLong();
     private final BlockingQueue<Load> queue = new LinkedBlockingQueue<>(MAX_QUEUED);
     private final boolean background;
@@ -113,6 +115,11 @@ public final class UnwindInfoCache {
     /** Objects refused (malformed or over budget), remembered by file identity, counted by {@code parser/limit}. */
     public ParseRejections rejections() {
         return rejections;
+    }
+
+    /** Changes whenever a table leaves the cache: whoever kept one from {@link #forMapping} must forget it then. */
+    public long generation() {
+        return generation;
     }
 
     /** Estimated heap bytes of the cached tables. */
@@ -335,6 +342,7 @@ public final class UnwindInfoCache {
         while (bytes > settings.maxBytes() && objects.size() > 1 && eldest.hasNext()) {
             bytes -= eldest.next().getValue().estimatedBytes();
             eldest.remove();
+            generation++;
         }
     }
 
