@@ -4,6 +4,7 @@ import dev.scorch.collector.perf.ForwardingRecordHandler;
 import dev.scorch.collector.process.ProcessTable;
 import dev.scorch.collector.profile.AggregatedStack;
 import dev.scorch.collector.profile.StackAggregator;
+import dev.scorch.collector.profile.StackStore;
 import dev.scorch.collector.run.RecordRouter;
 import dev.scorch.collector.sampling.Sampler;
 import dev.scorch.collector.sampling.SamplerOptions;
@@ -77,6 +78,7 @@ final class Recording {
         ProcessTable processes = ProcessTable.ofThisHost();
         // Only the selected processes' samples are kept, so only they are unwound (a pid's ancestry is looked up once).
         Map<Integer, Boolean> includes = new ConcurrentHashMap<>();
+        StackStore stacks = new StackStore(MAX_STACKS);
         StackAggregator aggregator = new StackAggregator(new TargetResolver() {
             @Override
             public Optional<Target> resolve(int pid) {
@@ -85,9 +87,10 @@ final class Recording {
 
             @Override
             public void forget(int pid) {}
-        }, MAX_STACKS);
+        }, stacks);
         MappedObjects objectFiles = MappedObjects.ofThisHost();
-        RecordRouter router = new RecordRouter(processes, List.of(aggregator), StackUnwinder.forSamples(options.userStackBytes(), processes, objectFiles));
+        RecordRouter router = new RecordRouter(processes, stacks, StackUnwinder.forSamples(options.userStackBytes(), processes, objectFiles));
+        router.route(List.of(aggregator));
         Instant start;
         long startNanos;
         Sampler sampler = Sampler.open(options);

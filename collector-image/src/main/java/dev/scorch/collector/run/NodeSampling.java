@@ -4,6 +4,7 @@ import dev.scorch.collector.health.CollectingReason;
 import dev.scorch.collector.health.CollectorState;
 import dev.scorch.collector.kubernetes.PodInfo;
 import dev.scorch.collector.process.ProcessTable;
+import dev.scorch.collector.profile.CpuProfileBuilder;
 import dev.scorch.collector.profile.StackStore;
 import dev.scorch.collector.sampling.CgroupDirectories;
 import dev.scorch.collector.sampling.Sampler;
@@ -56,7 +57,9 @@ final class NodeSampling implements AutoCloseable {
             StackUnwinder.forSamples(SamplerOptions.unwindingSupported() ? SamplerOptions.DEFAULT_USER_STACK_BYTES : 0, processes, objectFiles);
     /** Every policy's stacks, each stored once however many policies keep it. */
     private final StackStore stacks = new StackStore(MAX_STACKS);
-    private final RecordRouter router = new RecordRouter(processes, stacks, List.of(), unwinder);
+    private final RecordRouter router = new RecordRouter(processes, stacks, unwinder);
+    /** Every policy's profiles: the policies ending their intervals together resolve their stacks in one round. */
+    private final CpuProfileBuilder profiles = new CpuProfileBuilder(symbolizer, processes);
     private final Optional<Path> cgroupMount = CgroupDirectories.ofThisHost().unifiedMount();
     private final PodCgroupDirectories podCgroups = cgroupMount.map(PodCgroupDirectories::new).orElse(null);
     private volatile Optional<CollectorState.Failure> failure;
@@ -130,6 +133,11 @@ final class NodeSampling implements AutoCloseable {
 
     Symbolizer symbolizer() {
         return symbolizer;
+    }
+
+    /** Builds every served policy's profiles from the node's process table and symbolizer. */
+    CpuProfileBuilder profiles() {
+        return profiles;
     }
 
     /** The frequency the node samples at now, which every profile states as its period. */

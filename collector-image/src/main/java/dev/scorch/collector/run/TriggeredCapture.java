@@ -3,10 +3,10 @@ package dev.scorch.collector.run;
 import dev.scorch.collector.attribution.Target;
 import dev.scorch.collector.attribution.TargetResolver;
 import dev.scorch.collector.process.ProcessTable;
-import dev.scorch.collector.profile.AggregatedStack;
 import dev.scorch.collector.profile.CpuProfile;
 import dev.scorch.collector.profile.CpuProfileBuilder;
 import dev.scorch.collector.profile.StackAggregator;
+import dev.scorch.collector.profile.StackStore;
 import dev.scorch.collector.pull.GoProfileType;
 import dev.scorch.collector.pull.ProfileFetcher;
 import dev.scorch.collector.pull.PullEndpoints;
@@ -133,6 +133,7 @@ public final class TriggeredCapture {
     private CpuProfile sampleCgroup(Path cgroup, SortedMap<String, String> labels) throws SamplingUnavailableException, InterruptedException {
         Target everything = Target.of(labels);
         ProcessTable processes = ProcessTable.ofThisHost();
+        StackStore stacks = new StackStore(MAX_STACKS);
         StackAggregator aggregator = new StackAggregator(new TargetResolver() {
             @Override
             public Optional<Target> resolve(int pid) {
@@ -141,19 +142,20 @@ public final class TriggeredCapture {
 
             @Override
             public void forget(int pid) {}
-        }, MAX_STACKS);
+        }, stacks);
+        RecordRouter router = new RecordRouter(processes, stacks, null);
+        router.route(List.of(aggregator));
         Instant start;
         long startNanos;
         try (Sampler sampler = Sampler.open(SamplerOptions.allCpus(settings.frequencyHz(), false).withCgroups(List.of(cgroup)))) {
             processes.learnRunningProcesses();
             start = Instant.now();
             startNanos = System.nanoTime();
-            sampler.start(new RecordRouter(processes, List.of(aggregator)));
+            sampler.start(router);
             Thread.sleep(settings.duration());
         }
-        List<AggregatedStack> stacks = aggregator.drain().getOrDefault(everything, List.of());
         return new CpuProfileBuilder(symbolizer, processes).build(labels, start, Duration.ofNanos(System.nanoTime() - startNanos),
-                settings.frequencyHz(), stacks);
+                settings.frequencyHz(), aggregator.drain().getOrDefault(everything, List.of()));
     }
 
     private static String value(Firing firing) {
