@@ -49,6 +49,9 @@ final class NodeEndpoints {
                         "result", sampling::unwinding)
                 .counterFamily("scorch_jvm_symbols_refusals_total", "JVMs that refused to write their JIT symbols through the attach mechanism, by reason.",
                         "reason", () -> sampling.jitMaps().refusals())
+                .counterFamily("scorch_jvm_perf_maps_total", "Perf maps the collector had JVMs write, once the JVM exited, by outcome"
+                        + " (removed, kept_not_ours, kept_rewritten, gone, unremovable, untracked).",
+                        "outcome", () -> sampling.jitMaps().causedMaps())
                 .counterFamily("scorch_jvm_symbols_refused", "1 for each JVM that refused to write its JIT symbols (never asked again), named \"command (pid n): reason\".",
                         "jvm", () -> refusedJvms(sampling))
                 .counter("scorch_profiles_total", "Profiles built and offered to the exporters.", () -> sum(policies.get(), PolicyCollection::profiles))
