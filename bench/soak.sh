@@ -62,6 +62,8 @@ declare -A lever_flags=(
   [heap-40m]="-Xmx40m"
   [heap-32m]="-Xmx32m"
   [young-8m]="-Xmn8m"
+  [heap-48m-young-8m]="-Xmx48m -Xmn8m"
+  [heap-40m-young-6m]="-Xmx40m -Xmn6m"
   [free-heap-returned]="-XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20"
   [g1-periodic-gc]="-XX:-UseSerialGC -XX:+UseG1GC -XX:G1PeriodicGCInterval=30000 -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20"
   [code-cache-8m]="-XX:ReservedCodeCacheSize=8m"

@@ -2,6 +2,7 @@ package dev.scorch.collector.export;
 
 import dev.scorch.collector.profile.OtlpProfilesEncoder;
 import dev.scorch.collector.profile.CpuProfile;
+import dev.scorch.collector.profile.SharedEncodings;
 
 /**
  * The encodings backends take. Each is written straight from the in-memory {@link CpuProfile},
@@ -16,6 +17,11 @@ public enum WireFormat {
         public byte[] encode(CpuProfile profile, String profileId) {
             return profile.toGzippedPprof();
         }
+
+        @Override
+        public byte[] encode(CpuProfile profile, String profileId, SharedEncodings shared) {
+            return shared.gzippedPprof(profile);
+        }
     },
 
     /** An OTLP {@code ExportProfilesServiceRequest} (profiles signal, v1development). */
@@ -23,6 +29,11 @@ public enum WireFormat {
         @Override
         public byte[] encode(CpuProfile profile, String profileId) {
             return OtlpProfilesEncoder.encode(profile, profileId);
+        }
+
+        @Override
+        public byte[] encode(CpuProfile profile, String profileId, SharedEncodings shared) {
+            return shared.otlpRequest(profile, profileId);
         }
     };
 
@@ -32,4 +43,10 @@ public enum WireFormat {
      * @param profileId the exported profile's stable id, which formats with a profile id derive it from
      */
     public abstract byte[] encode(CpuProfile profile, String profileId);
+
+    /**
+     * The profile in this format, the parts that carry no labels encoded once for every profile of
+     * the same tables in one round (policies selecting the same container).
+     */
+    public abstract byte[] encode(CpuProfile profile, String profileId, SharedEncodings shared);
 }

@@ -14,6 +14,7 @@ import dev.scorch.collector.attribution.Target;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.List;
@@ -91,23 +92,49 @@ public final class CpuProfileBuilder {
             throw new IllegalArgumentException("frequencyHz must be positive, was " + frequencyHz);
         }
         round.beforeProfile();
+        long[] stacksAndCounts = new long[2 * stacks.size()];
         List<SharedStack> resolved = new ArrayList<>(stacks.size());
-        List<AggregatedStack> counted = new ArrayList<>(stacks.size());
+        int kept = 0;
         for (AggregatedStack stack : stacks) {
-            if (stack.count() > 0) {
-                resolved.add(round.resolve(stack));
-                counted.add(stack);
+            SharedStack shared = stack.count() > 0 ? round.resolve(stack) : null;
+            if (shared != null && shared.locations().length > 0) {
+                resolved.add(shared);
+                stacksAndCounts[2 * kept] = shared.index();
+                stacksAndCounts[2 * kept + 1] = stack.count();
+                kept++;
             }
         }
-        Numbering numbering = new Numbering(round);
-        for (int i = 0; i < resolved.size(); i++) {
-            numbering.add(resolved.get(i), counted.get(i).count());
+        // The same stacks in any order are the same content: order them by their position in the round.
+        long[] order = new long[kept];
+        for (int i = 0; i < kept; i++) {
+            order[i] = (stacksAndCounts[2 * i] << 32) | i;
+        }
+        Arrays.sort(order);
+        long[] sorted = new long[2 * kept];
+        List<SharedStack> inOrder = new ArrayList<>(kept);
+        for (int i = 0; i < kept; i++) {
+            int at = (int) order[i];
+            sorted[2 * i] = stacksAndCounts[2 * at];
+            sorted[2 * i + 1] = stacksAndCounts[2 * at + 1];
+            inOrder.add(resolved.get(at));
+        }
+        long periodNanos = 1_000_000_000L / frequencyHz;
+        SymbolizedStacks.Content content = new SymbolizedStacks.Content(sorted, start, duration, periodNanos);
+        SymbolizedStacks.Tables tables = round.built(content);
+        if (tables == null) {
+            Numbering numbering = new Numbering(round);
+            for (int i = 0; i < kept; i++) {
+                numbering.add(inOrder.get(i), sorted[2 * i + 1]);
+            }
+            tables = new SymbolizedStacks.Tables(List.copyOf(numbering.mappings()), List.copyOf(numbering.locations),
+                    List.copyOf(numbering.functions), List.copyOf(numbering.samples));
+            round.built(content, tables);
         }
         List<String> comments = new ArrayList<>();
         labels.forEach((key, value) -> comments.add("label " + key + "=" + value));
         comments.add("sampling frequency " + frequencyHz + " Hz");
-        return new CpuProfile(Collections.unmodifiableSortedMap(new TreeMap<>(labels)), start, duration, 1_000_000_000L / frequencyHz,
-                numbering.mappings(), numbering.locations, numbering.functions, numbering.samples, comments);
+        return new CpuProfile(Collections.unmodifiableSortedMap(new TreeMap<>(labels)), start, duration, periodNanos,
+                tables.mappings(), tables.locations(), tables.functions(), tables.samples(), comments);
     }
 
     /** A mapping as this profile states it: the kernel's range spans the profile's own kernel addresses. */

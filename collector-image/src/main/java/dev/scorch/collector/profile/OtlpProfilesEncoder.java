@@ -68,7 +68,10 @@ public final class OtlpProfilesEncoder {
     private final int[] mappingBuildIdAttribute;
     private final List<String> buildIds = new ArrayList<>();
 
-    private OtlpProfilesEncoder(ValuedProfile profile) {
+    /** The dictionary field, encoded once however many requests of these tables are written. */
+    private byte[] dictionary;
+
+    OtlpProfilesEncoder(ValuedProfile profile) {
         string("");
         stacks.add(new long[0]);
         sampleStacks = new int[profile.samples().size()];
@@ -95,7 +98,11 @@ public final class OtlpProfilesEncoder {
         return new OtlpProfilesEncoder(profile).write(profile, profileId);
     }
 
-    private byte[] write(ValuedProfile profile, String profileId) {
+    /**
+     * The request for {@code profile}, whose tables are the ones this encoder was made for (only its
+     * labels and profile id may differ from the first profile written).
+     */
+    byte[] write(ValuedProfile profile, String profileId) {
         int[][] sampleTypes = new int[profile.sampleTypes().size()][];
         for (int type = 0; type < sampleTypes.length; type++) {
             sampleTypes[type] = new int[] {string(profile.sampleTypes().get(type).type()), string(profile.sampleTypes().get(type).unit())};
@@ -135,6 +142,14 @@ public final class OtlpProfilesEncoder {
         w.endMessage();
         w.endMessage();
 
+        if (dictionary == null) {
+            dictionary = dictionary(profile);
+        }
+        w.encodedFields(dictionary, 0, dictionary.length);
+        return w.toByteArray();
+    }
+
+    private byte[] dictionary(ValuedProfile profile) {
         int buildIdKey = string(BUILD_ID_ATTRIBUTE);
         for (ProfileMapping mapping : profile.mappings()) {
             string(mapping.file());
@@ -145,6 +160,7 @@ public final class OtlpProfilesEncoder {
             string(function.file());
         }
 
+        var w = new ProtobufWriter(64 * 1024);
         w.beginMessage(REQUEST_DICTIONARY);
         w.beginMessage(DICTIONARY_MAPPINGS).endMessage();
         for (int m = 0; m < profile.mappings().size(); m++) {

@@ -50,7 +50,33 @@ public final class PprofEncoder {
 
     /** The gzipped message, as pprof files and backends take it. */
     public static byte[] gzipped(CpuProfile profile) {
-        ProtobufWriter writer = new PprofEncoder().write(profile);
+        return gzip(new PprofEncoder().write(profile));
+    }
+
+    /**
+     * The gzipped message in two gzip members, which a reader takes as one stream (RFC 1952; Go's
+     * and Java's gzip readers do): everything but the comments, the same for every profile of the
+     * same tables and so compressed once ({@code shared}), then this profile's comments appended
+     * to the string table. A protobuf message may repeat a field anywhere, so the two parts
+     * concatenated are one {@code Profile}.
+     *
+     * @param shared the compressed first part of profiles with these tables, filled by the first
+     */
+    static byte[] gzipped(CpuProfile profile, SharedEncodings.Pprof shared) {
+        if (shared.body == null) {
+            PprofEncoder encoder = new PprofEncoder();
+            shared.body = gzip(encoder.writeBody(profile));
+            shared.strings = encoder.strings.size();
+        }
+        ProtobufWriter comments = new ProtobufWriter(256);
+        writeComments(comments, profile, shared.strings);
+        byte[] tail = gzip(comments);
+        byte[] both = java.util.Arrays.copyOf(shared.body, shared.body.length + tail.length);
+        System.arraycopy(tail, 0, both, shared.body.length, tail.length);
+        return both;
+    }
+
+    private static byte[] gzip(ProtobufWriter writer) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(Math.max(256, writer.size() / 4));
         try (GZIPOutputStream gzip = new GZIPOutputStream(out, 64 * 1024) {
             {
@@ -65,6 +91,22 @@ public final class PprofEncoder {
     }
 
     private ProtobufWriter write(CpuProfile profile) {
+        ProtobufWriter w = writeBody(profile);
+        writeComments(w, profile, strings.size());
+        return w;
+    }
+
+    /** The comments as string-table entries after the body's {@code bodyStrings} strings, and their indices. */
+    private static void writeComments(ProtobufWriter w, CpuProfile profile, int bodyStrings) {
+        int index = bodyStrings;
+        for (String comment : profile.comments()) {
+            w.repeatedString(PROFILE_STRING_TABLE, comment);
+            w.varint(PROFILE_COMMENT, index++);
+        }
+    }
+
+    /** Everything but the comments, which follow it with their own string-table entries. */
+    private ProtobufWriter writeBody(CpuProfile profile) {
         int samples = index("samples");
         int count = index("count");
         int cpu = index("cpu");
@@ -133,9 +175,6 @@ public final class PprofEncoder {
         w.varint(PROFILE_DURATION_NANOS, profile.duration().toNanos());
         valueType(w, PROFILE_PERIOD_TYPE, cpu, nanoseconds);
         w.varint(PROFILE_PERIOD, profile.periodNanos());
-        for (String comment : profile.comments()) {
-            w.varint(PROFILE_COMMENT, index(comment));
-        }
         return w;
     }
 
@@ -157,9 +196,6 @@ public final class PprofEncoder {
             index(function.name());
             index(function.systemName());
             index(function.file());
-        }
-        for (String comment : profile.comments()) {
-            index(comment);
         }
     }
 

@@ -3,12 +3,18 @@ package dev.scorch.collector.profile;
 import dev.scorch.collector.process.Mapping;
 import dev.scorch.collector.process.ProcessLookup;
 import dev.scorch.collector.process.ProcessSnapshot;
+import dev.scorch.collector.profile.CpuProfile.ProfileFunction;
+import dev.scorch.collector.profile.CpuProfile.ProfileLocation;
+import dev.scorch.collector.profile.CpuProfile.ProfileMapping;
+import dev.scorch.collector.profile.CpuProfile.ProfileSample;
 import dev.scorch.collector.profile.CpuProfile.SampleLabel;
 import dev.scorch.collector.symbol.MappingSymbols;
 import dev.scorch.collector.symbol.MissReason;
 import dev.scorch.collector.symbol.Symbolization;
 import dev.scorch.collector.symbol.SymbolizedFrame;
 import dev.scorch.collector.symbol.Symbolizer;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -68,8 +74,35 @@ public final class SymbolizedStacks {
      */
     record SharedLocation(int index, SharedMapping mapping, long address, SharedFunction[] functions, long[] lines, boolean resolved) {}
 
-    /** One raw stack resolved: its locations leaf first, and its per-sample labels. */
-    record SharedStack(SharedLocation[] locations, List<SampleLabel> labels) {}
+    /** One raw stack resolved: its position in the round, its locations leaf first, and its per-sample labels. */
+    record SharedStack(int index, SharedLocation[] locations, List<SampleLabel> labels) {}
+
+    /**
+     * What a profile holds apart from its labels: its stacks with their counts (by position in the
+     * round, in order), interval and period. Policies selecting the same container see the same.
+     */
+    record Content(long[] stacksAndCounts, Instant start, Duration duration, long periodNanos, int hash) {
+        Content(long[] stacksAndCounts, Instant start, Duration duration, long periodNanos) {
+            this(stacksAndCounts, start, duration, periodNanos,
+                    31 * (31 * Arrays.hashCode(stacksAndCounts) + start.hashCode()) + duration.hashCode() + Long.hashCode(periodNanos));
+        }
+
+        @Override
+        public boolean equals(Object other) {
+            return other instanceof Content content && content.hash == hash && content.periodNanos == periodNanos
+                    && content.start.equals(start) && content.duration.equals(duration)
+                    && Arrays.equals(content.stacksAndCounts, stacksAndCounts);
+        }
+
+        @Override
+        public int hashCode() {
+            return hash;
+        }
+    }
+
+    /** A built profile's tables, which every profile of the same content in this round shares (and so its encodings). */
+    record Tables(List<ProfileMapping> mappings, List<ProfileLocation> locations, List<ProfileFunction> functions,
+            List<ProfileSample> samples) {}
 
     /** A stack by content: the store hands every policy the same frame arrays, so equal stacks mostly compare by identity. */
     private record StackKey(int pid, long[] kernelIps, long[] userIps, int hash) {
@@ -96,7 +129,7 @@ public final class SymbolizedStacks {
     /** A location: its mapping (null: none known, with the reason's symbols), address, and whether it is a return address. */
     private record LocationKey(Object mapping, long address, boolean returnAddress) {}
 
-    private static final SharedStack EMPTY = new SharedStack(new SharedLocation[0], List.of());
+    private static final SharedStack EMPTY = new SharedStack(-1, new SharedLocation[0], List.of());
 
     private final Symbolizer symbolizer;
     private final ProcessLookup processes;
@@ -108,6 +141,8 @@ public final class SymbolizedStacks {
     private final Map<MappingKey, SharedMapping> mappings = new HashMap<>();
     private final Map<LocationKey, SharedLocation> locations = new HashMap<>();
     private final Map<FunctionKey, SharedFunction> functions = new HashMap<>();
+    private final Map<Content, Tables> built = new HashMap<>();
+    private SharedEncodings encodings = new SharedEncodings();
     private SharedMapping kernel;
     private MappingSymbols unknownProcess;
     private MappingSymbols noMapping;
@@ -122,12 +157,14 @@ public final class SymbolizedStacks {
 
     /** Called before each profile: a round past its bound forgets what it resolved (positions restart, so never mid-profile). */
     void beforeProfile() {
-        if (bytes > maxBytes) {
+        if (bytes + encodings.estimatedBytes() > maxBytes) {
+            encodings = new SharedEncodings();
             stacks.clear();
             processCache.clear();
             mappings.clear();
             locations.clear();
             functions.clear();
+            built.clear();
             kernel = null;
             bytes = 0;
         }
@@ -153,6 +190,22 @@ public final class SymbolizedStacks {
 
     int functionCount() {
         return functions.size();
+    }
+
+    /** Encodings shared by this round's profiles of the same tables. */
+    public SharedEncodings encodings() {
+        return encodings;
+    }
+
+    /** The tables already built in this round for {@code content}, null for new content. */
+    Tables built(Content content) {
+        return built.get(content);
+    }
+
+    void built(Content content, Tables tables) {
+        built.put(content, tables);
+        bytes += 64 + 8L * content.stacksAndCounts().length + 64L * tables.samples().size() + 80L * tables.locations().size()
+                + 48L * tables.functions().size();
     }
 
     /** The stack's locations, leaf first: no location for a stack without frames. */
@@ -182,7 +235,7 @@ public final class SymbolizedStacks {
         for (int i = 0; i < userFrames; i++) {
             resolved[at++] = userLocation(process, stack.pid(), stack.userIps()[i], i > 0);
         }
-        return new SharedStack(resolved, sampleLabels(stack.pid(), process));
+        return new SharedStack(stacks.size(), resolved, sampleLabels(stack.pid(), process));
     }
 
     /**

@@ -76,7 +76,7 @@ public final class ProfileCycle {
             Map<WireFormat, byte[]> encoded = new EnumMap<>(WireFormat.class);
             for (ProfileExporter exporter : exporters) {
                 try {
-                    byte[] payload = encoded.computeIfAbsent(exporter.wireFormat(), format -> format.encode(profile.get(), id));
+                    byte[] payload = encoded.computeIfAbsent(exporter.wireFormat(), format -> format.encode(profile.get(), id, round.encodings()));
                     exporter.offer(new ExportedProfile(id, entry.getKey().labels(), start, duration, payload));
                 } catch (RuntimeException e) {
                     LOG.log(Level.WARNING, "backend {0} could not take a profile of {1}: {2}", exporter.backendName(),

@@ -179,6 +179,36 @@ class CpuProfileBuilderTest {
     }
 
     @Test
+    void profilesOfTheSameStacksInOneRoundShareTheirTablesAndEncodeTheirOwnLabels() throws Exception {
+        CpuProfileBuilder builder = new CpuProfileBuilder(new Symbolizer(), pid -> pid == self.pid() ? Optional.of(self) : Optional.empty());
+        SymbolizedStacks round = builder.round();
+        List<AggregatedStack> stacks = libcStacks();
+
+        CpuProfile first = builder.build(new TreeMap<>(java.util.Map.of("team", "a")), START, Duration.ofSeconds(15), FREQUENCY_HZ,
+                stacks, round);
+        CpuProfile second = builder.build(new TreeMap<>(java.util.Map.of("team", "b")), START, Duration.ofSeconds(15), FREQUENCY_HZ,
+                stacks.reversed(), round);
+        byte[] firstPprof = round.encodings().gzippedPprof(first);
+        byte[] secondPprof = round.encodings().gzippedPprof(second);
+
+        assertThat(second.samples()).as("same stacks in another order: the same tables").isSameAs(first.samples());
+        assertThat(gunzip(secondPprof)).isEqualTo(PprofEncoder.encode(second));
+        assertThat(round.encodings().otlpRequest(first, "p1")).isEqualTo(OtlpProfilesEncoder.encode(first, "p1"));
+        assertThat(round.encodings().otlpRequest(second, "p2")).isEqualTo(OtlpProfilesEncoder.encode(second, "p2"));
+        Path file = dir.resolve("second.pb.gz");
+        Files.write(file, secondPprof);
+        String raw = pprof(file, "-raw", "-symbolize=none");
+        assertThat(raw).contains("label team=b").doesNotContain("label team=a").containsPattern("(?m)^\\s+90\\s+900000000: ");
+        assertThat(firstPprof).isNotEqualTo(secondPprof);
+    }
+
+    private static byte[] gunzip(byte[] gzipped) throws IOException {
+        try (GZIPInputStream in = new GZIPInputStream(new ByteArrayInputStream(gzipped))) {
+            return in.readAllBytes();
+        }
+    }
+
+    @Test
     void aRoundPastItsBoundStartsAfreshBeforeTheNextProfile() {
         Symbolizer symbolizer = new Symbolizer();
         CpuProfileBuilder builder = new CpuProfileBuilder(symbolizer, pid -> pid == self.pid() ? Optional.of(self) : Optional.empty());
