@@ -35,6 +35,17 @@ public final class AuditLog {
                 """.formatted(String.join(", ", users.stream().map(u -> "\"" + u + "\"").toList()));
     }
 
+    /** Logs every write (create, update, patch, delete, deletecollection) of anyone, nothing else. */
+    public static final String WRITES_POLICY = """
+            apiVersion: audit.k8s.io/v1
+            kind: Policy
+            omitStages: [RequestReceived]
+            rules:
+              - level: Metadata
+                verbs: [create, update, patch, delete, deletecollection]
+              - level: None
+            """;
+
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private AuditLog() {
@@ -57,6 +68,19 @@ public final class AuditLog {
         List<AuditEvent> events = new ArrayList<>(byId.values());
         events.sort(Comparator.comparing(AuditEvent::received));
         return events;
+    }
+
+    /**
+     * The writes in {@code log} made as {@code user}, with its own credentials or impersonated, less
+     * those to Leases: leader election renews its Lease every few seconds whatever else happens, so
+     * those writes say nothing about whether a steady cluster costs a component any work.
+     */
+    public static long writesBy(Path log, String user) {
+        return read(log).stream()
+                .filter(AuditEvent::isWrite)
+                .filter(event -> user.equals(event.effectiveUser()))
+                .filter(event -> !"leases".equals(event.resource()))
+                .count();
     }
 
     private static AuditEvent parse(JsonNode node) {

@@ -4,6 +4,7 @@ import dev.scorch.collector.perf.ForwardingRecordHandler;
 import dev.scorch.collector.process.ProcessTable;
 import dev.scorch.collector.profile.AggregatedStack;
 import dev.scorch.collector.profile.StackAggregator;
+import dev.scorch.collector.profile.StackStore;
 import dev.scorch.collector.run.RecordRouter;
 import dev.scorch.collector.sampling.Sampler;
 import dev.scorch.collector.sampling.SamplerOptions;
@@ -38,9 +39,10 @@ final class Recording {
      * @param processes the process table, for symbolization
      * @param objectFiles the object files the unwinder opened, for the symbolizer to reuse
      * @param ringBytes bytes of records read from the ring buffers
+     * @param ringPages data pages of each CPU's ring (the smallest, when the kernel refused the size asked for)
      */
     record Result(Instant start, Duration duration, List<AggregatedStack> stacks, ProcessTable processes, MappedObjects objectFiles,
-            long ringBytes, long samples, long selectedSamples, long lost, long throttles, long malformed, long truncated) {}
+            long ringBytes, int ringPages, long samples, long selectedSamples, long lost, long throttles, long malformed, long truncated) {}
 
     /** Told once a second while sampling: time since start, samples taken and lost so far. */
     interface Progress {
@@ -77,6 +79,7 @@ final class Recording {
         ProcessTable processes = ProcessTable.ofThisHost();
         // Only the selected processes' samples are kept, so only they are unwound (a pid's ancestry is looked up once).
         Map<Integer, Boolean> includes = new ConcurrentHashMap<>();
+        StackStore stacks = new StackStore(MAX_STACKS);
         StackAggregator aggregator = new StackAggregator(new TargetResolver() {
             @Override
             public Optional<Target> resolve(int pid) {
@@ -85,9 +88,10 @@ final class Recording {
 
             @Override
             public void forget(int pid) {}
-        }, MAX_STACKS);
+        }, stacks);
         MappedObjects objectFiles = MappedObjects.ofThisHost();
-        RecordRouter router = new RecordRouter(processes, List.of(aggregator), StackUnwinder.forSamples(options.userStackBytes(), processes, objectFiles));
+        RecordRouter router = new RecordRouter(processes, stacks, StackUnwinder.forSamples(options.userStackBytes(), processes, objectFiles));
+        router.route(List.of(aggregator));
         Instant start;
         long startNanos;
         Sampler sampler = Sampler.open(options);
@@ -110,7 +114,7 @@ final class Recording {
         List<AggregatedStack> selected = selection.everything() ? all
                 : all.stream().filter(s -> selection.includes(s.pid())).toList();
         long selectedSamples = selected.stream().mapToLong(AggregatedStack::count).sum();
-        return new Result(start, recorded, selected, processes, objectFiles, sampler.bytesRead(), sampler.samples(), selectedSamples, sampler.lost(),
+        return new Result(start, recorded, selected, processes, objectFiles, sampler.bytesRead(), sampler.ringPages(), sampler.samples(), selectedSamples, sampler.lost(),
                 sampler.throttles(), sampler.malformed(), aggregator.truncated());
     }
 

@@ -69,6 +69,11 @@ public final class RunCommand implements Subcommand {
         if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
             System.setProperty("java.util.logging.SimpleFormatter.format", LOG_FORMAT);
         }
+        // The JDK reads the manager's name once, when logging starts; naming the class does not start it
+        // (calling into it would, as initializing it initializes LogManager).
+        if (System.getProperty("java.util.logging.manager") == null) {
+            System.setProperty("java.util.logging.manager", StoppingLogManager.class.getName());
+        }
         CommandLine options = CommandLine.parse(args, Set.of("config", "api-server", "api-server-ca", "token-file"), Set.of());
         String node = Optional.ofNullable(environment.get("SCORCH_NODE_NAME")).filter(n -> !n.isBlank())
                 .orElseThrow(() -> new UsageException("SCORCH_NODE_NAME is not set: the collector watches the pods of its own node "
@@ -80,8 +85,14 @@ public final class RunCommand implements Subcommand {
                 environment.get("SCORCH_POD_NAME"));
 
         NodeCollector running = NodeCollector.start(configFile, identity, api, Clock.systemUTC());
-        Thread shutdown = Thread.ofPlatform().name("scorch-shutdown").unstarted(running::close);
+        Thread shutdown = Thread.ofPlatform().name("scorch-shutdown").unstarted(() -> {
+            running.close();
+            StoppingLogManager.closeHandlers();
+        });
         Runtime.getRuntime().addShutdownHook(shutdown);
+        // Not a static logger: this class is loaded before install() and would start logging without it.
+        System.getLogger(RunCommand.class.getName())
+                .log(System.Logger.Level.INFO, "node {0}: collecting until SIGTERM, which exports the intervals in progress", node);
         running.runUntilClosed();
         return 0;
     }

@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -66,6 +67,22 @@ public final class CollectorConfigParser {
     /** Parses collector.json content; errors name the file as {@code collector.json}. */
     public static RunConfig parse(String json) throws ConfigException {
         return new CollectorConfigParser("collector.json").parse(json.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * The {@code health} section of collector.json content that is unusable as a whole, when that
+     * section alone is valid: the collector still binds the port its probes are pointed at.
+     */
+    public static Optional<RunConfig.Health> healthSectionOf(byte[] json) {
+        try {
+            JsonNode tree = JSON.readTree(json);
+            if (tree == null || !tree.isObject()) {
+                return Optional.empty();
+            }
+            return Optional.of(new CollectorConfigParser("collector.json").health(new ConfigNode("collector.json", "", tree).object("health")));
+        } catch (IOException | ConfigException | RuntimeException | StackOverflowError e) {
+            return Optional.empty();
+        }
     }
 
     /**

@@ -28,7 +28,7 @@ public record RunConfig(Health health, Path spoolRoot, List<PolicyConfig> polici
      */
     public record Health(int port, Duration statusUpdateInterval) {
 
-        /** What an absent {@code health} means, and what a collector whose file cannot be read uses. */
+        /** What an absent {@code health} means, and what a collector uses whose file's health section cannot be read. */
         public static final Health DEFAULT = new Health(8080, Duration.ofSeconds(120));
     }
 

@@ -1,17 +1,14 @@
 package dev.scorch.collector.profile;
 
-import dev.scorch.collector.process.Mapping;
 import dev.scorch.collector.process.ProcessLookup;
-import dev.scorch.collector.process.ProcessSnapshot;
 import dev.scorch.collector.profile.CpuProfile.ProfileFunction;
 import dev.scorch.collector.profile.CpuProfile.ProfileLocation;
 import dev.scorch.collector.profile.CpuProfile.ProfileMapping;
 import dev.scorch.collector.profile.CpuProfile.ProfileSample;
-import dev.scorch.collector.profile.CpuProfile.SampleLabel;
-import dev.scorch.collector.symbol.MappingSymbols;
-import dev.scorch.collector.symbol.MissReason;
-import dev.scorch.collector.symbol.Symbolization;
-import dev.scorch.collector.symbol.SymbolizedFrame;
+import dev.scorch.collector.profile.SymbolizedStacks.SharedFunction;
+import dev.scorch.collector.profile.SymbolizedStacks.SharedLocation;
+import dev.scorch.collector.profile.SymbolizedStacks.SharedMapping;
+import dev.scorch.collector.profile.SymbolizedStacks.SharedStack;
 import dev.scorch.collector.symbol.Symbolizer;
 import dev.scorch.collector.attribution.Target;
 import java.time.Duration;
@@ -19,21 +16,21 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
-import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
 
 /**
  * Turns one interval's aggregated raw stacks of one target into a symbolized {@link CpuProfile}.
  * Each distinct (mapping, address) becomes one pprof location and is symbolized exactly once per
- * profile; each mapping's file is located once. Frames that cannot be named keep their mapping
- * (with file name and build id) and address, so a backend can symbolize them later. Kernel frames
- * share one {@code [kernel.kallsyms]} mapping.
+ * round of {@link SymbolizedStacks}, which the profiles of every policy ending its interval at the
+ * same moment share; each mapping's file is located once. Frames that cannot be named keep their
+ * mapping (with file name and build id) and address, so a backend can symbolize them later. Kernel
+ * frames share one {@code [kernel.kallsyms]} mapping.
  *
- * <p>Thread-safe: every {@link #build} works on its own state.
+ * <p>Thread-safe: every {@link #build} works on its own state, and a round is used by one thread.
  */
 public final class CpuProfileBuilder {
 
@@ -61,9 +58,20 @@ public final class CpuProfileBuilder {
         this(symbolizer, processes, false);
     }
 
-    /** Builds the profile of {@code target}; see {@link #build(SortedMap, Instant, Duration, int, Collection)}. */
+    /** A new round: the profiles built with it resolve each distinct stack and address once between them. */
+    public SymbolizedStacks round() {
+        return new SymbolizedStacks(symbolizer, processes, processLabels);
+    }
+
+    /** Builds the profile of {@code target} in a round of its own; see {@link #build(SortedMap, Instant, Duration, int, Collection, SymbolizedStacks)}. */
     public CpuProfile build(Target target, Instant start, Duration duration, int frequencyHz, Collection<AggregatedStack> stacks) {
-        return build(target.labels(), start, duration, frequencyHz, stacks);
+        return build(target.labels(), start, duration, frequencyHz, stacks, round());
+    }
+
+    /** Builds a profile in a round of its own; see {@link #build(SortedMap, Instant, Duration, int, Collection, SymbolizedStacks)}. */
+    public CpuProfile build(SortedMap<String, String> labels, Instant start, Duration duration, int frequencyHz,
+            Collection<AggregatedStack> stacks) {
+        return build(labels, start, duration, frequencyHz, stacks, round());
     }
 
     /**
@@ -74,191 +82,119 @@ public final class CpuProfileBuilder {
      * @param duration length of the interval
      * @param frequencyHz sampling frequency; the period is {@code 1e9 / frequencyHz} ns
      * @param stacks the interval's stacks of this target
+     * @param round where the stacks are resolved, shared with the other profiles built at this interval's end
      */
     public CpuProfile build(SortedMap<String, String> labels, Instant start, Duration duration, int frequencyHz,
-            Collection<AggregatedStack> stacks) {
+            Collection<AggregatedStack> stacks, SymbolizedStacks round) {
         if (frequencyHz <= 0) {
             throw new IllegalArgumentException("frequencyHz must be positive, was " + frequencyHz);
         }
-        Build build = new Build();
+        Numbering numbering = new Numbering();
         for (AggregatedStack stack : stacks) {
-            build.add(stack);
+            if (stack.count() > 0) {
+                numbering.add(round.resolve(stack), stack.count());
+            }
         }
         List<String> comments = new ArrayList<>();
         labels.forEach((key, value) -> comments.add("label " + key + "=" + value));
         comments.add("sampling frequency " + frequencyHz + " Hz");
         return new CpuProfile(Collections.unmodifiableSortedMap(new TreeMap<>(labels)), start, duration, 1_000_000_000L / frequencyHz,
-                build.mappings(), build.locations, build.functions, build.samples, comments);
+                numbering.mappings(), numbering.locations, numbering.functions, numbering.samples, comments);
     }
 
-    /** Key of a location: its mapping slot, address, and whether it is a return address. */
-    private record LocationKey(int mappingSlot, long address, boolean returnAddress) {}
-
-    /** Anonymous memory is per process (its perf map names it); file mappings are shared. */
-    private record MappingKey(int pid, Mapping mapping) {}
-
-    private static final class MappingSlot {
-        final MappingSymbols symbols;
-        final String file;
+    /** A mapping as this profile states it: the kernel's range spans the profile's own kernel addresses. */
+    private static final class MappingEntry {
+        final SharedMapping shared;
         long start;
         long limit;
-        final long fileOffset;
         boolean allResolved = true;
 
-        MappingSlot(MappingSymbols symbols, String file, long start, long limit, long fileOffset) {
-            this.symbols = symbols;
-            this.file = file;
-            this.start = start;
-            this.limit = limit;
-            this.fileOffset = fileOffset;
+        MappingEntry(SharedMapping shared, long address) {
+            this.shared = shared;
+            this.start = shared.kernel ? address : shared.start;
+            this.limit = shared.kernel ? address + 1 : shared.limit;
         }
     }
 
-    private final class Build {
-        private static final int NO_MAPPING = -1;
-
-        final List<MappingSlot> slots = new ArrayList<>();
-        final Map<MappingKey, Integer> slotIndex = new HashMap<>();
-        final Map<Integer, Optional<ProcessSnapshot>> processCache = new HashMap<>();
-        final Map<LocationKey, Long> locationIds = new HashMap<>();
-        final Map<String, Long> functionIds = new HashMap<>();
+    /** One profile's ids (1-based positions) for the shared mappings, locations and functions its stacks reach. */
+    private static final class Numbering {
+        final Map<SharedMapping, Integer> mappingIds = new IdentityHashMap<>();
+        final List<MappingEntry> mappingEntries = new ArrayList<>();
+        final Map<SharedLocation, Long> locationIds = new IdentityHashMap<>();
+        final Map<SharedFunction, Long> functionIds = new IdentityHashMap<>();
         final List<ProfileLocation> locations = new ArrayList<>();
         final List<ProfileFunction> functions = new ArrayList<>();
         final List<ProfileSample> samples = new ArrayList<>();
-        int kernelSlot = NO_MAPPING;
-        MappingSymbols unknownProcess;
-        MappingSymbols noMapping;
-        MappingSymbols mapsOverBudget;
 
-        void add(AggregatedStack stack) {
-            int kernelFrames = framesBeforeZero(stack.kernelIps());
-            int userFrames = framesBeforeZero(stack.userIps());
-            if (stack.count() <= 0 || kernelFrames + userFrames == 0) {
+        void add(SharedStack stack, long count) {
+            SharedLocation[] shared = stack.locations();
+            if (shared.length == 0) {
                 return;
             }
-            long[] ids = new long[kernelFrames + userFrames];
-            int at = 0;
-            for (int i = 0; i < kernelFrames; i++) {
-                ids[at++] = kernelLocation(stack.kernelIps()[i], i > 0);
+            long[] ids = new long[shared.length];
+            for (int i = 0; i < shared.length; i++) {
+                ids[i] = location(shared[i]);
             }
-            Optional<ProcessSnapshot> process = processCache.computeIfAbsent(stack.pid(), processes::process);
-            for (int i = 0; i < userFrames; i++) {
-                ids[at++] = userLocation(process, stack.pid(), stack.userIps()[i], i > 0);
-            }
-            samples.add(new ProfileSample(ids, stack.count(), sampleLabels(stack.pid(), process)));
+            samples.add(new ProfileSample(ids, count, stack.labels()));
         }
 
-        /**
-         * Frames of a callchain (leaf first) before its first address 0, which ends it: a user
-         * callchain of a process that has just started holds a 0 where the frame-pointer walk ran
-         * off, what follows is not a caller, and a location at address 0 without mapping or line
-         * makes Pyroscope drop the whole sample without an error.
-         */
-        private static int framesBeforeZero(long[] ips) {
-            for (int i = 0; i < ips.length; i++) {
-                if (ips[i] == 0) {
-                    return i;
-                }
-            }
-            return ips.length;
-        }
-
-        private List<SampleLabel> sampleLabels(int pid, Optional<ProcessSnapshot> process) {
-            if (!processLabels) {
-                return List.of();
-            }
-            List<SampleLabel> labels = new ArrayList<>(2);
-            labels.add(new SampleLabel("pid", null, pid));
-            process.ifPresent(p -> labels.add(new SampleLabel("comm", p.command(), 0)));
-            return labels;
-        }
-
-        private long kernelLocation(long address, boolean returnAddress) {
-            if (kernelSlot == NO_MAPPING) {
-                kernelSlot = slots.size();
-                slots.add(new MappingSlot(symbolizer.kernel(), KERNEL_MAPPING, address, address + 1, 0));
-            }
-            MappingSlot slot = slots.get(kernelSlot);
-            if (Long.compareUnsigned(address, slot.start) < 0) {
-                slot.start = address;
-            }
-            if (Long.compareUnsigned(address, slot.limit) >= 0) {
-                slot.limit = address + 1;
-            }
-            return location(kernelSlot, slot.symbols, address, returnAddress);
-        }
-
-        private long userLocation(Optional<ProcessSnapshot> process, int pid, long address, boolean returnAddress) {
-            if (process.isEmpty()) {
-                if (unknownProcess == null) {
-                    unknownProcess = symbolizer.unresolved(MissReason.UNKNOWN_PROCESS);
-                }
-                return location(NO_MAPPING, unknownProcess, address, returnAddress);
-            }
-            Optional<Mapping> mapping = process.get().mappingAt(address);
-            if (mapping.isEmpty() && process.get().mapsRefused()) {
-                if (mapsOverBudget == null) {
-                    mapsOverBudget = symbolizer.unresolved(MissReason.OVER_BUDGET);
-                }
-                return location(NO_MAPPING, mapsOverBudget, address, returnAddress);
-            }
-            if (mapping.isEmpty()) {
-                if (noMapping == null) {
-                    noMapping = symbolizer.unresolved(MissReason.NO_MAPPING);
-                }
-                return location(NO_MAPPING, noMapping, address, returnAddress);
-            }
-            Mapping m = mapping.get();
-            MappingKey key = new MappingKey(m.inode() == 0 ? pid : 0, m);
-            Integer slot = slotIndex.get(key);
-            if (slot == null) {
-                slot = slots.size();
-                String file = m.path() == null || m.path().isEmpty() ? "[anon]" : m.path();
-                slots.add(new MappingSlot(symbolizer.forMapping(process.get(), m), file, m.start(), m.limit(), m.fileOffset()));
-                slotIndex.put(key, slot);
-            }
-            return location(slot, slots.get(slot).symbols, address, returnAddress);
-        }
-
-        private long location(int slot, MappingSymbols symbols, long address, boolean returnAddress) {
-            LocationKey key = new LocationKey(slot, address, returnAddress);
-            Long existing = locationIds.get(key);
+        private long location(SharedLocation location) {
+            Long existing = locationIds.get(location);
             if (existing != null) {
                 return existing;
             }
-            Symbolization symbolization = symbols.symbolize(address, returnAddress);
-            if (!symbolization.resolved() && slot != NO_MAPPING) {
-                slots.get(slot).allResolved = false;
+            long mappingId = location.mapping() == null ? 0 : mapping(location);
+            long[] functionIdsOfFrames = new long[location.functions().length];
+            for (int i = 0; i < functionIdsOfFrames.length; i++) {
+                functionIdsOfFrames[i] = function(location.functions()[i]);
             }
-            List<SymbolizedFrame> frames = symbolization.frames();
-            long[] functionIdsOfFrames = new long[frames.size()];
-            long[] lines = new long[frames.size()];
-            for (int i = 0; i < frames.size(); i++) {
-                functionIdsOfFrames[i] = function(frames.get(i));
-                lines[i] = frames.get(i).line();
-            }
-            locations.add(new ProfileLocation(slot == NO_MAPPING ? 0 : slot + 1, address, functionIdsOfFrames, lines));
+            locations.add(new ProfileLocation(mappingId, location.address(), functionIdsOfFrames, location.lines()));
             long id = locations.size();
-            locationIds.put(key, id);
+            locationIds.put(location, id);
             return id;
         }
 
-        private long function(SymbolizedFrame frame) {
-            String key = frame.function() + '\0' + frame.systemName() + '\0' + frame.fileName();
-            Long existing = functionIds.get(key);
+        private long mapping(SharedLocation location) {
+            Integer index = mappingIds.get(location.mapping());
+            MappingEntry entry;
+            if (index == null) {
+                index = mappingEntries.size();
+                entry = new MappingEntry(location.mapping(), location.address());
+                mappingEntries.add(entry);
+                mappingIds.put(location.mapping(), index);
+            } else {
+                entry = mappingEntries.get(index);
+            }
+            if (entry.shared.kernel) {
+                if (Long.compareUnsigned(location.address(), entry.start) < 0) {
+                    entry.start = location.address();
+                }
+                if (Long.compareUnsigned(location.address(), entry.limit) >= 0) {
+                    entry.limit = location.address() + 1;
+                }
+            }
+            if (!location.resolved()) {
+                entry.allResolved = false;
+            }
+            return index + 1;
+        }
+
+        private long function(SharedFunction function) {
+            Long existing = functionIds.get(function);
             if (existing != null) {
                 return existing;
             }
-            functions.add(new ProfileFunction(frame.function(), frame.systemName(), frame.fileName()));
+            functions.add(new ProfileFunction(function.name(), function.systemName(), function.file()));
             long id = functions.size();
-            functionIds.put(key, id);
+            functionIds.put(function, id);
             return id;
         }
 
         List<ProfileMapping> mappings() {
-            List<ProfileMapping> mappings = new ArrayList<>(slots.size());
-            for (MappingSlot slot : slots) {
-                mappings.add(new ProfileMapping(slot.start, slot.limit, slot.fileOffset, slot.file, slot.symbols.buildId(), slot.allResolved));
+            List<ProfileMapping> mappings = new ArrayList<>(mappingEntries.size());
+            for (MappingEntry entry : mappingEntries) {
+                mappings.add(new ProfileMapping(entry.start, entry.limit, entry.shared.fileOffset, entry.shared.file,
+                        entry.shared.symbols.buildId(), entry.allResolved));
             }
             return mappings;
         }

@@ -22,8 +22,10 @@ final class ConfigFile {
      *
      * @param config the parsed configuration, null when the file is unusable
      * @param error why the file is unusable, null when it parsed
+     * @param health the health settings: the configuration's; for an unusable file its health
+     *     section when that alone is valid, else the defaults
      */
-    record Read(RunConfig config, ConfigException error) {}
+    record Read(RunConfig config, ConfigException error, RunConfig.Health health) {}
 
     private final Path path;
     private byte[] last;
@@ -51,10 +53,13 @@ final class ConfigFile {
         last = seen;
         try {
             // Parsing what was read, not the path again: the kubelet may swap the file in between.
-            return Optional.of(new Read(content == null ? CollectorConfigParser.read(path)
-                    : CollectorConfigParser.parse(new String(content, StandardCharsets.UTF_8)), null));
+            RunConfig config = content == null ? CollectorConfigParser.read(path)
+                    : CollectorConfigParser.parse(new String(content, StandardCharsets.UTF_8));
+            return Optional.of(new Read(config, null, config.health()));
         } catch (ConfigException e) {
-            return Optional.of(new Read(null, e));
+            RunConfig.Health health = content == null ? RunConfig.Health.DEFAULT
+                    : CollectorConfigParser.healthSectionOf(content).orElse(RunConfig.Health.DEFAULT);
+            return Optional.of(new Read(null, e, health));
         }
     }
 

@@ -89,7 +89,7 @@ public final class NodeCollector implements AutoCloseable {
     public static NodeCollector start(Path configFile, Identity identity, ApiServer api, Clock clock) throws IOException {
         ConfigFile file = new ConfigFile(configFile);
         ConfigFile.Read first = file.changed().orElseThrow();
-        RunConfig.Health settings = first.config() == null ? RunConfig.Health.DEFAULT : first.config().health();
+        RunConfig.Health settings = first.health();
         PodCache pods = new PodCache(new WorkloadResolver(api)::workloadOf);
         NodeSampling sampling = NodeSampling.ofThisHost(identity.node());
         NodeServices services = new NodeServices(identity.node(), pods, new NamespaceCache(), sampling,

@@ -4,6 +4,7 @@ import dev.scorch.collector.health.CollectingReason;
 import dev.scorch.collector.health.CollectorState;
 import dev.scorch.collector.kubernetes.PodInfo;
 import dev.scorch.collector.process.ProcessTable;
+import dev.scorch.collector.profile.CpuProfileBuilder;
 import dev.scorch.collector.profile.StackStore;
 import dev.scorch.collector.sampling.CgroupDirectories;
 import dev.scorch.collector.sampling.Sampler;
@@ -56,7 +57,9 @@ final class NodeSampling implements AutoCloseable {
             StackUnwinder.forSamples(SamplerOptions.unwindingSupported() ? SamplerOptions.DEFAULT_USER_STACK_BYTES : 0, processes, objectFiles);
     /** Every policy's stacks, each stored once however many policies keep it. */
     private final StackStore stacks = new StackStore(MAX_STACKS);
-    private final RecordRouter router = new RecordRouter(processes, stacks, List.of(), unwinder);
+    private final RecordRouter router = new RecordRouter(processes, stacks, unwinder);
+    /** Every policy's profiles: the policies ending their intervals together resolve their stacks in one round. */
+    private final CpuProfileBuilder profiles = new CpuProfileBuilder(symbolizer, processes);
     private final Optional<Path> cgroupMount = CgroupDirectories.ofThisHost().unifiedMount();
     private final PodCgroupDirectories podCgroups = cgroupMount.map(PodCgroupDirectories::new).orElse(null);
     private volatile Optional<CollectorState.Failure> failure;
@@ -130,6 +133,11 @@ final class NodeSampling implements AutoCloseable {
 
     Symbolizer symbolizer() {
         return symbolizer;
+    }
+
+    /** Builds every served policy's profiles from the node's process table and symbolizer. */
+    CpuProfileBuilder profiles() {
+        return profiles;
     }
 
     /** The frequency the node samples at now, which every profile states as its period. */
@@ -216,6 +224,12 @@ final class NodeSampling implements AutoCloseable {
             return null;
         }
         Sampler opened = Sampler.open(next.everyCpu() ? wanted : wanted.withCgroups(next.cgroups()));
+        if (opened.ringPages() < wanted.dataPages()) {
+            LOG.log(Level.WARNING, "node {0}: the kernel locked {1} KiB of ring buffer per CPU, not the {2} KiB asked for: samples are lost"
+                    + " when the collector is not scheduled for longer than the rings last; grant the collector IPC_LOCK or raise"
+                    + " kernel.perf_event_mlock_kb", new Object[] {node, Integer.toString(opened.ringPages() * 4),
+                            Integer.toString(wanted.dataPages() * 4)});
+        }
         try {
             // Between opening the events and reading them: a process started before is learnt from /proc, one after from records.
             processes.learnRunningProcesses();
@@ -267,5 +281,6 @@ final class NodeSampling implements AutoCloseable {
     @Override
     public synchronized void close() {
         closeSampler();
+        jitMaps.removeMapsOfExitedJvms();
     }
 }

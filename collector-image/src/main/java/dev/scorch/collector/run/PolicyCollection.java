@@ -9,8 +9,8 @@ import dev.scorch.collector.health.CollectorState;
 import dev.scorch.collector.health.ConditionEvaluator;
 import dev.scorch.collector.health.ConditionPublisher;
 import dev.scorch.collector.kubernetes.PodInfo;
-import dev.scorch.collector.profile.CpuProfileBuilder;
 import dev.scorch.collector.profile.StackAggregator;
+import dev.scorch.collector.profile.SymbolizedStacks;
 import dev.scorch.collector.trigger.CgroupStatsReader;
 import java.lang.System.Logger.Level;
 import java.time.Instant;
@@ -37,6 +37,7 @@ final class PolicyCollection implements AutoCloseable {
     private final ConditionPublisher publisher;
     private final PolicyPulls pulls;
     private final PolicyTriggers triggers;
+    private final IntervalGrid grid;
     private Instant intervalStart;
 
     private PolicyCollection(PolicyConfig config, NodeServices node) {
@@ -54,16 +55,16 @@ final class PolicyCollection implements AutoCloseable {
             node.sampling().drain();
             return aggregator.drain();
         };
-        this.cycle = new ProfileCycle(source, resolver, new CpuProfileBuilder(node.sampling().symbolizer(), node.sampling().processes()),
-                exporters, node.sampling()::frequencyHz);
+        this.cycle = new ProfileCycle(source, resolver, node.sampling().profiles(), exporters, node.sampling()::frequencyHz);
         String type = CollectingCondition.policyType(config.name());
         this.publisher = new ConditionPublisher(type, node.conditions().writer(type), node.clock(), node.statusUpdateInterval());
+        this.grid = IntervalGrid.ofNode(node.node());
         this.intervalStart = node.clock().instant();
         this.pulls = config.pull().map(pull -> new PolicyPulls(config.name(), pull, resolver::selectedPods, this::labelsOf, exporters))
                 .orElse(null);
         this.triggers = config.triggers().flatMap(t -> node.sampling().cgroupMount().flatMap(mount -> cgroupStats().map(stats ->
                 new PolicyTriggers(config.name(), t, resolver::selectedPods, this::labelsOf, exporters, new PodCgroupDirectories(mount),
-                        stats, node.sampling().symbolizer(), node.clock())))).orElse(null);
+                        stats, node.sampling().symbolizer(), node.clock(), podUid -> pulls == null ? null : pulls.puller(podUid))))).orElse(null);
     }
 
     private static Optional<CgroupStatsReader> cgroupStats() {
@@ -111,14 +112,23 @@ final class PolicyCollection implements AutoCloseable {
         return resolver.selectedPods();
     }
 
-    /** When the interval in progress ends. */
+    /** When the interval in progress ends: on the node's grid, where other policies' intervals end too. */
     Instant intervalEnd() {
-        return intervalStart.plus(config.export().interval());
+        return grid.next(intervalStart, config.export().interval());
     }
 
-    /** Ends the interval in progress at {@code end}: one profile per target to every backend of the policy. */
-    synchronized void finishInterval(Instant end) {
-        cycle.finish(intervalStart, end);
+    /** Ends the interval in progress at {@code end} resolving its stacks on its own; see {@link #finishInterval(Instant, SymbolizedStacks)}. */
+    void finishInterval(Instant end) {
+        finishInterval(end, node.sampling().profiles().round());
+    }
+
+    /**
+     * Ends the interval in progress at {@code end}: one profile per target to every backend of the policy.
+     *
+     * @param round where the stacks are resolved, shared with the other policies ending their interval now
+     */
+    synchronized void finishInterval(Instant end, SymbolizedStacks round) {
+        cycle.finish(intervalStart, end, round);
         intervalStart = end;
     }
 
@@ -148,10 +158,6 @@ final class PolicyCollection implements AutoCloseable {
         return pulls == null ? 0 : pulls.bytesReceived();
     }
 
-    long pulledNotExported() {
-        return pulls == null ? 0 : pulls.notExported();
-    }
-
     Map<String, Long> capturesByTrigger() {
         return triggers == null ? Map.of() : triggers.capturedByTrigger();
     }
@@ -167,6 +173,14 @@ final class PolicyCollection implements AutoCloseable {
 
     long capturesSkipped() {
         return triggers == null ? 0 : triggers.skipped();
+    }
+
+    long firingsHeld() {
+        return triggers == null ? 0 : triggers.held();
+    }
+
+    long captureGoProfilesMissed() {
+        return triggers == null ? 0 : triggers.goProfilesMissed();
     }
 
     long capturesFailed() {

@@ -6,6 +6,7 @@ import dev.scorch.collector.export.WireFormat;
 import dev.scorch.collector.profile.AggregatedStack;
 import dev.scorch.collector.profile.CpuProfile;
 import dev.scorch.collector.profile.CpuProfileBuilder;
+import dev.scorch.collector.profile.SymbolizedStacks;
 import dev.scorch.collector.attribution.Target;
 import dev.scorch.collector.attribution.TargetResolver;
 import java.lang.System.Logger.Level;
@@ -51,16 +52,23 @@ public final class ProfileCycle {
         this.frequencyHz = frequencyHz;
     }
 
+    /** Ends the interval {@code [start, end)} resolving its stacks on its own; see {@link #finish(Instant, Instant, SymbolizedStacks)}. */
+    public int finish(Instant start, Instant end) {
+        return finish(start, end, builder.round());
+    }
+
     /**
      * Ends the interval {@code [start, end)}; returns the number of profiles offered. Called from
      * one thread at a time (the interval loop, or shutdown after the loop stopped).
+     *
+     * @param round where the stacks are resolved, shared with the other policies ending their interval now
      */
-    public synchronized int finish(Instant start, Instant end) {
+    public synchronized int finish(Instant start, Instant end, SymbolizedStacks round) {
         Map<Target, List<AggregatedStack>> byTarget = attributePending(source.drainInterval());
         Duration duration = Duration.between(start, end);
         int offered = 0;
         for (Map.Entry<Target, List<AggregatedStack>> entry : byTarget.entrySet()) {
-            Optional<CpuProfile> profile = build(entry.getKey(), entry.getValue(), start, duration);
+            Optional<CpuProfile> profile = build(entry.getKey(), entry.getValue(), start, duration, round);
             if (profile.isEmpty()) {
                 continue;
             }
@@ -100,9 +108,10 @@ public final class ProfileCycle {
         return byTarget;
     }
 
-    private Optional<CpuProfile> build(Target target, List<AggregatedStack> stacks, Instant start, Duration duration) {
+    private Optional<CpuProfile> build(Target target, List<AggregatedStack> stacks, Instant start, Duration duration,
+            SymbolizedStacks round) {
         try {
-            CpuProfile profile = builder.build(target, start, duration, frequencyHz.getAsInt(), stacks);
+            CpuProfile profile = builder.build(target.labels(), start, duration, frequencyHz.getAsInt(), stacks, round);
             return Optional.of(profile);
         } catch (RuntimeException e) {
             failedProfiles.incrementAndGet();

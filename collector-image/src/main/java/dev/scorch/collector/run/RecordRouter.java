@@ -23,39 +23,22 @@ public final class RecordRouter implements RecordHandler {
     /** Replaced whole when the policies served change; the sampler thread reads a stable list. */
     private volatile List<StackAggregator> aggregators;
 
-    /** A router to aggregators that share one store (the first one's). */
-    public RecordRouter(ProcessTable processes, List<StackAggregator> aggregators) {
-        this(processes, aggregators.getFirst().stacks(), aggregators, null);
-    }
-
-    /** @param unwinder rebuilds user stacks from the stack copy; null keeps the kernel's callchain */
-    public RecordRouter(ProcessTable processes, List<StackAggregator> aggregators, StackUnwinder unwinder) {
-        this(processes, aggregators.getFirst().stacks(), aggregators, unwinder);
-    }
-
     /**
+     * Routes to no aggregator until {@link #route} names them.
+     *
      * @param stacks the store every aggregator routed to keeps its stacks in
      * @param unwinder rebuilds user stacks from the stack copy; null keeps the kernel's callchain
      */
-    public RecordRouter(ProcessTable processes, StackStore stacks, List<StackAggregator> aggregators, StackUnwinder unwinder) {
+    public RecordRouter(ProcessTable processes, StackStore stacks, StackUnwinder unwinder) {
         this.processes = processes;
         this.stacks = stacks;
         this.unwinder = unwinder;
-        this.aggregators = sharing(stacks, aggregators);
+        this.aggregators = List.of();
     }
 
-    /** From the next sample on, samples go to these aggregators. */
-    void route(List<StackAggregator> policies) {
-        aggregators = sharing(stacks, policies);
-    }
-
-    private static List<StackAggregator> sharing(StackStore stacks, List<StackAggregator> aggregators) {
-        for (StackAggregator aggregator : aggregators) {
-            if (aggregator.stacks() != stacks) {
-                throw new IllegalArgumentException("every aggregator of a router keeps its stacks in the router's store");
-            }
-        }
-        return List.copyOf(aggregators);
+    /** From the next sample on, samples go to these aggregators, which keep their stacks in this router's store. */
+    public void route(List<StackAggregator> policies) {
+        aggregators = List.copyOf(policies);
     }
 
     @Override

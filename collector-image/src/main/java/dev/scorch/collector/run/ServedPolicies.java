@@ -8,6 +8,7 @@ import dev.scorch.collector.health.CollectorState;
 import dev.scorch.collector.health.ConditionEvaluator;
 import dev.scorch.collector.health.ConditionPublisher;
 import dev.scorch.collector.kubernetes.NodeCache;
+import dev.scorch.collector.profile.SymbolizedStacks;
 import java.lang.System.Logger.Level;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -92,11 +93,15 @@ final class ServedPolicies {
         }
     }
 
-    /** Ends the intervals due at {@code now}, then lets the node forget processes no policy needs any more. */
+    /**
+     * Ends the intervals due at {@code now}, their stacks resolved in one round, then lets the node
+     * forget processes no policy needs any more.
+     */
     synchronized void finishDue(Instant now) {
+        SymbolizedStacks round = services.sampling().profiles().round();
         for (PolicyCollection policy : served.values()) {
             if (!now.isBefore(policy.intervalEnd())) {
-                policy.finishInterval(now);
+                policy.finishInterval(now, round);
                 exited.finished(policy.config().name(), now);
             }
         }
@@ -147,10 +152,11 @@ final class ServedPolicies {
     synchronized void closeAll() {
         services.sampling().drain();
         Instant end = services.clock().instant();
+        SymbolizedStacks round = services.sampling().profiles().round();
         List<ParallelClose.Task> backends = new ArrayList<>();
         for (PolicyCollection policy : served.values()) {
             policy.stopPullsAndTriggers();
-            policy.finishInterval(end);
+            policy.finishInterval(end, round);
             backends.addAll(policy.closeBackends());
         }
         ParallelClose.run(backends, ParallelClose.BOUND);

@@ -7,6 +7,7 @@ import dev.scorch.collector.attribution.LabelSelector;
 import dev.scorch.collector.pull.GoProfileType;
 import dev.scorch.collector.trigger.TriggerRule;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -144,6 +145,22 @@ class CollectorConfigParserTest {
 
         assertThat(config.policies()).isEmpty();
         assertThat(config.health()).isEqualTo(RunConfig.Health.DEFAULT);
+    }
+
+    @Test
+    void aFileUnusableAsAWholeStillGivesItsValidHealthSection() {
+        String unusable = "{\"health\": {\"port\": 9464, \"statusUpdateSeconds\": 30}, \"policies\": [{\"export\": {}}]}";
+
+        assertThatThrownBy(() -> CollectorConfigParser.parse(unusable)).isInstanceOf(ConfigException.class);
+        assertThat(CollectorConfigParser.healthSectionOf(unusable.getBytes(StandardCharsets.UTF_8)))
+                .contains(new RunConfig.Health(9464, Duration.ofSeconds(30)));
+    }
+
+    @Test
+    void anInvalidHealthSectionOrNoJsonGivesNoHealthSection() {
+        assertThat(CollectorConfigParser.healthSectionOf("{\"health\": {\"port\": 70000}}".getBytes(StandardCharsets.UTF_8))).isEmpty();
+        assertThat(CollectorConfigParser.healthSectionOf("{\"health\": ".getBytes(StandardCharsets.UTF_8))).isEmpty();
+        assertThat(CollectorConfigParser.healthSectionOf("[]".getBytes(StandardCharsets.UTF_8))).isEmpty();
     }
 
     @Test

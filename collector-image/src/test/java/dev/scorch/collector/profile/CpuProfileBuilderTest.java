@@ -150,6 +150,35 @@ class CpuProfileBuilderTest {
     }
 
     @Test
+    void profilesOfOneRoundSymbolizeEachAddressOnceAndHoldOnlyTheirOwnStacks() throws Exception {
+        Symbolizer symbolizer = new Symbolizer();
+        CpuProfileBuilder builder = new CpuProfileBuilder(symbolizer, pid -> pid == self.pid() ? Optional.of(self) : Optional.empty());
+        SymbolizedStacks round = builder.round();
+        // Two policies' stores hand out the same frame arrays for the same stack; a third policy only keeps qsort's own samples.
+        AggregatedStack getenvFromQsort = new AggregatedStack(self.pid(), new long[0], new long[] {getenv + 2, qsort + 2}, 90);
+        AggregatedStack qsortAlone = new AggregatedStack(self.pid(), new long[0], new long[] {qsort + 3}, 10);
+
+        CpuProfile first = builder.build(new TreeMap<>(java.util.Map.of("team", "a")), START, Duration.ofSeconds(15), FREQUENCY_HZ,
+                List.of(getenvFromQsort, qsortAlone), round);
+        CpuProfile second = builder.build(new TreeMap<>(java.util.Map.of("team", "b")), START, Duration.ofSeconds(15), FREQUENCY_HZ,
+                List.of(getenvFromQsort, qsortAlone), round);
+        CpuProfile third = builder.build(new TreeMap<>(java.util.Map.of("team", "c")), START, Duration.ofSeconds(15), FREQUENCY_HZ,
+                List.of(new AggregatedStack(self.pid(), new long[0], new long[] {qsort + 3}, 4)), round);
+
+        assertThat(symbolizer.metrics().resolved()).as("three distinct addresses, symbolized once for three profiles").isEqualTo(3);
+        assertThat(round.size()).isEqualTo(2);
+        assertThat(second.locations()).hasSize(3);
+        assertThat(second.comments()).contains("label team=b");
+        assertThat(third.locations()).hasSize(1);
+        assertThat(third.functions()).extracting(CpuProfile.ProfileFunction::name).containsExactly("qsort");
+        assertThat(third.totalSamples()).isEqualTo(4);
+        assertThat(third.comments()).contains("label team=c").doesNotContain("label team=a");
+        String top = pprof(write(third), "-top", "-symbolize=none");
+        assertThat(top).contains("Total samples = 40ms").doesNotContain("getenv");
+        assertThat(pprof(write(first), "-top", "-symbolize=none")).contains("Total samples = 1000ms").contains("getenv");
+    }
+
+    @Test
     void anAddressZeroEndsTheStackAndNeverBecomesALocation() {
         CpuProfile profile = build(new Symbolizer(), List.of(
                 new AggregatedStack(self.pid(), new long[] {0xffffffff81000000L, 0, 0xffffffff81000100L}, new long[] {getenv + 2, 0, qsort + 2}, 7),

@@ -83,6 +83,40 @@ class CollectorShutdownTest {
         }
     }
 
+    @Test
+    void whatTheCollectorLogsWhileItStopsReachesItsLog() throws Exception {
+        Tier.REAL_KERNEL.require(NodeCollectorTest.isRoot(), "the run mode samples with perf_event_open: run the tests as root");
+        ControlPlane controlPlane = ControlPlane.shared(ControlPlane.Options.apiServerOnly());
+        CollectorServiceAccount.create(controlPlane);
+        Path config = Files.writeString(dir.resolve("collector.json"), """
+                {"health": {"port": 0}, "spool": {"directory": "%s"},
+                 "policies": [{"name": "logged", "sampling": {"frequencyHz": 19}, "targets": {"hostProcesses": true},
+                   "export": {"intervalSeconds": 600, "backends": [{"name": "files", "directory": {"path": "%s"}}]}}]}
+                """.formatted(dir.resolve("spool"), dir.resolve("profiles")));
+        Path log = dir.resolve("collector.log");
+
+        Process collector = CollectorProcess.start(controlPlane, dir, config, "logging-node");
+        try {
+            NodeCollectorTest.awaitTrue(() -> logged(log).contains("node logging-node: collecting until SIGTERM"),
+                    "the collector started, its shutdown hook in place (log: " + log + ")");
+        } finally {
+            collector.destroy();
+            assertThat(collector.waitFor(60, TimeUnit.SECONDS)).as("exited after SIGTERM (log: %s)", log).isTrue();
+        }
+
+        assertThat(logged(log)).as("collector.log after SIGTERM")
+                .contains("node logging-node: stopped serving policy logged")
+                .contains("node logging-node: stopped");
+    }
+
+    private static String logged(Path log) {
+        try {
+            return Files.readString(log);
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
     private String config(int healthPort, int tricklingPort, int silentPort, int refusingPort) {
         List<String> policies = new ArrayList<>();
         for (int i = 0; i < POLICIES; i++) {

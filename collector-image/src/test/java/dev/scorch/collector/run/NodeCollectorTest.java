@@ -2,6 +2,7 @@ package dev.scorch.collector.run;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.scorch.collector.config.RunConfig;
 import dev.scorch.collector.health.CollectingCondition;
 import dev.scorch.collector.kubernetes.ApiServer;
 import dev.scorch.collector.kubernetes.CollectorServiceAccount;
@@ -287,6 +288,8 @@ class NodeCollectorTest {
 
             assertThat(condition.getStatus()).isEqualTo("False");
             assertThat(condition.getMessage()).isEqualTo("node " + NODE + ": collector.json: policies[0].name: required");
+            assertThat(collector.healthPort()).as("the port of the file's own health section (0: any free port), not the default 8080")
+                    .isNotEqualTo(RunConfig.Health.DEFAULT.port());
             assertThat(get(collector.healthPort(), "/readyz").statusCode()).isEqualTo(503);
             assertThat(get(collector.healthPort(), "/healthz").statusCode()).isEqualTo(200);
         }

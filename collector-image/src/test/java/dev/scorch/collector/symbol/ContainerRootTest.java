@@ -3,12 +3,9 @@ package dev.scorch.collector.symbol;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.scorch.collector.process.Mapping;
-import dev.scorch.collector.process.ProcessSnapshot;
 import dev.scorch.testenv.Tier;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
-import java.util.Optional;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -20,55 +17,32 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ContainerRootTest {
 
-    private static final int PID = 4242;
     private static final long JIT_START = 0x7f0000000000L;
 
     @TempDir
     Path dir;
 
-    private Path proc;
-    private Path root;
+    private PlantedContainerRoot container;
     private Path hostFile;
-
-    private record Snapshot(int pid, int namespacePid, List<Mapping> mappings) implements ProcessSnapshot {
-        @Override
-        public boolean exited() {
-            return false;
-        }
-
-        @Override
-        public String command() {
-            return "contained";
-        }
-
-        @Override
-        public Optional<Mapping> mappingAt(long address) {
-            return mappings.stream().filter(m -> m.contains(address)).findFirst();
-        }
-    }
 
     @BeforeEach
     void fakeContainer() throws Exception {
-        proc = dir.resolve("proc");
-        root = Files.createDirectories(proc.resolve(PID + "/root"));
-        Files.createDirectories(root.resolve("tmp"));
+        container = new PlantedContainerRoot(dir);
         hostFile = Files.writeString(dir.resolve("host-secret.map"), "7f0000001000 100 HostOnlySecret\n");
     }
 
     private Symbolizer symbolizer() {
-        Symbolizer.Settings defaults = Symbolizer.Settings.defaults();
-        return new Symbolizer(new Symbolizer.Settings(proc, defaults.hostRoot(), defaults.kallsyms(), defaults.kernelNotes(),
-                defaults.cacheBytes(), defaults.negativeTtl(), defaults.kernelRefresh()));
+        return new Symbolizer(container.symbolizerSettings());
     }
 
     private Symbolization jitFrame(int namespacePid) {
         Mapping jit = new Mapping(JIT_START, JIT_START + 0x100000, 0, "", 0, true);
-        return symbolizer().forMapping(new Snapshot(PID, namespacePid, List.of(jit)), jit).symbolize(0x7f0000001010L, false);
+        return symbolizer().forMapping(container.process(namespacePid, jit), jit).symbolize(0x7f0000001010L, false);
     }
 
     @Test
     void anAbsolutePerfMapSymlinkToAHostFileResolvesInsideTheContainerAndFindsNothing() throws Exception {
-        Files.createSymbolicLink(root.resolve("tmp/perf-7.map"), hostFile.toAbsolutePath());
+        container.link("/tmp/perf-7.map", hostFile.toAbsolutePath());
 
         Symbolization frame = jitFrame(7);
 
@@ -78,9 +52,8 @@ class ContainerRootTest {
 
     @Test
     void anAbsolutePerfMapSymlinkResolvesAgainstTheContainerRoot() throws Exception {
-        Files.createDirectories(root.resolve("jit"));
-        Files.writeString(root.resolve("jit/map"), "7f0000001000 100 ContainerJit\n");
-        Files.createSymbolicLink(root.resolve("tmp/perf-8.map"), Path.of("/jit/map"));
+        Files.writeString(container.file("/jit/map"), "7f0000001000 100 ContainerJit\n");
+        container.link("/tmp/perf-8.map", Path.of("/jit/map"));
 
         Symbolization frame = jitFrame(8);
 
@@ -90,8 +63,7 @@ class ContainerRootTest {
 
     @Test
     void aDotDotPerfMapSymlinkCannotClimbOutOfTheContainerRoot() throws Exception {
-        Path climb = Path.of("../".repeat(root.getNameCount() + 2) + hostFile.toAbsolutePath().toString().substring(1));
-        Files.createSymbolicLink(root.resolve("tmp/perf-9.map"), climb);
+        container.climbingLink("/tmp/perf-9.map", hostFile);
 
         assertThat(jitFrame(9).resolved()).isFalse();
     }
@@ -99,20 +71,18 @@ class ContainerRootTest {
     @Test
     void aBinaryPathSymlinkedToAHostBinaryIsNotOpenedOnTheHost() throws Exception {
         Tier.UNIT.require(ExternalTools.onPath("nm").isPresent(), "nm (binutils) gives the ground-truth addresses: apt-get install binutils");
-        Mapping hostLibc = ProcMaps.of(ProcessHandle.current().pid()).base("/libc.so.6");
-        Path libc = Path.of(hostLibc.path());
-        Files.createDirectories(root.resolve("app"));
-        Files.createSymbolicLink(root.resolve("app/server"), libc);
-        Path copy = Files.copy(libc, root.resolve("app/libc-copy.so"));
+        Path libc = PlantedContainerRoot.hostLibc();
+        container.link("/app/server", libc);
+        Path copy = Files.copy(libc, container.file("/app/libc-copy.so"));
         long getenv = ExternalTools.nmAddress(libc, "getenv", true);
 
         Mapping viaHostLink = new Mapping(0x10000000L, 0x20000000L, 0, "/app/server", (Long) Files.getAttribute(libc, "unix:ino"), true);
         Mapping inside = new Mapping(0x10000000L, 0x20000000L, 0, "/app/libc-copy.so", (Long) Files.getAttribute(copy, "unix:ino"), true);
         Symbolizer symbolizer = symbolizer();
 
-        Symbolization escaped = symbolizer.forMapping(new Snapshot(PID, PID, List.of(viaHostLink)), viaHostLink)
+        Symbolization escaped = symbolizer.forMapping(container.process(viaHostLink), viaHostLink)
                 .symbolize(0x10000000L + getenv, false);
-        Symbolization contained = symbolizer.forMapping(new Snapshot(PID, PID, List.of(inside)), inside).symbolize(0x10000000L + getenv, false);
+        Symbolization contained = symbolizer.forMapping(container.process(inside), inside).symbolize(0x10000000L + getenv, false);
 
         assertThat(escaped.miss()).isEqualTo(MissReason.FILE_UNREACHABLE);
         assertThat(contained.resolved()).as("miss: %s", contained.miss()).isTrue();

@@ -3,15 +3,12 @@ package dev.scorch.collector.unwind;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.scorch.collector.process.Mapping;
-import dev.scorch.collector.process.ProcessSnapshot;
 import dev.scorch.collector.symbol.MappedObjects;
 import dev.scorch.collector.symbol.PerfMapWriter;
-import dev.scorch.collector.symbol.ProcMaps;
+import dev.scorch.collector.symbol.PlantedContainerRoot;
 import dev.scorch.collector.symbol.Symbolizer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
-import java.util.Optional;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,52 +21,21 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class UnwindInfoContainerRootTest {
 
-    private static final int PID = 4242;
     private static final long START = 0x10000000L;
 
     @TempDir
     Path dir;
 
-    private Path proc;
-    private Path root;
+    private PlantedContainerRoot container;
     private Path hostLibc;
     private MappedObjects objectFiles;
     private UnwindInfoCache unwindInfo;
 
-    private record Snapshot(List<Mapping> mappings) implements ProcessSnapshot {
-        @Override
-        public int pid() {
-            return PID;
-        }
-
-        @Override
-        public int namespacePid() {
-            return PID;
-        }
-
-        @Override
-        public boolean exited() {
-            return false;
-        }
-
-        @Override
-        public String command() {
-            return "contained";
-        }
-
-        @Override
-        public Optional<Mapping> mappingAt(long address) {
-            return mappings.stream().filter(m -> m.contains(address)).findFirst();
-        }
-    }
-
     @BeforeEach
     void fakeContainer() throws Exception {
-        proc = dir.resolve("proc");
-        root = Files.createDirectories(proc.resolve(PID + "/root"));
-        Files.createDirectories(root.resolve("app"));
-        hostLibc = Path.of(ProcMaps.of(ProcessHandle.current().pid()).base("/libc.so.6").path()).toRealPath();
-        objectFiles = new MappedObjects(proc, Path.of("/"));
+        container = new PlantedContainerRoot(dir);
+        hostLibc = PlantedContainerRoot.hostLibc();
+        objectFiles = new MappedObjects(container.proc(), Path.of("/"));
         unwindInfo = new UnwindInfoCache(objectFiles, UnwindInfoCache.Settings.defaults(), false);
     }
 
@@ -78,12 +44,12 @@ class UnwindInfoContainerRootTest {
     }
 
     private ObjectUnwindInfo unwindInfoOf(Mapping mapping) {
-        return unwindInfo.forMapping(new Snapshot(List.of(mapping)), mapping);
+        return unwindInfo.forMapping(container.process(mapping), mapping);
     }
 
     @Test
     void anAbsoluteSymlinkToAHostBinaryGivesNoUnwindInformation() throws Exception {
-        Files.createSymbolicLink(root.resolve("app/server"), hostLibc);
+        container.link("/app/server", hostLibc);
 
         assertThat(unwindInfoOf(mapping("/app/server", hostLibc))).as("the host's %s must not be read", hostLibc).isNull();
         assertThat(objectFiles.parsed()).isZero();
@@ -91,8 +57,7 @@ class UnwindInfoContainerRootTest {
 
     @Test
     void aDotDotSymlinkCannotClimbOutOfTheContainerRoot() throws Exception {
-        Path climb = Path.of("../".repeat(root.getNameCount() + 2) + hostLibc.toString().substring(1));
-        Files.createSymbolicLink(root.resolve("app/server"), climb);
+        container.climbingLink("/app/server", hostLibc);
 
         assertThat(unwindInfoOf(mapping("/app/server", hostLibc))).isNull();
         assertThat(objectFiles.parsed()).isZero();
@@ -100,14 +65,12 @@ class UnwindInfoContainerRootTest {
 
     @Test
     void aBinaryInsideTheRootIsOpenedAndParsedOnceForUnwindingAndSymbols() throws Exception {
-        Path copy = Files.copy(hostLibc, root.resolve("app/libc-copy.so"));
+        Path copy = Files.copy(hostLibc, container.file("/app/libc-copy.so"));
         Mapping inside = mapping("/app/libc-copy.so", copy);
-        Symbolizer.Settings defaults = Symbolizer.Settings.defaults();
-        Symbolizer symbolizer = new Symbolizer(new Symbolizer.Settings(proc, defaults.hostRoot(), defaults.kallsyms(), defaults.kernelNotes(),
-                defaults.cacheBytes(), defaults.negativeTtl(), defaults.kernelRefresh()), PerfMapWriter.NONE, objectFiles);
+        Symbolizer symbolizer = new Symbolizer(container.symbolizerSettings(), PerfMapWriter.NONE, objectFiles);
 
         ObjectUnwindInfo info = unwindInfoOf(inside);
-        boolean named = symbolizer.forMapping(new Snapshot(List.of(inside)), inside).symbolize(START + 0x30000, false).resolved();
+        boolean named = symbolizer.forMapping(container.process(inside), inside).symbolize(START + 0x30000, false).resolved();
 
         assertThat(info).isNotNull();
         assertThat(info.hasCallFrameInformation()).isTrue();

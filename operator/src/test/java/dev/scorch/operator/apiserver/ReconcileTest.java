@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.scorch.operator.Policies;
 import dev.scorch.operator.api.v1alpha1.ProfilingPolicy;
 import dev.scorch.operator.api.v1alpha1.ProfilingPolicyStatus;
+import dev.scorch.testenv.AuditLog;
 import dev.scorch.testenv.ControlPlane;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Event;
@@ -23,7 +24,6 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -40,16 +40,6 @@ import org.junit.jupiter.api.Test;
  * of every test shares the one collector DaemonSet, as in a cluster.
  */
 class ReconcileTest {
-    /** Logs every write (and nothing else) to tell a steady cluster costs the operator no writes. */
-    static final String AUDIT_WRITES = """
-            apiVersion: audit.k8s.io/v1
-            kind: Policy
-            omitStages: [RequestReceived]
-            rules:
-              - level: Metadata
-                verbs: [create, update, patch, delete, deletecollection]
-              - level: None
-            """;
     private static final String NS = OperatorUnderTest.NAMESPACE;
     private static ControlPlane controlPlane;
     private static KubernetesClient admin;
@@ -57,7 +47,7 @@ class ReconcileTest {
 
     @BeforeAll
     static void startOperator() {
-        controlPlane = ControlPlane.shared(ControlPlane.Options.apiServerOnly().auditedBy(AUDIT_WRITES));
+        controlPlane = ControlPlane.shared(ControlPlane.Options.apiServerOnly().auditedBy(AuditLog.WRITES_POLICY));
         admin = controlPlane.adminClient();
         operator = OperatorUnderTest.start(controlPlane);
     }
@@ -546,22 +536,9 @@ class ReconcileTest {
                 .containsEntry("rbac.authorization.k8s.io/aggregate-to-view", "true");
     }
 
-    private static long operatorWrites() throws IOException {
-        String operatorUser = "system:serviceaccount:" + NS + ":" + OperatorUnderTest.SERVICE_ACCOUNT;
-        ObjectMapper json = new ObjectMapper();
-        try (var lines = Files.lines(controlPlane.auditLog())) {
-            return lines.map(line -> {
-                try {
-                    return json.readTree(line);
-                } catch (IOException e) {
-                    throw new IllegalStateException(e);
-                }
-            }).filter(e -> e.path("stage").asText().equals("ResponseComplete"))
-                    .filter(e -> operatorUser.equals(e.at("/impersonatedUser/username").asText())
-                            || operatorUser.equals(e.at("/user/username").asText()))
-                    .filter(e -> !e.at("/objectRef/resource").asText().equals("leases"))
-                    .count();
-        }
+    /** Writes by the operator's ServiceAccount in the audit log (lease renewals aside). */
+    private static long operatorWrites() {
+        return AuditLog.writesBy(controlPlane.auditLog(), "system:serviceaccount:" + NS + ":" + OperatorUnderTest.SERVICE_ACCOUNT);
     }
 
     /** A Node of the test, labelled {@code test=<group>} so a policy can select it. */

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.scorch.operator.Policies;
 import dev.scorch.operator.api.v1alpha1.ProfilingPolicy;
 import dev.scorch.operator.api.v1alpha1.ProfilingPolicyStatus;
+import dev.scorch.testenv.AuditLog;
 import dev.scorch.testenv.Await;
 import dev.scorch.testenv.ControlPlane;
 import dev.scorch.testenv.FakeNode;
@@ -18,7 +19,6 @@ import io.fabric8.kubernetes.api.model.PodConditionBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -49,15 +49,6 @@ class ManyPoliciesFleetTest {
     static final int NODES = Integer.getInteger("scorch.simulation.many-policy-nodes", 1000);
     private static final String NAMESPACE = SimulatedOperator.NAMESPACE;
     private static final Duration TIMEOUT = Duration.ofMinutes(6);
-    private static final String AUDIT_WRITES = """
-            apiVersion: audit.k8s.io/v1
-            kind: Policy
-            omitStages: [RequestReceived]
-            rules:
-              - level: Metadata
-                verbs: [create, update, patch, delete, deletecollection]
-              - level: None
-            """;
     /** The policy one collector reports as failing on the nodes of zone z1. */
     private static final String FAILING_POLICY = "zone-z1";
 
@@ -72,7 +63,7 @@ class ManyPoliciesFleetTest {
 
     @BeforeAll
     static void start() {
-        controlPlane = ControlPlane.start(ControlPlane.Options.withControllers().auditedBy(AUDIT_WRITES));
+        controlPlane = ControlPlane.start(ControlPlane.Options.withControllers().auditedBy(AuditLog.WRITES_POLICY));
         admin = controlPlane.adminClient();
         kwok = Kwok.start(controlPlane);
         List<FakeNode> nodes = new ArrayList<>();
@@ -248,20 +239,7 @@ class ManyPoliciesFleetTest {
     }
 
     /** Writes by the operator's ServiceAccount in the audit log (lease renewals aside). */
-    private static long operatorWrites() throws IOException {
-        String operatorUser = "system:serviceaccount:" + NAMESPACE + ":" + SimulatedOperator.SERVICE_ACCOUNT;
-        ObjectMapper json = new ObjectMapper();
-        try (var lines = Files.lines(controlPlane.auditLog())) {
-            return lines.map(line -> {
-                try {
-                    return json.readTree(line);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            }).filter(e -> e.path("stage").asText().equals("ResponseComplete"))
-                    .filter(e -> operatorUser.equals(e.at("/user/username").asText()))
-                    .filter(e -> !e.at("/objectRef/resource").asText().equals("leases"))
-                    .count();
-        }
+    private static long operatorWrites() {
+        return AuditLog.writesBy(controlPlane.auditLog(), "system:serviceaccount:" + NAMESPACE + ":" + SimulatedOperator.SERVICE_ACCOUNT);
     }
 }

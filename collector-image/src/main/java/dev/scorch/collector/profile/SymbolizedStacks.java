@@ -1,0 +1,225 @@
+package dev.scorch.collector.profile;
+
+import dev.scorch.collector.process.Mapping;
+import dev.scorch.collector.process.ProcessLookup;
+import dev.scorch.collector.process.ProcessSnapshot;
+import dev.scorch.collector.profile.CpuProfile.SampleLabel;
+import dev.scorch.collector.symbol.MappingSymbols;
+import dev.scorch.collector.symbol.MissReason;
+import dev.scorch.collector.symbol.Symbolization;
+import dev.scorch.collector.symbol.SymbolizedFrame;
+import dev.scorch.collector.symbol.Symbolizer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Raw stacks resolved into symbolized locations, each distinct stack, mapping, address and
+ * function resolved once however many profiles built in this round contain it. The node's policies
+ * end their intervals together, so with overlapping policies the process table and the symbolizer
+ * are asked once per distinct stack and address per interval, not once per policy; each policy's
+ * profile then only numbers the shared locations its own stacks reach ({@link CpuProfileBuilder}).
+ *
+ * <p>A round lives for one interval end and is then dropped whole: symbols may change between
+ * intervals (JIT code moves, a process execs), and nothing resolved is held on the heap between
+ * them. Not thread-safe: one thread builds a round's profiles.
+ */
+public final class SymbolizedStacks {
+
+    /**
+     * One pprof mapping as the node knows it; a profile states its own range for the kernel one
+     * (the addresses it holds) and whether all of its own locations in it resolved.
+     */
+    static final class SharedMapping {
+        final MappingSymbols symbols;
+        final String file;
+        final long start;
+        final long limit;
+        final long fileOffset;
+        final boolean kernel;
+
+        SharedMapping(MappingSymbols symbols, String file, long start, long limit, long fileOffset, boolean kernel) {
+            this.symbols = symbols;
+            this.file = file;
+            this.start = start;
+            this.limit = limit;
+            this.fileOffset = fileOffset;
+            this.kernel = kernel;
+        }
+    }
+
+    /** A function frame's identity in pprof: name, system name and file. */
+    record SharedFunction(String name, String systemName, String file) {}
+
+    /**
+     * One code address in its mapping (null: in no known mapping), symbolized: its functions
+     * innermost first and their lines.
+     */
+    record SharedLocation(SharedMapping mapping, long address, SharedFunction[] functions, long[] lines, boolean resolved) {}
+
+    /** One raw stack resolved: its locations leaf first, and its per-sample labels. */
+    record SharedStack(SharedLocation[] locations, List<SampleLabel> labels) {}
+
+    /** A stack by content: the store hands every policy the same frame arrays, so equal stacks mostly compare by identity. */
+    private record StackKey(int pid, long[] kernelIps, long[] userIps, int hash) {
+        StackKey(AggregatedStack stack) {
+            this(stack.pid(), stack.kernelIps(), stack.userIps(),
+                    31 * (31 * stack.pid() + Arrays.hashCode(stack.kernelIps())) + Arrays.hashCode(stack.userIps()));
+        }
+
+        @Override
+        public boolean equals(Object other) {
+            return other instanceof StackKey key && key.hash == hash && key.pid == pid && Arrays.equals(key.kernelIps, kernelIps)
+                    && Arrays.equals(key.userIps, userIps);
+        }
+
+        @Override
+        public int hashCode() {
+            return hash;
+        }
+    }
+
+    /** Anonymous memory is per process (its perf map names it); file mappings are shared. */
+    private record MappingKey(int pid, Mapping mapping) {}
+
+    /** A location: its mapping (null: none known, with the reason's symbols), address, and whether it is a return address. */
+    private record LocationKey(Object mapping, long address, boolean returnAddress) {}
+
+    private static final SharedStack EMPTY = new SharedStack(new SharedLocation[0], List.of());
+
+    private final Symbolizer symbolizer;
+    private final ProcessLookup processes;
+    private final boolean processLabels;
+    private final Map<StackKey, SharedStack> stacks = new HashMap<>();
+    private final Map<Integer, Optional<ProcessSnapshot>> processCache = new HashMap<>();
+    private final Map<MappingKey, SharedMapping> mappings = new HashMap<>();
+    private final Map<LocationKey, SharedLocation> locations = new HashMap<>();
+    private final Map<SharedFunction, SharedFunction> functions = new HashMap<>();
+    private SharedMapping kernel;
+    private MappingSymbols unknownProcess;
+    private MappingSymbols noMapping;
+    private MappingSymbols mapsOverBudget;
+
+    SymbolizedStacks(Symbolizer symbolizer, ProcessLookup processes, boolean processLabels) {
+        this.symbolizer = symbolizer;
+        this.processes = processes;
+        this.processLabels = processLabels;
+    }
+
+    /** Distinct stacks resolved in this round. */
+    public int size() {
+        return stacks.size();
+    }
+
+    /** The stack's locations, leaf first: no location for a stack without frames. */
+    SharedStack resolve(AggregatedStack stack) {
+        StackKey key = new StackKey(stack);
+        SharedStack resolved = stacks.get(key);
+        if (resolved == null) {
+            resolved = symbolize(stack);
+            stacks.put(key, resolved);
+        }
+        return resolved;
+    }
+
+    private SharedStack symbolize(AggregatedStack stack) {
+        int kernelFrames = framesBeforeZero(stack.kernelIps());
+        int userFrames = framesBeforeZero(stack.userIps());
+        if (kernelFrames + userFrames == 0) {
+            return EMPTY;
+        }
+        SharedLocation[] resolved = new SharedLocation[kernelFrames + userFrames];
+        int at = 0;
+        for (int i = 0; i < kernelFrames; i++) {
+            resolved[at++] = kernelLocation(stack.kernelIps()[i], i > 0);
+        }
+        Optional<ProcessSnapshot> process = processCache.computeIfAbsent(stack.pid(), processes::process);
+        for (int i = 0; i < userFrames; i++) {
+            resolved[at++] = userLocation(process, stack.pid(), stack.userIps()[i], i > 0);
+        }
+        return new SharedStack(resolved, sampleLabels(stack.pid(), process));
+    }
+
+    /**
+     * Frames of a callchain (leaf first) before its first address 0, which ends it: a user
+     * callchain of a process that has just started holds a 0 where the frame-pointer walk ran
+     * off, what follows is not a caller, and a location at address 0 without mapping or line
+     * makes Pyroscope drop the whole sample without an error.
+     */
+    private static int framesBeforeZero(long[] ips) {
+        for (int i = 0; i < ips.length; i++) {
+            if (ips[i] == 0) {
+                return i;
+            }
+        }
+        return ips.length;
+    }
+
+    private List<SampleLabel> sampleLabels(int pid, Optional<ProcessSnapshot> process) {
+        if (!processLabels) {
+            return List.of();
+        }
+        List<SampleLabel> labels = new ArrayList<>(2);
+        labels.add(new SampleLabel("pid", null, pid));
+        process.ifPresent(p -> labels.add(new SampleLabel("comm", p.command(), 0)));
+        return List.copyOf(labels);
+    }
+
+    private SharedLocation kernelLocation(long address, boolean returnAddress) {
+        if (kernel == null) {
+            kernel = new SharedMapping(symbolizer.kernel(), CpuProfileBuilder.KERNEL_MAPPING, 0, 0, 0, true);
+        }
+        return location(kernel, kernel.symbols, address, returnAddress);
+    }
+
+    private SharedLocation userLocation(Optional<ProcessSnapshot> process, int pid, long address, boolean returnAddress) {
+        if (process.isEmpty()) {
+            if (unknownProcess == null) {
+                unknownProcess = symbolizer.unresolved(MissReason.UNKNOWN_PROCESS);
+            }
+            return location(null, unknownProcess, address, returnAddress);
+        }
+        Optional<Mapping> mapping = process.get().mappingAt(address);
+        if (mapping.isEmpty() && process.get().mapsRefused()) {
+            if (mapsOverBudget == null) {
+                mapsOverBudget = symbolizer.unresolved(MissReason.OVER_BUDGET);
+            }
+            return location(null, mapsOverBudget, address, returnAddress);
+        }
+        if (mapping.isEmpty()) {
+            if (noMapping == null) {
+                noMapping = symbolizer.unresolved(MissReason.NO_MAPPING);
+            }
+            return location(null, noMapping, address, returnAddress);
+        }
+        Mapping m = mapping.get();
+        SharedMapping shared = mappings.computeIfAbsent(new MappingKey(m.inode() == 0 ? pid : 0, m), key -> new SharedMapping(
+                symbolizer.forMapping(process.get(), m), m.path() == null || m.path().isEmpty() ? "[anon]" : m.path(), m.start(),
+                m.limit(), m.fileOffset(), false));
+        return location(shared, shared.symbols, address, returnAddress);
+    }
+
+    private SharedLocation location(SharedMapping mapping, MappingSymbols symbols, long address, boolean returnAddress) {
+        LocationKey key = new LocationKey(mapping == null ? symbols : mapping, address, returnAddress);
+        SharedLocation existing = locations.get(key);
+        if (existing != null) {
+            return existing;
+        }
+        Symbolization symbolization = symbols.symbolize(address, returnAddress);
+        List<SymbolizedFrame> frames = symbolization.frames();
+        SharedFunction[] functionsOfFrames = new SharedFunction[frames.size()];
+        long[] lines = new long[frames.size()];
+        for (int i = 0; i < frames.size(); i++) {
+            SymbolizedFrame frame = frames.get(i);
+            functionsOfFrames[i] = functions.computeIfAbsent(new SharedFunction(frame.function(), frame.systemName(), frame.fileName()),
+                    f -> f);
+            lines[i] = frame.line();
+        }
+        SharedLocation location = new SharedLocation(mapping, address, functionsOfFrames, lines, symbolization.resolved());
+        locations.put(key, location);
+        return location;
+    }
+}
