@@ -27,6 +27,7 @@ import org.junit.jupiter.api.Test;
 class CausedPerfMapsTest {
 
     private static final Path PROC = Path.of("/proc");
+    private static final int ATTEMPTS = 3;
     private static final String IDLE = """
             public class Idle {
                 public static void main(String[] args) throws Exception {
@@ -58,22 +59,28 @@ class CausedPerfMapsTest {
 
     @Test
     void theMapTheCollectorCausedIsRemovedOnceTheJvmHasExitedAndNotBefore() throws Exception {
-        Process jvm = startIdleJvm();
-        Path map = mapOf(jvm);
-        JitMapRequests requests = new JitMapRequests(PROC, Duration.ZERO, Duration.ofSeconds(10));
+        for (int attempt = 1; ; attempt++) {
+            Process jvm = startIdleJvm();
+            Path map = mapOf(jvm);
+            JitMapRequests requests = new JitMapRequests(PROC, Duration.ZERO, Duration.ofSeconds(10));
 
-        ask(requests, jvm);
-        assertThat(requests.written()).isEqualTo(1);
-        assertThat(map).isRegularFile();
-        requests.removeMapsOfExitedJvms();
-        assertThat(map).as("the JVM still runs").isRegularFile();
+            ask(requests, jvm);
+            assertThat(requests.written()).isEqualTo(1);
+            assertThat(map).isRegularFile();
+            requests.removeMapsOfExitedJvms();
+            assertThat(map).as("the JVM still runs").isRegularFile();
 
-        jvm.destroyForcibly();
-        assertThat(jvm.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        requests.removeMapsOfExitedJvms();
+            jvm.destroyForcibly();
+            assertThat(jvm.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            requests.removeMapsOfExitedJvms();
 
-        assertThat(map).doesNotExist();
-        assertThat(requests.causedMaps()).isEqualTo(Map.of("removed", 1L));
+            if (attempt < ATTEMPTS && askedByAnotherProfiler(requests.causedMaps())) {
+                continue;
+            }
+            assertThat(requests.causedMaps()).isEqualTo(Map.of("removed", 1L));
+            assertThat(map).doesNotExist();
+            return;
+        }
     }
 
     @Test
@@ -116,16 +123,36 @@ class CausedPerfMapsTest {
 
     @Test
     void theEndOfARecordingRemovesTheMapsItCausedOfJvmsStillRunning() throws Exception {
-        Process jvm = startIdleJvm();
-        Path map = mapOf(jvm);
-        JitMapRequests requests = new JitMapRequests(PROC, Duration.ZERO, Duration.ofSeconds(10));
-        ask(requests, jvm);
-        assertThat(map).isRegularFile();
+        for (int attempt = 1; ; attempt++) {
+            Process jvm = startIdleJvm();
+            Path map = mapOf(jvm);
+            JitMapRequests requests = new JitMapRequests(PROC, Duration.ZERO, Duration.ofSeconds(10));
+            ask(requests, jvm);
+            assertThat(map).isRegularFile();
 
-        assertThat(requests.removeCausedMaps()).isEqualTo(1);
+            int removed = requests.removeCausedMaps();
 
-        assertThat(map).doesNotExist();
-        assertThat(jvm.isAlive()).isTrue();
+            if (attempt < ATTEMPTS && askedByAnotherProfiler(requests.causedMaps())) {
+                continue;
+            }
+            assertThat(removed).isEqualTo(1);
+            assertThat(map).doesNotExist();
+            assertThat(jvm.isAlive()).isTrue();
+            return;
+        }
+    }
+
+    /**
+     * Whether another profiler on this shared host (another collector's whole-host recording asks
+     * every JVM it samples) had the JVM write its map too, before the test's request or after it:
+     * then keeping the map is right, and the scenario is run again on a new JVM.
+     */
+    private static boolean askedByAnotherProfiler(Map<String, Long> outcomes) {
+        boolean kept = outcomes.containsKey("kept_not_ours") || outcomes.containsKey("kept_rewritten");
+        if (kept) {
+            System.out.println("another profiler asked the test's JVM for its perf map (" + outcomes + "); running the scenario again");
+        }
+        return kept;
     }
 
     private static void ask(JitMapRequests requests, Process jvm) {
