@@ -6,7 +6,8 @@
 # the same processes at the same time. Also prints each recorder's CPU seconds, peak RSS and
 # lost samples. The JVM row runs a Java program with no profiling flag: its Java methods are named
 # from the perf map Scorch has the JVM write through the attach mechanism (`Compiler.perfmap`); perf
-# is shown without that map (what perf gets on its own) and, on a separate line, with it. Needs
+# is shown without a map (what perf gets on its own) and, on a separate line, with one the JVM
+# writes on a `jcmd` after the recording. Needs
 # root, gcc, Go and python3. Usage:
 #   bench/stacks.sh [seconds, default 30] [frequency, default 99]
 set -euo pipefail
@@ -51,8 +52,10 @@ wait $scorch_timer $fp_timer $dwarf_timer || true
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
 "$GO" tool pprof -traces "$work/scorch.pb.gz" >"$work/scorch.traces" 2>/dev/null
-# The JVM wrote /tmp/perf-<pid>.map when Scorch asked; perf reads it too, so it is moved aside for perf's own figures.
+# Scorch removes the perf map it had the JVM write when the recording ends; for perf's figures with a map the JVM
+# (still running) writes one again on a jcmd, then it is moved aside for perf's own figures.
 jvm_map="/tmp/perf-$jvm_pid.map"
+"$JAVA_HOME/bin/jcmd" "$jvm_pid" Compiler.perfmap >/dev/null
 for r in fp dwarf; do
   perf script -i "$work/perf-$r.data" -F comm,pid,ip,sym >"$work/perf-$r.with-map.script" 2>/dev/null
 done
@@ -145,7 +148,7 @@ def jvm_cell(stacks):
 print("| JVM, no flags: the workload thread's samples naming a JitWorkload method (perf: no perf map) | "
       + " | ".join(jvm_cell(list(source())) for source in sources.values()) + " |")
 print()
-print("perf with the perf map Scorch had the JVM write: "
+print("perf with a perf map the JVM wrote on a jcmd after the recording: "
       + ", ".join(f"{name} {jvm_cell(list(stacks_perf(f'{work}/perf-{r}.with-map.script')))}"
                   for name, r in [("perf -g", "fp"), ("perf --call-graph dwarf", "dwarf")]))
 PY

@@ -3,7 +3,7 @@
 # compare Scorch against. Source it after bench/lib/start.sh and setting n, seconds, interval and types.
 
 command -v go >/dev/null || export PATH="/usr/local/go/bin:$PATH"
-(cd "$root/collector-image/src/test/resources/workloads/gopprof" && GOFLAGS=-mod=mod GOTOOLCHAIN=local CGO_ENABLED=0 \
+(cd "$root/testenv/src/main/resources/workloads/gopprof" && GOFLAGS=-mod=mod GOTOOLCHAIN=local CGO_ENABLED=0 \
   go build -o "$work/gopprof" .)
 
 urls=()

@@ -14,7 +14,7 @@ hwm() { awk '/VmHWM/ {print $2}' "/proc/$1/status"; }
 rss() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
 # On-CPU time of a process's live threads in ns, from schedstat: finer than stat's 10 ms ticks, but
 # the time of threads that have exited is lost (right for `record`, whose threads live as long as it).
-live_threads_ns() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{s += $1} END {print s + 0}'; }
+live_threads_ns() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{s += $1} END {printf "%.0f\n", s}'; }
 
 # The ground-truth workload (collector-image/src/test/c/split.c) as $work/split.
 build_split() {

@@ -1,6 +1,7 @@
 package dev.scorch.collector.cli;
 
 import dev.scorch.collector.flamegraph.FlameGraphWriter;
+import dev.scorch.collector.perf.EventAttributes;
 import dev.scorch.collector.profile.CpuProfile;
 import dev.scorch.collector.profile.CpuProfileBuilder;
 import dev.scorch.collector.sampling.CgroupDirectories;
@@ -31,7 +32,7 @@ import java.util.function.BooleanSupplier;
  */
 final class RecordCommand implements Subcommand {
 
-    private static final Set<String> VALUE_OPTIONS = Set.of("duration", "frequency", "output", "flamegraph", "pid", "cgroup");
+    private static final Set<String> VALUE_OPTIONS = Set.of("duration", "frequency", "output", "flamegraph", "pid", "cgroup", "user-stack-bytes");
     private static final Set<String> FLAGS = Set.of("no-kernel-stacks", "frame-pointers-only");
 
     private final BooleanSupplier onTerminal;
@@ -65,6 +66,7 @@ final class RecordCommand implements Subcommand {
         return """
                 usage: scorch-collector record [--duration 30s] [--frequency 99] [--output profile.pb.gz]
                          [--flamegraph flame.html] [--pid N]... [--cgroup PATH]... [--no-kernel-stacks] [--frame-pointers-only]
+                         [--user-stack-bytes N]
                   --duration D        how long to sample (500ms, 30s, 5m, 1h); Ctrl-C stops early and still writes (default 30s)
                   --frequency HZ      samples per second per CPU, 1..1000 (default 99)
                   --output FILE       gzipped pprof profile to write (default profile.pb.gz); read it with go tool pprof
@@ -75,6 +77,8 @@ final class RecordCommand implements Subcommand {
                   --no-kernel-stacks  user frames only
                   --frame-pointers-only  samples carry the kernel's frame-pointer callchain only, no registers or stack
                                       copy to unwind from (about 100 bytes a sample instead of 8.7 KiB; to compare costs)
+                  --user-stack-bytes N  bytes of user stack copied into each sample for the unwinder, a multiple of 8 up to
+                                      61440 (default 8192); a smaller copy fits more samples into the ring buffers
                 needs root, or CAP_PERFMON (CPU-wide perf events) plus, to name frames, CAP_SYSLOG, CAP_SYS_PTRACE,
                 CAP_DAC_READ_SEARCH and CAP_CHECKPOINT_RESTORE (see docs/decisions.md, "Collector capabilities, measured")""";
     }
@@ -119,10 +123,12 @@ final class RecordCommand implements Subcommand {
             return 2;
         }
 
-        SamplerOptions options = SamplerOptions.allCpus(frequency, kernelStacks).withCgroups(cgroups);
-        if (args.flag("frame-pointers-only")) {
-            options = options.withUserStackBytes(0).withDataPages(SamplerOptions.DEFAULT_DATA_PAGES);
+        int userStackBytes = args.flag("frame-pointers-only") || !SamplerOptions.unwindingSupported() ? 0
+                : args.intValue("user-stack-bytes", SamplerOptions.DEFAULT_USER_STACK_BYTES, 8, EventAttributes.MAX_USER_STACK_BYTES);
+        if (userStackBytes % 8 != 0) {
+            throw new UsageException("--user-stack-bytes must be a multiple of 8, was " + userStackBytes);
         }
+        SamplerOptions options = SamplerOptions.allCpus(frequency, kernelStacks, userStackBytes).withCgroups(cgroups);
         if (ownProcessesOnly) {
             err.println("note: " + preflight.ownProcessesNote(pids));
             options = options.withTasks(PidSelection.threadsOf(pids, procRoot));
@@ -156,13 +162,24 @@ final class RecordCommand implements Subcommand {
                 }
             }
             String host = hostname();
-            CpuProfile profile = new CpuProfileBuilder(new Symbolizer(Symbolizer.Settings.defaults(), JitMapRequests.ofThisHost(), result.objectFiles()), result.processes(), true)
+            JitMapRequests jitMaps = JitMapRequests.ofThisHost();
+            CpuProfile profile = new CpuProfileBuilder(new Symbolizer(Symbolizer.Settings.defaults(), jitMaps, result.objectFiles()), result.processes(), true)
                     .build(new TreeMap<>(Map.of("service_name", "scorch-record", "node", host)),
                             result.start(), result.duration(), frequency, result.stacks())
                     .withMainMapping(subject(host, pids, cgroups));
+            int removedMaps = jitMaps.removeCausedMaps();
+            if (removedMaps > 0) {
+                err.printf("removed the %d perf map(s) the recording had JVMs write%n", removedMaps);
+            }
             Files.write(output, profile.toGzippedPprof());
-            err.printf("wrote %s: %d samples (%d taken, %d lost, %d throttled; %d KiB read from the ring buffers)%n", output,
-                    result.selectedSamples(), result.samples(), result.lost(), result.throttles(), result.ringBytes() >> 10);
+            err.printf("wrote %s: %d samples (%d taken, %d lost, %d throttled; %d KiB read from the ring buffers of %d KiB per CPU)%n",
+                    output, result.selectedSamples(), result.samples(), result.lost(), result.throttles(), result.ringBytes() >> 10,
+                    result.ringPages() * 4);
+            if (result.ringPages() < options.dataPages()) {
+                err.printf("warning: the kernel locked %d KiB of ring buffer per CPU, not the %d KiB asked for (over the user's"
+                        + " perf_event_mlock_kb and this process's RLIMIT_MEMLOCK; CAP_IPC_LOCK lifts both): the rings hold less time,"
+                        + " and samples are lost when the reader is not scheduled for longer%n", result.ringPages() * 4, options.dataPages() * 4);
+            }
             if (result.selectedSamples() == 0) {
                 err.println("warning: the profile has no samples: " + (result.samples() == 0
                         ? "the kernel delivered none in " + describe(result.duration())

@@ -39,9 +39,10 @@ final class Recording {
      * @param processes the process table, for symbolization
      * @param objectFiles the object files the unwinder opened, for the symbolizer to reuse
      * @param ringBytes bytes of records read from the ring buffers
+     * @param ringPages data pages of each CPU's ring (the smallest, when the kernel refused the size asked for)
      */
     record Result(Instant start, Duration duration, List<AggregatedStack> stacks, ProcessTable processes, MappedObjects objectFiles,
-            long ringBytes, long samples, long selectedSamples, long lost, long throttles, long malformed, long truncated) {}
+            long ringBytes, int ringPages, long samples, long selectedSamples, long lost, long throttles, long malformed, long truncated) {}
 
     /** Told once a second while sampling: time since start, samples taken and lost so far. */
     interface Progress {
@@ -113,7 +114,7 @@ final class Recording {
         List<AggregatedStack> selected = selection.everything() ? all
                 : all.stream().filter(s -> selection.includes(s.pid())).toList();
         long selectedSamples = selected.stream().mapToLong(AggregatedStack::count).sum();
-        return new Result(start, recorded, selected, processes, objectFiles, sampler.bytesRead(), sampler.samples(), selectedSamples, sampler.lost(),
+        return new Result(start, recorded, selected, processes, objectFiles, sampler.bytesRead(), sampler.ringPages(), sampler.samples(), selectedSamples, sampler.lost(),
                 sampler.throttles(), sampler.malformed(), aggregator.truncated());
     }
 

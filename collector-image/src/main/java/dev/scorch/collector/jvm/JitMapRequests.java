@@ -21,13 +21,16 @@ import java.util.function.LongSupplier;
  * the application. Asked before a JVM's perf map is read; a JVM is asked at most once per
  * {@code minInterval} (code compiled since is named at the next request), and a JVM that refuses
  * (no attach listener, JDK without the command, SIGQUIT not caught, another user namespace) is
- * counted by reason, named in {@link #refusedJvms()} and never asked again.
+ * counted by reason, named in {@link #refusedJvms()} and never asked again. The maps it caused are
+ * removed once their JVM has exited ({@link CausedPerfMaps}).
  */
 public final class JitMapRequests implements PerfMapWriter {
 
     private static final System.Logger LOG = System.getLogger(JitMapRequests.class.getName());
     private static final int MAX_TRACKED = 4096;
     private static final int MAX_MAPS_BYTES = 4 << 20;
+    /** How often exited JVMs' maps are looked for, at most. */
+    private static final long SWEEP_NANOS = 10_000_000_000L;
     static final String COMMAND = "Compiler.perfmap";
 
     private final Path procRoot;
@@ -38,7 +41,9 @@ public final class JitMapRequests implements PerfMapWriter {
     private final LinkedHashMap<Integer, Boolean> hotSpot = new LinkedHashMap<>(16, 0.75f, true);
     private final LinkedHashMap<Integer, String> refused = new LinkedHashMap<>(16, 0.75f, true);
     private final Map<String, Long> refusals = new TreeMap<>();
+    private final CausedPerfMaps causedMaps;
     private long written;
+    private long sweptAt;
 
     public JitMapRequests(Path procRoot, Duration minInterval, Duration attachTimeout) {
         this(procRoot, minInterval, new HotSpotAttach(procRoot, attachTimeout), System::nanoTime);
@@ -49,6 +54,8 @@ public final class JitMapRequests implements PerfMapWriter {
         this.attach = attach;
         this.minIntervalNanos = minInterval.toNanos();
         this.nanoTime = nanoTime;
+        this.causedMaps = new CausedPerfMaps(procRoot);
+        this.sweptAt = nanoTime.getAsLong();
     }
 
     /** The collector's defaults: at most one request per JVM every 30 s, 3 s for the JVM to answer. */
@@ -59,10 +66,14 @@ public final class JitMapRequests implements PerfMapWriter {
     @Override
     public synchronized void refresh(ProcessSnapshot process) {
         int pid = process.pid();
+        long now = nanoTime.getAsLong();
+        if (now - sweptAt >= SWEEP_NANOS) {
+            sweptAt = now;
+            causedMaps.removeExited();
+        }
         if (process.exited() || refused.containsKey(pid) || !isHotSpot(pid)) {
             return;
         }
-        long now = nanoTime.getAsLong();
         Long last = askedAt.get(pid);
         if (last != null && now - last < minIntervalNanos) {
             return;
@@ -70,7 +81,9 @@ public final class JitMapRequests implements PerfMapWriter {
         askedAt.put(pid, now);
         trim(askedAt);
         try {
+            causedMaps.beforeRequest(pid, process.namespacePid());
             attach.jcmd(pid, process.namespacePid(), COMMAND);
+            causedMaps.afterRequest(pid);
             written++;
         } catch (HotSpotAttach.AttachException e) {
             refused.put(pid, process.command() + " (pid " + pid + "): " + e.reason());
@@ -79,6 +92,27 @@ public final class JitMapRequests implements PerfMapWriter {
             LOG.log(Level.INFO, "JVM " + pid + " (" + process.command() + ") gives no JIT symbols; its Java frames stay unnamed: "
                     + e.getMessage());
         }
+    }
+
+    /** Removes the maps this collector caused of the JVMs that have exited since the last look. */
+    public synchronized void removeMapsOfExitedJvms() {
+        sweptAt = nanoTime.getAsLong();
+        causedMaps.removeExited();
+    }
+
+    /**
+     * Removes every map this collector caused that is still as the JVM wrote it on request, the
+     * running JVMs' too: the end of a recording, after which nothing reads them.
+     *
+     * @return the maps removed
+     */
+    public synchronized int removeCausedMaps() {
+        return causedMaps.removeAll();
+    }
+
+    /** The maps this collector caused, by what became of them ({@link CausedPerfMaps#outcomes()}). */
+    public synchronized Map<String, Long> causedMaps() {
+        return causedMaps.outcomes();
     }
 
     /** Perf maps the JVMs wrote on request. */

@@ -3,7 +3,8 @@ package dev.scorch.collector.profile;
 import dev.scorch.collector.profile.CpuProfile.ProfileFunction;
 import dev.scorch.collector.profile.CpuProfile.ProfileLocation;
 import dev.scorch.collector.profile.CpuProfile.ProfileMapping;
-import dev.scorch.collector.profile.CpuProfile.ProfileSample;
+import dev.scorch.collector.profile.ValuedProfile.ValueType;
+import dev.scorch.collector.profile.ValuedProfile.ValuedSample;
 import dev.scorch.collector.protobuf.ProtobufWriter;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -15,11 +16,13 @@ import java.util.Map;
 import java.util.UUID;
 
 /**
- * Writes a {@link CpuProfile} as an OTLP {@code ExportProfilesServiceRequest} of the profiles
- * signal as opentelemetry-proto 1.10.0-alpha defines it ({@code v1development}): one
- * {@code ProfilesDictionary} (mappings, locations, functions, strings, attributes and stacks, each
- * table starting with its zero entry) and one {@code Profile} per sample type ({@code
- * samples/count}, {@code cpu/nanoseconds}), because an OTLP profile has exactly one.
+ * Writes a profile as an OTLP {@code ExportProfilesServiceRequest} of the profiles signal as
+ * opentelemetry-proto 1.10.0-alpha defines it ({@code v1development}): one {@code
+ * ProfilesDictionary} (mappings, locations, functions, strings, attributes and stacks, each table
+ * starting with its zero entry) and one {@code Profile} per sample type, because an OTLP profile
+ * has exactly one: {@code samples/count} and {@code cpu/nanoseconds} for a {@link CpuProfile}, a
+ * pulled Go profile's own types ({@code alloc_space/bytes}, {@code goroutine/count}, ...) for a
+ * {@link ValuedProfile}.
  *
  * <p>The profile's ids are 1-based positions, so a pprof mapping, location or function id is its
  * OTLP table index as it stands. The target's labels become resource attributes, the Kubernetes
@@ -65,7 +68,7 @@ public final class OtlpProfilesEncoder {
     private final int[] mappingBuildIdAttribute;
     private final List<String> buildIds = new ArrayList<>();
 
-    private OtlpProfilesEncoder(CpuProfile profile) {
+    private OtlpProfilesEncoder(ValuedProfile profile) {
         string("");
         stacks.add(new long[0]);
         sampleStacks = new int[profile.samples().size()];
@@ -84,14 +87,22 @@ public final class OtlpProfilesEncoder {
 
     /** The serialized request for {@code profile}; {@code profileId} makes each {@code profile_id} stable across replays. */
     public static byte[] encode(CpuProfile profile, String profileId) {
+        return encode(ValuedProfile.of(profile), profileId);
+    }
+
+    /** The serialized request for {@code profile}, one OTLP profile per sample type. */
+    public static byte[] encode(ValuedProfile profile, String profileId) {
         return new OtlpProfilesEncoder(profile).write(profile, profileId);
     }
 
-    private byte[] write(CpuProfile profile, String profileId) {
-        int samples = string("samples");
-        int count = string("count");
-        int cpu = string("cpu");
-        int nanoseconds = string("nanoseconds");
+    private byte[] write(ValuedProfile profile, String profileId) {
+        int[][] sampleTypes = new int[profile.sampleTypes().size()][];
+        for (int type = 0; type < sampleTypes.length; type++) {
+            sampleTypes[type] = new int[] {string(profile.sampleTypes().get(type).type()), string(profile.sampleTypes().get(type).unit())};
+        }
+        ValueType period = profile.periodType() == null ? new ValueType("", "") : profile.periodType();
+        int periodType = string(period.type());
+        int periodUnit = string(period.unit());
         long startNanos = profile.start().getEpochSecond() * 1_000_000_000L + profile.start().getNano();
 
         var w = new ProtobufWriter(64 * 1024);
@@ -104,21 +115,20 @@ public final class OtlpProfilesEncoder {
         w.endMessage();
         w.beginMessage(2); // ScopeProfiles
         w.beginMessage(1).string(1, "scorch-collector").endMessage();
-        int[][] sampleTypes = {{samples, count}, {cpu, nanoseconds}};
         for (int type = 0; type < sampleTypes.length; type++) {
             w.beginMessage(2); // Profile
             valueType(w, PROFILE_SAMPLE_TYPE, sampleTypes[type][0], sampleTypes[type][1]);
             for (int s = 0; s < sampleStacks.length; s++) {
-                ProfileSample sample = profile.samples().get(s);
-                long value = type == 0 ? sample.count() : sample.count() * profile.periodNanos();
+                ValuedSample sample = profile.samples().get(s);
+                long value = sample.values()[type];
                 if (value != 0) {
                     w.beginMessage(PROFILE_SAMPLES).varint(1, sampleStacks[s]).packedVarints(4, value).endMessage();
                 }
             }
             w.fixed64(PROFILE_TIME_UNIX_NANO, startNanos);
             w.varint(PROFILE_DURATION_NANO, profile.duration().toNanos());
-            valueType(w, PROFILE_PERIOD_TYPE, cpu, nanoseconds);
-            w.varint(PROFILE_PERIOD, profile.periodNanos());
+            valueType(w, PROFILE_PERIOD_TYPE, periodType, periodUnit);
+            w.varint(PROFILE_PERIOD, profile.period());
             w.bytes(PROFILE_ID, profileId(profileId, type));
             w.endMessage();
         }

@@ -1,7 +1,15 @@
 package dev.scorch.collector.pull;
 
+import dev.scorch.collector.profile.CpuProfile.ProfileFunction;
+import dev.scorch.collector.profile.CpuProfile.ProfileLocation;
+import dev.scorch.collector.profile.ValuedProfile;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.SortedMap;
 
 /**
  * A pprof profile as a Go program serves it, decoded by {@link PprofDecoder} far enough to compute
@@ -81,5 +89,45 @@ public record PulledProfile(
             }
         }
         return total;
+    }
+
+    /**
+     * This profile for the OTLP encoder: its sample types and values, its functions and locations
+     * renumbered to 1-based positions (a Go program's ids need not be), without mappings (Go
+     * serves its profiles symbolized). A location or function a sample names but the profile lacks
+     * becomes an empty one, as pprof readers treat it.
+     */
+    public ValuedProfile toValued(SortedMap<String, String> labels, Instant start, Duration duration) {
+        Map<Long, Long> functionIds = new HashMap<>();
+        List<ProfileFunction> functionList = new ArrayList<>();
+        Map<Long, Long> locationIds = new HashMap<>();
+        List<ProfileLocation> locationList = new ArrayList<>();
+        List<ValuedProfile.ValuedSample> valued = new ArrayList<>(samples.size());
+        for (Sample sample : samples) {
+            long[] stack = new long[sample.locationIds().length];
+            for (int i = 0; i < stack.length; i++) {
+                stack[i] = locationIds.computeIfAbsent(sample.locationIds()[i], id -> {
+                    Location location = locations.getOrDefault(id, new Location(0, List.of()));
+                    long[] frames = new long[location.lines().size()];
+                    long[] lines = new long[frames.length];
+                    for (int f = 0; f < frames.length; f++) {
+                        Line line = location.lines().get(f);
+                        frames[f] = functionIds.computeIfAbsent(line.functionId(), fid -> {
+                            Function function = functions.getOrDefault(fid, new Function("", ""));
+                            functionList.add(new ProfileFunction(function.name(), function.name(), function.file()));
+                            return (long) functionList.size();
+                        });
+                        lines[f] = line.line();
+                    }
+                    locationList.add(new ProfileLocation(0, location.address(), frames, lines));
+                    return (long) locationList.size();
+                });
+            }
+            valued.add(new ValuedProfile.ValuedSample(stack, sample.values()));
+        }
+        List<ValuedProfile.ValueType> types = sampleTypes.stream().map(t -> new ValuedProfile.ValueType(t.type(), t.unit())).toList();
+        ValuedProfile.ValueType period = periodType == null ? null : new ValuedProfile.ValueType(periodType.type(), periodType.unit());
+        return new ValuedProfile(labels, start, duration, types, period, this.period, List.of(), List.copyOf(locationList),
+                List.copyOf(functionList), valued);
     }
 }

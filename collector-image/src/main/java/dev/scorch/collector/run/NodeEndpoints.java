@@ -49,6 +49,9 @@ final class NodeEndpoints {
                         "result", sampling::unwinding)
                 .counterFamily("scorch_jvm_symbols_refusals_total", "JVMs that refused to write their JIT symbols through the attach mechanism, by reason.",
                         "reason", () -> sampling.jitMaps().refusals())
+                .counterFamily("scorch_jvm_perf_maps_total", "Perf maps the collector had JVMs write, once the JVM exited, by outcome"
+                        + " (removed, kept_not_ours, kept_rewritten, gone, unremovable, untracked).",
+                        "outcome", () -> sampling.jitMaps().causedMaps())
                 .counterFamily("scorch_jvm_symbols_refused", "1 for each JVM that refused to write its JIT symbols (never asked again), named \"command (pid n): reason\".",
                         "jvm", () -> refusedJvms(sampling))
                 .counter("scorch_profiles_total", "Profiles built and offered to the exporters.", () -> sum(policies.get(), PolicyCollection::profiles))
@@ -61,14 +64,16 @@ final class NodeEndpoints {
                         List.of("policy", "type"), () -> perPolicy(policies.get(), PolicyCollection::pulledProfiles))
                 .counter("scorch_pull_received_bytes_total", "Compressed bytes received from pods' pprof endpoints.",
                         () -> sum(policies.get(), PolicyCollection::pulledBytes))
-                .counter("scorch_pull_not_exported_total", "Pulled or captured Go profiles a backend could not take (OTLP backends take CPU profiles only).",
-                        () -> sum(policies.get(), PolicyCollection::pulledNotExported))
                 .counterFamily("scorch_trigger_captures_total", "Triggered captures completed, by policy and the metric that fired.",
                         List.of("policy", "trigger"), () -> perPolicy(policies.get(), PolicyCollection::capturesByTrigger))
                 .counter("scorch_trigger_checks_total", "Trigger checks run, summed over the policies (each checks every selected container).",
                         () -> sum(policies.get(), PolicyCollection::triggerChecks))
                 .counter("scorch_trigger_captures_skipped_total", "Firings skipped because the policy's captures on this node were all busy.",
                         () -> sum(policies.get(), PolicyCollection::capturesSkipped))
+                .counter("scorch_trigger_firings_held_total", "Rule crossings that did not fire: in the rule's cooldown or over its hourly cap.",
+                        () -> sum(policies.get(), PolicyCollection::firingsHeld))
+                .counter("scorch_trigger_go_profiles_missed_total", "Heap or goroutine profiles a capture could not fetch from a pod serving pprof"
+                        + " (the collector's log says why).", () -> sum(policies.get(), PolicyCollection::captureGoProfilesMissed))
                 .counter("scorch_trigger_captures_failed_total", "Captures that could not sample the container's cgroup.",
                         () -> sum(policies.get(), PolicyCollection::capturesFailed))
                 .gauge("scorch_policies_served", "Policies whose placement admits this node, served by this collector.",

@@ -224,6 +224,12 @@ final class NodeSampling implements AutoCloseable {
             return null;
         }
         Sampler opened = Sampler.open(next.everyCpu() ? wanted : wanted.withCgroups(next.cgroups()));
+        if (opened.ringPages() < wanted.dataPages()) {
+            LOG.log(Level.WARNING, "node {0}: the kernel locked {1} KiB of ring buffer per CPU, not the {2} KiB asked for: samples are lost"
+                    + " when the collector is not scheduled for longer than the rings last; grant the collector IPC_LOCK or raise"
+                    + " kernel.perf_event_mlock_kb", new Object[] {node, Integer.toString(opened.ringPages() * 4),
+                            Integer.toString(wanted.dataPages() * 4)});
+        }
         try {
             // Between opening the events and reading them: a process started before is learnt from /proc, one after from records.
             processes.learnRunningProcesses();
@@ -275,5 +281,6 @@ final class NodeSampling implements AutoCloseable {
     @Override
     public synchronized void close() {
         closeSampler();
+        jitMaps.removeMapsOfExitedJvms();
     }
 }

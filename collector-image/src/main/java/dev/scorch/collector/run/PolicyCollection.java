@@ -64,7 +64,7 @@ final class PolicyCollection implements AutoCloseable {
                 .orElse(null);
         this.triggers = config.triggers().flatMap(t -> node.sampling().cgroupMount().flatMap(mount -> cgroupStats().map(stats ->
                 new PolicyTriggers(config.name(), t, resolver::selectedPods, this::labelsOf, exporters, new PodCgroupDirectories(mount),
-                        stats, node.sampling().symbolizer(), node.clock())))).orElse(null);
+                        stats, node.sampling().symbolizer(), node.clock(), podUid -> pulls == null ? null : pulls.puller(podUid))))).orElse(null);
     }
 
     private static Optional<CgroupStatsReader> cgroupStats() {
@@ -158,10 +158,6 @@ final class PolicyCollection implements AutoCloseable {
         return pulls == null ? 0 : pulls.bytesReceived();
     }
 
-    long pulledNotExported() {
-        return pulls == null ? 0 : pulls.notExported();
-    }
-
     Map<String, Long> capturesByTrigger() {
         return triggers == null ? Map.of() : triggers.capturedByTrigger();
     }
@@ -177,6 +173,14 @@ final class PolicyCollection implements AutoCloseable {
 
     long capturesSkipped() {
         return triggers == null ? 0 : triggers.skipped();
+    }
+
+    long firingsHeld() {
+        return triggers == null ? 0 : triggers.held();
+    }
+
+    long captureGoProfilesMissed() {
+        return triggers == null ? 0 : triggers.goProfilesMissed();
     }
 
     long capturesFailed() {

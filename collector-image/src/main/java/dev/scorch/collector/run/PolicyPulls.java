@@ -6,12 +6,15 @@ import dev.scorch.collector.export.ProfileExporter;
 import dev.scorch.collector.export.SeriesLabels;
 import dev.scorch.collector.export.WireFormat;
 import dev.scorch.collector.kubernetes.PodInfo;
+import dev.scorch.collector.profile.OtlpProfilesEncoder;
 import dev.scorch.collector.pull.GoProfileType;
 import dev.scorch.collector.pull.IntervalPuller;
 import dev.scorch.collector.pull.PodPullTargets;
 import dev.scorch.collector.pull.PprofDecoder;
 import dev.scorch.collector.pull.ProfileFetcher;
+import dev.scorch.collector.pull.PullFailure;
 import dev.scorch.collector.pull.PullJitter;
+import dev.scorch.collector.pull.PulledProfile;
 import java.lang.System.Logger.Level;
 import java.net.URI;
 import java.time.Duration;
@@ -38,7 +41,7 @@ import java.util.function.Supplier;
  * announces a pprof endpoint is fetched at its pod IP, at an offset of its own within the first
  * quarter of the interval (so a node's pods are not all hit at once), through one bounded fetcher
  * (timeout, size cap, concurrency). Cumulative types become per-interval deltas, one delta state per
- * pod and type, and each profile goes to every pprof backend of the policy with the labels of the
+ * pod and type, and each profile goes to every backend of the policy (OTLP ones re-encoded) with the labels of the
  * pod's CPU profiles plus its profile name. Failures are counted per pod and reason, and the last
  * one of each pod that could not be fetched is kept for the policy's condition.
  */
@@ -62,7 +65,6 @@ final class PolicyPulls implements AutoCloseable {
     private final Map<String, AtomicLong> failures = new ConcurrentHashMap<>();
     private final Map<String, AtomicLong> pulled = new ConcurrentHashMap<>();
     private final Map<String, PodProblem> problems = new ConcurrentHashMap<>();
-    private final AtomicLong notExported = new AtomicLong();
 
     /**
      * @param selectedPods the pods of this node the policy selects now
@@ -120,6 +122,12 @@ final class PolicyPulls implements AutoCloseable {
         }
     }
 
+    /** The puller of the pod with {@code uid} (its delta states), null when the pod is not pulled. */
+    IntervalPuller puller(String uid) {
+        PodPuller pod = pullers.get(uid);
+        return pod == null ? null : pod.puller;
+    }
+
     /** The pods of the policy that could not be fetched in their last round, and why. */
     List<PodProblem> problems() {
         return new ArrayList<>(problems.values());
@@ -137,11 +145,6 @@ final class PolicyPulls implements AutoCloseable {
         Map<String, Long> counts = new TreeMap<>();
         pulled.forEach((type, count) -> counts.put(type, count.get()));
         return counts;
-    }
-
-    /** Pulled profiles a backend could not take because it speaks no pprof (OTLP). */
-    long notExported() {
-        return notExported.get();
     }
 
     /** Compressed bytes received from the pods so far. */
@@ -172,26 +175,35 @@ final class PolicyPulls implements AutoCloseable {
         };
     }
 
-    /** Offers a gzipped Go profile to every backend that takes pprof; counts the others. */
-    static long export(List<ProfileExporter> exporters, SortedMap<String, String> labels, GoProfileType type, Instant start,
+    /**
+     * Offers a gzipped Go profile to every backend: as it is to those that take pprof, re-encoded
+     * once by the OTLP encoder for those that take OTLP (one OTLP profile per sample type).
+     */
+    static void export(List<ProfileExporter> exporters, SortedMap<String, String> labels, GoProfileType type, Instant start,
             Duration duration, byte[] gzippedPprof) {
         SortedMap<String, String> named = new TreeMap<>(labels);
         named.put(SeriesLabels.NAME, profileName(type));
         String id = profileName(type) + "-" + UUID.randomUUID();
-        long skipped = 0;
+        byte[] otlp = null;
         for (ProfileExporter exporter : exporters) {
-            if (exporter.wireFormat() != WireFormat.GZIPPED_PPROF) {
-                skipped++;
-                continue;
-            }
             try {
-                exporter.offer(new ExportedProfile(id, named, start, duration, gzippedPprof));
-            } catch (RuntimeException e) {
+                byte[] payload = gzippedPprof;
+                if (exporter.wireFormat() == WireFormat.OTLP_PROFILES) {
+                    otlp = otlp == null ? otlp(gzippedPprof, named, start, duration, id) : otlp;
+                    payload = otlp;
+                }
+                exporter.offer(new ExportedProfile(id, named, start, duration, payload));
+            } catch (PullFailure | RuntimeException e) {
                 LOG.log(Level.WARNING, "backend {0} could not take the {1} profile of {2}: {3}", exporter.backendName(), type.typeName(),
                         labels.get("pod"), e.toString());
             }
         }
-        return skipped;
+    }
+
+    private static byte[] otlp(byte[] gzippedPprof, SortedMap<String, String> labels, Instant start, Duration duration, String id)
+            throws PullFailure {
+        PulledProfile profile = new PprofDecoder(PprofDecoder.defaultLimits()).decode(gzippedPprof, labels.get("pod"));
+        return OtlpProfilesEncoder.encode(profile.toValued(labels, start, duration), id);
     }
 
     /** One pod's pulls: its URLs, its delta states, and whether a round of it is in flight. */
@@ -229,8 +241,7 @@ final class PolicyPulls implements AutoCloseable {
                     fetched++;
                     if (outcome.gzippedPprof() != null) {
                         Instant start = Instant.ofEpochSecond(0, outcome.interval().startNanos());
-                        notExported.addAndGet(export(exporters, podLabels, type, start, Duration.ofNanos(outcome.interval().durationNanos()),
-                                outcome.gzippedPprof()));
+                        export(exporters, podLabels, type, start, Duration.ofNanos(outcome.interval().durationNanos()), outcome.gzippedPprof());
                         pulled.computeIfAbsent(type.typeName(), k -> new AtomicLong()).incrementAndGet();
                     }
                 }

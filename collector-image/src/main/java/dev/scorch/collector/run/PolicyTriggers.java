@@ -6,6 +6,7 @@ import dev.scorch.collector.export.ProfileExporter;
 import dev.scorch.collector.export.WireFormat;
 import dev.scorch.collector.kubernetes.PodInfo;
 import dev.scorch.collector.pull.GoProfileType;
+import dev.scorch.collector.pull.IntervalPuller;
 import dev.scorch.collector.pull.PodPullTargets;
 import dev.scorch.collector.pull.PprofDecoder;
 import dev.scorch.collector.pull.ProfileFetcher;
@@ -38,6 +39,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiFunction;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -75,6 +77,7 @@ final class PolicyTriggers implements AutoCloseable {
     private final PodCgroupDirectories cgroups;
     private final CgroupStatsReader stats;
     private final TriggeredCapture capture;
+    private final Function<String, IntervalPuller> pulls;
     private final ProfileFetcher fetcher;
     private final Clock clock;
     private final boolean watchesGoroutines;
@@ -84,13 +87,15 @@ final class PolicyTriggers implements AutoCloseable {
     private final AtomicLong checksDone = new AtomicLong();
     private final AtomicLong captured = new AtomicLong();
     private final AtomicLong skipped = new AtomicLong();
+    private final AtomicLong held = new AtomicLong();
+    private final AtomicLong goProfilesMissed = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
     private final Map<String, AtomicLong> byTrigger = new ConcurrentHashMap<>();
     private final AtomicReference<LastCapture> last = new AtomicReference<>();
 
     PolicyTriggers(String policy, PolicyConfig.Triggers settings, Supplier<List<PodInfo>> selectedPods,
             BiFunction<PodInfo, String, SortedMap<String, String>> labels, List<ProfileExporter> exporters, PodCgroupDirectories cgroups,
-            CgroupStatsReader stats, Symbolizer symbolizer, Clock clock) {
+            CgroupStatsReader stats, Symbolizer symbolizer, Clock clock, Function<String, IntervalPuller> pulls) {
         this.policy = policy;
         this.settings = settings;
         this.selectedPods = selectedPods;
@@ -99,6 +104,7 @@ final class PolicyTriggers implements AutoCloseable {
         this.cgroups = cgroups;
         this.stats = stats;
         this.clock = clock;
+        this.pulls = pulls;
         this.fetcher = new ProfileFetcher(new ProfileFetcher.Limits(Duration.ofSeconds(2), GOROUTINE_FETCH_TIMEOUT, GOROUTINE_PROFILE_BYTES,
                 settings.capture().maxConcurrent() + 1), new PprofDecoder(PprofDecoder.defaultLimits()));
         this.capture = new TriggeredCapture(new TriggeredCapture.Settings(settings.capture().duration(), settings.capture().frequencyHz(),
@@ -157,8 +163,10 @@ final class PolicyTriggers implements AutoCloseable {
                 LOG.log(Level.DEBUG, "policy {0}: no goroutine count of {1}: {2}", policy, pod.name(), e.getMessage());
             }
         }
-        List<Firing> fired = containers.computeIfAbsent(containerId, id -> new ContainerTriggers(settings.rules()))
-                .check(now, goroutines, clock.instant());
+        ContainerTriggers rules = containers.computeIfAbsent(containerId, id -> new ContainerTriggers(settings.rules()));
+        long heldBefore = rules.held();
+        List<Firing> fired = rules.check(now, goroutines, clock.instant());
+        held.addAndGet(rules.held() - heldBefore);
         if (fired.isEmpty()) {
             return;
         }
@@ -170,7 +178,7 @@ final class PolicyTriggers implements AutoCloseable {
     private void capture(PodInfo pod, String containerName, Firing firing, Path directory, SortedMap<String, String> containerLabels,
             Map<GoProfileType, URI> pprof, long check) {
         try {
-            var result = capture.capture(firing, directory, containerLabels, pprof.isEmpty() ? null : pprof::get);
+            var result = capture.capture(firing, directory, containerLabels, pprof.isEmpty() ? null : pprof::get, pulls.apply(pod.uid()));
             if (result.isEmpty()) {
                 skipped.incrementAndGet();
                 return;
@@ -187,14 +195,16 @@ final class PolicyTriggers implements AutoCloseable {
                 }
             }
             Instant fetchedAt = clock.instant();
-            done.goProfiles().forEach((type, body) -> PolicyPulls.export(exporters, done.labels(), type, fetchedAt, Duration.ZERO, body));
-            done.problems().forEach(problem -> LOG.log(Level.INFO, "policy {0}: capture of {1}: {2}", policy, pod.name(), problem));
+            done.goProfiles().forEach((type, cut) -> PolicyPulls.export(exporters, done.labels(), type, Instant.ofEpochSecond(0,
+                    cut.startNanos()), Duration.ofNanos(cut.durationNanos()), cut.gzippedPprof()));
+            goProfilesMissed.addAndGet(done.problems().size());
+            done.problems().forEach(problem -> LOG.log(Level.WARNING, "policy {0}: capture of {1} without its {2}", policy, pod.name(), problem));
             captured.incrementAndGet();
             byTrigger.computeIfAbsent(firing.rule().metric().label(), k -> new AtomicLong()).incrementAndGet();
             last.set(new LastCapture(pod.namespace() + "/" + pod.name(), containerName, firing.rule().metric().label(),
                     done.labels().get("trigger_value"), fetchedAt, check));
-            LOG.log(Level.INFO, "policy {0}: captured {1}/{2} ({3}): {4}", policy, pod.namespace() + "/" + pod.name(), containerName,
-                    firing.rule().metric().label(), firing.why());
+            LOG.log(Level.INFO, "policy {0}: captured {1}/{2} ({3}), fired by check {4}: {5}", policy, pod.namespace() + "/" + pod.name(),
+                    containerName, firing.rule().metric().label(), Long.toString(check), firing.why());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (Exception e) {
@@ -240,6 +250,16 @@ final class PolicyTriggers implements AutoCloseable {
     /** Firings skipped because the policy's captures were all busy. */
     long skipped() {
         return skipped.get();
+    }
+
+    /** Crossings held back by their rule's cooldown or hourly cap. */
+    long held() {
+        return held.get();
+    }
+
+    /** Heap or goroutine profiles that captures of pods serving pprof could not fetch. */
+    long goProfilesMissed() {
+        return goProfilesMissed.get();
     }
 
     /** Captures that failed (the cgroup could not be sampled). */

@@ -8,9 +8,12 @@ import dev.scorch.collector.profile.CpuProfileBuilder;
 import dev.scorch.collector.profile.StackAggregator;
 import dev.scorch.collector.profile.StackStore;
 import dev.scorch.collector.pull.GoProfileType;
+import dev.scorch.collector.pull.IntervalPuller;
+import dev.scorch.collector.pull.IntervalPuller.CutProfile;
 import dev.scorch.collector.pull.ProfileFetcher;
 import dev.scorch.collector.pull.PullEndpoints;
 import dev.scorch.collector.pull.PullFailure;
+import dev.scorch.collector.pull.PulledProfile;
 import dev.scorch.collector.sampling.Sampler;
 import dev.scorch.collector.sampling.SamplerOptions;
 import dev.scorch.collector.sampling.SamplingUnavailableException;
@@ -34,7 +37,11 @@ import java.util.function.Function;
  * Captures profiles of one container when a trigger fired: a short CPU profile of just its cgroup
  * at a higher frequency (perf's cgroup mode, so other containers cost nothing), plus its heap and
  * goroutine profiles when it serves pprof. Every profile carries the series labels of the container
- * plus {@code trigger} (the metric) and {@code trigger_value} (the value that fired it).
+ * plus {@code trigger} (the metric) and {@code trigger_value} (the value that fired it). The heap
+ * profile holds what is in use now as served and, where the policy pulls the pod's heap, the
+ * allocations since its last pull (it cuts that interval short, so pulls and captures together
+ * count each allocation once); without a pull, no allocations: Go counts them since the program
+ * started, which no backend can tell from an interval's.
  *
  * <p>Bounded so captures never add up to more than the node can spare: at most {@code
  * maxConcurrent} at once (a firing that finds none free is skipped, not queued), a capped duration
@@ -64,13 +71,14 @@ public final class TriggeredCapture {
      *
      * @param labels the container's series labels plus {@code trigger} and {@code trigger_value}
      * @param cpu the cgroup's CPU profile
-     * @param goProfiles gzipped heap and goroutine profiles as the program served them
+     * @param goProfiles the heap profile (in-use memory as served, allocations since the policy's
+     *     last pull of the pod's heap, none when it is not pulled) and the goroutine profile as
+     *     served, gzipped
      * @param problems what could not be captured, in words (a pull failure, for instance)
      */
-    public record Capture(SortedMap<String, String> labels, CpuProfile cpu, Map<GoProfileType, byte[]> goProfiles, List<String> problems) {}
+    public record Capture(SortedMap<String, String> labels, CpuProfile cpu, Map<GoProfileType, CutProfile> goProfiles, List<String> problems) {}
 
     private static final int MAX_STACKS = 100_000;
-    private static final List<GoProfileType> GO_TYPES = List.of(GoProfileType.HEAP, GoProfileType.GOROUTINE);
 
     private final Settings settings;
     private final Symbolizer symbolizer;
@@ -93,7 +101,7 @@ public final class TriggeredCapture {
      */
     public Optional<Capture> capture(Firing firing, Path cgroup, SortedMap<String, String> containerLabels, PullEndpoints endpoints)
             throws SamplingUnavailableException, InterruptedException {
-        return capture(firing, cgroup, containerLabels, endpoints == null ? null : endpoints::url);
+        return capture(firing, cgroup, containerLabels, endpoints == null ? null : endpoints::url, null);
     }
 
     /**
@@ -102,9 +110,11 @@ public final class TriggeredCapture {
      * @param cgroup the container's cgroup v2 directory
      * @param containerLabels its series labels (service_name, namespace, pod, container, ...)
      * @param urls where it serves each pprof type, null when it serves none
+     * @param pulls the policy's pulls of the pod, whose heap baseline the capture's heap profile
+     *     cuts from; null when the policy does not pull it
      */
     public Optional<Capture> capture(Firing firing, Path cgroup, SortedMap<String, String> containerLabels,
-            Function<GoProfileType, URI> urls)
+            Function<GoProfileType, URI> urls, IntervalPuller pulls)
             throws SamplingUnavailableException, InterruptedException {
         if (!slots.tryAcquire()) {
             return Optional.empty();
@@ -114,14 +124,20 @@ public final class TriggeredCapture {
             labels.put("trigger", firing.rule().metric().label());
             labels.put("trigger_value", value(firing));
             List<String> problems = new ArrayList<>();
-            Map<GoProfileType, byte[]> goProfiles = new EnumMap<>(GoProfileType.class);
+            Map<GoProfileType, CutProfile> goProfiles = new EnumMap<>(GoProfileType.class);
             if (urls != null) {
-                for (GoProfileType type : GO_TYPES) {
-                    try {
-                        goProfiles.put(type, fetcher.fetchBody(urls.apply(type)));
-                    } catch (PullFailure e) {
-                        problems.add(type.typeName() + ": " + e.getMessage());
-                    }
+                try {
+                    PulledProfile heap = fetcher.fetch(urls.apply(GoProfileType.HEAP), GoProfileType.HEAP);
+                    goProfiles.put(GoProfileType.HEAP, (pulls == null ? Optional.<CutProfile>empty() : pulls.cutHeap(heap))
+                            .orElseGet(() -> IntervalPuller.withoutGrowth(GoProfileType.HEAP, heap)));
+                } catch (PullFailure e) {
+                    problems.add(GoProfileType.HEAP.typeName() + ": " + e.getMessage());
+                }
+                try {
+                    long fetchedAt = System.currentTimeMillis() * 1_000_000L;
+                    goProfiles.put(GoProfileType.GOROUTINE, new CutProfile(fetcher.fetchBody(urls.apply(GoProfileType.GOROUTINE)), fetchedAt, 0));
+                } catch (PullFailure e) {
+                    problems.add(GoProfileType.GOROUTINE.typeName() + ": " + e.getMessage());
                 }
             }
             return Optional.of(new Capture(labels, sampleCgroup(cgroup, labels), goProfiles, problems));

@@ -23,6 +23,8 @@ public final class Sampler implements AutoCloseable {
 
     /** Drain at least this often, so a quiet CPU's samples still reach the current interval. */
     private static final int POLL_TIMEOUT_MILLIS = 1000;
+    /** The smallest ring the sampler falls back to when the kernel refuses to lock a larger one. */
+    static final int MIN_DATA_PAGES = 8;
 
     private final SamplerOptions options;
     private final Arena arena;
@@ -48,7 +50,6 @@ public final class Sampler implements AutoCloseable {
 
     /** Opens (disabled) every event and its buffer; fails with the precise reason. */
     public static Sampler open(SamplerOptions options) throws SamplingUnavailableException {
-        EventAttributes attributes = attributes(options, options.dataPages());
         Arena arena = Arena.ofShared();
         List<PerfEvent> events = new ArrayList<>();
         List<Integer> cgroupFds = new ArrayList<>();
@@ -67,11 +68,17 @@ public final class Sampler implements AutoCloseable {
             if (scopes.isEmpty()) {
                 scopes.add(PerfEvent.Scope.EVERY_TASK);
             }
-            for (int cpu : options.cpus()) {
-                PerfEvent owner = openWithBuffer(attributes, cpu, scopes.getFirst(), options, arena);
-                events.add(owner);
-                for (PerfEvent.Scope scope : scopes.subList(1, scopes.size())) {
-                    events.add(PerfEvent.openSharing(attributes, owner, scope));
+            for (int pages = options.dataPages(); ; pages /= 2) {
+                try {
+                    openEvents(options, pages, scopes, arena, events);
+                    break;
+                } catch (ErrnoException e) {
+                    // mmap's EPERM: over the locked-memory allowance (SamplerOptions#ringPages); every CPU retries at half.
+                    if (!e.call().equals("mmap") || e.errno() != ErrnoException.EPERM || pages <= MIN_DATA_PAGES) {
+                        throw e;
+                    }
+                    events.forEach(PerfEvent::close);
+                    events.clear();
                 }
             }
             return new Sampler(options, arena, events);
@@ -88,6 +95,18 @@ public final class Sampler implements AutoCloseable {
         }
     }
 
+    private static void openEvents(SamplerOptions options, int pages, List<PerfEvent.Scope> scopes, Arena arena, List<PerfEvent> events)
+            throws ErrnoException {
+        EventAttributes attributes = attributes(options, pages);
+        for (int cpu : options.cpus()) {
+            PerfEvent owner = PerfEvent.openWithBuffer(attributes, cpu, scopes.getFirst(), pages, arena);
+            events.add(owner);
+            for (PerfEvent.Scope scope : scopes.subList(1, scopes.size())) {
+                events.add(PerfEvent.openSharing(attributes, owner, scope));
+            }
+        }
+    }
+
     /** Wake the reader at a quarter full: it has three quarters of the buffer's time to get scheduled. */
     private static EventAttributes attributes(SamplerOptions options, int dataPages) {
         long pageBytes = (long) dataPages * PerfEvent.PAGE_SIZE;
@@ -95,27 +114,17 @@ public final class Sampler implements AutoCloseable {
                 options.userStackBytes(), !options.tasks().isEmpty());
     }
 
-    /**
-     * Opens the CPU's event with its buffer; a buffer larger than the default stack-copy size that
-     * the kernel refuses to lock (EPERM: no CAP_IPC_LOCK, over {@code perf_event_mlock_kb}) is
-     * retried at the default size, which every CPU may lock.
-     */
-    private static PerfEvent openWithBuffer(EventAttributes attributes, int cpu, PerfEvent.Scope scope, SamplerOptions options, Arena arena)
-            throws ErrnoException {
-        try {
-            return PerfEvent.openWithBuffer(attributes, cpu, scope, options.dataPages(), arena);
-        } catch (ErrnoException e) {
-            if (e.errno() != ErrnoException.EPERM || options.userStackBytes() == 0
-                    || options.dataPages() <= SamplerOptions.DEFAULT_DATA_PAGES_WITH_USER_STACK) {
-                throw e;
-            }
-            int pages = SamplerOptions.DEFAULT_DATA_PAGES_WITH_USER_STACK;
-            return PerfEvent.openWithBuffer(attributes(options, pages), cpu, scope, pages, arena);
-        }
-    }
-
     public SamplerOptions options() {
         return options;
+    }
+
+    /**
+     * Data pages of each CPU's ring: {@link SamplerOptions#dataPages()} unless the kernel refused to
+     * lock that much (see {@link SamplerOptions#ringPages}), when the sampler halved it until every
+     * CPU's ring fit.
+     */
+    public int ringPages() {
+        return buffers.isEmpty() ? 0 : (int) (buffers.getFirst().ring().dataSize() / PerfEvent.PAGE_SIZE);
     }
 
     /** Enables the events and starts the reader thread, which calls {@code target} for every record. */

@@ -1,6 +1,7 @@
 package dev.scorch.collector.sampling;
 
 import dev.scorch.collector.perf.EventAttributes;
+import dev.scorch.collector.perf.PerfEvent;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -22,14 +23,30 @@ import java.util.List;
 public record SamplerOptions(int frequencyHz, boolean kernelStacks, List<Integer> cpus, List<Path> cgroups, int dataPages,
         int userStackBytes, List<Integer> tasks) {
 
-    /** 64 pages (256 KiB) per CPU: at 1000 Hz with 30-frame stacks that is about a second of samples. */
+    /** The smallest ring a CPU gets: 64 pages (256 KiB), seconds of frame-pointer samples even at 1,000 Hz. */
     public static final int DEFAULT_DATA_PAGES = 64;
     /**
-     * 128 pages (512 KiB) per CPU when samples carry a stack copy (8.5 KiB each): 60 samples, 0.6 s at
-     * 99 Hz and 60 ms at 1,000 Hz; with the metadata page that is the 516 KiB per CPU that
-     * {@code perf_event_mlock_kb} allows by default without CAP_IPC_LOCK.
+     * The largest ring a CPU gets: 1,024 pages (4 MiB). The rings are kernel memory, outside the
+     * collector's heap and RSS (the mapping's pages are not counted there).
      */
-    public static final int DEFAULT_DATA_PAGES_WITH_USER_STACK = 128;
+    public static final int MAX_DATA_PAGES = 1024;
+    /**
+     * All CPUs' rings together stay within 64 MiB (plus a metadata page per CPU): 4 MiB per CPU up
+     * to 16 CPUs, then less per CPU (1 MiB on 64 CPUs, 512 KiB on 128), never below
+     * {@link #DEFAULT_DATA_PAGES}.
+     */
+    public static final long MAX_RING_BYTES_PER_NODE = 64L << 20;
+    /**
+     * Seconds of samples a CPU's ring is sized to hold: the longest the reader thread may wait for
+     * a CPU without losing a sample. On a loaded 2-CPU machine it waited over a second at times
+     * (docs/benchmarks.md, "Lost samples").
+     */
+    public static final int RING_SECONDS = 4;
+    /**
+     * What a sample holds besides its stack copy: header, ip, ids, time, CPU, period, three
+     * registers, the two stack sizes and a callchain of about 50 entries.
+     */
+    static final int SAMPLE_BYTES_BESIDES_STACK = 512;
     /** perf's own default for {@code --call-graph dwarf}; docs/benchmarks.md has the measurement. */
     public static final int DEFAULT_USER_STACK_BYTES = 8192;
 
@@ -60,21 +77,33 @@ public record SamplerOptions(int frequencyHz, boolean kernelStacks, List<Integer
      * collector knows the register layout (x86-64).
      */
     public static SamplerOptions allCpus(int frequencyHz, boolean kernelStacks) {
-        int stack = unwindingSupported() ? DEFAULT_USER_STACK_BYTES : 0;
-        return new SamplerOptions(frequencyHz, kernelStacks, OnlineCpus.read(), List.of(),
-                stack > 0 ? dataPagesWithUserStack(frequencyHz) : DEFAULT_DATA_PAGES, stack, List.of());
+        return allCpus(frequencyHz, kernelStacks, unwindingSupported() ? DEFAULT_USER_STACK_BYTES : 0);
+    }
+
+    /** Every online CPU with a stack copy of {@code userStackBytes} (0: frame pointers only) and rings sized for it. */
+    public static SamplerOptions allCpus(int frequencyHz, boolean kernelStacks, int userStackBytes) {
+        List<Integer> cpus = OnlineCpus.read();
+        return new SamplerOptions(frequencyHz, kernelStacks, cpus, List.of(), ringPages(frequencyHz, userStackBytes, cpus.size()),
+                userStackBytes, List.of());
     }
 
     /**
-     * Half a second of samples with their stack copies per CPU, at least
-     * {@link #DEFAULT_DATA_PAGES_WITH_USER_STACK} and at most 1024 pages (4 MiB, 1,000 Hz). Above
-     * 128 pages the buffer needs CAP_IPC_LOCK or a raised {@code perf_event_mlock_kb}; the sampler
-     * falls back to 128 pages when the kernel refuses.
+     * Data pages per CPU for {@link #RING_SECONDS} of samples at {@code frequencyHz} with a stack
+     * copy of {@code userStackBytes}: a power of two from {@link #DEFAULT_DATA_PAGES} to
+     * {@link #MAX_DATA_PAGES}, and within {@link #MAX_RING_BYTES_PER_NODE} for all {@code cpus}
+     * together. At 99 Hz with the 8 KiB copy that is 1,024 pages (4.9 s of samples) up to 16 CPUs.
+     * <p>
+     * The kernel lets one user lock {@code perf_event_mlock_kb} (516 KiB by default) times the
+     * online CPUs across all of that user's perf buffers (every process of the uid, other perf
+     * tools included); past that, a buffer's excess counts against the mapping process's
+     * RLIMIT_MEMLOCK. CAP_IPC_LOCK, or {@code perf_event_paranoid} -1, lifts both. Where neither
+     * is there and the ring does not fit, the sampler halves it for every CPU until it does.
      */
-    static int dataPagesWithUserStack(int frequencyHz) {
-        long bytes = (long) frequencyHz * (DEFAULT_USER_STACK_BYTES + 512) / 2;
-        int pages = DEFAULT_DATA_PAGES_WITH_USER_STACK;
-        while (pages < 1024 && (long) pages * 4096 < bytes) {
+    public static int ringPages(int frequencyHz, int userStackBytes, int cpus) {
+        long bytes = (long) frequencyHz * (userStackBytes + SAMPLE_BYTES_BESIDES_STACK) * RING_SECONDS;
+        long perCpuBound = MAX_RING_BYTES_PER_NODE / Math.max(1, cpus);
+        int pages = DEFAULT_DATA_PAGES;
+        while (pages < MAX_DATA_PAGES && pages * PerfEvent.PAGE_SIZE < bytes && 2 * pages * PerfEvent.PAGE_SIZE <= perCpuBound) {
             pages *= 2;
         }
         return pages;

@@ -31,6 +31,11 @@ public final class ContainerTriggers {
         rules.forEach(r -> this.rules.add(new RuleState(r)));
     }
 
+    /** Crossings so far that did not fire, summed over the rules: held by a cooldown or an hourly cap. */
+    public long held() {
+        return rules.stream().mapToLong(RuleState::held).sum();
+    }
+
     /**
      * @param stats the cgroup now
      * @param goroutines the goroutine count now, empty when unknown (no pprof)

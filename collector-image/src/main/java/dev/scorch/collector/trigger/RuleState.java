@@ -31,6 +31,7 @@ public final class RuleState {
     private final Deque<Double> recent = new ArrayDeque<>(WINDOW);
     private final Deque<Instant> capturesThisHour = new ArrayDeque<>();
     private Instant lastCapture;
+    private long held;
 
     public RuleState(TriggerRule rule) {
         this.rule = rule;
@@ -52,17 +53,24 @@ public final class RuleState {
             return new Decision(false, "below threshold");
         }
         if (lastCapture != null && Duration.between(lastCapture, now).compareTo(rule.cooldown()) < 0) {
+            held++;
             return new Decision(false, crossed + ", but in cooldown until " + lastCapture.plus(rule.cooldown()));
         }
         while (!capturesThisHour.isEmpty() && Duration.between(capturesThisHour.peekFirst(), now).toMinutes() >= 60) {
             capturesThisHour.removeFirst();
         }
         if (capturesThisHour.size() >= rule.maxPerHour()) {
+            held++;
             return new Decision(false, crossed + ", but " + rule.maxPerHour() + " captures in the last hour already");
         }
         lastCapture = now;
         capturesThisHour.addLast(now);
         return new Decision(true, crossed);
+    }
+
+    /** Checks so far whose value crossed the threshold but did not fire: in the cooldown or over the hourly cap. */
+    public long held() {
+        return held;
     }
 
     /** Which threshold {@code value} crosses, in words; null when none. */

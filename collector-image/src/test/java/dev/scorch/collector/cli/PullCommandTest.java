@@ -3,7 +3,7 @@ package dev.scorch.collector.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.scorch.collector.symbol.ExternalTools;
-import dev.scorch.collector.workload.GoPprofProgram;
+import dev.scorch.testenv.GoPprofProgram;
 import dev.scorch.testenv.Tier;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -10,6 +10,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -61,6 +63,21 @@ class RecordOwnProcessAsUserTest {
         String top = new String(pprof.getInputStream().readAllBytes());
         assertThat(pprof.waitFor()).as(top).isZero();
         assertThat(top).contains("scorch_hot", "File: split\n");
+    }
+
+    @Test
+    void ringsTheKernelWillNotLockAreHalvedUntilEveryCpusFitsAndTheRecordingSaysSo() throws Exception {
+        Path profile = out.resolve("small-rings.pb.gz");
+
+        // 256 KiB of RLIMIT_MEMLOCK: past the user's perf_event_mlock_kb share, 4 MiB rings cannot be locked.
+        Result result = asUnprivileged("ulimit -l 256; \"$0\" 30 & p=$!; " + record("$p", profile) + "; status=$?; kill $p; exit $status");
+
+        assertThat(result.status()).as(result.output()).isZero();
+        Matcher locked = Pattern.compile("warning: the kernel locked (\\d+) KiB of ring buffer per CPU, not the 4096 KiB asked for")
+                .matcher(result.output());
+        assertThat(locked.find()).as(result.output()).isTrue();
+        assertThat(Integer.parseInt(locked.group(1))).isBetween(32, 2048);
+        assertThat(result.output()).contains("of " + locked.group(1) + " KiB per CPU)", "wrote " + profile);
     }
 
     @Test

@@ -8,7 +8,7 @@ import dev.scorch.collector.pull.PprofDecoder;
 import dev.scorch.collector.pull.ProfileFetcher;
 import dev.scorch.collector.pull.PullEndpoints;
 import dev.scorch.collector.symbol.ExternalTools;
-import dev.scorch.collector.workload.GoPprofProgram;
+import dev.scorch.testenv.GoPprofProgram;
 import dev.scorch.testenv.Tier;
 import java.nio.file.Files;
 import java.nio.file.Path;

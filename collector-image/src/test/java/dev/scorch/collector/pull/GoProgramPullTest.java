@@ -3,9 +3,10 @@ package dev.scorch.collector.pull;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import dev.scorch.collector.pull.IntervalPuller.CutProfile;
 import dev.scorch.collector.pull.IntervalPuller.Outcome;
 import dev.scorch.collector.pull.PprofRewriter.RewrittenSample;
-import dev.scorch.collector.workload.GoPprofProgram;
+import dev.scorch.testenv.GoPprofProgram;
 import dev.scorch.testenv.Tier;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
@@ -35,7 +36,11 @@ class GoProgramPullTest {
 
     /** The sum of one sample type over the samples whose stack passes through {@code function}. */
     private static long sumThrough(Outcome outcome, String function, String sampleType) throws PullFailure {
-        PulledProfile written = new PprofDecoder(PprofDecoder.defaultLimits()).decode(outcome.gzippedPprof(), "written");
+        return sumThrough(outcome.gzippedPprof(), function, sampleType);
+    }
+
+    private static long sumThrough(byte[] gzippedPprof, String function, String sampleType) throws PullFailure {
+        PulledProfile written = new PprofDecoder(PprofDecoder.defaultLimits()).decode(gzippedPprof, "written");
         int index = written.sampleTypeIndex(sampleType);
         long sum = 0;
         for (PulledProfile.Sample sample : written.samples()) {
@@ -102,6 +107,50 @@ class GoProgramPullTest {
         assertThat(sumThrough(firstAfterRestart, "main.scorchAllocate", "alloc_space")).as("no spike at the restart").isZero();
         assertThat(afterRestart.interval().kind()).isEqualTo(IntervalDeltas.Kind.DELTA);
         assertThat(sumThrough(afterRestart, "main.scorchAllocate", "alloc_space")).isCloseTo(1000 * 1024L, within(1000 * 1024L / 10));
+    }
+
+    @Test
+    void aCapturesHeapCutsThePulledIntervalShortSoPullsAndCaptureCountEachAllocationOnce() throws Exception {
+        puller.pull(GoProfileType.HEAP);
+        program.allocate(3000, 4096);
+        CutProfile cut = puller.cutHeap(fetcher.fetch(PullEndpoints.at(program.base()).url(GoProfileType.HEAP), GoProfileType.HEAP))
+                .orElseThrow();
+        program.allocate(1000, 1024);
+        Outcome next = puller.pull(GoProfileType.HEAP);
+
+        assertThat(sumThrough(cut.gzippedPprof(), "main.scorchAllocate", "alloc_space")).as("the capture: allocations since the pull")
+                .isCloseTo(3000 * 4096L, within(3000 * 4096L / 10));
+        assertThat(sumThrough(cut.gzippedPprof(), "main.scorchAllocate", "inuse_space")).as("the capture: in use as served").isNotNegative();
+        assertThat(cut.durationNanos()).isPositive();
+        assertThat(sumThrough(next, "main.scorchAllocate", "alloc_space")).as("the next pull: allocations since the capture")
+                .isCloseTo(1000 * 1024L, within(1000 * 1024L / 10));
+    }
+
+    @Test
+    void aCapturesHeapOvertakenByAPullLeavesTheBaselineWhereThePullPutIt() throws Exception {
+        puller.pull(GoProfileType.HEAP);
+        PulledProfile older = fetcher.fetch(PullEndpoints.at(program.base()).url(GoProfileType.HEAP), GoProfileType.HEAP);
+        program.allocate(3000, 4096);
+        Outcome overtaking = puller.pull(GoProfileType.HEAP);
+        program.allocate(1000, 1024);
+
+        assertThat(puller.cutHeap(older)).as("the capture's profile is older than the pull's baseline").isEmpty();
+        assertThat(sumThrough(overtaking, "main.scorchAllocate", "alloc_space")).isCloseTo(3000 * 4096L, within(3000 * 4096L / 10));
+        assertThat(sumThrough(puller.pull(GoProfileType.HEAP), "main.scorchAllocate", "alloc_space"))
+                .as("the next pull: only what came after the overtaking pull").isCloseTo(1000 * 1024L, within(1000 * 1024L / 10));
+    }
+
+    @Test
+    void aCapturesHeapWithoutAPullHoldsTheMemoryInUseButNoAllocationsSinceTheProgramStarted() throws Exception {
+        program.allocate(3000, 4096);
+        PulledProfile served = fetcher.fetch(PullEndpoints.at(program.base()).url(GoProfileType.HEAP), GoProfileType.HEAP);
+        CutProfile alone = IntervalPuller.withoutGrowth(GoProfileType.HEAP, served);
+
+        assertThat(puller.cutHeap(served)).as("nothing pulled, no baseline to cut from").isEmpty();
+        assertThat(sumThrough(alone.gzippedPprof(), "main.scorchAllocate", "alloc_space")).isZero();
+        assertThat(new PprofDecoder(PprofDecoder.defaultLimits()).decode(alone.gzippedPprof(), "alone").total("inuse_space"))
+                .isEqualTo(served.total("inuse_space")).isPositive();
+        assertThat(alone.durationNanos()).isZero();
     }
 
     @Test

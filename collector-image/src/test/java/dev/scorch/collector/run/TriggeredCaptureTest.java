@@ -19,7 +19,7 @@ import dev.scorch.collector.trigger.TriggerRule;
 import dev.scorch.collector.trigger.TriggerRule.Absolute;
 import dev.scorch.collector.trigger.TriggerRule.Metric;
 import dev.scorch.collector.trigger.TriggerRule.Relative;
-import dev.scorch.collector.workload.GoPprofProgram;
+import dev.scorch.testenv.GoPprofProgram;
 import dev.scorch.collector.workload.KubeletCgroups;
 import dev.scorch.testenv.Tier;
 import java.nio.file.Files;
@@ -108,7 +108,7 @@ class TriggeredCaptureTest {
                 assertThat(captured.cpu().labels()).isEqualTo(captured.labels());
                 assertThat(leafNames(captured.cpu())).contains("main.scorchBurn");
                 assertThat(captured.problems()).isEmpty();
-                PulledProfile heap = new PprofDecoder(PprofDecoder.defaultLimits()).decode(captured.goProfiles().get(GoProfileType.HEAP), "heap");
+                PulledProfile heap = new PprofDecoder(PprofDecoder.defaultLimits()).decode(captured.goProfiles().get(GoProfileType.HEAP).gzippedPprof(), "heap");
                 assertThat(heap.sampleTypeIndex("inuse_space")).isNotNegative();
                 assertThat(captured.goProfiles()).containsKey(GoProfileType.GOROUTINE);
 

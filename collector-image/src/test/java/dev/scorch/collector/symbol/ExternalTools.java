@@ -4,8 +4,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
@@ -16,18 +14,7 @@ public final class ExternalTools {
 
     /** The Go toolchain: $SCORCH_GO, /usr/local/go/bin/go, or go on the PATH. */
     public static Optional<Path> go() {
-        List<Path> candidates = new ArrayList<>();
-        String configured = System.getenv("SCORCH_GO");
-        if (configured != null && !configured.isBlank()) {
-            candidates.add(Path.of(configured));
-        }
-        candidates.add(Path.of("/usr/local/go/bin/go"));
-        for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
-            if (!dir.isEmpty()) {
-                candidates.add(Path.of(dir, "go"));
-            }
-        }
-        return candidates.stream().filter(Files::isExecutable).findFirst();
+        return dev.scorch.testenv.GoToolchain.go();
     }
 
     public static Optional<Path> onPath(String tool) {

@@ -107,6 +107,19 @@ class RuleStateTest {
     }
 
     @Test
+    void crossingsHeldByTheCooldownOrTheHourlyCapAreCountedAndOthersAreNot() {
+        RuleState rule = new RuleState(new TriggerRule(Metric.GOROUTINES, new Absolute(1000, false), Duration.ofSeconds(30), 1));
+
+        rule.check(2000, 0, at(0));
+        rule.check(2000, 0, at(10));
+        rule.check(10, 0, at(20));
+        rule.check(2000, 0, at(40));
+
+        assertThat(rule.held()).as("one check in the cooldown, one over the cap of 1 an hour; the check below the threshold is no crossing")
+                .isEqualTo(2);
+    }
+
+    @Test
     void aFractionOfTheLimitFiresOnlyForContainersWithALimit() {
         RuleState rule = new RuleState(new TriggerRule(Metric.MEMORY, new Absolute(0.8, true), Duration.ZERO, 10));
 

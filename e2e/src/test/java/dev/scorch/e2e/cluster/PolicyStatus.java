@@ -63,6 +63,11 @@ public record PolicyStatus(Map<String, Object> raw) {
         return raw.get("observedGeneration") instanceof Number n ? n.longValue() : -1;
     }
 
+    /** {@code status.triggeredCaptures}, 0 when absent. */
+    public long triggeredCaptures() {
+        return raw.get("triggeredCaptures") instanceof Number n ? n.longValue() : 0;
+    }
+
     public String daemonSet() {
         Object name = raw.get("daemonSet");
         return name == null ? null : name.toString();

@@ -60,19 +60,16 @@ import org.junit.jupiter.api.TestMethodOrder;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ProfilingPolicyEndToEndTest {
 
-    private static final String SCORCH_NAMESPACE = "scorch-system";
+    private static final String SCORCH_NAMESPACE = ScorchOnOneHost.SCORCH_NAMESPACE;
     private static final String EXAMPLE = "examples/checkout-to-parca-with-token.yaml";
     private static final int EXPORT_INTERVAL_SECONDS = 5;
     private static final int STATUS_UPDATE_SECONDS = 5;
-    private static final Duration GENEROUS = Duration.ofSeconds(120);
-    /** The fake kubelet's image store: outside every path a pod mounts over (see ScorchImages.stagedInto). */
-    private static final Path IMAGE_STORE = Path.of("/var/lib/scorch-e2e/images");
+    private static final Duration GENEROUS = ScorchOnOneHost.GENEROUS;
 
     private final StepTimings timings = new StepTimings();
+    private ScorchOnOneHost host;
     private Path repository;
-    private ScorchImages images;
     private Path work;
-    private ControlPlane controlPlane;
     private KubernetesClient client;
     private Kubectl kubectl;
     private ParcaServer parca;
@@ -86,28 +83,15 @@ class ProfilingPolicyEndToEndTest {
 
     @BeforeAll
     void startTheClusterTheOperatorAndTheWorkloads() throws Exception {
-        repository = Path.of(System.getProperty("scorch.repository.root", "..")).toAbsolutePath().normalize();
-        CgroupHierarchies cgroups = CgroupHierarchies.ofThisProcess();
-        Tier.END_TO_END.require(cgroups.writable() && HotLoopProgram.compilerAvailable()
-                        && Files.isExecutable(Path.of("/usr/bin/unshare")),
-                "needs root (cgroups " + cgroups.describe() + ", mount namespaces, perf_event_open), util-linux unshare and a C compiler");
-        images = ScorchImages.fromRepository(repository);
-        Tier.END_TO_END.require(images.built(), images.whatIsMissing());
-        images = images.stagedInto(IMAGE_STORE);
-        // Under target/ rather than /tmp: the run's logs stay for a look after a failure, and mvn clean removes them.
-        work = Files.createDirectories(repository.resolve("e2e/target/e2e-work"))
-                .resolve(java.time.LocalDateTime.now().toString().replace(':', '-'));
-        Files.createDirectories(work);
-        nodeName = InetAddress.getLocalHost().getHostName().toLowerCase();
-
-        controlPlane = ControlPlane.start(ControlPlane.Options.withControllers());
-        client = controlPlane.adminClient();
-        kubectl = new Kubectl(TestBinaries.fromEnvironment().kubectl(),
-                Files.copy(controlPlane.kubeconfig(), work.resolve("admin.kubeconfig")));
+        Tier.END_TO_END.require(HotLoopProgram.compilerAvailable(), "needs a C compiler for the workloads");
+        host = ScorchOnOneHost.start(STATUS_UPDATE_SECONDS);
+        repository = host.repository();
+        work = host.work();
+        client = host.client();
+        kubectl = host.kubectl();
+        kubelet = host.kubelet();
+        nodeName = host.nodeName();
         parca = ParcaServer.start(Tier.END_TO_END, work.resolve("parca"));
-
-        kubelet = FakeKubelet.start(client, nodeName, URI.create(controlPlane.url()), work.resolve("node"), cgroups, List.of());
-        kubectl.run("label", "node", nodeName, "node-role.kubernetes.io/worker=");
 
         checkoutProgram = HotLoopProgram.compile(work, "checkout_api_hot");
         billingProgram = HotLoopProgram.compile(work, "invoice_batch_hot");
@@ -115,27 +99,8 @@ class ProfilingPolicyEndToEndTest {
         kubelet.load(workloadImage("e2e.scorch.dev/invoice-batch", billingProgram));
         startWorkload("shop", Map.of("team", "checkout"), "checkout-api", "api", "e2e.scorch.dev/checkout-api:1");
         startWorkload("billing", Map.of("team", "billing"), "invoice-batch", "worker", "e2e.scorch.dev/invoice-batch:1");
-        await("both workloads run").atMost(GENEROUS).until(() -> readyPods("shop", Map.of("app", "api")) == 1
-                && readyPods("billing", Map.of("app", "worker")) == 1);
-
-        kubectl.run("apply", "-k", repository.resolve("deploy").toString());
-        // An admin's tuning: collectors refresh their condition every few seconds, so lastExportTime
-        // visibly advances within the test (the default, 2 minutes, keeps API writes flat at scale).
-        kubectl.run("-n", SCORCH_NAMESPACE, "set", "env", "deployment/scorch-operator",
-                "SCORCH_COLLECTOR_STATUS_UPDATE_SECONDS=" + STATUS_UPDATE_SECONDS);
-        Deployment operatorDeployment = await().atMost(GENEROUS).until(
-                () -> client.apps().deployments().inNamespace(SCORCH_NAMESPACE).list().getItems().stream().findFirst().orElse(null),
-                Objects::nonNull);
-        kubelet.load(images.operator(operatorDeployment.getSpec().getTemplate().getSpec().getContainers().getFirst().getImage()));
-        await("the operator's rollout completes: one Ready pod of the tuned template").atMost(GENEROUS).until(() -> {
-            Deployment current = client.apps().deployments().inNamespace(SCORCH_NAMESPACE).withName("scorch-operator").get();
-            var status = current.getStatus();
-            return status != null && Objects.equals(status.getObservedGeneration(), current.getMetadata().getGeneration())
-                    && Objects.equals(status.getReplicas(), 1) && Objects.equals(status.getUpdatedReplicas(), 1)
-                    && Objects.equals(status.getReadyReplicas(), 1)
-                    && client.pods().inNamespace(SCORCH_NAMESPACE).withLabels(current.getSpec().getSelector().getMatchLabels())
-                            .list().getItems().size() == 1;
-        });
+        await("both workloads run").atMost(GENEROUS).until(() -> host.readyPods("shop", Map.of("app", "api")) == 1
+                && host.readyPods("billing", Map.of("app", "worker")) == 1);
     }
 
     @Test
@@ -148,13 +113,10 @@ class ProfilingPolicyEndToEndTest {
         Instant applied = Instant.now();
         kubectl.runWithInput(Serialization.asYaml(policy), "apply", "-f", "-");
 
-        DaemonSet daemonSet = await("the operator creates the collector DaemonSet").atMost(GENEROUS).until(
-                () -> client.apps().daemonSets().inNamespace(SCORCH_NAMESPACE).list().getItems().stream().findFirst().orElse(null),
-                Objects::nonNull);
+        host.loadCollectorImage();
         timings.record("policy applied -> DaemonSet exists", Duration.between(applied, Instant.now()));
-        kubelet.load(images.collector(daemonSet.getSpec().getTemplate().getSpec().getContainers().getFirst().getImage()));
 
-        Pod checkoutPod = onlyPod("shop", "api");
+        Pod checkoutPod = host.onlyPod("shop", "api");
         await("the checkout pod's profiles reach Parca").atMost(GENEROUS).pollInterval(Duration.ofSeconds(1))
                 .until(() -> parca.labelValues(ParcaServer.CPU_SAMPLES, "pod").contains(checkoutPod.getMetadata().getName()));
         timings.record("policy applied -> first profile of the selected pod at Parca", Duration.between(applied, Instant.now()));
@@ -166,7 +128,7 @@ class ProfilingPolicyEndToEndTest {
         assertThat(parca.labelValues(ParcaServer.CPU_SAMPLES, "cluster")).containsExactly("prod-eu-1");
         await("the hot function leads the checkout profile").atMost(GENEROUS).untilAsserted(() ->
                 assertThat(parca.topFunction(ParcaServer.CPU_SAMPLES + "{namespace=\"shop\"}").name()).isEqualTo(checkoutProgram.hotFunction()));
-        assertThat(parca.labelValues(ParcaServer.CPU_SAMPLES, "pod")).doesNotContain(onlyPod("billing", "worker").getMetadata().getName());
+        assertThat(parca.labelValues(ParcaServer.CPU_SAMPLES, "pod")).doesNotContain(host.onlyPod("billing", "worker").getMetadata().getName());
         assertThat(parca.topFunction(ParcaServer.CPU_SAMPLES + "{namespace=\"billing\"}")).isNull();
 
         PolicyStatus ready = await("the policy reports this node collecting").atMost(GENEROUS)
@@ -180,7 +142,7 @@ class ProfilingPolicyEndToEndTest {
     @Test
     @Order(2)
     void aBackendOutageTurnsThePolicyDegradedNamingTheBackendAndRecoveryDeliversTheSpool() {
-        Pod checkoutPod = onlyPod("shop", "api");
+        Pod checkoutPod = host.onlyPod("shop", "api");
         Instant outage = Instant.now();
         parca.stop();
         PolicyStatus degraded = await("the policy turns Degraded for this node")
@@ -219,8 +181,8 @@ class ProfilingPolicyEndToEndTest {
             kubectl.runWithInput(extraPolicy("everything-cpu", nodes,
                     "targets: {namespaceSelector: {matchExpressions: [{key: team, operator: Exists}]}}", everythingParca),
                     "apply", "-f", "-");
-            Pod checkoutPod = onlyPod("shop", "api");
-            Pod billingPod = onlyPod("billing", "worker");
+            Pod checkoutPod = host.onlyPod("shop", "api");
+            Pod billingPod = host.onlyPod("billing", "worker");
             await("each backend receives its policy's targets").atMost(GENEROUS).pollInterval(Duration.ofSeconds(1)).until(() ->
                     billingParca.labelValues(ParcaServer.CPU_SAMPLES, "pod").contains(billingPod.getMetadata().getName())
                             && everythingParca.labelValues(ParcaServer.CPU_SAMPLES, "pod").containsAll(List.of(
@@ -235,7 +197,7 @@ class ProfilingPolicyEndToEndTest {
                         s -> s.conditionIs("Ready", "True") && s.nodes("collecting") == 1 && s.nodes("desired") == 1);
             }
             assertThat(client.apps().daemonSets().inNamespace(SCORCH_NAMESPACE).list().getItems()).hasSize(1);
-            assertThat(collectorPods()).as("one collector pod on the node, the one from before").singleElement()
+            assertThat(host.collectorPods()).as("one collector pod on the node, the one from before").singleElement()
                     .satisfies(p -> assertThat(p.getMetadata().getUid()).isEqualTo(collector.getMetadata().getUid()));
 
             Instant edited = Instant.now();
@@ -250,7 +212,7 @@ class ProfilingPolicyEndToEndTest {
                 await("checkout-cpu's profiles cover " + window + " despite the edit of billing-cpu").atMost(GENEROUS).until(() ->
                         ParcaQueries.samplesBetween(parca, "{namespace=\"shop\"}", window, window.plusSeconds(2L * EXPORT_INTERVAL_SECONDS)) > 0);
             }
-            assertThat(collectorPods()).singleElement()
+            assertThat(host.collectorPods()).singleElement()
                     .satisfies(p -> assertThat(p.getMetadata().getUid()).isEqualTo(collector.getMetadata().getUid()));
             assertThat(kubelet.container(SCORCH_NAMESPACE, collector.getMetadata().getName(), collectorContainer(collector)).isAlive()).isTrue();
         } finally {
@@ -274,7 +236,7 @@ class ProfilingPolicyEndToEndTest {
         Map<?, ?> policySection = (Map<?, ?>) ((List<?>) Serialization.unmarshal(seenConfig, Map.class).get("policies")).getFirst();
         assertThat(((Map<?, ?>) policySection.get("sampling")).get("frequencyHz")).isEqualTo(49);
 
-        Pod billingPod = onlyPod("billing", "worker");
+        Pod billingPod = host.onlyPod("billing", "worker");
         await("the newly selected pod's profiles reach Parca").atMost(GENEROUS).pollInterval(Duration.ofSeconds(1))
                 .until(() -> parca.labelValues(ParcaServer.CPU_SAMPLES, "pod").contains(billingPod.getMetadata().getName()));
         timings.record("policy edited -> first profile of the newly selected pod at Parca", Duration.between(edited, Instant.now()));
@@ -286,7 +248,7 @@ class ProfilingPolicyEndToEndTest {
                 .as("the no longer selected checkout pod stops arriving").isZero();
         assertThat(process.isAlive()).as("the same collector process, reloaded in place").isTrue();
         assertThat(collectorPod().getMetadata().getUid()).isEqualTo(collector.getMetadata().getUid());
-        await().atMost(GENEROUS).until(() -> status().observedGeneration() == policies().withName(policyName).get().getMetadata().getGeneration()
+        await().atMost(GENEROUS).until(() -> status().observedGeneration() == host.policies().withName(policyName).get().getMetadata().getGeneration()
                 && status().conditionIs("Ready", "True"));
     }
 
@@ -314,19 +276,13 @@ class ProfilingPolicyEndToEndTest {
                 """.formatted(name, nodes, targets, EXPORT_INTERVAL_SECONDS, backend.grpcAddress());
     }
 
-    private List<Pod> collectorPods() {
-        return client.pods().inNamespace(SCORCH_NAMESPACE).withField("spec.nodeName", nodeName)
-                .withLabel("app.kubernetes.io/component", "node-collector").list().getItems().stream()
-                .filter(p -> p.getMetadata().getDeletionTimestamp() == null).toList();
-    }
-
     @Test
     @Order(5)
     void deletingTheLastPolicyLeavesNothingBehind() {
         String daemonSet = status().daemonSet();
         Pod collector = collectorPod();
         ContainerProcess process = kubelet.container(SCORCH_NAMESPACE, collector.getMetadata().getName(), collectorContainer(collector));
-        String uid = policies().withName(policyName).get().getMetadata().getUid();
+        String uid = host.policies().withName(policyName).get().getMetadata().getUid();
         kubectl.run("delete", "profilingpolicy", policyName, "--wait=true");
 
         await("everything the policy owned is garbage-collected").atMost(GENEROUS).untilAsserted(() -> {
@@ -350,14 +306,11 @@ class ProfilingPolicyEndToEndTest {
         if (repository != null) {
             timings.writeTo(repository.resolve("e2e/target/e2e-timings.md"));
         }
-        if (kubelet != null) {
-            kubelet.close();
-        }
         if (parca != null) {
             parca.close();
         }
-        if (controlPlane != null) {
-            controlPlane.close();
+        if (host != null) {
+            host.close();
         }
     }
 
@@ -382,12 +335,7 @@ class ProfilingPolicyEndToEndTest {
     }
 
     private PolicyStatus status(String name) {
-        return PolicyStatus.of(policies().withName(name).get());
-    }
-
-    private NonNamespaceOperation<GenericKubernetesResource, io.fabric8.kubernetes.api.model.GenericKubernetesResourceList,
-            Resource<GenericKubernetesResource>> policies() {
-        return client.genericKubernetesResources("scorch.dev/v1alpha1", "ProfilingPolicy");
+        return host.status(name);
     }
 
     private Pod collectorPod() {
@@ -426,19 +374,6 @@ class ProfilingPolicyEndToEndTest {
                 .withNewResources().addToRequests("cpu", new Quantity("10m")).endResources()
                 .endContainer()
                 .endSpec().endTemplate().endSpec().build()).create();
-    }
-
-    private Pod onlyPod(String namespace, String app) {
-        List<Pod> pods = client.pods().inNamespace(namespace).withLabel("app", app).list().getItems();
-        assertThat(pods).as("pods app=%s in %s", app, namespace).hasSize(1);
-        return pods.getFirst();
-    }
-
-    private int readyPods(String namespace, Map<String, String> labels) {
-        return (int) client.pods().inNamespace(namespace).withLabels(labels).list().getItems().stream()
-                .filter(p -> p.getStatus().getConditions().stream()
-                        .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus())))
-                .count();
     }
 
     private static ContainerImage workloadImage(String repository, HotLoopProgram program) {

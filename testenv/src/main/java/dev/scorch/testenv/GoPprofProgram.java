@@ -1,7 +1,5 @@
-package dev.scorch.collector.workload;
+package dev.scorch.testenv;
 
-import dev.scorch.collector.symbol.ExternalTools;
-import dev.scorch.testenv.Tier;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -16,15 +14,17 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Test fixture: the {@code workloads/gopprof} Go service (net/http/pprof with every allocation,
- * contention and blocking event recorded), built once per test JVM by the real Go toolchain and
- * run on a loopback port. Its control endpoints make it allocate, burn CPU, leak goroutines and
- * contend on a mutex on request, in functions named {@code main.scorch*}.
+ * The {@code workloads/gopprof} Go service (net/http/pprof with every allocation, contention and
+ * blocking event recorded), built once per test JVM by the real Go toolchain and run on a loopback
+ * port, by the test itself or as a pod's container ({@link #attach}). Its control endpoints make it
+ * allocate, burn CPU, leak goroutines and contend on a mutex on request, in functions named
+ * {@code main.scorch*}.
  */
 public final class GoPprofProgram implements AutoCloseable {
 
     private static Path binary;
 
+    /** Null when someone else runs the program (a pod's container). */
     private final Process process;
     private final URI base;
     private final HttpClient client = HttpClient.newHttpClient();
@@ -47,6 +47,16 @@ public final class GoPprofProgram implements AutoCloseable {
     /** Starts the program with {@code launcher}, e.g. inside a cgroup, on a free loopback port. */
     public static GoPprofProgram start(Tier tier, Launcher launcher) throws Exception {
         return start(tier, 0, launcher);
+    }
+
+    /** Controls a program someone else started (a pod's container) listening at {@code base}; closing it leaves the program running. */
+    public static GoPprofProgram attach(URI base) {
+        return new GoPprofProgram(null, base);
+    }
+
+    /** The command line that runs the program listening on {@code address} (host:port), as a pod's container. */
+    public static List<String> command(Tier tier, String address) throws Exception {
+        return List.of(binary(tier).toString(), "-addr", address);
     }
 
     /** Starts a command line. */
@@ -81,7 +91,7 @@ public final class GoPprofProgram implements AutoCloseable {
         if (binary != null) {
             return binary;
         }
-        Optional<Path> go = ExternalTools.go();
+        Optional<Path> go = GoToolchain.go();
         tier.require(go.isPresent(), "the Go toolchain builds the gopprof workload: install Go (1.22+) or set SCORCH_GO");
         Path dir = Files.createTempDirectory("scorch-gopprof");
         for (String name : new String[] {"main.go", "go.mod"}) {
@@ -108,9 +118,6 @@ public final class GoPprofProgram implements AutoCloseable {
         return base;
     }
 
-    public long pid() {
-        return process.pid();
-    }
 
     /** Allocates {@code count} objects of {@code size} bytes in main.scorchAllocate and finishes two GCs. */
     public void allocate(int count, int size) throws IOException, InterruptedException {
@@ -143,6 +150,8 @@ public final class GoPprofProgram implements AutoCloseable {
     @Override
     public void close() throws InterruptedException {
         client.close();
-        process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        if (process != null) {
+            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
     }
 }
