@@ -7,6 +7,7 @@
 # (default 300), and prints each one's peak and final RSS, live heap and CPU against the baseline.
 # Needs root. Usage:
 #   bench/soak.sh            (SOAK_SECONDS=600 POLICIES=20 LEVERS=0)
+#   SOAK_SECONDS=0 LEVERS=1 LEVER_NAMES="baseline heap-48m" bench/soak.sh   (only the named levers)
 set -euo pipefail
 # shellcheck source=bench/lib/start.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib/start.sh"
@@ -47,16 +48,20 @@ soak() {
 
 echo "soak: $policies policies, ${seconds} s, $(nproc) CPUs, kernel $(uname -r), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "JVM flags: $(grep -v "^#" "$root/collector-image/jvm.options" | tr "\n" " ") ${JAVA_EXTRA:-}"
-soak "$seconds" 30 baseline
-echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
+if [ "$seconds" != 0 ]; then
+  soak "$seconds" 30 baseline
+  echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
+fi
 
 # Each lever: extra JVM flags (after jvm.options, so they override it); MALLOC_ARENA_MAX is an
 # environment variable and gets its own entry.
-lever_names=(baseline heap-48m heap-32m free-heap-returned g1-periodic-gc code-cache-8m no-cds stacks-256k compact-headers)
+read -r -a lever_names <<<"${LEVER_NAMES:-baseline heap-48m heap-40m heap-32m young-8m free-heap-returned g1-periodic-gc code-cache-8m no-cds stacks-256k compact-headers malloc-arena-max-2}"
 declare -A lever_flags=(
   [baseline]=""
   [heap-48m]="-Xmx48m"
+  [heap-40m]="-Xmx40m"
   [heap-32m]="-Xmx32m"
+  [young-8m]="-Xmn8m"
   [free-heap-returned]="-XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20"
   [g1-periodic-gc]="-XX:-UseSerialGC -XX:+UseG1GC -XX:G1PeriodicGCInterval=30000 -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20"
   [code-cache-8m]="-XX:ReservedCodeCacheSize=8m"
@@ -73,7 +78,7 @@ if [ "${LEVERS:-0}" = 1 ]; then
   lever_seconds="${LEVER_SECONDS:-300}"
   echo "levers: one collector each, side by side for ${lever_seconds} s; load average $(cut -d' ' -f1-3 /proc/loadavg)"
   declare -A lever_pid lever_cpu
-  for name in "${lever_names[@]}" malloc-arena-max-2; do
+  for name in "${lever_names[@]}"; do
     mkdir -p "$work/lever-$name"
     policies_json 1 "$policies" "$work/lever-$name" >"$work/lever-$name/collector.json"
     if [ "$name" = malloc-arena-max-2 ]; then
@@ -86,7 +91,7 @@ if [ "${LEVERS:-0}" = 1 ]; then
   for name in "${!lever_pid[@]}"; do lever_cpu[$name]=$(oncpu "${lever_pid[$name]}"); done
   sleep $((lever_seconds - 60))
   printf '%-20s %10s %10s %10s %12s %s\n' lever "peak MiB" "final MiB" "live MiB" "CPU % core" flags
-  for name in "${lever_names[@]}" malloc-arena-max-2; do
+  for name in "${lever_names[@]}"; do
     pid=${lever_pid[$name]}
     if ! kill -0 "$pid" 2>/dev/null; then
       echo "$name: exited: $(tail -1 "$work/lever-$name/collector.log")"

@@ -16,9 +16,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
-import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
 
@@ -58,9 +56,12 @@ public final class CpuProfileBuilder {
         this(symbolizer, processes, false);
     }
 
-    /** A new round: the profiles built with it resolve each distinct stack and address once between them. */
+    /**
+     * A new round: the profiles built with it resolve each distinct stack and address once between
+     * them. It holds at most about a sixteenth of the heap between two profiles.
+     */
     public SymbolizedStacks round() {
-        return new SymbolizedStacks(symbolizer, processes, processLabels);
+        return new SymbolizedStacks(symbolizer, processes, processLabels, Runtime.getRuntime().maxMemory() / 16);
     }
 
     /** Builds the profile of {@code target} in a round of its own; see {@link #build(SortedMap, Instant, Duration, int, Collection, SymbolizedStacks)}. */
@@ -89,11 +90,18 @@ public final class CpuProfileBuilder {
         if (frequencyHz <= 0) {
             throw new IllegalArgumentException("frequencyHz must be positive, was " + frequencyHz);
         }
-        Numbering numbering = new Numbering();
+        round.beforeProfile();
+        List<SharedStack> resolved = new ArrayList<>(stacks.size());
+        List<AggregatedStack> counted = new ArrayList<>(stacks.size());
         for (AggregatedStack stack : stacks) {
             if (stack.count() > 0) {
-                numbering.add(round.resolve(stack), stack.count());
+                resolved.add(round.resolve(stack));
+                counted.add(stack);
             }
+        }
+        Numbering numbering = new Numbering(round);
+        for (int i = 0; i < resolved.size(); i++) {
+            numbering.add(resolved.get(i), counted.get(i).count());
         }
         List<String> comments = new ArrayList<>();
         labels.forEach((key, value) -> comments.add("label " + key + "=" + value));
@@ -116,15 +124,25 @@ public final class CpuProfileBuilder {
         }
     }
 
-    /** One profile's ids (1-based positions) for the shared mappings, locations and functions its stacks reach. */
+    /**
+     * One profile's ids (1-based positions) for the shared mappings, locations and functions its
+     * stacks reach, looked up by their positions in the round: arrays, not hash maps, since twenty
+     * profiles of one round each number thousands of locations.
+     */
     private static final class Numbering {
-        final Map<SharedMapping, Integer> mappingIds = new IdentityHashMap<>();
+        final int[] mappingIds;
         final List<MappingEntry> mappingEntries = new ArrayList<>();
-        final Map<SharedLocation, Long> locationIds = new IdentityHashMap<>();
-        final Map<SharedFunction, Long> functionIds = new IdentityHashMap<>();
+        final int[] locationIds;
+        final int[] functionIds;
         final List<ProfileLocation> locations = new ArrayList<>();
         final List<ProfileFunction> functions = new ArrayList<>();
         final List<ProfileSample> samples = new ArrayList<>();
+
+        Numbering(SymbolizedStacks round) {
+            mappingIds = new int[round.mappingCount()];
+            locationIds = new int[round.locationCount()];
+            functionIds = new int[round.functionCount()];
+        }
 
         void add(SharedStack stack, long count) {
             SharedLocation[] shared = stack.locations();
@@ -139,8 +157,8 @@ public final class CpuProfileBuilder {
         }
 
         private long location(SharedLocation location) {
-            Long existing = locationIds.get(location);
-            if (existing != null) {
+            int existing = locationIds[location.index()];
+            if (existing != 0) {
                 return existing;
             }
             long mappingId = location.mapping() == null ? 0 : mapping(location);
@@ -149,21 +167,21 @@ public final class CpuProfileBuilder {
                 functionIdsOfFrames[i] = function(location.functions()[i]);
             }
             locations.add(new ProfileLocation(mappingId, location.address(), functionIdsOfFrames, location.lines()));
-            long id = locations.size();
-            locationIds.put(location, id);
+            int id = locations.size();
+            locationIds[location.index()] = id;
             return id;
         }
 
         private long mapping(SharedLocation location) {
-            Integer index = mappingIds.get(location.mapping());
+            int id = mappingIds[location.mapping().index];
             MappingEntry entry;
-            if (index == null) {
-                index = mappingEntries.size();
+            if (id == 0) {
                 entry = new MappingEntry(location.mapping(), location.address());
                 mappingEntries.add(entry);
-                mappingIds.put(location.mapping(), index);
+                id = mappingEntries.size();
+                mappingIds[location.mapping().index] = id;
             } else {
-                entry = mappingEntries.get(index);
+                entry = mappingEntries.get(id - 1);
             }
             if (entry.shared.kernel) {
                 if (Long.compareUnsigned(location.address(), entry.start) < 0) {
@@ -176,17 +194,17 @@ public final class CpuProfileBuilder {
             if (!location.resolved()) {
                 entry.allResolved = false;
             }
-            return index + 1;
+            return id;
         }
 
         private long function(SharedFunction function) {
-            Long existing = functionIds.get(function);
-            if (existing != null) {
+            int existing = functionIds[function.index()];
+            if (existing != 0) {
                 return existing;
             }
             functions.add(new ProfileFunction(function.name(), function.systemName(), function.file()));
-            long id = functions.size();
-            functionIds.put(function, id);
+            int id = functions.size();
+            functionIds[function.index()] = id;
             return id;
         }
 

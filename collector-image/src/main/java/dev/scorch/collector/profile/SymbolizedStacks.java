@@ -25,7 +25,9 @@ import java.util.Optional;
  *
  * <p>A round lives for one interval end and is then dropped whole: symbols may change between
  * intervals (JIT code moves, a process execs), and nothing resolved is held on the heap between
- * them. Not thread-safe: one thread builds a round's profiles.
+ * them. It is bounded: past {@code maxBytes} (estimated), it starts afresh before the next profile,
+ * so a host with far more distinct stacks than usual costs symbolizing again, not memory. Not
+ * thread-safe: one thread builds a round's profiles.
  */
 public final class SymbolizedStacks {
 
@@ -34,6 +36,8 @@ public final class SymbolizedStacks {
      * (the addresses it holds) and whether all of its own locations in it resolved.
      */
     static final class SharedMapping {
+        /** Position among the round's mappings, so a profile numbers them through an array. */
+        final int index;
         final MappingSymbols symbols;
         final String file;
         final long start;
@@ -41,7 +45,8 @@ public final class SymbolizedStacks {
         final long fileOffset;
         final boolean kernel;
 
-        SharedMapping(MappingSymbols symbols, String file, long start, long limit, long fileOffset, boolean kernel) {
+        SharedMapping(int index, MappingSymbols symbols, String file, long start, long limit, long fileOffset, boolean kernel) {
+            this.index = index;
             this.symbols = symbols;
             this.file = file;
             this.start = start;
@@ -52,13 +57,16 @@ public final class SymbolizedStacks {
     }
 
     /** A function frame's identity in pprof: name, system name and file. */
-    record SharedFunction(String name, String systemName, String file) {}
+    private record FunctionKey(String name, String systemName, String file) {}
+
+    /** A function, and its position among the round's functions. */
+    record SharedFunction(int index, String name, String systemName, String file) {}
 
     /**
      * One code address in its mapping (null: in no known mapping), symbolized: its functions
-     * innermost first and their lines.
+     * innermost first and their lines; {@code index} is its position among the round's locations.
      */
-    record SharedLocation(SharedMapping mapping, long address, SharedFunction[] functions, long[] lines, boolean resolved) {}
+    record SharedLocation(int index, SharedMapping mapping, long address, SharedFunction[] functions, long[] lines, boolean resolved) {}
 
     /** One raw stack resolved: its locations leaf first, and its per-sample labels. */
     record SharedStack(SharedLocation[] locations, List<SampleLabel> labels) {}
@@ -93,25 +101,58 @@ public final class SymbolizedStacks {
     private final Symbolizer symbolizer;
     private final ProcessLookup processes;
     private final boolean processLabels;
+    private final long maxBytes;
+    private long bytes;
     private final Map<StackKey, SharedStack> stacks = new HashMap<>();
     private final Map<Integer, Optional<ProcessSnapshot>> processCache = new HashMap<>();
     private final Map<MappingKey, SharedMapping> mappings = new HashMap<>();
     private final Map<LocationKey, SharedLocation> locations = new HashMap<>();
-    private final Map<SharedFunction, SharedFunction> functions = new HashMap<>();
+    private final Map<FunctionKey, SharedFunction> functions = new HashMap<>();
     private SharedMapping kernel;
     private MappingSymbols unknownProcess;
     private MappingSymbols noMapping;
     private MappingSymbols mapsOverBudget;
 
-    SymbolizedStacks(Symbolizer symbolizer, ProcessLookup processes, boolean processLabels) {
+    SymbolizedStacks(Symbolizer symbolizer, ProcessLookup processes, boolean processLabels, long maxBytes) {
         this.symbolizer = symbolizer;
         this.processes = processes;
         this.processLabels = processLabels;
+        this.maxBytes = maxBytes;
+    }
+
+    /** Called before each profile: a round past its bound forgets what it resolved (positions restart, so never mid-profile). */
+    void beforeProfile() {
+        if (bytes > maxBytes) {
+            stacks.clear();
+            processCache.clear();
+            mappings.clear();
+            locations.clear();
+            functions.clear();
+            kernel = null;
+            bytes = 0;
+        }
+    }
+
+    /** Estimated heap bytes of what the round holds. */
+    long estimatedBytes() {
+        return bytes;
     }
 
     /** Distinct stacks resolved in this round. */
     public int size() {
         return stacks.size();
+    }
+
+    int mappingCount() {
+        return mappings.size() + (kernel == null ? 0 : 1);
+    }
+
+    int locationCount() {
+        return locations.size();
+    }
+
+    int functionCount() {
+        return functions.size();
     }
 
     /** The stack's locations, leaf first: no location for a stack without frames. */
@@ -121,6 +162,7 @@ public final class SymbolizedStacks {
         if (resolved == null) {
             resolved = symbolize(stack);
             stacks.put(key, resolved);
+            bytes += 112 + 4L * resolved.locations().length;
         }
         return resolved;
     }
@@ -170,7 +212,7 @@ public final class SymbolizedStacks {
 
     private SharedLocation kernelLocation(long address, boolean returnAddress) {
         if (kernel == null) {
-            kernel = new SharedMapping(symbolizer.kernel(), CpuProfileBuilder.KERNEL_MAPPING, 0, 0, 0, true);
+            kernel = new SharedMapping(mappingCount(), symbolizer.kernel(), CpuProfileBuilder.KERNEL_MAPPING, 0, 0, 0, true);
         }
         return location(kernel, kernel.symbols, address, returnAddress);
     }
@@ -196,9 +238,13 @@ public final class SymbolizedStacks {
             return location(null, noMapping, address, returnAddress);
         }
         Mapping m = mapping.get();
-        SharedMapping shared = mappings.computeIfAbsent(new MappingKey(m.inode() == 0 ? pid : 0, m), key -> new SharedMapping(
-                symbolizer.forMapping(process.get(), m), m.path() == null || m.path().isEmpty() ? "[anon]" : m.path(), m.start(),
-                m.limit(), m.fileOffset(), false));
+        MappingKey key = new MappingKey(m.inode() == 0 ? pid : 0, m);
+        SharedMapping shared = mappings.get(key);
+        if (shared == null) {
+            shared = new SharedMapping(mappingCount(), symbolizer.forMapping(process.get(), m),
+                    m.path() == null || m.path().isEmpty() ? "[anon]" : m.path(), m.start(), m.limit(), m.fileOffset(), false);
+            mappings.put(key, shared);
+        }
         return location(shared, shared.symbols, address, returnAddress);
     }
 
@@ -214,12 +260,14 @@ public final class SymbolizedStacks {
         long[] lines = new long[frames.size()];
         for (int i = 0; i < frames.size(); i++) {
             SymbolizedFrame frame = frames.get(i);
-            functionsOfFrames[i] = functions.computeIfAbsent(new SharedFunction(frame.function(), frame.systemName(), frame.fileName()),
-                    f -> f);
+            functionsOfFrames[i] = functions.computeIfAbsent(new FunctionKey(frame.function(), frame.systemName(), frame.fileName()),
+                    f -> new SharedFunction(functions.size(), f.name(), f.systemName(), f.file()));
             lines[i] = frame.line();
         }
-        SharedLocation location = new SharedLocation(mapping, address, functionsOfFrames, lines, symbolization.resolved());
+        SharedLocation location = new SharedLocation(locations.size(), mapping, address, functionsOfFrames, lines,
+                symbolization.resolved());
         locations.put(key, location);
+        bytes += 160 + 12L * frames.size();
         return location;
     }
 }

@@ -179,6 +179,23 @@ class CpuProfileBuilderTest {
     }
 
     @Test
+    void aRoundPastItsBoundStartsAfreshBeforeTheNextProfile() {
+        Symbolizer symbolizer = new Symbolizer();
+        CpuProfileBuilder builder = new CpuProfileBuilder(symbolizer, pid -> pid == self.pid() ? Optional.of(self) : Optional.empty());
+        SymbolizedStacks round = new SymbolizedStacks(symbolizer, pid -> pid == self.pid() ? Optional.of(self) : Optional.empty(), false, 0);
+
+        CpuProfile first = builder.build(new TreeMap<>(java.util.Map.of("team", "a")), START, Duration.ofSeconds(15), FREQUENCY_HZ,
+                libcStacks(), round);
+        CpuProfile second = builder.build(new TreeMap<>(java.util.Map.of("team", "b")), START, Duration.ofSeconds(15), FREQUENCY_HZ,
+                libcStacks(), round);
+
+        assertThat(symbolizer.metrics().resolved()).as("each profile resolved its three addresses itself").isEqualTo(6);
+        assertThat(second.locations()).hasSize(3);
+        assertThat(second.samples()).extracting(CpuProfile.ProfileSample::locationIds).containsExactlyElementsOf(
+                first.samples().stream().map(CpuProfile.ProfileSample::locationIds).toList());
+    }
+
+    @Test
     void anAddressZeroEndsTheStackAndNeverBecomesALocation() {
         CpuProfile profile = build(new Symbolizer(), List.of(
                 new AggregatedStack(self.pid(), new long[] {0xffffffff81000000L, 0, 0xffffffff81000100L}, new long[] {getenv + 2, 0, qsort + 2}, 7),
