@@ -196,8 +196,13 @@ class CausedPerfMapsTest {
         BufferedReader out = new BufferedReader(new InputStreamReader(jvm.getInputStream()));
         CompletableFuture<String> ready = CompletableFuture.supplyAsync(() -> {
             try {
-                String line = out.readLine();
-                return line == null ? "exited" : line;
+                // Other lines are thread dumps: another profiler's SIGQUIT to a JVM whose attach mechanism is off.
+                for (String line = out.readLine(); line != null; line = out.readLine()) {
+                    if (line.equals("ready")) {
+                        return line;
+                    }
+                }
+                return "exited";
             } catch (java.io.IOException e) {
                 return e.toString();
             }
