@@ -86,6 +86,7 @@ public final class JitMapRequests implements PerfMapWriter {
             causedMaps.afterRequest(pid);
             written++;
         } catch (HotSpotAttach.AttachException e) {
+            causedMaps.requestFailed(pid);
             refused.put(pid, process.command() + " (pid " + pid + "): " + e.reason());
             trim(refused);
             refusals.merge(e.reason(), 1L, Long::sum);
