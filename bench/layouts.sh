@@ -10,7 +10,8 @@
 # and lost samples. All recorders share the 2 CPUs with the workload and each other: compare them
 # within one run. With WORKLOAD_ONLY=1 the collectors keep (and unwind) only the workload's samples
 # (--pid), as a node collector does for the pods a policy selects; the events stay CPU-wide, so the
-# ring traffic is the same. Needs root. Usage:
+# ring traffic is the same. At 1,000 Hz use WORKLOAD_ONLY=1: a whole-host recording's end-of-run
+# profile (about 100,000 samples of every process) does not fit the image's 64 MiB heap. Needs root. Usage:
 #   [WORKLOAD_ONLY=1] bench/layouts.sh [seconds-of-steady-state, default 60] [frequency, default 99]
 set -euo pipefail
 # shellcheck source=bench/lib/start.sh
