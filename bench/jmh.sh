@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # JMH throughput of the collector's hot path (decode, decode + aggregate, pprof build + gzip), in
 # samples per second. Extra arguments go to JMH, e.g. bench/jmh.sh -f 1 -wi 1 -i 3 decode
+# BENCHMARK=UnwinderBenchmark: the unwinder's time per sample on real samples of a C program built
+# without frame pointers (needs root and gcc).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 JAVA_HOME="$("$root/hack/java-home.sh")"
@@ -10,4 +12,4 @@ cd "$root"
   -Dmdep.includeScope=test -Dmdep.outputFile=target/jmh.classpath >&2
 module="$root/collector-image"
 cp="$module/target/test-classes:$module/target/classes:$(cat "$module/target/jmh.classpath")"
-exec "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -cp "$cp" org.openjdk.jmh.Main -rf text -rff "$module/target/jmh-result.txt" "$@" PipelineBenchmark
+exec "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -cp "$cp" org.openjdk.jmh.Main -rf text -rff "$module/target/jmh-result.txt" "$@" "${BENCHMARK:-PipelineBenchmark}"

@@ -10,7 +10,8 @@
 # and lost samples. All recorders share the 2 CPUs with the workload and each other: compare them
 # within one run. With WORKLOAD_ONLY=1 the collectors keep (and unwind) only the workload's samples
 # (--pid), as a node collector does for the pods a policy selects; the events stay CPU-wide, so the
-# ring traffic is the same. Needs root. Usage:
+# ring traffic is the same. At 1,000 Hz use WORKLOAD_ONLY=1: a whole-host recording's end-of-run
+# profile (about 100,000 samples of every process) does not fit the image's 64 MiB heap. Needs root. Usage:
 #   [WORKLOAD_ONLY=1] bench/layouts.sh [seconds-of-steady-state, default 60] [frequency, default 99]
 set -euo pipefail
 # shellcheck source=bench/lib/start.sh
@@ -50,6 +51,9 @@ declare -A ns0 bytes0
 for i in "${!names[@]}"; do
   ns0[$i]=$(live_threads_ns "${pids[$i]}")
 done
+# Per thread of each collector, to tell the sampler thread from the JVM's own work in the window.
+thread_ns() { for t in /proc/"$1"/task/*; do echo "$(basename "$t") $(cut -d' ' -f1 "$t/schedstat") $(tr ' ' _ < "$t/comm")"; done 2>/dev/null | sort; }
+thread_ns "${pids[0]}" >"$work/threads0.0"; thread_ns "${pids[1]}" >"$work/threads1.0"
 bytes0[2]=$(size "$work/perf-dwarf.data"); bytes0[3]=$(size "$work/perf-fp.data")
 sleep "$steady"
 declare -A ns1 bytes1 peak
@@ -57,6 +61,7 @@ for i in "${!names[@]}"; do
   ns1[$i]=$(live_threads_ns "${pids[$i]}")
   peak[$i]=$(hwm "${pids[$i]}")
 done
+thread_ns "${pids[0]}" >"$work/threads0.1"; thread_ns "${pids[1]}" >"$work/threads1.1"
 bytes1[2]=$(size "$work/perf-dwarf.data"); bytes1[3]=$(size "$work/perf-fp.data")
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 for t in "${timers[@]}"; do wait "$t" || true; done
@@ -90,6 +95,21 @@ for i in "${!names[@]}"; do
       ;;
   esac
   echo "| $name | $pct | $per60 | ${peak[$i]} | $rate | $samples | $lost |"
+done
+echo
+echo "Where the collectors' CPU went in the window, ms (threads alive at both ends): sampler = reading, decoding, unwinding and"
+echo "counting; unwind-compiler = CFI of large objects; C1 = the JVM's JIT; VM thread = serial GC and safepoints; attach ="
+echo "answering other profilers' perf-map requests (Scorch collectors on the same host ask every JVM they sample)."
+echo
+echo "| recorder | sampler | unwind-compiler | C1 | VM thread | attach | other |"
+echo "|---|---|---|---|---|---|---|"
+for i in 0 1; do
+  join "$work/threads$i.0" "$work/threads$i.1" | awk -v name="${names[$i]}" '
+    { d = ($4 - $2) / 1e6; c = $3
+      if (c ~ /^scorch-sampler/) k = "s"; else if (c ~ /^scorch-unwind/) k = "u"; else if (c ~ /^C1_/) k = "c"
+      else if (c ~ /^VM_Thread/) k = "v"; else if (c ~ /^Attach/) k = "a"; else k = "o"
+      ms[k] += d }
+    END { printf "| %s | %.0f | %.0f | %.0f | %.0f | %.0f | %.0f |\n", name, ms["s"], ms["u"], ms["c"], ms["v"], ms["a"], ms["o"] }'
 done
 echo
 echo "(files in $work)"

@@ -2,11 +2,9 @@
 # Builds the test environment's binaries from Go modules and caches them outside the repository:
 # kube-apiserver, kube-controller-manager, kube-scheduler, kubectl, etcd (one Kubernetes release),
 # kwok and the Parca server. Prints the directory that holds them.
-#
-# Why a wrapper module: k8s.io/kubernetes requires its staging modules at v0.0.0 and maps them with
-# local replaces, so `go install` refuses it; a main module that replaces each staging module with
-# its published version builds it. The replace list is generated from the tag's own go.mod.
 set -euo pipefail
+# shellcheck source=hack/lib/go-main-modules.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/go-main-modules.sh"
 
 K8S_VERSION="${K8S_VERSION:-1.33.13}"
 ETCD_VERSION="${ETCD_VERSION:-v3.5.21}"
@@ -30,34 +28,12 @@ build_kubernetes() {
   local work; work="$(mktemp -d)"
   trap 'rm -rf "$work"' RETURN
   log "building kubernetes v$K8S_VERSION and etcd $ETCD_VERSION in $work (several minutes on 2 cores)"
-  local gomod
-  gomod="$(go mod download -json "k8s.io/kubernetes@v$K8S_VERSION" | sed -n 's/.*"GoMod": "\(.*\)",/\1/p')"
-  local staging
-  staging="$(sed -n 's|^[[:space:]]*k8s.io/\([^ ]*\) => ./staging/src/k8s.io/.*|\1|p' "$gomod")"
-  local minor="${K8S_VERSION#*.}"; minor="${minor%%.*}"
-  local staging_version="v0.${K8S_VERSION#*.}"
-
   (
     cd "$work"
-    go mod init scorch.invalid/test-binaries >/dev/null 2>&1
-    go mod edit -go=1.24.0
-    for m in $staging; do go mod edit -replace="k8s.io/$m=k8s.io/$m@$staging_version"; done
-    go mod edit -require="k8s.io/kubernetes@v$K8S_VERSION" -require="go.etcd.io/etcd/server/v3@$ETCD_VERSION"
-    cat > tools.go <<'GO'
-//go:build tools
-
-package tools
-
-import (
-	_ "go.etcd.io/etcd/server/v3"
-	_ "k8s.io/kubernetes/cmd/kube-apiserver"
-	_ "k8s.io/kubernetes/cmd/kube-controller-manager"
-	_ "k8s.io/kubernetes/cmd/kube-scheduler"
-	_ "k8s.io/kubernetes/cmd/kubectl"
-)
-GO
-    go mod tidy >/dev/null
-    local ldf="-s -w -X k8s.io/component-base/version.gitVersion=v$K8S_VERSION -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$minor"
+    kubernetes_main_module test-binaries "go.etcd.io/etcd/server/v3@$ETCD_VERSION" go.etcd.io/etcd/server/v3 \
+      k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kube-scheduler \
+      k8s.io/kubernetes/cmd/kubectl
+    local ldf; ldf="$(kubernetes_ldflags)"
     for b in kube-apiserver kube-controller-manager kube-scheduler kubectl; do
       log "go build $b"
       go build -trimpath -ldflags "$ldf" -o "$k8s_dir/$b.tmp" "k8s.io/kubernetes/cmd/$b"
@@ -69,25 +45,13 @@ GO
   )
 }
 
-# Builds one command of a Go module at a pinned version through a throwaway main module. Plain
-# `go install pkg@version` also asks the proxy for the module's version list (to print deprecation
-# notices), and this machine's proxy refuses that list for some modules (parca).
+# Builds one command of a Go module at a pinned version into the tools directory.
 go_install() {
   local name="$1" module="$2" pkg="$3" version="$4"
   local target="$tools_dir/$name-$version"
   if [ -x "$target" ]; then log "$name $version cached"; return; fi
   log "building $pkg@$version"
-  local work; work="$(mktemp -d)"
-  (
-    cd "$work"
-    go mod init scorch.invalid/build-$name >/dev/null 2>&1
-    go mod edit -require="$module@$version"
-    printf '//go:build tools\n\npackage tools\n\nimport _ "%s"\n' "$pkg" > tools.go
-    go mod tidy >/dev/null
-    go build -trimpath -ldflags "-s -w" -o "$target.tmp" "$pkg"
-    mv "$target.tmp" "$target"
-  )
-  rm -rf "$work"
+  go_build_command "$name" "$module" "$pkg" "$version" "$target"
 }
 
 build_kubernetes

@@ -109,6 +109,15 @@ final class CausedPerfMaps {
         }
     }
 
+    /** After JVM {@code pid} refused a request: a JVM that never wrote a map on request is not followed. */
+    synchronized void requestFailed(int pid) {
+        Process jvm = process(pid);
+        Tracked map = jvm == null ? null : maps.get(jvm);
+        if (map != null && map.written == null) {
+            maps.remove(jvm);
+        }
+    }
+
     /** Removes the maps of the JVMs that have exited; returns how many were removed. */
     synchronized int removeExited() {
         int removed = 0;

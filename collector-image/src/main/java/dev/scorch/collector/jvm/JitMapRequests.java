@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 
 /**
@@ -42,8 +43,8 @@ public final class JitMapRequests implements PerfMapWriter {
     private final LinkedHashMap<Integer, String> refused = new LinkedHashMap<>(16, 0.75f, true);
     private final Map<String, Long> refusals = new TreeMap<>();
     private final CausedPerfMaps causedMaps;
+    private final AtomicLong sweptAt;
     private long written;
-    private long sweptAt;
 
     public JitMapRequests(Path procRoot, Duration minInterval, Duration attachTimeout) {
         this(procRoot, minInterval, new HotSpotAttach(procRoot, attachTimeout), System::nanoTime);
@@ -55,7 +56,7 @@ public final class JitMapRequests implements PerfMapWriter {
         this.minIntervalNanos = minInterval.toNanos();
         this.nanoTime = nanoTime;
         this.causedMaps = new CausedPerfMaps(procRoot);
-        this.sweptAt = nanoTime.getAsLong();
+        this.sweptAt = new AtomicLong(nanoTime.getAsLong());
     }
 
     /** The collector's defaults: at most one request per JVM every 30 s, 3 s for the JVM to answer. */
@@ -66,14 +67,11 @@ public final class JitMapRequests implements PerfMapWriter {
     @Override
     public synchronized void refresh(ProcessSnapshot process) {
         int pid = process.pid();
-        long now = nanoTime.getAsLong();
-        if (now - sweptAt >= SWEEP_NANOS) {
-            sweptAt = now;
-            causedMaps.removeExited();
-        }
+        sweepExitedJvms();
         if (process.exited() || refused.containsKey(pid) || !isHotSpot(pid)) {
             return;
         }
+        long now = nanoTime.getAsLong();
         Long last = askedAt.get(pid);
         if (last != null && now - last < minIntervalNanos) {
             return;
@@ -86,6 +84,7 @@ public final class JitMapRequests implements PerfMapWriter {
             causedMaps.afterRequest(pid);
             written++;
         } catch (HotSpotAttach.AttachException e) {
+            causedMaps.requestFailed(pid);
             refused.put(pid, process.command() + " (pid " + pid + "): " + e.reason());
             trim(refused);
             refusals.merge(e.reason(), 1L, Long::sum);
@@ -95,9 +94,21 @@ public final class JitMapRequests implements PerfMapWriter {
     }
 
     /** Removes the maps this collector caused of the JVMs that have exited since the last look. */
-    public synchronized void removeMapsOfExitedJvms() {
-        sweptAt = nanoTime.getAsLong();
+    public void removeMapsOfExitedJvms() {
+        sweptAt.set(nanoTime.getAsLong());
         causedMaps.removeExited();
+    }
+
+    /**
+     * {@link #removeMapsOfExitedJvms()} at most once every 10 s, for callers on a regular path (each
+     * request, each interval's end). It does not wait for a request in progress.
+     */
+    public void sweepExitedJvms() {
+        long last = sweptAt.get();
+        long now = nanoTime.getAsLong();
+        if (now - last >= SWEEP_NANOS && sweptAt.compareAndSet(last, now)) {
+            causedMaps.removeExited();
+        }
     }
 
     /**
@@ -106,12 +117,12 @@ public final class JitMapRequests implements PerfMapWriter {
      *
      * @return the maps removed
      */
-    public synchronized int removeCausedMaps() {
+    public int removeCausedMaps() {
         return causedMaps.removeAll();
     }
 
     /** The maps this collector caused, by what became of them ({@link CausedPerfMaps#outcomes()}). */
-    public synchronized Map<String, Long> causedMaps() {
+    public Map<String, Long> causedMaps() {
         return causedMaps.outcomes();
     }
 

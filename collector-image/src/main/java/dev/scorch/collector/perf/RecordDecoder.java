@@ -55,6 +55,8 @@ public final class RecordDecoder {
     private final SampleRecord sample = new SampleRecord();
     /** The raw callchain of the sample being decoded; a record of at most 64 KiB holds fewer entries. */
     private final long[] callchain = new long[(0xFFFF - SAMPLE_FIXED_SIZE) / 8 + 1];
+    /** A record's string (file name, command) copied out in one bulk copy; grown to the longest seen, at most 64 KiB. */
+    private byte[] text = new byte[256];
 
     /** A decoder of samples without the user registers and stack. */
     public RecordDecoder() {
@@ -185,7 +187,7 @@ public final class RecordDecoder {
         return true;
     }
 
-    private static void decodeMmap2(MemorySegment segment, long offset, int size, int misc, RecordHandler handler) {
+    private void decodeMmap2(MemorySegment segment, long offset, int size, int misc, RecordHandler handler) {
         if (!requireSize(size, MMAP2_FILENAME_OFFSET + SAMPLE_ID_SIZE, RECORD_MMAP2, handler)) {
             return;
         }
@@ -202,7 +204,7 @@ public final class RecordDecoder {
         handler.mmap(pid, start, length, fileOffset, inode, path, trailerTime(segment, offset, size));
     }
 
-    private static void decodeComm(MemorySegment segment, long offset, int size, int misc, RecordHandler handler) {
+    private void decodeComm(MemorySegment segment, long offset, int size, int misc, RecordHandler handler) {
         if (!requireSize(size, 16 + SAMPLE_ID_SIZE, RECORD_COMM, handler)) {
             return;
         }
@@ -239,13 +241,22 @@ public final class RecordDecoder {
         return true;
     }
 
-    /** A NUL-terminated string in [from, to); unterminated strings end at {@code to}. */
-    private static String string(MemorySegment segment, long from, long to) {
-        long end = from;
-        while (end < to && segment.get(JAVA_BYTE, end) != 0) {
+    /**
+     * A NUL-terminated string in [from, to); unterminated strings end at {@code to}. One bulk copy
+     * and the string itself: the host's process churn brings an MMAP2 or COMM record for every
+     * exec, and a slice, its array and a byte-at-a-time scan per record showed in the sampler
+     * thread's allocation.
+     */
+    private String string(MemorySegment segment, long from, long to) {
+        int length = (int) Math.max(0, to - from);
+        if (text.length < length) {
+            text = new byte[Math.max(length, text.length * 2)];
+        }
+        MemorySegment.copy(segment, JAVA_BYTE, from, text, 0, length);
+        int end = 0;
+        while (end < length && text[end] != 0) {
             end++;
         }
-        byte[] bytes = segment.asSlice(from, end - from).toArray(JAVA_BYTE);
-        return new String(bytes, StandardCharsets.UTF_8);
+        return new String(text, 0, end, StandardCharsets.UTF_8);
     }
 }

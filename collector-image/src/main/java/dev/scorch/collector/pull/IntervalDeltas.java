@@ -67,6 +67,11 @@ public final class IntervalDeltas {
         this.growingTypes = type.growingSampleTypes();
     }
 
+    /** When the profile the next interval starts from was written, ns since the epoch; 0 before the first fetch. */
+    public long baselineTimeNanos() {
+        return previousTimeNanos;
+    }
+
     /**
      * @param profile the profile just fetched
      * @param fetchedAtNanos wall-clock time of the fetch (ns since the epoch), used when the

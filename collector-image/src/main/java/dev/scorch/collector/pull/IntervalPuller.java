@@ -60,12 +60,14 @@ public final class IntervalPuller {
      * this program's last pull of its heap (or, when only allocs are pulled, of allocs: the same
      * counts): allocations since then, in-use memory as served. It becomes that type's new
      * baseline, so the next pull reports from here and a backend summing the pulls and the
-     * captures of one program counts each allocation once. Empty when neither is pulled.
+     * captures of one program counts each allocation once. Empty when neither is pulled, or when
+     * a pull fetched after {@code heap} was written has already moved the baseline past it
+     * (cutting from there would count that pull's allocations twice).
      */
     public Optional<CutProfile> cutHeap(PulledProfile heap) {
         synchronized (deltas) {
             IntervalDeltas state = deltas.containsKey(GoProfileType.HEAP) ? deltas.get(GoProfileType.HEAP) : deltas.get(GoProfileType.ALLOCS);
-            if (state == null) {
+            if (state == null || heap.timeNanos() != 0 && heap.timeNanos() < state.baselineTimeNanos()) {
                 return Optional.empty();
             }
             Interval interval = state.next(heap, nowNanos());

@@ -146,12 +146,13 @@ final class NodeSampling implements AutoCloseable {
         return current == null ? 0 : current.frequencyHz();
     }
 
-    /** Reads what the kernel has buffered into the aggregators. */
+    /** Reads what the kernel has buffered into the aggregators; at most every 10 s, removes exited JVMs' perf maps. */
     void drain() {
         Sampler current = sampler;
         if (current != null) {
             current.drain();
         }
+        jitMaps.sweepExitedJvms();
     }
 
     /**

@@ -26,14 +26,15 @@ public record SamplerOptions(int frequencyHz, boolean kernelStacks, List<Integer
     /** The smallest ring a CPU gets: 64 pages (256 KiB), seconds of frame-pointer samples even at 1,000 Hz. */
     public static final int DEFAULT_DATA_PAGES = 64;
     /**
-     * The largest ring a CPU gets: 1,024 pages (4 MiB). The rings are kernel memory, outside the
-     * collector's heap and RSS (the mapping's pages are not counted there).
+     * The largest ring a CPU gets: 4,096 pages (16 MiB, about 1.9 s of stack-copy samples at 1,000
+     * Hz), on nodes of up to 4 CPUs. The rings are kernel memory, outside the collector's heap and
+     * RSS (the mapping's pages are not counted there).
      */
-    public static final int MAX_DATA_PAGES = 1024;
+    public static final int MAX_DATA_PAGES = 4096;
     /**
-     * All CPUs' rings together stay within 64 MiB (plus a metadata page per CPU): 4 MiB per CPU up
-     * to 16 CPUs, then less per CPU (1 MiB on 64 CPUs, 512 KiB on 128), never below
-     * {@link #DEFAULT_DATA_PAGES}.
+     * All CPUs' rings together stay within 64 MiB (plus a metadata page per CPU): at 99 Hz with the
+     * stack copy 4 MiB per CPU up to 16 CPUs, then less per CPU (1 MiB on 64 CPUs, 512 KiB on 128);
+     * at 1,000 Hz 16 MiB per CPU up to 4 CPUs, 4 MiB on 16; never below {@link #DEFAULT_DATA_PAGES}.
      */
     public static final long MAX_RING_BYTES_PER_NODE = 64L << 20;
     /**

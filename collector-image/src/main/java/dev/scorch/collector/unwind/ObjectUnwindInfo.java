@@ -31,6 +31,16 @@ public final class ObjectUnwindInfo {
      * answer in one long, so a racing reader sees a whole entry or none. Null without a Go table.
      */
     private final AtomicLongArray goSpDeltas;
+    /**
+     * The SP-delta tables of the Go functions last read, so an address not asked before but in a
+     * function seen recently needs no read either: a busy Go program's leaves spread over
+     * thousands of addresses in far fewer functions. Replaced round-robin; a function with more
+     * rows than {@link #MAX_KEPT_ROWS} (Go's have a handful) is not kept.
+     */
+    private final GoPclntab.SpDeltas[] goFunctions;
+    private int nextGoFunction;
+    private static final int GO_FUNCTION_SLOTS = 64;
+    private static final int MAX_KEPT_ROWS = 32;
     private static final int SP_DELTA_SLOTS = 1024;
     private static final int SP_DELTA_BITS = 16;
     private static final int SP_DELTA_UNKNOWN = (1 << SP_DELTA_BITS) - 1;
@@ -43,6 +53,7 @@ public final class ObjectUnwindInfo {
         this.table = table;
         this.go = go;
         this.goSpDeltas = go == null ? null : new AtomicLongArray(SP_DELTA_SLOTS);
+        this.goFunctions = go == null ? null : new GoPclntab.SpDeltas[GO_FUNCTION_SLOTS];
     }
 
     /** The link-time address of runtime {@code address} mapped through {@code mapping}, or {@link #OUTSIDE}. */
@@ -85,7 +96,7 @@ public final class ObjectUnwindInfo {
         }
         int delta;
         try {
-            delta = go.spDelta(linkAddress);
+            delta = functionSpDeltas(linkAddress);
         } catch (IOException | ElfFormatException | RuntimeException e) {
             return GoPclntab.UNKNOWN_SP_DELTA; // not kept: a later sample may read it
         }
@@ -93,6 +104,23 @@ public final class ObjectUnwindInfo {
             goSpDeltas.setOpaque(slot, linkAddress << SP_DELTA_BITS | (delta == GoPclntab.UNKNOWN_SP_DELTA ? SP_DELTA_UNKNOWN : delta));
         }
         return delta;
+    }
+
+    /** From a function table read recently, else read from the file (and kept when small). */
+    private int functionSpDeltas(long linkAddress) throws IOException, ElfFormatException {
+        for (GoPclntab.SpDeltas function : goFunctions) {
+            if (function != null && function.contains(linkAddress)) {
+                return function.at(linkAddress);
+            }
+        }
+        GoPclntab.SpDeltas function = go.spDeltas(linkAddress);
+        if (function == null) {
+            return GoPclntab.UNKNOWN_SP_DELTA;
+        }
+        if (function.ends().length <= MAX_KEPT_ROWS) {
+            goFunctions[nextGoFunction++ & (GO_FUNCTION_SLOTS - 1)] = function;
+        }
+        return function.at(linkAddress);
     }
 
     private int readGoSpDelta(long linkAddress) {
@@ -105,7 +133,7 @@ public final class ObjectUnwindInfo {
 
     /** Heap bytes held, for the cache bound. */
     public long estimatedBytes() {
-        long goBytes = go == null ? 0 : go.estimatedBytes() + 16 + SP_DELTA_SLOTS * 8L;
+        long goBytes = go == null ? 0 : go.estimatedBytes() + 16 + SP_DELTA_SLOTS * 8L + GO_FUNCTION_SLOTS * (80 + MAX_KEPT_ROWS * 12L);
         return 96 + segmentOffsets.length * 24L + (table == null ? 0 : table.estimatedBytes()) + goBytes;
     }
 }

@@ -142,6 +142,22 @@ class CausedPerfMapsTest {
         }
     }
 
+    @Test
+    void aJvmThatRefusesLeavesNothingToFollow() throws Exception {
+        Process jvm = startIdleJvm("-XX:+DisableAttachMechanism");
+        JitMapRequests requests = new JitMapRequests(PROC, Duration.ZERO, Duration.ofSeconds(2));
+        ProcessTable processes = ProcessTable.ofThisHost();
+        processes.sampled((int) jvm.pid());
+        requests.refresh(processes.process((int) jvm.pid()).orElseThrow());
+        assertThat(requests.refusals()).containsOnlyKeys("no_listener");
+
+        jvm.destroyForcibly();
+        assertThat(jvm.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        requests.removeMapsOfExitedJvms();
+
+        assertThat(requests.causedMaps()).isEmpty();
+    }
+
     /**
      * Whether another profiler on this shared host (another collector's whole-host recording asks
      * every JVM it samples) had the JVM write its map too, before the test's request or after it:
@@ -180,8 +196,13 @@ class CausedPerfMapsTest {
         BufferedReader out = new BufferedReader(new InputStreamReader(jvm.getInputStream()));
         CompletableFuture<String> ready = CompletableFuture.supplyAsync(() -> {
             try {
-                String line = out.readLine();
-                return line == null ? "exited" : line;
+                // Other lines are thread dumps: another profiler's SIGQUIT to a JVM whose attach mechanism is off.
+                for (String line = out.readLine(); line != null; line = out.readLine()) {
+                    if (line.equals("ready")) {
+                        return line;
+                    }
+                }
+                return "exited";
             } catch (java.io.IOException e) {
                 return e.toString();
             }

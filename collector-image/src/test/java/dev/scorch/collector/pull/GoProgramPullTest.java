@@ -127,6 +127,20 @@ class GoProgramPullTest {
     }
 
     @Test
+    void aCapturesHeapOvertakenByAPullLeavesTheBaselineWhereThePullPutIt() throws Exception {
+        puller.pull(GoProfileType.HEAP);
+        PulledProfile older = fetcher.fetch(PullEndpoints.at(program.base()).url(GoProfileType.HEAP), GoProfileType.HEAP);
+        program.allocate(3000, 4096);
+        Outcome overtaking = puller.pull(GoProfileType.HEAP);
+        program.allocate(1000, 1024);
+
+        assertThat(puller.cutHeap(older)).as("the capture's profile is older than the pull's baseline").isEmpty();
+        assertThat(sumThrough(overtaking, "main.scorchAllocate", "alloc_space")).isCloseTo(3000 * 4096L, within(3000 * 4096L / 10));
+        assertThat(sumThrough(puller.pull(GoProfileType.HEAP), "main.scorchAllocate", "alloc_space"))
+                .as("the next pull: only what came after the overtaking pull").isCloseTo(1000 * 1024L, within(1000 * 1024L / 10));
+    }
+
+    @Test
     void aCapturesHeapWithoutAPullHoldsTheMemoryInUseButNoAllocationsSinceTheProgramStarted() throws Exception {
         program.allocate(3000, 4096);
         PulledProfile served = fetcher.fetch(PullEndpoints.at(program.base()).url(GoProfileType.HEAP), GoProfileType.HEAP);

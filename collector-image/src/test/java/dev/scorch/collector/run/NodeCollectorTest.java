@@ -55,12 +55,9 @@ class NodeCollectorTest {
         ControlPlane controlPlane = ControlPlane.shared(ControlPlane.Options.apiServerOnly());
         KubernetesClient admin = controlPlane.adminClient();
         ApiServer api = CollectorServiceAccount.create(controlPlane);
-        CollectorServiceAccount.namespaceWithDefaultAccount(admin, SHOP, Map.of("team", "checkout"));
-        CollectorServiceAccount.namespaceWithDefaultAccount(admin, BYSTANDERS, Map.of("team", "other"));
-        ReplicaSet checkout = NodePods.deploymentWithReplicaSet(admin, SHOP, "checkout", "5d8f7c9b4");
-        ReplicaSet bystander = NodePods.deploymentWithReplicaSet(admin, BYSTANDERS, "bystander", "6c9d8e7f5");
-        String collectorPod = "scorch-collector-" + UUID.randomUUID().toString().substring(0, 5);
-        NodePods.create(admin, CollectorServiceAccount.NAMESPACE, collectorPod, NODE, NodePods.containerId(), null);
+        ReplicaSet checkout = checkout(admin);
+        ReplicaSet bystander = bystander(admin);
+        String collectorPod = collectorPod(admin, NODE);
         Path split = CWorkloads.compile("split");
 
         try (KubeletCgroups cgroups = new KubeletCgroups(mount)) {
@@ -110,13 +107,10 @@ class NodeCollectorTest {
         ControlPlane controlPlane = ControlPlane.shared(ControlPlane.Options.apiServerOnly());
         KubernetesClient admin = controlPlane.adminClient();
         ApiServer api = CollectorServiceAccount.create(controlPlane);
-        CollectorServiceAccount.namespaceWithDefaultAccount(admin, SHOP, Map.of("team", "checkout"));
-        CollectorServiceAccount.namespaceWithDefaultAccount(admin, BYSTANDERS, Map.of("team", "other"));
-        ReplicaSet checkout = NodePods.deploymentWithReplicaSet(admin, SHOP, "checkout", "5d8f7c9b4");
-        ReplicaSet bystander = NodePods.deploymentWithReplicaSet(admin, BYSTANDERS, "bystander", "6c9d8e7f5");
+        ReplicaSet checkout = checkout(admin);
+        ReplicaSet bystander = bystander(admin);
         String node = "multi-node-" + UUID.randomUUID().toString().substring(0, 5);
-        String collectorPod = "scorch-collector-" + UUID.randomUUID().toString().substring(0, 5);
-        NodePods.create(admin, CollectorServiceAccount.NAMESPACE, collectorPod, node, NodePods.containerId(), null);
+        String collectorPod = collectorPod(admin, node);
         Path checkoutOut = profiles.resolve("checkout");
         Path othersOut = profiles.resolve("others");
         String file = """
@@ -188,8 +182,7 @@ class NodeCollectorTest {
         ControlPlane controlPlane = ControlPlane.shared(ControlPlane.Options.apiServerOnly());
         KubernetesClient admin = controlPlane.adminClient();
         ApiServer api = CollectorServiceAccount.create(controlPlane);
-        CollectorServiceAccount.namespaceWithDefaultAccount(admin, SHOP, Map.of("team", "checkout"));
-        ReplicaSet checkout = NodePods.deploymentWithReplicaSet(admin, SHOP, "checkout", "5d8f7c9b4");
+        ReplicaSet checkout = checkout(admin);
         String node = "late-node-" + UUID.randomUUID().toString().substring(0, 5);
         Path config = write("late.json", """
                 {"health": {"port": 0}, "spool": {"directory": "%s"},
@@ -228,8 +221,7 @@ class NodeCollectorTest {
         ControlPlane controlPlane = ControlPlane.shared(ControlPlane.Options.apiServerOnly());
         KubernetesClient admin = controlPlane.adminClient();
         CollectorServiceAccount.create(controlPlane);
-        CollectorServiceAccount.namespaceWithDefaultAccount(admin, SHOP, Map.of("team", "checkout"));
-        ReplicaSet checkout = NodePods.deploymentWithReplicaSet(admin, SHOP, "checkout", "5d8f7c9b4");
+        ReplicaSet checkout = checkout(admin);
         Path out = profiles.resolve("out");
         int port;
         try (var socket = new java.net.ServerSocket(0)) {
@@ -264,6 +256,25 @@ class NodeCollectorTest {
         }
     }
 
+    /** Deployment checkout (its ReplicaSet) in namespace {@link #SHOP}, which is labelled team=checkout. */
+    private static ReplicaSet checkout(KubernetesClient admin) {
+        CollectorServiceAccount.namespaceWithDefaultAccount(admin, SHOP, Map.of("team", "checkout"));
+        return NodePods.deploymentWithReplicaSet(admin, SHOP, "checkout", "5d8f7c9b4");
+    }
+
+    /** Deployment bystander (its ReplicaSet) in namespace {@link #BYSTANDERS}, which is labelled team=other. */
+    private static ReplicaSet bystander(KubernetesClient admin) {
+        CollectorServiceAccount.namespaceWithDefaultAccount(admin, BYSTANDERS, Map.of("team", "other"));
+        return NodePods.deploymentWithReplicaSet(admin, BYSTANDERS, "bystander", "6c9d8e7f5");
+    }
+
+    /** A collector pod on {@code node}, which the collector writes its conditions to; returns its name. */
+    private static String collectorPod(KubernetesClient admin, String node) {
+        String name = "scorch-collector-" + UUID.randomUUID().toString().substring(0, 5);
+        NodePods.create(admin, CollectorServiceAccount.NAMESPACE, name, node, NodePods.containerId(), null);
+        return name;
+    }
+
     static long metric(int port, String name) {
         try {
             return get(port, "/metrics").body().lines().filter(l -> l.startsWith(name + " "))
@@ -278,8 +289,7 @@ class NodeCollectorTest {
         ControlPlane controlPlane = ControlPlane.shared(ControlPlane.Options.apiServerOnly());
         KubernetesClient admin = controlPlane.adminClient();
         ApiServer api = CollectorServiceAccount.create(controlPlane);
-        String collectorPod = "scorch-collector-" + UUID.randomUUID().toString().substring(0, 5);
-        NodePods.create(admin, CollectorServiceAccount.NAMESPACE, collectorPod, NODE, NodePods.containerId(), null);
+        String collectorPod = collectorPod(admin, NODE);
         Path config = write("collector.json", "{\"health\": {\"port\": 0}, \"policies\": [{\"export\": {}}]}");
 
         try (NodeCollector collector = NodeCollector.start(config, new NodeCollector.Identity(NODE,

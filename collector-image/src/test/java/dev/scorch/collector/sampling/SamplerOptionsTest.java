@@ -30,6 +30,7 @@ class SamplerOptionsTest {
     @Test
     void noCpuAsksForMoreThanTheBoundWhateverTheFrequency() {
         assertThat(SamplerOptions.ringPages(1000, SamplerOptions.DEFAULT_USER_STACK_BYTES, 2)).isEqualTo(SamplerOptions.MAX_DATA_PAGES);
+        assertThat(SamplerOptions.ringPages(1000, SamplerOptions.DEFAULT_USER_STACK_BYTES, 16)).isEqualTo(1024);
         assertThat(SamplerOptions.ringPages(100_000, 61_440, 1)).isEqualTo(SamplerOptions.MAX_DATA_PAGES);
     }
 

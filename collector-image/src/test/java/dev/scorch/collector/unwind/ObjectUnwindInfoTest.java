@@ -8,6 +8,7 @@ import dev.scorch.collector.symbol.elf.GoPclntab;
 import org.junit.jupiter.api.Test;
 
 import java.nio.channels.FileChannel;
+import java.nio.file.Path;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -38,5 +39,33 @@ class ObjectUnwindInfoTest {
             assertThat(info.goSpDelta(leaf + i)).as("answer at +%d after the file closed", i).isEqualTo(fromFile[i]);
         }
         assertThat(info.goSpDelta(leaf + 4096)).as("an address never asked needs the file").isEqualTo(GoPclntab.UNKNOWN_SP_DELTA);
+    }
+
+    /**
+     * A busy Go program's leaves spread over many addresses of fewer functions: once one address of
+     * a function was asked, the others of that function are answered from its table, as the file
+     * would answer them.
+     */
+    @Test
+    void anAddressOfAFunctionReadBeforeIsAnsweredWithoutTheFile() throws Exception {
+        long function = GoWorkload.address(Flavour.FULL, "runtime.mallocgc");
+        Path binary = GoWorkload.binary(Flavour.STRIPPED);
+        GoPclntab reference = GoPclntab.find(ElfFile.parse(ByteSource.of(FileChannel.open(binary))));
+        FileChannel channel = FileChannel.open(binary);
+        ObjectUnwindInfo info = new ObjectUnwindInfo(List.of(), null, GoPclntab.find(ElfFile.parse(ByteSource.of(channel))));
+
+        assertThat(info.goSpDelta(function + 1)).isEqualTo(reference.spDelta(function + 1));
+        channel.close();
+
+        long end = reference.spDeltas(function).end();
+        assertThat(end - function).as("runtime.mallocgc's size").isGreaterThan(100);
+        boolean framed = false;
+        for (long address = function + 2; address < end; address++) {
+            int expected = reference.spDelta(address);
+            assertThat(info.goSpDelta(address)).as("SP delta at runtime.mallocgc+%d", address - function).isEqualTo(expected);
+            framed |= expected > 0;
+        }
+        assertThat(framed).as("runtime.mallocgc sets up a frame").isTrue();
+        assertThat(info.goSpDelta(end)).as("the next function needs the file").isEqualTo(GoPclntab.UNKNOWN_SP_DELTA);
     }
 }

@@ -29,10 +29,12 @@ import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEven
 import io.javaoperatorsdk.operator.processing.event.source.SecondaryToPrimaryMapper;
 import jakarta.inject.Inject;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
@@ -54,22 +56,33 @@ public class ProfilingPolicyReconciler implements Reconciler<ProfilingPolicy> {
     /** The reason of a policy whose collector objects the API server refuses. */
     public static final String INVALID_SPEC = "InvalidSpec";
 
+    /** How long a policy the API server refused waits before it is tried again, the first time. */
+    public static final Duration FIRST_REFUSAL_RETRY = Duration.ofMinutes(1);
+
     private final OperatorSettings settings;
     private final Clock clock;
+    private final Duration firstRefusalRetry;
     private InformerEventSource<Pod, ProfilingPolicy> pods;
     private InformerEventSource<Node, ProfilingPolicy> nodes;
     private InformerEventSource<Secret, ProfilingPolicy> secrets;
     private SharedCollector shared;
+    /**
+     * Uids of policies the deletions informer saw deleted, until the primary cache drops them too:
+     * the two informers watch apart, and a reconcile the deletion starts may still find the policy
+     * in the primary cache and would serve it again, with no later event to take it out.
+     */
+    private final Set<String> deleted = ConcurrentHashMap.newKeySet();
 
     @Inject
     public ProfilingPolicyReconciler(OperatorSettings settings) {
-        this(settings, Clock.systemUTC());
+        this(settings, Clock.systemUTC(), FIRST_REFUSAL_RETRY);
     }
 
-    /** For tests: a fixed clock. */
-    public ProfilingPolicyReconciler(OperatorSettings settings, Clock clock) {
+    /** For tests: a fixed clock, a shorter wait before a refused policy is tried again. */
+    public ProfilingPolicyReconciler(OperatorSettings settings, Clock clock, Duration firstRefusalRetry) {
         this.settings = settings;
         this.clock = clock;
+        this.firstRefusalRetry = firstRefusalRetry;
     }
 
     @Override
@@ -106,9 +119,13 @@ public class ProfilingPolicyReconciler implements Reconciler<ProfilingPolicy> {
                         .withName("ProfilingPolicyDeletions")
                         .withOnAddFilter(policy -> false)
                         .withOnUpdateFilter((after, before) -> false)
-                        .withSecondaryToPrimaryMapper(deleted -> all(context))
+                        .withOnDeleteFilter((policy, finalStateUnknown) -> {
+                            deleted.add(policy.getMetadata().getUid());
+                            return true;
+                        })
+                        .withSecondaryToPrimaryMapper(policy -> all(context))
                         .build(), context);
-        shared = new SharedCollector(settings, daemonSets, configMaps, secrets);
+        shared = new SharedCollector(settings, daemonSets, configMaps, secrets, firstRefusalRetry, clock);
         return List.of(daemonSets, configMaps, pods, nodes, secrets, deletions);
     }
 
@@ -123,15 +140,17 @@ public class ProfilingPolicyReconciler implements Reconciler<ProfilingPolicy> {
                 .build(), context);
     }
 
-    private static Set<ResourceID> all(EventSourceContext<ProfilingPolicy> context) {
-        return context.getPrimaryCache().list().map(ResourceID::fromResource).collect(Collectors.toSet());
+    /** Every policy not seen deleted. */
+    private Set<ResourceID> all(EventSourceContext<ProfilingPolicy> context) {
+        return context.getPrimaryCache().list(policy -> !deleted.contains(policy.getMetadata().getUid()))
+                .map(ResourceID::fromResource).collect(Collectors.toSet());
     }
 
     /**
      * The policies a collector pod reports on (its per-policy conditions); a pod that reports on none
      * (starting, crashing, unschedulable) concerns every policy.
      */
-    private static Set<ResourceID> policiesReportedBy(Pod pod, EventSourceContext<ProfilingPolicy> context) {
+    private Set<ResourceID> policiesReportedBy(Pod pod, EventSourceContext<ProfilingPolicy> context) {
         Set<ResourceID> reported = pod.getStatus() == null || pod.getStatus().getConditions() == null ? Set.of()
                 : pod.getStatus().getConditions().stream()
                         .map(c -> CollectorDaemonSet.policyOfCondition(c.getType()))
@@ -147,9 +166,10 @@ public class ProfilingPolicyReconciler implements Reconciler<ProfilingPolicy> {
         String namespace = settings.namespace();
         Function<String, Secret> secret = name -> secrets.get(new ResourceID(name, namespace)).orElse(null);
 
+        deleted.retainAll(context.getPrimaryCache().list().map(p -> p.getMetadata().getUid()).collect(Collectors.toSet()));
         List<ProfilingPolicy> candidates = context.getPrimaryCache()
                 .list(p -> !p.getSpec().suspend() && p.getMetadata().getDeletionTimestamp() == null
-                        && SecretReferences.validate(p, namespace, secret).isEmpty())
+                        && !deleted.contains(p.getMetadata().getUid()) && SecretReferences.validate(p, namespace, secret).isEmpty())
                 .toList();
         DaemonSet daemonSet = shared.converge(client, candidates, policy.getMetadata().getName());
 
@@ -159,13 +179,17 @@ public class ProfilingPolicyReconciler implements Reconciler<ProfilingPolicy> {
                 pods.list(namespace).toList());
         ProfilingPolicyStatus status = StatusAggregator.aggregate(policy, seen, clock.instant());
 
+        UpdateControl<ProfilingPolicy> control;
         if (status.equals(policy.getStatus())) {
-            return UpdateControl.noUpdate();
+            control = UpdateControl.noUpdate();
+        } else {
+            PolicyEvents.record(client, PolicyEvents.ignoredFields(policy, clock.instant()));
+            PolicyEvents.record(client, PolicyEvents.transitions(policy, policy.getStatus(), status, clock.instant()));
+            PolicyEvents.record(client, PolicyEvents.captures(policy, policy.getStatus(), status, clock.instant()));
+            control = UpdateControl.patchStatus(statusOnly(policy, status));
         }
-        PolicyEvents.record(client, PolicyEvents.ignoredFields(policy, clock.instant()));
-        PolicyEvents.record(client, PolicyEvents.transitions(policy, policy.getStatus(), status, clock.instant()));
-        PolicyEvents.record(client, PolicyEvents.captures(policy, policy.getStatus(), status, clock.instant()));
-        return UpdateControl.patchStatus(statusOnly(policy, status));
+        // What refused the policy may be the cluster's (an admission policy that changes): no event would say so.
+        return shared.retryIn(policy).map(control::rescheduleAfter).orElse(control);
     }
 
     /**

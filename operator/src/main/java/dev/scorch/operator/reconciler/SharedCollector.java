@@ -18,6 +18,8 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -25,7 +27,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 import org.jboss.logging.Logger;
 
@@ -37,36 +38,39 @@ import org.jboss.logging.Logger;
  * it after one that has it. Each object is applied only where it differs ({@link OwnedFields}).
  *
  * <p>A DaemonSet the API server refuses (an admission policy of the cluster, a value no schema
- * checks) is blamed on the policies it refuses alone, found with dry runs; they are left out until
- * their next generation and the others are served.
+ * checks) is blamed on the policies it refuses alone, found with dry runs; they are left out and the
+ * others are served, and tried again later ({@link RefusedPolicies}).
  */
 final class SharedCollector {
     private static final Logger LOG = Logger.getLogger(SharedCollector.class);
-
-    /** The generation of a policy the API server refused, and why. */
-    private record Refusal(long generation, Observation.Invalid invalid) {}
 
     private final OperatorSettings settings;
     private final InformerEventSource<DaemonSet, ProfilingPolicy> daemonSets;
     private final InformerEventSource<ConfigMap, ProfilingPolicy> configMaps;
     private final InformerEventSource<Secret, ProfilingPolicy> secrets;
-    private final Map<String, Refusal> refusals = new ConcurrentHashMap<>();
+    private final RefusedPolicies refusals;
     private final Object lock = new Object();
     /** The inputs of the last convergence, guarded by {@link #lock}. */
     private String converged = "";
 
     SharedCollector(OperatorSettings settings, InformerEventSource<DaemonSet, ProfilingPolicy> daemonSets,
-            InformerEventSource<ConfigMap, ProfilingPolicy> configMaps, InformerEventSource<Secret, ProfilingPolicy> secrets) {
+            InformerEventSource<ConfigMap, ProfilingPolicy> configMaps, InformerEventSource<Secret, ProfilingPolicy> secrets,
+            Duration firstRetry, Clock clock) {
         this.settings = settings;
+        this.refusals = new RefusedPolicies(firstRetry, clock);
         this.daemonSets = daemonSets;
         this.configMaps = configMaps;
         this.secrets = secrets;
     }
 
-    /** Why the API server refused to run this generation of {@code policy}, if it did. */
+    /** Why the API server refused to run this generation of {@code policy}, while it is not due to be tried again. */
     Optional<Observation.Invalid> refusal(ProfilingPolicy policy) {
-        Refusal refusal = refusals.get(policy.getMetadata().getName());
-        return refusal != null && refusal.generation() == generation(policy) ? Optional.of(refusal.invalid()) : Optional.empty();
+        return refusals.standing(policy);
+    }
+
+    /** How long until a refused {@code policy} is tried again; empty when it is not refused. */
+    Optional<Duration> retryIn(ProfilingPolicy policy) {
+        return refusals.retryIn(policy);
     }
 
     /**
@@ -92,7 +96,7 @@ final class SharedCollector {
     /**
      * Everything the shared objects are rendered from or compared with: each candidate's identity and
      * generation, the versions of the live shared objects and of the Secrets the candidates name, the
-     * refusals, and whether objects of earlier versions are left.
+     * standing refusals, and whether objects of earlier versions are left.
      */
     private String inputs(List<ProfilingPolicy> candidates) {
         StringBuilder inputs = new StringBuilder();
@@ -107,7 +111,8 @@ final class SharedCollector {
             Secret source = cached(secrets, name);
             return source == null ? "" : source.getMetadata().getResourceVersion();
         }));
-        inputs.append(';').append(refusals).append(';')
+        inputs.append(';').append(candidates.stream().filter(p -> refusals.standing(p).isPresent())
+                        .map(p -> p.getMetadata().getName()).sorted().toList()).append(';')
                 .append(daemonSets.list(settings.namespace(), CollectorLabels::isPerPolicy).count())
                 .append(configMaps.list(settings.namespace(), CollectorLabels::isPerPolicy).count());
         return inputs.toString();
@@ -124,13 +129,33 @@ final class SharedCollector {
             // Every policy is refused: keep what runs rather than stop every collector.
             return cached(daemonSets, CollectorLabels.OBJECT_NAME);
         }
+        // The credentials before the DaemonSet: their volume is optional, and a new pod that found
+        // none would wait for the kubelet's next sync. The ConfigMap after it: its volume is required
+        // (a new pod waits for it), and a refused DaemonSet then leaves collector.json as it was
+        // instead of naming a policy no collector will serve.
         applyCredentials(client, serving, trigger);
-        apply(client, configMaps, CollectorConfigMap.desired(serving, settings), trigger);
+        DaemonSet applied;
         try {
-            return apply(client, daemonSets, CollectorDaemonSet.desired(serving, settings), trigger);
+            applied = apply(client, daemonSets, CollectorDaemonSet.desired(serving, settings), trigger);
         } catch (RefusedObject refused) {
             blame(client, serving, refused.invalid());
             return serve(client, candidates, trigger);
+        }
+        apply(client, configMaps, CollectorConfigMap.desired(serving, settings), trigger);
+        serving.forEach(refusals::accepted);
+        return applied;
+    }
+
+    /** Why the API server refuses {@code daemonSet}, from a dry run (nothing written); empty when it accepts it. */
+    private Optional<Observation.Invalid> dryRunRefusal(KubernetesClient client, DaemonSet daemonSet) {
+        try {
+            client.resource(daemonSet).dryRun().fieldManager(ProfilingPolicyReconciler.FIELD_MANAGER).forceConflicts().serverSideApply();
+            return Optional.empty();
+        } catch (KubernetesClientException e) {
+            if (e.getCode() == 400 || e.getCode() == 422) {
+                return Optional.of(invalidOf(e, "DaemonSet " + settings.namespace() + "/" + CollectorLabels.OBJECT_NAME));
+            }
+            throw e;
         }
     }
 
@@ -140,21 +165,12 @@ final class SharedCollector {
      */
     private void blame(KubernetesClient client, List<ProfilingPolicy> serving, Observation.Invalid invalid) {
         List<ProfilingPolicy> refusedAlone = serving.stream().filter(policy -> {
-            try {
-                client.resource(CollectorDaemonSet.desired(List.of(policy), settings)).dryRun()
-                        .fieldManager(ProfilingPolicyReconciler.FIELD_MANAGER).forceConflicts().serverSideApply();
-                return false;
-            } catch (KubernetesClientException e) {
-                if (e.getCode() == 400 || e.getCode() == 422) {
-                    refusals.put(policy.getMetadata().getName(), new Refusal(generation(policy), invalidOf(e, "DaemonSet "
-                            + settings.namespace() + "/" + CollectorLabels.OBJECT_NAME)));
-                    return true;
-                }
-                throw e;
-            }
+            Optional<Observation.Invalid> alone = dryRunRefusal(client, CollectorDaemonSet.desired(List.of(policy), settings));
+            alone.ifPresent(why -> refusals.refuse(policy, why));
+            return alone.isPresent();
         }).toList();
         if (refusedAlone.isEmpty()) {
-            serving.forEach(policy -> refusals.put(policy.getMetadata().getName(), new Refusal(generation(policy), invalid)));
+            serving.forEach(policy -> refusals.refuse(policy, invalid));
         }
         LOG.warnf("The API server refused the collector DaemonSet; not serving the policies it refuses: policies=%s message=\"%s\"",
                 (refusedAlone.isEmpty() ? serving : refusedAlone).stream().map(p -> p.getMetadata().getName()).toList(),

@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.monitoring.Metrics;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -21,6 +22,8 @@ final class OperatorUnderTest implements AutoCloseable {
     static final String NAMESPACE = "scorch-system";
     static final String SERVICE_ACCOUNT = "scorch-operator";
     static final OperatorSettings SETTINGS = new OperatorSettings(NAMESPACE, "scorch-collector:test");
+    /** The first wait before a refused policy is tried again: short, so a test sees the retry. */
+    static final Duration REFUSAL_RETRY = Duration.ofSeconds(2);
 
     private final Operator operator;
     private final Map<String, AtomicInteger> reconciles;
@@ -43,7 +46,7 @@ final class OperatorUnderTest implements AutoCloseable {
         };
         Operator operator = new Operator(o -> o.withKubernetesClient(asOperator).withCloseClientOnStop(false)
                 .withMetrics(counting));
-        operator.register(new ProfilingPolicyReconciler(SETTINGS, Clock.systemUTC()));
+        operator.register(new ProfilingPolicyReconciler(SETTINGS, Clock.systemUTC(), REFUSAL_RETRY));
         operator.start();
         return new OperatorUnderTest(operator, reconciles);
     }

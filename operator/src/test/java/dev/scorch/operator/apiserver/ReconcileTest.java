@@ -391,6 +391,30 @@ class ReconcileTest {
             """;
 
     @Test
+    void aPolicyRefusedByTheClusterIsServedWithoutAnEditOnceTheClusterStopsRefusingIt() {
+        admin.load(new java.io.ByteArrayInputStream(NO_CONTROL_PLANE_DAEMONSETS.getBytes())).create();
+        try {
+            awaitDaemonSetsTheGuardrailRefuses();
+            create("refused-for-now", """
+                    nodes:
+                      tolerations: [{key: node-role.kubernetes.io/control-plane, operator: Exists, effect: NoSchedule}]
+                    """ + PARCA);
+            Eventually.assertThat(() -> assertThat(status("refused-for-now").condition("Degraded").reason()).isEqualTo("InvalidSpec"));
+            assertThat(served("refused-for-now")).isFalse();
+        } finally {
+            admin.load(new java.io.ByteArrayInputStream(NO_CONTROL_PLANE_DAEMONSETS.getBytes())).delete();
+        }
+
+        Eventually.assertThat(() -> {
+            assertThat(served("refused-for-now")).as("served once the guardrail is gone, with no edit of the policy").isTrue();
+            assertThat(daemonSet().getSpec().getTemplate().getSpec().getTolerations()).extracting(t -> t.getKey())
+                    .contains("node-role.kubernetes.io/control-plane");
+            assertThat(status("refused-for-now").condition("Degraded").reason()).isNotEqualTo("InvalidSpec");
+        });
+        admin.resources(ProfilingPolicy.class).withName("refused-for-now").delete();
+    }
+
+    @Test
     void aPolicyTheClusterRefusesToRunIsInvalidSpecWithTheApiServersMessageUntilFixed() {
         admin.load(new java.io.ByteArrayInputStream(NO_CONTROL_PLANE_DAEMONSETS.getBytes())).create();
         try {

@@ -30,7 +30,7 @@ final class SimulatedOperator implements AutoCloseable {
         Kustomization.apply(controlPlane.adminClient(), Path.of("..", "deploy"), object -> !"Deployment".equals(object.getKind()));
         KubernetesClient asOperator = controlPlane.clientWithServiceAccountToken(NAMESPACE, SERVICE_ACCOUNT);
         Operator operator = new Operator(o -> o.withKubernetesClient(asOperator).withCloseClientOnStop(false));
-        operator.register(new ProfilingPolicyReconciler(SETTINGS, Clock.systemUTC()));
+        operator.register(new ProfilingPolicyReconciler(SETTINGS, Clock.systemUTC(), ProfilingPolicyReconciler.FIRST_REFUSAL_RETRY));
         operator.start();
         return new SimulatedOperator(operator);
     }
