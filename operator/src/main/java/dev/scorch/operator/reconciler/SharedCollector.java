@@ -129,16 +129,18 @@ final class SharedCollector {
             // Every policy is refused: keep what runs rather than stop every collector.
             return cached(daemonSets, CollectorLabels.OBJECT_NAME);
         }
+        // The credentials before the DaemonSet: their volume is optional, and a new pod that found
+        // none would wait for the kubelet's next sync. The ConfigMap after it: its volume is required
+        // (a new pod waits for it), and a refused DaemonSet then leaves collector.json as it was
+        // instead of naming a policy no collector will serve.
+        applyCredentials(client, serving, trigger);
         DaemonSet applied;
         try {
-            // The DaemonSet first: when the API server refuses it, the ConfigMap and the credentials
-            // stay as they are instead of naming a policy no collector will serve.
             applied = apply(client, daemonSets, CollectorDaemonSet.desired(serving, settings), trigger);
         } catch (RefusedObject refused) {
             blame(client, serving, refused.invalid());
             return serve(client, candidates, trigger);
         }
-        applyCredentials(client, serving, trigger);
         apply(client, configMaps, CollectorConfigMap.desired(serving, settings), trigger);
         serving.forEach(refusals::accepted);
         return applied;
