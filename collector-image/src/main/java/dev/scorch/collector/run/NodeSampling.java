@@ -279,9 +279,14 @@ final class NodeSampling implements AutoCloseable {
         return current == null ? 0 : current.cgroups().size();
     }
 
+    /**
+     * Stops sampling and removes the perf maps this collector had JVMs write, the running JVMs' too:
+     * the next collector would take a map it finds as the JVM's own and never remove it, and it
+     * asks the JVM for a fresh one before reading anyway.
+     */
     @Override
     public synchronized void close() {
         closeSampler();
-        jitMaps.removeMapsOfExitedJvms();
+        jitMaps.removeCausedMaps();
     }
 }
