@@ -169,14 +169,8 @@ final class CausedPerfMaps {
             count("kept_not_ours");
             return 0;
         }
-        int rootFd = -1;
-        int tmpFd = -1;
-        try {
-            rootFd = FileDescriptors.open(procRoot.resolve(viaPid + "/root").toString(),
-                    FileDescriptors.O_PATH | FileDescriptors.O_DIRECTORY | FileDescriptors.O_CLOEXEC);
-            tmpFd = FileDescriptors.openat2(rootFd, "/tmp", FileDescriptors.O_PATH | FileDescriptors.O_DIRECTORY | FileDescriptors.O_CLOEXEC,
-                    FileDescriptors.RESOLVE_IN_ROOT | FileDescriptors.RESOLVE_NO_MAGICLINKS);
-            Path file = Path.of("/proc/self/fd/" + tmpFd).resolve(map.fileName());
+        try (TmpInRoot tmp = new TmpInRoot(viaPid)) {
+            Path file = tmp.file(map.fileName());
             FileIdentity now = identity(file);
             if (now == null) {
                 count("gone");
@@ -195,35 +189,44 @@ final class CausedPerfMaps {
         } catch (IOException e) {
             count("unremovable");
             return 0;
-        } finally {
-            if (tmpFd >= 0) {
-                FileDescriptors.close(tmpFd);
-            }
-            if (rootFd >= 0) {
-                FileDescriptors.close(rootFd);
-            }
         }
     }
 
     /** The map of running JVM {@code pid} as it is now, null when there is none or it cannot be reached. */
     private FileIdentity identity(int pid, int nsPid) {
-        int rootFd = -1;
-        int tmpFd = -1;
-        try {
-            rootFd = FileDescriptors.open(procRoot.resolve(pid + "/root").toString(),
-                    FileDescriptors.O_PATH | FileDescriptors.O_DIRECTORY | FileDescriptors.O_CLOEXEC);
-            tmpFd = FileDescriptors.openat2(rootFd, "/tmp", FileDescriptors.O_PATH | FileDescriptors.O_DIRECTORY | FileDescriptors.O_CLOEXEC,
-                    FileDescriptors.RESOLVE_IN_ROOT | FileDescriptors.RESOLVE_NO_MAGICLINKS);
-            return identity(Path.of("/proc/self/fd/" + tmpFd).resolve("perf-" + nsPid + ".map"));
+        try (TmpInRoot tmp = new TmpInRoot(pid)) {
+            return identity(tmp.file("perf-" + nsPid + ".map"));
         } catch (ErrnoException e) {
             return null;
-        } finally {
-            if (tmpFd >= 0) {
-                FileDescriptors.close(tmpFd);
-            }
-            if (rootFd >= 0) {
+        }
+    }
+
+    /** The {@code /tmp} inside the root of process {@code pid}, resolved without leaving that root. */
+    private final class TmpInRoot implements AutoCloseable {
+        private final int rootFd;
+        private final int tmpFd;
+
+        TmpInRoot(int pid) throws ErrnoException {
+            rootFd = FileDescriptors.open(procRoot.resolve(pid + "/root").toString(),
+                    FileDescriptors.O_PATH | FileDescriptors.O_DIRECTORY | FileDescriptors.O_CLOEXEC);
+            try {
+                tmpFd = FileDescriptors.openat2(rootFd, "/tmp", FileDescriptors.O_PATH | FileDescriptors.O_DIRECTORY | FileDescriptors.O_CLOEXEC,
+                        FileDescriptors.RESOLVE_IN_ROOT | FileDescriptors.RESOLVE_NO_MAGICLINKS);
+            } catch (ErrnoException e) {
                 FileDescriptors.close(rootFd);
+                throw e;
             }
+        }
+
+        /** {@code name} in that {@code /tmp}: only this last component is looked up, and callers never follow it as a symlink. */
+        Path file(String name) {
+            return Path.of("/proc/self/fd/" + tmpFd).resolve(name);
+        }
+
+        @Override
+        public void close() {
+            FileDescriptors.close(tmpFd);
+            FileDescriptors.close(rootFd);
         }
     }
 

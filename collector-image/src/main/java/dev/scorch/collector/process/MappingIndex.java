@@ -1,5 +1,6 @@
 package dev.scorch.collector.process;
 
+import dev.scorch.collector.address.SortedAddresses;
 import java.util.Arrays;
 
 /**
@@ -35,14 +36,14 @@ final class MappingIndex {
 
     /** The mapping that holds {@code address}, or null. */
     Mapping find(long address) {
-        int i = floor(address);
+        int i = SortedAddresses.floor(starts, address);
         return i >= 0 && mappings[i].contains(address) ? mappings[i] : null;
     }
 
     /** This index with {@code mapping} (dated {@code timeNanos}, or {@link #UNTIMED}) replacing whatever it overlaps. */
     MappingIndex with(Mapping mapping, long timeNanos) {
         // Everything from the first mapping that ends after the new one starts, up to the first that starts at or past its end.
-        int from = floor(mapping.start());
+        int from = SortedAddresses.floor(starts, mapping.start());
         if (from < 0 || Long.compareUnsigned(mappings[from].limit(), mapping.start()) <= 0) {
             from++;
         }
@@ -111,22 +112,5 @@ final class MappingIndex {
             }
         }
         return this;
-    }
-
-    /** Index of the last mapping starting at or below {@code address} (unsigned), or -1. */
-    private int floor(long address) {
-        int low = 0;
-        int high = starts.length - 1;
-        int found = -1;
-        while (low <= high) {
-            int mid = (low + high) >>> 1;
-            if (Long.compareUnsigned(starts[mid], address) <= 0) {
-                found = mid;
-                low = mid + 1;
-            } else {
-                high = mid - 1;
-            }
-        }
-        return found;
     }
 }

@@ -1,5 +1,6 @@
 package dev.scorch.collector.symbol.elf;
 
+import dev.scorch.collector.address.SortedAddresses;
 import dev.scorch.collector.budget.ParseBudget;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -384,7 +385,7 @@ public final class GoPclntab {
 
     /** {entry, _func offset} of the function containing {@code address}, or null. */
     private long[] function(long address) throws IOException, ElfFormatException {
-        int sample = floorIndex(sampledEntries, address);
+        int sample = SortedAddresses.floor(sampledEntries, address);
         if (sample < 0) {
             return null;
         }
@@ -449,22 +450,6 @@ public final class GoPclntab {
         return sampled;
     }
 
-    /** Index of the last of {@code sorted} at or below {@code address} (unsigned), or -1. */
-    private static int floorIndex(long[] sorted, long address) {
-        int low = 0;
-        int high = sorted.length - 1;
-        int found = -1;
-        while (low <= high) {
-            int mid = (low + high) >>> 1;
-            if (Long.compareUnsigned(sorted[mid], address) <= 0) {
-                found = mid;
-                low = mid + 1;
-            } else {
-                high = mid - 1;
-            }
-        }
-        return found;
-    }
 
     /** The text offset of the entry-point function {@code _rt0_<arch>_<os>}, found in one pass over the table. */
     private long entryOffsetOfRt0() throws IOException, ElfFormatException {

@@ -1,5 +1,6 @@
 package dev.scorch.collector.symbol.elf;
 
+import dev.scorch.collector.address.SortedAddresses;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -52,18 +53,7 @@ public final class SymbolTable {
      * @throws UncheckedIOException when the name lies in a file that can no longer be read
      */
     public Hit lookup(long address) {
-        int low = 0;
-        int high = starts.length - 1;
-        int found = -1;
-        while (low <= high) {
-            int mid = (low + high) >>> 1;
-            if (Long.compareUnsigned(starts[mid], address) <= 0) {
-                found = mid;
-                low = mid + 1;
-            } else {
-                high = mid - 1;
-            }
-        }
+        int found = SortedAddresses.floor(starts, address);
         if (found < 0 || Long.compareUnsigned(address, ends[found]) >= 0) {
             return null;
         }

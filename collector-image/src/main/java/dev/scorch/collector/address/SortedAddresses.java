@@ -1,0 +1,28 @@
+package dev.scorch.collector.address;
+
+/**
+ * Search in ascending arrays of addresses. Addresses are compared as unsigned: kernel and
+ * high user-space addresses have the top bit set, which signed order would put first.
+ */
+public final class SortedAddresses {
+
+    private SortedAddresses() {
+    }
+
+    /** Index of the last of {@code sorted} at or below {@code address}, or -1 when all lie above it. */
+    public static int floor(long[] sorted, long address) {
+        int low = 0;
+        int high = sorted.length - 1;
+        int found = -1;
+        while (low <= high) {
+            int mid = (low + high) >>> 1;
+            if (Long.compareUnsigned(sorted[mid], address) <= 0) {
+                found = mid;
+                low = mid + 1;
+            } else {
+                high = mid - 1;
+            }
+        }
+        return found;
+    }
+}
