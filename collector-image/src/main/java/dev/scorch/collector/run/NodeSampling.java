@@ -146,6 +146,11 @@ final class NodeSampling implements AutoCloseable {
         return current == null ? 0 : current.frequencyHz();
     }
 
+    /** Runs {@code drains} between two samples' counting (see {@link RecordRouter#betweenSamples}). */
+    void betweenSamples(Runnable drains) {
+        router.betweenSamples(drains);
+    }
+
     /** Reads what the kernel has buffered into the aggregators; at most every 10 s, removes exited JVMs' perf maps. */
     void drain() {
         Sampler current = sampler;

@@ -9,6 +9,8 @@ import dev.scorch.collector.health.CollectorState;
 import dev.scorch.collector.health.ConditionEvaluator;
 import dev.scorch.collector.health.ConditionPublisher;
 import dev.scorch.collector.kubernetes.PodInfo;
+import dev.scorch.collector.attribution.Target;
+import dev.scorch.collector.profile.AggregatedStack;
 import dev.scorch.collector.profile.StackAggregator;
 import dev.scorch.collector.profile.SymbolizedStacks;
 import dev.scorch.collector.trigger.CgroupStatsReader;
@@ -38,6 +40,8 @@ final class PolicyCollection implements AutoCloseable {
     private final PolicyPulls pulls;
     private final PolicyTriggers triggers;
     private final IntervalGrid grid;
+    /** The interval's stacks, drained with the other policies ending theirs now; null otherwise. */
+    private Map<Target, List<AggregatedStack>> drainedAhead;
     private Instant intervalStart;
 
     private PolicyCollection(PolicyConfig config, NodeServices node) {
@@ -52,6 +56,11 @@ final class PolicyCollection implements AutoCloseable {
         config.export().backends().forEach(backend -> created.add(factory.create(backend)));
         this.exporters = List.copyOf(created);
         StackSource source = () -> {
+            Map<Target, List<AggregatedStack>> ahead = drainedAhead;
+            drainedAhead = null;
+            if (ahead != null) {
+                return ahead;
+            }
             node.sampling().drain();
             return aggregator.drain();
         };
@@ -115,6 +124,11 @@ final class PolicyCollection implements AutoCloseable {
     /** When the interval in progress ends: on the node's grid, where other policies' intervals end too. */
     Instant intervalEnd() {
         return grid.next(intervalStart, config.export().interval());
+    }
+
+    /** Takes the interval's stacks now, for the {@link #finishInterval(Instant, SymbolizedStacks)} that follows. */
+    synchronized void drainAhead() {
+        drainedAhead = aggregator.drain();
     }
 
     /** Ends the interval in progress at {@code end} resolving its stacks on its own; see {@link #finishInterval(Instant, SymbolizedStacks)}. */

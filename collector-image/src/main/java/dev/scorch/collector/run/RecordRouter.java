@@ -46,8 +46,10 @@ public final class RecordRouter implements RecordHandler {
         processes.sampled(sample.pid());
         List<StackAggregator> current = aggregators;
         if (!selectedByAny(current, sample.pid())) {
-            for (StackAggregator aggregator : current) {
-                aggregator.add(sample.pid(), StackAggregator.NO_STACK);
+            synchronized (this) {
+                for (StackAggregator aggregator : current) {
+                    aggregator.add(sample.pid(), StackAggregator.NO_STACK);
+                }
             }
             return;
         }
@@ -56,12 +58,23 @@ public final class RecordRouter implements RecordHandler {
         }
         int id = stacks.acquire(sample.pid(), sample.kernelIps(), sample.kernelDepth(), sample.userIps(), sample.userDepth());
         try {
-            for (StackAggregator aggregator : current) {
-                aggregator.add(sample.pid(), id);
+            synchronized (this) {
+                for (StackAggregator aggregator : current) {
+                    aggregator.add(sample.pid(), id);
+                }
             }
         } finally {
             stacks.release(id);
         }
+    }
+
+    /**
+     * Runs {@code drains} with no sample half-counted: a sample reaches either all the aggregators
+     * or none before it. Policies ending an interval together then cut it at the same sample and,
+     * selecting the same processes, hold the same counts (and share their profile's tables).
+     */
+    public synchronized void betweenSamples(Runnable drains) {
+        drains.run();
     }
 
     /** Unwinding and storing cost more than counting: only samples some policy keeps are worth it. */

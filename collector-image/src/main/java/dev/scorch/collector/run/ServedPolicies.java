@@ -98,12 +98,16 @@ final class ServedPolicies {
      * forget processes no policy needs any more.
      */
     synchronized void finishDue(Instant now) {
+        List<PolicyCollection> due = served.values().stream().filter(policy -> !now.isBefore(policy.intervalEnd())).toList();
+        if (!due.isEmpty()) {
+            services.sampling().drain();
+            // One cut for all: policies selecting the same processes then hold the same counts.
+            services.sampling().betweenSamples(() -> due.forEach(PolicyCollection::drainAhead));
+        }
         SymbolizedStacks round = services.sampling().profiles().round();
-        for (PolicyCollection policy : served.values()) {
-            if (!now.isBefore(policy.intervalEnd())) {
-                policy.finishInterval(now, round);
-                exited.finished(policy.config().name(), now);
-            }
+        for (PolicyCollection policy : due) {
+            policy.finishInterval(now, round);
+            exited.finished(policy.config().name(), now);
         }
         for (int pid : exited.retire(served.keySet())) {
             services.cgroups().forget(pid);
