@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.scorch.e2e.cluster.Kubectl;
 import dev.scorch.e2e.cluster.PolicyStatus;
+import dev.scorch.operator.resources.CollectorLabels;
 import dev.scorch.testenv.ControlPlane;
 import dev.scorch.testenv.HostNode;
 import dev.scorch.testenv.NodeArtifacts;
@@ -142,15 +143,31 @@ class ProfilingPolicyOnRealNodeTest {
     void inPrivilegedModeTheCollectorProfilesTheWorkloadAndThePolicyTurnsReady() {
         // The security mode is an installation setting (Helm value collector.securityMode).
         setCollectorSecurityMode("privileged");
-        kubectl.runWithInput(Serialization.asYaml(policy("shop-privileged", "privileged")), "apply", "-f", "-");
+        try {
+            kubectl.runWithInput(Serialization.asYaml(policy("shop-privileged", "privileged")), "apply", "-f", "-");
 
-        await("profiles of the privileged collector reach Parca").atMost(GENEROUS).pollInterval(Duration.ofSeconds(2))
-                .until(() -> parca.labelValues(ParcaServer.CPU_SAMPLES, "mode").contains("privileged"));
-        await("the policy reports Ready").atMost(GENEROUS).until(() -> status("shop-privileged"),
-                s -> s.conditionIs("Ready", "True") && s.nodes("collecting") == 1);
-        assertThat(collectorPod("shop-privileged").getSpec().getContainers().getFirst().getSecurityContext().getPrivileged()).isTrue();
-        kubectl.run("delete", "profilingpolicy", "shop-privileged", "--wait=true");
-        setCollectorSecurityMode("capabilities");
+            // The node's collector pod is replaced when the mode changes, and the one it replaces may
+            // serve the new policy first (the shared configuration reloads live): only the privileged
+            // pod's own condition for this policy says the privileged collector exports it.
+            await("a privileged collector pod collects for the policy").atMost(GENEROUS).ignoreExceptions()
+                    .until(() -> collectorPods().anyMatch(pod -> privileged(pod) && collecting(pod, "shop-privileged")));
+            await("profiles of the privileged policy reach Parca").atMost(GENEROUS).pollInterval(Duration.ofSeconds(2))
+                    .until(() -> parca.labelValues(ParcaServer.CPU_SAMPLES, "mode").contains("privileged"));
+            await("the policy reports Ready").atMost(GENEROUS).until(() -> status("shop-privileged"),
+                    s -> s.conditionIs("Ready", "True") && s.nodes("collecting") == 1);
+            kubectl.run("delete", "profilingpolicy", "shop-privileged", "--wait=true");
+        } finally {
+            setCollectorSecurityMode("capabilities");
+        }
+    }
+
+    private static boolean privileged(Pod pod) {
+        return Boolean.TRUE.equals(pod.getSpec().getContainers().getFirst().getSecurityContext().getPrivileged());
+    }
+
+    private static boolean collecting(Pod pod, String policy) {
+        return pod.getStatus().getConditions().stream()
+                .anyMatch(c -> (policy + ".policy.scorch.dev/Collecting").equals(c.getType()) && "True".equals(c.getStatus()));
     }
 
     private void setCollectorSecurityMode(String mode) {
@@ -186,9 +203,13 @@ class ProfilingPolicyOnRealNodeTest {
     /** The running collector pod of the policy's DaemonSet. */
     private Pod collectorPod(String policy) {
         String daemonSet = status(policy).daemonSet();
-        return client.pods().inNamespace(SCORCH_NAMESPACE).list().getItems().stream()
-                .filter(p -> p.getMetadata().getName().startsWith(daemonSet + "-") && p.getMetadata().getDeletionTimestamp() == null)
-                .findFirst().orElseThrow();
+        return collectorPods().filter(p -> p.getMetadata().getName().startsWith(daemonSet + "-")).findFirst().orElseThrow();
+    }
+
+    /** The collector pods not being deleted. */
+    private Stream<Pod> collectorPods() {
+        return client.pods().inNamespace(SCORCH_NAMESPACE).withLabelSelector(CollectorLabels.COLLECTOR_POD_SELECTOR).list().getItems().stream()
+                .filter(p -> p.getMetadata().getDeletionTimestamp() == null);
     }
 
     /**
