@@ -3,7 +3,6 @@ package dev.scorch.collector.bench;
 import dev.scorch.collector.perf.PerfRecords;
 import dev.scorch.collector.perf.RecordDecoder;
 import dev.scorch.collector.perf.RecordHandler;
-import dev.scorch.collector.perf.RingBuffer;
 import dev.scorch.collector.perf.SampleRecord;
 import dev.scorch.collector.process.ProcessTable;
 import dev.scorch.collector.sampling.Sampler;
@@ -27,15 +26,12 @@ import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.Blackhole;
 
 import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-import static java.lang.foreign.ValueLayout.JAVA_BYTE;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
  * Time per sample of the unwinder, on real samples: a C program built without frame pointers
@@ -56,8 +52,6 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 @Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC"})
 public class UnwinderBenchmark {
 
-    private static final int PAGE = 4096;
-    private static final int DATA = 16 << 20;
     static final int SAMPLES = 1000;
     private static final long CAPTURE_MILLIS = 20_000;
 
@@ -67,9 +61,7 @@ public class UnwinderBenchmark {
 
     private final Arena arena = Arena.ofShared();
     private Process workload;
-    private MemorySegment mapping;
-    private RingBuffer ring;
-    private long batchBytes;
+    private ReplayedRing ring;
     private final RecordDecoder decoder = new RecordDecoder(true);
     private StackUnwinder unwinder;
 
@@ -108,13 +100,10 @@ public class UnwinderBenchmark {
             }
         }
         byte[] batch = records.bytes();
-        if (captured.get() < SAMPLES || batch.length > DATA - PAGE) {
+        if (captured.get() < SAMPLES) {
             throw new IllegalStateException("captured " + captured.get() + " samples in " + batch.length + " bytes");
         }
-        batchBytes = batch.length;
-        mapping = arena.allocate(PAGE + DATA, PAGE);
-        MemorySegment.copy(batch, 0, mapping, JAVA_BYTE, PAGE, batch.length);
-        ring = RingBuffer.over(mapping, PAGE, arena);
+        ring = new ReplayedRing(batch, 0, arena);
 
         ProcessTable processes = ProcessTable.ofThisHost();
         processes.learnRunningProcesses();
@@ -165,9 +154,7 @@ public class UnwinderBenchmark {
     }
 
     private void replay(boolean unwind, Blackhole sink) {
-        mapping.set(JAVA_LONG, 1032, 0);
-        mapping.set(JAVA_LONG, 1024, batchBytes);
-        ring.drain(decoder, new RecordHandler() {
+        ring.replay(decoder, new RecordHandler() {
             @Override
             public void sample(SampleRecord sample) {
                 if (unwind) {
