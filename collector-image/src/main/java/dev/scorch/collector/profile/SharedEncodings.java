@@ -29,10 +29,13 @@ public final class SharedEncodings {
         return encoded;
     }
 
-    /** The OTLP request of {@code profile}, its dictionary encoded once for every profile of its tables. */
+    /**
+     * The OTLP request of {@code profile}, its dictionary and samples encoded once for every profile
+     * of its tables (which share the interval and period too: they are part of a round's content).
+     */
     public byte[] otlpRequest(CpuProfile profile, String profileId) {
-        ValuedProfile valued = ValuedProfile.of(profile);
-        byte[] encoded = otlp.computeIfAbsent(profile.samples(), samples -> new OtlpProfilesEncoder(valued)).write(valued, profileId);
+        byte[] encoded = otlp.computeIfAbsent(profile.samples(), samples -> new OtlpProfilesEncoder(ValuedProfile.of(profile)))
+                .write(profile.labels(), profileId);
         bytes += encoded.length;
         return encoded;
     }
