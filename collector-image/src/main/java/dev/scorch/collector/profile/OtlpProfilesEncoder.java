@@ -107,6 +107,15 @@ public final class OtlpProfilesEncoder {
         return new OtlpProfilesEncoder(profile).write(profile.labels(), profileId);
     }
 
+    /** About the heap this encoder holds: its encoded parts and its string and stack tables. */
+    long estimatedBytes() {
+        long bytes = 128L + dictionary.length + 4L * sampleStacks.length + 96L * (strings.size() + stacks.size());
+        for (byte[] fields : profileFields) {
+            bytes += fields.length;
+        }
+        return bytes;
+    }
+
     /** The request for a profile of this encoder's tables with these series labels. */
     byte[] write(SortedMap<String, String> labels, String profileId) {
         int size = dictionary.length + 1024;
