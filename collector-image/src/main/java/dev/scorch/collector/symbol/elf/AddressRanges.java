@@ -2,6 +2,7 @@ package dev.scorch.collector.symbol.elf;
 
 import dev.scorch.collector.address.SortedAddresses;
 import java.util.Arrays;
+import java.util.function.IntToLongFunction;
 
 /**
  * Ascending address ranges {@code [start, end)} in 4 to 8 bytes each where two 8-byte arrays took
@@ -33,32 +34,33 @@ final class AddressRanges {
     }
 
     /**
-     * @param starts ascending (unsigned), no duplicates
-     * @param ends each range's end, {@code ends[i]} for {@code starts[i]}; not kept
+     * @param starts range {@code i}'s start, ascending (unsigned), no duplicates
+     * @param ends range {@code i}'s end
      */
-    static AddressRanges of(long[] starts, long[] ends) {
-        int count = starts.length;
+    static AddressRanges of(int count, IntToLongFunction starts, IntToLongFunction ends) {
         long[] bases = new long[1];
         int[] firsts = new int[1];
         int segments = 0;
         int[] offsets = new int[count];
         for (int i = 0; i < count; i++) {
-            if (segments == 0 || Long.compareUnsigned(starts[i] - bases[segments - 1], MAX_OFFSET) > 0) {
+            long start = starts.applyAsLong(i);
+            if (segments == 0 || Long.compareUnsigned(start - bases[segments - 1], MAX_OFFSET) > 0) {
                 if (segments == bases.length) {
                     bases = Arrays.copyOf(bases, segments * 2);
                     firsts = Arrays.copyOf(firsts, segments * 2);
                 }
-                bases[segments] = starts[i];
+                bases[segments] = start;
                 firsts[segments++] = i;
             }
-            offsets[i] = (int) (starts[i] - bases[segments - 1]);
+            offsets[i] = (int) (start - bases[segments - 1]);
         }
         boolean everyEndIsNextStart = true;
         boolean sizesFit = true;
         for (int i = 0; i < count; i++) {
-            if (ends[i] != nextStart(starts, i)) {
+            long end = ends.applyAsLong(i);
+            if (end != nextStart(starts, count, i)) {
                 everyEndIsNextStart = false;
-                sizesFit &= Long.compareUnsigned(ends[i] - starts[i], MAX_OFFSET) < 0;
+                sizesFit &= Long.compareUnsigned(end - starts.applyAsLong(i), MAX_OFFSET) < 0;
             }
         }
         int[] sizes = null;
@@ -66,16 +68,20 @@ final class AddressRanges {
         if (!everyEndIsNextStart && sizesFit) {
             sizes = new int[count];
             for (int i = 0; i < count; i++) {
-                sizes[i] = ends[i] == nextStart(starts, i) ? UNTIL_NEXT : (int) (ends[i] - starts[i]);
+                long end = ends.applyAsLong(i);
+                sizes[i] = end == nextStart(starts, count, i) ? UNTIL_NEXT : (int) (end - starts.applyAsLong(i));
             }
         } else if (!everyEndIsNextStart) {
-            wideEnds = ends.clone();
+            wideEnds = new long[count];
+            for (int i = 0; i < count; i++) {
+                wideEnds[i] = ends.applyAsLong(i);
+            }
         }
         return new AddressRanges(Arrays.copyOf(bases, segments), Arrays.copyOf(firsts, segments), offsets, sizes, wideEnds);
     }
 
-    private static long nextStart(long[] starts, int index) {
-        return index + 1 < starts.length ? starts[index + 1] : -1L; // -1: the unsigned maximum
+    private static long nextStart(IntToLongFunction starts, int count, int index) {
+        return index + 1 < count ? starts.applyAsLong(index + 1) : -1L; // -1: the unsigned maximum
     }
 
     int size() {

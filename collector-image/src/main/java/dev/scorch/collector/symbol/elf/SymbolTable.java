@@ -18,7 +18,7 @@ import java.util.List;
 public final class SymbolTable {
 
     private static final byte IN_HEAP = -1;
-    private static final SymbolTable EMPTY = new SymbolTable(AddressRanges.of(new long[0], new long[0]), new int[0], null, null, IN_HEAP,
+    private static final SymbolTable EMPTY = new SymbolTable(AddressRanges.of(0, i -> 0, i -> 0), new int[0], null, null, IN_HEAP,
             new byte[0], new ByteSource[0], new long[0]);
 
     private final AddressRanges ranges;
@@ -119,6 +119,9 @@ public final class SymbolTable {
         private int[] nameLengths = new int[64];
         private int[] preferences = new int[64];
         private int count;
+        private int ownTable = -1;
+        private byte[] ownNames;
+        private int ownNamesUsed;
 
         private Builder() {}
 
@@ -168,6 +171,25 @@ public final class SymbolTable {
             count++;
         }
 
+        /**
+         * Adds a function named {@code name[offset, offset + length)}, copied now into a table the
+         * builder keeps (names parsed from a stream, such as kallsyms: no table of the caller's).
+         */
+        public void add(long start, long size, byte[] name, int offset, int length) {
+            if (ownTable < 0) {
+                ownNames = new byte[Math.max(1 << 12, length)];
+                tables.add(new Table(ownNames, null, 0));
+                ownTable = tables.size() - 1;
+            }
+            if (ownNamesUsed + length > ownNames.length) {
+                ownNames = Arrays.copyOf(ownNames, Math.max(ownNames.length * 2, ownNamesUsed + length));
+                tables.set(ownTable, new Table(ownNames, null, 0));
+            }
+            System.arraycopy(name, offset, ownNames, ownNamesUsed, length);
+            add(start, size, ownTable, ownNamesUsed, length);
+            ownNamesUsed += length;
+        }
+
         public int count() {
             return count;
         }
@@ -198,8 +220,6 @@ public final class SymbolTable {
             if (nameBytes > Integer.MAX_VALUE - 16) {
                 throw new IllegalStateException("symbol names exceed 2 GiB");
             }
-            long[] outStarts = new long[keptCount];
-            long[] outEnds = new long[keptCount];
             int[] outOffsets = new int[keptCount];
             int[] outLengths = new int[keptCount];
             byte[] outSources = new byte[keptCount];
@@ -217,9 +237,6 @@ public final class SymbolTable {
             boolean oneSource = true;
             for (int i = 0; i < keptCount; i++) {
                 int s = kept[i];
-                outStarts[i] = starts[s];
-                long nextStart = i + 1 < keptCount ? starts[kept[i + 1]] : -1L; // -1: unsigned maximum
-                outEnds[i] = sizes[s] != 0 ? starts[s] + sizes[s] : nextStart;
                 Table table = tables.get(tableIds[s]);
                 outLengths[i] = nameLengths[s];
                 outSources[i] = sourceOfTable[tableIds[s]];
@@ -233,7 +250,10 @@ public final class SymbolTable {
                 }
                 oneSource &= outSources[i] == outSources[0];
             }
-            return new SymbolTable(AddressRanges.of(outStarts, outEnds), outOffsets, onlyHeap ? null : outLengths,
+            int ranges = keptCount;
+            AddressRanges addresses = AddressRanges.of(ranges, i -> starts[kept[i]], i -> sizes[kept[i]] != 0 ? starts[kept[i]] + sizes[kept[i]]
+                    : i + 1 < ranges ? starts[kept[i + 1]] : -1L); // -1: the unsigned maximum
+            return new SymbolTable(addresses, outOffsets, onlyHeap ? null : outLengths,
                     oneSource ? null : outSources, outSources[0], outNames,
                     fileTables.stream().map(Table::file).toArray(ByteSource[]::new),
                     fileTables.stream().mapToLong(Table::fileOffset).toArray());
