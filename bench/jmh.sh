@@ -2,7 +2,7 @@
 # JMH throughput of the collector's hot path (decode, decode + aggregate, pprof build + gzip), in
 # samples per second. Extra arguments go to JMH, e.g. bench/jmh.sh -f 1 -wi 1 -i 3 decode
 # BENCHMARK=UnwinderBenchmark: the unwinder's time per sample on real samples of a C program built
-# without frame pointers (needs root and gcc).
+# without frame pointers and of a Go program in a frameless leaf (needs root, gcc and go).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 JAVA_HOME="$("$root/hack/java-home.sh")"

@@ -8,6 +8,8 @@
 # Needs root. Usage:
 #   bench/soak.sh            (SOAK_SECONDS=600 POLICIES=20 LEVERS=0)
 #   SOAK_SECONDS=0 LEVERS=1 LEVER_NAMES="baseline heap-48m" bench/soak.sh   (only the named levers)
+#   PREVIOUS_JAR=/tmp/old/scorch-collector.jar adds a lever "previous-build": that collector jar
+#   (a copy of an earlier build) with today's jvm.options, to weigh a code change side by side.
 set -euo pipefail
 # shellcheck source=bench/lib/start.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib/start.sh"
@@ -71,6 +73,10 @@ declare -A lever_flags=(
   [stacks-256k]="-Xss256k"
   [compact-headers]="-XX:+UseCompactObjectHeaders"
 )
+if [ -n "${PREVIOUS_JAR:-}" ]; then
+  lever_names+=(previous-build)
+  lever_flags[previous-build]=""
+fi
 if [ -n "${LEVER_EXTRA:-}" ]; then
   lever_names+=(combined)
   lever_flags[combined]="$LEVER_EXTRA"
@@ -85,6 +91,8 @@ if [ "${LEVERS:-0}" = 1 ]; then
     policies_json 1 "$policies" "$work/lever-$name" >"$work/lever-$name/collector.json"
     if [ "$name" = malloc-arena-max-2 ]; then
       lever_pid[$name]=$(MALLOC_ARENA_MAX=2 start_collector "$work/lever-$name/collector.json" "$work/lever-$name/collector.log")
+    elif [ "$name" = previous-build ]; then
+      lever_pid[$name]=$(jar="$PREVIOUS_JAR" start_collector "$work/lever-$name/collector.json" "$work/lever-$name/collector.log")
     else
       lever_pid[$name]=$(JAVA_EXTRA="${lever_flags[$name]}" start_collector "$work/lever-$name/collector.json" "$work/lever-$name/collector.log")
     fi
@@ -104,7 +112,7 @@ if [ "${LEVERS:-0}" = 1 ]; then
     "$JAVA_HOME/bin/jcmd" "$pid" GC.run >/dev/null 2>&1 || true
     live=$("$JAVA_HOME/bin/jcmd" "$pid" GC.heap_info 2>/dev/null | awk '/DefNew|Tenured|garbage-first heap/ {for (i = 1; i <= NF; i++) if ($i == "used") u += $(i + 1) + 0} END {print u}')
     kill -TERM "$pid"
-    awk -v n="$name" -v p="$peak" -v f="$final" -v l="$live" -v c="$cpu" -v x="$([ "$name" = malloc-arena-max-2 ] && echo MALLOC_ARENA_MAX=2 || echo "${lever_flags[$name]:-(jvm.options only)}")" \
+    awk -v n="$name" -v p="$peak" -v f="$final" -v l="$live" -v c="$cpu" -v x="$(case $name in malloc-arena-max-2) echo MALLOC_ARENA_MAX=2 ;; previous-build) echo "$PREVIOUS_JAR" ;; *) echo "${lever_flags[$name]:-(jvm.options only)}" ;; esac)" \
       'BEGIN {printf "%-20s %10.1f %10.1f %10.1f %12s %s\n", n, p / 1024, f / 1024, l / 1024, c, x}'
   done
   wait "${lever_pid[@]}" 2>/dev/null || true

@@ -4,7 +4,9 @@
 # Source it after bench/lib/start.sh.
 
 "$root/scorch" --help >/dev/null   # builds the collector if needed, outside any measured window
-jar="$(find "$root/collector-image/target" -maxdepth 1 -name 'scorch-collector-*.jar' ! -name '*-sources.jar' ! -name '*-tests.jar' | head -1)"
+# COLLECTOR_JAR: a copy of the jar to run instead, so a build in the worktree cannot change the
+# classes under a long run.
+jar="${COLLECTOR_JAR:-$(find "$root/collector-image/target" -maxdepth 1 -name 'scorch-collector-*.jar' ! -name '*-sources.jar' ! -name '*-tests.jar' | head -1)}"
 # The image reads its JVM flags from this one file (java @jvm.options), and so do we.
 image_flags=("@$root/collector-image/jvm.options")
 

@@ -3,7 +3,6 @@ package dev.scorch.collector.bench;
 import dev.scorch.collector.perf.PerfRecords;
 import dev.scorch.collector.perf.RecordDecoder;
 import dev.scorch.collector.perf.RecordHandler;
-import dev.scorch.collector.perf.RingBuffer;
 import dev.scorch.collector.perf.SampleRecord;
 import dev.scorch.collector.process.ProcessTable;
 import dev.scorch.collector.profile.AggregatedStack;
@@ -26,7 +25,6 @@ import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.Blackhole;
 
 import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -35,8 +33,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.TreeMap;
-
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
  * Throughput of the collector's per-sample path, in samples per second: ring buffer decode,
@@ -52,14 +48,10 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 public class PipelineBenchmark {
 
     static final int SAMPLES = 20_000;
-    private static final int PAGE = 4096;
-    private static final int DATA = 16 << 20;
     private static final Target NODE = Target.of(Map.of("service_name", "bench"));
 
     private final Arena arena = Arena.ofShared();
-    private MemorySegment mapping;
-    private RingBuffer ring;
-    private long batchBytes;
+    private ReplayedRing ring;
     private final RecordDecoder decoder = new RecordDecoder();
     private List<AggregatedStack> interval;
     private CpuProfileBuilder builder;
@@ -91,21 +83,10 @@ public class PipelineBenchmark {
             int pid = 1000 + stack % 64;
             records.sample(pid, pid, i & 1, i, 10_101_010, kernel[stack], user[stack]);
         }
-        byte[] batch = records.bytes();
-        batchBytes = batch.length;
-        mapping = arena.allocate(PAGE + DATA, PAGE);
         // Start near the end of the data area so every pass wraps around it once.
-        long start = DATA - 4096;
-        for (long i = 0; i < batch.length; i++) {
-            mapping.set(java.lang.foreign.ValueLayout.JAVA_BYTE, PAGE + (start + i) % DATA, batch[(int) i]);
-        }
-        if (batchBytes > DATA) {
-            throw new IllegalStateException("batch of " + batchBytes + " bytes does not fit the " + DATA + "-byte ring");
-        }
-        ring = RingBuffer.over(mapping, PAGE, arena);
+        ring = new ReplayedRing(records.bytes(), ReplayedRing.DATA - 4096, arena);
         StackAggregator aggregator = new StackAggregator(ONE_TARGET, 1_000_000);
-        rewind();
-        ring.drain(decoder, new RecordHandler() {
+        ring.replay(decoder, new RecordHandler() {
             @Override
             public void sample(SampleRecord sample) {
                 aggregator.add(sample);
@@ -118,17 +99,10 @@ public class PipelineBenchmark {
         builder = new CpuProfileBuilder(new Symbolizer(), new ProcessTable(Path.of("/nonexistent")), false);
     }
 
-    private void rewind() {
-        long start = DATA - 4096;
-        mapping.set(JAVA_LONG, 1032, start);
-        mapping.set(JAVA_LONG, 1024, start + batchBytes);
-    }
-
     @Benchmark
     @OperationsPerInvocation(SAMPLES)
     public void decode(Blackhole sink) {
-        rewind();
-        ring.drain(decoder, new RecordHandler() {
+        ring.replay(decoder, new RecordHandler() {
             @Override
             public void sample(SampleRecord sample) {
                 sink.consume(sample.userDepth());
@@ -139,9 +113,8 @@ public class PipelineBenchmark {
     @Benchmark
     @OperationsPerInvocation(SAMPLES)
     public Object decodeAndAggregate() {
-        rewind();
         StackAggregator aggregator = new StackAggregator(ONE_TARGET, 1_000_000);
-        ring.drain(decoder, new RecordHandler() {
+        ring.replay(decoder, new RecordHandler() {
             @Override
             public void sample(SampleRecord sample) {
                 aggregator.add(sample);

@@ -3,7 +3,6 @@ package dev.scorch.collector.bench;
 import dev.scorch.collector.perf.PerfRecords;
 import dev.scorch.collector.perf.RecordDecoder;
 import dev.scorch.collector.perf.RecordHandler;
-import dev.scorch.collector.perf.RingBuffer;
 import dev.scorch.collector.perf.SampleRecord;
 import dev.scorch.collector.process.ProcessTable;
 import dev.scorch.collector.sampling.Sampler;
@@ -18,6 +17,7 @@ import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -26,15 +26,12 @@ import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.Blackhole;
 
 import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-import static java.lang.foreign.ValueLayout.JAVA_BYTE;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
  * Time per sample of the unwinder, on real samples: a C program built without frame pointers
@@ -42,9 +39,10 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * 999 Hz with registers and the 8 KiB stack copy for a few seconds, its samples are replayed from a
  * ring buffer through the decoder and the unwinder, and the program keeps running so its
  * mappings and files stay reachable. {@code decode} is the same replay without unwinding: the
- * difference is the unwinder's cost per sample. A stable figure beside the end-to-end CPU of
+ * difference is the unwinder's cost per sample. {@code program=go} replays the stripped {@code goleaf}
+ * Go workload, busy in a frameless leaf, instead, the path that reads Go's SP-delta table. A stable figure beside the end-to-end CPU of
  * {@code bench/layouts.sh}, which the other work on the machine makes noisy. Needs root (perf
- * events of all CPUs) and gcc.
+ * events of all CPUs), gcc and go.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -54,29 +52,26 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 @Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC"})
 public class UnwinderBenchmark {
 
-    private static final int PAGE = 4096;
-    private static final int DATA = 16 << 20;
     static final int SAMPLES = 1000;
     private static final long CAPTURE_MILLIS = 20_000;
 
+    /** {@code c}: a C program's CFI path; {@code go}: a Go program's leaf SP-delta path. */
+    @Param({"c", "go"})
+    public String program;
+
     private final Arena arena = Arena.ofShared();
     private Process workload;
-    private MemorySegment mapping;
-    private RingBuffer ring;
-    private long batchBytes;
+    private ReplayedRing ring;
     private final RecordDecoder decoder = new RecordDecoder(true);
     private StackUnwinder unwinder;
 
     @Setup(Level.Trial)
     public void prepare() throws Exception {
-        Path binary = Files.createTempFile("scorch-unwind-bench", "");
-        Path source = List.of(Path.of("collector-image/src/test/c/omitted_frames.c"), Path.of("src/test/c/omitted_frames.c")).stream()
-                .filter(Files::exists).findFirst().orElseThrow(() -> new IllegalStateException("omitted_frames.c not found: run from the repository"));
-        Process gcc = new ProcessBuilder("gcc", "-O2", "-fomit-frame-pointer", "-o", binary.toString(), source.toString()).inheritIO().start();
-        if (gcc.waitFor() != 0) {
-            throw new IllegalStateException("gcc failed on " + source);
-        }
-        workload = new ProcessBuilder(binary.toString(), "3600").start();
+        workload = switch (program) {
+            case "c" -> startC();
+            case "go" -> startGo();
+            default -> throw new IllegalArgumentException("program " + program + ": c or go");
+        };
         int pid = (int) workload.pid();
         Thread.sleep(200);
 
@@ -105,13 +100,10 @@ public class UnwinderBenchmark {
             }
         }
         byte[] batch = records.bytes();
-        if (captured.get() < SAMPLES || batch.length > DATA - PAGE) {
+        if (captured.get() < SAMPLES) {
             throw new IllegalStateException("captured " + captured.get() + " samples in " + batch.length + " bytes");
         }
-        batchBytes = batch.length;
-        mapping = arena.allocate(PAGE + DATA, PAGE);
-        MemorySegment.copy(batch, 0, mapping, JAVA_BYTE, PAGE, batch.length);
-        ring = RingBuffer.over(mapping, PAGE, arena);
+        ring = new ReplayedRing(batch, 0, arena);
 
         ProcessTable processes = ProcessTable.ofThisHost();
         processes.learnRunningProcesses();
@@ -126,15 +118,43 @@ public class UnwinderBenchmark {
         System.out.printf("%n%d samples of pid %d captured, %d of the last replay unwound%n", SAMPLES, pid, unwinder.unwound() - before);
     }
 
+    /** {@code omitted_frames.c} at -O2 without frame pointers: every caller is found through CFI. */
+    private static Process startC() throws Exception {
+        Path binary = Files.createTempFile("scorch-unwind-bench", "");
+        Path source = fromRepository("src/test/c/omitted_frames.c");
+        build(new ProcessBuilder("gcc", "-O2", "-fomit-frame-pointer", "-o", binary.toString(), source.toString()), source);
+        return new ProcessBuilder(binary.toString(), "3600").start();
+    }
+
+    /**
+     * The stripped {@code goleaf} workload, busy in a frameless leaf and its caller: every sample
+     * takes the Go leaf's SP delta from the pc/SP-delta table.
+     */
+    private static Process startGo() throws Exception {
+        Path binary = Files.createTempFile("scorch-unwind-bench-go", "");
+        Path source = fromRepository("src/test/resources/workloads/goleaf");
+        build(new ProcessBuilder("go", "build", "-ldflags=-s -w", "-o", binary.toString(), ".").directory(source.toFile()), source);
+        return new ProcessBuilder(binary.toString(), "3600").start();
+    }
+
+    private static Path fromRepository(String path) {
+        return List.of(Path.of("collector-image").resolve(path), Path.of(path)).stream().filter(Files::exists).findFirst()
+                .orElseThrow(() -> new IllegalStateException(path + " not found: run from the repository"));
+    }
+
+    private static void build(ProcessBuilder compiler, Path source) throws Exception {
+        if (compiler.inheritIO().start().waitFor() != 0) {
+            throw new IllegalStateException(compiler.command().getFirst() + " failed on " + source);
+        }
+    }
+
     @TearDown(Level.Trial)
     public void stop() {
         workload.destroy();
     }
 
     private void replay(boolean unwind, Blackhole sink) {
-        mapping.set(JAVA_LONG, 1032, 0);
-        mapping.set(JAVA_LONG, 1024, batchBytes);
-        ring.drain(decoder, new RecordHandler() {
+        ring.replay(decoder, new RecordHandler() {
             @Override
             public void sample(SampleRecord sample) {
                 if (unwind) {

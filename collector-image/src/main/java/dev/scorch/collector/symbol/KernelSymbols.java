@@ -7,7 +7,6 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import dev.scorch.collector.symbol.elf.ElfFile;
 
 /**
@@ -71,12 +70,6 @@ final class KernelSymbols {
     /** Keeps text symbols ({@code t}/{@code T}); a non-zero address anywhere proves addresses are visible. */
     static Parsed parse(InputStream in) throws IOException {
         SymbolTable.Builder builder = SymbolTable.builder();
-        byte[] names = new byte[1 << 16];
-        int namesUsed = 0;
-        long[] starts = new long[1024];
-        int[] offsets = new int[1024];
-        int[] lengths = new int[1024];
-        int count = 0;
         boolean sawLine = false;
 
         byte[] buffer = new byte[64 * 1024];
@@ -105,31 +98,13 @@ final class KernelSymbols {
                         if (nameEnd < 0) {
                             nameEnd = lineLength;
                         }
-                        int nameLength = nameEnd - nameStart;
-                        if (count == starts.length) {
-                            starts = Arrays.copyOf(starts, count * 2);
-                            offsets = Arrays.copyOf(offsets, count * 2);
-                            lengths = Arrays.copyOf(lengths, count * 2);
-                        }
-                        if (namesUsed + nameLength > names.length) {
-                            names = Arrays.copyOf(names, Math.max(names.length * 2, namesUsed + nameLength));
-                        }
-                        System.arraycopy(line, nameStart, names, namesUsed, nameLength);
-                        starts[count] = address;
-                        offsets[count] = namesUsed;
-                        lengths[count] = nameLength;
-                        namesUsed += nameLength;
-                        count++;
+                        builder.add(address, 0, line, nameStart, nameEnd - nameStart);
                     }
                 }
                 lineLength = 0;
             }
         }
-        int table = builder.table(names);
-        for (int i = 0; i < count; i++) {
-            builder.add(starts[i], 0, table, offsets[i], lengths[i]);
-        }
-        return new Parsed(builder.build(), sawLine && count == 0);
+        return new Parsed(builder.build(), sawLine && builder.count() == 0);
     }
 
     private static int indexOf(byte[] bytes, int from, int to, byte wanted) {

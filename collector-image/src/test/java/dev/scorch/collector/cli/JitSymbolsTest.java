@@ -6,14 +6,13 @@ import dev.scorch.collector.profile.CpuProfile;
 import dev.scorch.collector.sampling.SamplerOptions;
 import dev.scorch.collector.sampling.SamplingPreflight;
 import dev.scorch.collector.symbol.Symbolizer;
+import dev.scorch.collector.workload.LaunchedWorkload;
 import dev.scorch.testenv.Tier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import java.io.BufferedReader;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -69,13 +68,7 @@ class JitSymbolsTest {
         Process jvm = startWarmWorkload();
         Recording recording = new Recording(SamplerOptions.allCpus(FREQUENCY, false).withDataPages(1024),
                 new PidSelection(Set.of((int) jvm.pid()), PROC));
-        CompletableFuture<Recording.Result> result = CompletableFuture.supplyAsync(() -> {
-            try {
-                return recording.run(Duration.ofSeconds(10));
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        });
+        CompletableFuture<Recording.Result> result = BackgroundRecording.start(recording, Duration.ofSeconds(10));
         Recording.Result recorded = result.get(120, TimeUnit.SECONDS);
         JitMapRequests requests = new JitMapRequests(PROC, Duration.ofSeconds(30), Duration.ofSeconds(10));
         CpuProfile profile = ProfileSamples.build(recorded, FREQUENCY, new Symbolizer(Symbolizer.Settings.defaults(), requests, recorded.objectFiles()));
@@ -130,25 +123,9 @@ class JitSymbolsTest {
         try (InputStream in = JitSymbolsTest.class.getResourceAsStream("/workloads/jit/JitWorkload.java")) {
             Files.copy(in, dir.resolve("JitWorkload.java"));
         }
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-        command.addAll(List.of(jvmOptions));
-        command.addAll(List.of(dir.resolve("JitWorkload.java").toString(), "120"));
-        Process jvm = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
+        Process jvm = LaunchedWorkload.javaSource(dir.resolve("JitWorkload.java"), List.of(jvmOptions), "120");
         workloads.add(jvm);
-        BufferedReader out = new BufferedReader(new InputStreamReader(jvm.getInputStream()));
-        CompletableFuture<String> warm = CompletableFuture.supplyAsync(() -> {
-            try {
-                for (String line = out.readLine(); line != null; line = out.readLine()) {
-                    if (line.equals("warm")) {
-                        return line;
-                    }
-                }
-                return "exited";
-            } catch (java.io.IOException e) {
-                return e.toString();
-            }
-        });
-        assertThat(warm.get(180, TimeUnit.SECONDS)).isEqualTo("warm");
+        LaunchedWorkload.awaitLine(jvm, "warm", Duration.ofSeconds(180));
         return jvm;
     }
 }

@@ -6,17 +6,15 @@ import dev.scorch.collector.profile.CpuProfile;
 import dev.scorch.collector.sampling.SamplerOptions;
 import dev.scorch.collector.sampling.SamplingPreflight;
 import dev.scorch.collector.symbol.ExternalTools;
+import dev.scorch.collector.workload.LaunchedWorkload;
 import dev.scorch.testenv.Tier;
-import java.io.BufferedReader;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -59,24 +57,11 @@ class PerfMapRuntimesTest {
         }
         node = new ProcessBuilder(nodeBinary.get().toString(), "--perf-basic-prof", dir.resolve("hot.js").toString(), "120")
                 .redirectErrorStream(true).start();
-        BufferedReader out = new BufferedReader(new InputStreamReader(node.getInputStream()));
-        assertThat(CompletableFuture.supplyAsync(() -> {
-            try {
-                return out.readLine();
-            } catch (java.io.IOException e) {
-                return e.toString();
-            }
-        }).get(60, TimeUnit.SECONDS)).isEqualTo("ready");
+        LaunchedWorkload.awaitLine(node, "ready", Duration.ofSeconds(60));
         Thread.sleep(2000); // V8 optimizes the hot function within its first second of running
 
         Recording recording = new Recording(SamplerOptions.allCpus(FREQUENCY, false), new PidSelection(Set.of((int) node.pid()), PROC));
-        Recording.Result recorded = CompletableFuture.supplyAsync(() -> {
-            try {
-                return recording.run(Duration.ofSeconds(8));
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        }).get(120, TimeUnit.SECONDS);
+        Recording.Result recorded = BackgroundRecording.start(recording, Duration.ofSeconds(8)).get(120, TimeUnit.SECONDS);
         CpuProfile profile = ProfileSamples.build(recorded, FREQUENCY);
 
         long total = ProfileSamples.total(profile);

@@ -83,6 +83,8 @@ class RecordCommandTest {
     void aProfileWithoutSamplesIsWarnedAbout() throws Exception {
         requireSampling();
         Process idle = new ProcessBuilder("sleep", "30").start();
+        // Another process keeps a CPU busy, so the kernel delivers samples even on an idle host: they are left out.
+        Process busy = new ProcessBuilder(CWorkloads.compile("split").toString(), "30").start();
         try {
             int status = main("record", "--duration", "1s", "--pid", Long.toString(idle.pid()), "--output", dir.resolve("idle.pb.gz").toString());
 
@@ -90,6 +92,7 @@ class RecordCommandTest {
             assertThat(cli.err()).contains("warning: the profile has no samples: the selected processes did not run on a CPU");
         } finally {
             idle.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            busy.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
         }
     }
 

@@ -176,13 +176,7 @@ class RecordingAccuracyTest {
     }
 
     private static CompletableFuture<Recording.Result> startRecording(Recording recording) throws InterruptedException {
-        CompletableFuture<Recording.Result> result = CompletableFuture.supplyAsync(() -> {
-            try {
-                return recording.run(Duration.ofMinutes(5));
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        });
+        CompletableFuture<Recording.Result> result = BackgroundRecording.start(recording, Duration.ofMinutes(5));
         assertThat(recording.awaitStarted(Duration.ofSeconds(30))).as("sampler started").isTrue();
         return result;
     }

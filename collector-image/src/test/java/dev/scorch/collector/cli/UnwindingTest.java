@@ -86,19 +86,7 @@ class UnwindingTest {
 
     /** Records the stripped Go workload; returns {samples with leaf, caller and main, samples in the leaf}. */
     private static long[] recordGo(SamplerOptions options) throws Exception {
-        Path binary = goLeafBinary();
-        Process workload = new ProcessBuilder(binary.toString(), "15").start();
-        Recording recording = new Recording(options, new PidSelection(Set.of((int) workload.pid()), PROC));
-        CompletableFuture<Recording.Result> result = CompletableFuture.supplyAsync(() -> {
-            try {
-                return recording.run(Duration.ofMinutes(2));
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        });
-        assertThat(workload.waitFor(300, TimeUnit.SECONDS)).as("workload finished").isTrue();
-        recording.stop();
-        return ProfileSamples.withCallChain(ProfileSamples.build(result.get(60, TimeUnit.SECONDS), FREQUENCY), GO_CHAIN);
+        return recordUntilExit(new ProcessBuilder(goLeafBinary().toString(), "15").start(), options, GO_CHAIN);
     }
 
     /** The goleaf workload built stripped ({@code -s -w}: no DWARF, no .debug_frame; .gopclntab stays). */
@@ -118,18 +106,15 @@ class UnwindingTest {
     /** Records the workload; returns {samples with the whole chain, samples in scorch_leaf}. */
     private static long[] record(SamplerOptions options) throws Exception {
         Path binary = CWorkloads.compile("omitted_frames", List.of("-O2", "-fomit-frame-pointer"));
-        Process workload = new ProcessBuilder(binary.toString(), WORKLOAD_CPU_SECONDS).start();
+        return recordUntilExit(new ProcessBuilder(binary.toString(), WORKLOAD_CPU_SECONDS).start(), options, CHAIN);
+    }
+
+    /** Records {@code workload} until it exits; returns {samples with the whole {@code chain}, samples in its leaf}. */
+    private static long[] recordUntilExit(Process workload, SamplerOptions options, String[] chain) throws Exception {
         Recording recording = new Recording(options, new PidSelection(Set.of((int) workload.pid()), PROC));
-        CompletableFuture<Recording.Result> result = CompletableFuture.supplyAsync(() -> {
-            try {
-                return recording.run(Duration.ofMinutes(2));
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        });
+        CompletableFuture<Recording.Result> result = BackgroundRecording.start(recording, Duration.ofMinutes(2));
         assertThat(workload.waitFor(300, TimeUnit.SECONDS)).as("workload finished").isTrue();
         recording.stop();
-        Recording.Result recorded = result.get(60, TimeUnit.SECONDS);
-        return ProfileSamples.withCallChain(ProfileSamples.build(recorded, FREQUENCY), CHAIN);
+        return ProfileSamples.withCallChain(ProfileSamples.build(result.get(60, TimeUnit.SECONDS), FREQUENCY), chain);
     }
 }

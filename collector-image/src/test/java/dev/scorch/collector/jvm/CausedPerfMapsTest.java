@@ -2,18 +2,17 @@ package dev.scorch.collector.jvm;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.scorch.collector.process.ProcessSnapshot;
 import dev.scorch.collector.process.ProcessTable;
 import dev.scorch.collector.sampling.SamplingPreflight;
+import dev.scorch.collector.workload.LaunchedWorkload;
 import dev.scorch.testenv.Tier;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -60,102 +59,77 @@ class CausedPerfMapsTest {
     @Test
     void theMapTheCollectorCausedIsRemovedOnceTheJvmHasExitedAndNotBefore() throws Exception {
         for (int attempt = 1; ; attempt++) {
-            Process jvm = startIdleJvm();
-            Path map = mapOf(jvm);
-            JitMapRequests requests = new JitMapRequests(PROC, Duration.ZERO, Duration.ofSeconds(10));
+            IdleJvm jvm = startIdleJvm();
+            ask(jvm);
+            jvm.requests.removeMapsOfExitedJvms();
+            assertThat(jvm.map).as("the JVM still runs").isRegularFile();
 
-            ask(requests, jvm);
-            assertThat(requests.written()).isEqualTo(1);
-            assertThat(map).isRegularFile();
-            requests.removeMapsOfExitedJvms();
-            assertThat(map).as("the JVM still runs").isRegularFile();
+            exitAndSweep(jvm, jvm.process::destroyForcibly);
 
-            jvm.destroyForcibly();
-            assertThat(jvm.waitFor(30, TimeUnit.SECONDS)).isTrue();
-            requests.removeMapsOfExitedJvms();
-
-            if (attempt < ATTEMPTS && askedByAnotherProfiler(requests.causedMaps())) {
+            if (attempt < ATTEMPTS && askedByAnotherProfiler(jvm.requests.causedMaps())) {
                 continue;
             }
-            assertThat(requests.causedMaps()).isEqualTo(Map.of("removed", 1L));
-            assertThat(map).doesNotExist();
+            assertThat(jvm.requests.causedMaps()).isEqualTo(Map.of("removed", 1L));
+            assertThat(jvm.map).doesNotExist();
             return;
         }
     }
 
     @Test
     void aMapTheJvmRewritesAtExitOnItsOwnIsKept() throws Exception {
-        Process jvm = startIdleJvm("-XX:+UnlockDiagnosticVMOptions", "-XX:+DumpPerfMapAtExit");
-        Path map = mapOf(jvm);
-        JitMapRequests requests = new JitMapRequests(PROC, Duration.ZERO, Duration.ofSeconds(10));
-        ask(requests, jvm);
-        assertThat(map).isRegularFile();
+        IdleJvm jvm = startIdleJvm("-XX:+UnlockDiagnosticVMOptions", "-XX:+DumpPerfMapAtExit");
+        ask(jvm);
         Thread.sleep(1000); // the JVM's own write at exit gets a later modification time than the collector's request
 
-        jvm.destroy(); // SIGTERM: an orderly exit, which writes the map
-        assertThat(jvm.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        requests.removeMapsOfExitedJvms();
+        exitAndSweep(jvm, jvm.process::destroy); // SIGTERM: an orderly exit, which writes the map
 
-        assertThat(map).isRegularFile();
-        assertThat(requests.causedMaps()).isEqualTo(Map.of("kept_rewritten", 1L));
+        assertThat(jvm.map).isRegularFile();
+        assertThat(jvm.requests.causedMaps()).isEqualTo(Map.of("kept_rewritten", 1L));
     }
 
     @Test
     void aMapThereBeforeTheCollectorsFirstRequestIsNeverRemoved() throws Exception {
-        Process jvm = startIdleJvm();
-        Path map = mapOf(jvm);
-        Process jcmd = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(), Long.toString(jvm.pid()),
+        IdleJvm jvm = startIdleJvm();
+        Process jcmd = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(), Long.toString(jvm.process.pid()),
                 "Compiler.perfmap").redirectErrorStream(true).start();
         String said = new String(jcmd.getInputStream().readAllBytes());
         assertThat(jcmd.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(map).as("the user's own jcmd wrote the map: %s", said).isRegularFile();
-        JitMapRequests requests = new JitMapRequests(PROC, Duration.ZERO, Duration.ofSeconds(10));
-        ask(requests, jvm);
-        assertThat(requests.written()).isEqualTo(1);
+        assertThat(jvm.map).as("the user's own jcmd wrote the map: %s", said).isRegularFile();
+        ask(jvm);
 
-        jvm.destroyForcibly();
-        assertThat(jvm.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        requests.removeMapsOfExitedJvms();
+        exitAndSweep(jvm, jvm.process::destroyForcibly);
 
-        assertThat(map).isRegularFile();
-        assertThat(requests.causedMaps()).isEqualTo(Map.of("kept_not_ours", 1L));
+        assertThat(jvm.map).isRegularFile();
+        assertThat(jvm.requests.causedMaps()).isEqualTo(Map.of("kept_not_ours", 1L));
     }
 
     @Test
     void theEndOfARecordingRemovesTheMapsItCausedOfJvmsStillRunning() throws Exception {
         for (int attempt = 1; ; attempt++) {
-            Process jvm = startIdleJvm();
-            Path map = mapOf(jvm);
-            JitMapRequests requests = new JitMapRequests(PROC, Duration.ZERO, Duration.ofSeconds(10));
-            ask(requests, jvm);
-            assertThat(map).isRegularFile();
+            IdleJvm jvm = startIdleJvm();
+            ask(jvm);
 
-            int removed = requests.removeCausedMaps();
+            int removed = jvm.requests.removeCausedMaps();
 
-            if (attempt < ATTEMPTS && askedByAnotherProfiler(requests.causedMaps())) {
+            if (attempt < ATTEMPTS && askedByAnotherProfiler(jvm.requests.causedMaps())) {
                 continue;
             }
             assertThat(removed).isEqualTo(1);
-            assertThat(map).doesNotExist();
-            assertThat(jvm.isAlive()).isTrue();
+            assertThat(jvm.map).doesNotExist();
+            assertThat(jvm.process.isAlive()).isTrue();
             return;
         }
     }
 
     @Test
     void aJvmThatRefusesLeavesNothingToFollow() throws Exception {
-        Process jvm = startIdleJvm("-XX:+DisableAttachMechanism");
-        JitMapRequests requests = new JitMapRequests(PROC, Duration.ZERO, Duration.ofSeconds(2));
-        ProcessTable processes = ProcessTable.ofThisHost();
-        processes.sampled((int) jvm.pid());
-        requests.refresh(processes.process((int) jvm.pid()).orElseThrow());
-        assertThat(requests.refusals()).containsOnlyKeys("no_listener");
+        IdleJvm jvm = startIdleJvm("-XX:+DisableAttachMechanism").askedWithin(Duration.ofSeconds(2));
+        jvm.requests.refresh(sampled(jvm.process));
+        assertThat(jvm.requests.refusals()).containsOnlyKeys("no_listener");
 
-        jvm.destroyForcibly();
-        assertThat(jvm.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        requests.removeMapsOfExitedJvms();
+        exitAndSweep(jvm, jvm.process::destroyForcibly);
 
-        assertThat(requests.causedMaps()).isEmpty();
+        assertThat(jvm.requests.causedMaps()).isEmpty();
     }
 
     /**
@@ -171,45 +145,47 @@ class CausedPerfMapsTest {
         return kept;
     }
 
-    private static void ask(JitMapRequests requests, Process jvm) {
+    /** A JVM of the test's own JDK, idle, with the collector's requests to it and the map they may cause. */
+    private record IdleJvm(Process process, Path map, JitMapRequests requests) {
+
+        /** The same JVM, asked by requests that wait {@code timeout} for an answer. */
+        IdleJvm askedWithin(Duration timeout) {
+            return new IdleJvm(process, map, new JitMapRequests(PROC, Duration.ZERO, timeout));
+        }
+    }
+
+    /** The collector asks {@code jvm} for its map once, as for a JVM it sampled; the JVM writes it. */
+    private static void ask(IdleJvm jvm) {
+        jvm.requests.refresh(sampled(jvm.process));
+        assertThat(jvm.requests.refusedJvms()).isEmpty();
+        assertThat(jvm.requests.written()).isEqualTo(1);
+        assertThat(jvm.map).isRegularFile();
+    }
+
+    /** Ends {@code jvm} by {@code exit}, waits until it has, then removes the maps of the JVMs that have exited. */
+    private static void exitAndSweep(IdleJvm jvm, Runnable exit) throws InterruptedException {
+        exit.run();
+        assertThat(jvm.process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        jvm.requests.removeMapsOfExitedJvms();
+    }
+
+    private static ProcessSnapshot sampled(Process jvm) {
         ProcessTable processes = ProcessTable.ofThisHost();
         processes.sampled((int) jvm.pid());
-        requests.refresh(processes.process((int) jvm.pid()).orElseThrow());
-        assertThat(requests.refusedJvms()).isEmpty();
+        return processes.process((int) jvm.pid()).orElseThrow();
     }
 
-    private Path mapOf(Process jvm) {
-        Path map = Path.of("/tmp/perf-" + jvm.pid() + ".map");
-        maps.add(map);
-        return map;
-    }
-
-    /** Starts a JVM of the test's own JDK that idles for two minutes, once it has started. */
-    private Process startIdleJvm(String... options) throws Exception {
+    /** Starts a JVM of the test's own JDK that idles for two minutes, once it has started, with no map yet. */
+    private IdleJvm startIdleJvm(String... options) throws Exception {
         Path dir = Files.createTempDirectory("scorch-idle-jvm");
         Files.writeString(dir.resolve("Idle.java"), IDLE);
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-        command.addAll(List.of(options));
-        command.add(dir.resolve("Idle.java").toString());
-        Process jvm = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
+        Process jvm = LaunchedWorkload.javaSource(dir.resolve("Idle.java"), List.of(options));
         jvms.add(jvm);
-        BufferedReader out = new BufferedReader(new InputStreamReader(jvm.getInputStream()));
-        CompletableFuture<String> ready = CompletableFuture.supplyAsync(() -> {
-            try {
-                // Other lines are thread dumps: another profiler's SIGQUIT to a JVM whose attach mechanism is off.
-                for (String line = out.readLine(); line != null; line = out.readLine()) {
-                    if (line.equals("ready")) {
-                        return line;
-                    }
-                }
-                return "exited";
-            } catch (java.io.IOException e) {
-                return e.toString();
-            }
-        });
-        assertThat(ready.get(180, TimeUnit.SECONDS)).isEqualTo("ready");
+        LaunchedWorkload.awaitLine(jvm, "ready", Duration.ofSeconds(180));
         // A map of an earlier process with this pid, left behind, is not this JVM's: start from none.
-        Files.deleteIfExists(Path.of("/tmp/perf-" + jvm.pid() + ".map"));
-        return jvm;
+        Path map = Path.of("/tmp/perf-" + jvm.pid() + ".map");
+        Files.deleteIfExists(map);
+        maps.add(map);
+        return new IdleJvm(jvm, map, new JitMapRequests(PROC, Duration.ZERO, Duration.ofSeconds(10)));
     }
 }

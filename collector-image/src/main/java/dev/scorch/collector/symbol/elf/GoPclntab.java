@@ -56,10 +56,14 @@ public final class GoPclntab {
     private final long pcTable;
     private final int pcQuantum;
     private final long[] sampledEntries;
+    /** The end of the last function: the function table's final entry. */
+    private final long textEnd;
     private final ParseBudget budget;
     /** A pcsp table longer than this is not believed (Go's are tens of bytes per function). */
     private static final int MAX_PC_VALUE_BYTES = 4096;
-    /** {@link #spDelta} when the table cannot tell. */
+    /** A pcsp row takes two bytes at the least. */
+    public static final int MAX_SP_DELTA_ROWS = MAX_PC_VALUE_BYTES / 2;
+    /** An SP delta the table cannot tell. */
     public static final int UNKNOWN_SP_DELTA = Integer.MIN_VALUE;
 
     /**
@@ -90,6 +94,8 @@ public final class GoPclntab {
         this.pcTable = pcTable;
         this.pcQuantum = pcQuantum;
         this.sampledEntries = sampleEntries();
+        budget.read(fieldSize);
+        this.textEnd = field(ByteBuffer.wrap(source.read(functab + 2L * functionCount * fieldSize, fieldSize)).order(order), 0) + textBase;
     }
 
     /** The pc/line table of {@code elf}, or null when the file has none. */
@@ -241,70 +247,54 @@ public final class GoPclntab {
     }
 
     /**
-     * How far the stack pointer is below its value at entry (where the return address sits) when
-     * the function containing link-time address {@code address} is at that address, from the
-     * function's pcsp table; {@link #UNKNOWN_SP_DELTA} when the table does not say. The caller's
-     * return address is then at {@code sp + delta}, whether or not the function set up a frame.
-     */
-    public int spDelta(long address) throws IOException, ElfFormatException {
-        long[] function = function(address);
-        if (function == null || pcTable < 0) {
-            return UNKNOWN_SP_DELTA;
-        }
-        long pcspFieldAt = funcData + function[1] + nameFieldOffset + 12;
-        if (function[1] < 0 || function[1] > funcDataEnd - funcData || pcspFieldAt > funcDataEnd - 4) {
-            return UNKNOWN_SP_DELTA;
-        }
-        long pcsp = Integer.toUnsignedLong(ByteBuffer.wrap(source.read(pcspFieldAt, 4)).order(order).getInt());
-        if (pcsp == 0 || pcsp >= funcDataEnd - pcTable) {
-            return UNKNOWN_SP_DELTA;
-        }
-        return pcValue(pcTable + pcsp, function[0], address);
-    }
-
-    /**
-     * The whole SP-delta table of the function containing link-time {@code address}, for a caller
-     * that asks about many addresses of the same functions (the unwinder, once per Go sample):
-     * one read of the file per function instead of three per address. Null when the table does not
-     * say.
+     * The SP-delta table of the function containing link-time address {@code address}, from its
+     * pcsp table: at each of its addresses, how far the stack pointer is below its value at entry
+     * (where the return address sits), so the caller's return address is at {@code sp + delta}
+     * whether or not the function set up a frame. Reads the function table slice, the {@code _func}
+     * field and the pcsp table once for the whole function. A function whose pcsp table is missing
+     * or points outside the table has no rows; null when no function contains the address (outside
+     * the table's text, that is known without reading the file).
      */
     public SpDeltas spDeltas(long address) throws IOException, ElfFormatException {
+        if (Long.compareUnsigned(address, textEnd) >= 0) {
+            return null;
+        }
         long[] function = function(address);
-        if (function == null || pcTable < 0) {
-            return null;
-        }
-        long pcspFieldAt = funcData + function[1] + nameFieldOffset + 12;
-        if (function[1] < 0 || function[1] > funcDataEnd - funcData || pcspFieldAt > funcDataEnd - 4) {
-            return null;
-        }
-        long pcsp = Integer.toUnsignedLong(ByteBuffer.wrap(source.read(pcspFieldAt, 4)).order(order).getInt());
-        if (pcsp == 0 || pcsp >= funcDataEnd - pcTable) {
+        if (function == null) {
             return null;
         }
         long entry = function[0];
         long end = function[2];
+        long pcspFieldAt = funcData + function[1] + nameFieldOffset + 12;
+        if (pcTable < 0 || function[1] < 0 || function[1] > funcDataEnd - funcData || pcspFieldAt > funcDataEnd - 4) {
+            return new SpDeltas(entry, end, new int[0], new int[0]);
+        }
+        long pcsp = Integer.toUnsignedLong(ByteBuffer.wrap(source.read(pcspFieldAt, 4)).order(order).getInt());
+        if (pcsp == 0 || pcsp >= funcDataEnd - pcTable) {
+            return new SpDeltas(entry, end, new int[0], new int[0]);
+        }
         int available = (int) Math.min(MAX_PC_VALUE_BYTES, funcDataEnd - (pcTable + pcsp));
         byte[] table = source.read(pcTable + pcsp, available);
-        // At most one row per two bytes of the table.
-        long[] ends = new long[available / 2 + 1];
+        int[] ends = new int[available / 2];
         int[] values = new int[ends.length];
         int rows = 0;
         int position = 0;
-        long pc = entry;
+        long offset = 0;
+        long size = Math.min(end - entry, Integer.MAX_VALUE);
         int value = -1;
         long[] read = new long[1];
-        for (boolean first = true; rows < ends.length && Long.compareUnsigned(pc, end) < 0; first = false) {
+        for (boolean first = true; rows < ends.length && offset < size; first = false) {
             int next = varint(table, position, read);
             if (next < 0 || (read[0] == 0 && !first)) {
-                break;
+                break; // a zero value delta after the first row ends the table
             }
             value += (int) ((read[0] & 1) != 0 ? ~(read[0] >>> 1) : read[0] >>> 1);
             position = varint(table, next, read);
-            if (position < 0) {
+            if (position < 0 || Long.compareUnsigned(read[0], size) > 0) {
                 break;
             }
-            pc += read[0] * pcQuantum;
-            ends[rows] = pc;
+            offset = Math.min(size, offset + read[0] * pcQuantum);
+            ends[rows] = (int) offset;
             values[rows] = value;
             rows++;
         }
@@ -312,57 +302,25 @@ public final class GoPclntab {
     }
 
     /**
-     * One function's SP deltas: {@code values[i]} holds below {@code ends[i]} (link-time
-     * addresses, ascending) and at or above the previous end.
+     * One function's SP deltas: {@code values[i]} holds at offsets from {@code entry} below
+     * {@code ends[i]} (ascending) and at or above the previous end; past the last end the table
+     * does not say.
      */
-    public record SpDeltas(long entry, long end, long[] ends, int[] values) {
+    public record SpDeltas(long entry, long end, int[] ends, int[] values) {
 
         public boolean contains(long address) {
             return Long.compareUnsigned(address, entry) >= 0 && Long.compareUnsigned(address, end) < 0;
         }
 
-        /** As {@link GoPclntab#spDelta} for an address of this function. */
+        /** The SP delta at {@code address} of this function, or {@link GoPclntab#UNKNOWN_SP_DELTA}. */
         public int at(long address) {
+            long offset = address - entry;
             for (int i = 0; i < ends.length; i++) {
-                if (Long.compareUnsigned(address, ends[i]) < 0) {
+                if (offset < ends[i]) {
                     return values[i];
                 }
             }
             return UNKNOWN_SP_DELTA;
-        }
-
-        /** Heap bytes held. */
-        public long estimatedBytes() {
-            return 64 + ends.length * 12L;
-        }
-    }
-
-    /** Decodes a pc-value table (zig-zag value delta, pc delta, both varints) up to {@code target}. */
-    private int pcValue(long at, long entry, long target) throws IOException, ElfFormatException {
-        int available = (int) Math.min(MAX_PC_VALUE_BYTES, funcDataEnd - at);
-        byte[] table = source.read(at, available);
-        int position = 0;
-        long pc = entry;
-        int value = -1;
-        long[] read = new long[1];
-        for (boolean first = true; ; first = false) {
-            int next = varint(table, position, read);
-            if (next < 0) {
-                return UNKNOWN_SP_DELTA;
-            }
-            long valueDelta = read[0];
-            if (valueDelta == 0 && !first) {
-                return UNKNOWN_SP_DELTA;
-            }
-            value += (int) ((valueDelta & 1) != 0 ? ~(valueDelta >>> 1) : valueDelta >>> 1);
-            position = varint(table, next, read);
-            if (position < 0) {
-                return UNKNOWN_SP_DELTA;
-            }
-            pc += read[0] * pcQuantum;
-            if (Long.compareUnsigned(target, pc) < 0) {
-                return value;
-            }
         }
     }
 

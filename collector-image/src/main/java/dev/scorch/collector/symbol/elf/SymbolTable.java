@@ -1,6 +1,5 @@
 package dev.scorch.collector.symbol.elf;
 
-import dev.scorch.collector.address.SortedAddresses;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -9,34 +8,41 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * Function address ranges of one object, sorted for binary search, in a compact form: primitive
- * arrays, and names either in one byte array of UTF-8 (names parsed from a stream: kallsyms, perf
- * maps) or left in the object file's string table and read when a lookup hits (ELF symbols), so a
- * large binary's table costs about 29 bytes per function and can be weighed for the cache bound.
+ * Function address ranges of one object, sorted for binary search, in a compact form: 4-byte
+ * address offsets with ends derived from the next start where they can be ({@link AddressRanges}),
+ * 4-byte name offsets, and names either in one byte array of UTF-8 (names parsed from a stream:
+ * kallsyms, perf maps; their lengths follow from the next name's offset) or left in the object
+ * file's string table and read when a lookup hits (ELF symbols, with a 4-byte length each). A
+ * kernel's table costs about 8 bytes per function plus its names, a large binary's about 16.
  */
 public final class SymbolTable {
 
     private static final byte IN_HEAP = -1;
-    private static final SymbolTable EMPTY = new SymbolTable(new long[0], new long[0], new long[0], new int[0], new byte[0], new byte[0],
-            new ByteSource[0]);
+    private static final SymbolTable EMPTY = new SymbolTable(AddressRanges.of(0, i -> 0, i -> 0), new int[0], null, null, IN_HEAP,
+            new byte[0], new ByteSource[0], new long[0]);
 
-    private final long[] starts;
-    private final long[] ends;
-    private final long[] nameOffsets;
+    private final AddressRanges ranges;
+    private final int[] nameOffsets;
+    /** Null when every name is in {@link #names}, in order: a length is the distance to the next offset. */
     private final int[] nameLengths;
+    /** Null when every name has the one source {@link #onlySource}. */
     private final byte[] nameSources;
+    private final byte onlySource;
     private final byte[] names;
     private final ByteSource[] files;
+    /** Where each file's string table begins in it: a name's offset is relative to its table. */
+    private final long[] fileTableOffsets;
 
-    private SymbolTable(long[] starts, long[] ends, long[] nameOffsets, int[] nameLengths, byte[] nameSources, byte[] names,
-            ByteSource[] files) {
-        this.starts = starts;
-        this.ends = ends;
+    private SymbolTable(AddressRanges ranges, int[] nameOffsets, int[] nameLengths, byte[] nameSources, byte onlySource, byte[] names,
+            ByteSource[] files, long[] fileTableOffsets) {
+        this.ranges = ranges;
         this.nameOffsets = nameOffsets;
         this.nameLengths = nameLengths;
         this.nameSources = nameSources;
+        this.onlySource = onlySource;
         this.names = names;
         this.files = files;
+        this.fileTableOffsets = fileTableOffsets;
     }
 
     public static SymbolTable empty() {
@@ -53,23 +59,30 @@ public final class SymbolTable {
      * @throws UncheckedIOException when the name lies in a file that can no longer be read
      */
     public Hit lookup(long address) {
-        int found = SortedAddresses.floor(starts, address);
-        if (found < 0 || Long.compareUnsigned(address, ends[found]) >= 0) {
+        int found = ranges.floor(address);
+        if (found < 0) {
             return null;
         }
-        return new Hit(name(found), starts[found]);
+        long start = ranges.start(found);
+        if (Long.compareUnsigned(address, ranges.end(found, start)) >= 0) {
+            return null;
+        }
+        return new Hit(name(found), start);
     }
 
     private String name(int index) {
-        int length = nameLengths[index];
-        if (nameSources[index] == IN_HEAP) {
-            return new String(names, (int) nameOffsets[index], length, StandardCharsets.UTF_8);
+        int offset = nameOffsets[index];
+        byte source = nameSources == null ? onlySource : nameSources[index];
+        if (source == IN_HEAP) {
+            int length = nameLengths != null ? nameLengths[index]
+                    : (index + 1 < nameOffsets.length ? nameOffsets[index + 1] : names.length) - offset;
+            return new String(names, offset, length, StandardCharsets.UTF_8);
         }
-        ByteSource file = files[nameSources[index]];
+        long fileOffset = fileTableOffsets[source] + Integer.toUnsignedLong(offset);
         try {
-            return new String(file.read(nameOffsets[index], length), StandardCharsets.UTF_8);
+            return new String(files[source].read(fileOffset, nameLengths[index]), StandardCharsets.UTF_8);
         } catch (IOException e) {
-            throw new UncheckedIOException("reading a symbol name at offset " + nameOffsets[index], e);
+            throw new UncheckedIOException("reading a symbol name at offset " + fileOffset, e);
         } catch (ElfFormatException e) {
             throw new UncheckedIOException(new IOException("the object file changed under its symbol table: " + e.getMessage(), e));
         }
@@ -79,12 +92,13 @@ public final class SymbolTable {
     public record Hit(String name, long start) {}
 
     public int size() {
-        return starts.length;
+        return ranges.size();
     }
 
-    /** Heap bytes this table holds, for the cache's memory bound. */
+    /** Heap bytes this table holds, for the cache's memory bound (array headers at 16 bytes). */
     public long estimatedBytes() {
-        return 64 + starts.length * 29L + names.length;
+        return 48 + ranges.estimatedBytes() + 16 + nameOffsets.length * 4L + (nameLengths == null ? 0 : 16 + nameLengths.length * 4L)
+                + (nameSources == null ? 0 : 16 + nameSources.length) + 16 + names.length + 16 + files.length * 12L;
     }
 
     /**
@@ -98,7 +112,6 @@ public final class SymbolTable {
         private record Table(byte[] bytes, ByteSource file, long fileOffset) {}
 
         private final List<Table> tables = new ArrayList<>();
-        private final List<ByteSource> files = new ArrayList<>();
         private long[] starts = new long[64];
         private long[] sizes = new long[64];
         private int[] tableIds = new int[64];
@@ -106,6 +119,9 @@ public final class SymbolTable {
         private int[] nameLengths = new int[64];
         private int[] preferences = new int[64];
         private int count;
+        private int ownTable = -1;
+        private byte[] ownNames;
+        private int ownNamesUsed;
 
         private Builder() {}
 
@@ -120,11 +136,8 @@ public final class SymbolTable {
          * reading names from (the caller keeps the file open while the table is in use).
          */
         public int table(ByteSource file, long offset) {
-            if (!files.contains(file)) {
-                if (files.size() == Byte.MAX_VALUE) {
-                    throw new IllegalStateException("too many files behind one symbol table");
-                }
-                files.add(file);
+            if (tables.stream().filter(t -> t.file() != null).count() == Byte.MAX_VALUE) {
+                throw new IllegalStateException("too many string tables in files behind one symbol table");
             }
             tables.add(new Table(null, file, offset));
             return tables.size() - 1;
@@ -158,6 +171,25 @@ public final class SymbolTable {
             count++;
         }
 
+        /**
+         * Adds a function named {@code name[offset, offset + length)}, copied now into a table the
+         * builder keeps (names parsed from a stream, such as kallsyms: no table of the caller's).
+         */
+        public void add(long start, long size, byte[] name, int offset, int length) {
+            if (ownTable < 0) {
+                ownNames = new byte[Math.max(1 << 12, length)];
+                tables.add(new Table(ownNames, null, 0));
+                ownTable = tables.size() - 1;
+            }
+            if (ownNamesUsed + length > ownNames.length) {
+                ownNames = Arrays.copyOf(ownNames, Math.max(ownNames.length * 2, ownNamesUsed + length));
+                tables.set(ownTable, new Table(ownNames, null, 0));
+            }
+            System.arraycopy(name, offset, ownNames, ownNamesUsed, length);
+            add(start, size, ownTable, ownNamesUsed, length);
+            ownNamesUsed += length;
+        }
+
         public int count() {
             return count;
         }
@@ -188,31 +220,43 @@ public final class SymbolTable {
             if (nameBytes > Integer.MAX_VALUE - 16) {
                 throw new IllegalStateException("symbol names exceed 2 GiB");
             }
-            long[] outStarts = new long[keptCount];
-            long[] outEnds = new long[keptCount];
-            long[] outOffsets = new long[keptCount];
+            int[] outOffsets = new int[keptCount];
             int[] outLengths = new int[keptCount];
             byte[] outSources = new byte[keptCount];
             byte[] outNames = new byte[(int) nameBytes];
+            byte[] sourceOfTable = new byte[tables.size()];
+            List<Table> fileTables = new ArrayList<>();
+            for (int t = 0; t < tables.size(); t++) {
+                sourceOfTable[t] = tables.get(t).bytes() != null ? IN_HEAP : (byte) fileTables.size();
+                if (tables.get(t).bytes() == null) {
+                    fileTables.add(tables.get(t));
+                }
+            }
             int namePosition = 0;
+            boolean onlyHeap = true;
+            boolean oneSource = true;
             for (int i = 0; i < keptCount; i++) {
                 int s = kept[i];
-                outStarts[i] = starts[s];
-                long nextStart = i + 1 < keptCount ? starts[kept[i + 1]] : -1L; // -1: unsigned maximum
-                outEnds[i] = sizes[s] != 0 ? starts[s] + sizes[s] : nextStart;
                 Table table = tables.get(tableIds[s]);
                 outLengths[i] = nameLengths[s];
+                outSources[i] = sourceOfTable[tableIds[s]];
                 if (table.bytes() != null) {
                     System.arraycopy(table.bytes(), nameOffsets[s], outNames, namePosition, nameLengths[s]);
                     outOffsets[i] = namePosition;
-                    outSources[i] = IN_HEAP;
                     namePosition += nameLengths[s];
                 } else {
-                    outOffsets[i] = table.fileOffset() + Integer.toUnsignedLong(nameOffsets[s]);
-                    outSources[i] = (byte) files.indexOf(table.file());
+                    outOffsets[i] = nameOffsets[s];
+                    onlyHeap = false;
                 }
+                oneSource &= outSources[i] == outSources[0];
             }
-            return new SymbolTable(outStarts, outEnds, outOffsets, outLengths, outSources, outNames, files.toArray(ByteSource[]::new));
+            int ranges = keptCount;
+            AddressRanges addresses = AddressRanges.of(ranges, i -> starts[kept[i]], i -> sizes[kept[i]] != 0 ? starts[kept[i]] + sizes[kept[i]]
+                    : i + 1 < ranges ? starts[kept[i + 1]] : -1L); // -1: the unsigned maximum
+            return new SymbolTable(addresses, outOffsets, onlyHeap ? null : outLengths,
+                    oneSource ? null : outSources, outSources[0], outNames,
+                    fileTables.stream().map(Table::file).toArray(ByteSource[]::new),
+                    fileTables.stream().mapToLong(Table::fileOffset).toArray());
         }
 
         private boolean better(int candidate, int incumbent) {

@@ -7,6 +7,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
 
+import dev.scorch.collector.symbol.GoWorkload;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+
 /** Every pc/line table layout the symbolizer supports (real Go builds are tested in GoSymbolizationTest). */
 class GoPclntabTest {
 
@@ -115,5 +119,38 @@ class GoPclntabTest {
 
         assertThat(bytes.length).isGreaterThan(2_000_000);
         assertThat(table.estimatedBytes()).isLessThan(count * 8L / 64 + 256);
+    }
+
+    /** Every Go function's pcsp table starts at 0: at its entry the return address is at sp. */
+    @Test
+    void everyFunctionOfARealGoBinaryHasItsReturnAddressAtSpOnEntry() throws Exception {
+        Path binary = GoWorkload.binary(GoWorkload.Flavour.STRIPPED);
+        ElfFile elf = ElfFile.parse(ByteSource.of(FileChannel.open(binary)));
+        GoPclntab table = GoPclntab.find(elf);
+        int functions = 0;
+        int framed = 0;
+        for (GoPclntab.SpDeltas f = table.spDeltas(elf.section(".text").orElseThrow().address()); f != null; f = table.spDeltas(f.end())) {
+            if (f.ends().length > 0) {
+                assertThat(f.at(f.entry())).as("SP delta at the entry of the function at 0x%x", f.entry()).isZero();
+                framed += f.values().length > 1 ? 1 : 0;
+            }
+            functions++;
+        }
+        assertThat(functions).isEqualTo(table.size());
+        assertThat(framed).as("functions that set up a frame").isGreaterThan(functions / 2);
+    }
+
+    /** Past the last function no function can contain an address: answered without reading the file. */
+    @Test
+    void anAddressPastTheTextNeedsNoRead() throws Exception {
+        Path binary = GoWorkload.binary(GoWorkload.Flavour.STRIPPED);
+        FileChannel channel = FileChannel.open(binary);
+        ElfFile elf = ElfFile.parse(ByteSource.of(channel));
+        GoPclntab table = GoPclntab.find(elf);
+        ElfFile.Section text = elf.section(".text").orElseThrow();
+        channel.close();
+
+        assertThat(table.spDeltas(text.address() + text.size())).isNull();
+        assertThat(table.spDeltas(-1L)).isNull();
     }
 }
