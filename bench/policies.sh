@@ -1,63 +1,108 @@
 #!/usr/bin/env bash
-# One collector serving N policies against N collectors of one policy each (what one DaemonSet per
-# policy cost), in the same run, on the same host load (one busy process, ~200 short-lived
-# processes a second): peak RSS and steady CPU of the node's Scorch processes for N = 1, 5, 20.
-# Every policy profiles every host process at 19 Hz, exporting every 15 s to a directory and (with
-# NETWORK=1, the default) OTLP and Pyroscope on a loopback sink: the overlap is total, the worst
-# case for one process. Needs root. Usage:
-#   bench/policies.sh            (COUNTS="1 5 20" WARMUP=30 STEADY=60)
+# One collector serving N policies against one serving one policy, and against N collectors of one
+# policy each (what one DaemonSet per policy cost): peak RSS and steady CPU of the node's Scorch
+# processes for N = 1, 5, 20. Every policy profiles every host process at 19 Hz, exporting every
+# 15 s to a directory and (with NETWORK=1, the default) OTLP and Pyroscope on a loopback sink: the
+# overlap is total, the worst case for one process. Host load: one busy process, ~200 short-lived
+# processes a second.
+#
+# Window 1 runs the shared collectors of every count side by side, so they sample the same host at
+# the same load and their CPU ratio is not blurred by the load moving between runs; it prints each
+# one's CPU by thread as well. Then one window per N > 1 runs the N separate collectors (summed).
+# Needs root. Usage:
+#   bench/policies.sh            (COUNTS="1 5 20" WARMUP=60 STEADY=120 SEPARATE=1)
 set -euo pipefail
 # shellcheck source=bench/lib/start.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib/start.sh"
-warmup="${WARMUP:-30}"
-steady="${STEADY:-60}"
+warmup="${WARMUP:-60}"
+steady="${STEADY:-120}"
 counts="${COUNTS:-1 5 20}"
 # shellcheck source=bench/lib/collector-run.sh
 . "$root/bench/lib/collector-run.sh"
 start_load
 
-# Runs the given collectors (config files) at once; prints "<sum of peak RSS KiB> <sum of CPU % of a core>".
+# CPU ticks per thread name of a process: "<name> <utime+stime ticks>" lines (names merged: the
+# pool threads of the HTTP client share theirs).
+thread_ticks() {
+  for stat in /proc/"$1"/task/*/stat; do
+    cat "$stat" 2>/dev/null || true
+  done | sed -E 's/^[0-9]+ \((.*)\) [A-Z] (.*)$/\1\t\2/' |
+    awk -F'\t' '{split($2, f, " "); name = $1; gsub(/[0-9]+$/, "#", name); t[name] += f[11] + f[12]} END {for (n in t) print n "\t" t[n]}'
+}
+
+# Runs the given collectors (config files) at once, over the same warm-up and steady window; prints
+# one line per collector: "<peak RSS KiB> <CPU % of a core>", and writes each one's per-thread CPU
+# over the window to <config>.threads.
 measure() {
-  local pids=() config
+  local pids=() config i configs=("$@")
   for config in "$@"; do
     pids+=("$(start_collector "$config" "$config.log")")
   done
   sleep "$warmup"
-  local before=0 after=0 peak=0 pid
-  for pid in "${pids[@]}"; do before=$((before + $(oncpu "$pid"))); done
+  local before=()
+  for i in "${!pids[@]}"; do
+    before+=("$(oncpu "${pids[$i]}")")
+    thread_ticks "${pids[$i]}" >"${configs[$i]}.threads.before" 2>/dev/null || true
+  done
+  echo "  load average at window start: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
   sleep "$steady"
-  for pid in "${pids[@]}"; do
-    after=$((after + $(oncpu "$pid")))
-    peak=$((peak + $(hwm "$pid")))
+  echo "  load average at window end:   $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+  for i in "${!pids[@]}"; do
+    local after kib
+    after=$(oncpu "${pids[$i]}")
+    kib=$(hwm "${pids[$i]}")
+    thread_ticks "${pids[$i]}" >"${configs[$i]}.threads.after" 2>/dev/null || true
+    awk -F'\t' -v hz="$(getconf CLK_TCK)" -v s="$steady" \
+      'NR == FNR {b[$1] = $2; next} {d = $2 - b[$1]; if (d > 0) printf "%6.2f %%  %s\n", 100 * d / hz / s, $1}' \
+      "${configs[$i]}.threads.before" "${configs[$i]}.threads.after" 2>/dev/null | sort -rn >"${configs[$i]}.threads" || true
+    awk -v kib="$kib" -v ns=$((after - before[i])) -v s="$steady" 'BEGIN {printf "%d %.2f\n", kib, 100 * ns / (s * 1e9)}'
   done
   kill -TERM "${pids[@]}"
   wait "${pids[@]}" 2>/dev/null || true
-  awk -v kib="$peak" -v ns=$((after - before)) -v s="$steady" 'BEGIN {printf "%d %.2f\n", kib, 100 * ns / (s * 1e9)}'
 }
 
 echo "policies bench: $(nproc) CPUs, kernel $(uname -r), ${warmup} s warm-up, ${steady} s steady, network backends ${NETWORK:-1}"
 echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
-printf '%-9s %-28s %-28s %s\n' policies "one collector: RSS MiB, CPU%" "one per policy: RSS MiB, CPU%" "ratio RSS (one / one-policy)"
-one_rss=""
+
+echo "window 1: one collector per count, side by side (${counts})"
+shared=()
 for n in $counts; do
   mkdir -p "$work/shared-$n"
   policies_json 1 "$n" "$work/shared-$n" >"$work/shared-$n/collector.json"
-  read -r s_kib s_cpu < <(measure "$work/shared-$n/collector.json")
-  [ -n "$one_rss" ] || one_rss=$s_kib
-  if [ "$n" = 1 ]; then
-    separate="(same)"
-  else
+  shared+=("$work/shared-$n/collector.json")
+done
+mapfile -t results < <(measure "${shared[@]}")
+declare -A s_kib s_cpu
+i=0
+for n in $counts; do
+  read -r s_kib[$n] s_cpu[$n] <<<"${results[$i]}"
+  i=$((i + 1))
+done
+first=${counts%% *}
+printf '%-9s %-30s %s\n' policies "one collector: RSS MiB, CPU%" "x the ${first}-policy collector (RSS, CPU)"
+for n in $counts; do
+  printf '%-9s %-30s %s\n' "$n" "$(awk -v k="${s_kib[$n]}" -v c="${s_cpu[$n]}" 'BEGIN {printf "%.1f, %s", k / 1024, c}')" \
+    "$(awk -v a="${s_kib[$n]}" -v b="${s_kib[$first]}" -v c="${s_cpu[$n]}" -v d="${s_cpu[$first]}" \
+      'BEGIN {printf "%.2f, %s", a / b, (d > 0 ? sprintf("%.2f", c / d) : "n/a")}')"
+done
+for n in $counts; do
+  echo "  CPU by thread, $n policies (% of a core over the window):"
+  sed 's/^/    /' "$work/shared-$n/collector.json.threads" | head -12
+done
+
+if [ "${SEPARATE:-1}" = 1 ]; then
+  for n in $counts; do
+    [ "$n" != 1 ] || continue
+    echo "window: $n collectors of one policy each"
     configs=()
     for i in $(seq "$n"); do
       mkdir -p "$work/separate-$n-$i"
       policies_json "$i" "$i" "$work/separate-$n-$i" >"$work/separate-$n-$i/collector.json"
       configs+=("$work/separate-$n-$i/collector.json")
     done
-    read -r p_kib p_cpu < <(measure "${configs[@]}")
-    separate=$(awk -v k="$p_kib" -v c="$p_cpu" 'BEGIN {printf "%.1f, %s", k / 1024, c}')
-  fi
-  printf '%-9s %-28s %-28s %s\n' "$n" "$(awk -v k="$s_kib" -v c="$s_cpu" 'BEGIN {printf "%.1f, %s", k / 1024, c}')" "$separate" \
-    "$(awk -v a="$s_kib" -v b="$one_rss" 'BEGIN {printf "%.2f", a / b}')"
-done
+    mapfile -t results < <(measure "${configs[@]}")
+    printf '%s\n' "${results[@]}" | awk -v n="$n" '{k += $1; c += $2} END {printf "%-9s one per policy, summed: %.1f MiB, %.2f %% of a core\n", n, k / 1024, c}'
+  done
+fi
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "work directory (profiles, logs): $work"

@@ -1,10 +1,21 @@
 #!/usr/bin/env bash
-# Installs the Debian packages tier 6 needs: podman/buildah/runc build and run the images,
-# debootstrap makes the local base images, containerd, the CNI plugins, iptables and conntrack run
-# the host node. Idempotent: installs only what is missing.
+# Installs the Debian packages tier 6 needs. Idempotent: installs only what is missing.
+# Everything runs as root, so nothing here serves rootless containers: podman's storage is the
+# kernel's overlay (no fuse-overlayfs) and no user namespace is mapped (no newuidmap from uidmap).
+# Images move as uncompressed archives and debootstrap unpacks with dpkg-deb (no zstd); kube-proxy
+# 1.32 and later clears conntrack entries over netlink (no conntrack).
 set -euo pipefail
 
-packages=(podman buildah runc fuse-overlayfs uidmap debootstrap containerd containernetworking-plugins iptables conntrack iproute2 libcap2-bin zstd)
+packages=(
+  podman              # hack/base-images.sh and hack/images.sh build and save the images (its own build code: no buildah)
+  runc                # podman's runtime (containers.conf below) and containerd's
+  debootstrap         # hack/base-images.sh: the Debian bookworm base images
+  containerd          # testenv HostNode: the node's container runtime
+  containernetworking-plugins  # HostNode: the pods' bridge, host-local, portmap and loopback CNI plugins
+  iptables            # kube-proxy's service rules (iptables mode) and the bridge plugin's masquerade
+  iproute2            # testenv NodeNetwork: the node's network namespace (ip netns, ip link)
+  libcap2-bin         # HostNode: capsh drops from containerd the capabilities a confined node lacks
+)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

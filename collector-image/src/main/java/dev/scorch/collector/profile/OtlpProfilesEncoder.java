@@ -13,6 +13,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.SortedMap;
 import java.util.UUID;
 
 /**
@@ -68,9 +69,15 @@ public final class OtlpProfilesEncoder {
     private final int[] mappingBuildIdAttribute;
     private final List<String> buildIds = new ArrayList<>();
 
-    /** The dictionary field, encoded once however many requests of these tables are written. */
-    private byte[] dictionary;
+    /**
+     * Each OTLP profile's fields (one per sample type) but its {@code profile_id}, and the
+     * dictionary field: encoded once however many requests of these tables are written, since
+     * only the resource (labels) and the profile ids differ between them.
+     */
+    private final byte[][] profileFields;
+    private final byte[] dictionary;
 
+    /** An encoder for requests of {@code profile}'s tables, samples, interval and period. */
     OtlpProfilesEncoder(ValuedProfile profile) {
         string("");
         stacks.add(new long[0]);
@@ -86,6 +93,8 @@ public final class OtlpProfilesEncoder {
                 mappingBuildIdAttribute[m] = buildIds.size();
             }
         }
+        profileFields = profileFields(profile);
+        dictionary = dictionary(profile);
     }
 
     /** The serialized request for {@code profile}; {@code profileId} makes each {@code profile_id} stable across replays. */
@@ -95,14 +104,47 @@ public final class OtlpProfilesEncoder {
 
     /** The serialized request for {@code profile}, one OTLP profile per sample type. */
     public static byte[] encode(ValuedProfile profile, String profileId) {
-        return new OtlpProfilesEncoder(profile).write(profile, profileId);
+        return new OtlpProfilesEncoder(profile).write(profile.labels(), profileId);
     }
 
-    /**
-     * The request for {@code profile}, whose tables are the ones this encoder was made for (only its
-     * labels and profile id may differ from the first profile written).
-     */
-    byte[] write(ValuedProfile profile, String profileId) {
+    /** About the heap this encoder holds: its encoded parts and its string and stack tables. */
+    long estimatedBytes() {
+        long bytes = 128L + dictionary.length + 4L * sampleStacks.length + 96L * (strings.size() + stacks.size());
+        for (byte[] fields : profileFields) {
+            bytes += fields.length;
+        }
+        return bytes;
+    }
+
+    /** The request for a profile of this encoder's tables with these series labels. */
+    byte[] write(SortedMap<String, String> labels, String profileId) {
+        int size = dictionary.length + 1024;
+        for (byte[] fields : profileFields) {
+            size += fields.length + 32;
+        }
+        var w = new ProtobufWriter(size);
+        w.beginMessage(REQUEST_RESOURCE_PROFILES);
+        w.beginMessage(1); // Resource
+        labels.forEach((name, value) -> w.beginMessage(1)
+                .string(1, SEMANTIC_NAMES.getOrDefault(name, name))
+                .beginMessage(2).repeatedString(1, value).endMessage()
+                .endMessage());
+        w.endMessage();
+        w.beginMessage(2); // ScopeProfiles
+        w.beginMessage(1).string(1, "scorch-collector").endMessage();
+        for (int type = 0; type < profileFields.length; type++) {
+            w.beginMessage(2); // Profile
+            w.encodedFields(profileFields[type], 0, profileFields[type].length);
+            w.bytes(PROFILE_ID, profileId(profileId, type));
+            w.endMessage();
+        }
+        w.endMessage();
+        w.endMessage();
+        w.encodedFields(dictionary, 0, dictionary.length);
+        return w.toByteArray();
+    }
+
+    private byte[][] profileFields(ValuedProfile profile) {
         int[][] sampleTypes = new int[profile.sampleTypes().size()][];
         for (int type = 0; type < sampleTypes.length; type++) {
             sampleTypes[type] = new int[] {string(profile.sampleTypes().get(type).type()), string(profile.sampleTypes().get(type).unit())};
@@ -111,19 +153,10 @@ public final class OtlpProfilesEncoder {
         int periodType = string(period.type());
         int periodUnit = string(period.unit());
         long startNanos = profile.start().getEpochSecond() * 1_000_000_000L + profile.start().getNano();
-
-        var w = new ProtobufWriter(64 * 1024);
-        w.beginMessage(REQUEST_RESOURCE_PROFILES);
-        w.beginMessage(1); // Resource
-        profile.labels().forEach((name, value) -> w.beginMessage(1)
-                .string(1, SEMANTIC_NAMES.getOrDefault(name, name))
-                .beginMessage(2).repeatedString(1, value).endMessage()
-                .endMessage());
-        w.endMessage();
-        w.beginMessage(2); // ScopeProfiles
-        w.beginMessage(1).string(1, "scorch-collector").endMessage();
+        byte[][] fields = new byte[sampleTypes.length][];
+        var w = new ProtobufWriter(16 * 1024);
         for (int type = 0; type < sampleTypes.length; type++) {
-            w.beginMessage(2); // Profile
+            w.reset();
             valueType(w, PROFILE_SAMPLE_TYPE, sampleTypes[type][0], sampleTypes[type][1]);
             for (int s = 0; s < sampleStacks.length; s++) {
                 ValuedSample sample = profile.samples().get(s);
@@ -136,17 +169,9 @@ public final class OtlpProfilesEncoder {
             w.varint(PROFILE_DURATION_NANO, profile.duration().toNanos());
             valueType(w, PROFILE_PERIOD_TYPE, periodType, periodUnit);
             w.varint(PROFILE_PERIOD, profile.period());
-            w.bytes(PROFILE_ID, profileId(profileId, type));
-            w.endMessage();
+            fields[type] = w.toByteArray();
         }
-        w.endMessage();
-        w.endMessage();
-
-        if (dictionary == null) {
-            dictionary = dictionary(profile);
-        }
-        w.encodedFields(dictionary, 0, dictionary.length);
-        return w.toByteArray();
+        return fields;
     }
 
     private byte[] dictionary(ValuedProfile profile) {

@@ -9,10 +9,13 @@ import dev.scorch.collector.protobuf.ProtobufWriter;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.zip.CRC32;
 import java.util.zip.Deflater;
 import java.util.zip.GZIPOutputStream;
 
@@ -36,6 +39,10 @@ public final class PprofEncoder {
     private static final int PROFILE_PERIOD = 12;
     private static final int PROFILE_COMMENT = 13;
 
+    /** A gzip member's header: magic, deflate, no flags, no time, no extra flags, unknown OS (RFC 1952). */
+    private static final byte[] GZIP_HEADER = {0x1f, (byte) 0x8b, 8, 0, 0, 0, 0, 0, 0, (byte) 0xff};
+    private static final int MAX_STORED_BLOCK = 65_535;
+
     private final Map<String, Integer> stringIndex = new HashMap<>();
     private final List<String> strings = new ArrayList<>();
 
@@ -57,7 +64,8 @@ public final class PprofEncoder {
      * The gzipped message in two gzip members, which a reader takes as one stream (RFC 1952; Go's
      * and Java's gzip readers do): everything but the comments, the same for every profile of the
      * same tables and so compressed once ({@code shared}), then this profile's comments appended
-     * to the string table. A protobuf message may repeat a field anywhere, so the two parts
+     * to the string table, stored uncompressed: a hundred bytes or so, not worth a compressor set
+     * up for each of twenty policies. A protobuf message may repeat a field anywhere, so the two parts
      * concatenated are one {@code Profile}.
      *
      * @param shared the compressed first part of profiles with these tables, filled by the first
@@ -70,10 +78,29 @@ public final class PprofEncoder {
         }
         ProtobufWriter comments = new ProtobufWriter(256);
         writeComments(comments, profile, shared.strings);
-        byte[] tail = gzip(comments);
+        byte[] tail = storedGzipMember(comments.toByteArray());
         byte[] both = java.util.Arrays.copyOf(shared.body, shared.body.length + tail.length);
         System.arraycopy(tail, 0, both, shared.body.length, tail.length);
         return both;
+    }
+
+    /** {@code data} as one gzip member of stored deflate blocks (RFC 1951 BTYPE 00, at most 65,535 bytes each). */
+    static byte[] storedGzipMember(byte[] data) {
+        int blocks = Math.max(1, (data.length + MAX_STORED_BLOCK - 1) / MAX_STORED_BLOCK);
+        ByteBuffer out = ByteBuffer.allocate(GZIP_HEADER.length + blocks * 5 + data.length + 8).order(ByteOrder.LITTLE_ENDIAN);
+        out.put(GZIP_HEADER);
+        int offset = 0;
+        for (int block = 0; block < blocks; block++) {
+            int length = Math.min(MAX_STORED_BLOCK, data.length - offset);
+            out.put((byte) (block == blocks - 1 ? 1 : 0)); // BFINAL on the last, BTYPE 00
+            out.putShort((short) length).putShort((short) ~length);
+            out.put(data, offset, length);
+            offset += length;
+        }
+        CRC32 crc = new CRC32();
+        crc.update(data);
+        out.putInt((int) crc.getValue()).putInt(data.length);
+        return out.array();
     }
 
     private static byte[] gzip(ProtobufWriter writer) {

@@ -1,9 +1,7 @@
 package dev.scorch.collector.run;
 
 import dev.scorch.collector.config.PolicyConfig;
-import dev.scorch.collector.export.ExportedProfile;
 import dev.scorch.collector.export.ProfileExporter;
-import dev.scorch.collector.export.WireFormat;
 import dev.scorch.collector.kubernetes.PodInfo;
 import dev.scorch.collector.pull.GoProfileType;
 import dev.scorch.collector.pull.IntervalPuller;
@@ -30,14 +28,11 @@ import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.SortedMap;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiFunction;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -47,9 +42,9 @@ import java.util.function.Supplier;
  * is checked against the rules from its cgroup statistics (and its goroutine count when the pod
  * serves pprof and a rule watches goroutines). A firing starts a capture ({@link TriggeredCapture}:
  * a short CPU profile of the container's cgroup at the capture frequency, plus heap and goroutine
- * profiles) on a thread of its own, so checks keep their pace; a firing that finds the policy's
- * captures all busy is skipped and counted. Every captured profile is exported through the
- * policy's backends with the container's labels plus {@code trigger} and {@code trigger_value}.
+ * profiles) through {@link PolicyTriggerCaptures}, which runs it on a thread of its own and
+ * exports it through the policy's backends with the container's labels plus {@code trigger} and
+ * {@code trigger_value}; a firing that finds the policy's captures all busy is skipped and counted.
  */
 final class PolicyTriggers implements AutoCloseable {
 
@@ -73,25 +68,17 @@ final class PolicyTriggers implements AutoCloseable {
     private final PolicyConfig.Triggers settings;
     private final Supplier<List<PodInfo>> selectedPods;
     private final BiFunction<PodInfo, String, SortedMap<String, String>> labels;
-    private final List<ProfileExporter> exporters;
     private final PodCgroupDirectories cgroups;
     private final CgroupStatsReader stats;
-    private final TriggeredCapture capture;
+    private final PolicyTriggerCaptures captures;
     private final Function<String, IntervalPuller> pulls;
     private final ProfileFetcher fetcher;
     private final Clock clock;
     private final boolean watchesGoroutines;
     private final ScheduledExecutorService checks;
-    private final ExecutorService captures = Executors.newVirtualThreadPerTaskExecutor();
     private final Map<String, ContainerTriggers> containers = new ConcurrentHashMap<>();
     private final AtomicLong checksDone = new AtomicLong();
-    private final AtomicLong captured = new AtomicLong();
-    private final AtomicLong skipped = new AtomicLong();
     private final AtomicLong held = new AtomicLong();
-    private final AtomicLong goProfilesMissed = new AtomicLong();
-    private final AtomicLong failed = new AtomicLong();
-    private final Map<String, AtomicLong> byTrigger = new ConcurrentHashMap<>();
-    private final AtomicReference<LastCapture> last = new AtomicReference<>();
 
     PolicyTriggers(String policy, PolicyConfig.Triggers settings, Supplier<List<PodInfo>> selectedPods,
             BiFunction<PodInfo, String, SortedMap<String, String>> labels, List<ProfileExporter> exporters, PodCgroupDirectories cgroups,
@@ -100,15 +87,15 @@ final class PolicyTriggers implements AutoCloseable {
         this.settings = settings;
         this.selectedPods = selectedPods;
         this.labels = labels;
-        this.exporters = List.copyOf(exporters);
         this.cgroups = cgroups;
         this.stats = stats;
         this.clock = clock;
         this.pulls = pulls;
         this.fetcher = new ProfileFetcher(new ProfileFetcher.Limits(Duration.ofSeconds(2), GOROUTINE_FETCH_TIMEOUT, GOROUTINE_PROFILE_BYTES,
                 settings.capture().maxConcurrent() + 1), new PprofDecoder(PprofDecoder.defaultLimits()));
-        this.capture = new TriggeredCapture(new TriggeredCapture.Settings(settings.capture().duration(), settings.capture().frequencyHz(),
-                settings.capture().maxConcurrent()), symbolizer, fetcher);
+        this.captures = new PolicyTriggerCaptures(policy, new TriggeredCapture(new TriggeredCapture.Settings(settings.capture().duration(),
+                settings.capture().frequencyHz(), settings.capture().maxConcurrent()), symbolizer, fetcher), settings.capture().duration(),
+                exporters, clock);
         this.watchesGoroutines = settings.rules().stream().anyMatch(r -> r.metric() == TriggerRule.Metric.GOROUTINES);
         this.checks = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("triggers-" + policy).daemon().factory());
     }
@@ -172,45 +159,7 @@ final class PolicyTriggers implements AutoCloseable {
         }
         Firing firing = fired.getFirst();
         SortedMap<String, String> containerLabels = labels.apply(pod, containerName);
-        captures.execute(() -> capture(pod, containerName, firing, directory, containerLabels, pprof, check));
-    }
-
-    private void capture(PodInfo pod, String containerName, Firing firing, Path directory, SortedMap<String, String> containerLabels,
-            Map<GoProfileType, URI> pprof, long check) {
-        try {
-            var result = capture.capture(firing, directory, containerLabels, pprof.isEmpty() ? null : pprof::get, pulls.apply(pod.uid()));
-            if (result.isEmpty()) {
-                skipped.incrementAndGet();
-                return;
-            }
-            TriggeredCapture.Capture done = result.get();
-            String id = UUID.randomUUID().toString();
-            for (ProfileExporter exporter : exporters) {
-                try {
-                    byte[] payload = exporter.wireFormat().encode(done.cpu(), id);
-                    exporter.offer(new ExportedProfile(id, done.labels(), done.cpu().start(), done.cpu().duration(), payload));
-                } catch (RuntimeException e) {
-                    LOG.log(Level.WARNING, "backend {0} could not take a triggered profile of {1}: {2}", exporter.backendName(),
-                            pod.name(), e.toString());
-                }
-            }
-            Instant fetchedAt = clock.instant();
-            done.goProfiles().forEach((type, cut) -> PolicyPulls.export(exporters, done.labels(), type, Instant.ofEpochSecond(0,
-                    cut.startNanos()), Duration.ofNanos(cut.durationNanos()), cut.gzippedPprof()));
-            goProfilesMissed.addAndGet(done.problems().size());
-            done.problems().forEach(problem -> LOG.log(Level.WARNING, "policy {0}: capture of {1} without its {2}", policy, pod.name(), problem));
-            captured.incrementAndGet();
-            byTrigger.computeIfAbsent(firing.rule().metric().label(), k -> new AtomicLong()).incrementAndGet();
-            last.set(new LastCapture(pod.namespace() + "/" + pod.name(), containerName, firing.rule().metric().label(),
-                    done.labels().get("trigger_value"), fetchedAt, check));
-            LOG.log(Level.INFO, "policy {0}: captured {1}/{2} ({3}), fired by check {4}: {5}", policy, pod.namespace() + "/" + pod.name(),
-                    containerName, firing.rule().metric().label(), Long.toString(check), firing.why());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (Exception e) {
-            failed.incrementAndGet();
-            LOG.log(Level.WARNING, "policy {0}: capture of {1}/{2} failed: {3}", policy, pod.name(), containerName, e.toString());
-        }
+        captures.start(pod, containerName, firing, directory, containerLabels, pprof, pulls.apply(pod.uid()), check);
     }
 
     private static Map<GoProfileType, URI> pprofUrls(PodInfo pod) {
@@ -237,19 +186,17 @@ final class PolicyTriggers implements AutoCloseable {
 
     /** Captures completed so far. */
     long captured() {
-        return captured.get();
+        return captures.captured();
     }
 
     /** Captures completed so far by the metric that fired them. */
     Map<String, Long> capturedByTrigger() {
-        Map<String, Long> counts = new java.util.TreeMap<>();
-        byTrigger.forEach((k, v) -> counts.put(k, v.get()));
-        return counts;
+        return captures.capturedByTrigger();
     }
 
     /** Firings skipped because the policy's captures were all busy. */
     long skipped() {
-        return skipped.get();
+        return captures.skipped();
     }
 
     /** Crossings held back by their rule's cooldown or hourly cap. */
@@ -259,28 +206,23 @@ final class PolicyTriggers implements AutoCloseable {
 
     /** Heap or goroutine profiles that captures of pods serving pprof could not fetch. */
     long goProfilesMissed() {
-        return goProfilesMissed.get();
+        return captures.goProfilesMissed();
     }
 
     /** Captures that failed (the cgroup could not be sampled). */
     long failed() {
-        return failed.get();
+        return captures.failed();
     }
 
     /** The last capture, null before the first. */
     LastCapture last() {
-        return last.get();
+        return captures.last();
     }
 
     @Override
     public void close() {
         checks.shutdownNow();
-        captures.shutdownNow();
-        try {
-            captures.awaitTermination(settings.capture().duration().toMillis() + 2000, TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        captures.close();
         fetcher.close();
     }
 }

@@ -226,6 +226,33 @@ class CpuProfileBuilderTest {
     }
 
     @Test
+    void theRequestsOfTwentyPoliciesDoNotCountAgainstTheRoundsBoundOnlyWhatItShares() {
+        Symbolizer symbolizer = new Symbolizer();
+        CpuProfileBuilder builder = new CpuProfileBuilder(symbolizer, pid -> pid == self.pid() ? Optional.of(self) : Optional.empty());
+        SymbolizedStacks probe = builder.round();
+        CpuProfile sized = builder.build(new TreeMap<>(java.util.Map.of("team", "0")), START, Duration.ofSeconds(15), FREQUENCY_HZ,
+                libcStacks(), probe);
+        probe.encodings().gzippedPprof(sized);
+        probe.encodings().otlpRequest(sized, "p0");
+        long oneProfile = probe.estimatedBytes() + probe.encodings().estimatedBytes();
+        SymbolizedStacks round = new SymbolizedStacks(symbolizer, pid -> pid == self.pid() ? Optional.of(self) : Optional.empty(), false,
+                2 * oneProfile);
+        long resolvedBefore = symbolizer.metrics().resolved();
+
+        CpuProfile first = null;
+        for (int policy = 1; policy <= 20; policy++) {
+            CpuProfile profile = builder.build(new TreeMap<>(java.util.Map.of("team", Integer.toString(policy))), START,
+                    Duration.ofSeconds(15), FREQUENCY_HZ, libcStacks(), round);
+            round.encodings().gzippedPprof(profile);
+            round.encodings().otlpRequest(profile, "p" + policy);
+            first = first == null ? profile : first;
+            assertThat(profile.samples()).as("policy %d shares the first policy's tables", policy).isSameAs(first.samples());
+        }
+        assertThat(symbolizer.metrics().resolved() - resolvedBefore).as("three addresses, resolved once for twenty profiles")
+                .isEqualTo(3);
+    }
+
+    @Test
     void anAddressZeroEndsTheStackAndNeverBecomesALocation() {
         CpuProfile profile = build(new Symbolizer(), List.of(
                 new AggregatedStack(self.pid(), new long[] {0xffffffff81000000L, 0, 0xffffffff81000100L}, new long[] {getenv + 2, 0, qsort + 2}, 7),

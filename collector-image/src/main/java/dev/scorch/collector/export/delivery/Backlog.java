@@ -41,7 +41,20 @@ final class Backlog {
         long bytes();
     }
 
-    private record OnDisk(ProfileSpool.Entry entry) implements Item {
+    /**
+     * A spool file. {@code unread} is the profile itself while it waits as the next to send: the
+     * sender then takes it from memory instead of reading and checking back the file it has just
+     * been written to (every interval, one file per backend of every policy). It is given up at
+     * that first load, so a retry reads the file and at most one profile per backend is held so.
+     */
+    private static final class OnDisk implements Item {
+        final ProfileSpool.Entry entry;
+        ExportedProfile unread;
+
+        OnDisk(ProfileSpool.Entry entry) {
+            this.entry = entry;
+        }
+
         @Override
         public long bytes() {
             return entry.bytes();
@@ -128,6 +141,9 @@ final class Backlog {
         Item item = persist(profile);
         lock.lock();
         try {
+            if (item instanceof OnDisk disk && queue.isEmpty()) {
+                disk.unread = profile;
+            }
             if (closed) {
                 discard(item, "closed");
                 return;
@@ -170,10 +186,20 @@ final class Backlog {
             return memory.profile();
         }
         OnDisk disk = (OnDisk) item;
+        lock.lock();
         try {
-            return spool.read(disk.entry());
+            ExportedProfile unread = disk.unread;
+            disk.unread = null;
+            if (unread != null) {
+                return unread;
+            }
+        } finally {
+            lock.unlock();
+        }
+        try {
+            return spool.read(disk.entry);
         } catch (IOException | CorruptSpoolFileException e) {
-            LOG.log(Level.WARNING, "backend {0}: dropping unreadable spool file {1}: {2}", backend, disk.entry().file(), e.getMessage());
+            LOG.log(Level.WARNING, "backend {0}: dropping unreadable spool file {1}: {2}", backend, disk.entry.file(), e.getMessage());
             settle(item, "corrupt-spool-file");
             return null;
         }
@@ -204,9 +230,9 @@ final class Backlog {
     void markPossiblyDelivered(Item item) {
         if (item instanceof OnDisk disk) {
             try {
-                spool.markPossiblyDelivered(disk.entry());
+                spool.markPossiblyDelivered(disk.entry);
             } catch (IOException e) {
-                logOnce("spool-mark", "backend " + backend + ": cannot mark " + disk.entry().file() + " as possibly delivered; it will be"
+                logOnce("spool-mark", "backend " + backend + ": cannot mark " + disk.entry.file() + " as possibly delivered; it will be"
                         + " sent again after the restart: " + e);
             }
         }
@@ -328,9 +354,9 @@ final class Backlog {
     private void deleteQuietly(Item item) {
         if (item instanceof OnDisk disk) {
             try {
-                spool.delete(disk.entry());
+                spool.delete(disk.entry);
             } catch (IOException e) {
-                logOnce("spool-delete", "backend " + backend + ": cannot delete spool file " + disk.entry().file() + ": " + e);
+                logOnce("spool-delete", "backend " + backend + ": cannot delete spool file " + disk.entry.file() + ": " + e);
             }
         }
     }

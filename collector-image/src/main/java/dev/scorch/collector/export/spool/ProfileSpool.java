@@ -146,7 +146,8 @@ public final class ProfileSpool {
 
     /** Writes the profile durably and returns its entry; on failure nothing is left behind. */
     public Entry write(ExportedProfile profile) throws IOException {
-        byte[] record = SpoolRecord.encode(profile);
+        ByteBuffer[] record = SpoolRecord.encode(profile);
+        long length = SpoolRecord.length(record);
         long sequence = nextSequence.getAndIncrement();
         if (sequence > MAX_SEQUENCE) {
             throw new IOException("spool " + directory + " has used up its sequence numbers");
@@ -158,9 +159,8 @@ public final class ProfileSpool {
         Path temp = directory.resolve(target.getFileName() + TEMP_SUFFIX);
         try {
             try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                ByteBuffer buffer = ByteBuffer.wrap(record);
-                while (buffer.hasRemaining()) {
-                    channel.write(buffer);
+                for (long written = 0; written < length; ) {
+                    written += channel.write(record);
                 }
                 channel.force(true);
             }
@@ -169,7 +169,7 @@ public final class ProfileSpool {
             Files.deleteIfExists(temp);
             throw e;
         }
-        return new Entry(sequence, target, record.length);
+        return new Entry(sequence, target, length);
     }
 
     /**

@@ -34,9 +34,14 @@ final class SpoolRecord {
 
     private SpoolRecord() {}
 
-    static byte[] encode(ExportedProfile profile) {
-        var body = new ByteArrayOutputStream(profile.payload().length + 512);
-        try (var out = new DataOutputStream(body)) {
+    /**
+     * The record of {@code profile} as buffers to write in order: its prefix and metadata, the
+     * payload itself (wrapped, not copied: a payload is as large as the record, and every
+     * backend of every policy spools one each interval) and the checksum.
+     */
+    static ByteBuffer[] encode(ExportedProfile profile) {
+        var metadata = new ByteArrayOutputStream(256);
+        try (var out = new DataOutputStream(metadata)) {
             out.writeUTF(profile.id());
             out.writeLong(profile.start().getEpochSecond());
             out.writeInt(profile.start().getNano());
@@ -47,19 +52,27 @@ final class SpoolRecord {
                 out.writeUTF(label.getValue());
             }
             out.writeInt(profile.payload().length);
-            out.write(profile.payload());
         } catch (IOException e) {
             throw new IllegalStateException("writing to memory cannot fail", e);
         }
-        byte[] bodyBytes = body.toByteArray();
+        byte[] payload = profile.payload();
+        long bodyLength = (long) metadata.size() + payload.length;
+        ByteBuffer head = ByteBuffer.allocate(PREFIX_BYTES + metadata.size()).put(MAGIC).putLong(bodyLength);
+        head.put(metadata.toByteArray(), 0, metadata.size()).flip();
         var crc = new CRC32();
-        crc.update(bodyBytes);
-        return ByteBuffer.allocate(PREFIX_BYTES + bodyBytes.length + Long.BYTES)
-                .put(MAGIC)
-                .putLong(bodyBytes.length)
-                .put(bodyBytes)
-                .putLong(crc.getValue())
-                .array();
+        crc.update(head.array(), PREFIX_BYTES, metadata.size());
+        crc.update(payload);
+        ByteBuffer tail = ByteBuffer.allocate(Long.BYTES).putLong(crc.getValue()).flip();
+        return new ByteBuffer[] {head, ByteBuffer.wrap(payload), tail};
+    }
+
+    /** The bytes left in {@code parts}. */
+    static long length(ByteBuffer[] parts) {
+        long total = 0;
+        for (ByteBuffer part : parts) {
+            total += part.remaining();
+        }
+        return total;
     }
 
     /** The total file length the prefix promises, or -1 when the prefix is not ours. */

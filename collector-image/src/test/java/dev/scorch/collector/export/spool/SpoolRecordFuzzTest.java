@@ -33,16 +33,23 @@ class SpoolRecordFuzzTest {
         }
     }
 
+    /** A record as the spool writes it to disk. */
+    private byte[] writtenRecord() throws IOException {
+        ProfileSpool spool = new ProfileSpool(dir.resolve("written"), 32L << 20);
+        spool.recover();
+        return Files.readAllBytes(spool.write(TestProfiles.numbered(1, 2000)).file());
+    }
+
     @Test
-    void mutantsOfARecordDecodeToAProfileOrACorruptFile() {
-        byte[] record = SpoolRecord.encode(TestProfiles.numbered(1, 2000));
+    void mutantsOfARecordDecodeToAProfileOrACorruptFile() throws IOException {
+        byte[] record = writtenRecord();
         HostileInputs.survive(HostileInputs.mutants(List.of(record), 300, 21), 64L << 20, SpoolRecordFuzzTest::decode,
                 CorruptSpoolFileException.class);
     }
 
     @Test
     void mutantsOfARecordOnDiskAreRecoveredOrCountedNeverThrown() throws IOException {
-        byte[] record = SpoolRecord.encode(TestProfiles.numbered(1, 2000));
+        byte[] record = writtenRecord();
         int[] n = {0};
         HostileInputs.survive(HostileInputs.mutants(List.of(record), 100, 22), 64L << 20, bytes -> {
             Path spool = Files.createDirectories(dir.resolve("spool-" + n[0]++));
