@@ -27,6 +27,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.jboss.logging.Logger;
 
@@ -49,6 +51,8 @@ final class SharedCollector {
     private final InformerEventSource<ConfigMap, ProfilingPolicy> configMaps;
     private final InformerEventSource<Secret, ProfilingPolicy> secrets;
     private final RefusedPolicies refusals;
+    /** The last state the operator rendered of each shared object ({@link #key}): what its own writes leave live. */
+    private final Map<String, HasMetadata> rendered = new ConcurrentHashMap<>();
     private final Object lock = new Object();
     /** The inputs of the last convergence, guarded by {@link #lock}. */
     private String converged = "";
@@ -63,6 +67,20 @@ final class SharedCollector {
         this.secrets = secrets;
     }
 
+    /**
+     * Whether {@code live} carries every field the operator last rendered for its kind, owners
+     * included: the echo of the operator's own write, or a change beside its fields, which needs no
+     * convergence.
+     */
+    boolean asRendered(HasMetadata live) {
+        HasMetadata desired = rendered.get(key(live));
+        return desired != null && OwnedFields.firstDifference(desired, live).isEmpty() && owners(live).equals(owners(desired));
+    }
+
+    private static String key(HasMetadata object) {
+        return object.getClass().getSimpleName() + "/" + object.getMetadata().getName();
+    }
+
     /** Why the API server refused to run this generation of {@code policy}, while it is not due to be tried again. */
     Optional<Observation.Invalid> refusal(ProfilingPolicy policy) {
         return refusals.standing(policy);
@@ -74,14 +92,19 @@ final class SharedCollector {
     }
 
     /**
-     * Makes the shared objects serve {@code candidates} (the policies neither suspended nor invalid)
+     * Makes the shared objects serve the {@code policies} (those neither suspended nor invalid, read
+     * from the cache under the lock)
      * minus those the API server refused, deletes them when there is nothing to serve, and deletes
      * the per-policy objects of earlier versions.
      *
      * @return the collector DaemonSet, or null when none runs
      */
-    DaemonSet converge(KubernetesClient client, List<ProfilingPolicy> candidates, String trigger) {
+    DaemonSet converge(KubernetesClient client, Supplier<List<ProfilingPolicy>> policies, String trigger) {
         synchronized (lock) {
+            // Read under the lock: a list read before it could miss a policy added while this
+            // reconcile waited, and applying it would take that policy out again (each such write
+            // then undone by the next reconcile: three writes of each object per apply, measured).
+            List<ProfilingPolicy> candidates = policies.get();
             // Most reconciles follow a collector's pod condition: nothing the shared objects depend on moved.
             if (inputs(candidates).equals(converged)) {
                 return cached(daemonSets, CollectorLabels.OBJECT_NAME);
@@ -241,6 +264,7 @@ final class SharedCollector {
                 Optional.<HasMetadata>ofNullable(cached(configMaps, CollectorLabels.OBJECT_NAME)),
                 Optional.<HasMetadata>ofNullable(cached(secrets, CollectorLabels.CREDENTIALS_NAME)))
                 .stream().flatMap(Optional::stream).toList()) {
+            rendered.remove(key(object));
             LOG.infof("Deleting a collector object: no policy needs collectors: trigger=%s kind=%s object=%s/%s", trigger,
                     object.getKind(), settings.namespace(), object.getMetadata().getName());
             client.resource(object).delete();
@@ -265,14 +289,19 @@ final class SharedCollector {
 
     /**
      * Server-side applies {@code desired} when the cached object lacks a field of it or holds one
-     * with another value (missing object, changed policies, hand edit), and tells the informer about
-     * the result so the next reconcile sees it.
+     * with another value (missing object, changed policies, hand edit). The informer is not told
+     * of the result ahead of its watch event: java-operator-sdk would then drop that event, and a
+     * write that moves the rollout must reach every policy's status ({@link AffectedPolicies} tells
+     * the echo of a write apart). Until the event, a reconcile finds the memo of its inputs
+     * unchanged and writes nothing.
      *
      * @throws RefusedObject when the API server refuses the object as invalid (400 or 422)
      */
     private <R extends HasMetadata> R apply(
             KubernetesClient client, InformerEventSource<R, ProfilingPolicy> cache, R desired, String trigger) {
         ResourceID id = ResourceID.fromResource(desired);
+        // Before the write: its watch event can arrive before the write returns.
+        rendered.put(key(desired), desired);
         R actual = cache.get(id).orElse(null);
         Optional<String> difference = OwnedFields.firstDifference(desired, actual);
         if (difference.isEmpty() && (actual == null || owners(actual).equals(owners(desired)))) {
@@ -289,11 +318,6 @@ final class SharedCollector {
                 throw new RefusedObject(invalidOf(e, desired.getKind() + " " + object));
             }
             throw e;
-        }
-        if (actual == null) {
-            cache.handleRecentResourceCreate(id, applied);
-        } else {
-            cache.handleRecentResourceUpdate(id, applied, actual);
         }
         return applied;
     }

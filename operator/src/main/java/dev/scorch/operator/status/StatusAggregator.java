@@ -14,7 +14,6 @@ import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodCondition;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
-import io.fabric8.kubernetes.api.model.apps.DaemonSetStatus;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -79,19 +78,13 @@ public final class StatusAggregator {
 
         List<FailingNode> failing = failingNodes(policyName(policy), pods);
         NodeCounts counts = counts(policyName(policy), seen.nodes().size(), pods, failing.size());
-        DaemonSetStatus ds = daemonSet.getStatus();
-        int updated = ds == null ? 0 : orZero(ds.getUpdatedNumberScheduled());
-        int scheduled = ds == null ? 0 : orZero(ds.getDesiredNumberScheduled());
-        boolean observedCurrent = ds != null && ds.getObservedGeneration() != null
-                && ds.getObservedGeneration() >= Objects.requireNonNullElse(daemonSet.getMetadata().getGeneration(), 0L);
-        boolean rolling = !observedCurrent || updated < scheduled;
-
-        if (rolling) {
+        Rollout rollout = Rollout.of(daemonSet);
+        if (rollout.rolling()) {
             conditions.set(PROGRESSING, true, "RollingOut",
-                    updated + " of " + scheduled + " collector nodes run the current collector");
+                    rollout.updated() + " of " + rollout.scheduled() + " collector nodes run the current collector");
         } else {
             conditions.set(PROGRESSING, false, "RolledOut",
-                    "all " + scheduled + " collector nodes run the current collector");
+                    "all " + rollout.scheduled() + " collector nodes run the current collector");
         }
         if (!failing.isEmpty()) {
             FailingNode first = failing.getFirst();
@@ -235,10 +228,6 @@ public final class StatusAggregator {
             return null;
         }
         return pod.getStatus().getConditions().stream().filter(c -> type.equals(c.getType())).findFirst().orElse(null);
-    }
-
-    private static int orZero(Integer value) {
-        return value == null ? 0 : value;
     }
 
     /**
