@@ -8,6 +8,8 @@
 # Needs root. Usage:
 #   bench/soak.sh            (SOAK_SECONDS=600 POLICIES=20 LEVERS=0)
 #   SOAK_SECONDS=0 LEVERS=1 LEVER_NAMES="baseline heap-48m" bench/soak.sh   (only the named levers)
+#   JAVA_EXTRA="-Xlog:gc:file=/tmp/gc-%p.log" adds flags to every collector, each lever's after its own
+#   (a GC log per collector gives the live heap after every full GC over the whole run).
 #   PREVIOUS_JAR=/tmp/old/scorch-collector.jar adds a lever "previous-build": that collector jar
 #   (a copy of an earlier build) with today's jvm.options, to weigh a code change side by side.
 set -euo pipefail
@@ -66,6 +68,7 @@ declare -A lever_flags=(
   [young-8m]="-Xmn8m"
   [heap-48m-young-8m]="-Xmx48m -Xmn8m"
   [heap-40m-young-6m]="-Xmx40m -Xmn6m"
+  [heap-64m]="-Xmx64m"
   [free-heap-returned]="-XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20"
   [g1-periodic-gc]="-XX:-UseSerialGC -XX:+UseG1GC -XX:G1PeriodicGCInterval=30000 -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20"
   [code-cache-8m]="-XX:ReservedCodeCacheSize=8m"
@@ -94,7 +97,7 @@ if [ "${LEVERS:-0}" = 1 ]; then
     elif [ "$name" = previous-build ]; then
       lever_pid[$name]=$(jar="$PREVIOUS_JAR" start_collector "$work/lever-$name/collector.json" "$work/lever-$name/collector.log")
     else
-      lever_pid[$name]=$(JAVA_EXTRA="${lever_flags[$name]}" start_collector "$work/lever-$name/collector.json" "$work/lever-$name/collector.log")
+      lever_pid[$name]=$(JAVA_EXTRA="${lever_flags[$name]} ${JAVA_EXTRA:-}" start_collector "$work/lever-$name/collector.json" "$work/lever-$name/collector.log")
     fi
   done
   sleep 60

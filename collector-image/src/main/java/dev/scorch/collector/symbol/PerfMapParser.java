@@ -25,9 +25,9 @@ final class PerfMapParser {
 
     private PerfMapParser() {}
 
-    /** Per-object limits: 256 MiB read, 256 M steps, a quarter of the heap (at most 64 MiB). */
+    /** Per-object limits: 256 MiB read, 256 M steps, 16 MiB of heap (a fixed size, not a share of the heap). */
     static ParseBudget.Limits limits() {
-        return new ParseBudget.Limits("perf_map", 256L << 20, 256L << 20, Math.min(64L << 20, Runtime.getRuntime().maxMemory() / 4));
+        return new ParseBudget.Limits("perf_map", 256L << 20, 256L << 20, 16L << 20);
     }
 
     static SymbolTable parse(ByteSource file) throws IOException {

@@ -50,14 +50,15 @@ public final class Symbolizer {
             Duration kernelRefresh) {
 
         /**
-         * The cache gets an eighth of the heap, at most 48 MiB. It shares the heap with the kernel's
-         * table (about 3.7 MiB for 120,000 symbols), the unwinder's cache and every policy's
-         * intervals: a fixed 48 MiB in the collector's 64 MiB heap ran it out of memory on a host
-         * with many distinct binaries (bench/soak.sh, docs/benchmarks.md).
+         * The cache gets 8 MiB. It shares the heap with the kernel's table (about 3.7 MiB for
+         * 120,000 symbols), the unwinder's cache and every policy's intervals: 48 MiB in the
+         * collector's 64 MiB heap ran it out of memory on a host with many distinct binaries; a
+         * fixed size (once an eighth of the heap) keeps the heap's size from changing what is
+         * cached (bench/soak.sh, docs/benchmarks.md).
          */
         public static Settings defaults() {
             return new Settings(Path.of("/proc"), Path.of("/"), Path.of("/proc/kallsyms"), Path.of("/sys/kernel/notes"),
-                    Math.min(48L << 20, Runtime.getRuntime().maxMemory() / 8), Duration.ofMinutes(5), Duration.ofMinutes(10));
+                    8L << 20, Duration.ofMinutes(5), Duration.ofMinutes(10));
         }
 
         public Settings withHostRoot(Path path) {
@@ -129,6 +130,8 @@ public final class Symbolizer {
         synchronized (kernelLock) {
             long now = System.nanoTime();
             if (kernel == null || now - kernelLoadedAtNanos > settings.kernelRefresh().toNanos()) {
+                // The old table goes before the new one is read, not after: both at once were 3.7 MiB more of the heap.
+                kernel = null;
                 kernel = KernelSymbols.load(settings.kallsyms(), settings.kernelNotes());
                 kernelLoadedAtNanos = now;
                 if (kernel.unavailable() != null) {

@@ -52,11 +52,12 @@ public final class UnwindInfoCache {
      */
     public record Settings(long maxBytes, ParseBudget.Limits limits) {
         /**
-         * A sixteenth of the heap, at most 16 MiB: it shares the heap with the symbol cache (an
-         * eighth); compiled tables measured up to 1.75 times their estimate in bench/soak.sh.
+         * 4 MiB: it shares the heap with the symbol cache (8 MiB); compiled tables measured up to
+         * 1.75 times their estimate in bench/soak.sh. A fixed size (once a sixteenth of the heap)
+         * keeps the heap's size from changing what is cached.
          */
         public static Settings defaults() {
-            return new Settings(Math.min(16L << 20, Runtime.getRuntime().maxMemory() / 16), CfiCompiler.limits());
+            return new Settings(4L << 20, CfiCompiler.limits());
         }
     }
 

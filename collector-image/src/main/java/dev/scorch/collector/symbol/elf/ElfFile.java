@@ -83,11 +83,11 @@ public final class ElfFile {
     /**
      * Per-object limits of an ELF file and the tables read from it: 2 GiB read (a shared library's
      * {@code .dynsym} names lie in hash order, about one 4 KiB read per symbol: libLLVM's 35,086
-     * functions charge 143 MiB), 512 M steps, and a quarter of the collector's heap (at most 64 MiB;
-     * 16 MiB under the image's {@code -Xmx64m}, about 170,000 symbols).
+     * functions charge 143 MiB), 512 M steps, and 16 MiB of heap (about 170,000 symbols): a fixed
+     * size, once a quarter of the heap, so that the heap's size changes no file's fate.
      */
     public static ParseBudget.Limits limits() {
-        return new ParseBudget.Limits("elf", 2L << 30, 512L << 20, Math.min(64L << 20, Runtime.getRuntime().maxMemory() / 4));
+        return new ParseBudget.Limits("elf", 2L << 30, 512L << 20, 16L << 20);
     }
 
     /** Reads and checks the headers of {@code source} under a fresh budget of {@link #limits()}. */

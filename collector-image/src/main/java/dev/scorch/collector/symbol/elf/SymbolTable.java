@@ -50,7 +50,17 @@ public final class SymbolTable {
     }
 
     public static Builder builder() {
-        return new Builder();
+        return new Builder(64, 1 << 12);
+    }
+
+    /**
+     * A builder sized for {@code symbols} symbols whose names, copied by {@link
+     * Builder#add(long, long, byte[], int, int)}, take {@code nameBytes}: a caller that counted
+     * them first builds without growing (and copying) its arrays, whose doubling left up to half
+     * of them unused and held old and new at once. More symbols than that still fit.
+     */
+    public static Builder builder(int symbols, int nameBytes) {
+        return new Builder(Math.max(1, symbols), Math.max(1, nameBytes));
     }
 
     /**
@@ -112,18 +122,27 @@ public final class SymbolTable {
         private record Table(byte[] bytes, ByteSource file, long fileOffset) {}
 
         private final List<Table> tables = new ArrayList<>();
-        private long[] starts = new long[64];
-        private long[] sizes = new long[64];
-        private int[] tableIds = new int[64];
-        private int[] nameOffsets = new int[64];
-        private int[] nameLengths = new int[64];
-        private int[] preferences = new int[64];
+        private long[] starts;
+        private long[] sizes;
+        private int[] tableIds;
+        private int[] nameOffsets;
+        private int[] nameLengths;
+        private int[] preferences;
         private int count;
+        private final int ownNamesCapacity;
         private int ownTable = -1;
         private byte[] ownNames;
         private int ownNamesUsed;
 
-        private Builder() {}
+        private Builder(int capacity, int ownNamesCapacity) {
+            starts = new long[capacity];
+            sizes = new long[capacity];
+            tableIds = new int[capacity];
+            nameOffsets = new int[capacity];
+            nameLengths = new int[capacity];
+            preferences = new int[capacity];
+            this.ownNamesCapacity = ownNamesCapacity;
+        }
 
         /** Registers a string table that later {@link #add} calls refer to; returns its id. */
         public int table(byte[] table) {
@@ -177,7 +196,7 @@ public final class SymbolTable {
          */
         public void add(long start, long size, byte[] name, int offset, int length) {
             if (ownTable < 0) {
-                ownNames = new byte[Math.max(1 << 12, length)];
+                ownNames = new byte[Math.max(ownNamesCapacity, length)];
                 tables.add(new Table(ownNames, null, 0));
                 ownTable = tables.size() - 1;
             }

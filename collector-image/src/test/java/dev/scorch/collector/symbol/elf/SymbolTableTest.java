@@ -56,6 +56,21 @@ class SymbolTableTest {
     }
 
     @Test
+    void aBuilderSizedTooSmallStillTakesEverySymbolAndName() {
+        SymbolTable.Builder builder = SymbolTable.builder(1, 1);
+        byte[] line = "alpha beta gamma".getBytes(StandardCharsets.US_ASCII);
+        builder.add(0x3000, 0, line, 11, 5);
+        builder.add(0x1000, 0, line, 0, 5);
+        builder.add(0x2000, 0, line, 6, 4);
+        SymbolTable table = builder.build();
+
+        assertThat(table.size()).isEqualTo(3);
+        assertThat(table.lookup(0x1000).name()).isEqualTo("alpha");
+        assertThat(table.lookup(0x2fff).name()).isEqualTo("beta");
+        assertThat(table.lookup(0x3000).name()).isEqualTo("gamma");
+    }
+
+    @Test
     void manySymbolsSortAndResolve() {
         SymbolTable.Builder builder = SymbolTable.builder();
         int t = builder.table(NAMES);
