@@ -45,7 +45,10 @@ import java.util.stream.Collectors;
  *       exists with the policy among its owners, p50 and
  *       p99 over {@code --policies} policies, next to kube-controller-manager turning a Deployment
  *       into its ReplicaSet on the same API server in the same run (the anchor: the same
- *       "object in, owned object out" step done by Kubernetes' own controller);</li>
+ *       "object in, owned object out" step done by Kubernetes' own controller); of which the time
+ *       until the API server received each controller's write (audit log); and what one apply cost
+ *       the operator: reconciles (java-operator-sdk's counter on its /q/metrics) and API requests
+ *       (audit log) per apply, and how its status writes spread over the policies;</li>
  *   <li>status at scale: {@code --nodes} kwok nodes run the policy's collector pods; every pod's
  *       {@code scorch.dev/Collecting} condition turns True (written as collectors would); time
  *       until the policy status says all ready and collecting with Ready=True, next to the time
