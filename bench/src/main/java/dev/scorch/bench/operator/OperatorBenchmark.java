@@ -45,7 +45,10 @@ import java.util.stream.Collectors;
  *       exists with the policy among its owners, p50 and
  *       p99 over {@code --policies} policies, next to kube-controller-manager turning a Deployment
  *       into its ReplicaSet on the same API server in the same run (the anchor: the same
- *       "object in, owned object out" step done by Kubernetes' own controller);</li>
+ *       "object in, owned object out" step done by Kubernetes' own controller); of which the time
+ *       until the API server received each controller's write (audit log); and what one apply cost
+ *       the operator: reconciles (java-operator-sdk's counter on its /q/metrics) and API requests
+ *       (audit log) per apply, and how its status writes spread over the policies;</li>
  *   <li>status at scale: {@code --nodes} kwok nodes run the policy's collector pods; every pod's
  *       {@code scorch.dev/Collecting} condition turns True (written as collectors would); time
  *       until the policy status says all ready and collecting with Ready=True, next to the time
@@ -62,12 +65,18 @@ public final class OperatorBenchmark {
     private static final String ANCHOR_NAMESPACE = "bench-anchor";
     private static final int WARM_UP = 5;
 
+    private static final String RECONCILES = "operator_sdk_reconciliations_started_total";
+
     private final KubernetesClient admin;
+    private final PackagedOperator packaged;
+    private final Path auditLog;
     private final Map<String, CompletableFuture<Long>> daemonSetSeen = new ConcurrentHashMap<>();
     private final Map<String, CompletableFuture<Long>> replicaSetSeen = new ConcurrentHashMap<>();
 
-    private OperatorBenchmark(KubernetesClient admin) {
+    private OperatorBenchmark(KubernetesClient admin, PackagedOperator operator, Path auditLog) {
         this.admin = admin;
+        this.packaged = operator;
+        this.auditLog = auditLog;
     }
 
     public static void main(String[] args) throws Exception {
@@ -79,7 +88,7 @@ public final class OperatorBenchmark {
             KubernetesClient admin = controlPlane.adminClient();
             Kustomization.apply(admin, settings.deploy(), object -> !"Deployment".equals(object.getKind()));
             try (PackagedOperator operator = PackagedOperator.start(controlPlane, settings.operatorJar())) {
-                OperatorBenchmark benchmark = new OperatorBenchmark(admin);
+                OperatorBenchmark benchmark = new OperatorBenchmark(admin, operator, controlPlane.auditLog());
                 benchmark.watchOwnedObjects();
                 Instant started = Instant.now();
                 String applyReport = benchmark.applyToDaemonSet(settings.policies());
@@ -92,6 +101,11 @@ public final class OperatorBenchmark {
                 System.out.println(applyReport);
                 System.out.println(statusReport);
                 System.out.println(idleReport);
+            } finally {
+                if (!settings.operatorLog().toString().isEmpty()) {
+                    java.nio.file.Files.copy(controlPlane.workDirectory().resolve("operator.log"), settings.operatorLog(),
+                            java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                }
             }
         }
         System.exit(0);
@@ -136,13 +150,23 @@ public final class OperatorBenchmark {
     private String applyToDaemonSet(int policies) throws Exception {
         List<Duration> operator = new ArrayList<>();
         List<Duration> anchor = new ArrayList<>();
+        List<Instant> policiesCreated = new ArrayList<>();
+        List<Instant> deploymentsCreated = new ArrayList<>();
+        double reconcilesBefore = 0;
+        Instant measuredFrom = null;
         for (int i = 0; i < WARM_UP + policies; i++) {
+            if (i == WARM_UP) {
+                reconcilesBefore = packaged.counter(RECONCILES);
+                measuredFrom = Instant.now();
+            }
             String policy = "latency-" + i;
+            Instant created = Instant.now();
             long start = System.nanoTime();
             createPolicy(policy, Map.of("matchLabels", Map.of("scorch.dev/bench", "no-such-node")));
             Duration toDaemonSet = Duration.ofNanos(arrival(daemonSetSeen, policy) - start);
 
             String deployment = "anchor-" + i;
+            Instant deploymentCreated = Instant.now();
             start = System.nanoTime();
             admin.apps().deployments().inNamespace(ANCHOR_NAMESPACE).resource(new DeploymentBuilder()
                     .withNewMetadata().withName(deployment).endMetadata()
@@ -157,8 +181,14 @@ public final class OperatorBenchmark {
             if (i >= WARM_UP) {
                 operator.add(toDaemonSet);
                 anchor.add(toReplicaSet);
+                policiesCreated.add(created);
+                deploymentsCreated.add(deploymentCreated);
             }
         }
+        // What the applies cost the operator, once the reconciles they started have run.
+        Thread.sleep(Duration.ofSeconds(3));
+        double reconciles = packaged.counter(RECONCILES) - reconcilesBefore;
+        String requests = requestsBy(PackagedOperator.USER, measuredFrom, Instant.now(), policies);
         for (int i = 0; i < WARM_UP + policies; i++) {
             policies().withName("latency-" + i).delete();
         }
@@ -166,7 +196,29 @@ public final class OperatorBenchmark {
         awaitFor("garbage collection of the latency policies' DaemonSets", Duration.ofMinutes(3),
                 () -> admin.apps().daemonSets().inNamespace(PackagedOperator.NAMESPACE).list().getItems().isEmpty());
         return "apply -> DaemonSet exists (" + policies + " policies, one at a time): " + Percentiles.of(operator)
-                + "\n  anchor, Deployment -> ReplicaSet by kube-controller-manager: " + Percentiles.of(anchor);
+                + "\n  anchor, Deployment -> ReplicaSet by kube-controller-manager: " + Percentiles.of(anchor)
+                + "\n  of which until the API server received the operator's DaemonSet patch: "
+                + Percentiles.of(untilRequest(policiesCreated, PackagedOperator.USER, "patch", "daemonsets"))
+                + "; kube-controller-manager's ReplicaSet create: "
+                + Percentiles.of(untilRequest(deploymentsCreated, ControlPlane.CONTROLLER_MANAGER_USER, "create", "replicasets"))
+                + "\n  operator per apply: " + String.format("%.1f", reconciles / policies) + " reconciles, requests " + requests;
+    }
+
+    /**
+     * For each time in {@code starts}, how long until the API server received the next {@code verb}
+     * of {@code resource} by {@code user} (audit log): the controller's own reaction, without the
+     * write itself and the watch that reports its result.
+     */
+    private List<Duration> untilRequest(List<Instant> starts, String user, String verb, String resource) {
+        List<Instant> requests = AuditLog.read(auditLog).stream()
+                .filter(event -> user.equals(event.effectiveUser()) && verb.equals(event.verb()) && resource.equals(event.resource()))
+                .map(AuditEvent::received).sorted().toList();
+        List<Duration> until = new ArrayList<>();
+        for (Instant start : starts) {
+            requests.stream().filter(received -> !received.isBefore(start)).findFirst()
+                    .ifPresent(received -> until.add(Duration.between(start, received)));
+        }
+        return until;
     }
 
     private String statusAtScale(Kwok kwok, int nodes) throws Exception {
@@ -245,6 +297,24 @@ public final class OperatorBenchmark {
         return report.toString();
     }
 
+    /** The requests {@code user} made in [from, to) by verb and resource, each count divided by {@code per}. */
+    private String requestsBy(String user, Instant from, Instant to, int per) {
+        Map<String, Long> byRequest = AuditLog.read(auditLog).stream()
+                .filter(event -> user.equals(event.effectiveUser()))
+                .filter(event -> !event.received().isBefore(from) && event.received().isBefore(to))
+                .collect(Collectors.groupingBy(event -> event.verb() + " " + event.resource()
+                        + (event.subresource() == null ? "" : "/" + event.subresource()), TreeMap::new, Collectors.counting()));
+        Map<String, Long> statusWritesByPolicy = AuditLog.read(auditLog).stream()
+                .filter(event -> user.equals(event.effectiveUser()) && event.isWrite() && "status".equals(event.subresource()))
+                .filter(event -> !event.received().isBefore(from) && event.received().isBefore(to))
+                .collect(Collectors.groupingBy(AuditEvent::name, TreeMap::new, Collectors.counting()));
+        Map<String, String> perApply = new TreeMap<>();
+        byRequest.forEach((request, count) -> perApply.put(request, String.format("%.2f", (double) count / per)));
+        return perApply + "; status writes: " + statusWritesByPolicy.values().stream().mapToLong(Long::longValue).sum()
+                + " to " + statusWritesByPolicy.size() + " policies, most to one "
+                + statusWritesByPolicy.values().stream().mapToLong(Long::longValue).max().orElse(0);
+    }
+
     private void createPolicy(String name, Map<String, Object> nodeSelector) {
         GenericKubernetesResource policy = new GenericKubernetesResourceBuilder()
                 .withApiVersion("scorch.dev/v1alpha1")
@@ -303,8 +373,11 @@ public final class OperatorBenchmark {
         }
     }
 
-    /** Command-line settings: {@code --policies=100 --nodes=1000 --idle-seconds=60 --operator-jar=... --deploy=deploy}. */
-    record Settings(int policies, int nodes, int idleSeconds, Path operatorJar, Path deploy) {
+    /**
+     * Command-line settings: {@code --policies=100 --nodes=1000 --idle-seconds=60 --operator-jar=... --deploy=deploy
+     * --operator-log=} (where to keep the operator's log; not kept when empty).
+     */
+    record Settings(int policies, int nodes, int idleSeconds, Path operatorJar, Path deploy, Path operatorLog) {
 
         static Settings parse(String[] args) {
             Map<String, String> values = new HashMap<>(Map.of(
@@ -312,7 +385,8 @@ public final class OperatorBenchmark {
                     "nodes", "1000",
                     "idle-seconds", "60",
                     "operator-jar", "operator/target/quarkus-app/quarkus-run.jar",
-                    "deploy", "deploy"));
+                    "deploy", "deploy",
+                    "operator-log", ""));
             for (String arg : args) {
                 String[] pair = arg.replaceFirst("^--", "").split("=", 2);
                 if (pair.length != 2 || !values.containsKey(pair[0])) {
@@ -322,7 +396,7 @@ public final class OperatorBenchmark {
             }
             return new Settings(Integer.parseInt(values.get("policies")), Integer.parseInt(values.get("nodes")),
                     Integer.parseInt(values.get("idle-seconds")), Path.of(values.get("operator-jar")),
-                    Path.of(values.get("deploy")));
+                    Path.of(values.get("deploy")), Path.of(values.get("operator-log")));
         }
     }
 }

@@ -27,9 +27,11 @@ final class PackagedOperator implements AutoCloseable {
     static final String USER = "system:serviceaccount:" + NAMESPACE + ":" + SERVICE_ACCOUNT;
 
     private final LocalProcess process;
+    private final URI metrics;
 
-    private PackagedOperator(LocalProcess process) {
+    private PackagedOperator(LocalProcess process, URI metrics) {
         this.process = process;
+        this.metrics = metrics;
     }
 
     static PackagedOperator start(ControlPlane controlPlane, Path jar) {
@@ -50,7 +52,7 @@ final class PackagedOperator implements AutoCloseable {
                 "QUARKUS_HTTP_PORT", Integer.toString(port)),
                 work.resolve("operator.log"));
         awaitReady(process, "http://127.0.0.1:" + port + "/q/health/ready");
-        return new PackagedOperator(process);
+        return new PackagedOperator(process, URI.create("http://127.0.0.1:" + port + "/q/metrics"));
     }
 
     private static void awaitReady(LocalProcess process, String url) {
@@ -71,6 +73,25 @@ final class PackagedOperator implements AutoCloseable {
                 }
                 Thread.sleep(200);
             }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
+    /**
+     * The sum of a Prometheus counter over all its series on the operator's /q/metrics, e.g.
+     * java-operator-sdk's {@code operator_sdk_reconciliations_started_total}.
+     */
+    double counter(String name) {
+        try (HttpClient http = HttpClient.newHttpClient()) {
+            String text = http.send(HttpRequest.newBuilder(metrics).build(), HttpResponse.BodyHandlers.ofString()).body();
+            return text.lines()
+                    .filter(line -> line.startsWith(name + "{") || line.startsWith(name + " "))
+                    .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
+                    .sum();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("cannot read the operator's metrics at " + metrics, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted", e);

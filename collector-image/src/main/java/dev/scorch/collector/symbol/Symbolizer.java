@@ -51,7 +51,7 @@ public final class Symbolizer {
 
         /**
          * The cache gets an eighth of the heap, at most 48 MiB. It shares the heap with the kernel's
-         * table (about 6 MiB for 200,000 symbols), the unwinder's cache and every policy's
+         * table (about 3.7 MiB for 120,000 symbols), the unwinder's cache and every policy's
          * intervals: a fixed 48 MiB in the collector's 64 MiB heap ran it out of memory on a host
          * with many distinct binaries (bench/soak.sh, docs/benchmarks.md).
          */

@@ -2,7 +2,7 @@ package dev.scorch.collector.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.scorch.collector.sampling.SamplingPreflight;
+import dev.scorch.collector.sampling.CpuWideSampling;
 import dev.scorch.collector.workload.CWorkloads;
 import dev.scorch.testenv.Tier;
 import java.io.IOException;
@@ -73,8 +73,7 @@ class DaemonSetCapabilitiesTest {
     @BeforeAll
     static void startAnotherUsersWorkloads() throws Exception {
         Tier.REAL_KERNEL.require(ProcessHandle.current().info().user().orElse("").equals("root"), "the capability test runs as root");
-        Tier.REAL_KERNEL.require(SamplingPreflight.ofThisHost().check(false).stream().noneMatch(f -> f.problem().fatal()),
-                "record needs CPU-wide perf events: run the tests as root");
+        CpuWideSampling.require();
         Tier.REAL_KERNEL.require(Files.isExecutable(SETPRIV) && Files.isExecutable(PRLIMIT),
                 "setpriv and prlimit (util-linux, part of every Debian/Ubuntu base system) are needed to drop capabilities");
         Tier.REAL_KERNEL.require(Files.isExecutable(GO), "go tool pprof reads the profiles: Go is expected at " + GO);

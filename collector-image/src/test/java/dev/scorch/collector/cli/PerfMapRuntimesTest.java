@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.scorch.collector.profile.CpuProfile;
 import dev.scorch.collector.sampling.SamplerOptions;
-import dev.scorch.collector.sampling.SamplingPreflight;
+import dev.scorch.collector.sampling.CpuWideSampling;
 import dev.scorch.collector.symbol.ExternalTools;
 import dev.scorch.collector.workload.LaunchedWorkload;
 import dev.scorch.testenv.Tier;
@@ -33,9 +33,7 @@ class PerfMapRuntimesTest {
 
     @BeforeEach
     void requireRealKernel() {
-        List<SamplingPreflight.Finding> findings = SamplingPreflight.ofThisHost().check(false);
-        Tier.REAL_KERNEL.require(findings.stream().noneMatch(f -> f.problem().fatal()),
-                "CPU-wide perf_event_open needs root (or CAP_PERFMON) on Linux >= 4.9: " + findings);
+        CpuWideSampling.require();
     }
 
     @AfterEach

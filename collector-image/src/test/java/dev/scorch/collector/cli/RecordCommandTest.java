@@ -1,6 +1,6 @@
 package dev.scorch.collector.cli;
 
-import dev.scorch.collector.sampling.SamplingPreflight;
+import dev.scorch.collector.sampling.CpuWideSampling;
 import dev.scorch.collector.workload.CWorkloads;
 import dev.scorch.testenv.Tier;
 import org.junit.jupiter.api.Test;
@@ -32,11 +32,6 @@ class RecordCommandTest {
                 java.util.stream.Stream.concat(java.util.stream.Stream.of("record"), java.util.Arrays.stream(args)).toList());
     }
 
-    private static void requireSampling() {
-        Tier.REAL_KERNEL.require(SamplingPreflight.ofThisHost().check(false).stream().noneMatch(f -> f.problem().fatal()),
-                "record needs CPU-wide perf events: run the tests as root");
-    }
-
     private static String pprofTop(Path profile) throws Exception {
         Tier.REAL_KERNEL.require(Files.isExecutable(GO), "go tool pprof reads the profile: Go is expected at " + GO);
         Process pprof = new ProcessBuilder(GO.toString(), "tool", "pprof", "-top", profile.toString()).redirectErrorStream(true).start();
@@ -47,8 +42,7 @@ class RecordCommandTest {
 
     @Test
     void recordOfOneProcessWritesAProfileGoToolPprofReadsWithItsFunctionsNamed() throws Exception {
-        Tier.REAL_KERNEL.require(SamplingPreflight.ofThisHost().check(false).stream().noneMatch(f -> f.problem().fatal()),
-                "record needs CPU-wide perf events: run the tests as root");
+        CpuWideSampling.require();
         Tier.REAL_KERNEL.require(Files.isExecutable(GO), "go tool pprof reads the profile: Go is expected at " + GO);
         Process workload = new ProcessBuilder(CWorkloads.compile("split").toString(), "30").start();
         Path profile = dir.resolve("profile.pb.gz");
@@ -69,7 +63,7 @@ class RecordCommandTest {
 
     @Test
     void aWholeHostRecordingOnATerminalShowsProgressEverySecondAndNamesTheHostAsItsFile() throws Exception {
-        requireSampling();
+        CpuWideSampling.require();
         Path profile = dir.resolve("host.pb.gz");
 
         int status = recordOnTerminal(Path.of("/proc"), "--duration", "2s", "--output", profile.toString());
@@ -81,7 +75,7 @@ class RecordCommandTest {
 
     @Test
     void aProfileWithoutSamplesIsWarnedAbout() throws Exception {
-        requireSampling();
+        CpuWideSampling.require();
         Process idle = new ProcessBuilder("sleep", "30").start();
         // Another process keeps a CPU busy, so the kernel delivers samples even on an idle host: they are left out.
         Process busy = new ProcessBuilder(CWorkloads.compile("split").toString(), "30").start();

@@ -4,7 +4,7 @@ import dev.scorch.collector.process.Mapping;
 import dev.scorch.collector.profile.AggregatedStack;
 import dev.scorch.collector.sampling.CgroupDirectories;
 import dev.scorch.collector.sampling.SamplerOptions;
-import dev.scorch.collector.sampling.SamplingPreflight;
+import dev.scorch.collector.sampling.CpuWideSampling;
 import dev.scorch.collector.attribution.CgroupParser;
 import dev.scorch.collector.attribution.ContainerCgroup;
 import dev.scorch.collector.process.ProcessTable;
@@ -49,9 +49,7 @@ class RecordingAccuracyTest {
 
     @BeforeEach
     void requireRealKernel() {
-        List<SamplingPreflight.Finding> findings = SamplingPreflight.ofThisHost().check(false);
-        Tier.REAL_KERNEL.require(findings.stream().noneMatch(f -> f.problem().fatal()),
-                "CPU-wide perf_event_open needs root (or CAP_PERFMON) on Linux >= 4.9: " + findings);
+        CpuWideSampling.require();
     }
 
     @Test

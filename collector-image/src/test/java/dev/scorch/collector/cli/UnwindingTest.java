@@ -1,7 +1,7 @@
 package dev.scorch.collector.cli;
 
 import dev.scorch.collector.sampling.SamplerOptions;
-import dev.scorch.collector.sampling.SamplingPreflight;
+import dev.scorch.collector.sampling.CpuWideSampling;
 import dev.scorch.collector.workload.CWorkloads;
 import dev.scorch.testenv.Tier;
 import org.junit.jupiter.api.BeforeEach;
@@ -42,9 +42,7 @@ class UnwindingTest {
 
     @BeforeEach
     void requireRealKernel() {
-        List<SamplingPreflight.Finding> findings = SamplingPreflight.ofThisHost().check(false);
-        Tier.REAL_KERNEL.require(findings.stream().noneMatch(f -> f.problem().fatal()),
-                "CPU-wide perf_event_open needs root (or CAP_PERFMON) on Linux >= 4.9: " + findings);
+        CpuWideSampling.require();
         Tier.REAL_KERNEL.require(SamplerOptions.unwindingSupported(), "the unwinder knows x86-64 registers only");
     }
 

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.scorch.collector.process.ProcessSnapshot;
 import dev.scorch.collector.process.ProcessTable;
-import dev.scorch.collector.sampling.SamplingPreflight;
+import dev.scorch.collector.sampling.CpuWideSampling;
 import dev.scorch.collector.workload.LaunchedWorkload;
 import dev.scorch.testenv.Tier;
 import java.nio.file.Files;
@@ -41,8 +41,7 @@ class CausedPerfMapsTest {
 
     @BeforeEach
     void requireRoot() {
-        Tier.REAL_KERNEL.require(SamplingPreflight.ofThisHost().check(false).stream().noneMatch(f -> f.problem().fatal()),
-                "the collector attaches to JVMs as root, as it samples");
+        CpuWideSampling.require();
     }
 
     @AfterEach

@@ -20,9 +20,7 @@ class SamplerTest {
 
     @BeforeEach
     void requireRealKernel() {
-        Tier.REAL_KERNEL.require(SamplingPreflight.ofThisHost().check(false).stream().noneMatch(f -> f.problem().fatal()),
-                "perf_event_open with CPU-wide events needs root (or CAP_PERFMON) on a Linux kernel >= 4.9: "
-                        + SamplingPreflight.ofThisHost().check(false));
+        CpuWideSampling.require();
     }
 
     @Test

@@ -3,7 +3,6 @@ package dev.scorch.operator.reconciler;
 import dev.scorch.operator.OperatorSettings;
 import dev.scorch.operator.api.v1alpha1.ProfilingPolicy;
 import dev.scorch.operator.api.v1alpha1.ProfilingPolicyStatus;
-import dev.scorch.operator.resources.CollectorDaemonSet;
 import dev.scorch.operator.resources.CollectorLabels;
 import dev.scorch.operator.status.Observation;
 import dev.scorch.operator.status.PolicyNodes;
@@ -31,7 +30,6 @@ import jakarta.inject.Inject;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -62,6 +60,8 @@ public class ProfilingPolicyReconciler implements Reconciler<ProfilingPolicy> {
     private final OperatorSettings settings;
     private final Clock clock;
     private final Duration firstRefusalRetry;
+    private InformerEventSource<DaemonSet, ProfilingPolicy> daemonSets;
+    private InformerEventSource<ConfigMap, ProfilingPolicy> configMaps;
     private InformerEventSource<Pod, ProfilingPolicy> pods;
     private InformerEventSource<Node, ProfilingPolicy> nodes;
     private InformerEventSource<Secret, ProfilingPolicy> secrets;
@@ -87,33 +87,36 @@ public class ProfilingPolicyReconciler implements Reconciler<ProfilingPolicy> {
 
     @Override
     public List<EventSource<?, ProfilingPolicy>> prepareEventSources(EventSourceContext<ProfilingPolicy> context) {
-        SecondaryToPrimaryMapper<HasMetadata> everyPolicy = object -> all(context);
-        InformerEventSource<DaemonSet, ProfilingPolicy> daemonSets = owned(DaemonSet.class, everyPolicy, context);
-        InformerEventSource<ConfigMap, ProfilingPolicy> configMaps = owned(ConfigMap.class, everyPolicy, context);
+        AffectedPolicies affected = new AffectedPolicies(context, policy -> !deleted.contains(policy.getMetadata().getUid()));
+        InformerEventSource<DaemonSet, ProfilingPolicy> daemonSets = owned(DaemonSet.class, daemonSet -> affected.ofDaemonSet(
+                daemonSet, present(this.daemonSets, daemonSet), shared.asRendered(daemonSet)), context);
+        InformerEventSource<ConfigMap, ProfilingPolicy> configMaps = owned(ConfigMap.class, configMap -> affected.ofSharedObject(
+                present(this.configMaps, configMap), shared.asRendered(configMap)), context);
+        this.daemonSets = daemonSets;
+        this.configMaps = configMaps;
         pods = new InformerEventSource<>(InformerEventSourceConfiguration.from(Pod.class, ProfilingPolicy.class)
                 .withName(Pod.class.getSimpleName())
                 .withLabelSelector(CollectorLabels.COLLECTOR_POD_SELECTOR)
                 .withNamespaces(settings.namespace())
-                .withSecondaryToPrimaryMapper(pod -> policiesReportedBy(pod, context))
+                .withSecondaryToPrimaryMapper(affected::ofPod)
                 .build(), context);
         nodes = new InformerEventSource<>(InformerEventSourceConfiguration.from(Node.class, ProfilingPolicy.class)
                 .withName(Node.class.getSimpleName())
                 .withItemStore(new NodeStore())
                 .withOnUpdateFilter(NodeStore::placementChanged)
-                .withSecondaryToPrimaryMapper(node -> all(context))
+                .withSecondaryToPrimaryMapper(node -> affected.all())
                 .build(), context);
+        // The credentials Secret's values are not cached (SecretKeyStore), so its echo is not told
+        // apart from a hand edit: one convergence either way.
         secrets = new InformerEventSource<>(InformerEventSourceConfiguration.from(Secret.class, ProfilingPolicy.class)
                 .withName(Secret.class.getSimpleName())
                 .withNamespaces(settings.namespace())
                 .withItemStore(new SecretKeyStore())
                 .withSecondaryToPrimaryMapper(secret -> CollectorLabels.CREDENTIALS_NAME.equals(secret.getMetadata().getName())
-                        ? all(context)
-                        : context.getPrimaryCache()
-                                .list(policy -> SecretReferences.names(policy, secret.getMetadata().getName()))
-                                .map(ResourceID::fromResource)
-                                .collect(Collectors.toSet()))
+                        ? affected.ofSharedObject(true, false)
+                        : affected.naming(secret.getMetadata().getName()))
                 .build(), context);
-        // A deleted policy has no reconcile of its own: one of the others takes it out of the shared objects.
+        // A deleted policy has no reconcile of its own: another one takes it out of the shared objects.
         InformerEventSource<ProfilingPolicy, ProfilingPolicy> deletions = new InformerEventSource<>(
                 InformerEventSourceConfiguration.from(ProfilingPolicy.class, ProfilingPolicy.class)
                         .withName("ProfilingPolicyDeletions")
@@ -123,7 +126,7 @@ public class ProfilingPolicyReconciler implements Reconciler<ProfilingPolicy> {
                             deleted.add(policy.getMetadata().getUid());
                             return true;
                         })
-                        .withSecondaryToPrimaryMapper(policy -> all(context))
+                        .withSecondaryToPrimaryMapper(policy -> affected.one())
                         .build(), context);
         shared = new SharedCollector(settings, daemonSets, configMaps, secrets, firstRefusalRetry, clock);
         return List.of(daemonSets, configMaps, pods, nodes, secrets, deletions);
@@ -131,33 +134,18 @@ public class ProfilingPolicyReconciler implements Reconciler<ProfilingPolicy> {
 
     /** An informer on the operator's own objects only: its namespace, its label selector. */
     private <R extends HasMetadata> InformerEventSource<R, ProfilingPolicy> owned(
-            Class<R> type, SecondaryToPrimaryMapper<HasMetadata> mapper, EventSourceContext<ProfilingPolicy> context) {
+            Class<R> type, SecondaryToPrimaryMapper<R> mapper, EventSourceContext<ProfilingPolicy> context) {
         return new InformerEventSource<>(InformerEventSourceConfiguration.from(type, ProfilingPolicy.class)
                 .withName(type.getSimpleName())
                 .withLabelSelector(CollectorLabels.MANAGED_SELECTOR)
                 .withNamespaces(settings.namespace())
-                .withSecondaryToPrimaryMapper(mapper::toPrimaryResourceIDs)
+                .withSecondaryToPrimaryMapper(mapper)
                 .build(), context);
     }
 
-    /** Every policy not seen deleted. */
-    private Set<ResourceID> all(EventSourceContext<ProfilingPolicy> context) {
-        return context.getPrimaryCache().list(policy -> !deleted.contains(policy.getMetadata().getUid()))
-                .map(ResourceID::fromResource).collect(Collectors.toSet());
-    }
-
-    /**
-     * The policies a collector pod reports on (its per-policy conditions); a pod that reports on none
-     * (starting, crashing, unschedulable) concerns every policy.
-     */
-    private Set<ResourceID> policiesReportedBy(Pod pod, EventSourceContext<ProfilingPolicy> context) {
-        Set<ResourceID> reported = pod.getStatus() == null || pod.getStatus().getConditions() == null ? Set.of()
-                : pod.getStatus().getConditions().stream()
-                        .map(c -> CollectorDaemonSet.policyOfCondition(c.getType()))
-                        .filter(Objects::nonNull)
-                        .map(ResourceID::new)
-                        .collect(Collectors.toSet());
-        return reported.isEmpty() ? all(context) : reported;
+    /** Whether {@code object} is in {@code cache}: false when its event is its deletion. */
+    private static <R extends HasMetadata> boolean present(InformerEventSource<R, ProfilingPolicy> cache, R object) {
+        return cache.get(ResourceID.fromResource(object)).isPresent();
     }
 
     @Override
@@ -167,11 +155,14 @@ public class ProfilingPolicyReconciler implements Reconciler<ProfilingPolicy> {
         Function<String, Secret> secret = name -> secrets.get(new ResourceID(name, namespace)).orElse(null);
 
         deleted.retainAll(context.getPrimaryCache().list().map(p -> p.getMetadata().getUid()).collect(Collectors.toSet()));
-        List<ProfilingPolicy> candidates = context.getPrimaryCache()
+        DaemonSet daemonSet = shared.converge(client, () -> context.getPrimaryCache()
                 .list(p -> !p.getSpec().suspend() && p.getMetadata().getDeletionTimestamp() == null
                         && !deleted.contains(p.getMetadata().getUid()) && SecretReferences.validate(p, namespace, secret).isEmpty())
-                .toList();
-        DaemonSet daemonSet = shared.converge(client, candidates, policy.getMetadata().getName());
+                .toList(), policy.getMetadata().getName());
+        if (deleted.contains(policy.getMetadata().getUid())) {
+            // Reconciled for the shared objects after its own deletion: no status to write.
+            return UpdateControl.noUpdate();
+        }
 
         Optional<Observation.Invalid> invalid = SecretReferences.validate(policy, namespace, secret).or(() -> shared.refusal(policy));
         Set<String> selected = PolicyNodes.selectedBy(policy, nodes.list().toList());

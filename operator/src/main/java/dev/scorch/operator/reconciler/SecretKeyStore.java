@@ -37,10 +37,13 @@ final class SecretKeyStore extends BasicItemStore<Secret> {
                 .build());
     }
 
-    /** The credentials Secret's record of what it copied (names and versions, no value). */
+    /**
+     * The credentials Secret's record of what it copied (names and versions, no value); empty, never
+     * null, for any other Secret: java-operator-sdk reads the annotations of the objects it is given.
+     */
     private static Map<String, String> sourcesOnly(Map<String, String> annotations) {
         String sources = annotations == null ? null : annotations.get(CollectorCredentials.SOURCES);
-        return sources == null ? null : Map.of(CollectorCredentials.SOURCES, sources);
+        return sources == null ? Map.of() : Map.of(CollectorCredentials.SOURCES, sources);
     }
 
     private static Map<String, String> keysOnly(Map<String, String> data) {

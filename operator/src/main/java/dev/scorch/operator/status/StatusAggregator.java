@@ -6,7 +6,6 @@ import static dev.scorch.operator.api.v1alpha1.PolicyCondition.READY;
 
 import dev.scorch.operator.api.v1alpha1.FailingNode;
 import dev.scorch.operator.api.v1alpha1.NodeCounts;
-import dev.scorch.operator.api.v1alpha1.PolicyCondition;
 import dev.scorch.operator.api.v1alpha1.ProfilingPolicy;
 import dev.scorch.operator.api.v1alpha1.ProfilingPolicyStatus;
 import dev.scorch.operator.resources.CollectorDaemonSet;
@@ -14,7 +13,6 @@ import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodCondition;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
-import io.fabric8.kubernetes.api.model.apps.DaemonSetStatus;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -79,19 +77,13 @@ public final class StatusAggregator {
 
         List<FailingNode> failing = failingNodes(policyName(policy), pods);
         NodeCounts counts = counts(policyName(policy), seen.nodes().size(), pods, failing.size());
-        DaemonSetStatus ds = daemonSet.getStatus();
-        int updated = ds == null ? 0 : orZero(ds.getUpdatedNumberScheduled());
-        int scheduled = ds == null ? 0 : orZero(ds.getDesiredNumberScheduled());
-        boolean observedCurrent = ds != null && ds.getObservedGeneration() != null
-                && ds.getObservedGeneration() >= Objects.requireNonNullElse(daemonSet.getMetadata().getGeneration(), 0L);
-        boolean rolling = !observedCurrent || updated < scheduled;
-
-        if (rolling) {
+        Rollout rollout = Rollout.of(daemonSet);
+        if (rollout.rolling()) {
             conditions.set(PROGRESSING, true, "RollingOut",
-                    updated + " of " + scheduled + " collector nodes run the current collector");
+                    rollout.updated() + " of " + rollout.scheduled() + " collector nodes run the current collector");
         } else {
             conditions.set(PROGRESSING, false, "RolledOut",
-                    "all " + scheduled + " collector nodes run the current collector");
+                    "all " + rollout.scheduled() + " collector nodes run the current collector");
         }
         if (!failing.isEmpty()) {
             FailingNode first = failing.getFirst();
@@ -235,38 +227,5 @@ public final class StatusAggregator {
             return null;
         }
         return pod.getStatus().getConditions().stream().filter(c -> type.equals(c.getType())).findFirst().orElse(null);
-    }
-
-    private static int orZero(Integer value) {
-        return value == null ? 0 : value;
-    }
-
-    /**
-     * Builds conditions in a fixed order. lastTransitionTime moves only when a condition's status
-     * changes (Kubernetes API conventions); a new reason or message under the same status keeps it.
-     */
-    private static final class Conditions {
-        private final ProfilingPolicyStatus previous;
-        private final long generation;
-        private final Instant now;
-        private final List<PolicyCondition> list = new ArrayList<>();
-
-        Conditions(ProfilingPolicyStatus previous, long generation, Instant now) {
-            this.previous = previous;
-            this.generation = generation;
-            this.now = now;
-        }
-
-        void set(String type, boolean status, String reason, String message) {
-            String value = status ? "True" : "False";
-            PolicyCondition before = previous == null ? null : previous.condition(type);
-            String since = before != null && value.equals(before.status())
-                    ? before.lastTransitionTime() : now.truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
-            list.add(new PolicyCondition(type, value, reason, message, since, generation));
-        }
-
-        List<PolicyCondition> list() {
-            return List.copyOf(list);
-        }
     }
 }

@@ -1,0 +1,108 @@
+package dev.scorch.operator.reconciler;
+
+import dev.scorch.operator.api.v1alpha1.ProfilingPolicy;
+import dev.scorch.operator.resources.CollectorDaemonSet;
+import dev.scorch.operator.status.Rollout;
+import dev.scorch.operator.validation.SecretReferences;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.apps.DaemonSet;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import java.util.Comparator;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Predicate;
+import java.util.stream.Collectors;
+
+/**
+ * Which policies an event of a watched object concerns, so one change costs the reconciles it needs
+ * and not one per policy. Two things can need a reconcile: the shared objects' convergence, which
+ * any one policy's reconcile does for all of them, and a policy's status, which must be recomputed
+ * by that policy's own reconcile.
+ *
+ * <ul>
+ *   <li>The shared DaemonSet: every policy when what status reads from it ({@link Rollout}) moved;
+ *       else one policy when it no longer carries what the operator rendered (a hand edit); else
+ *       none (the echo of the operator's own write, or a status count no policy reads).</li>
+ *   <li>The shared ConfigMap and credentials Secret: one policy, unless the event is the echo of
+ *       the operator's own write (ConfigMap). No status reads them.</li>
+ *   <li>A deleted policy: one policy, whose convergence takes it out of the shared objects.</li>
+ *   <li>A collector pod: the policies it reports on, every policy while it reports on none.</li>
+ *   <li>A node whose labels or taints changed: every policy (which nodes each selects).</li>
+ *   <li>A Secret a policy names: the policies that name it.</li>
+ * </ul>
+ */
+final class AffectedPolicies {
+    private final EventSourceContext<ProfilingPolicy> context;
+    private final Predicate<ProfilingPolicy> live;
+    /**
+     * The last DaemonSet state seen and whether its rollout had moved. java-operator-sdk asks about
+     * each event more than once (its secondary index, then the event itself), so an answer is kept
+     * per resourceVersion; DaemonSet events arrive one at a time.
+     */
+    private final AtomicReference<Seen> lastSeen = new AtomicReference<>();
+
+    private record Seen(String version, Rollout rollout, boolean moved) {}
+
+    /**
+     * @param live whether a cached policy still counts (not seen deleted by the deletions informer)
+     */
+    AffectedPolicies(EventSourceContext<ProfilingPolicy> context, Predicate<ProfilingPolicy> live) {
+        this.context = context;
+        this.live = live;
+    }
+
+    /** Every policy not seen deleted. */
+    Set<ResourceID> all() {
+        return context.getPrimaryCache().list(live).map(ResourceID::fromResource).collect(Collectors.toSet());
+    }
+
+    /** One policy (the first by name), whose reconcile converges the shared objects for all. */
+    Set<ResourceID> one() {
+        return context.getPrimaryCache().list(live).min(Comparator.comparing(p -> p.getMetadata().getName()))
+                .map(ResourceID::fromResource).map(Set::of).orElse(Set.of());
+    }
+
+    /**
+     * @param present whether {@code daemonSet} is still in the cache (false for a deletion)
+     * @param asRendered whether it carries what the operator last rendered
+     */
+    Set<ResourceID> ofDaemonSet(DaemonSet daemonSet, boolean present, boolean asRendered) {
+        Rollout now = present ? Rollout.of(daemonSet) : null;
+        String version = (present ? "" : "deleted ") + daemonSet.getMetadata().getResourceVersion();
+        Seen before = lastSeen.get();
+        boolean moved = before != null && before.version().equals(version) ? before.moved()
+                : !Objects.equals(before == null ? null : before.rollout(), now);
+        lastSeen.set(new Seen(version, now, moved));
+        if (moved) {
+            return all();
+        }
+        return present && asRendered ? Set.of() : one();
+    }
+
+    /** A ConfigMap or the credentials Secret of the collectors. */
+    Set<ResourceID> ofSharedObject(boolean present, boolean asRendered) {
+        return present && asRendered ? Set.of() : one();
+    }
+
+    /**
+     * The policies a collector pod reports on (its per-policy conditions); a pod that reports on none
+     * (starting, crashing, unschedulable) concerns every policy.
+     */
+    Set<ResourceID> ofPod(Pod pod) {
+        Set<ResourceID> reported = pod.getStatus() == null || pod.getStatus().getConditions() == null ? Set.of()
+                : pod.getStatus().getConditions().stream()
+                        .map(c -> CollectorDaemonSet.policyOfCondition(c.getType()))
+                        .filter(Objects::nonNull)
+                        .map(ResourceID::new)
+                        .collect(Collectors.toSet());
+        return reported.isEmpty() ? all() : reported;
+    }
+
+    /** The policies that name the Secret {@code name}. */
+    Set<ResourceID> naming(String secret) {
+        return context.getPrimaryCache().list(policy -> SecretReferences.names(policy, secret))
+                .map(ResourceID::fromResource).collect(Collectors.toSet());
+    }
+}
