@@ -3,11 +3,9 @@ package dev.scorch.operator.reconciler;
 import dev.scorch.operator.OperatorSettings;
 import dev.scorch.operator.api.v1alpha1.ProfilingPolicy;
 import dev.scorch.operator.resources.CollectorConfigMap;
-import dev.scorch.operator.resources.CollectorCredentials;
 import dev.scorch.operator.resources.CollectorDaemonSet;
 import dev.scorch.operator.resources.CollectorLabels;
 import dev.scorch.operator.resources.OwnedFields;
-import dev.scorch.operator.resources.PolicyFieldOfDaemonSet;
 import dev.scorch.operator.status.Observation;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -21,7 +19,6 @@ import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEven
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -34,14 +31,15 @@ import org.jboss.logging.Logger;
 
 /**
  * The objects every policy shares (the collectors' ConfigMap, credentials Secret and DaemonSet),
- * converged to the policies to serve. Reconciles run per policy and in parallel, so each renders
- * the shared objects from the informer cache of all policies (a pure function of them) and applies
- * under one lock: a reconcile that started before a policy was added cannot apply a state without
- * it after one that has it. Each object is applied only where it differs ({@link OwnedFields}).
+ * converged to the policies to serve. Reconciles run per policy and in parallel, so each reads all
+ * policies from the informer cache and renders the shared objects from them (a pure function of
+ * them) under one lock: a reconcile that started before a policy was added cannot apply a state
+ * without it after one that has it. Each object is applied only where it differs
+ * ({@link OwnedFields}); the credentials Secret by {@link CredentialsSecret}.
  *
  * <p>A DaemonSet the API server refuses (an admission policy of the cluster, a value no schema
- * checks) is blamed on the policies it refuses alone, found with dry runs; they are left out and the
- * others are served, and tried again later ({@link RefusedPolicies}).
+ * checks) is blamed on the policies it refuses alone ({@link RefusalBlame}); they are left out and
+ * the others are served, and tried again later ({@link RefusedPolicies}).
  */
 final class SharedCollector {
     private static final Logger LOG = Logger.getLogger(SharedCollector.class);
@@ -49,8 +47,9 @@ final class SharedCollector {
     private final OperatorSettings settings;
     private final InformerEventSource<DaemonSet, ProfilingPolicy> daemonSets;
     private final InformerEventSource<ConfigMap, ProfilingPolicy> configMaps;
-    private final InformerEventSource<Secret, ProfilingPolicy> secrets;
+    private final CredentialsSecret credentials;
     private final RefusedPolicies refusals;
+    private final RefusalBlame blame;
     /** The last state the operator rendered of each shared object ({@link #key}): what its own writes leave live. */
     private final Map<String, HasMetadata> rendered = new ConcurrentHashMap<>();
     private final Object lock = new Object();
@@ -62,9 +61,10 @@ final class SharedCollector {
             Duration firstRetry, Clock clock) {
         this.settings = settings;
         this.refusals = new RefusedPolicies(firstRetry, clock);
+        this.blame = new RefusalBlame(settings, refusals);
         this.daemonSets = daemonSets;
         this.configMaps = configMaps;
-        this.secrets = secrets;
+        this.credentials = new CredentialsSecret(settings, secrets);
     }
 
     /**
@@ -127,13 +127,10 @@ final class SharedCollector {
                 .append(p.getMetadata().getName()).append(':').append(p.getMetadata().getUid()).append(':')
                 .append(generation(p)).append(';'));
         for (HasMetadata live : java.util.Arrays.asList(cached(daemonSets, CollectorLabels.OBJECT_NAME),
-                cached(configMaps, CollectorLabels.OBJECT_NAME), cached(secrets, CollectorLabels.CREDENTIALS_NAME))) {
+                cached(configMaps, CollectorLabels.OBJECT_NAME), credentials.live())) {
             inputs.append(live == null ? "-" : live.getMetadata().getResourceVersion()).append(';');
         }
-        inputs.append(CollectorCredentials.sources(CollectorCredentials.copies(candidates), name -> {
-            Secret source = cached(secrets, name);
-            return source == null ? "" : source.getMetadata().getResourceVersion();
-        }));
+        inputs.append(credentials.sourceVersions(candidates));
         inputs.append(';').append(candidates.stream().filter(p -> refusals.standing(p).isPresent())
                         .map(p -> p.getMetadata().getName()).sorted().toList()).append(';')
                 .append(daemonSets.list(settings.namespace(), CollectorLabels::isPerPolicy).count())
@@ -156,12 +153,12 @@ final class SharedCollector {
         // none would wait for the kubelet's next sync. The ConfigMap after it: its volume is required
         // (a new pod waits for it), and a refused DaemonSet then leaves collector.json as it was
         // instead of naming a policy no collector will serve.
-        applyCredentials(client, serving, trigger);
+        credentials.apply(client, serving, trigger);
         DaemonSet applied;
         try {
             applied = apply(client, daemonSets, CollectorDaemonSet.desired(serving, settings), trigger);
         } catch (RefusedObject refused) {
-            blame(client, serving, refused.invalid());
+            blame.blame(client, serving, refused.invalid());
             return serve(client, candidates, trigger);
         }
         apply(client, configMaps, CollectorConfigMap.desired(serving, settings), trigger);
@@ -169,100 +166,17 @@ final class SharedCollector {
         return applied;
     }
 
-    /** Why the API server refuses {@code daemonSet}, from a dry run (nothing written); empty when it accepts it. */
-    private Optional<Observation.Invalid> dryRunRefusal(KubernetesClient client, DaemonSet daemonSet) {
-        try {
-            client.resource(daemonSet).dryRun().fieldManager(ProfilingPolicyReconciler.FIELD_MANAGER).forceConflicts().serverSideApply();
-            return Optional.empty();
-        } catch (KubernetesClientException e) {
-            if (e.getCode() == 400 || e.getCode() == 422) {
-                return Optional.of(invalidOf(e, "DaemonSet " + settings.namespace() + "/" + CollectorLabels.OBJECT_NAME));
-            }
-            throw e;
-        }
-    }
-
-    /**
-     * Finds the policies whose DaemonSet alone the API server refuses (dry runs, nothing written)
-     * and records them; when none is refused alone, the refusal is every policy's.
-     */
-    private void blame(KubernetesClient client, List<ProfilingPolicy> serving, Observation.Invalid invalid) {
-        List<ProfilingPolicy> refusedAlone = serving.stream().filter(policy -> {
-            Optional<Observation.Invalid> alone = dryRunRefusal(client, CollectorDaemonSet.desired(List.of(policy), settings));
-            alone.ifPresent(why -> refusals.refuse(policy, why));
-            return alone.isPresent();
-        }).toList();
-        if (refusedAlone.isEmpty()) {
-            serving.forEach(policy -> refusals.refuse(policy, invalid));
-        }
-        LOG.warnf("The API server refused the collector DaemonSet; not serving the policies it refuses: policies=%s message=\"%s\"",
-                (refusedAlone.isEmpty() ? serving : refusedAlone).stream().map(p -> p.getMetadata().getName()).toList(),
-                invalid.message());
-    }
-
-    /**
-     * Rewrites the credentials Secret when a source Secret's version, the set of copied keys or the
-     * owners changed; reads the sources' values only then, and keeps none.
-     */
-    private void applyCredentials(KubernetesClient client, List<ProfilingPolicy> serving, String trigger) {
-        List<CollectorCredentials.Copy> copies = CollectorCredentials.copies(serving);
-        Secret live = cached(secrets, CollectorLabels.CREDENTIALS_NAME);
-        if (copies.isEmpty()) {
-            if (live != null) {
-                LOG.infof("Deleting the collectors' credentials: no policy names a Secret any more: trigger=%s", trigger);
-                client.resource(live).delete();
-            }
-            return;
-        }
-        String sources = CollectorCredentials.sources(copies, name -> {
-            Secret source = cached(secrets, name);
-            return source == null ? "" : source.getMetadata().getResourceVersion();
-        });
-        if (live != null && sources.equals(annotation(live, CollectorCredentials.SOURCES))
-                && owners(live).equals(serving.stream().map(p -> p.getMetadata().getUid()).collect(Collectors.toSet()))
-                && keys(live).equals(copiesPresent(copies))) {
-            return;
-        }
-        Map<String, Secret> values = new HashMap<>();
-        for (String name : copies.stream().map(CollectorCredentials.Copy::secret).collect(Collectors.toSet())) {
-            Secret source = client.secrets().inNamespace(settings.namespace()).withName(name).get();
-            if (source != null) {
-                values.put(name, source);
-            }
-        }
-        Secret desired = CollectorCredentials.desired(serving, copies, values, settings);
-        LOG.infof("Applying a collector object: trigger=%s kind=Secret object=%s/%s reason=\"%s\"", trigger,
-                settings.namespace(), CollectorLabels.CREDENTIALS_NAME, live == null ? "it does not exist" : "its sources changed");
-        client.resource(desired).fieldManager(ProfilingPolicyReconciler.FIELD_MANAGER).forceConflicts().serverSideApply();
-    }
-
-    /** The file names the credentials Secret holds once written: copies whose source key exists. */
-    private Set<String> copiesPresent(List<CollectorCredentials.Copy> copies) {
-        return copies.stream().filter(copy -> {
-            Secret source = cached(secrets, copy.secret());
-            return source != null && source.getData() != null && source.getData().containsKey(copy.key());
-        }).map(CollectorCredentials.Copy::file).collect(Collectors.toSet());
-    }
-
-    private static Set<String> keys(Secret secret) {
-        return secret.getData() == null ? Set.of() : secret.getData().keySet();
-    }
-
-    private static Set<String> owners(HasMetadata object) {
+    /** The uids of the policies that own {@code object}. */
+    static Set<String> owners(HasMetadata object) {
         List<OwnerReference> owners = object.getMetadata().getOwnerReferences();
         return owners == null ? Set.of() : owners.stream().map(OwnerReference::getUid).collect(Collectors.toSet());
-    }
-
-    private static String annotation(HasMetadata object, String key) {
-        Map<String, String> annotations = object.getMetadata().getAnnotations();
-        return annotations == null ? null : annotations.get(key);
     }
 
     private void deleteShared(KubernetesClient client, String trigger) {
         for (HasMetadata object : List.of(
                 Optional.<HasMetadata>ofNullable(cached(daemonSets, CollectorLabels.OBJECT_NAME)),
                 Optional.<HasMetadata>ofNullable(cached(configMaps, CollectorLabels.OBJECT_NAME)),
-                Optional.<HasMetadata>ofNullable(cached(secrets, CollectorLabels.CREDENTIALS_NAME)))
+                Optional.<HasMetadata>ofNullable(credentials.live()))
                 .stream().flatMap(Optional::stream).toList()) {
             rendered.remove(key(object));
             LOG.infof("Deleting a collector object: no policy needs collectors: trigger=%s kind=%s object=%s/%s", trigger,
@@ -315,18 +229,11 @@ final class SharedCollector {
             applied = client.resource(desired).fieldManager(ProfilingPolicyReconciler.FIELD_MANAGER).forceConflicts().serverSideApply();
         } catch (KubernetesClientException e) {
             if (e.getCode() == 400 || e.getCode() == 422) {
-                throw new RefusedObject(invalidOf(e, desired.getKind() + " " + object));
+                throw new RefusedObject(RefusalBlame.invalidOf(e, desired.getKind() + " " + object));
             }
             throw e;
         }
         return applied;
-    }
-
-    private static Observation.Invalid invalidOf(KubernetesClientException e, String object) {
-        String message = e.getStatus() != null && e.getStatus().getMessage() != null ? e.getStatus().getMessage() : e.getMessage();
-        String fix = PolicyFieldOfDaemonSet.in(message).map(field -> "; check " + field).orElse("");
-        return new Observation.Invalid(ProfilingPolicyReconciler.INVALID_SPEC,
-                "the API server refused the collector's " + object + ": " + message + fix);
     }
 
     private static long generation(ProfilingPolicy policy) {
