@@ -123,10 +123,14 @@ public final class SymbolTable {
 
         private final List<Table> tables = new ArrayList<>();
         private long[] starts;
+        /** Null while every size is 0 (kallsyms, perf maps without sizes): 8 bytes a symbol saved. */
         private long[] sizes;
+        /** Null while every symbol names {@link #firstTableId}'s table. */
         private int[] tableIds;
+        private int firstTableId = -1;
         private int[] nameOffsets;
         private int[] nameLengths;
+        /** Null while every preference is 0. */
         private int[] preferences;
         private int count;
         private final int ownNamesCapacity;
@@ -136,11 +140,8 @@ public final class SymbolTable {
 
         private Builder(int capacity, int ownNamesCapacity) {
             starts = new long[capacity];
-            sizes = new long[capacity];
-            tableIds = new int[capacity];
             nameOffsets = new int[capacity];
             nameLengths = new int[capacity];
-            preferences = new int[capacity];
             this.ownNamesCapacity = ownNamesCapacity;
         }
 
@@ -175,18 +176,37 @@ public final class SymbolTable {
             if (count == starts.length) {
                 int grown = count * 2;
                 starts = Arrays.copyOf(starts, grown);
-                sizes = Arrays.copyOf(sizes, grown);
-                tableIds = Arrays.copyOf(tableIds, grown);
+                sizes = sizes == null ? null : Arrays.copyOf(sizes, grown);
+                tableIds = tableIds == null ? null : Arrays.copyOf(tableIds, grown);
                 nameOffsets = Arrays.copyOf(nameOffsets, grown);
                 nameLengths = Arrays.copyOf(nameLengths, grown);
-                preferences = Arrays.copyOf(preferences, grown);
+                preferences = preferences == null ? null : Arrays.copyOf(preferences, grown);
             }
             starts[count] = start;
-            sizes[count] = size;
-            tableIds[count] = tableId;
+            if (size != 0 && sizes == null) {
+                sizes = new long[starts.length];
+            }
+            if (sizes != null) {
+                sizes[count] = size;
+            }
+            if (count == 0) {
+                firstTableId = tableId;
+            }
+            if (tableId != firstTableId && tableIds == null) {
+                tableIds = new int[starts.length];
+                Arrays.fill(tableIds, 0, count, firstTableId);
+            }
+            if (tableIds != null) {
+                tableIds[count] = tableId;
+            }
             nameOffsets[count] = nameOffset;
             nameLengths[count] = nameLength;
-            preferences[count] = preference;
+            if (preference != 0 && preferences == null) {
+                preferences = new int[starts.length];
+            }
+            if (preferences != null) {
+                preferences[count] = preference;
+            }
             count++;
         }
 
@@ -232,7 +252,7 @@ public final class SymbolTable {
             }
             long nameBytes = 0;
             for (int i = 0; i < keptCount; i++) {
-                if (tables.get(tableIds[kept[i]]).bytes() != null) {
+                if (tables.get(tableId(kept[i])).bytes() != null) {
                     nameBytes += nameLengths[kept[i]];
                 }
             }
@@ -256,9 +276,9 @@ public final class SymbolTable {
             boolean oneSource = true;
             for (int i = 0; i < keptCount; i++) {
                 int s = kept[i];
-                Table table = tables.get(tableIds[s]);
+                Table table = tables.get(tableId(s));
                 outLengths[i] = nameLengths[s];
-                outSources[i] = sourceOfTable[tableIds[s]];
+                outSources[i] = sourceOfTable[tableId(s)];
                 if (table.bytes() != null) {
                     System.arraycopy(table.bytes(), nameOffsets[s], outNames, namePosition, nameLengths[s]);
                     outOffsets[i] = namePosition;
@@ -270,7 +290,7 @@ public final class SymbolTable {
                 oneSource &= outSources[i] == outSources[0];
             }
             int ranges = keptCount;
-            AddressRanges addresses = AddressRanges.of(ranges, i -> starts[kept[i]], i -> sizes[kept[i]] != 0 ? starts[kept[i]] + sizes[kept[i]]
+            AddressRanges addresses = AddressRanges.of(ranges, i -> starts[kept[i]], i -> size(kept[i]) != 0 ? starts[kept[i]] + size(kept[i])
                     : i + 1 < ranges ? starts[kept[i + 1]] : -1L); // -1: the unsigned maximum
             return new SymbolTable(addresses, outOffsets, onlyHeap ? null : outLengths,
                     oneSource ? null : outSources, outSources[0], outNames,
@@ -279,12 +299,24 @@ public final class SymbolTable {
         }
 
         private boolean better(int candidate, int incumbent) {
-            boolean candidateSized = sizes[candidate] != 0;
-            boolean incumbentSized = sizes[incumbent] != 0;
+            boolean candidateSized = size(candidate) != 0;
+            boolean incumbentSized = size(incumbent) != 0;
             if (candidateSized != incumbentSized) {
                 return candidateSized;
             }
-            return preferences[candidate] < preferences[incumbent];
+            return preference(candidate) < preference(incumbent);
+        }
+
+        private long size(int symbol) {
+            return sizes == null ? 0 : sizes[symbol];
+        }
+
+        private int tableId(int symbol) {
+            return tableIds == null ? firstTableId : tableIds[symbol];
+        }
+
+        private int preference(int symbol) {
+            return preferences == null ? 0 : preferences[symbol];
         }
 
         /** Indices of the symbols in ascending unsigned start order, stable so the first added wins ties. */

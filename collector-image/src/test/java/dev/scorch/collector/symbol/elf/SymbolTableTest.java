@@ -71,6 +71,22 @@ class SymbolTableTest {
     }
 
     @Test
+    void symbolsOfASecondTableAddedAfterTheFirstsKeepTheirNames() {
+        SymbolTable.Builder builder = SymbolTable.builder();
+        int first = builder.table(NAMES);
+        int second = builder.table("\0delta\0".getBytes(StandardCharsets.US_ASCII));
+        builder.add(0x1000, 0, first, 1, 5); // alpha
+        builder.add(0x2000, 0, first, 7, 4); // beta
+        builder.add(0x3000, 0x10, second, 1, 5); // delta, the first sized symbol
+        SymbolTable table = builder.build();
+
+        assertThat(table.lookup(0x1000).name()).isEqualTo("alpha");
+        assertThat(table.lookup(0x2fff).name()).isEqualTo("beta");
+        assertThat(table.lookup(0x300f).name()).isEqualTo("delta");
+        assertThat(table.lookup(0x3010)).isNull();
+    }
+
+    @Test
     void manySymbolsSortAndResolve() {
         SymbolTable.Builder builder = SymbolTable.builder();
         int t = builder.table(NAMES);
