@@ -1,5 +1,6 @@
 package dev.scorch.collector.unwind;
 
+import dev.scorch.collector.address.SortedAddresses;
 import dev.scorch.collector.budget.OverBudgetException;
 import dev.scorch.collector.budget.ParseBudget;
 
@@ -36,19 +37,7 @@ public final class UnwindTable {
         if (delta < 0 || delta > 0xFFFF_FFFFL || starts.length == 0) {
             return UnwindRule.NONE;
         }
-        int key = (int) delta;
-        int low = 0;
-        int high = starts.length - 1;
-        int found = -1;
-        while (low <= high) {
-            int mid = (low + high) >>> 1;
-            if (Integer.compareUnsigned(starts[mid], key) <= 0) {
-                found = mid;
-                low = mid + 1;
-            } else {
-                high = mid - 1;
-            }
-        }
+        int found = SortedAddresses.floor(starts, 0, starts.length, (int) delta);
         if (found < 0) {
             return UnwindRule.NONE;
         }

@@ -94,24 +94,14 @@ final class AddressRanges {
         if (segment < 0) {
             return -1;
         }
-        int low = segmentFirsts[segment];
-        int high = segmentEnd(segment) - 1;
+        int first = segmentFirsts[segment];
+        int end = segmentEnd(segment);
         long delta = address - segmentBases[segment];
         if ((delta >>> 32) != 0) {
-            return high;
+            return end - 1;
         }
-        int key = (int) delta;
-        int found = low;
-        while (low <= high) {
-            int mid = (low + high) >>> 1;
-            if (Integer.compareUnsigned(offsets[mid], key) <= 0) {
-                found = mid;
-                low = mid + 1;
-            } else {
-                high = mid - 1;
-            }
-        }
-        return found;
+        // A segment's base is its first range's start, so its first offset (0) is always at or below the key.
+        return Math.max(first, SortedAddresses.floor(offsets, first, end, (int) delta));
     }
 
     long start(int index) {
