@@ -156,8 +156,8 @@ final class PolicyCollection implements AutoCloseable {
         CollectorState state = state(nodeFailure, podWatchFailure);
         ConditionEvaluator.Verdict verdict = ConditionEvaluator.evaluate(state, node.clock().instant());
         publisher.update(new ConditionEvaluator.Verdict(verdict.reason(), verdict.message()
-                + PullAndCaptureNotes.of(pulls == null ? List.of() : pulls.problems(), triggers == null ? 0 : triggers.captured(),
-                        triggers == null ? null : triggers.last())), state.lastExport().orElse(null));
+                + PullAndCaptureNotes.of(pulls == null ? List.of() : pulls.problems(), triggers == null ? 0 : triggers.captures().captured(),
+                        triggers == null ? null : triggers.captures().last())), state.lastExport().orElse(null));
     }
 
     Map<String, Long> pullFailures() {
@@ -173,7 +173,7 @@ final class PolicyCollection implements AutoCloseable {
     }
 
     Map<String, Long> capturesByTrigger() {
-        return triggers == null ? Map.of() : triggers.capturedByTrigger();
+        return triggers == null ? Map.of() : triggers.captures().capturedByTrigger();
     }
 
     long triggerChecks() {
@@ -182,11 +182,11 @@ final class PolicyCollection implements AutoCloseable {
 
     /** The policy's last capture on this node, null before the first or without triggers. */
     PolicyTriggers.LastCapture lastCapture() {
-        return triggers == null ? null : triggers.last();
+        return triggers == null ? null : triggers.captures().last();
     }
 
     long capturesSkipped() {
-        return triggers == null ? 0 : triggers.skipped();
+        return triggers == null ? 0 : triggers.captures().skipped();
     }
 
     long firingsHeld() {
@@ -194,11 +194,11 @@ final class PolicyCollection implements AutoCloseable {
     }
 
     long captureGoProfilesMissed() {
-        return triggers == null ? 0 : triggers.goProfilesMissed();
+        return triggers == null ? 0 : triggers.captures().goProfilesMissed();
     }
 
     long capturesFailed() {
-        return triggers == null ? 0 : triggers.failed();
+        return triggers == null ? 0 : triggers.captures().failed();
     }
 
     CollectorState state(Optional<CollectorState.Failure> nodeFailure, Optional<String> podWatchFailure) {

@@ -184,39 +184,14 @@ final class PolicyTriggers implements AutoCloseable {
         return checksDone.get();
     }
 
-    /** Captures completed so far. */
-    long captured() {
-        return captures.captured();
-    }
-
-    /** Captures completed so far by the metric that fired them. */
-    Map<String, Long> capturedByTrigger() {
-        return captures.capturedByTrigger();
-    }
-
-    /** Firings skipped because the policy's captures were all busy. */
-    long skipped() {
-        return captures.skipped();
-    }
-
     /** Crossings held back by their rule's cooldown or hourly cap. */
     long held() {
         return held.get();
     }
 
-    /** Heap or goroutine profiles that captures of pods serving pprof could not fetch. */
-    long goProfilesMissed() {
-        return captures.goProfilesMissed();
-    }
-
-    /** Captures that failed (the cgroup could not be sampled). */
-    long failed() {
-        return captures.failed();
-    }
-
-    /** The last capture, null before the first. */
-    LastCapture last() {
-        return captures.last();
+    /** What the policy's firings became: captures done, skipped, failed, the last one. */
+    PolicyTriggerCaptures captures() {
+        return captures;
     }
 
     @Override
