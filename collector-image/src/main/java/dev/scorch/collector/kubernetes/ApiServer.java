@@ -1,7 +1,6 @@
 package dev.scorch.collector.kubernetes;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.scorch.collector.json.JsonValue;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -9,7 +8,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
@@ -28,8 +26,6 @@ import javax.net.ssl.TrustManagerFactory;
  * docs/decisions.md), and the collector needs only list, watch, get and one patch.
  */
 public final class ApiServer {
-
-    static final ObjectMapper JSON = new ObjectMapper();
 
     private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
 
@@ -113,9 +109,9 @@ public final class ApiServer {
     }
 
     /** GETs {@code path} (with query) and parses the JSON answer. */
-    public JsonNode get(String path) throws KubernetesException, InterruptedException {
+    public JsonValue get(String path) throws KubernetesException, InterruptedException {
         HttpResponse<byte[]> response = send(request(path).timeout(REQUEST_TIMEOUT).GET().build());
-        return parse(path, response.body());
+        return ApiDocuments.parse("GET", path, response.body());
     }
 
     /** Opens a watch stream; the caller reads and closes it. */
@@ -136,14 +132,14 @@ public final class ApiServer {
         }
     }
 
-    /** PATCHes {@code path} with a body of {@code contentType}. */
-    public JsonNode patch(String path, String contentType, String body) throws KubernetesException, InterruptedException {
+    /** PATCHes {@code path} with a body of {@code contentType}; the answer (the whole patched object) is not read. */
+    public void patch(String path, String contentType, String body) throws KubernetesException, InterruptedException {
         HttpRequest request = request(path)
                 .timeout(REQUEST_TIMEOUT)
                 .header("Content-Type", contentType)
                 .method("PATCH", HttpRequest.BodyPublishers.ofString(body))
                 .build();
-        return parse(path, send(request).body());
+        send(request);
     }
 
     private HttpRequest.Builder request(String path) {
@@ -170,24 +166,8 @@ public final class ApiServer {
         }
     }
 
-    private static JsonNode parse(String path, byte[] body) throws KubernetesException {
-        try {
-            return JSON.readTree(body);
-        } catch (IOException e) {
-            throw new KubernetesException("GET " + path + ": the API server answered something that is not JSON", e);
-        }
-    }
-
-    /** The API server's Status message, which says what is wrong (e.g. which RBAC rule is missing). */
     private static KubernetesException failure(String method, String path, int status, byte[] body) {
-        String message;
-        try {
-            JsonNode parsed = JSON.readTree(body);
-            message = parsed.path("message").asText(new String(body, StandardCharsets.UTF_8));
-        } catch (IOException e) {
-            message = new String(body, 0, Math.min(body.length, 200), StandardCharsets.UTF_8);
-        }
-        return new KubernetesException(method + " " + path + ": HTTP " + status + ": " + message, status);
+        return new KubernetesException(method + " " + path + ": HTTP " + status + ": " + ApiDocuments.statusMessage(body), status);
     }
 
     private static String describe(IOException e) {
