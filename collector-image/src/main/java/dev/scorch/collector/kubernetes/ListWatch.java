@@ -55,14 +55,15 @@ public final class ListWatch implements AutoCloseable {
     private final int watchSeconds;
     private final int pageSize;
     private String resumeFrom;
-    /** No byte (not even a bookmark) for this long after the server's own timeout: the connection is dead. */
+    /**
+     * No byte (not even a bookmark) for this long past the server's own timeout: the connection is
+     * dead, and the stream's read fails (its read timeout), so the watch reconnects.
+     */
     private final Duration stall;
     private final CountDownLatch synced = new CountDownLatch(1);
     private final Thread thread;
-    private final Thread watchdog;
     private volatile boolean closed;
     private volatile InputStream stream;
-    private volatile long lastActivityNanos = System.nanoTime();
     private volatile Instant failingSince;
     private volatile String lastError;
     private final AtomicLong relists = new AtomicLong();
@@ -96,12 +97,10 @@ public final class ListWatch implements AutoCloseable {
         this.selectorQuery = fieldSelector == null ? "" : "&fieldSelector=" + URLEncoder.encode(fieldSelector, StandardCharsets.UTF_8);
         this.handler = handler;
         this.thread = Thread.ofVirtual().name("watch " + path).unstarted(this::run);
-        this.watchdog = Thread.ofVirtual().name("watchdog " + path).unstarted(this::guardAgainstStalls);
     }
 
     public ListWatch start() {
         thread.start();
-        watchdog.start();
         return this;
     }
 
@@ -201,7 +200,7 @@ public final class ListWatch implements AutoCloseable {
                 + "&resourceVersion=" + URLEncoder.encode(resourceVersion, StandardCharsets.UTF_8) + selectorQuery;
         InputStream in;
         try {
-            in = api.watch(path + query);
+            in = api.watch(path + query, stall);
         } catch (KubernetesException e) {
             if (e.status() == 410) {
                 throw new ResourceVersionGone();
@@ -210,13 +209,11 @@ public final class ListWatch implements AutoCloseable {
         }
         stream = in;
         recovered();
-        lastActivityNanos = System.nanoTime();
         String current = resourceVersion;
         try (in) {
             JsonReader events = ApiDocuments.events(in);
             JsonValue event;
             while (!closed && (event = events.next()) != null) {
-                lastActivityNanos = System.nanoTime();
                 String type = event.member("type").stringOr("");
                 JsonValue object = event.member("object");
                 if (type.equals("ERROR")) {
@@ -240,21 +237,6 @@ public final class ListWatch implements AutoCloseable {
         return current;
     }
 
-    private void guardAgainstStalls() {
-        while (!closed) {
-            try {
-                Thread.sleep(15_000);
-            } catch (InterruptedException e) {
-                return;
-            }
-            InputStream current = stream;
-            if (current != null && System.nanoTime() - lastActivityNanos > stall.toNanos()) {
-                LOG.log(Level.WARNING, "watch of {0} stalled for {1} s, reconnecting", path, Long.toString(stall.toSeconds()));
-                closeQuietly(current);
-            }
-        }
-    }
-
     @Override
     public void close() {
         closed = true;
@@ -263,7 +245,6 @@ public final class ListWatch implements AutoCloseable {
             closeQuietly(current);
         }
         thread.interrupt();
-        watchdog.interrupt();
     }
 
     private static void closeQuietly(InputStream in) {
