@@ -1,11 +1,10 @@
 package dev.scorch.collector.kubernetes;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.scorch.collector.http.Http1Client;
 import dev.scorch.collector.http.HttpRequest;
 import dev.scorch.collector.http.HttpResponse;
 import dev.scorch.collector.http.HttpSettings;
+import dev.scorch.collector.json.JsonValue;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -31,8 +30,6 @@ import javax.net.ssl.TrustManagerFactory;
  * a connection of its own for as long as it lasts; requests share the kept-alive others.
  */
 public final class ApiServer {
-
-    static final ObjectMapper JSON = new ObjectMapper();
 
     /** The longest wait for any byte of an answer, and for a watch's first. */
     private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
@@ -119,8 +116,8 @@ public final class ApiServer {
     }
 
     /** GETs {@code path} (with query) and parses the JSON answer. */
-    public JsonNode get(String path) throws KubernetesException, InterruptedException {
-        return parse(path, exchange(HttpRequest.get(base.resolve(path), headers())));
+    public JsonValue get(String path) throws KubernetesException, InterruptedException {
+        return ApiDocuments.parse("GET", path, exchange(HttpRequest.get(base.resolve(path), headers())));
     }
 
     /**
@@ -152,10 +149,10 @@ public final class ApiServer {
         }
     }
 
-    /** PATCHes {@code path} with a body of {@code contentType}. */
-    public JsonNode patch(String path, String contentType, String body) throws KubernetesException, InterruptedException {
-        return parse(path, exchange(HttpRequest.withBody("PATCH", base.resolve(path), headers(), contentType,
-                body.getBytes(StandardCharsets.UTF_8))));
+    /** PATCHes {@code path} with a body of {@code contentType}; the answer (the whole patched object) is not parsed. */
+    public void patch(String path, String contentType, String body) throws KubernetesException, InterruptedException {
+        exchange(HttpRequest.withBody("PATCH", base.resolve(path), headers(), contentType,
+                body.getBytes(StandardCharsets.UTF_8)));
     }
 
     private Map<String, String> headers() {
@@ -190,24 +187,8 @@ public final class ApiServer {
         return failure;
     }
 
-    private static JsonNode parse(String path, byte[] body) throws KubernetesException {
-        try {
-            return JSON.readTree(body);
-        } catch (IOException e) {
-            throw new KubernetesException("GET " + path + ": the API server answered something that is not JSON", e);
-        }
-    }
-
-    /** The API server's Status message, which says what is wrong (e.g. which RBAC rule is missing). */
     private static KubernetesException failure(String method, String path, int status, byte[] body) {
-        String message;
-        try {
-            JsonNode parsed = JSON.readTree(body);
-            message = parsed.path("message").asText(new String(body, StandardCharsets.UTF_8));
-        } catch (IOException e) {
-            message = new String(body, 0, Math.min(body.length, 200), StandardCharsets.UTF_8);
-        }
-        return new KubernetesException(method + " " + path + ": HTTP " + status + ": " + message, status);
+        return new KubernetesException(method + " " + path + ": HTTP " + status + ": " + ApiDocuments.statusMessage(body), status);
     }
 
     private static String describe(Exception e) {

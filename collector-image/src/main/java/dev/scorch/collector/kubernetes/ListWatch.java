@@ -1,7 +1,7 @@
 package dev.scorch.collector.kubernetes;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.MappingIterator;
+import dev.scorch.collector.json.JsonReader;
+import dev.scorch.collector.json.JsonValue;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.System.Logger.Level;
@@ -42,10 +42,10 @@ public final class ListWatch implements AutoCloseable {
     public interface Handler {
 
         /** The complete set after a (re)list; objects not in it are gone. */
-        void replaceAll(List<JsonNode> objects);
+        void replaceAll(List<JsonValue> objects);
 
         /** One watch event: ADDED, MODIFIED or DELETED. */
-        void apply(String type, JsonNode object);
+        void apply(String type, JsonValue object);
     }
 
     private final ApiServer api;
@@ -161,7 +161,7 @@ public final class ListWatch implements AutoCloseable {
      * @param consistent read from etcd (after a 410) rather than from the watch cache
      */
     private String list(boolean consistent) throws KubernetesException, InterruptedException {
-        List<JsonNode> items = new ArrayList<>();
+        List<JsonValue> items = new ArrayList<>();
         String resourceVersion;
         String continueToken = "";
         do {
@@ -169,7 +169,7 @@ public final class ListWatch implements AutoCloseable {
             String query = "?limit=" + pageSize + selectorQuery + (continueToken.isEmpty()
                     ? (consistent ? "" : "&resourceVersion=0")
                     : "&continue=" + URLEncoder.encode(continueToken, StandardCharsets.UTF_8));
-            JsonNode page;
+            JsonValue page;
             try {
                 page = api.get(path + query);
             } catch (KubernetesException e) {
@@ -179,9 +179,9 @@ public final class ListWatch implements AutoCloseable {
                 throw e;
             }
             pages.incrementAndGet();
-            page.path("items").forEach(items::add);
-            resourceVersion = page.path("metadata").path("resourceVersion").asText("");
-            continueToken = page.path("metadata").path("continue").asText("");
+            items.addAll(page.member("items").elements());
+            resourceVersion = page.member("metadata").member("resourceVersion").stringOr("");
+            continueToken = page.member("metadata").member("continue").stringOr("");
         } while (!continueToken.isEmpty() && !closed);
         handler.replaceAll(items);
         recovered();
@@ -210,22 +210,24 @@ public final class ListWatch implements AutoCloseable {
         stream = in;
         recovered();
         String current = resourceVersion;
-        try (in; MappingIterator<JsonNode> events = ApiServer.JSON.readerFor(JsonNode.class).readValues(in)) {
-            while (!closed && events.hasNextValue()) {
-                JsonNode event = events.nextValue();
-                String type = event.path("type").asText();
-                JsonNode object = event.path("object");
+        try (in) {
+            JsonReader events = ApiDocuments.events(in);
+            JsonValue event;
+            while (!closed && (event = events.next()) != null) {
+                String type = event.member("type").stringOr("");
+                JsonValue object = event.member("object");
                 if (type.equals("ERROR")) {
-                    if (object.path("code").asInt() == 410) {
+                    if (object.member("code").longOr(0) == 410) {
                         throw new ResourceVersionGone();
                     }
-                    throw new KubernetesException("watch of " + path + ": " + object.path("message").asText("error event"));
+                    throw new KubernetesException("watch of " + path + ": " + object.member("message").stringOr("error event"));
                 }
-                String next = object.path("metadata").path("resourceVersion").asText("");
+                String next = object.member("metadata").member("resourceVersion").stringOr("");
                 if (!next.isEmpty()) {
                     current = next;
                 }
-                if (!type.equals("BOOKMARK")) {
+                // A bookmark only moves the resourceVersion; a type this client does not know changes nothing.
+                if (type.equals("ADDED") || type.equals("MODIFIED") || type.equals("DELETED")) {
                     handler.apply(type, object);
                 }
             }
