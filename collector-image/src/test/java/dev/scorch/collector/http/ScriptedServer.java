@@ -18,17 +18,17 @@ import java.util.concurrent.atomic.AtomicInteger;
  * writing raw bytes, so a test can answer in ways a well-behaved server library never would
  * (closing idle connections, trickling, lying about lengths, endless heads).
  */
-final class ScriptedServer implements AutoCloseable {
+public final class ScriptedServer implements AutoCloseable {
 
     /** What the server does with one accepted connection. */
-    interface Script {
+    public interface Script {
         void run(Accepted connection) throws Exception;
     }
 
     /** One accepted connection; {@code index} counts connections from 0. */
-    final class Accepted {
-        final int index;
-        final Socket socket;
+    public final class Accepted {
+        public final int index;
+        public final Socket socket;
 
         Accepted(int index, Socket socket) {
             this.index = index;
@@ -36,11 +36,11 @@ final class ScriptedServer implements AutoCloseable {
         }
 
         /** Reads one request; null when the client closed the connection first. */
-        Request read() throws IOException {
+        public Request read() throws IOException {
             return ScriptedServer.this.read(socket);
         }
 
-        void write(String text) throws IOException {
+        public void write(String text) throws IOException {
             OutputStream out = socket.getOutputStream();
             out.write(text.getBytes(StandardCharsets.ISO_8859_1));
             out.flush();
@@ -48,18 +48,18 @@ final class ScriptedServer implements AutoCloseable {
     }
 
     /** One request as it arrived: the request line, the head's lines, and the body of its Content-Length. */
-    record Request(String line, List<String> head, byte[] body) {
-        String header(String name) {
+    public record Request(String line, List<String> head, byte[] body) {
+        public String header(String name) {
             return head.stream().filter(h -> h.regionMatches(true, 0, name + ":", 0, name.length() + 1))
                     .map(h -> h.substring(name.length() + 1).strip()).findFirst().orElse(null);
         }
     }
 
-    final List<Request> requests = new CopyOnWriteArrayList<>();
+    public final List<Request> requests = new CopyOnWriteArrayList<>();
     private final ServerSocket socket;
     private final AtomicInteger connections = new AtomicInteger();
 
-    ScriptedServer(Script script) throws IOException {
+    public ScriptedServer(Script script) throws IOException {
         socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         Thread.ofVirtual().start(() -> {
             while (!socket.isClosed()) {
@@ -80,11 +80,11 @@ final class ScriptedServer implements AutoCloseable {
         });
     }
 
-    URI url(String path) {
+    public URI url(String path) {
         return URI.create("http://127.0.0.1:" + socket.getLocalPort() + path);
     }
 
-    int connections() {
+    public int connections() {
         return connections.get();
     }
 
@@ -116,7 +116,7 @@ final class ScriptedServer implements AutoCloseable {
     }
 
     /** A 200 answer with {@code body} and its Content-Length, kept alive. */
-    static String ok(String body) {
+    public static String ok(String body) {
         return "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: " + body.length() + "\r\n\r\n" + body;
     }
 

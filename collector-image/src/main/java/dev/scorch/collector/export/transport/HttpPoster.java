@@ -60,11 +60,16 @@ public final class HttpPoster implements AutoCloseable {
     }
 
     /**
-     * Checks that {@code url} can be posted to: absolute http(s) with a host.
+     * Checks that {@code url} can be posted to: absolute http(s) with a host, without credentials.
      *
-     * @throws IllegalArgumentException naming the backend and the URL otherwise
+     * @throws IllegalArgumentException naming the backend and the URL otherwise (a URL with
+     *     credentials by its host only: they are never sent or shown)
      */
     public static URI requireHttpUrl(String backend, URI url) {
+        if (url != null && url.getRawUserInfo() != null) {
+            throw new IllegalArgumentException("backend " + backend + ": the URL of " + url.getHost() + " carries credentials"
+                    + " (user:password@), which are neither sent nor shown: put them in the backend's basicAuth or bearer token Secret");
+        }
         if (url == null || url.getScheme() == null || !(url.getScheme().equals("http") || url.getScheme().equals("https"))
                 || url.getHost() == null || url.getRawQuery() != null) {
             throw new IllegalArgumentException("backend " + backend + ": URL '" + url
