@@ -1,9 +1,11 @@
 package dev.scorch.collector.config;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.scorch.collector.attribution.LabelSelector;
+import dev.scorch.collector.json.JsonLimits;
+import dev.scorch.collector.json.JsonObject;
+import dev.scorch.collector.json.JsonParseException;
+import dev.scorch.collector.json.JsonReader;
+import dev.scorch.collector.json.JsonValue;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -40,7 +42,11 @@ public final class CollectorConfigParser {
 
     private static final Pattern HOST_PORT = Pattern.compile("(\\[[0-9a-fA-F:.]+\\]|[A-Za-z0-9.-]+):([0-9]{1,5})");
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /**
+     * What the operator renders is a few levels deep and a few kilobytes per policy; these bounds
+     * leave it room and refuse what it never renders before it costs the collector anything.
+     */
+    static final JsonLimits JSON_LIMITS = new JsonLimits(32, 64 << 10, MAX_BYTES, 100_000);
 
     private final String fileName;
 
@@ -75,42 +81,38 @@ public final class CollectorConfigParser {
      */
     public static Optional<RunConfig.Health> healthSectionOf(byte[] json) {
         try {
-            JsonNode tree = JSON.readTree(json);
-            if (tree == null || !tree.isObject()) {
+            JsonValue tree = JsonReader.parse(json, JSON_LIMITS);
+            if (!(tree instanceof JsonObject)) {
                 return Optional.empty();
             }
             return Optional.of(new CollectorConfigParser("collector.json").health(new ConfigNode("collector.json", "", tree).object("health")));
-        } catch (IOException | ConfigException | RuntimeException | StackOverflowError e) {
+        } catch (JsonParseException | ConfigException | RuntimeException e) {
             return Optional.empty();
         }
     }
 
     /**
-     * Any other failure of the JSON library or of a check (a bug, a stack too small for the
-     * nesting) is a {@link ConfigException} too: a broken file must become {@code ConfigInvalid},
-     * never end the collector.
+     * Any other failure of a check (a bug) is a {@link ConfigException} too: a broken file must
+     * become {@code ConfigInvalid}, never end the collector.
      */
     private RunConfig parse(byte[] bytes) throws ConfigException {
         try {
             return parseChecked(bytes);
-        } catch (RuntimeException | StackOverflowError e) {
+        } catch (RuntimeException e) {
             throw new ConfigException(fileName + ": cannot be read (" + e.getClass().getSimpleName() + ")", e);
         }
     }
 
     private RunConfig parseChecked(byte[] bytes) throws ConfigException {
-        JsonNode tree;
+        JsonValue tree;
         try {
-            tree = JSON.readTree(bytes);
-        } catch (JsonProcessingException e) {
-            // Limits of the JSON reader (nesting depth, number length) carry no location.
-            String at = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr();
-            throw new ConfigException(fileName + ": not valid JSON" + at + ": " + e.getOriginalMessage(), e);
-        } catch (IOException e) {
-            throw new ConfigException(fileName + ": cannot parse: " + e.getMessage(), e);
+            tree = JsonReader.parse(bytes, JSON_LIMITS);
+        } catch (JsonParseException e) {
+            throw new ConfigException(fileName + ": not valid JSON at line " + e.line() + ", column " + e.column()
+                    + (e.path().isEmpty() ? "" : " (in " + e.path() + ")") + ": " + e.problem(), e);
         }
         ConfigNode root = new ConfigNode(fileName, "", tree);
-        if (tree == null || !tree.isObject()) {
+        if (!root.isObject()) {
             throw root.error("must be a JSON object");
         }
         Path spoolRoot = root.object("spool").optionalPath("directory").orElse(Path.of(DEFAULT_SPOOL_ROOT));

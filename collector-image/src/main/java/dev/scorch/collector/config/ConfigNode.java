@@ -1,6 +1,11 @@
 package dev.scorch.collector.config;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import dev.scorch.collector.json.JsonArray;
+import dev.scorch.collector.json.JsonBoolean;
+import dev.scorch.collector.json.JsonNumber;
+import dev.scorch.collector.json.JsonObject;
+import dev.scorch.collector.json.JsonString;
+import dev.scorch.collector.json.JsonValue;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -8,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * A position in collector.json: a JSON node and the dotted path that reached it, so every error
@@ -19,20 +25,20 @@ final class ConfigNode {
 
     private final String file;
     private final String path;
-    private final JsonNode node;
+    private final JsonValue node;
 
-    ConfigNode(String file, String path, JsonNode node) {
+    ConfigNode(String file, String path, JsonValue node) {
         this.file = file;
         this.path = path;
         this.node = node;
     }
 
     boolean present() {
-        return node != null && !node.isNull() && !node.isMissingNode();
+        return !node.isNull();
     }
 
     boolean isObject() {
-        return present() && node.isObject();
+        return node instanceof JsonObject;
     }
 
     boolean has(String field) {
@@ -40,13 +46,12 @@ final class ConfigNode {
     }
 
     ConfigNode child(String field) {
-        JsonNode value = node == null ? null : node.get(field);
-        return new ConfigNode(file, path.isEmpty() ? field : path + "." + field, value);
+        return new ConfigNode(file, path.isEmpty() ? field : path + "." + field, node.member(field));
     }
 
     ConfigNode object(String field) throws ConfigException {
         ConfigNode child = child(field);
-        if (child.present() && !child.node.isObject()) {
+        if (child.present() && !child.isObject()) {
             throw child.error("must be an object");
         }
         return child;
@@ -69,10 +74,9 @@ final class ConfigNode {
         if (!child.present()) {
             return Optional.empty();
         }
-        if (!child.node.isTextual()) {
+        if (!(child.node instanceof JsonString(String value))) {
             throw child.error("must be a string");
         }
-        String value = child.node.textValue();
         if (value.isBlank()) {
             throw child.error("must not be empty");
         }
@@ -85,10 +89,10 @@ final class ConfigNode {
         if (!child.present()) {
             return "";
         }
-        if (!child.node.isTextual()) {
+        if (!(child.node instanceof JsonString(String value))) {
             throw child.error("must be a string");
         }
-        return child.node.textValue();
+        return value;
     }
 
     boolean optionalBoolean(String field, boolean fallback) throws ConfigException {
@@ -96,10 +100,10 @@ final class ConfigNode {
         if (!child.present()) {
             return fallback;
         }
-        if (!child.node.isBoolean()) {
+        if (!(child.node instanceof JsonBoolean value)) {
             throw child.error("must be true or false");
         }
-        return child.node.booleanValue();
+        return value.value();
     }
 
     long optionalLong(String field, long fallback, long min, long max) throws ConfigException {
@@ -107,10 +111,16 @@ final class ConfigNode {
         if (!child.present()) {
             return fallback;
         }
-        if (!child.node.isIntegralNumber() || !child.node.canConvertToLong()) {
+        if (!(child.node instanceof JsonNumber number)) {
             throw child.error("must be a whole number");
         }
-        long value = child.node.longValue();
+        OptionalLong whole = number.wholeValue();
+        if (whole.isEmpty()) {
+            boolean fraction = number.value().stripTrailingZeros().scale() > 0;
+            throw child.error(fraction ? "must be a whole number, was " + number.value()
+                    : "must be between " + min + " and " + max + ", was " + number.value());
+        }
+        long value = whole.getAsLong();
         if (value < min || value > max) {
             throw child.error("must be between " + min + " and " + max + ", was " + value);
         }
@@ -122,10 +132,10 @@ final class ConfigNode {
         if (!child.present()) {
             throw child.error("required");
         }
-        if (!child.node.isNumber()) {
+        if (!(child.node instanceof JsonNumber number)) {
             throw child.error("must be a number");
         }
-        double value = child.node.doubleValue();
+        double value = number.doubleValue();
         if (!(value >= min && value <= max)) {
             throw child.error("must be between " + min + " and " + max + ", was " + value);
         }
@@ -177,12 +187,11 @@ final class ConfigNode {
         if (!child.present()) {
             return values;
         }
-        for (Map.Entry<String, JsonNode> entry : child.node.properties()) {
-            ConfigNode value = child.child(entry.getKey());
-            if (!entry.getValue().isTextual()) {
-                throw value.error("must be a string");
+        for (Map.Entry<String, JsonValue> entry : child.node.members().entrySet()) {
+            if (!(entry.getValue() instanceof JsonString(String value))) {
+                throw child.child(entry.getKey()).error("must be a string");
             }
-            values.put(entry.getKey(), entry.getValue().textValue());
+            values.put(entry.getKey(), value);
         }
         return values;
     }
@@ -190,10 +199,10 @@ final class ConfigNode {
     List<String> stringList(String field) throws ConfigException {
         List<String> values = new ArrayList<>();
         for (ConfigNode item : list(field)) {
-            if (!item.node.isTextual()) {
+            if (!(item.node instanceof JsonString(String value))) {
                 throw item.error("must be a string");
             }
-            values.add(item.node.textValue());
+            values.add(value);
         }
         return values;
     }
@@ -204,11 +213,11 @@ final class ConfigNode {
         if (!child.present()) {
             return items;
         }
-        if (!child.node.isArray()) {
+        if (!(child.node instanceof JsonArray array)) {
             throw child.error("must be a list");
         }
-        for (int i = 0; i < child.node.size(); i++) {
-            items.add(new ConfigNode(file, child.path + "[" + i + "]", child.node.get(i)));
+        for (int i = 0; i < array.size(); i++) {
+            items.add(new ConfigNode(file, child.path + "[" + i + "]", array.elements().get(i)));
         }
         return items;
     }
@@ -216,7 +225,7 @@ final class ConfigNode {
     <T> List<T> objects(String field, Parser<T> parser) throws ConfigException {
         List<T> parsed = new ArrayList<>();
         for (ConfigNode item : list(field)) {
-            if (!item.node.isObject()) {
+            if (!item.isObject()) {
                 throw item.error("must be an object");
             }
             parsed.add(parser.parse(item));

@@ -1,14 +1,14 @@
 package dev.scorch.collector.kubernetes;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.scorch.collector.http.Http1Client;
+import dev.scorch.collector.http.HttpRequest;
+import dev.scorch.collector.http.HttpResponse;
+import dev.scorch.collector.http.HttpSettings;
+import dev.scorch.collector.json.JsonValue;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,26 +17,35 @@ import java.security.KeyStore;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Supplier;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 
 /**
- * The few Kubernetes API calls the collector makes, over {@link HttpClient} with a bearer token.
+ * The few Kubernetes API calls the collector makes, over {@link Http1Client} with a bearer token.
  * A full client library would cost more memory than the whole collector budget allows (see
- * docs/decisions.md), and the collector needs only list, watch, get and one patch.
+ * docs/decisions.md), and the collector needs only list, watch, get and one patch. Each watch holds
+ * a connection of its own for as long as it lasts; requests share the kept-alive others.
  */
 public final class ApiServer {
 
-    static final ObjectMapper JSON = new ObjectMapper();
-
+    /** The longest wait for any byte of an answer, and for a watch's first. */
     private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
+    /** A request's whole exchange, to the last byte of a list page. */
+    private static final Duration REQUEST_DEADLINE = Duration.ofSeconds(60);
+    /**
+     * The largest answer read: a list page of {@link ListWatch#PAGE_SIZE} pods is a few MiB; more
+     * is refused rather than held in the collector's small heap.
+     */
+    static final int MAX_ANSWER_BYTES = 32 << 20;
+    private static final int MAX_ERROR_BYTES = 4096;
 
     private static final String IN_CLUSTER = "/var/run/secrets/kubernetes.io/serviceaccount";
 
     private final URI base;
-    private final HttpClient http;
+    private final Http1Client http;
     private final Supplier<String> token;
 
     /**
@@ -47,13 +56,7 @@ public final class ApiServer {
     public ApiServer(URI base, SSLContext tls, Supplier<String> token) {
         this.base = base;
         this.token = token;
-        // HTTP/1.1: each watch holds its own connection, which keeps a stalled watch from delaying
-        // the status patch behind it.
-        this.http = HttpClient.newBuilder()
-                .version(HttpClient.Version.HTTP_1_1)
-                .sslContext(tls)
-                .connectTimeout(Duration.ofSeconds(10))
-                .build();
+        this.http = new Http1Client(HttpSettings.of(Duration.ofSeconds(10), REQUEST_TIMEOUT), tls::getSocketFactory);
     }
 
     /**
@@ -113,84 +116,82 @@ public final class ApiServer {
     }
 
     /** GETs {@code path} (with query) and parses the JSON answer. */
-    public JsonNode get(String path) throws KubernetesException, InterruptedException {
-        HttpResponse<byte[]> response = send(request(path).timeout(REQUEST_TIMEOUT).GET().build());
-        return parse(path, response.body());
+    public JsonValue get(String path) throws KubernetesException, InterruptedException {
+        return ApiDocuments.parse("GET", path, exchange(HttpRequest.get(base.resolve(path), headers())));
     }
 
-    /** Opens a watch stream; the caller reads and closes it. */
-    public InputStream watch(String path) throws KubernetesException, InterruptedException {
-        // The timeout covers the wait for the response headers only, not the streamed body (checked
-        // on Java 25): a server that accepts but never answers cannot hang the watch.
-        HttpRequest request = request(path).timeout(REQUEST_TIMEOUT).GET().build();
+    /**
+     * Opens a watch stream; the caller reads and closes it (closing it from another thread ends a
+     * read at once).
+     *
+     * @param quietLimit how long the stream may send nothing (not even a bookmark) before a read
+     *     fails: the connection is then taken for dead
+     */
+    public InputStream watch(String path, Duration quietLimit) throws KubernetesException, InterruptedException {
+        HttpRequest request = HttpRequest.get(base.resolve(path), headers());
+        HttpResponse response = null;
         try {
-            HttpResponse<InputStream> response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
-            if (response.statusCode() != 200) {
-                try (InputStream body = response.body()) {
-                    throw failure("GET", path, response.statusCode(), body.readNBytes(4096));
-                }
+            // No deadline: the answer lasts as long as the watch; its head must come within the read timeout.
+            response = http.send(request, null);
+            if (response.status() != 200) {
+                throw failure("GET", path, response.status(), response.readExcerpt(MAX_ERROR_BYTES));
             }
-            return response.body();
-        } catch (IOException e) {
-            throw new KubernetesException("GET " + path + ": " + describe(e), e);
+            response.readTimeout(quietLimit);
+            InputStream body = response.body();
+            response = null;
+            return body;
+        } catch (IOException | IllegalArgumentException e) {
+            throw interruptedOr(new KubernetesException("GET " + path + ": " + describe(e), e));
+        } finally {
+            if (response != null) {
+                response.close();
+            }
         }
     }
 
-    /** PATCHes {@code path} with a body of {@code contentType}. */
-    public JsonNode patch(String path, String contentType, String body) throws KubernetesException, InterruptedException {
-        HttpRequest request = request(path)
-                .timeout(REQUEST_TIMEOUT)
-                .header("Content-Type", contentType)
-                .method("PATCH", HttpRequest.BodyPublishers.ofString(body))
-                .build();
-        return parse(path, send(request).body());
+    /** PATCHes {@code path} with a body of {@code contentType}; the answer (the whole patched object) is not parsed. */
+    public void patch(String path, String contentType, String body) throws KubernetesException, InterruptedException {
+        exchange(HttpRequest.withBody("PATCH", base.resolve(path), headers(), contentType,
+                body.getBytes(StandardCharsets.UTF_8)));
     }
 
-    private HttpRequest.Builder request(String path) {
-        HttpRequest.Builder builder = HttpRequest.newBuilder(base.resolve(path))
-                .header("Accept", "application/json")
-                .header("User-Agent", "scorch-collector");
+    private Map<String, String> headers() {
+        Map<String, String> headers = new LinkedHashMap<>();
+        headers.put("Accept", "application/json");
+        headers.put("User-Agent", "scorch-collector");
         String current = token.get();
         if (current != null && !current.isEmpty()) {
-            builder.header("Authorization", "Bearer " + current);
+            headers.put("Authorization", "Bearer " + current);
         }
-        return builder;
+        return headers;
     }
 
-    private HttpResponse<byte[]> send(HttpRequest request) throws KubernetesException, InterruptedException {
+    /** The body of a 2xx answer to {@code request}. */
+    private byte[] exchange(HttpRequest request) throws KubernetesException, InterruptedException {
         String path = request.uri().getRawPath();
-        try {
-            HttpResponse<byte[]> response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
-            if (response.statusCode() / 100 != 2) {
-                throw failure(request.method(), path, response.statusCode(), response.body());
+        try (HttpResponse response = http.send(request, REQUEST_DEADLINE)) {
+            if (response.status() / 100 != 2) {
+                throw failure(request.method(), path, response.status(), response.readExcerpt(MAX_ERROR_BYTES));
             }
-            return response;
-        } catch (IOException e) {
-            throw new KubernetesException(request.method() + " " + path + ": " + describe(e), e);
+            return response.readBody(MAX_ANSWER_BYTES);
+        } catch (IOException | IllegalArgumentException e) {
+            throw interruptedOr(new KubernetesException(request.method() + " " + path + ": " + describe(e), e));
         }
     }
 
-    private static JsonNode parse(String path, byte[] body) throws KubernetesException {
-        try {
-            return JSON.readTree(body);
-        } catch (IOException e) {
-            throw new KubernetesException("GET " + path + ": the API server answered something that is not JSON", e);
+    /** An interrupted virtual thread's socket read fails with the socket closed: that is an interruption, not an API server fault. */
+    private static KubernetesException interruptedOr(KubernetesException failure) throws InterruptedException {
+        if (Thread.interrupted()) {
+            throw new InterruptedException(failure.getMessage());
         }
+        return failure;
     }
 
-    /** The API server's Status message, which says what is wrong (e.g. which RBAC rule is missing). */
     private static KubernetesException failure(String method, String path, int status, byte[] body) {
-        String message;
-        try {
-            JsonNode parsed = JSON.readTree(body);
-            message = parsed.path("message").asText(new String(body, StandardCharsets.UTF_8));
-        } catch (IOException e) {
-            message = new String(body, 0, Math.min(body.length, 200), StandardCharsets.UTF_8);
-        }
-        return new KubernetesException(method + " " + path + ": HTTP " + status + ": " + message, status);
+        return new KubernetesException(method + " " + path + ": HTTP " + status + ": " + ApiDocuments.statusMessage(body), status);
     }
 
-    private static String describe(IOException e) {
+    private static String describe(Exception e) {
         return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     }
 }

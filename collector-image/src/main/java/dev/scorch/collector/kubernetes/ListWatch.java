@@ -1,7 +1,7 @@
 package dev.scorch.collector.kubernetes;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.MappingIterator;
+import dev.scorch.collector.json.JsonReader;
+import dev.scorch.collector.json.JsonValue;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.System.Logger.Level;
@@ -42,10 +42,10 @@ public final class ListWatch implements AutoCloseable {
     public interface Handler {
 
         /** The complete set after a (re)list; objects not in it are gone. */
-        void replaceAll(List<JsonNode> objects);
+        void replaceAll(List<JsonValue> objects);
 
         /** One watch event: ADDED, MODIFIED or DELETED. */
-        void apply(String type, JsonNode object);
+        void apply(String type, JsonValue object);
     }
 
     private final ApiServer api;
@@ -55,14 +55,15 @@ public final class ListWatch implements AutoCloseable {
     private final int watchSeconds;
     private final int pageSize;
     private String resumeFrom;
-    /** No byte (not even a bookmark) for this long after the server's own timeout: the connection is dead. */
+    /**
+     * No byte (not even a bookmark) for this long past the server's own timeout: the connection is
+     * dead, and the stream's read fails (its read timeout), so the watch reconnects.
+     */
     private final Duration stall;
     private final CountDownLatch synced = new CountDownLatch(1);
     private final Thread thread;
-    private final Thread watchdog;
     private volatile boolean closed;
     private volatile InputStream stream;
-    private volatile long lastActivityNanos = System.nanoTime();
     private volatile Instant failingSince;
     private volatile String lastError;
     private final AtomicLong relists = new AtomicLong();
@@ -96,12 +97,10 @@ public final class ListWatch implements AutoCloseable {
         this.selectorQuery = fieldSelector == null ? "" : "&fieldSelector=" + URLEncoder.encode(fieldSelector, StandardCharsets.UTF_8);
         this.handler = handler;
         this.thread = Thread.ofVirtual().name("watch " + path).unstarted(this::run);
-        this.watchdog = Thread.ofVirtual().name("watchdog " + path).unstarted(this::guardAgainstStalls);
     }
 
     public ListWatch start() {
         thread.start();
-        watchdog.start();
         return this;
     }
 
@@ -162,7 +161,7 @@ public final class ListWatch implements AutoCloseable {
      * @param consistent read from etcd (after a 410) rather than from the watch cache
      */
     private String list(boolean consistent) throws KubernetesException, InterruptedException {
-        List<JsonNode> items = new ArrayList<>();
+        List<JsonValue> items = new ArrayList<>();
         String resourceVersion;
         String continueToken = "";
         do {
@@ -170,7 +169,7 @@ public final class ListWatch implements AutoCloseable {
             String query = "?limit=" + pageSize + selectorQuery + (continueToken.isEmpty()
                     ? (consistent ? "" : "&resourceVersion=0")
                     : "&continue=" + URLEncoder.encode(continueToken, StandardCharsets.UTF_8));
-            JsonNode page;
+            JsonValue page;
             try {
                 page = api.get(path + query);
             } catch (KubernetesException e) {
@@ -180,9 +179,9 @@ public final class ListWatch implements AutoCloseable {
                 throw e;
             }
             pages.incrementAndGet();
-            page.path("items").forEach(items::add);
-            resourceVersion = page.path("metadata").path("resourceVersion").asText("");
-            continueToken = page.path("metadata").path("continue").asText("");
+            items.addAll(page.member("items").elements());
+            resourceVersion = page.member("metadata").member("resourceVersion").stringOr("");
+            continueToken = page.member("metadata").member("continue").stringOr("");
         } while (!continueToken.isEmpty() && !closed);
         handler.replaceAll(items);
         recovered();
@@ -201,7 +200,7 @@ public final class ListWatch implements AutoCloseable {
                 + "&resourceVersion=" + URLEncoder.encode(resourceVersion, StandardCharsets.UTF_8) + selectorQuery;
         InputStream in;
         try {
-            in = api.watch(path + query);
+            in = api.watch(path + query, stall);
         } catch (KubernetesException e) {
             if (e.status() == 410) {
                 throw new ResourceVersionGone();
@@ -210,25 +209,25 @@ public final class ListWatch implements AutoCloseable {
         }
         stream = in;
         recovered();
-        lastActivityNanos = System.nanoTime();
         String current = resourceVersion;
-        try (in; MappingIterator<JsonNode> events = ApiServer.JSON.readerFor(JsonNode.class).readValues(in)) {
-            while (!closed && events.hasNextValue()) {
-                lastActivityNanos = System.nanoTime();
-                JsonNode event = events.nextValue();
-                String type = event.path("type").asText();
-                JsonNode object = event.path("object");
+        try (in) {
+            JsonReader events = ApiDocuments.events(in);
+            JsonValue event;
+            while (!closed && (event = events.next()) != null) {
+                String type = event.member("type").stringOr("");
+                JsonValue object = event.member("object");
                 if (type.equals("ERROR")) {
-                    if (object.path("code").asInt() == 410) {
+                    if (object.member("code").longOr(0) == 410) {
                         throw new ResourceVersionGone();
                     }
-                    throw new KubernetesException("watch of " + path + ": " + object.path("message").asText("error event"));
+                    throw new KubernetesException("watch of " + path + ": " + object.member("message").stringOr("error event"));
                 }
-                String next = object.path("metadata").path("resourceVersion").asText("");
+                String next = object.member("metadata").member("resourceVersion").stringOr("");
                 if (!next.isEmpty()) {
                     current = next;
                 }
-                if (!type.equals("BOOKMARK")) {
+                // A bookmark only moves the resourceVersion; a type this client does not know changes nothing.
+                if (type.equals("ADDED") || type.equals("MODIFIED") || type.equals("DELETED")) {
                     handler.apply(type, object);
                 }
             }
@@ -236,21 +235,6 @@ public final class ListWatch implements AutoCloseable {
             stream = null;
         }
         return current;
-    }
-
-    private void guardAgainstStalls() {
-        while (!closed) {
-            try {
-                Thread.sleep(15_000);
-            } catch (InterruptedException e) {
-                return;
-            }
-            InputStream current = stream;
-            if (current != null && System.nanoTime() - lastActivityNanos > stall.toNanos()) {
-                LOG.log(Level.WARNING, "watch of {0} stalled for {1} s, reconnecting", path, Long.toString(stall.toSeconds()));
-                closeQuietly(current);
-            }
-        }
     }
 
     @Override
@@ -261,7 +245,6 @@ public final class ListWatch implements AutoCloseable {
             closeQuietly(current);
         }
         thread.interrupt();
-        watchdog.interrupt();
     }
 
     private static void closeQuietly(InputStream in) {

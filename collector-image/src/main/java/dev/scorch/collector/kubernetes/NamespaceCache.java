@@ -1,6 +1,6 @@
 package dev.scorch.collector.kubernetes;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import dev.scorch.collector.json.JsonValue;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,17 +24,17 @@ public final class NamespaceCache implements ListWatch.Handler {
     }
 
     @Override
-    public synchronized void replaceAll(List<JsonNode> objects) {
+    public synchronized void replaceAll(List<JsonValue> objects) {
         Map<String, Map<String, String>> fresh = new HashMap<>();
-        objects.forEach(object -> fresh.put(object.path("metadata").path("name").asText(), labelsOf(object)));
+        objects.forEach(object -> fresh.put(object.member("metadata").member("name").stringOr(""), labelsOf(object)));
         labels.keySet().retainAll(fresh.keySet());
         labels.putAll(fresh);
         generation++;
     }
 
     @Override
-    public synchronized void apply(String type, JsonNode object) {
-        String name = object.path("metadata").path("name").asText();
+    public synchronized void apply(String type, JsonValue object) {
+        String name = object.member("metadata").member("name").stringOr("");
         if (type.equals("DELETED")) {
             labels.remove(name);
         } else {
@@ -43,9 +43,9 @@ public final class NamespaceCache implements ListWatch.Handler {
         generation++;
     }
 
-    private static Map<String, String> labelsOf(JsonNode object) {
+    private static Map<String, String> labelsOf(JsonValue object) {
         Map<String, String> values = new HashMap<>();
-        object.path("metadata").path("labels").properties().forEach(e -> values.put(e.getKey(), e.getValue().asText()));
+        object.member("metadata").member("labels").members().forEach((key, value) -> values.put(key, value.stringOr("")));
         return Map.copyOf(values);
     }
 }

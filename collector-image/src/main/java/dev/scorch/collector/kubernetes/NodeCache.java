@@ -1,6 +1,6 @@
 package dev.scorch.collector.kubernetes;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import dev.scorch.collector.json.JsonValue;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -38,21 +38,21 @@ public final class NodeCache implements ListWatch.Handler {
     }
 
     @Override
-    public synchronized void replaceAll(List<JsonNode> objects) {
+    public synchronized void replaceAll(List<JsonValue> objects) {
         node = objects.isEmpty() ? Node.UNKNOWN : nodeOf(objects.getFirst());
     }
 
     @Override
-    public synchronized void apply(String type, JsonNode object) {
+    public synchronized void apply(String type, JsonValue object) {
         node = type.equals("DELETED") ? Node.UNKNOWN : nodeOf(object);
     }
 
-    static Node nodeOf(JsonNode object) {
+    static Node nodeOf(JsonValue object) {
         Map<String, String> labels = new HashMap<>();
-        object.path("metadata").path("labels").properties().forEach(e -> labels.put(e.getKey(), e.getValue().asText()));
+        object.member("metadata").member("labels").members().forEach((key, value) -> labels.put(key, value.stringOr("")));
         List<Taint> taints = new ArrayList<>();
-        for (JsonNode taint : object.path("spec").path("taints")) {
-            taints.add(new Taint(taint.path("key").asText(""), taint.path("value").asText(""), taint.path("effect").asText("")));
+        for (JsonValue taint : object.member("spec").member("taints").elements()) {
+            taints.add(new Taint(taint.member("key").stringOr(""), taint.member("value").stringOr(""), taint.member("effect").stringOr("")));
         }
         return new Node(true, labels, taints);
     }

@@ -1,6 +1,6 @@
 package dev.scorch.collector.kubernetes;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import dev.scorch.collector.json.JsonValue;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -19,13 +19,13 @@ public final class PodCache implements ListWatch.Handler {
     private static final String PPROF_ANNOTATIONS = "scorch.dev/pprof-";
     private static final String GRAFANA_ANNOTATIONS = "profiles.grafana.com/";
 
-    private final Function<JsonNode, Workload> workloads;
+    private final Function<JsonValue, Workload> workloads;
     private final Map<String, PodInfo> byUid = new ConcurrentHashMap<>();
     private final Map<String, PodInfo> byContainerId = new ConcurrentHashMap<>();
     private volatile long generation;
 
     /** @param workloads names a pod's owning workload (may call the API server; runs on the watch thread) */
-    public PodCache(Function<JsonNode, Workload> workloads) {
+    public PodCache(Function<JsonValue, Workload> workloads) {
         this.workloads = workloads;
     }
 
@@ -54,9 +54,9 @@ public final class PodCache implements ListWatch.Handler {
     }
 
     @Override
-    public synchronized void replaceAll(List<JsonNode> objects) {
+    public synchronized void replaceAll(List<JsonValue> objects) {
         Map<String, PodInfo> pods = new HashMap<>();
-        for (JsonNode object : objects) {
+        for (JsonValue object : objects) {
             PodInfo pod = toPod(object);
             pods.put(pod.uid(), pod);
         }
@@ -67,8 +67,8 @@ public final class PodCache implements ListWatch.Handler {
     }
 
     @Override
-    public synchronized void apply(String type, JsonNode object) {
-        String uid = object.path("metadata").path("uid").asText();
+    public synchronized void apply(String type, JsonValue object) {
+        String uid = object.member("metadata").member("uid").stringOr("");
         if (type.equals("DELETED")) {
             remove(uid);
         } else {
@@ -92,33 +92,34 @@ public final class PodCache implements ListWatch.Handler {
         }
     }
 
-    private PodInfo toPod(JsonNode object) {
-        return toPod(object, byUid.get(object.path("metadata").path("uid").asText()));
+    private PodInfo toPod(JsonValue object) {
+        return toPod(object, byUid.get(object.member("metadata").member("uid").stringOr("")));
     }
 
     /** Reuses the previous workload: owners never change, and looking them up costs an API call. */
-    private PodInfo toPod(JsonNode object, PodInfo previous) {
-        JsonNode metadata = object.path("metadata");
+    private PodInfo toPod(JsonValue object, PodInfo previous) {
+        JsonValue metadata = object.member("metadata");
         Map<String, String> labels = new HashMap<>();
-        metadata.path("labels").properties().forEach(e -> labels.put(e.getKey(), e.getValue().asText()));
+        metadata.member("labels").members().forEach((key, value) -> labels.put(key, value.stringOr("")));
         Map<String, String> containers = new HashMap<>();
-        JsonNode status = object.path("status");
+        JsonValue status = object.member("status");
         for (String field : List.of("containerStatuses", "initContainerStatuses", "ephemeralContainerStatuses")) {
-            for (JsonNode container : status.path(field)) {
-                containerIdOf(container.path("containerID").asText("")).ifPresent(id -> containers.put(id, container.path("name").asText()));
+            for (JsonValue container : status.member(field).elements()) {
+                containerIdOf(container.member("containerID").stringOr(""))
+                        .ifPresent(id -> containers.put(id, container.member("name").stringOr("")));
             }
         }
         Workload workload = previous != null ? previous.workload() : workloads.apply(object);
-        return new PodInfo(metadata.path("uid").asText(), metadata.path("namespace").asText(), metadata.path("name").asText(),
-                object.path("spec").path("nodeName").asText(), labels, workload, containers, pprof(object));
+        return new PodInfo(metadata.member("uid").stringOr(""), metadata.member("namespace").stringOr(""), metadata.member("name").stringOr(""),
+                object.member("spec").member("nodeName").stringOr(""), labels, workload, containers, pprof(object));
     }
 
     /** The pull fields of a pod with pprof annotations; nothing is kept for the others. */
-    private static PodInfo.Pprof pprof(JsonNode object) {
+    private static PodInfo.Pprof pprof(JsonValue object) {
         Map<String, String> annotations = new HashMap<>();
-        object.path("metadata").path("annotations").properties().forEach(e -> {
-            if (e.getKey().startsWith(PPROF_ANNOTATIONS) || e.getKey().startsWith(GRAFANA_ANNOTATIONS)) {
-                annotations.put(e.getKey(), e.getValue().asText());
+        object.member("metadata").member("annotations").members().forEach((key, value) -> {
+            if (key.startsWith(PPROF_ANNOTATIONS) || key.startsWith(GRAFANA_ANNOTATIONS)) {
+                annotations.put(key, value.stringOr(""));
             }
         });
         if (annotations.isEmpty()) {
@@ -126,18 +127,19 @@ public final class PodCache implements ListWatch.Handler {
         }
         Map<String, Integer> named = new HashMap<>();
         Map<Integer, String> containerByPort = new HashMap<>();
-        for (JsonNode container : object.path("spec").path("containers")) {
-            for (JsonNode port : container.path("ports")) {
-                int number = port.path("containerPort").asInt(0);
-                if (number > 0) {
-                    containerByPort.putIfAbsent(number, container.path("name").asText());
-                    if (!port.path("name").asText("").isEmpty()) {
-                        named.putIfAbsent(port.path("name").asText(), number);
+        for (JsonValue container : object.member("spec").member("containers").elements()) {
+            for (JsonValue port : container.member("ports").elements()) {
+                long number = port.member("containerPort").longOr(0);
+                if (number > 0 && number <= 65535) {
+                    containerByPort.putIfAbsent((int) number, container.member("name").stringOr(""));
+                    String name = port.member("name").stringOr("");
+                    if (!name.isEmpty()) {
+                        named.putIfAbsent(name, (int) number);
                     }
                 }
             }
         }
-        return new PodInfo.Pprof(object.path("status").path("podIP").asText(""), annotations, named, containerByPort);
+        return new PodInfo.Pprof(object.member("status").member("podIP").stringOr(""), annotations, named, containerByPort);
     }
 
     /** {@code containerd://<id>}, {@code cri-o://<id>}, {@code docker://<id>} -> {@code <id>}. */

@@ -1,8 +1,10 @@
 package dev.scorch.collector.kubernetes;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.scorch.collector.health.CollectingCondition;
 import dev.scorch.collector.health.ConditionWriter;
+import dev.scorch.collector.json.JsonArray;
+import dev.scorch.collector.json.JsonObject;
+import dev.scorch.collector.json.JsonWriter;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.temporal.ChronoUnit;
@@ -41,10 +43,7 @@ public final class PodStatusPatcher implements ConditionWriter {
 
     /** Removes this type's condition from the pod (a policy no longer served here). */
     public void remove() throws KubernetesException, InterruptedException {
-        ObjectNode entry = ApiServer.JSON.createObjectNode().put("type", type).put("$patch", "delete");
-        ObjectNode patch = ApiServer.JSON.createObjectNode();
-        patch.putObject("status").putArray("conditions").add(entry);
-        api.patch(path, "application/strategic-merge-patch+json", patch.toString());
+        api.patch(path, "application/strategic-merge-patch+json", conditionPatch(JsonObject.builder().put("type", type).put("$patch", "delete")));
     }
 
     static String body(CollectingCondition condition) {
@@ -52,7 +51,7 @@ public final class PodStatusPatcher implements ConditionWriter {
     }
 
     static String body(String type, CollectingCondition condition) {
-        ObjectNode entry = ApiServer.JSON.createObjectNode()
+        JsonObject.Builder entry = JsonObject.builder()
                 .put("type", type)
                 .put("status", condition.status() ? "True" : "False")
                 .put("reason", condition.reason().name())
@@ -61,8 +60,12 @@ public final class PodStatusPatcher implements ConditionWriter {
         if (condition.lastProbeTime() != null) {
             entry.put("lastProbeTime", condition.lastProbeTime().truncatedTo(ChronoUnit.SECONDS).toString());
         }
-        ObjectNode patch = ApiServer.JSON.createObjectNode();
-        patch.putObject("status").putArray("conditions").add(entry);
-        return patch.toString();
+        return conditionPatch(entry);
+    }
+
+    /** {@code {"status":{"conditions":[entry]}}}: the one condition, merged by its type. */
+    private static String conditionPatch(JsonObject.Builder entry) {
+        JsonObject conditions = JsonObject.builder().put("conditions", JsonArray.of(entry.build())).build();
+        return JsonWriter.write(JsonObject.builder().put("status", conditions).build());
     }
 }

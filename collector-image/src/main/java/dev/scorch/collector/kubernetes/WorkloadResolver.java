@@ -1,6 +1,6 @@
 package dev.scorch.collector.kubernetes;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import dev.scorch.collector.json.JsonValue;
 import java.lang.System.Logger.Level;
 import java.util.Map;
 import java.util.Optional;
@@ -24,15 +24,15 @@ public final class WorkloadResolver {
     }
 
     /** The workload owning the pod described by {@code pod} (a Pod object). */
-    public Workload workloadOf(JsonNode pod) {
-        JsonNode metadata = pod.path("metadata");
-        String namespace = metadata.path("namespace").asText();
-        Optional<JsonNode> controller = controllerOf(metadata);
+    public Workload workloadOf(JsonValue pod) {
+        JsonValue metadata = pod.member("metadata");
+        String namespace = metadata.member("namespace").stringOr("");
+        Optional<JsonValue> controller = controllerOf(metadata);
         if (controller.isEmpty()) {
-            return new Workload("Pod", metadata.path("name").asText());
+            return new Workload("Pod", metadata.member("name").stringOr(""));
         }
-        String kind = controller.get().path("kind").asText();
-        String name = controller.get().path("name").asText();
+        String kind = controller.get().member("kind").stringOr("");
+        String name = controller.get().member("name").stringOr("");
         return switch (kind) {
             case "ReplicaSet" -> ownerOf(namespace, "/apis/apps/v1/namespaces/", "replicasets", controller.get(), "Deployment")
                     .orElseGet(() -> deploymentByNamingConvention(name, metadata));
@@ -46,19 +46,19 @@ public final class WorkloadResolver {
      * The owner of a ReplicaSet or Job, or the object itself when it has no owner of
      * {@code ownerKind}; empty when the lookup failed.
      */
-    private Optional<Workload> ownerOf(String namespace, String apiPrefix, String resource, JsonNode reference, String ownerKind) {
-        String name = reference.path("name").asText();
-        String key = resource + "/" + namespace + "/" + name + "/" + reference.path("uid").asText();
+    private Optional<Workload> ownerOf(String namespace, String apiPrefix, String resource, JsonValue reference, String ownerKind) {
+        String name = reference.member("name").stringOr("");
+        String key = resource + "/" + namespace + "/" + name + "/" + reference.member("uid").stringOr("");
         Workload cached = owners.get(key);
         if (cached != null) {
             return Optional.of(cached);
         }
         try {
-            JsonNode object = api.get(apiPrefix + namespace + "/" + resource + "/" + name);
-            Workload owner = controllerOf(object.path("metadata"))
-                    .filter(ref -> ref.path("kind").asText().equals(ownerKind))
-                    .map(ref -> new Workload(ownerKind, ref.path("name").asText()))
-                    .orElse(new Workload(reference.path("kind").asText(), name));
+            JsonValue object = api.get(apiPrefix + namespace + "/" + resource + "/" + name);
+            Workload owner = controllerOf(object.member("metadata"))
+                    .filter(ref -> ref.member("kind").stringOr("").equals(ownerKind))
+                    .map(ref -> new Workload(ownerKind, ref.member("name").stringOr("")))
+                    .orElse(new Workload(reference.member("kind").stringOr(""), name));
             owners.put(key, owner);
             return Optional.of(owner);
         } catch (KubernetesException e) {
@@ -74,17 +74,17 @@ public final class WorkloadResolver {
     }
 
     /** A Deployment names its ReplicaSets {@code <deployment>-<pod-template-hash>}. */
-    private static Workload deploymentByNamingConvention(String replicaSet, JsonNode podMetadata) {
-        String hash = podMetadata.path("labels").path("pod-template-hash").asText("");
+    private static Workload deploymentByNamingConvention(String replicaSet, JsonValue podMetadata) {
+        String hash = podMetadata.member("labels").member("pod-template-hash").stringOr("");
         if (!hash.isEmpty() && replicaSet.endsWith("-" + hash)) {
             return new Workload("Deployment", replicaSet.substring(0, replicaSet.length() - hash.length() - 1));
         }
         return new Workload("ReplicaSet", replicaSet);
     }
 
-    private static Optional<JsonNode> controllerOf(JsonNode metadata) {
-        for (JsonNode owner : metadata.path("ownerReferences")) {
-            if (owner.path("controller").asBoolean(false)) {
+    private static Optional<JsonValue> controllerOf(JsonValue metadata) {
+        for (JsonValue owner : metadata.member("ownerReferences").elements()) {
+            if (owner.member("controller").booleanOr(false)) {
                 return Optional.of(owner);
             }
         }

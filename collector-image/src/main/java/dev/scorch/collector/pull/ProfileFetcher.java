@@ -1,38 +1,32 @@
 package dev.scorch.collector.pull;
 
+import dev.scorch.collector.http.ConnectTimeoutException;
+import dev.scorch.collector.http.DeadlineExceededException;
+import dev.scorch.collector.http.Http1Client;
+import dev.scorch.collector.http.HttpRequest;
+import dev.scorch.collector.http.HttpResponse;
+import dev.scorch.collector.http.HttpSettings;
+import dev.scorch.collector.http.ResponseTooLargeException;
 import dev.scorch.collector.pull.PullFailure.Reason;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.UnknownHostException;
-import java.net.http.HttpClient;
-import java.net.http.HttpConnectTimeoutException;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
-import java.nio.ByteBuffer;
-import java.nio.channels.UnresolvedAddressException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Arrays;
-import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Flow;
+import java.util.Map;
 import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import javax.net.ssl.SSLSocketFactory;
 
 /**
  * Fetches profiles from Go programs' pprof endpoints, bounded: at most {@code maxConcurrent}
  * requests at once, a deadline for the whole exchange (a server that trickles its body is cut
  * off), a cap on the body checked while it arrives (and on the declared length before), and a
- * {@link PullFailure} with a reason for everything that goes wrong.
+ * {@link PullFailure} with a reason for everything that goes wrong. Requests run on the caller's
+ * thread ({@link Http1Client}); a pod's connection is kept alive for its next pull.
  */
 public final class ProfileFetcher implements AutoCloseable {
 
@@ -58,8 +52,10 @@ public final class ProfileFetcher implements AutoCloseable {
 
     private final Limits limits;
     private final PprofDecoder decoder;
-    private final HttpClient client;
-    private final ExecutorService clientTasks = Executors.newVirtualThreadPerTaskExecutor();
+    /** Kept-alive connections in all: one per pod, for the pods of a node pulled each interval. */
+    private static final int IDLE_CONNECTIONS = 64;
+
+    private final Http1Client client;
     private final Semaphore inFlight;
     private final AtomicLong bytesReceived = new AtomicLong();
     private final AtomicLong answers = new AtomicLong();
@@ -68,13 +64,9 @@ public final class ProfileFetcher implements AutoCloseable {
         this.limits = limits;
         this.decoder = decoder;
         this.inFlight = new Semaphore(limits.maxConcurrent(), true);
-        this.client = HttpClient.newBuilder()
-                .version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(limits.connectTimeout())
-                .followRedirects(HttpClient.Redirect.NEVER)
-                // Its own threads: with the default, a caller that blocks the common pool starves it.
-                .executor(clientTasks)
-                .build();
+        // https (rare for a pprof port) verifies against the system roots.
+        this.client = new Http1Client(new HttpSettings(limits.connectTimeout(), limits.timeout(), 1, IDLE_CONNECTIONS,
+                HttpSettings.DEFAULT_IDLE_EXPIRY), () -> (SSLSocketFactory) SSLSocketFactory.getDefault());
     }
 
     /** Fetches and decodes one profile of {@code type} from {@code url}. */
@@ -114,57 +106,49 @@ public final class ProfileFetcher implements AutoCloseable {
     }
 
     private byte[] exchange(URI url) throws PullFailure, InterruptedException {
-        HttpRequest request = HttpRequest.newBuilder(url)
-                .timeout(limits.timeout())
-                .header("User-Agent", "scorch-collector")
-                .GET()
-                .build();
-        CompletableFuture<HttpResponse<byte[]>> answer = client.sendAsync(request, info -> info.statusCode() == 200
-                ? new CappedBody(limits.maxResponseBytes(), info.headers().firstValueAsLong("Content-Length").orElse(-1), false)
-                : new CappedBody(MAX_ERROR_TEXT, -1, true));
-        HttpResponse<byte[]> response;
-        try {
-            response = answer.get(limits.timeout().toNanos(), TimeUnit.NANOSECONDS);
-        } catch (TimeoutException e) {
-            answer.cancel(true);
-            throw new PullFailure(Reason.TIMEOUT, url + " did not answer completely within " + limits.timeout().toMillis()
-                    + " ms; the program may be overloaded, or the port is not an HTTP server");
-        } catch (InterruptedException e) {
-            answer.cancel(true);
-            throw e;
-        } catch (ExecutionException e) {
-            throw classify(url, e.getCause());
+        HttpRequest request = HttpRequest.get(url, Map.of("User-Agent", "scorch-collector"));
+        try (HttpResponse response = client.send(request, limits.timeout())) {
+            if (response.status() == 404) {
+                throw new PullFailure(Reason.ENDPOINT_MISSING, url + " answered 404: the program serves no such profile; does it import"
+                        + " net/http/pprof (or godeltaprof) and serve it on this port and path?");
+            }
+            if (response.status() != 200) {
+                throw new PullFailure(Reason.HTTP_STATUS, url + " answered HTTP " + response.status()
+                        + printable(response.readExcerpt(MAX_ERROR_TEXT)));
+            }
+            byte[] body = response.readBody(limits.maxResponseBytes());
+            bytesReceived.addAndGet(body.length);
+            answers.incrementAndGet();
+            return body;
+        } catch (IOException | IllegalArgumentException e) {
+            if (Thread.interrupted()) {
+                throw new InterruptedException(url + ": interrupted");
+            }
+            throw classify(url, e);
         }
-        if (response.statusCode() == 404) {
-            throw new PullFailure(Reason.ENDPOINT_MISSING, url + " answered 404: the program serves no such profile; does it import"
-                    + " net/http/pprof (or godeltaprof) and serve it on this port and path?");
-        }
-        if (response.statusCode() != 200) {
-            throw new PullFailure(Reason.HTTP_STATUS, url + " answered HTTP " + response.statusCode() + printable(response.body()));
-        }
-        bytesReceived.addAndGet(response.body().length);
-        answers.incrementAndGet();
-        return response.body();
     }
 
-    private PullFailure classify(URI url, Throwable cause) {
-        if (cause instanceof PullFailure failure) {
-            return new PullFailure(failure.reason(), url + ": " + failure.getMessage());
+    private PullFailure classify(URI url, Exception cause) {
+        if (cause instanceof ResponseTooLargeException) {
+            return new PullFailure(Reason.TOO_LARGE, url + ": " + cause.getMessage() + ": raise the response cap or pull fewer types");
         }
-        if (cause instanceof HttpConnectTimeoutException) {
+        if (cause instanceof ConnectTimeoutException) {
             return new PullFailure(Reason.TIMEOUT, url + ": connecting took longer than " + limits.connectTimeout().toMillis()
                     + " ms", cause);
         }
-        if (cause instanceof HttpTimeoutException) {
+        if (cause instanceof DeadlineExceededException) {
+            return new PullFailure(Reason.TIMEOUT, url + " did not answer completely within " + limits.timeout().toMillis()
+                    + " ms; the program may be overloaded, or the port is not an HTTP server", cause);
+        }
+        if (cause instanceof SocketTimeoutException) {
             return new PullFailure(Reason.TIMEOUT, url + " did not answer within " + limits.timeout().toMillis() + " ms", cause);
         }
-        if (cause instanceof ConnectException || cause instanceof NoRouteToHostException || cause instanceof UnknownHostException
-                || cause instanceof UnresolvedAddressException) {
+        if (cause instanceof ConnectException || cause instanceof NoRouteToHostException || cause instanceof UnknownHostException) {
             return new PullFailure(Reason.UNREACHABLE, url + " is unreachable (" + describe(cause)
                     + "); is the program running and listening on that address and port?", cause);
         }
         if (cause instanceof IOException) {
-            return new PullFailure(Reason.NOT_PPROF, url + ": the answer broke off (" + describe(cause) + ")", cause);
+            return new PullFailure(Reason.NOT_PPROF, url + ": the answer broke off or is not HTTP (" + describe(cause) + ")", cause);
         }
         return new PullFailure(Reason.NOT_PPROF, url + ": " + describe(cause), cause);
     }
@@ -197,89 +181,5 @@ public final class ProfileFetcher implements AutoCloseable {
     @Override
     public void close() {
         client.close();
-        clientTasks.close();
-    }
-
-    /**
-     * Collects a body up to a cap; past it (or when the declared length is past it) the exchange
-     * is cancelled and fails as {@link Reason#TOO_LARGE}, so a huge answer is never held. An
-     * error page is only {@code truncated} to the cap: its start is all a message needs.
-     */
-    private static final class CappedBody implements HttpResponse.BodySubscriber<byte[]> {
-        private final int cap;
-        private final long declaredLength;
-        private final boolean truncate;
-        private final CompletableFuture<byte[]> result = new CompletableFuture<>();
-        private Flow.Subscription subscription;
-        private byte[] bytes = new byte[8192];
-        private int size;
-
-        CappedBody(int cap, long declaredLength, boolean truncate) {
-            this.cap = cap;
-            this.declaredLength = declaredLength;
-            this.truncate = truncate;
-        }
-
-        @Override
-        public CompletionStage<byte[]> getBody() {
-            return result;
-        }
-
-        @Override
-        public void onSubscribe(Flow.Subscription s) {
-            subscription = s;
-            if (declaredLength > cap && !truncate) {
-                s.cancel();
-                result.completeExceptionally(tooLarge(declaredLength + " bytes declared"));
-                return;
-            }
-            s.request(Long.MAX_VALUE);
-        }
-
-        @Override
-        public void onNext(List<ByteBuffer> buffers) {
-            if (result.isDone()) {
-                return;
-            }
-            for (ByteBuffer buffer : buffers) {
-                int n = buffer.remaining();
-                if ((long) size + n > cap) {
-                    subscription.cancel();
-                    if (truncate) {
-                        buffer.limit(buffer.position() + (cap - size));
-                        ensure(cap);
-                        buffer.get(bytes, size, cap - size);
-                        result.complete(Arrays.copyOf(bytes, cap));
-                    } else {
-                        result.completeExceptionally(tooLarge("more than " + cap + " bytes received"));
-                    }
-                    return;
-                }
-                ensure(size + n);
-                buffer.get(bytes, size, n);
-                size += n;
-            }
-        }
-
-        @Override
-        public void onError(Throwable throwable) {
-            result.completeExceptionally(throwable);
-        }
-
-        @Override
-        public void onComplete() {
-            result.complete(Arrays.copyOf(bytes, size));
-        }
-
-        private void ensure(int needed) {
-            if (needed > bytes.length) {
-                bytes = Arrays.copyOf(bytes, Math.min(cap, Math.max(needed, bytes.length * 2)));
-            }
-        }
-
-        private PullFailure tooLarge(String what) {
-            return new PullFailure(Reason.TOO_LARGE, "the answer is too large (" + what + "; the cap is " + cap
-                    + " bytes): raise the response cap or pull fewer types");
-        }
     }
 }

@@ -301,6 +301,21 @@ class CollectorConfigParserTest {
     }
 
     @Test
+    void brokenJsonNamesTheFieldItIsIn() {
+        String json = CONTRACT_EXAMPLE.replace("\"frequencyHz\": 19", "\"frequencyHz\": 019");
+
+        assertThatThrownBy(() -> CollectorConfigParser.parse(json))
+                .hasMessageContaining("(in policies[0].sampling.frequencyHz): a number must not have a leading zero");
+    }
+
+    @Test
+    void aFractionWhereAWholeNumberBelongsNamesFieldAndValue() throws ConfigException {
+        String json = CONTRACT_EXAMPLE.replace("\"frequencyHz\": 19", "\"frequencyHz\": 19.5");
+
+        assertThat(policyError(json)).isEqualTo("collector.json: policies[0].sampling.frequencyHz: must be a whole number, was 19.5");
+    }
+
+    @Test
     void aPolicySectionWithoutANameFailsTheFile() {
         assertThatThrownBy(() -> CollectorConfigParser.parse(onePolicy("{\"export\": {" + MINIMAL_BACKENDS + "}}")))
                 .hasMessage("collector.json: policies[0].name: required");

@@ -50,7 +50,7 @@ class PodWatchRecoveryTest {
     }
 
     private static PodCache cache() {
-        return new PodCache(object -> new Workload("Pod", object.path("metadata").path("name").asText()));
+        return new PodCache(object -> new Workload("Pod", object.member("metadata").member("name").stringOr("")));
     }
 
     @Test

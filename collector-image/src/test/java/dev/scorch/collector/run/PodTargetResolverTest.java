@@ -4,9 +4,9 @@ import dev.scorch.collector.attribution.Target;
 import dev.scorch.collector.attribution.LabelSelector;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.scorch.collector.config.PolicyConfig;
+import dev.scorch.collector.json.JsonTrees;
+import dev.scorch.collector.json.JsonValue;
 import dev.scorch.collector.kubernetes.NamespaceCache;
 import dev.scorch.collector.kubernetes.PodCache;
 import dev.scorch.collector.kubernetes.Workload;
@@ -21,7 +21,6 @@ import org.junit.jupiter.api.Test;
 
 class PodTargetResolverTest {
 
-    static final ObjectMapper JSON = new ObjectMapper();
     static final String API = "a".repeat(64);
     static final String OTHER = "b".repeat(64);
     static final String UID = "0f2a7c1e-5b3d-4e8f-9a6b-2c4d6e8f0a1b";
@@ -148,12 +147,12 @@ class PodTargetResolverTest {
                 + ".slice/cri-containerd-" + containerId + ".scope\n";
     }
 
-    static JsonNode namespace(String name, Map<String, String> labels) {
-        return JSON.valueToTree(Map.of("metadata", Map.of("name", name, "labels", labels)));
+    static JsonValue namespace(String name, Map<String, String> labels) {
+        return JsonTrees.from(Map.of("metadata", Map.of("name", name, "labels", labels)));
     }
 
-    static JsonNode pod(String uid, String namespace, String name, Map<String, String> labels, String containerId) {
-        return JSON.valueToTree(Map.of(
+    static JsonValue pod(String uid, String namespace, String name, Map<String, String> labels, String containerId) {
+        return JsonTrees.from(Map.of(
                 "metadata", Map.of("uid", uid, "namespace", namespace, "name", name, "labels", labels),
                 "spec", Map.of("nodeName", "node-1"),
                 "status", Map.of("containerStatuses", List.of(Map.of("name", "api", "containerID", "containerd://" + containerId)))));

@@ -2,8 +2,6 @@ package dev.scorch.collector.run;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.opentelemetry.proto.collector.profiles.v1development.ExportProfilesServiceRequest;
 import dev.scorch.collector.config.PolicyConfig;
 import dev.scorch.collector.export.BackendHealth;
@@ -11,6 +9,8 @@ import dev.scorch.collector.export.ExportedProfile;
 import dev.scorch.collector.export.ProfileExporter;
 import dev.scorch.collector.export.WireFormat;
 import dev.scorch.collector.export.directory.DirectoryExporter;
+import dev.scorch.collector.json.JsonTrees;
+import dev.scorch.collector.json.JsonValue;
 import dev.scorch.collector.kubernetes.NamespaceCache;
 import dev.scorch.collector.kubernetes.PodCache;
 import dev.scorch.collector.kubernetes.Workload;
@@ -37,7 +37,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 class ProfileCycleTest {
 
-    static final ObjectMapper JSON = new ObjectMapper();
     static final Instant START = Instant.parse("2026-11-21T22:00:00Z");
     static final String KNOWN = "a".repeat(64);
     static final String LATE = "b".repeat(64);
@@ -46,7 +45,7 @@ class ProfileCycleTest {
     @TempDir
     Path profiles;
 
-    final PodCache pods = new PodCache(pod -> new Workload("Deployment", pod.path("metadata").path("name").asText().split("-")[0]));
+    final PodCache pods = new PodCache(pod -> new Workload("Deployment", pod.member("metadata").member("name").stringOr("").split("-")[0]));
     final NamespaceCache namespaces = new NamespaceCache();
     final Map<Integer, String> cgroups = new HashMap<>(Map.of(
             10, cgroupOf(KNOWN), 20, cgroupOf(LATE), 30, cgroupOf(NEVER)));
@@ -56,7 +55,7 @@ class ProfileCycleTest {
 
     @Test
     void eachTargetGetsOneProfileAndPendingStacksJoinTheirPodOnceTheWatchKnowsIt() throws IOException {
-        namespaces.replaceAll(List.of(JSON.valueToTree(Map.of("metadata", Map.of("name", "shop")))));
+        namespaces.replaceAll(List.of(JsonTrees.from(Map.of("metadata", Map.of("name", "shop")))));
         pods.replaceAll(List.of(pod("checkout-1", KNOWN)));
         interval.add(10, 5);
         interval.add(20, 3);
@@ -71,7 +70,7 @@ class ProfileCycleTest {
 
     @Test
     void eachBackendGetsTheProfileInItsWireFormatAndEachFormatIsEncodedOnce() throws IOException {
-        namespaces.replaceAll(List.of(JSON.valueToTree(Map.of("metadata", Map.of("name", "shop")))));
+        namespaces.replaceAll(List.of(JsonTrees.from(Map.of("metadata", Map.of("name", "shop")))));
         pods.replaceAll(List.of(pod("checkout-1", KNOWN)));
         interval.add(10, 5);
         var otlpA = new RecordingExporter(WireFormat.OTLP_PROFILES);
@@ -126,7 +125,7 @@ class ProfileCycleTest {
 
     @Test
     void stacksStillPendingAtTheIntervalEndAreCountedAsUnattributed() {
-        namespaces.replaceAll(List.of(JSON.valueToTree(Map.of("metadata", Map.of("name", "shop")))));
+        namespaces.replaceAll(List.of(JsonTrees.from(Map.of("metadata", Map.of("name", "shop")))));
         interval.add(30, 7);
         ProfileCycle cycle = cycle();
 
@@ -226,8 +225,8 @@ class ProfileCycleTest {
         return "0::/kubepods/besteffort/pod0f2a7c1e-5b3d-4e8f-9a6b-2c4d6e8f0a1b/" + containerId + "\n";
     }
 
-    static JsonNode pod(String name, String containerId) {
-        return JSON.valueToTree(Map.of(
+    static JsonValue pod(String name, String containerId) {
+        return JsonTrees.from(Map.of(
                 "metadata", Map.of("uid", name + "-uid", "namespace", "shop", "name", name),
                 "spec", Map.of("nodeName", "node-1"),
                 "status", Map.of("containerStatuses", List.of(Map.of("name", "app", "containerID", "containerd://" + containerId)))));

@@ -2,13 +2,8 @@ package dev.scorch.operator.apiserver;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.scorch.operator.Policies;
-import dev.scorch.operator.api.v1alpha1.ProfilingPolicy;
-import dev.scorch.testenv.ControlPlane;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Deleting the last policy leaves nothing behind: every policy served owns the shared collector
@@ -16,40 +11,22 @@ import org.junit.jupiter.api.Test;
  * owners is left. Needs the controllers, so it runs on tier 4's control plane.
  */
 class GarbageCollectionTest {
-    private static ControlPlane controlPlane;
-    private static OperatorUnderTest operator;
-
-    @BeforeAll
-    static void startOperator() {
-        controlPlane = ControlPlane.shared(ControlPlane.Options.withControllers());
-        operator = OperatorUnderTest.start(controlPlane);
-    }
-
-    @AfterAll
-    static void stopOperator() {
-        if (operator != null) {
-            operator.close();
-        }
-    }
+    @RegisterExtension
+    static final OperatorUnderTest operator = OperatorUnderTest.withControllers();
 
     @Test
     void deletingTheLastPolicyDeletesTheSharedCollectorObjects() {
-        KubernetesClient admin = controlPlane.adminClient();
-        String ns = OperatorUnderTest.NAMESPACE;
-        admin.resource(Policies.parse("collected", """
-                export:
-                  backends: [{name: parca, parca: {address: 'parca.monitoring:7070', insecure: true}}]
-                """)).create();
+        operator.create("collected", OperatorUnderTest.PARCA);
         Eventually.assertThat(() -> {
-            assertThat(admin.apps().daemonSets().inNamespace(ns).withName("scorch-collector").get()).isNotNull();
-            assertThat(admin.configMaps().inNamespace(ns).withName("scorch-collector").get()).isNotNull();
+            assertThat(operator.daemonSet()).isNotNull();
+            assertThat(operator.configMap()).isNotNull();
         });
 
-        admin.resources(ProfilingPolicy.class).withName("collected").delete();
+        operator.delete("collected");
 
         Eventually.assertThat(() -> {
-            assertThat(admin.apps().daemonSets().inNamespace(ns).withName("scorch-collector").get()).isNull();
-            assertThat(admin.configMaps().inNamespace(ns).withName("scorch-collector").get()).isNull();
+            assertThat(operator.daemonSet()).isNull();
+            assertThat(operator.configMap()).isNull();
         });
     }
 }

@@ -3,14 +3,9 @@ package dev.scorch.operator.apiserver;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.scorch.operator.Policies;
 import dev.scorch.operator.api.v1alpha1.ProfilingPolicy;
 import dev.scorch.operator.api.v1alpha1.ProfilingPolicyStatus;
-import dev.scorch.testenv.AuditLog;
-import dev.scorch.testenv.ControlPlane;
-import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
@@ -22,16 +17,14 @@ import io.fabric8.kubernetes.api.model.apps.DaemonSetStatusBuilder;
 import io.fabric8.kubernetes.api.model.rbac.RoleBindingBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
 import io.fabric8.kubernetes.client.utils.Serialization;
-import java.io.IOException;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Tier 3: the reconciler on a real API server (RBAC on, no controllers), running as the operator's
@@ -41,90 +34,19 @@ import org.junit.jupiter.api.Test;
  */
 class ReconcileTest {
     private static final String NS = OperatorUnderTest.NAMESPACE;
-    private static ControlPlane controlPlane;
-    private static KubernetesClient admin;
-    private static OperatorUnderTest operator;
+    private static final String PARCA = OperatorUnderTest.PARCA;
 
-    @BeforeAll
-    static void startOperator() {
-        controlPlane = ControlPlane.shared(ControlPlane.Options.apiServerOnly().auditedBy(AuditLog.WRITES_POLICY));
-        admin = controlPlane.adminClient();
-        operator = OperatorUnderTest.start(controlPlane);
-    }
-
-    @AfterAll
-    static void stopOperator() {
-        if (operator != null) {
-            operator.close();
-        }
-    }
-
-    private static ProfilingPolicy create(String name, String specYaml) {
-        return admin.resource(Policies.parse(name, specYaml)).create();
-    }
-
-    private static ProfilingPolicy policy(String name) {
-        return admin.resources(ProfilingPolicy.class).withName(name).get();
-    }
-
-    private static ProfilingPolicyStatus status(String name) {
-        ProfilingPolicy policy = policy(name);
-        assertThat(policy.getStatus()).as("status of %s", name).isNotNull();
-        return policy.getStatus();
-    }
-
-    private static DaemonSet daemonSet() {
-        return admin.apps().daemonSets().inNamespace(NS).withName("scorch-collector").get();
-    }
-
-    private static ConfigMap configMap() {
-        return admin.configMaps().inNamespace(NS).withName("scorch-collector").get();
-    }
-
-    /** Whether collector.json has a section for {@code policy}: the collectors serve it. */
-    private static boolean served(String policy) {
-        ConfigMap config = configMap();
-        if (config == null) {
-            return false;
-        }
-        for (JsonNode section : collectorJson(config).path("policies")) {
-            if (section.path("name").asText().equals(policy)) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static JsonNode collectorJson(ConfigMap config) {
-        try {
-            return new ObjectMapper().readTree(config.getData().get("collector.json"));
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-    }
-
-    private static JsonNode section(String policy) {
-        for (JsonNode section : collectorJson(configMap()).path("policies")) {
-            if (section.path("name").asText().equals(policy)) {
-                return section;
-            }
-        }
-        throw new AssertionError("no section " + policy);
-    }
-
-    private static final String PARCA = """
-            export:
-              backends: [{name: parca, parca: {address: 'parca.monitoring:7070', insecure: true}}]
-            """;
+    @RegisterExtension
+    static final OperatorUnderTest operator = OperatorUnderTest.onApiServer();
 
     @Test
     void aPolicyIsServedByTheOneCollectorDaemonSetWhichItOwnsWithoutControllingIt() throws Exception {
-        ProfilingPolicy policy = create("creates", PARCA);
+        ProfilingPolicy policy = operator.create("creates", PARCA);
 
-        Eventually.assertThat(() -> assertThat(served("creates")).isTrue());
-        assertThat(section("creates").at("/export/backends/0/parca/address").asText()).isEqualTo("parca.monitoring:7070");
+        Eventually.assertThat(() -> assertThat(operator.served("creates")).isTrue());
+        assertThat(operator.section("creates").at("/export/backends/0/parca/address").asText()).isEqualTo("parca.monitoring:7070");
         Eventually.assertThat(() -> {
-            for (var owned : List.of(daemonSet(), configMap())) {
+            for (var owned : List.of(operator.daemonSet(), operator.configMap())) {
                 assertThat(owned.getMetadata().getOwnerReferences()).filteredOn(o -> o.getUid().equals(policy.getMetadata().getUid()))
                         .singleElement().satisfies(o -> {
                             assertThat(o.getKind()).isEqualTo("ProfilingPolicy");
@@ -132,13 +54,13 @@ class ReconcileTest {
                         });
             }
         });
-        DaemonSet ds = daemonSet();
+        DaemonSet ds = operator.daemonSet();
         assertThat(ds.getSpec().getTemplate().getSpec().getHostPID()).isTrue();
         assertThat(ds.getSpec().getTemplate().getSpec().getServiceAccountName()).isEqualTo("scorch-collector");
-        assertThat(admin.apps().daemonSets().inNamespace(NS).list().getItems()).extracting(d -> d.getMetadata().getName())
+        assertThat(operator.admin().apps().daemonSets().inNamespace(NS).list().getItems()).extracting(d -> d.getMetadata().getName())
                 .containsExactly("scorch-collector");
         Eventually.assertThat(() -> {
-            ProfilingPolicyStatus status = status("creates");
+            ProfilingPolicyStatus status = operator.status("creates");
             assertThat(status.observedGeneration()).isEqualTo(1L);
             assertThat(status.daemonSet()).isEqualTo("scorch-collector");
         });
@@ -146,52 +68,51 @@ class ReconcileTest {
 
     @Test
     void aSpecChangeRewritesThePolicysSectionAndLeavesThePodTemplateAlone() throws Exception {
-        create("rolls", PARCA);
-        Eventually.assertThat(() -> assertThat(served("rolls")).isTrue());
-        Eventually.assertThat(() -> assertThat(status("rolls").observedGeneration()).isEqualTo(1L));
-        String template = Serialization.asJson(daemonSet().getSpec().getTemplate());
+        operator.create("rolls", PARCA);
+        Eventually.assertThat(() -> assertThat(operator.served("rolls")).isTrue());
+        Eventually.assertThat(() -> assertThat(operator.status("rolls").observedGeneration()).isEqualTo(1L));
+        String template = Serialization.asJson(operator.daemonSet().getSpec().getTemplate());
 
-        admin.resources(ProfilingPolicy.class).withName("rolls").edit(p -> Policies.parse("rolls", """
+        operator.edit("rolls", """
                 sampling: {frequencyHz: 99}
                 export:
                   backends: [{name: parca, parca: {address: 'parca.monitoring:7070', insecure: true}}]
-                """));
+                """);
 
         Eventually.assertThat(() -> {
-            assertThat(section("rolls").at("/sampling/frequencyHz").asInt()).isEqualTo(99);
-            assertThat(status("rolls").observedGeneration()).isEqualTo(2L);
+            assertThat(operator.section("rolls").at("/sampling/frequencyHz").asInt()).isEqualTo(99);
+            assertThat(operator.status("rolls").observedGeneration()).isEqualTo(2L);
         });
-        assertThat(Serialization.asJson(daemonSet().getSpec().getTemplate())).as("no collector restarts").isEqualTo(template);
+        assertThat(Serialization.asJson(operator.daemonSet().getSpec().getTemplate())).as("no collector restarts").isEqualTo(template);
     }
 
     @Test
     void suspendTakesThePolicyOutOfTheCollectorsAndKeepsIt() throws Exception {
-        create("pauses", PARCA);
-        Eventually.assertThat(() -> assertThat(served("pauses")).isTrue());
+        operator.create("pauses", PARCA);
+        Eventually.assertThat(() -> assertThat(operator.served("pauses")).isTrue());
 
-        admin.resources(ProfilingPolicy.class).withName("pauses").edit(p -> Policies.parse("pauses",
-                "suspend: true\n" + PARCA));
+        operator.edit("pauses", "suspend: true\n" + PARCA);
 
         Eventually.assertThat(() -> {
-            assertThat(served("pauses")).isFalse();
-            assertThat(status("pauses").condition("Ready").reason()).isEqualTo("Suspended");
+            assertThat(operator.served("pauses")).isFalse();
+            assertThat(operator.status("pauses").condition("Ready").reason()).isEqualTo("Suspended");
         });
-        assertThat(policy("pauses")).isNotNull();
+        assertThat(operator.policy("pauses")).isNotNull();
 
-        admin.resources(ProfilingPolicy.class).withName("pauses").edit(p -> Policies.parse("pauses", PARCA));
-        Eventually.assertThat(() -> assertThat(served("pauses")).isTrue());
+        operator.edit("pauses", PARCA);
+        Eventually.assertThat(() -> assertThat(operator.served("pauses")).isTrue());
     }
 
     @Test
     void deletingAPolicyTakesItOutOfTheSharedObjects() throws Exception {
-        ProfilingPolicy policy = create("goes-away", PARCA);
-        Eventually.assertThat(() -> assertThat(served("goes-away")).isTrue());
+        ProfilingPolicy policy = operator.create("goes-away", PARCA);
+        Eventually.assertThat(() -> assertThat(operator.served("goes-away")).isTrue());
 
-        admin.resource(policy).delete();
+        operator.admin().resource(policy).delete();
 
         Eventually.assertThat(() -> {
-            assertThat(served("goes-away")).isFalse();
-            assertThat(daemonSet().getMetadata().getOwnerReferences()).extracting(o -> o.getName()).doesNotContain("goes-away");
+            assertThat(operator.served("goes-away")).isFalse();
+            assertThat(operator.daemonSet().getMetadata().getOwnerReferences()).extracting(o -> o.getName()).doesNotContain("goes-away");
         });
     }
 
@@ -199,44 +120,44 @@ class ReconcileTest {
     void perPolicyObjectsOfEarlierVersionsAreDeleted() {
         Map<String, String> oldLabels = Map.of("app.kubernetes.io/name", "scorch-collector",
                 "app.kubernetes.io/instance", "legacy", "app.kubernetes.io/managed-by", "scorch-operator");
-        admin.configMaps().inNamespace(NS).resource(new io.fabric8.kubernetes.api.model.ConfigMapBuilder()
+        operator.admin().configMaps().inNamespace(NS).resource(new io.fabric8.kubernetes.api.model.ConfigMapBuilder()
                 .withNewMetadata().withName("scorch-legacy").withLabels(oldLabels).endMetadata()
                 .addToData("collector.json", "{}").build()).create();
-        admin.apps().daemonSets().inNamespace(NS).resource(new io.fabric8.kubernetes.api.model.apps.DaemonSetBuilder()
+        operator.admin().apps().daemonSets().inNamespace(NS).resource(new io.fabric8.kubernetes.api.model.apps.DaemonSetBuilder()
                 .withNewMetadata().withName("scorch-legacy").withLabels(oldLabels).endMetadata()
                 .withNewSpec().withNewSelector().withMatchLabels(oldLabels).endSelector()
                 .withNewTemplate().withNewMetadata().withLabels(oldLabels).endMetadata()
                 .withNewSpec().addNewContainer().withName("collector").withImage("scorch-collector:old").endContainer().endSpec()
                 .endTemplate().endSpec().build()).create();
-        create("upgraded", PARCA);
+        operator.create("upgraded", PARCA);
 
         Eventually.assertThat(() -> {
-            assertThat(admin.apps().daemonSets().inNamespace(NS).withName("scorch-legacy").get()).isNull();
-            assertThat(admin.configMaps().inNamespace(NS).withName("scorch-legacy").get()).isNull();
+            assertThat(operator.admin().apps().daemonSets().inNamespace(NS).withName("scorch-legacy").get()).isNull();
+            assertThat(operator.admin().configMaps().inNamespace(NS).withName("scorch-legacy").get()).isNull();
         });
-        assertThat(daemonSet()).isNotNull();
+        assertThat(operator.daemonSet()).isNotNull();
     }
 
     @Test
     void kubectlGetSaysWhyAndASuspendedPolicyReadsAsSuspended() throws Exception {
-        create("paused", "suspend: true\n" + PARCA);
-        Eventually.assertThat(() -> assertThat(status("paused").condition("Ready").reason()).isEqualTo("Suspended"));
+        operator.create("paused", "suspend: true\n" + PARCA);
+        Eventually.assertThat(() -> assertThat(operator.status("paused").condition("Ready").reason()).isEqualTo("Suspended"));
 
-        List<String> wide = InstallCommandsTest.kubectl(controlPlane, "get", "pp", "paused", "-o", "wide").lines().toList();
+        List<String> wide = InstallCommandsTest.kubectl(operator.controlPlane(), "get", "pp", "paused", "-o", "wide").lines().toList();
 
         assertThat(wide.getFirst()).matches(
                 "NAME\\s+DESIRED\\s+READY\\s+COLLECTING\\s+STATUS\\s+LAST EXPORT\\s+AGE\\s+FAILING\\s+SUSPENDED\\s+MESSAGE");
         // LAST EXPORT is blank: nothing runs, so nothing is exported.
         assertThat(wide.get(1)).matches(
                 "paused\\s+0\\s+0\\s+0\\s+Suspended\\s+\\S+\\s+0\\s+true\\s+spec.suspend is true: no collectors run");
-        assertThat(admin.v1().events().inNamespace("default").list().getItems())
+        assertThat(operator.admin().v1().events().inNamespace("default").list().getItems())
                 .filteredOn(e -> e.getInvolvedObject().getName().equals("paused"))
                 .extracting(Event::getType).doesNotContain("Warning");
     }
 
     @Test
     void kubectlExplainDescribesTheFieldsOfEmbeddedKubernetesTypes() throws Exception {
-        String explained = InstallCommandsTest.kubectl(controlPlane, "explain", "profilingpolicies.spec.nodes.tolerations.effect");
+        String explained = InstallCommandsTest.kubectl(operator.controlPlane(), "explain", "profilingpolicies.spec.nodes.tolerations.effect");
 
         assertThat(explained).contains("FIELD: effect <string>", "DESCRIPTION:", "taint effect");
     }
@@ -246,8 +167,8 @@ class ReconcileTest {
         node("follows-1", "follows");
         node("follows-2", "follows");
         node("follows-elsewhere", "other");
-        create("follows", selecting("follows") + PARCA);
-        Eventually.assertThat(() -> assertThat(daemonSet()).isNotNull());
+        operator.create("follows", selecting("follows") + PARCA);
+        Eventually.assertThat(() -> assertThat(operator.daemonSet()).isNotNull());
         Instant exported = Instant.now().truncatedTo(ChronoUnit.SECONDS);
         Pod n1 = collectorPod("follows-1");
         Pod n2 = collectorPod("follows-2");
@@ -259,7 +180,7 @@ class ReconcileTest {
         writeDaemonSetStatus();
 
         Eventually.assertThat(() -> {
-            ProfilingPolicyStatus status = status("follows");
+            ProfilingPolicyStatus status = operator.status("follows");
             assertThat(status.nodes().desired()).isEqualTo(2);
             assertThat(status.nodes().ready()).isEqualTo(2);
             assertThat(status.nodes().collecting()).isEqualTo(2);
@@ -271,7 +192,7 @@ class ReconcileTest {
                 exported), ready("True"));
 
         Eventually.assertThat(() -> {
-            ProfilingPolicyStatus status = status("follows");
+            ProfilingPolicyStatus status = operator.status("follows");
             assertThat(status.condition("Ready").reason()).isEqualTo("NodesFailing");
             assertThat(status.condition("Degraded").status()).isEqualTo("True");
             assertThat(status.failingNodes()).singleElement().satisfies(f -> {
@@ -280,49 +201,64 @@ class ReconcileTest {
                 assertThat(f.message()).isEqualTo("node follows-2: parca: connection refused");
             });
         });
-        Eventually.assertThat(() -> assertThat(admin.v1().events().inNamespace("default").list().getItems())
+        Eventually.assertThat(() -> assertThat(operator.admin().v1().events().inNamespace("default").list().getItems())
                 .filteredOn(e -> e.getInvolvedObject().getName().equals("follows"))
                 .extracting(Event::getReason).contains("NodesFailing"));
     }
 
     @Test
-    void missingSecretIsDegradedUntilItExistsThenItsKeyIsCopiedForTheCollectors() throws Exception {
-        create("needs-token", """
-                export:
-                  backends:
-                    - name: cloud
-                      parca: {address: 'grpc.example.com:443', bearerTokenSecretRef: {name: cloud-token, key: token}}
-                """);
+    void aMissingSecretIsDegradedUntilItExistsThenItsKeyIsCopiedForTheCollectors() throws Exception {
+        operator.create("needs-token", bearerTokenFrom("cloud-token"));
 
         Eventually.assertThat(() -> {
-            ProfilingPolicyStatus status = status("needs-token");
+            ProfilingPolicyStatus status = operator.status("needs-token");
             assertThat(status.condition("Degraded").reason()).isEqualTo("SecretMissing");
             assertThat(status.condition("Degraded").message()).contains(
                     "spec.export.backends[cloud].parca.bearerTokenSecretRef names Secret scorch-system/cloud-token");
         });
-        assertThat(served("needs-token")).isFalse();
+        assertThat(operator.served("needs-token")).isFalse();
 
-        admin.secrets().inNamespace(NS).resource(new SecretBuilder().withNewMetadata().withName("cloud-token")
-                .endMetadata().addToStringData("token", "t0ken").build()).create();
+        token("cloud-token", "t0ken");
 
         Eventually.assertThat(() -> {
-            assertThat(served("needs-token")).isTrue();
-            assertThat(status("needs-token").condition("Degraded").status()).isEqualTo("False");
+            assertThat(operator.served("needs-token")).isTrue();
+            assertThat(operator.status("needs-token").condition("Degraded").status()).isEqualTo("False");
             assertThat(credential("needs-token.cloud.token")).isEqualTo("t0ken");
         });
-        assertThat(section("needs-token").at("/export/backends/0/parca/bearerTokenFile").asText())
+        assertThat(operator.section("needs-token").at("/export/backends/0/parca/bearerTokenFile").asText())
                 .isEqualTo("/etc/scorch/secrets/needs-token.cloud.token");
-        String template = Serialization.asJson(daemonSet().getSpec().getTemplate());
+    }
 
-        admin.secrets().inNamespace(NS).withName("cloud-token").edit(s -> new SecretBuilder(s).withData(null)
-                .addToStringData("token", "r0tated").build());
+    @Test
+    void aRotatedSecretReachesTheCollectorsWithoutRestartingThem() throws Exception {
+        token("rotating-token", "t0ken");
+        operator.create("rotates", bearerTokenFrom("rotating-token"));
+        Eventually.assertThat(() -> assertThat(credential("rotates.cloud.token")).isEqualTo("t0ken"));
+        String template = Serialization.asJson(operator.daemonSet().getSpec().getTemplate());
 
-        Eventually.assertThat(() -> assertThat(credential("needs-token.cloud.token")).isEqualTo("r0tated"));
-        assertThat(Serialization.asJson(daemonSet().getSpec().getTemplate())).as("no collector restarts").isEqualTo(template);
+        token("rotating-token", "r0tated");
+
+        Eventually.assertThat(() -> assertThat(credential("rotates.cloud.token")).isEqualTo("r0tated"));
+        assertThat(Serialization.asJson(operator.daemonSet().getSpec().getTemplate())).as("no collector restarts").isEqualTo(template);
+    }
+
+    private static String bearerTokenFrom(String secret) {
+        return """
+                export:
+                  backends:
+                    - name: cloud
+                      parca: {address: 'grpc.example.com:443', bearerTokenSecretRef: {name: %s, key: token}}
+                """.formatted(secret);
+    }
+
+    /** Creates or replaces the Secret {@code name} in the operator's namespace with one key, token. */
+    private static void token(String name, String value) {
+        operator.admin().secrets().inNamespace(NS).resource(new SecretBuilder().withNewMetadata().withName(name)
+                .endMetadata().addToStringData("token", value).build()).createOr(NonDeletingOperation::update);
     }
 
     private static String credential(String file) {
-        io.fabric8.kubernetes.api.model.Secret credentials = admin.secrets().inNamespace(NS).withName("scorch-collector-credentials").get();
+        io.fabric8.kubernetes.api.model.Secret credentials = operator.admin().secrets().inNamespace(NS).withName("scorch-collector-credentials").get();
         String value = credentials == null || credentials.getData() == null ? null : credentials.getData().get(file);
         return value == null ? null : new String(java.util.Base64.getDecoder().decode(value), java.nio.charset.StandardCharsets.UTF_8);
     }
@@ -330,22 +266,23 @@ class ReconcileTest {
     @Test
     void aSteadyClusterCostsTheOperatorNoWrites() throws Exception {
         node("steady-1", "steady");
-        create("steady", selecting("steady") + PARCA);
-        Eventually.assertThat(() -> assertThat(served("steady")).isTrue());
+        operator.create("steady", selecting("steady") + PARCA);
+        Eventually.assertThat(() -> assertThat(operator.served("steady")).isTrue());
         Instant exported = Instant.now().truncatedTo(ChronoUnit.SECONDS);
         Pod pod = collectorPod("steady-1");
         setPodConditions(pod, collecting("steady", "True", "Collecting", "node steady-1: collecting", exported), ready("True"));
         writeDaemonSetStatus();
-        Eventually.assertThat(() -> assertThat(status("steady").condition("Ready").status()).isEqualTo("True"));
+        Eventually.assertThat(() -> assertThat(operator.status("steady").condition("Ready").status()).isEqualTo("True"));
         Thread.sleep(2000);
-        long before = operatorWrites();
+        long before = operator.writes();
         assertThat(before).as("the audit log records the operator's writes (creating the objects)").isPositive();
 
         // A restart reconciles every policy from scratch: empty caches, a full list of everything.
         Instant restarted = Instant.now();
-        operator.close();
-        operator = OperatorUnderTest.start(controlPlane);
-        Eventually.assertThat(() -> assertThat(operator.reconciles("steady")).as("reconciles after the restart").isPositive());
+        int beforeRestart = operator.reconciles("steady");
+        operator.restart();
+        Eventually.assertThat(() -> assertThat(operator.reconciles("steady")).as("reconciles after the restart")
+                .isGreaterThan(beforeRestart));
         // A collector heartbeat (a newer probe time, within the minute lastExportTime moves by) and a
         // policy annotation: events that reach the reconciler and change nothing it writes.
         int afterRestart = operator.reconciles("steady");
@@ -353,16 +290,14 @@ class ReconcileTest {
                 ready("True"));
         Eventually.assertThat(() -> assertThat(operator.reconciles("steady")).as("reconciles after a heartbeat")
                 .isGreaterThan(afterRestart));
-        admin.resources(ProfilingPolicy.class).withName("steady").edit(p -> {
+        operator.admin().resources(ProfilingPolicy.class).withName("steady").edit(p -> {
             p.getMetadata().setAnnotations(Map.of("touched", "yes"));
             return p;
         });
         Thread.sleep(3000);
 
-        assertThat(operatorWrites()).as("writes by the operator after a restart and reconciles that change nothing: %s",
-                        AuditLog.read(controlPlane.auditLog()).stream()
-                                .filter(e -> e.isWrite() && !e.received().isBefore(restarted) && !"leases".equals(e.resource())
-                                        && e.effectiveUser().endsWith(":" + OperatorUnderTest.SERVICE_ACCOUNT))
+        assertThat(operator.writes()).as("writes by the operator after a restart and reconciles that change nothing: %s",
+                        operator.writesSince(restarted).stream().filter(e -> !"leases".equals(e.resource()))
                                 .map(e -> e.verb() + " " + e.resource() + "/" + e.subresource() + " " + e.name()).toList())
                 .isEqualTo(before);
     }
@@ -397,42 +332,42 @@ class ReconcileTest {
 
     @Test
     void aPolicyRefusedByTheClusterIsServedWithoutAnEditOnceTheClusterStopsRefusingIt() {
-        admin.load(new java.io.ByteArrayInputStream(NO_CONTROL_PLANE_DAEMONSETS.getBytes())).create();
+        operator.admin().load(new java.io.ByteArrayInputStream(NO_CONTROL_PLANE_DAEMONSETS.getBytes())).create();
         try {
             awaitDaemonSetsTheGuardrailRefuses();
-            create("refused-for-now", """
+            operator.create("refused-for-now", """
                     nodes:
                       tolerations: [{key: node-role.kubernetes.io/control-plane, operator: Exists, effect: NoSchedule}]
                     """ + PARCA);
-            Eventually.assertThat(() -> assertThat(status("refused-for-now").condition("Degraded").reason()).isEqualTo("InvalidSpec"));
-            assertThat(served("refused-for-now")).isFalse();
+            Eventually.assertThat(() -> assertThat(operator.status("refused-for-now").condition("Degraded").reason()).isEqualTo("InvalidSpec"));
+            assertThat(operator.served("refused-for-now")).isFalse();
         } finally {
-            admin.load(new java.io.ByteArrayInputStream(NO_CONTROL_PLANE_DAEMONSETS.getBytes())).delete();
+            operator.admin().load(new java.io.ByteArrayInputStream(NO_CONTROL_PLANE_DAEMONSETS.getBytes())).delete();
         }
 
         Eventually.assertThat(() -> {
-            assertThat(served("refused-for-now")).as("served once the guardrail is gone, with no edit of the policy").isTrue();
-            assertThat(daemonSet().getSpec().getTemplate().getSpec().getTolerations()).extracting(t -> t.getKey())
+            assertThat(operator.served("refused-for-now")).as("served once the guardrail is gone, with no edit of the policy").isTrue();
+            assertThat(operator.daemonSet().getSpec().getTemplate().getSpec().getTolerations()).extracting(t -> t.getKey())
                     .contains("node-role.kubernetes.io/control-plane");
-            assertThat(status("refused-for-now").condition("Degraded").reason()).isNotEqualTo("InvalidSpec");
+            assertThat(operator.status("refused-for-now").condition("Degraded").reason()).isNotEqualTo("InvalidSpec");
         });
-        admin.resources(ProfilingPolicy.class).withName("refused-for-now").delete();
+        operator.delete("refused-for-now");
     }
 
     @Test
     void aPolicyTheClusterRefusesToRunIsInvalidSpecWithTheApiServersMessageUntilFixed() {
-        admin.load(new java.io.ByteArrayInputStream(NO_CONTROL_PLANE_DAEMONSETS.getBytes())).create();
+        operator.admin().load(new java.io.ByteArrayInputStream(NO_CONTROL_PLANE_DAEMONSETS.getBytes())).create();
         try {
             awaitDaemonSetsTheGuardrailRefuses();
-            create("guarded-neighbour", PARCA);
-            Eventually.assertThat(() -> assertThat(served("guarded-neighbour")).isTrue());
-            create("unappliable", """
+            operator.create("guarded-neighbour", PARCA);
+            Eventually.assertThat(() -> assertThat(operator.served("guarded-neighbour")).isTrue());
+            operator.create("unappliable", """
                     nodes:
                       tolerations: [{key: node-role.kubernetes.io/control-plane, operator: Exists, effect: NoSchedule}]
                     """ + PARCA);
 
             Eventually.assertThat(() -> {
-                ProfilingPolicyStatus status = status("unappliable");
+                ProfilingPolicyStatus status = operator.status("unappliable");
                 assertThat(status.condition("Ready").status()).isEqualTo("False");
                 assertThat(status.condition("Ready").reason()).isEqualTo("InvalidSpec");
                 assertThat(status.condition("Degraded").status()).isEqualTo("True");
@@ -441,11 +376,11 @@ class ReconcileTest {
                         "the API server refused the collector's DaemonSet scorch-system/scorch-collector",
                         "this cluster keeps DaemonSets off control-plane nodes");
             });
-            assertThat(served("unappliable")).isFalse();
-            assertThat(daemonSet().getSpec().getTemplate().getSpec().getTolerations()).extracting(t -> t.getKey())
+            assertThat(operator.served("unappliable")).isFalse();
+            assertThat(operator.daemonSet().getSpec().getTemplate().getSpec().getTolerations()).extracting(t -> t.getKey())
                     .doesNotContain("node-role.kubernetes.io/control-plane");
-            assertThat(served("guarded-neighbour")).as("the other policies are still served").isTrue();
-            Eventually.assertThat(() -> assertThat(admin.v1().events().inNamespace("default").list().getItems())
+            assertThat(operator.served("guarded-neighbour")).as("the other policies are still served").isTrue();
+            Eventually.assertThat(() -> assertThat(operator.admin().v1().events().inNamespace("default").list().getItems())
                     .filteredOn(e -> e.getInvolvedObject().getName().equals("unappliable"))
                     .anySatisfy(e -> {
                         assertThat(e.getType()).isEqualTo("Warning");
@@ -453,19 +388,19 @@ class ReconcileTest {
                         assertThat(e.getMessage()).contains("this cluster keeps DaemonSets off control-plane nodes");
                     }));
 
-            admin.resources(ProfilingPolicy.class).withName("unappliable").edit(p -> Policies.parse("unappliable", """
+            operator.edit("unappliable", """
                     nodes:
                       tolerations: [{key: dedicated, operator: Exists, effect: NoSchedule}]
-                    """ + PARCA));
+                    """ + PARCA);
 
             Eventually.assertThat(() -> {
-                assertThat(served("unappliable")).isTrue();
-                assertThat(daemonSet().getSpec().getTemplate().getSpec().getTolerations()).extracting(t -> t.getKey())
+                assertThat(operator.served("unappliable")).isTrue();
+                assertThat(operator.daemonSet().getSpec().getTemplate().getSpec().getTolerations()).extracting(t -> t.getKey())
                         .contains("dedicated");
-                assertThat(status("unappliable").condition("Degraded").reason()).isNotEqualTo("InvalidSpec");
+                assertThat(operator.status("unappliable").condition("Degraded").reason()).isNotEqualTo("InvalidSpec");
             });
         } finally {
-            admin.load(new java.io.ByteArrayInputStream(NO_CONTROL_PLANE_DAEMONSETS.getBytes())).delete();
+            operator.admin().load(new java.io.ByteArrayInputStream(NO_CONTROL_PLANE_DAEMONSETS.getBytes())).delete();
         }
     }
 
@@ -478,46 +413,46 @@ class ReconcileTest {
                 .withNewSpec().addNewToleration().withKey("node-role.kubernetes.io/control-plane").withOperator("Exists")
                 .endToleration().addNewContainer().withName("c").withImage("probe").endContainer().endSpec()
                 .endTemplate().endSpec().build();
-        Eventually.assertThat(() -> assertThatThrownBy(() -> admin.resource(probe).dryRun().create())
+        Eventually.assertThat(() -> assertThatThrownBy(() -> operator.admin().resource(probe).dryRun().create())
                 .hasMessageContaining("this cluster keeps DaemonSets off control-plane nodes"));
     }
 
     @Test
     void aHandEditedDaemonSetIsRestoredAndThenLeftAlone() throws Exception {
-        create("hand-edited", """
+        operator.create("hand-edited", """
                 nodes:
                   tolerations: [{key: dedicated, operator: Equal, value: profiling, effect: NoSchedule}]
                 """ + PARCA);
-        Eventually.assertThat(() -> assertThat(served("hand-edited")).isTrue());
-        DaemonSet applied = daemonSet();
+        Eventually.assertThat(() -> assertThat(operator.served("hand-edited")).isTrue());
+        DaemonSet applied = operator.daemonSet();
         String image = applied.getSpec().getTemplate().getSpec().getContainers().getFirst().getImage();
 
         // What `kubectl edit` does by hand: another image, the toleration gone.
-        admin.apps().daemonSets().inNamespace(NS).withName("scorch-collector").edit(ds -> {
+        operator.admin().apps().daemonSets().inNamespace(NS).withName("scorch-collector").edit(ds -> {
             ds.getSpec().getTemplate().getSpec().getContainers().getFirst().setImage("example.invalid/not-scorch:1");
             ds.getSpec().getTemplate().getSpec().setTolerations(List.of());
             return ds;
         });
 
         Eventually.assertThat(() -> {
-            DaemonSet restored = daemonSet();
+            DaemonSet restored = operator.daemonSet();
             assertThat(restored.getSpec().getTemplate().getSpec().getContainers().getFirst().getImage()).isEqualTo(image);
             assertThat(restored.getSpec().getTemplate().getSpec().getTolerations())
                     .extracting(t -> t.getKey()).contains("dedicated");
         });
-        long afterRestore = operatorWrites();
+        long afterRestore = operator.writes();
         Thread.sleep(3000);
-        assertThat(operatorWrites()).as("writes by the operator once the DaemonSet is restored").isEqualTo(afterRestore);
+        assertThat(operator.writes()).as("writes by the operator once the DaemonSet is restored").isEqualTo(afterRestore);
     }
 
     @Test
     void anEditBesideTheOperatorsFieldsCostsTheOperatorNoWrites() throws Exception {
-        create("annotated", PARCA);
-        Eventually.assertThat(() -> assertThat(status("annotated").daemonSet()).isEqualTo("scorch-collector"));
+        operator.create("annotated", PARCA);
+        Eventually.assertThat(() -> assertThat(operator.status("annotated").daemonSet()).isEqualTo("scorch-collector"));
         Thread.sleep(2000);
-        long before = operatorWrites();
+        long before = operator.writes();
 
-        admin.apps().daemonSets().inNamespace(NS).withName("scorch-collector").edit(ds -> {
+        operator.admin().apps().daemonSets().inNamespace(NS).withName("scorch-collector").edit(ds -> {
             Map<String, String> annotations = new java.util.HashMap<>(
                     ds.getMetadata().getAnnotations() == null ? Map.of() : ds.getMetadata().getAnnotations());
             annotations.put("team.example/owner", "observability");
@@ -526,21 +461,21 @@ class ReconcileTest {
         });
         Thread.sleep(3000);
 
-        assertThat(operatorWrites()).as("writes by the operator after someone annotated its DaemonSet").isEqualTo(before);
-        assertThat(daemonSet().getMetadata().getAnnotations()).containsEntry("team.example/owner", "observability");
+        assertThat(operator.writes()).as("writes by the operator after someone annotated its DaemonSet").isEqualTo(before);
+        assertThat(operator.daemonSet().getMetadata().getAnnotations()).containsEntry("team.example/owner", "observability");
     }
 
     @Test
     void aNamespaceAdminCannotCreateAPolicy() {
-        admin.namespaces().resource(new io.fabric8.kubernetes.api.model.NamespaceBuilder()
+        operator.admin().namespaces().resource(new io.fabric8.kubernetes.api.model.NamespaceBuilder()
                 .withNewMetadata().withName("team-a").endMetadata().build()).serverSideApply();
-        admin.rbac().roleBindings().inNamespace("team-a").resource(new RoleBindingBuilder()
+        operator.admin().rbac().roleBindings().inNamespace("team-a").resource(new RoleBindingBuilder()
                 .withNewMetadata().withName("alice-admin").endMetadata()
                 .withNewRoleRef().withApiGroup("rbac.authorization.k8s.io").withKind("ClusterRole").withName("admin")
                 .endRoleRef()
                 .addNewSubject().withApiGroup("rbac.authorization.k8s.io").withKind("User").withName("alice").endSubject()
                 .build()).serverSideApply();
-        KubernetesClient alice = controlPlane.clientAs("alice", "system:authenticated");
+        KubernetesClient alice = operator.controlPlane().clientAs("alice", "system:authenticated");
 
         assertThatThrownBy(() -> alice.resource(Policies.parse("by-alice", PARCA)).create())
                 .isInstanceOf(KubernetesClientException.class)
@@ -549,30 +484,25 @@ class ReconcileTest {
 
     @Test
     void theViewRoleReadsPoliciesButCannotWriteThem() {
-        create("viewed", PARCA);
-        admin.rbac().clusterRoleBindings().resource(new io.fabric8.kubernetes.api.model.rbac.ClusterRoleBindingBuilder()
+        operator.create("viewed", PARCA);
+        operator.admin().rbac().clusterRoleBindings().resource(new io.fabric8.kubernetes.api.model.rbac.ClusterRoleBindingBuilder()
                 .withNewMetadata().withName("bob-views-policies").endMetadata()
                 .withNewRoleRef().withApiGroup("rbac.authorization.k8s.io").withKind("ClusterRole")
                 .withName("scorch-policies-view").endRoleRef()
                 .addNewSubject().withApiGroup("rbac.authorization.k8s.io").withKind("User").withName("bob").endSubject()
                 .build()).serverSideApply();
-        KubernetesClient bob = controlPlane.clientAs("bob", "system:authenticated");
+        KubernetesClient bob = operator.controlPlane().clientAs("bob", "system:authenticated");
 
         Eventually.assertThat(() -> assertThat(bob.resources(ProfilingPolicy.class).withName("viewed").get()).isNotNull());
         assertThatThrownBy(() -> bob.resources(ProfilingPolicy.class).withName("viewed").delete())
                 .isInstanceOf(KubernetesClientException.class);
-        assertThat(admin.rbac().clusterRoles().withName("scorch-policies-view").get().getMetadata().getLabels())
+        assertThat(operator.admin().rbac().clusterRoles().withName("scorch-policies-view").get().getMetadata().getLabels())
                 .containsEntry("rbac.authorization.k8s.io/aggregate-to-view", "true");
-    }
-
-    /** Writes by the operator's ServiceAccount in the audit log (lease renewals aside). */
-    private static long operatorWrites() {
-        return AuditLog.writesBy(controlPlane.auditLog(), "system:serviceaccount:" + NS + ":" + OperatorUnderTest.SERVICE_ACCOUNT);
     }
 
     /** A Node of the test, labelled {@code test=<group>} so a policy can select it. */
     private static void node(String name, String group) {
-        admin.nodes().resource(new io.fabric8.kubernetes.api.model.NodeBuilder().withNewMetadata().withName(name)
+        operator.admin().nodes().resource(new io.fabric8.kubernetes.api.model.NodeBuilder().withNewMetadata().withName(name)
                 .withLabels(Map.of("kubernetes.io/os", "linux", "test", group)).endMetadata().build()).serverSideApply();
     }
 
@@ -582,7 +512,7 @@ class ReconcileTest {
 
     /** The collector pod the DaemonSet controller would make on {@code node}. */
     private static Pod collectorPod(String node) {
-        return admin.pods().inNamespace(NS).resource(new PodBuilder()
+        return operator.admin().pods().inNamespace(NS).resource(new PodBuilder()
                 .withNewMetadata().withName("scorch-collector-" + node)
                 .withLabels(Map.of("app.kubernetes.io/name", "scorch-collector", "app.kubernetes.io/component", "node-collector",
                         "app.kubernetes.io/managed-by", "scorch-operator"))
@@ -605,22 +535,18 @@ class ReconcileTest {
     }
 
     private static void setPodConditions(Pod pod, PodCondition... conditions) {
-        admin.pods().inNamespace(NS).withName(pod.getMetadata().getName()).editStatus(p -> new PodBuilder(p)
+        operator.admin().pods().inNamespace(NS).withName(pod.getMetadata().getName()).editStatus(p -> new PodBuilder(p)
                 .editOrNewStatus().withConditions(conditions).endStatus().build());
     }
 
     /** What the DaemonSet controller writes once the current template runs everywhere. */
     private static void writeDaemonSetStatus() {
-        admin.apps().daemonSets().inNamespace(NS).withName("scorch-collector").editStatus(ds -> {
+        operator.admin().apps().daemonSets().inNamespace(NS).withName("scorch-collector").editStatus(ds -> {
             ds.setStatus(new DaemonSetStatusBuilder().withDesiredNumberScheduled(3)
                     .withCurrentNumberScheduled(3).withNumberReady(3).withUpdatedNumberScheduled(3)
                     .withNumberAvailable(3).withNumberMisscheduled(0)
                     .withObservedGeneration(ds.getMetadata().getGeneration()).build());
             return ds;
         });
-    }
-
-    static Duration timeout() {
-        return Eventually.TIMEOUT;
     }
 }

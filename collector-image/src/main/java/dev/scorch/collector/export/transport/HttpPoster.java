@@ -3,12 +3,15 @@ package dev.scorch.collector.export.transport;
 import dev.scorch.collector.config.BackendConfig;
 import dev.scorch.collector.config.HeaderValues;
 import dev.scorch.collector.export.delivery.SendFailure;
-import java.io.ByteArrayInputStream;
+import dev.scorch.collector.http.DeadlineExceededException;
+import dev.scorch.collector.http.Http1Client;
+import dev.scorch.collector.http.HttpRequest;
+import dev.scorch.collector.http.HttpResponse;
+import dev.scorch.collector.http.HttpSettings;
+import dev.scorch.collector.http.ResponseTooLargeException;
+import java.io.IOException;
+import java.net.SocketTimeoutException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -18,54 +21,55 @@ import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.CancellationException;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
- * POSTs protobuf bodies over HTTP/1.1 or HTTP/2 (java.net.http) and turns the answer into success
- * or a {@link SendFailure}: 2xx accepted; 408, 429 and 5xx retryable (429 and 503 honour
- * Retry-After); any other status permanent, counted as {@code rejected-http-<status>}.
+ * POSTs protobuf bodies over HTTP/1.1 ({@link Http1Client}: on the sender's own thread, over a
+ * kept-alive connection) and turns the answer into success or a {@link SendFailure}: 2xx accepted;
+ * 408, 429 and 5xx retryable (429 and 503 honour Retry-After); any other status permanent, counted
+ * as {@code rejected-http-<status>}.
  */
 public final class HttpPoster implements AutoCloseable {
 
     private static final int MAX_ERROR_BODY = 300;
+    /** How much of an error answer is read to cut our credentials out of it before its start is shown. */
+    private static final int MAX_ERROR_READ = 64 << 10;
     /**
      * The most an answer may hold: backends answer a push with at most a small status document; a
      * larger body (a hostile or broken endpoint, or a proxy's page) is refused as it arrives
      * instead of growing the heap.
      */
-    static final long MAX_ANSWER_BYTES = 1 << 20;
+    static final int MAX_ANSWER_BYTES = 1 << 20;
 
     private final String backendKind;
-    private final HttpClient client;
+    private final Http1Client client;
     private final Duration timeout;
-    /** This backend's requests in flight; {@link #close} cancels them without touching other backends' on the shared client. */
-    private final Set<CompletableFuture<?>> inFlight = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
     /**
      * @param backendKind names the backend in error messages, e.g. "Pyroscope"
+     * @param timeout the longest wait for any byte of the answer; the whole exchange gets twice that
      */
     public HttpPoster(String backendKind, BackendConfig.Tls tls, Duration connectTimeout, Duration timeout) {
         this.backendKind = backendKind;
         this.timeout = timeout;
-        this.client = SharedHttpClients.acquire(tls, connectTimeout);
+        this.client = new Http1Client(HttpSettings.of(connectTimeout, timeout), () -> TlsSocketFactories.forConfig(tls));
     }
 
     /**
-     * Checks that {@code url} can be posted to: absolute http(s) with a host.
+     * Checks that {@code url} can be posted to: absolute http(s) with a host, without credentials.
      *
-     * @throws IllegalArgumentException naming the backend and the URL otherwise
+     * @throws IllegalArgumentException naming the backend and the URL otherwise (a URL with
+     *     credentials by its host only: they are never sent or shown)
      */
     public static URI requireHttpUrl(String backend, URI url) {
+        if (url != null && url.getRawUserInfo() != null) {
+            throw new IllegalArgumentException("backend " + backend + ": the URL of " + url.getHost() + " carries credentials"
+                    + " (user:password@), which are neither sent nor shown: put them in the backend's basicAuth or bearer token Secret");
+        }
         if (url == null || url.getScheme() == null || !(url.getScheme().equals("http") || url.getScheme().equals("https"))
                 || url.getHost() == null || url.getRawQuery() != null) {
             throw new IllegalArgumentException("backend " + backend + ": URL '" + url
@@ -82,41 +86,54 @@ public final class HttpPoster implements AutoCloseable {
      */
     public byte[] post(URI url, String contentType, Map<String, String> headers, byte[] body, String expectedContentType)
             throws SendFailure {
-        HttpRequest.Builder request = HttpRequest.newBuilder(url)
-                .timeout(timeout)
-                .header("Content-Type", contentType)
-                .header("User-Agent", "scorch-collector")
-                .POST(streamed(body));
+        Map<String, String> sent = new LinkedHashMap<>();
+        sent.put("User-Agent", "scorch-collector");
         for (Map.Entry<String, String> header : headers.entrySet()) {
-            // Values are checked where they are read; this is the last line: the HTTP client's own refusal quotes the value.
+            // Values are checked where they are read; this is the last line, naming the header and never its value.
             int forbidden = HeaderValues.forbiddenCharacter(header.getValue());
             if (forbidden >= 0 || !HeaderValues.isToken(header.getKey())) {
                 throw SendFailure.permanent("invalid-header", backendKind + " " + url + ": header " + header.getKey() + " not sent: "
                         + (forbidden >= 0 ? "its value holds " + HeaderValues.describe(header.getValue(), forbidden) : "not an HTTP token")
                         + " (the value is not shown)");
             }
-            try {
-                request.header(header.getKey(), header.getValue());
-            } catch (IllegalArgumentException e) {
-                throw SendFailure.permanent("invalid-header", backendKind + " " + url + ": the HTTP client refuses header " + header.getKey()
-                        + " (the value is not shown)");
-            }
+            sent.put(header.getKey(), header.getValue());
         }
-        HttpResponse<byte[]> response = send(url, request.build());
-        int status = response.statusCode();
+        if (closed) {
+            throw SendFailure.retryable(backendKind + " " + url + ": backend closed", null);
+        }
+        HttpRequest request = HttpRequest.withBody("POST", url, sent, contentType, body);
+        try (HttpResponse response = client.send(request, timeout.multipliedBy(2))) {
+            return answer(url, response, headers, expectedContentType);
+        } catch (DeadlineExceededException e) {
+            throw SendFailure.retryable(backendKind + " " + url + ": answer not complete within " + timeout.multipliedBy(2), e);
+        } catch (SocketTimeoutException e) {
+            throw SendFailure.retryable(backendKind + " " + url + ": no answer within " + timeout + " (" + e.getMessage() + ")", e);
+        } catch (ResponseTooLargeException e) {
+            throw SendFailure.retryable(backendKind + " " + url + ": " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw SendFailure.retryable(backendKind + " " + url + ": " + (closed ? "abandoned, the backend is closing" : e.toString()), e);
+        } catch (IllegalArgumentException e) {
+            throw SendFailure.permanent("invalid-request", backendKind + " " + url + ": " + e.getMessage());
+        }
+    }
+
+    private byte[] answer(URI url, HttpResponse response, Map<String, String> headers, String expectedContentType)
+            throws IOException, SendFailure {
+        int status = response.status();
         if (status >= 200 && status < 300) {
-            Optional<String> answered = response.headers().firstValue("Content-Type");
-            if (expectedContentType != null && response.body().length > 0
+            byte[] answer = response.readBody(MAX_ANSWER_BYTES);
+            Optional<String> answered = response.headers().first("Content-Type");
+            if (expectedContentType != null && answer.length > 0
                     && answered.map(type -> !type.startsWith(expectedContentType)).orElse(true)) {
                 throw SendFailure.retryable(backendKind + " " + url + ": answered " + status + " with Content-Type "
                         + answered.orElse("(none)") + " instead of " + expectedContentType
-                        + "; is this the backend's URL? body: " + excerpt(response.body(), headers), null);
+                        + "; is this the backend's URL? body: " + excerpt(answer, headers), null);
             }
-            return response.body();
+            return answer;
         }
-        String message = backendKind + " " + url + ": HTTP " + status + ": " + excerpt(response.body(), headers);
+        String message = backendKind + " " + url + ": HTTP " + status + ": " + excerpt(response.readExcerpt(MAX_ERROR_READ), headers);
         if (status == 429 || status == 503) {
-            Duration retryAfter = retryAfter(response.headers().firstValue("Retry-After"));
+            Duration retryAfter = retryAfter(response.headers().first("Retry-After"));
             if (retryAfter != null) {
                 throw SendFailure.retryAfter(message, retryAfter);
             }
@@ -125,45 +142,6 @@ public final class HttpPoster implements AutoCloseable {
             throw SendFailure.retryable(message, null);
         }
         throw SendFailure.permanent("rejected-http-" + status, message);
-    }
-
-    private HttpResponse<byte[]> send(URI url, HttpRequest request) throws SendFailure {
-        if (closed) {
-            throw SendFailure.retryable(backendKind + " " + url + ": backend closed", null);
-        }
-        CompletableFuture<HttpResponse<byte[]>> response = client.sendAsync(request,
-                HttpResponse.BodyHandlers.limiting(HttpResponse.BodyHandlers.ofByteArray(), MAX_ANSWER_BYTES));
-        inFlight.add(response);
-        try {
-            // The body arrives after the headers the request timeout waits for: one more timeout for a body that trickles in.
-            return response.get(timeout.multipliedBy(2).toMillis(), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-            response.cancel(true);
-            throw SendFailure.retryable(backendKind + " " + url + ": answer not complete within " + timeout.multipliedBy(2), e);
-        } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof HttpTimeoutException) {
-                throw SendFailure.retryable(backendKind + " " + url + ": no answer within " + timeout, cause);
-            }
-            throw SendFailure.retryable(backendKind + " " + url + ": " + cause, cause);
-        } catch (CancellationException e) {
-            throw SendFailure.retryable(backendKind + " " + url + ": abandoned, the backend is closing", e);
-        } catch (InterruptedException e) {
-            response.cancel(true);
-            Thread.currentThread().interrupt();
-            throw SendFailure.retryable(backendKind + " " + url + ": interrupted", e);
-        } finally {
-            inFlight.remove(response);
-        }
-    }
-
-    /**
-     * The body in chunks read as the request goes out: the client's byte-array publisher copies the
-     * whole body once more before sending, twice the heap for every request in flight.
-     */
-    private static HttpRequest.BodyPublisher streamed(byte[] body) {
-        return HttpRequest.BodyPublishers.fromPublisher(
-                HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(body)), body.length);
     }
 
     /** Retry-After as delay-seconds or an HTTP-date (RFC 9110 §10.2.3); null when absent or unreadable. */
@@ -232,17 +210,10 @@ public final class HttpPoster implements AutoCloseable {
         return text.isEmpty() ? "(empty body)" : text + (body.length > MAX_ERROR_BODY ? "..." : "");
     }
 
-    /**
-     * Abandons this backend's requests in flight (their profiles stay spooled) instead of waiting
-     * for them, and gives the shared client back.
-     */
+    /** Cuts off this backend's request in flight (its profile stays spooled) instead of waiting for it. */
     @Override
     public void close() {
-        if (closed) {
-            return;
-        }
         closed = true;
-        inFlight.forEach(request -> request.cancel(true));
-        SharedHttpClients.release(client);
+        client.close();
     }
 }

@@ -51,6 +51,13 @@ class SecretValuesTest {
     }
 
     @Test
+    void aBackendUrlWithCredentialsIsRefusedWithoutShowingThem() {
+        assertThatThrownBy(() -> HttpEndpoint.below("grafana", java.net.URI.create("https://user:" + TOKEN_PART + "@pyroscope.example"),
+                "/push")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("grafana").hasMessageContaining("pyroscope.example").hasMessageNotContaining(TOKEN_PART);
+    }
+
+    @Test
     void aPasswordWithANulIsRefused() throws Exception {
         Path password = Files.writeString(dir.resolve("password"), "hunter\0two");
 

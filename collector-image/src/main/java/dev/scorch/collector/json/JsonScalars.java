@@ -1,0 +1,239 @@
+package dev.scorch.collector.json;
+
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Reads the leaves of a document - strings, numbers and the literals - strictly per RFC 8259:
+ * UTF-8 only (overlong forms, encoded surrogates and bytes past U+10FFFF refused), every escape
+ * including surrogate pairs (an unpaired one refused), no raw control characters in strings, no
+ * leading zeros, {@code NaN} or {@code Infinity}.
+ */
+final class JsonScalars {
+
+    /** Real numbers have a few dozen characters; a longer one is refused before any conversion. */
+    static final int MAX_NUMBER_CHARS = 256;
+
+    /** Whole numbers of up to 18 digits are read straight into a long. */
+    private static final int LONG_FAST_DIGITS = 18;
+
+    private final JsonInput in;
+    private final int maxStringChars;
+    private final StringBuilder text = new StringBuilder();
+    private final char[] number = new char[MAX_NUMBER_CHARS];
+
+    JsonScalars(JsonInput in, int maxStringChars) {
+        this.in = in;
+        this.maxStringChars = maxStringChars;
+    }
+
+    /** A string's content; the opening quote is taken already. */
+    String string() throws IOException {
+        byte[] buffer = in.buffer;
+        int start = in.position;
+        // Most strings are short printable ASCII within the buffer: one String, no builder.
+        for (int i = start; i < in.end; i++) {
+            byte b = buffer[i];
+            if (b == '"') {
+                in.position = i + 1;
+                return checked(new String(buffer, start, i - start, StandardCharsets.ISO_8859_1));
+            }
+            if (b < 0x20 || b == '\\') {
+                break;
+            }
+        }
+        text.setLength(0);
+        while (true) {
+            int c = in.read();
+            if (c == '"') {
+                return checked(text.toString());
+            } else if (c == '\\') {
+                escape();
+            } else if (c < 0) {
+                throw in.error("the input ends inside a string");
+            } else if (c < 0x20) {
+                throw in.error(String.format("control character U+%04X in a string (it must be escaped)", c));
+            } else if (c < 0x80) {
+                text.append((char) c);
+            } else {
+                text.appendCodePoint(utf8(c));
+            }
+            if (text.length() > maxStringChars) {
+                throw in.error("string longer than " + maxStringChars + " characters");
+            }
+        }
+    }
+
+    private String checked(String value) throws JsonParseException {
+        if (value.length() > maxStringChars) {
+            throw in.error("string longer than " + maxStringChars + " characters");
+        }
+        return value;
+    }
+
+    private void escape() throws IOException {
+        int c = in.read();
+        switch (c) {
+            case '"', '\\', '/' -> text.append((char) c);
+            case 'b' -> text.append('\b');
+            case 'f' -> text.append('\f');
+            case 'n' -> text.append('\n');
+            case 'r' -> text.append('\r');
+            case 't' -> text.append('\t');
+            case 'u' -> {
+                char unit = hex4();
+                if (Character.isHighSurrogate(unit)) {
+                    if (in.read() != '\\' || in.read() != 'u') {
+                        throw in.error(String.format("unpaired surrogate \\u%04X (a high surrogate must be followed by a \\u low one)", (int) unit));
+                    }
+                    char low = hex4();
+                    if (!Character.isLowSurrogate(low)) {
+                        throw in.error(String.format("unpaired surrogate \\u%04X followed by \\u%04X", (int) unit, (int) low));
+                    }
+                    text.append(unit).append(low);
+                } else if (Character.isLowSurrogate(unit)) {
+                    throw in.error(String.format("unpaired surrogate \\u%04X (a low surrogate without a high one)", (int) unit));
+                } else {
+                    text.append(unit);
+                }
+            }
+            default -> throw in.error("invalid escape: backslash followed by " + JsonInput.describe(c));
+        }
+    }
+
+    private char hex4() throws IOException {
+        int value = 0;
+        for (int i = 0; i < 4; i++) {
+            int c = in.read();
+            int digit = Character.digit(c < 0 ? -1 : c, 16);
+            if (digit < 0 || c >= 0x80) {
+                throw in.error("\\u must be followed by four hex digits, found " + JsonInput.describe(c));
+            }
+            value = value << 4 | digit;
+        }
+        return (char) value;
+    }
+
+    /** The code point whose UTF-8 form starts with {@code lead} (0x80 or above), strictly decoded. */
+    private int utf8(int lead) throws IOException {
+        int length;
+        int min;
+        int max;
+        int codePoint;
+        if (lead >= 0xC2 && lead <= 0xDF) {
+            length = 2;
+            codePoint = lead & 0x1F;
+            min = 0x80;
+            max = 0xBF;
+        } else if (lead >= 0xE0 && lead <= 0xEF) {
+            length = 3;
+            codePoint = lead & 0x0F;
+            min = lead == 0xE0 ? 0xA0 : 0x80; // no overlong forms
+            max = lead == 0xED ? 0x9F : 0xBF; // no encoded surrogates
+        } else if (lead >= 0xF0 && lead <= 0xF4) {
+            length = 4;
+            codePoint = lead & 0x07;
+            min = lead == 0xF0 ? 0x90 : 0x80;
+            max = lead == 0xF4 ? 0x8F : 0xBF; // nothing past U+10FFFF
+        } else {
+            throw in.error(String.format("invalid UTF-8: byte 0x%02X cannot start a character", lead));
+        }
+        for (int i = 1; i < length; i++) {
+            int c = in.peek();
+            if (c < min || c > max) {
+                throw in.error("invalid UTF-8: a character starting with " + String.format("byte 0x%02X", lead)
+                        + " continues with " + JsonInput.describe(c));
+            }
+            in.position++;
+            codePoint = codePoint << 6 | (c & 0x3F);
+            min = 0x80;
+            max = 0xBF;
+        }
+        return codePoint;
+    }
+
+    /** A number; its first character ({@code -} or a digit) is not taken yet. */
+    JsonNumber number() throws IOException {
+        int length = 0;
+        boolean whole = true;
+        if (in.peek() == '-') {
+            length = take(length);
+        }
+        int c = in.peek();
+        if (c == '0') {
+            length = take(length);
+            if (isDigit(in.peek())) {
+                throw in.error("a number must not have a leading zero");
+            }
+        } else if (isDigit(c)) {
+            length = digits(length);
+        } else {
+            throw in.error("expected a digit, found " + JsonInput.describe(c));
+        }
+        if (in.peek() == '.') {
+            whole = false;
+            length = take(length);
+            if (!isDigit(in.peek())) {
+                throw in.error("expected a digit after the decimal point, found " + JsonInput.describe(in.peek()));
+            }
+            length = digits(length);
+        }
+        c = in.peek();
+        if (c == 'e' || c == 'E') {
+            whole = false;
+            length = take(length);
+            c = in.peek();
+            if (c == '+' || c == '-') {
+                length = take(length);
+            }
+            if (!isDigit(in.peek())) {
+                throw in.error("expected a digit in the exponent, found " + JsonInput.describe(in.peek()));
+            }
+            length = digits(length);
+        }
+        int digits = number[0] == '-' ? length - 1 : length;
+        if (whole && digits <= LONG_FAST_DIGITS) {
+            long value = 0;
+            for (int i = length - digits; i < length; i++) {
+                value = value * 10 + (number[i] - '0');
+            }
+            return JsonNumber.of(number[0] == '-' ? -value : value);
+        }
+        try {
+            return JsonNumber.of(new BigDecimal(number, 0, length));
+        } catch (NumberFormatException exponentOutOfRange) {
+            throw in.error("number out of range: its exponent does not fit 32 bits");
+        }
+    }
+
+    private int digits(int length) throws IOException {
+        while (isDigit(in.peek())) {
+            length = take(length);
+        }
+        return length;
+    }
+
+    private int take(int length) throws IOException {
+        if (length == MAX_NUMBER_CHARS) {
+            throw in.error("number longer than " + MAX_NUMBER_CHARS + " characters");
+        }
+        number[length] = (char) in.read();
+        return length + 1;
+    }
+
+    private static boolean isDigit(int c) {
+        return c >= '0' && c <= '9';
+    }
+
+    /** The literal {@code word} ({@code true}, {@code false}, {@code null}), none of it taken yet. */
+    void literal(String word) throws IOException {
+        for (int i = 0; i < word.length(); i++) {
+            int c = in.peek();
+            if (c != word.charAt(i)) {
+                throw in.error("expected the literal " + word + ", found " + JsonInput.describe(c));
+            }
+            in.position++;
+        }
+    }
+}

@@ -1,0 +1,90 @@
+package dev.scorch.collector.json;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+
+/**
+ * Writes {@link JsonValue} trees as compact JSON text (status patches to the API server). Strings
+ * escape what RFC 8259 requires - quote, backslash, control characters - and nothing else; an
+ * unpaired surrogate, which UTF-8 cannot carry, becomes U+FFFD (as Go's encoder does), so the
+ * output is always valid UTF-8 and reads back with {@link JsonReader}.
+ */
+public final class JsonWriter {
+
+    private static final char[] HEX = "0123456789abcdef".toCharArray();
+
+    private JsonWriter() {}
+
+    public static String write(JsonValue value) {
+        StringBuilder out = new StringBuilder();
+        write(value, out);
+        return out.toString();
+    }
+
+    public static byte[] utf8(JsonValue value) {
+        return write(value).getBytes(StandardCharsets.UTF_8);
+    }
+
+    public static void write(JsonValue value, StringBuilder out) {
+        switch (value) {
+            case JsonObject object -> {
+                out.append('{');
+                boolean first = true;
+                for (Map.Entry<String, JsonValue> member : object.members().entrySet()) {
+                    if (!first) {
+                        out.append(',');
+                    }
+                    first = false;
+                    string(member.getKey(), out);
+                    out.append(':');
+                    write(member.getValue(), out);
+                }
+                out.append('}');
+            }
+            case JsonArray array -> {
+                out.append('[');
+                for (int i = 0; i < array.size(); i++) {
+                    if (i > 0) {
+                        out.append(',');
+                    }
+                    write(array.elements().get(i), out);
+                }
+                out.append(']');
+            }
+            case JsonString string -> string(string.value(), out);
+            case JsonNumber number -> out.append(number.value().toString());
+            case JsonBoolean bool -> out.append(bool.value() ? "true" : "false");
+            case JsonNull ignored -> out.append("null");
+        }
+    }
+
+    /** {@code value} as a JSON string, quotes included. */
+    public static void string(String value, StringBuilder out) {
+        out.append('"');
+        int length = value.length();
+        for (int i = 0; i < length; i++) {
+            char c = value.charAt(i);
+            switch (c) {
+                case '"' -> out.append("\\\"");
+                case '\\' -> out.append("\\\\");
+                case '\n' -> out.append("\\n");
+                case '\r' -> out.append("\\r");
+                case '\t' -> out.append("\\t");
+                case '\b' -> out.append("\\b");
+                case '\f' -> out.append("\\f");
+                default -> {
+                    if (c < 0x20) {
+                        out.append("\\u00").append(HEX[c >> 4]).append(HEX[c & 0xF]);
+                    } else if (Character.isHighSurrogate(c) && i + 1 < length && Character.isLowSurrogate(value.charAt(i + 1))) {
+                        out.append(c).append(value.charAt(++i));
+                    } else if (Character.isSurrogate(c)) {
+                        out.append('\uFFFD');
+                    } else {
+                        out.append(c);
+                    }
+                }
+            }
+        }
+        out.append('"');
+    }
+}
