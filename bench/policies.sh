@@ -9,8 +9,11 @@
 # Window 1 runs the shared collectors of every count side by side, so they sample the same host at
 # the same load and their CPU ratio is not blurred by the load moving between runs; it prints each
 # one's CPU by thread as well. Then one window per N > 1 runs the N separate collectors (summed).
+# BASELINE_JAR=<a collector jar> adds, in window 1, the same counts run from that jar (e.g. main's
+# before a change), so a change is compared with what it replaces at the same moment on the same
+# host: on a shared machine the load moves between runs more than a change moves the figures.
 # Needs root. Usage:
-#   bench/policies.sh            (COUNTS="1 5 20" WARMUP=60 STEADY=120 SEPARATE=1)
+#   bench/policies.sh            (COUNTS="1 5 20" WARMUP=60 STEADY=120 SEPARATE=1 BASELINE_JAR=)
 set -euo pipefail
 # shellcheck source=bench/lib/start.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib/start.sh"
@@ -36,7 +39,7 @@ thread_ticks() {
 measure() {
   local pids=() config i configs=("$@")
   for config in "$@"; do
-    pids+=("$(start_collector "$config" "$config.log")")
+    pids+=("$(jar="${jar_of[$config]:-$jar}" start_collector "$config" "$config.log")")
   done
   sleep "$warmup"
   local before=()
@@ -64,30 +67,44 @@ measure() {
 echo "policies bench: $(nproc) CPUs, kernel $(uname -r), ${warmup} s warm-up, ${steady} s steady, network backends ${NETWORK:-1}"
 echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 
-echo "window 1: one collector per count, side by side (${counts})"
+declare -A jar_of
+builds=(this)
+[ -z "${BASELINE_JAR:-}" ] || builds+=(baseline)
+echo "window 1: one collector per count and build, side by side (${counts}; ${builds[*]})"
 shared=()
-for n in $counts; do
-  mkdir -p "$work/shared-$n"
-  policies_json 1 "$n" "$work/shared-$n" >"$work/shared-$n/collector.json"
-  shared+=("$work/shared-$n/collector.json")
+for build in "${builds[@]}"; do
+  for n in $counts; do
+    mkdir -p "$work/$build-shared-$n"
+    policies_json 1 "$n" "$work/$build-shared-$n" >"$work/$build-shared-$n/collector.json"
+    shared+=("$work/$build-shared-$n/collector.json")
+    [ "$build" = this ] || jar_of["$work/$build-shared-$n/collector.json"]="$BASELINE_JAR"
+  done
 done
 mapfile -t results < <(measure "${shared[@]}")
 declare -A s_kib s_cpu
 i=0
-for n in $counts; do
-  read -r s_kib[$n] s_cpu[$n] <<<"${results[$i]}"
-  i=$((i + 1))
+for build in "${builds[@]}"; do
+  for n in $counts; do
+    read -r s_kib[$build-$n] s_cpu[$build-$n] <<<"${results[$i]}"
+    i=$((i + 1))
+  done
 done
 first=${counts%% *}
-printf '%-9s %-30s %s\n' policies "one collector: RSS MiB, CPU%" "x the ${first}-policy collector (RSS, CPU)"
-for n in $counts; do
-  printf '%-9s %-30s %s\n' "$n" "$(awk -v k="${s_kib[$n]}" -v c="${s_cpu[$n]}" 'BEGIN {printf "%.1f, %s", k / 1024, c}')" \
-    "$(awk -v a="${s_kib[$n]}" -v b="${s_kib[$first]}" -v c="${s_cpu[$n]}" -v d="${s_cpu[$first]}" \
-      'BEGIN {printf "%.2f, %s", a / b, (d > 0 ? sprintf("%.2f", c / d) : "n/a")}')"
+for build in "${builds[@]}"; do
+  [ "${#builds[@]}" = 1 ] || echo "build: $build$([ "$build" = this ] && echo " ($jar)" || echo " ($BASELINE_JAR)")"
+  printf '%-9s %-30s %s\n' policies "one collector: RSS MiB, CPU%" "x the ${first}-policy collector (RSS, CPU)"
+  for n in $counts; do
+    k=$build-$n f=$build-$first
+    printf '%-9s %-30s %s\n' "$n" "$(awk -v k="${s_kib[$k]}" -v c="${s_cpu[$k]}" 'BEGIN {printf "%.1f, %s", k / 1024, c}')" \
+      "$(awk -v a="${s_kib[$k]}" -v b="${s_kib[$f]}" -v c="${s_cpu[$k]}" -v d="${s_cpu[$f]}" \
+        'BEGIN {printf "%.2f, %s", a / b, (d > 0 ? sprintf("%.2f", c / d) : "n/a")}')"
+  done
 done
-for n in $counts; do
-  echo "  CPU by thread, $n policies (% of a core over the window):"
-  sed 's/^/    /' "$work/shared-$n/collector.json.threads" | head -12
+for build in "${builds[@]}"; do
+  for n in $counts; do
+    echo "  CPU by thread, $n policies, $build build (% of a core over the window):"
+    sed 's/^/    /' "$work/$build-shared-$n/collector.json.threads" | head -12
+  done
 done
 
 if [ "${SEPARATE:-1}" = 1 ]; then

@@ -15,6 +15,15 @@ public interface ProfileExporter extends AutoCloseable {
     /** Queues the profile for delivery; drops (counted) only when the spool bound forces it. */
     void offer(ExportedProfile profile);
 
+    /**
+     * Offers the profile as part of {@code round}: an exporter with a spool writes it now and queues
+     * it when the round commits, made durable together with the round's other profiles. Exporters
+     * without a spool take it at once.
+     */
+    default void offer(ExportedProfile profile, OfferRound round) {
+        offer(profile);
+    }
+
     /** The backend's delivery health, for metrics and the pod condition. */
     BackendHealth health();
 

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,8 +26,6 @@ public final class JsonReader {
     private final JsonScalars scalars;
     private final JsonPath path;
     private final JsonLimits limits;
-    /** Member names seen before, shared: an API object repeats the same few dozen names. */
-    private final Map<String, String> names = new HashMap<>();
     private int values;
 
     private JsonReader(JsonInput in, JsonPath path, JsonLimits limits) {
@@ -130,7 +127,7 @@ public final class JsonReader {
                 throw in.error("expected a member name in double quotes, found " + JsonInput.describe(c));
             }
             in.position++;
-            String name = shared(scalars.string());
+            String name = scalars.name();
             if (members.containsKey(name)) {
                 throw in.error("duplicate member \"" + name + "\"");
             }
@@ -190,17 +187,5 @@ public final class JsonReader {
         }
         in.position++;
         path.enter();
-    }
-
-    /** One String per distinct member name, up to a bound (a hostile document may use a new name for every member). */
-    private String shared(String name) {
-        String known = names.get(name);
-        if (known != null) {
-            return known;
-        }
-        if (names.size() < 1024) {
-            names.put(name, name);
-        }
-        return name;
     }
 }

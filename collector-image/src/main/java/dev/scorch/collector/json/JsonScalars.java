@@ -15,6 +15,9 @@ final class JsonScalars {
     /** Real numbers have a few dozen characters; a longer one is refused before any conversion. */
     static final int MAX_NUMBER_CHARS = 256;
 
+    private static final int NAME_SLOTS = 1024;
+    private static final int MAX_NAME_PROBES = 8;
+
     /** Whole numbers of up to 18 digits are read straight into a long. */
     private static final int LONG_FAST_DIGITS = 18;
 
@@ -22,10 +25,68 @@ final class JsonScalars {
     private final int maxStringChars;
     private final StringBuilder text = new StringBuilder();
     private final char[] number = new char[MAX_NUMBER_CHARS];
+    private final String[] names = new String[NAME_SLOTS];
+    private int namesKept;
 
     JsonScalars(JsonInput in, int maxStringChars) {
         this.in = in;
         this.maxStringChars = maxStringChars;
+    }
+
+    /**
+     * A member name; the opening quote is taken already. An API object repeats the same few dozen
+     * names, so a name seen before is returned as the same String, matched against the bytes in
+     * the buffer without allocating. The table stops growing at half full, so a document made of
+     * new names costs what it would without it.
+     */
+    String name() throws IOException {
+        byte[] buffer = in.buffer;
+        int start = in.position;
+        int hash = 0;
+        for (int i = start; i < in.end; i++) {
+            byte b = buffer[i];
+            if (b == '"') {
+                in.position = i + 1;
+                return checked(known(buffer, start, i - start, hash));
+            }
+            if (b < 0x20 || b == '\\') {
+                break;
+            }
+            hash = 31 * hash + b; // String.hashCode of these ASCII characters
+        }
+        return string();
+    }
+
+    private String known(byte[] buffer, int start, int length, int hash) {
+        int mask = names.length - 1;
+        int slot = (hash ^ hash >>> 16) & mask;
+        for (int probe = 0; probe < MAX_NAME_PROBES; probe++, slot = (slot + 1) & mask) {
+            String name = names[slot];
+            if (name == null) {
+                name = new String(buffer, start, length, StandardCharsets.ISO_8859_1);
+                if (namesKept < names.length / 2) {
+                    names[slot] = name;
+                    namesKept++;
+                }
+                return name;
+            }
+            if (name.hashCode() == hash && sameAscii(name, buffer, start, length)) {
+                return name;
+            }
+        }
+        return new String(buffer, start, length, StandardCharsets.ISO_8859_1);
+    }
+
+    private static boolean sameAscii(String name, byte[] buffer, int start, int length) {
+        if (name.length() != length) {
+            return false;
+        }
+        for (int i = 0; i < length; i++) {
+            if (name.charAt(i) != buffer[start + i]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** A string's content; the opening quote is taken already. */

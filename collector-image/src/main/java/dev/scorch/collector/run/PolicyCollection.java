@@ -2,6 +2,7 @@ package dev.scorch.collector.run;
 
 import dev.scorch.collector.config.PolicyConfig;
 import dev.scorch.collector.export.BackendHealth;
+import dev.scorch.collector.export.OfferRound;
 import dev.scorch.collector.export.backends.ExporterFactory;
 import dev.scorch.collector.export.ProfileExporter;
 import dev.scorch.collector.health.CollectingCondition;
@@ -126,23 +127,29 @@ final class PolicyCollection implements AutoCloseable {
         return grid.next(intervalStart, config.export().interval());
     }
 
-    /** Takes the interval's stacks now, for the {@link #finishInterval(Instant, SymbolizedStacks)} that follows. */
+    /** Takes the interval's stacks now, for the {@link #finishInterval(Instant, SymbolizedStacks, OfferRound)} that follows. */
     synchronized void drainAhead() {
         drainedAhead = aggregator.drain();
     }
 
-    /** Ends the interval in progress at {@code end} resolving its stacks on its own; see {@link #finishInterval(Instant, SymbolizedStacks)}. */
+    /** Ends the interval in progress at {@code end} on its own; see {@link #finishInterval(Instant, SymbolizedStacks, OfferRound)}. */
     void finishInterval(Instant end) {
-        finishInterval(end, node.sampling().profiles().round());
+        OfferRound offers = new OfferRound();
+        try {
+            finishInterval(end, node.sampling().profiles().round(), offers);
+        } finally {
+            offers.commit();
+        }
     }
 
     /**
      * Ends the interval in progress at {@code end}: one profile per target to every backend of the policy.
      *
      * @param round where the stacks are resolved, shared with the other policies ending their interval now
+     * @param offers where the profiles are offered, committed by the caller once every policy of the round has offered
      */
-    synchronized void finishInterval(Instant end, SymbolizedStacks round) {
-        cycle.finish(intervalStart, end, round);
+    synchronized void finishInterval(Instant end, SymbolizedStacks round, OfferRound offers) {
+        cycle.finish(intervalStart, end, round, offers);
         intervalStart = end;
     }
 

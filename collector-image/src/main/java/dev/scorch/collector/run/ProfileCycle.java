@@ -1,6 +1,7 @@
 package dev.scorch.collector.run;
 
 import dev.scorch.collector.export.ExportedProfile;
+import dev.scorch.collector.export.OfferRound;
 import dev.scorch.collector.export.ProfileExporter;
 import dev.scorch.collector.export.WireFormat;
 import dev.scorch.collector.profile.AggregatedStack;
@@ -52,9 +53,17 @@ public final class ProfileCycle {
         this.frequencyHz = frequencyHz;
     }
 
-    /** Ends the interval {@code [start, end)} resolving its stacks on its own; see {@link #finish(Instant, Instant, SymbolizedStacks)}. */
+    /**
+     * Ends the interval {@code [start, end)} on its own: its stacks resolved and its profiles made
+     * durable in rounds of their own; see {@link #finish(Instant, Instant, SymbolizedStacks, OfferRound)}.
+     */
     public int finish(Instant start, Instant end) {
-        return finish(start, end, builder.round());
+        OfferRound offers = new OfferRound();
+        try {
+            return finish(start, end, builder.round(), offers);
+        } finally {
+            offers.commit();
+        }
     }
 
     /**
@@ -62,8 +71,10 @@ public final class ProfileCycle {
      * one thread at a time (the interval loop, or shutdown after the loop stopped).
      *
      * @param round where the stacks are resolved, shared with the other policies ending their interval now
+     * @param offers where the profiles are offered, shared with the other policies too: the caller
+     *     commits it once every policy of the round has offered its profiles
      */
-    public synchronized int finish(Instant start, Instant end, SymbolizedStacks round) {
+    public synchronized int finish(Instant start, Instant end, SymbolizedStacks round, OfferRound offers) {
         Map<Target, List<AggregatedStack>> byTarget = attributePending(source.drainInterval());
         Duration duration = Duration.between(start, end);
         int offered = 0;
@@ -77,7 +88,7 @@ public final class ProfileCycle {
             for (ProfileExporter exporter : exporters) {
                 try {
                     byte[] payload = encoded.computeIfAbsent(exporter.wireFormat(), format -> format.encode(profile.get(), id, round.encodings()));
-                    exporter.offer(new ExportedProfile(id, entry.getKey().labels(), start, duration, payload));
+                    exporter.offer(new ExportedProfile(id, entry.getKey().labels(), start, duration, payload), offers);
                 } catch (RuntimeException e) {
                     LOG.log(Level.WARNING, "backend {0} could not take a profile of {1}: {2}", exporter.backendName(),
                             entry.getKey().serviceName(), e.toString());

@@ -2,6 +2,7 @@ package dev.scorch.collector.run;
 
 import dev.scorch.collector.config.PolicyConfig;
 import dev.scorch.collector.config.RunConfig;
+import dev.scorch.collector.export.OfferRound;
 import dev.scorch.collector.health.CollectingCondition;
 import dev.scorch.collector.health.CollectingReason;
 import dev.scorch.collector.health.CollectorState;
@@ -94,8 +95,8 @@ final class ServedPolicies {
     }
 
     /**
-     * Ends the intervals due at {@code now}, their stacks resolved in one round, then lets the node
-     * forget processes no policy needs any more.
+     * Ends the intervals due at {@code now}, their stacks resolved in one round and their profiles
+     * made durable in one {@link OfferRound}, then lets the node forget processes no policy needs any more.
      */
     synchronized void finishDue(Instant now) {
         List<PolicyCollection> due = served.values().stream().filter(policy -> !now.isBefore(policy.intervalEnd())).toList();
@@ -105,9 +106,14 @@ final class ServedPolicies {
             services.sampling().betweenSamples(() -> due.forEach(PolicyCollection::drainAhead));
         }
         SymbolizedStacks round = services.sampling().profiles().round();
-        for (PolicyCollection policy : due) {
-            policy.finishInterval(now, round);
-            exited.finished(policy.config().name(), now);
+        OfferRound offers = new OfferRound();
+        try {
+            for (PolicyCollection policy : due) {
+                policy.finishInterval(now, round, offers);
+                exited.finished(policy.config().name(), now);
+            }
+        } finally {
+            offers.commit();
         }
         for (int pid : exited.retire(served.keySet())) {
             services.cgroups().forget(pid);
@@ -157,11 +163,16 @@ final class ServedPolicies {
         services.sampling().drain();
         Instant end = services.clock().instant();
         SymbolizedStacks round = services.sampling().profiles().round();
+        OfferRound offers = new OfferRound();
         List<ParallelClose.Task> backends = new ArrayList<>();
-        for (PolicyCollection policy : served.values()) {
-            policy.stopPullsAndTriggers();
-            policy.finishInterval(end, round);
-            backends.addAll(policy.closeBackends());
+        try {
+            for (PolicyCollection policy : served.values()) {
+                policy.stopPullsAndTriggers();
+                policy.finishInterval(end, round, offers);
+                backends.addAll(policy.closeBackends());
+            }
+        } finally {
+            offers.commit();
         }
         ParallelClose.run(backends, ParallelClose.BOUND);
         served.values().forEach(PolicyCollection::stopped);

@@ -11,7 +11,6 @@ import dev.scorch.operator.validation.SecretReferences;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Node;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
@@ -72,6 +71,7 @@ public class ProfilingPolicyReconciler implements Reconciler<ProfilingPolicy> {
      * in the primary cache and would serve it again, with no later event to take it out.
      */
     private final Set<String> deleted = ConcurrentHashMap.newKeySet();
+    private final PolicyStatusWriter statuses;
 
     @Inject
     public ProfilingPolicyReconciler(OperatorSettings settings) {
@@ -83,6 +83,7 @@ public class ProfilingPolicyReconciler implements Reconciler<ProfilingPolicy> {
         this.settings = settings;
         this.clock = clock;
         this.firstRefusalRetry = firstRefusalRetry;
+        this.statuses = new PolicyStatusWriter(clock);
     }
 
     @Override
@@ -154,7 +155,9 @@ public class ProfilingPolicyReconciler implements Reconciler<ProfilingPolicy> {
         String namespace = settings.namespace();
         Function<String, Secret> secret = name -> secrets.get(new ResourceID(name, namespace)).orElse(null);
 
-        deleted.retainAll(context.getPrimaryCache().list().map(p -> p.getMetadata().getUid()).collect(Collectors.toSet()));
+        Set<String> live = context.getPrimaryCache().list().map(p -> p.getMetadata().getUid()).collect(Collectors.toSet());
+        deleted.retainAll(live);
+        statuses.retain(live);
         DaemonSet daemonSet = shared.converge(client, () -> context.getPrimaryCache()
                 .list(p -> !p.getSpec().suspend() && p.getMetadata().getDeletionTimestamp() == null
                         && !deleted.contains(p.getMetadata().getUid()) && SecretReferences.validate(p, namespace, secret).isEmpty())
@@ -168,32 +171,22 @@ public class ProfilingPolicyReconciler implements Reconciler<ProfilingPolicy> {
         Set<String> selected = PolicyNodes.selectedBy(policy, nodes.list().toList());
         Observation seen = new Observation(policy.getSpec().suspend(), invalid, daemonSet, selected,
                 pods.list(namespace).toList());
-        ProfilingPolicyStatus status = StatusAggregator.aggregate(policy, seen, clock.instant());
-
-        UpdateControl<ProfilingPolicy> control;
-        if (status.equals(policy.getStatus())) {
-            control = UpdateControl.noUpdate();
-        } else {
-            PolicyEvents.record(client, PolicyEvents.ignoredFields(policy, clock.instant()));
-            PolicyEvents.record(client, PolicyEvents.transitions(policy, policy.getStatus(), status, clock.instant()));
-            PolicyEvents.record(client, PolicyEvents.captures(policy, policy.getStatus(), status, clock.instant()));
-            control = UpdateControl.patchStatus(statusOnly(policy, status));
+        ProfilingPolicyStatus previous = statuses.current(policy);
+        ProfilingPolicyStatus status = StatusAggregator.aggregate(withStatus(policy, previous), seen, clock.instant());
+        if (!status.equals(previous)) {
+            statuses.write(client, policy, previous, status, context.getControllerConfiguration().fieldManager());
         }
+        UpdateControl<ProfilingPolicy> control = UpdateControl.noUpdate();
         // What refused the policy may be the cluster's (an admission policy that changes): no event would say so.
         return shared.retryIn(policy).map(control::rescheduleAfter).orElse(control);
     }
 
-    /**
-     * A minimal object for the status patch: identity and status, nothing the user owns. No
-     * resourceVersion: the leader is the only writer of status and recomputes all of it on every
-     * reconcile, so a conflict check would only add retries (docs/decisions.md).
-     */
-    private static ProfilingPolicy statusOnly(ProfilingPolicy policy, ProfilingPolicyStatus status) {
-        ProfilingPolicy patch = new ProfilingPolicy();
-        patch.setMetadata(new ObjectMetaBuilder()
-                .withName(policy.getMetadata().getName())
-                .build());
-        patch.setStatus(status);
-        return patch;
+    /** {@code policy} as the operator knows it, with {@code status}: the aggregator reads the previous status from it. */
+    private static ProfilingPolicy withStatus(ProfilingPolicy policy, ProfilingPolicyStatus status) {
+        ProfilingPolicy view = new ProfilingPolicy();
+        view.setMetadata(policy.getMetadata());
+        view.setSpec(policy.getSpec());
+        view.setStatus(status);
+        return view;
     }
 }

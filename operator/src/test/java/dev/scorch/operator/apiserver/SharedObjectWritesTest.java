@@ -2,8 +2,11 @@ package dev.scorch.operator.apiserver;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.scorch.operator.api.v1alpha1.ProfilingPolicy;
+import dev.scorch.operator.api.v1alpha1.ProfilingPolicyStatus;
 import dev.scorch.testenv.AuditEvent;
 import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.client.Watch;
@@ -13,6 +16,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -98,5 +102,44 @@ class SharedObjectWritesTest {
         assertThat(others.stream().collect(Collectors.toMap(n -> n, operator::reconciles)))
                 .as("reconciles of the policies nobody edited").isEqualTo(reconcilesBefore);
         all.forEach(operator::delete);
+    }
+
+    @Test
+    void everyStatusWriteChangesTheStatusThoughReconcilesFollowItBeforeItsEchoArrives() throws Exception {
+        operator.admin().nodes().resource(new NodeBuilder().withNewMetadata().withName("raced-node")
+                .withLabels(Map.of("kubernetes.io/os", "linux", "test", "raced")).endMetadata().build()).serverSideApply();
+        List<String> names = IntStream.range(0, 4).mapToObj(i -> "raced-" + i).toList();
+        Map<String, List<ProfilingPolicyStatus>> statuses = new ConcurrentHashMap<>();
+        Instant from = Instant.now();
+        try (Watch watch = operator.admin().resources(ProfilingPolicy.class).watch(new Watcher<>() {
+            @Override
+            public void eventReceived(Action action, ProfilingPolicy policy) {
+                List<ProfilingPolicyStatus> seen = statuses.computeIfAbsent(policy.getMetadata().getName(),
+                        name -> new CopyOnWriteArrayList<>());
+                if (policy.getStatus() != null && (seen.isEmpty() || !seen.getLast().equals(policy.getStatus()))) {
+                    seen.add(policy.getStatus());
+                }
+            }
+
+            @Override
+            public void onClose(WatcherException cause) {
+            }
+        })) {
+            names.forEach(name -> operator.create(name, "nodes: {selector: {matchLabels: {test: raced}}}\n" + PARCA));
+            // The collector pod's readiness flips as fast as the API server takes it: each flip changes
+            // the policies' Ready condition, and each status write is followed by reconciles of the
+            // events that came meanwhile, some of them before the write's own event.
+            try (CollectorPodChurn churn = new CollectorPodChurn(operator.admin(), "raced-node")) {
+                Eventually.assertThat(() -> assertThat(names).allSatisfy(name -> assertThat(statuses.get(name))
+                        .as("statuses of %s", name).hasSizeGreaterThan(30)));
+            }
+            Thread.sleep(2000);
+        }
+
+        List<AuditEvent> writes = operator.writesSince(from, "profilingpolicies", "status");
+        assertThat(names).allSatisfy(name -> assertThat(writes).filteredOn(e -> e.name().equals(name))
+                .as("status writes of %s, against the %d changes of status they made", name, statuses.get(name).size())
+                .hasSize(statuses.get(name).size()));
+        names.forEach(operator::delete);
     }
 }

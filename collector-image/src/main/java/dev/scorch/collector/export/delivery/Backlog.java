@@ -1,6 +1,7 @@
 package dev.scorch.collector.export.delivery;
 
 import dev.scorch.collector.export.ExportedProfile;
+import dev.scorch.collector.export.OfferRound;
 import dev.scorch.collector.export.spool.CorruptSpoolFileException;
 import dev.scorch.collector.export.spool.ProfileSpool;
 import java.io.IOException;
@@ -127,8 +128,18 @@ final class Backlog {
         }
     }
 
-    /** Persists {@code profile} and queues it, dropping the oldest when a bound is exceeded. */
+    /** Persists {@code profile} durably and queues it, dropping the oldest when a bound is exceeded. */
     void add(ExportedProfile profile) {
+        OfferRound round = new OfferRound();
+        add(profile, round);
+        round.commit();
+    }
+
+    /**
+     * Writes {@code profile} to the spool now and queues it when {@code round} commits, once it is
+     * durable (or, when the spool cannot take it, held in memory, bounded).
+     */
+    void add(ExportedProfile profile, OfferRound round) {
         if (profile.payload().length > MAX_RECORD_BYTES) {
             lock.lock();
             try {
@@ -138,7 +149,41 @@ final class Backlog {
             }
             return;
         }
-        Item item = persist(profile);
+        ProfileSpool.Write write = begin(profile);
+        round.add(new OfferRound.Pending() {
+            @Override
+            public void force() throws IOException {
+                if (write != null) {
+                    write.commit();
+                }
+            }
+
+            @Override
+            public Path directory() {
+                return write == null ? null : spool.directory();
+            }
+
+            @Override
+            public void syncDirectory() throws IOException {
+                spool.syncDirectory();
+            }
+
+            @Override
+            public void complete(IOException failure) {
+                if (write == null) {
+                    enqueue(new InMemory(profile, profile.payload().length + 256L), profile);
+                } else if (failure == null) {
+                    enqueue(new OnDisk(write.entry()), profile);
+                } else {
+                    deleteQuietly(new OnDisk(write.entry()));
+                    spoolFailed(failure);
+                    enqueue(new InMemory(profile, profile.payload().length + 256L), profile);
+                }
+            }
+        });
+    }
+
+    private void enqueue(Item item, ExportedProfile profile) {
         lock.lock();
         try {
             if (item instanceof OnDisk disk && queue.isEmpty()) {
@@ -298,16 +343,21 @@ final class Backlog {
         return spool.directory();
     }
 
-    private Item persist(ExportedProfile profile) {
+    /** The profile written to the spool, not yet durable; null when the spool cannot take it (held in memory then). */
+    private ProfileSpool.Write begin(ExportedProfile profile) {
         if (spoolUsable) {
             try {
-                return new OnDisk(spool.write(profile));
+                return spool.begin(profile);
             } catch (IOException | RuntimeException e) {
-                logOnce("spool-write", "backend " + backend + ": cannot write to spool " + spool.directory()
-                        + ", holding profiles in memory (bounded) until it works again: " + e);
+                spoolFailed(e);
             }
         }
-        return new InMemory(profile, profile.payload().length + 256L);
+        return null;
+    }
+
+    private void spoolFailed(Exception e) {
+        logOnce("spool-write", "backend " + backend + ": cannot write to spool " + spool.directory()
+                + ", holding profiles in memory (bounded) until it works again: " + e);
     }
 
     /** Drops the oldest profiles that are not being sent until both bounds hold. Holds the lock. */

@@ -2,6 +2,7 @@ package dev.scorch.collector.export.delivery;
 
 import dev.scorch.collector.export.BackendHealth;
 import dev.scorch.collector.export.ExportedProfile;
+import dev.scorch.collector.export.OfferRound;
 import dev.scorch.collector.export.ProfileExporter;
 import dev.scorch.collector.export.WireFormat;
 import java.lang.System.Logger.Level;
@@ -16,7 +17,8 @@ import java.util.concurrent.ThreadLocalRandom;
  * ever fills its own spool.
  *
  * <p>{@link #offer} writes the profile to the spool on the caller's thread (local disk only, never
- * the network), so a profile is durable from the moment it is offered and survives a SIGKILL.
+ * the network), so a profile is durable from the moment it is queued and survives a SIGKILL; offered
+ * in an {@link OfferRound}, it is written at once and queued when the round commits, durable.
  *
  * <p>Loss is always counted, by reason: {@code spool-full}, {@code memory-full}, {@code too-large},
  * {@code corrupt-spool-file}, {@code partial-write}, {@code unrecoverable-spool-file},
@@ -77,6 +79,11 @@ public final class DeliveryQueue implements ProfileExporter {
     @Override
     public void offer(ExportedProfile profile) {
         backlog.add(profile);
+    }
+
+    @Override
+    public void offer(ExportedProfile profile, OfferRound round) {
+        backlog.add(profile, round);
     }
 
     @Override

@@ -7,6 +7,7 @@ import dev.scorch.collector.export.WireFormat;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -20,7 +21,9 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Deque;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
@@ -55,6 +58,16 @@ public final class DirectoryExporter implements ProfileExporter {
 
     private record Written(Path file, long bytes, Instant at) {}
 
+    /** An interval start as it appears in file names; the policies ending together share their starts. */
+    private record StartName(Instant start, String formatted) {}
+
+    /** Service directories known to exist, so a profile costs no mkdir; bounded, and forgotten when a write fails. */
+    private static final int MAX_KNOWN_DIRECTORIES = 1024;
+
+    private static volatile StartName lastStartName = new StartName(Instant.EPOCH, FILE_TIME.format(Instant.EPOCH));
+
+    private final Set<Path> knownDirectories = new HashSet<>();
+
     private final String backend;
     private final Settings settings;
     private final Clock clock;
@@ -87,11 +100,18 @@ public final class DirectoryExporter implements ProfileExporter {
     @Override
     public synchronized void offer(ExportedProfile profile) {
         Path serviceDir = settings.directory().resolve(safeName(profile.labels().getOrDefault("service_name", "unknown")));
-        Path file = serviceDir.resolve(FILE_TIME.format(profile.start()) + "-" + safeName(profile.id()) + SUFFIX);
+        Path file = serviceDir.resolve(fileTime(profile.start()) + "-" + safeName(profile.id()) + SUFFIX);
         Path temp = serviceDir.resolve("." + file.getFileName() + ".tmp");
         try {
-            Files.createDirectories(serviceDir);
-            Files.write(temp, profile.payload(), StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING);
+            if (!knownDirectories.contains(serviceDir)) {
+                createServiceDirectory(serviceDir);
+            }
+            try {
+                Files.write(temp, profile.payload(), StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING);
+            } catch (NoSuchFileException removedMeanwhile) {
+                createServiceDirectory(serviceDir);
+                Files.write(temp, profile.payload(), StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING);
+            }
             Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             Instant now = clock.instant();
             written.addLast(new Written(file, profile.payload().length, now));
@@ -165,6 +185,23 @@ public final class DirectoryExporter implements ProfileExporter {
             totalBytes += w.bytes();
         }
         rotate(clock.instant());
+    }
+
+    private void createServiceDirectory(Path serviceDir) throws IOException {
+        Files.createDirectories(serviceDir);
+        if (knownDirectories.size() >= MAX_KNOWN_DIRECTORIES) {
+            knownDirectories.clear();
+        }
+        knownDirectories.add(serviceDir);
+    }
+
+    private static String fileTime(Instant start) {
+        StartName last = lastStartName;
+        if (!last.start().equals(start)) {
+            last = new StartName(start, FILE_TIME.format(start));
+            lastStartName = last;
+        }
+        return last.formatted();
     }
 
     /** Keeps file names to a portable alphabet: a service name such as {@code shop/api} is one directory. */

@@ -22,12 +22,13 @@ import java.util.stream.Stream;
  * One backend's profiles on node-local disk, one file per profile named by a sequence number so
  * that recovery after a restart replays them oldest first.
  *
- * <p>Writes go to {@code <seq>.prof.tmp}, are forced to the device, then renamed into place: a
- * process killed at any point leaves either no file or a complete one, plus at most one
- * {@code .tmp} that recovery removes. The fsync before the rename is what makes a node crash
- * (not only a process kill, which the page cache survives anyway) leave complete files; it costs
- * one fsync per profile per backend, a few per second at most. The directory itself is not
- * synced: a crash right after the rename can lose that one newest profile, never corrupt one.
+ * <p>Writes go to {@code <seq>.prof.tmp}, are forced to the device, then renamed into place, and
+ * the directory is synced: a process killed at any point leaves either no file or a complete one,
+ * plus at most one {@code .tmp} per profile being written that recovery removes, and a node crash
+ * (not only a process kill, which the page cache survives anyway) after the directory sync finds
+ * the file under its name. A round of profiles is written first ({@link #begin}), then forced and
+ * named ({@link Write#commit}), then each directory synced once ({@link #syncDirectory}): the file
+ * system commits the round together (docs/decisions.md, "One durable commit per round of offers").
  *
  * <p>Recovery survives whatever the directory holds (a directory named like a temporary file, a
  * name past the sequence range, a sparse file declaring a huge length): what it cannot use is
@@ -146,30 +147,97 @@ public final class ProfileSpool {
 
     /** Writes the profile durably and returns its entry; on failure nothing is left behind. */
     public Entry write(ExportedProfile profile) throws IOException {
+        Write write = begin(profile);
+        Entry entry = write.commit();
+        try {
+            syncDirectory();
+        } catch (IOException e) {
+            delete(entry);
+            throw e;
+        }
+        return entry;
+    }
+
+    /**
+     * Writes the profile to a temporary file, not yet forced to the device: {@link Write#commit}
+     * makes it durable and names it. Writing a round's files first and forcing them after lets the
+     * file system commit them together. On failure nothing is left behind.
+     */
+    public Write begin(ExportedProfile profile) throws IOException {
         ByteBuffer[] record = SpoolRecord.encode(profile);
         long length = SpoolRecord.length(record);
         long sequence = nextSequence.getAndIncrement();
         if (sequence > MAX_SEQUENCE) {
             throw new IOException("spool " + directory + " has used up its sequence numbers");
         }
-        Path target = directory.resolve("%019d.prof".formatted(sequence));
+        Path target = directory.resolve(fileName(sequence));
         if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
             throw new IOException("spool file " + target + " exists already; not overwriting it");
         }
-        Path temp = directory.resolve(target.getFileName() + TEMP_SUFFIX);
+        Path temp = directory.resolve(fileName(sequence) + TEMP_SUFFIX);
+        FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
         try {
-            try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                for (long written = 0; written < length; ) {
-                    written += channel.write(record);
-                }
-                channel.force(true);
+            for (long written = 0; written < length; ) {
+                written += channel.write(record);
             }
-            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
+            channel.close();
             Files.deleteIfExists(temp);
             throw e;
         }
-        return new Entry(sequence, target, length);
+        return new Write(channel, temp, new Entry(sequence, target, length));
+    }
+
+    /** A profile written to its temporary file by {@link #begin}, still open. */
+    public static final class Write {
+        private final FileChannel channel;
+        private final Path temp;
+        private final Entry entry;
+
+        private Write(FileChannel channel, Path temp, Entry entry) {
+            this.channel = channel;
+            this.temp = temp;
+            this.entry = entry;
+        }
+
+        /**
+         * Forces the file to the device, closes it and renames it into place; a process killed at any
+         * point leaves no file, the temporary one (removed by recovery) or the complete one. The name is
+         * durable once the directory is synced ({@link #syncDirectory}). On failure nothing is left behind.
+         */
+        public Entry commit() throws IOException {
+            try (channel) {
+                channel.force(true);
+            } catch (IOException e) {
+                Files.deleteIfExists(temp);
+                throw e;
+            }
+            try {
+                Files.move(temp, entry.file(), StandardCopyOption.ATOMIC_MOVE);
+            } catch (IOException e) {
+                Files.deleteIfExists(temp);
+                throw e;
+            }
+            return entry;
+        }
+
+        /** The entry the file gets once committed. */
+        public Entry entry() {
+            return entry;
+        }
+    }
+
+    /** Makes the names of the files committed so far durable: fsync on the spool directory. */
+    public void syncDirectory() throws IOException {
+        try (FileChannel channel = FileChannel.open(directory, StandardOpenOption.READ)) {
+            channel.force(true);
+        }
+    }
+
+    /** {@code <19-digit zero-padded sequence>.prof}, without a Formatter: one name per profile per backend. */
+    static String fileName(long sequence) {
+        String digits = Long.toString(sequence);
+        return "0".repeat(19 - digits.length()) + digits + ".prof";
     }
 
     /**
@@ -195,10 +263,11 @@ public final class ProfileSpool {
         }
     }
 
-    /** Deletes the entry's file, under its own name or the possibly-delivered one. */
+    /** Deletes the entry's file, under its own name or, when it was marked, the possibly-delivered one. */
     public void delete(Entry entry) throws IOException {
-        Files.deleteIfExists(entry.file());
-        Files.deleteIfExists(possiblyDelivered(entry));
+        if (!Files.deleteIfExists(entry.file())) {
+            Files.deleteIfExists(possiblyDelivered(entry));
+        }
     }
 
     /** Renames the entry's file so that the next {@link #recover()} drops it unsent (its send was cut short). */

@@ -33,6 +33,22 @@ class DirectoryExporterTest {
     }
 
     @Test
+    void aServiceDirectoryRemovedWhileTheExporterRunsIsCreatedAgainForTheNextProfile() throws IOException {
+        var exporter = new DirectoryExporter("local", new DirectoryExporter.Settings(dir, Duration.ofHours(24), 1 << 20), Clock.systemUTC());
+        exporter.offer(numbered(1, 64));
+        for (Path file : files()) {
+            Files.delete(file);
+        }
+        Files.delete(dir.resolve("shop_api"));
+
+        exporter.offer(numbered(2, 64));
+
+        assertThat(files()).hasSize(1);
+        assertThat(exporter.health().sent()).isEqualTo(2);
+        assertThat(exporter.health().dropped()).isEmpty();
+    }
+
+    @Test
     void removesTheOldestFilesWhenTheByteBoundIsExceeded() throws IOException {
         var exporter = new DirectoryExporter("local", new DirectoryExporter.Settings(dir, Duration.ofHours(24), 1000), Clock.systemUTC());
         for (int i = 0; i < 5; i++) {
