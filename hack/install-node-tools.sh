@@ -2,8 +2,9 @@
 # Installs the Debian packages tier 6 needs. Idempotent: installs only what is missing.
 # Everything runs as root, so nothing here serves rootless containers: podman's storage is the
 # kernel's overlay (no fuse-overlayfs) and no user namespace is mapped (no newuidmap from uidmap).
-# Images move as uncompressed archives and debootstrap unpacks with dpkg-deb (no zstd); kube-proxy
-# 1.32 and later clears conntrack entries over netlink (no conntrack).
+# Images move as uncompressed archives and debootstrap unpacks with dpkg-deb (no zstd); the
+# kube-proxy hack/node-binaries.sh builds (1.33) clears conntrack entries over netlink, as every
+# kube-proxy has since 1.32 (no conntrack).
 set -euo pipefail
 
 packages=(

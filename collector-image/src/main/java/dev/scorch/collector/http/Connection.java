@@ -23,7 +23,6 @@ final class Connection {
     private final OutputStream output;
     private int readTimeoutMillis;
     private long idleSince;
-    private boolean served;
     private volatile String deadlineMessage;
 
     /**
@@ -62,13 +61,7 @@ final class Connection {
         }
     }
 
-    /** Whether an exchange on it has finished before: a failure on such a connection may be the server's idle close. */
-    boolean served() {
-        return served;
-    }
-
     void idle(long nanos) {
-        served = true;
         idleSince = nanos;
     }
 

@@ -10,8 +10,8 @@ public final class JsonArray implements JsonValue {
 
     private final List<JsonValue> elements;
 
-    /** Trusts {@code elements} to be unmodifiable (the reader's own list): no copy per array of a large document. */
-    JsonArray(List<JsonValue> elements) {
+    /** Takes {@code elements} as they are (the reader's own list, never handed out modifiable): no copy per array of a large document. */
+    private JsonArray(List<JsonValue> elements) {
         this.elements = elements;
     }
 
@@ -24,12 +24,12 @@ public final class JsonArray implements JsonValue {
     }
 
     static JsonArray wrap(List<JsonValue> elements) {
-        return elements.isEmpty() ? EMPTY : new JsonArray(Collections.unmodifiableList(elements));
+        return elements.isEmpty() ? EMPTY : new JsonArray(elements);
     }
 
     @Override
     public List<JsonValue> elements() {
-        return elements;
+        return Collections.unmodifiableList(elements);
     }
 
     public int size() {

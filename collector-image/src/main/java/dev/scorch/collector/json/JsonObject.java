@@ -15,13 +15,13 @@ public final class JsonObject implements JsonValue {
 
     private final Map<String, JsonValue> members;
 
-    /** Trusts {@code members} to be unmodifiable (the reader's or the builder's own map). */
+    /** Takes {@code members} as they are: the reader's or the builder's own map, never handed out modifiable. */
     private JsonObject(Map<String, JsonValue> members) {
         this.members = members;
     }
 
     static JsonObject wrap(Map<String, JsonValue> members) {
-        return members.isEmpty() ? EMPTY : new JsonObject(Collections.unmodifiableMap(members));
+        return members.isEmpty() ? EMPTY : new JsonObject(members);
     }
 
     public static Builder builder() {
@@ -36,7 +36,7 @@ public final class JsonObject implements JsonValue {
 
     @Override
     public Map<String, JsonValue> members() {
-        return members;
+        return Collections.unmodifiableMap(members);
     }
 
     /** Whether the member is present, even as {@code null}. */

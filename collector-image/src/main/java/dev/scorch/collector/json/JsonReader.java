@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,18 +23,18 @@ import java.util.Map;
 public final class JsonReader {
 
     private final JsonInput in;
-    private final JsonScalars scalars;
+    private final JsonStrings strings;
+    private final JsonNumbers numbers;
     private final JsonPath path;
     private final JsonLimits limits;
-    /** Member names seen before, shared: an API object repeats the same few dozen names. */
-    private final Map<String, String> names = new HashMap<>();
     private int values;
 
     private JsonReader(JsonInput in, JsonPath path, JsonLimits limits) {
         this.in = in;
         this.path = path;
         this.limits = limits;
-        this.scalars = new JsonScalars(in, limits.maxStringChars());
+        this.strings = new JsonStrings(in, limits.maxStringChars());
+        this.numbers = new JsonNumbers(in);
     }
 
     /** The one JSON value in {@code bytes} (UTF-8); whitespace around it is allowed, anything else is an error. */
@@ -98,19 +97,19 @@ public final class JsonReader {
                 return array();
             case '"':
                 in.position++;
-                return JsonString.of(scalars.string());
+                return JsonString.of(strings.string());
             case 't':
-                scalars.literal("true");
+                literal("true");
                 return JsonBoolean.TRUE;
             case 'f':
-                scalars.literal("false");
+                literal("false");
                 return JsonBoolean.FALSE;
             case 'n':
-                scalars.literal("null");
+                literal("null");
                 return JsonNull.NULL;
             default:
                 if (c == '-' || (c >= '0' && c <= '9')) {
-                    return scalars.number();
+                    return numbers.number();
                 }
                 throw in.error("expected a value, found " + JsonInput.describe(c));
         }
@@ -130,7 +129,7 @@ public final class JsonReader {
                 throw in.error("expected a member name in double quotes, found " + JsonInput.describe(c));
             }
             in.position++;
-            String name = shared(scalars.string());
+            String name = strings.name();
             if (members.containsKey(name)) {
                 throw in.error("duplicate member \"" + name + "\"");
             }
@@ -192,15 +191,14 @@ public final class JsonReader {
         path.enter();
     }
 
-    /** One String per distinct member name, up to a bound (a hostile document may use a new name for every member). */
-    private String shared(String name) {
-        String known = names.get(name);
-        if (known != null) {
-            return known;
+    /** The literal {@code word} ({@code true}, {@code false}, {@code null}), none of it taken yet. */
+    private void literal(String word) throws IOException {
+        for (int i = 0; i < word.length(); i++) {
+            int c = in.peek();
+            if (c != word.charAt(i)) {
+                throw in.error("expected the literal " + word + ", found " + JsonInput.describe(c));
+            }
+            in.position++;
         }
-        if (names.size() < 1024) {
-            names.put(name, name);
-        }
-        return name;
     }
 }

@@ -43,11 +43,13 @@ public final class JsonWriter {
             }
             case JsonArray array -> {
                 out.append('[');
-                for (int i = 0; i < array.size(); i++) {
-                    if (i > 0) {
+                boolean first = true;
+                for (JsonValue element : array.elements()) {
+                    if (!first) {
                         out.append(',');
                     }
-                    write(array.elements().get(i), out);
+                    first = false;
+                    write(element, out);
                 }
                 out.append(']');
             }

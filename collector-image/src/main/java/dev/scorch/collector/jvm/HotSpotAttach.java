@@ -4,20 +4,10 @@ import dev.scorch.collector.linux.ErrnoException;
 import dev.scorch.collector.linux.FileDescriptors;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
-import java.nio.ByteBuffer;
-import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * Runs a diagnostic command in a HotSpot JVM through its attach mechanism, from outside the JVM's
@@ -35,9 +25,9 @@ public final class HotSpotAttach {
     private static final int O_WRONLY = 0x1;
     private static final int O_CREAT = 0x40;
     private static final int O_EXCL = 0x80;
+    private static final int EEXIST = 17;
     private static final int S_IFMT = 0xF000;
     private static final int S_IFSOCK = 0xC000;
-    private static final int MAX_REPLY_BYTES = 64 << 10;
     private static final long POLL_MILLIS = 50;
 
     /** Why an attach failed; the reason goes into metrics as it is. */
@@ -85,7 +75,7 @@ public final class HotSpotAttach {
                 if (!isSocket(socket)) {
                     startListener(pid, nsPid, status, rootFd, tmp, socket);
                 }
-                return request(socket, "jcmd", command);
+                return new AttachRequest(timeout).send(socket, "jcmd", command);
             } finally {
                 FileDescriptors.close(tmpFd);
             }
@@ -96,38 +86,38 @@ public final class HotSpotAttach {
         }
     }
 
+    /**
+     * Starts the JVM's attach listener, sending SIGQUIT only as the creator of the trigger file.
+     * HotSpot prints a thread dump for a SIGQUIT that arrives once its listener runs and its socket
+     * exists, so several attachers each sending one (two collectors on a host, threads of one) would
+     * make it print one: an attacher that finds the trigger already there leaves the signal to its
+     * creator and waits for the socket; the creator checks the socket again before signalling.
+     */
     private void startListener(int pid, int nsPid, JvmStatus status, int rootFd, Path tmp, Path socket) throws AttachException {
         if (!status.catchesSigquit()) {
             throw new AttachException("sigquit_not_caught", "JVM " + pid + " does not catch SIGQUIT (-Xrs?): attaching would end it");
         }
         String trigger = ".attach_pid" + nsPid;
-        try {
-            int fd = FileDescriptors.openat2(rootFd, "/tmp/" + trigger, O_WRONLY | O_CREAT | O_EXCL | FileDescriptors.O_CLOEXEC,
-                    FileDescriptors.RESOLVE_IN_ROOT | FileDescriptors.RESOLVE_NO_MAGICLINKS);
-            try {
-                AttachCalls.fchown(fd, status.uid(), status.gid());
-            } finally {
-                FileDescriptors.close(fd);
+        if (!createTrigger(pid, status, rootFd, trigger)) {
+            if (awaitSocket(pid, socket)) {
+                return;
             }
-        } catch (ErrnoException e) {
-            if (e.errno() != 17) { // EEXIST: another attacher's trigger serves as well
-                throw new AttachException("no_trigger", "cannot create /tmp/" + trigger + " in the root of JVM " + pid + ": " + e.getMessage());
+            // A trigger older than an attacher's wait was left by one that died: take its place once.
+            if (!removeStale(tmp.resolve(trigger)) || !createTrigger(pid, status, rootFd, trigger)) {
+                throw new AttachException("no_listener", "JVM " + pid + " opened no attach socket within " + timeout.toMillis()
+                        + " ms of another attacher's request");
             }
         }
         try {
+            if (isSocket(socket)) {
+                return;
+            }
             AttachCalls.kill(pid, AttachCalls.SIGQUIT);
-            long deadline = System.nanoTime() + timeout.toNanos();
-            while (!isSocket(socket)) {
-                if (System.nanoTime() - deadline > 0) {
-                    throw new AttachException("no_listener", "JVM " + pid + " opened no attach socket within " + timeout.toMillis() + " ms");
-                }
-                Thread.sleep(POLL_MILLIS);
+            if (!awaitSocket(pid, socket)) {
+                throw new AttachException("no_listener", "JVM " + pid + " opened no attach socket within " + timeout.toMillis() + " ms");
             }
         } catch (ErrnoException e) {
             throw new AttachException("gone", "cannot signal JVM " + pid + ": " + e.getMessage());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AttachException("interrupted", "interrupted while waiting for JVM " + pid);
         } finally {
             try {
                 Files.deleteIfExists(tmp.resolve(trigger));
@@ -137,67 +127,58 @@ public final class HotSpotAttach {
         }
     }
 
+    /** Creates the trigger file owned by the JVM's user; false when it exists (another attacher's). */
+    private static boolean createTrigger(int pid, JvmStatus status, int rootFd, String trigger) throws AttachException {
+        try {
+            int fd = FileDescriptors.openat2(rootFd, "/tmp/" + trigger, O_WRONLY | O_CREAT | O_EXCL | FileDescriptors.O_CLOEXEC,
+                    FileDescriptors.RESOLVE_IN_ROOT | FileDescriptors.RESOLVE_NO_MAGICLINKS);
+            try {
+                AttachCalls.fchown(fd, status.uid(), status.gid());
+            } finally {
+                FileDescriptors.close(fd);
+            }
+            return true;
+        } catch (ErrnoException e) {
+            if (e.errno() == EEXIST) {
+                return false;
+            }
+            throw new AttachException("no_trigger", "cannot create /tmp/" + trigger + " in the root of JVM " + pid + ": " + e.getMessage());
+        }
+    }
+
+    /** Removes {@code trigger} if it is older than an attacher waits; whether it did. */
+    private boolean removeStale(Path trigger) {
+        try {
+            long age = System.currentTimeMillis() - Files.getLastModifiedTime(trigger, LinkOption.NOFOLLOW_LINKS).toMillis();
+            return age > timeout.toMillis() && Files.deleteIfExists(trigger);
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** Waits up to the timeout for the attach socket; whether it appeared. */
+    private boolean awaitSocket(int pid, Path socket) throws AttachException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!isSocket(socket)) {
+            if (System.nanoTime() - deadline > 0) {
+                return false;
+            }
+            try {
+                Thread.sleep(POLL_MILLIS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AttachException("interrupted", "interrupted while waiting for JVM " + pid);
+            }
+        }
+        return true;
+    }
+
     private static boolean isSocket(Path path) {
         try {
             int mode = (Integer) Files.getAttribute(path, "unix:mode", LinkOption.NOFOLLOW_LINKS);
             return (mode & S_IFMT) == S_IFSOCK;
         } catch (IOException | UnsupportedOperationException e) {
             return false;
-        }
-    }
-
-    /** Writes one protocol-1 request and reads the reply within the timeout. */
-    private String request(Path socket, String command, String argument) throws AttachException {
-        SocketChannel channel;
-        try {
-            channel = SocketChannel.open(StandardProtocolFamily.UNIX);
-        } catch (IOException e) {
-            throw new AttachException("refused", "cannot open a UNIX socket: " + e.getMessage());
-        }
-        CompletableFuture<String> reply = CompletableFuture.supplyAsync(() -> {
-            try (channel) {
-                channel.connect(UnixDomainSocketAddress.of(socket));
-                byte[] request = ("1\0" + command + "\0" + argument + "\0\0\0").getBytes(StandardCharsets.UTF_8);
-                channel.write(ByteBuffer.wrap(request));
-                try (InputStream in = java.nio.channels.Channels.newInputStream(channel)) {
-                    return new String(in.readNBytes(MAX_REPLY_BYTES), StandardCharsets.UTF_8);
-                }
-            } catch (IOException e) {
-                throw new IllegalStateException(e.getMessage(), e);
-            }
-        }, Thread::startVirtualThread);
-        String text;
-        try {
-            text = reply.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-            closeQuietly(channel);
-            throw new AttachException("timeout", "no reply from the attach socket within " + timeout.toMillis() + " ms");
-        } catch (ExecutionException e) {
-            throw new AttachException("refused", "the attach socket refused the request: " + e.getCause().getMessage());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            closeQuietly(channel);
-            throw new AttachException("interrupted", "interrupted while waiting for the attach reply");
-        }
-        int newline = text.indexOf('\n');
-        String code = (newline < 0 ? text : text.substring(0, newline)).trim();
-        if (!code.equals("0")) {
-            throw new AttachException("refused", "the JVM answered " + (code.isEmpty() ? "nothing" : "code " + code) + ": "
-                    + text.substring(newline < 0 ? text.length() : newline + 1).strip());
-        }
-        String output = text.substring(newline + 1);
-        // jcmd reports an unknown command (JDK < 17 has no Compiler.perfmap) in its output, with code 0.
-        if (output.contains("Unknown diagnostic command") || output.contains("java.lang.IllegalArgumentException")) {
-            throw new AttachException("unsupported", "the JVM does not know " + argument + ": " + output.strip());
-        }
-        return output;
-    }
-
-    private static void closeQuietly(SocketChannel channel) {
-        try {
-            channel.close();
-        } catch (IOException e) {
-            // nothing was written we need
         }
     }
 }

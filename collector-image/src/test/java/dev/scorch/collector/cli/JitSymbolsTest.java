@@ -36,6 +36,10 @@ class JitSymbolsTest {
 
     private static final int FREQUENCY = 299;
     private static final Path PROC = Path.of("/proc");
+    /** The JVM's CPU time to record: about 900 samples at {@link #FREQUENCY}, most of them its workload thread's. */
+    private static final Duration WORKLOAD_CPU = Duration.ofSeconds(3);
+    /** The shortest recording, as long as the test recorded before it followed the workload's CPU time. */
+    private static final Duration MINIMUM_RECORDING = Duration.ofSeconds(10);
     /**
      * Parts of the (mangled) names of functions only HotSpot's own threads run (JIT compilers, GC,
      * VM thread, attach listener, signal dispatcher, service threads): a sample with one of them
@@ -66,7 +70,16 @@ class JitSymbolsTest {
         Process jvm = startWarmWorkload();
         Recording recording = new Recording(SamplerOptions.allCpus(FREQUENCY, false).withDataPages(1024),
                 new PidSelection(Set.of((int) jvm.pid()), PROC));
-        CompletableFuture<Recording.Result> result = BackgroundRecording.start(recording, Duration.ofSeconds(10));
+        CompletableFuture<Recording.Result> result = BackgroundRecording.start(recording, Duration.ofMinutes(3));
+        assertThat(recording.awaitStarted(Duration.ofSeconds(60))).as("recording started").isTrue();
+        // Samples follow the CPU time the workload gets, not the clock: on a busy host 10 s of
+        // recording gave its thread 81 samples. Record 10 s, and longer until the JVM has run for WORKLOAD_CPU.
+        long cpuAtStart = cpuTicks(jvm.pid());
+        long minimumEnd = System.nanoTime() + MINIMUM_RECORDING.toNanos();
+        while (!result.isDone() && (System.nanoTime() - minimumEnd < 0 || cpuTicks(jvm.pid()) - cpuAtStart < WORKLOAD_CPU.toMillis() / 10)) {
+            Thread.sleep(200);
+        }
+        recording.stop();
         Recording.Result recorded = result.get(120, TimeUnit.SECONDS);
         JitMapRequests requests = new JitMapRequests(PROC, Duration.ofSeconds(30), Duration.ofSeconds(10));
         CpuProfile profile = ProfileSamples.build(recorded, FREQUENCY, new Symbolizer(Symbolizer.Settings.defaults(), requests, recorded.objectFiles()));
@@ -113,6 +126,14 @@ class JitSymbolsTest {
         assertThat(requests.refusals()).containsOnlyKeys("no_listener").containsValue(1L);
         assertThat(requests.refusedJvms()).singleElement().asString().contains("pid " + jvm.pid()).endsWith("no_listener");
         assertThat(jvm.isAlive()).as("the JVM survives the SIGQUIT").isTrue();
+    }
+
+    /** User and system CPU time of {@code pid} in clock ticks (USER_HZ, 100 a second on Linux). */
+    private static long cpuTicks(long pid) throws java.io.IOException {
+        String stat = Files.readString(PROC.resolve(pid + "/stat"));
+        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        // Fields 14 and 15 of proc_pid_stat(5), counted from the state (field 3) here.
+        return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
     }
 
     /** Starts the workload with the test's own JDK (source launch, no profiling flag) and waits until it is compiled. */

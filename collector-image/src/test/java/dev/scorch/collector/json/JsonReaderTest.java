@@ -134,6 +134,26 @@ class JsonReaderTest {
     }
 
     @Test
+    void aMemberNameRepeatedInADocumentIsOneString() throws Exception {
+        List<JsonValue> pods = read("[{\"metadata\":1},{\"metadata\":2}]").elements();
+
+        assertThat(pods.get(0).members().keySet().iterator().next()).isSameAs(pods.get(1).members().keySet().iterator().next());
+    }
+
+    @Test
+    void moreDistinctMemberNamesThanTheReaderKeepsAreAllRead() throws Exception {
+        StringBuilder object = new StringBuilder("{");
+        for (int i = 0; i < 5000; i++) {
+            object.append(i == 0 ? "" : ",").append("\"name-").append(i).append("\":").append(i);
+        }
+
+        JsonValue value = read(object.append('}').toString());
+
+        assertThat(value.members()).hasSize(5000);
+        assertThat(value.member("name-4999").longOr(-1)).isEqualTo(4999);
+    }
+
+    @Test
     void sharesNothingBetweenEqualDocuments() throws Exception {
         assertThat(read("[1,[2]]")).isEqualTo(JsonArray.of(JsonNumber.of(1), JsonArray.of(List.of(JsonNumber.of(2)))));
     }
