@@ -7,6 +7,7 @@ import java.net.NoRouteToHostException;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
+import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.Supplier;
@@ -39,7 +40,8 @@ final class Connector {
 
     Connection open(Origin origin, int readTimeoutMillis) throws IOException {
         SSLSocketFactory factory = origin.secure() ? factory(origin) : null;
-        Socket raw = new Socket();
+        // A channel's socket, so that a pooled connection can be checked for the server's close without waiting (Connection#stillOpen).
+        Socket raw = SocketChannel.open().socket();
         try {
             raw.setTcpNoDelay(true);
             try {
