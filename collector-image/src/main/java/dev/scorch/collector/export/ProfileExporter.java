@@ -16,9 +16,10 @@ public interface ProfileExporter extends AutoCloseable {
     void offer(ExportedProfile profile);
 
     /**
-     * Offers the profile as part of {@code round}: an exporter with a spool writes it now and queues
-     * it when the round commits, made durable together with the round's other profiles. Exporters
-     * without a spool take it at once.
+     * Offers the profile as part of {@code round}: an exporter with a spool that must spool it (its
+     * backend is behind or failing) writes it now and queues it when the round commits, made durable
+     * together with the round's other profiles; one whose backend keeps up queues it in memory at
+     * once. Exporters without a spool take it at once.
      */
     default void offer(ExportedProfile profile, OfferRound round) {
         offer(profile);

@@ -9,9 +9,11 @@ import java.lang.System.Logger.Level;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashSet;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -20,12 +22,19 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The profiles waiting for one backend: recovered from its spool at start, persisted there when
- * offered (or held in memory, bounded, while the spool cannot be written), kept within the spool
+ * The profiles waiting for one backend: recovered from its spool at start, kept within the spool
  * and memory bounds by dropping the oldest, oldest first out. Every profile leaves exactly once,
  * as sent or as dropped by reason. The send loop ({@link DeliveryQueue}) takes the head with
  * {@link #next()} and settles it; the head in flight is never the one a bound forces out.
- * Thread-safe.
+ *
+ * <p>Spool on failure: a profile offered while the backend keeps up (nothing queued, no send
+ * failing, room in the memory bound) is queued in memory and sent from there, with no disk work.
+ * It is written to the spool, durably, when its send fails ({@link #sendFailed}), when it is still
+ * unsent at the backend's next offer (a send that hangs, a backend that is slow), and at {@link
+ * #close}. Every other profile (the backend is behind or failing, the memory bound is full) is
+ * written to the spool when offered and queued once durable; while the spool cannot be written,
+ * profiles are held in memory, bounded. A crash while a healthy send is in flight loses that one
+ * profile (docs/decisions.md, "Spool on failure, not before every send"). Thread-safe.
  */
 final class Backlog {
 
@@ -42,27 +51,35 @@ final class Backlog {
         long bytes();
     }
 
-    /**
-     * A spool file. {@code unread} is the profile itself while it waits as the next to send: the
-     * sender then takes it from memory instead of reading and checking back the file it has just
-     * been written to (every interval, one file per backend of every policy). It is given up at
-     * that first load, so a retry reads the file and at most one profile per backend is held so.
-     */
-    private static final class OnDisk implements Item {
-        final ProfileSpool.Entry entry;
-        ExportedProfile unread;
-
-        OnDisk(ProfileSpool.Entry entry) {
-            this.entry = entry;
-        }
-
+    /** A spool file, read when it is sent. */
+    private record OnDisk(ProfileSpool.Entry entry) implements Item {
         @Override
         public long bytes() {
             return entry.bytes();
         }
     }
 
-    private record InMemory(ExportedProfile profile, long bytes) implements Item {}
+    /**
+     * A profile held only in memory: sent first while the backend keeps up, or held because the
+     * spool cannot be written. Once {@link #spill} made it durable, {@code spilledAs} is the spool
+     * file that took its place in the queue.
+     */
+    private static final class InMemory implements Item {
+        final ExportedProfile profile;
+        final long bytes;
+        boolean spilling;
+        OnDisk spilledAs;
+
+        InMemory(ExportedProfile profile) {
+            this.profile = profile;
+            this.bytes = profile.payload().length + 256L;
+        }
+
+        @Override
+        public long bytes() {
+            return bytes;
+        }
+    }
 
     private final String backend;
     private final DeliverySettings settings;
@@ -78,6 +95,8 @@ final class Backlog {
     private boolean spoolUsable;
     private String spoolProblem;
     private boolean closed;
+    private boolean backingOff;
+    private int uncommittedWrites;
 
     Backlog(String backend, DeliverySettings settings) {
         this.backend = backend;
@@ -128,7 +147,7 @@ final class Backlog {
         }
     }
 
-    /** Persists {@code profile} durably and queues it, dropping the oldest when a bound is exceeded. */
+    /** Queues {@code profile}, spooled durably first unless it is sent first (see the class comment). */
     void add(ExportedProfile profile) {
         OfferRound round = new OfferRound();
         add(profile, round);
@@ -136,59 +155,196 @@ final class Backlog {
     }
 
     /**
-     * Writes {@code profile} to the spool now and queues it when {@code round} commits, once it is
-     * durable (or, when the spool cannot take it, held in memory, bounded).
+     * Queues {@code profile} in memory at once when the backend keeps up; otherwise writes it to the
+     * spool now and queues it when {@code round} commits, once it is durable (or, when the spool
+     * cannot take it, held in memory, bounded). A profile still sent first from memory is spooled
+     * in the same round, ahead of it. Spool writes begin under the lock, so the spool's sequence,
+     * which orders recovery after a restart, follows the queue's order.
      */
     void add(ExportedProfile profile, OfferRound round) {
-        if (profile.payload().length > MAX_RECORD_BYTES) {
-            lock.lock();
-            try {
+        lock.lock();
+        try {
+            if (profile.payload().length > MAX_RECORD_BYTES) {
                 count("too-large");
-            } finally {
-                lock.unlock();
+                return;
             }
-            return;
-        }
-        ProfileSpool.Write write = begin(profile);
-        round.add(new OfferRound.Pending() {
-            @Override
-            public void force() throws IOException {
-                if (write != null) {
-                    write.commit();
+            InMemory item = new InMemory(profile);
+            if (sendsFirst(item)) {
+                queue.addLast(item);
+                account(item, 1);
+                changed.signalAll();
+                return;
+            }
+            for (Item queued : queue) {
+                if (queued instanceof InMemory memory) {
+                    spill(memory, round);
                 }
             }
+            spoolThenQueue(profile, round);
+        } finally {
+            lock.unlock();
+        }
+    }
 
-            @Override
-            public Path directory() {
-                return write == null ? null : spool.directory();
-            }
+    /**
+     * Whether {@code item} can skip the spool: spool usable, nothing queued or being written, no send
+     * failing, room in the memory bound, and small enough to be spooled should its send fail. Holds the lock.
+     */
+    private boolean sendsFirst(InMemory item) {
+        return spoolUsable && !closed && !backingOff && queue.isEmpty() && uncommittedWrites == 0
+                && memoryBytes + item.bytes() <= settings.maxMemoryBytes() && item.bytes() <= settings.maxSpoolBytes();
+    }
 
-            @Override
-            public void syncDirectory() throws IOException {
-                spool.syncDirectory();
-            }
-
+    /** Holds the lock. */
+    private void spoolThenQueue(ExportedProfile profile, OfferRound round) {
+        ProfileSpool.Write write = begin(profile);
+        round.add(new SpoolWrite(write) {
             @Override
             public void complete(IOException failure) {
+                written();
                 if (write == null) {
-                    enqueue(new InMemory(profile, profile.payload().length + 256L), profile);
+                    enqueue(new InMemory(profile));
                 } else if (failure == null) {
-                    enqueue(new OnDisk(write.entry()), profile);
+                    enqueue(new OnDisk(write.entry()));
                 } else {
                     deleteQuietly(new OnDisk(write.entry()));
                     spoolFailed(failure);
-                    enqueue(new InMemory(profile, profile.payload().length + 256L), profile);
+                    enqueue(new InMemory(profile));
                 }
             }
         });
     }
 
-    private void enqueue(Item item, ExportedProfile profile) {
+    /**
+     * Writes {@code item}, held in memory, to the spool in {@code round}; once durable, its file takes
+     * its place in the queue, or is deleted when the profile was sent in the meantime. When the write
+     * fails, the profile stays in memory. Holds the lock.
+     */
+    private void spill(InMemory item, OfferRound round) {
+        if (item.spilling || item.spilledAs != null || !spoolUsable) {
+            return;
+        }
+        ProfileSpool.Write write = begin(item.profile);
+        if (write == null) {
+            return;
+        }
+        item.spilling = true;
+        round.add(new SpoolWrite(write) {
+            @Override
+            public void complete(IOException failure) {
+                written();
+                if (failure != null) {
+                    deleteQuietly(new OnDisk(write.entry()));
+                    spoolFailed(failure);
+                }
+                lock.lock();
+                try {
+                    item.spilling = false;
+                    if (failure != null) {
+                        return;
+                    }
+                    OnDisk disk = new OnDisk(write.entry());
+                    if (!replace(item, disk)) {
+                        deleteQuietly(disk);
+                        return;
+                    }
+                    item.spilledAs = disk;
+                    account(item, -1);
+                    account(disk, 1);
+                    if (inFlight == item) {
+                        inFlight = disk;
+                    }
+                    enforceBounds();
+                } finally {
+                    lock.unlock();
+                }
+            }
+        });
+    }
+
+    /** Puts {@code disk} where {@code item} is in the queue; false when {@code item} has left it. Holds the lock. */
+    private boolean replace(InMemory item, OnDisk disk) {
+        if (!queue.contains(item)) {
+            return false;
+        }
+        Deque<Item> rebuilt = new ArrayDeque<>(queue.size());
+        for (Item queued : queue) {
+            rebuilt.addLast(queued == item ? disk : queued);
+        }
+        queue.clear();
+        queue.addAll(rebuilt);
+        return true;
+    }
+
+    /** A round's pending write of this backlog's spool; {@code write} is null when the spool could not take the profile. */
+    private abstract class SpoolWrite implements OfferRound.Pending {
+        private final ProfileSpool.Write write;
+
+        SpoolWrite(ProfileSpool.Write write) {
+            this.write = write;
+            lock.lock();
+            try {
+                uncommittedWrites++;
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        @Override
+        public void force() throws IOException {
+            if (write != null) {
+                write.commit();
+            }
+        }
+
+        @Override
+        public Path directory() {
+            return write == null ? null : spool.directory();
+        }
+
+        @Override
+        public void syncDirectory() throws IOException {
+            spool.syncDirectory();
+        }
+
+        /** Counts the write as committed (durable or failed). */
+        void written() {
+            lock.lock();
+            try {
+                uncommittedWrites--;
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    /**
+     * A send of {@code item} failed and will be retried: the backend counts as failing until a send
+     * succeeds (what is offered meanwhile is spooled), and {@code item}, if only in memory, is
+     * written to the spool durably before this returns, so it survives a crash while the retry waits.
+     */
+    void sendFailed(Item item) {
         lock.lock();
         try {
-            if (item instanceof OnDisk disk && queue.isEmpty()) {
-                disk.unread = profile;
+            backingOff = true;
+        } finally {
+            lock.unlock();
+        }
+        if (item instanceof InMemory memory) {
+            OfferRound round = new OfferRound();
+            lock.lock();
+            try {
+                spill(memory, round);
+            } finally {
+                lock.unlock();
             }
+            round.commit();
+        }
+    }
+
+    private void enqueue(Item item) {
+        lock.lock();
+        try {
             if (closed) {
                 discard(item, "closed");
                 return;
@@ -228,19 +384,9 @@ final class Backlog {
     /** The profile of {@code item}; null when its spool file cannot be read (then it is dropped, counted). */
     ExportedProfile load(Item item) {
         if (item instanceof InMemory memory) {
-            return memory.profile();
+            return memory.profile;
         }
         OnDisk disk = (OnDisk) item;
-        lock.lock();
-        try {
-            ExportedProfile unread = disk.unread;
-            disk.unread = null;
-            if (unread != null) {
-                return unread;
-            }
-        } finally {
-            lock.unlock();
-        }
         try {
             return spool.read(disk.entry);
         } catch (IOException | CorruptSpoolFileException e) {
@@ -254,6 +400,10 @@ final class Backlog {
     void settle(Item item, String dropReason) {
         lock.lock();
         try {
+            item = current(item);
+            if (dropReason == null) {
+                backingOff = false;
+            }
             if (queue.remove(item)) {
                 account(item, -1);
                 if (dropReason == null) {
@@ -273,7 +423,14 @@ final class Backlog {
      * the next start drops it (counted as {@code possibly-delivered}) instead of sending it again.
      */
     void markPossiblyDelivered(Item item) {
-        if (item instanceof OnDisk disk) {
+        Item current;
+        lock.lock();
+        try {
+            current = current(item);
+        } finally {
+            lock.unlock();
+        }
+        if (current instanceof OnDisk disk) {
             try {
                 spool.markPossiblyDelivered(disk.entry);
             } catch (IOException e) {
@@ -305,20 +462,48 @@ final class Backlog {
         }
     }
 
-    /** Stops accepting and wakes the send loop; profiles only in memory are lost and counted as {@code closed}. */
+    /**
+     * Stops accepting, wakes the send loop, and spools every profile still only in memory (the one in
+     * flight too: if its send then succeeds, its file is deleted), so a restart delivers them. What
+     * the spool cannot take is lost and counted as {@code closed}.
+     */
     void close() {
+        List<InMemory> held = new ArrayList<>();
         lock.lock();
         try {
             closed = true;
             for (Item item : queue) {
-                if (item instanceof InMemory && item != inFlight) {
-                    count("closed");
+                if (item instanceof InMemory memory) {
+                    held.add(memory);
                 }
             }
             changed.signalAll();
         } finally {
             lock.unlock();
         }
+        OfferRound round = new OfferRound();
+        lock.lock();
+        try {
+            held.forEach(memory -> spill(memory, round));
+        } finally {
+            lock.unlock();
+        }
+        round.commit();
+        lock.lock();
+        try {
+            for (Item item : queue) {
+                if (item instanceof InMemory && item != inFlight) {
+                    count("closed");
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The queued item standing for {@code item}: its spool file once it was spilled. Holds the lock. */
+    private static Item current(Item item) {
+        return item instanceof InMemory memory && memory.spilledAs != null ? memory.spilledAs : item;
     }
 
     long queuedBytes() {

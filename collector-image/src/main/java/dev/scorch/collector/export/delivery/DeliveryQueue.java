@@ -16,9 +16,12 @@ import java.util.concurrent.ThreadLocalRandom;
  * while the backend fails. Every backend has its own backlog and thread, so a dead backend only
  * ever fills its own spool.
  *
- * <p>{@link #offer} writes the profile to the spool on the caller's thread (local disk only, never
- * the network), so a profile is durable from the moment it is queued and survives a SIGKILL; offered
- * in an {@link OfferRound}, it is written at once and queued when the round commits, durable.
+ * <p>Spool on failure: while the backend keeps up, {@link #offer} queues the profile in memory and
+ * the sender sends it from there, with no disk work. A profile whose send fails is written to the
+ * spool before the retry waits; what is offered while the backend is behind or failing is written
+ * to the spool on the caller's thread (local disk only, never the network) and queued once durable
+ * (offered in an {@link OfferRound}, when the round commits); {@link #close} spools what is still
+ * in memory. A crash (not a stop) while a healthy send is in flight loses that one profile.
  *
  * <p>Loss is always counted, by reason: {@code spool-full}, {@code memory-full}, {@code too-large},
  * {@code corrupt-spool-file}, {@code partial-write}, {@code unrecoverable-spool-file},
@@ -150,6 +153,7 @@ public final class DeliveryQueue implements ProfileExporter {
                 delivered(item);
             } catch (SendFailure failure) {
                 if (failure.retryable()) {
+                    backlog.sendFailed(item);
                     failures++;
                     failed(failure.getMessage());
                     if (!backlog.pause(retryWait(failure, failures))) {
@@ -162,6 +166,7 @@ public final class DeliveryQueue implements ProfileExporter {
             } catch (RuntimeException e) {
                 // A bug in a sender must not end delivery for the backend: treat it as retryable. Its message may quote a
                 // request header (a credential), so only its type and place reach health and logs.
+                backlog.sendFailed(item);
                 failures++;
                 failed("unexpected " + e.getClass().getName() + " in the sender");
                 LOG.log(Level.ERROR, "backend " + backend + ": sender failed unexpectedly with " + e.getClass().getName() + " at "

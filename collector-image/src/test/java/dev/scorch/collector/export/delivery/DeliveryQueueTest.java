@@ -86,10 +86,14 @@ class DeliveryQueueTest {
         unreachable.failWith.set(SendFailure.retryable("connection refused", null));
         try (var probe = new DeliveryQueue("probe", unreachable, settings(1 << 20))) {
             probe.offer(numbered(10, 1000));
+            await(() -> probe.health().retried() >= 1);
             recordBytes = probe.health().queuedBytes();
         }
         try (var queue = new DeliveryQueue("parca", sender, settings(recordBytes * 10))) {
-            IntStream.range(0, 25).forEach(i -> queue.offer(numbered(i, 1000)));
+            // The first profile is sent from memory, fails and is spooled; the rest are spooled behind it.
+            queue.offer(numbered(0, 1000));
+            await(() -> queue.health().retried() >= 1);
+            IntStream.range(1, 25).forEach(i -> queue.offer(numbered(i, 1000)));
             assertThat(queue.health().dropped()).containsEntry("spool-full", 15L);
             assertThat(queue.health().queuedBytes()).isLessThanOrEqualTo(recordBytes * 10);
 
