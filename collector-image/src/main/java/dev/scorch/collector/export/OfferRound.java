@@ -8,8 +8,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The profiles offered at one interval end (every policy ending its interval now, every backend),
- * made durable together: each spool writes its file when the profile is offered, and {@link
+ * The profiles offered at one interval end (every policy ending its interval now, every backend)
+ * that must be spooled (their backend is behind or failing; a profile for a backend that keeps up
+ * is sent from memory instead), made durable together: each spool writes its file when the
+ * profile is offered, and {@link
  * #commit} then forces every file, names it, syncs each spool directory once, and only then queues
  * the profiles. No profile is queued (so none can be sent and acknowledged) before all of the
  * round's writes are on the device, and the directory sync makes their names durable too. Each
