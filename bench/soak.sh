@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Soak of `run` as the image runs it (collector-image/jvm.options): one collector serving POLICIES
+# Soak of `run` as the image runs it (the image's jlinked runtime, bench/lib/image-runtime.sh, and
+# collector-image/jvm.options): one collector serving POLICIES
 # policies (default 20) on a host with one busy process and ~200 short-lived processes a second,
 # every policy exporting every 15 s to a directory and to OTLP and Pyroscope on a loopback sink.
 # Prints RSS every 30 s, then the live heap after a full GC (jcmd). With LEVERS=1 it then runs one
@@ -10,6 +11,10 @@
 #   SOAK_SECONDS=0 LEVERS=1 LEVER_NAMES="baseline heap-48m" bench/soak.sh   (only the named levers)
 #   JAVA_EXTRA="-Xlog:gc:file=/tmp/gc-%p.log" adds flags to every collector, each lever's after its own
 #   (a GC log per collector gives the live heap after every full GC over the whole run).
+#   Levers that are not flags: jdk-runtime (the full JDK), runtime-uncompressed (jlink without
+#   --compress), cds-app* (an application archive from a TRAIN_SECONDS training run, default 90),
+#   malloc-arena-max-2 and glibc-tunables (environment). LEVER_EXTRA / LEVER_EXTRA_ENV: a lever
+#   "combined" of any flags and environment.
 #   PREVIOUS_JAR=/tmp/old/scorch-collector.jar adds a lever "previous-build": that collector jar
 #   (a copy of an earlier build) with today's jvm.options, to weigh a code change side by side.
 set -euo pipefail
@@ -51,15 +56,16 @@ soak() {
 }
 
 echo "soak: $policies policies, ${seconds} s, $(nproc) CPUs, kernel $(uname -r), load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "runtime: $runtime_home ($(ls "$runtime_home/lib/server" | grep jsa | tr "\n" " "))"
 echo "JVM flags: $(grep -v "^#" "$root/collector-image/jvm.options" | tr "\n" " ") ${JAVA_EXTRA:-}"
 if [ "$seconds" != 0 ]; then
   soak "$seconds" 30 baseline
   echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
 fi
 
-# Each lever: extra JVM flags (after jvm.options, so they override it); MALLOC_ARENA_MAX is an
-# environment variable and gets its own entry.
-read -r -a lever_names <<<"${LEVER_NAMES:-baseline heap-48m heap-40m heap-32m young-8m free-heap-returned g1-periodic-gc code-cache-8m no-cds stacks-256k compact-headers malloc-arena-max-2}"
+# Each lever: extra JVM flags (after jvm.options, so they override it), and where a lever is not a
+# flag, the environment (lever_env) or another runtime (lever_runtime) it runs with.
+read -r -a lever_names <<<"${LEVER_NAMES:-baseline jdk-runtime no-cds cds-no-relocation cds-app cds-app-no-relocation malloc-arena-max-2 malloc-trim heap-48m-young-8m free-heap-returned code-cache-8m stacks-256k}"
 declare -A lever_flags=(
   [baseline]=""
   [heap-48m]="-Xmx48m"
@@ -69,13 +75,34 @@ declare -A lever_flags=(
   [heap-48m-young-8m]="-Xmx48m -Xmn8m"
   [heap-40m-young-6m]="-Xmx40m -Xmn6m"
   [heap-64m]="-Xmx64m"
+  [heap-by-need]="-XX:MaxNewSize=8m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20"
+  [heap-by-need-20-40]="-XX:MaxNewSize=8m -XX:MinHeapFreeRatio=20 -XX:MaxHeapFreeRatio=40"
+  [heap-by-need-128m]="-Xmx128m -XX:MaxNewSize=8m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20"
   [free-heap-returned]="-XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20"
   [g1-periodic-gc]="-XX:-UseSerialGC -XX:+UseG1GC -XX:G1PeriodicGCInterval=30000 -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20"
+  [g1-by-need]="-XX:-UseSerialGC -XX:+UseG1GC -XX:ParallelGCThreads=1 -XX:ConcGCThreads=1 -XX:G1PeriodicGCInterval=30000"
+  [g1-by-need-128m]="-Xmx128m -XX:-UseSerialGC -XX:+UseG1GC -XX:ParallelGCThreads=1 -XX:ConcGCThreads=1 -XX:G1PeriodicGCInterval=30000"
   [code-cache-8m]="-XX:ReservedCodeCacheSize=8m"
-  [no-cds]="-Xshare:off"
   [stacks-256k]="-Xss256k"
   [compact-headers]="-XX:+UseCompactObjectHeaders"
+  [jdk-runtime]=""
+  [runtime-uncompressed]=""
+  [no-cds]="-Xshare:off"
+  [cds-no-relocation]="-XX:ArchiveRelocationMode=0"
+  [cds-app]="-XX:SharedArchiveFile=$work/app.jsa"
+  [cds-app-no-relocation]="-XX:SharedArchiveFile=$work/app.jsa -XX:ArchiveRelocationMode=0"
+  [malloc-arena-max-2]=""
+  [malloc-trim]="-XX:TrimNativeHeapInterval=5000"
+  [glibc-tunables]=""
 )
+declare -A lever_env=(
+  [malloc-arena-max-2]="MALLOC_ARENA_MAX=2"
+  [glibc-tunables]="GLIBC_TUNABLES=glibc.malloc.arena_max=2:glibc.malloc.trim_threshold=131072:glibc.malloc.top_pad=0"
+)
+declare -A lever_runtime=([jdk-runtime]="$JAVA_HOME")
+case " ${LEVER_NAMES:-} " in
+  *" runtime-uncompressed "*) lever_runtime[runtime-uncompressed]="$(JLINK_COMPRESS=zip-0 "$root/bench/lib/image-runtime.sh")" ;;
+esac
 if [ -n "${PREVIOUS_JAR:-}" ]; then
   lever_names+=(previous-build)
   lever_flags[previous-build]=""
@@ -83,27 +110,46 @@ fi
 if [ -n "${LEVER_EXTRA:-}" ]; then
   lever_names+=(combined)
   lever_flags[combined]="$LEVER_EXTRA"
+  lever_env[combined]="${LEVER_EXTRA_ENV:-}"
 fi
+
+# The cds-app levers' archive: the classes a 20-policy collector loads in TRAIN_SECONDS (default
+# 90), dumped on its exit as a dynamic archive on top of the runtime's own.
+train_app_archive() {
+  mkdir -p "$work/train"
+  policies_json 1 "$policies" "$work/train" >"$work/train/collector.json"
+  local pid
+  pid=$(JAVA_EXTRA="-XX:ArchiveClassesAtExit=$work/app.jsa ${JAVA_EXTRA:-}" start_collector "$work/train/collector.json" "$work/train/collector.log")
+  sleep "${TRAIN_SECONDS:-90}"
+  kill -TERM "$pid"
+  # Not this shell's child (started in a command substitution): wait for it to write and exit.
+  while kill -0 "$pid" 2>/dev/null; do sleep 1; done
+  [ -s "$work/app.jsa" ] || { echo "no application archive was written: $(tail -3 "$work/train/collector.log")" >&2; exit 1; }
+  echo "application archive: $(du -m "$work/app.jsa" | cut -f1) MiB, $(grep -c . "$work/train/collector.log" || true) log lines"
+}
 
 if [ "${LEVERS:-0}" = 1 ]; then
   lever_seconds="${LEVER_SECONDS:-300}"
   echo "levers: one collector each, side by side for ${lever_seconds} s; load average $(cut -d' ' -f1-3 /proc/loadavg)"
   declare -A lever_pid lever_cpu
+  case " ${lever_names[*]} " in *" cds-app"*) train_app_archive ;; esac
   for name in "${lever_names[@]}"; do
     mkdir -p "$work/lever-$name"
     policies_json 1 "$policies" "$work/lever-$name" >"$work/lever-$name/collector.json"
-    if [ "$name" = malloc-arena-max-2 ]; then
-      lever_pid[$name]=$(MALLOC_ARENA_MAX=2 start_collector "$work/lever-$name/collector.json" "$work/lever-$name/collector.log")
-    elif [ "$name" = previous-build ]; then
+    if [ "$name" = previous-build ]; then
       lever_pid[$name]=$(jar="$PREVIOUS_JAR" start_collector "$work/lever-$name/collector.json" "$work/lever-$name/collector.log")
     else
-      lever_pid[$name]=$(JAVA_EXTRA="${lever_flags[$name]} ${JAVA_EXTRA:-}" start_collector "$work/lever-$name/collector.json" "$work/lever-$name/collector.log")
+      # shellcheck disable=SC2086
+      lever_pid[$name]=$([ -z "${lever_env[$name]:-}" ] || export "${lever_env[$name]}"; runtime_home="${lever_runtime[$name]:-$runtime_home}" \
+        JAVA_EXTRA="${lever_flags[$name]} ${JAVA_EXTRA:-}" start_collector "$work/lever-$name/collector.json" "$work/lever-$name/collector.log")
     fi
   done
   sleep 60
   for name in "${!lever_pid[@]}"; do lever_cpu[$name]=$(oncpu "${lever_pid[$name]}"); done
   sleep $((lever_seconds - 60))
-  printf '%-20s %10s %10s %10s %12s %s\n' lever "peak MiB" "final MiB" "live MiB" "CPU % core" flags
+  # anon/file: the final RSS split into anonymous memory (heap, metaspace, code, stacks, malloc)
+  # and mapped files (libjvm, the class-data archive, modules, jars).
+  printf '%-22s %9s %9s %11s %9s %9s %10s %s\n' lever "peak MiB" "final MiB" "anon/file" "live MiB" "threads" "CPU % core" flags
   for name in "${lever_names[@]}"; do
     pid=${lever_pid[$name]}
     if ! kill -0 "$pid" 2>/dev/null; then
@@ -112,11 +158,13 @@ if [ "${LEVERS:-0}" = 1 ]; then
     fi
     cpu=$(awk -v a="${lever_cpu[$name]}" -v b="$(oncpu "$pid")" -v s=$((lever_seconds - 60)) 'BEGIN {printf "%.2f", 100 * (b - a) / (s * 1e9)}')
     peak=$(hwm "$pid"); final=$(rss "$pid")
+    split=$(awk '/RssAnon/ {a = $2} /RssFile/ {f = $2} END {printf "%.1f/%.1f", a / 1024, f / 1024}' "/proc/$pid/status")
+    threads=$(awk '/^Threads/ {print $2}' "/proc/$pid/status")
     "$JAVA_HOME/bin/jcmd" "$pid" GC.run >/dev/null 2>&1 || true
     live=$("$JAVA_HOME/bin/jcmd" "$pid" GC.heap_info 2>/dev/null | awk '/DefNew|Tenured|garbage-first heap/ {for (i = 1; i <= NF; i++) if ($i == "used") u += $(i + 1) + 0} END {print u}')
     kill -TERM "$pid"
-    awk -v n="$name" -v p="$peak" -v f="$final" -v l="$live" -v c="$cpu" -v x="$(case $name in malloc-arena-max-2) echo MALLOC_ARENA_MAX=2 ;; previous-build) echo "$PREVIOUS_JAR" ;; *) echo "${lever_flags[$name]:-(jvm.options only)}" ;; esac)" \
-      'BEGIN {printf "%-20s %10.1f %10.1f %10.1f %12s %s\n", n, p / 1024, f / 1024, l / 1024, c, x}'
+    awk -v n="$name" -v p="$peak" -v f="$final" -v s="$split" -v t="$threads" -v l="$live" -v c="$cpu" -v x="$(case $name in previous-build) echo "$PREVIOUS_JAR" ;; jdk-runtime | runtime-uncompressed) echo "${lever_runtime[$name]}" ;; *) echo "${lever_env[$name]:-} ${lever_flags[$name]:-(jvm.options only)}" ;; esac)" \
+      'BEGIN {printf "%-22s %9.1f %9.1f %11s %9.1f %9s %10s %s\n", n, p / 1024, f / 1024, s, l / 1024, t, c, x}'
   done
   wait "${lever_pid[@]}" 2>/dev/null || true
   echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"

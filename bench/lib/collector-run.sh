@@ -9,6 +9,10 @@
 jar="${COLLECTOR_JAR:-$(find "$root/collector-image/target" -maxdepth 1 -name 'scorch-collector-*.jar' ! -name '*-sources.jar' ! -name '*-tests.jar' | head -1)}"
 # The image reads its JVM flags from this one file (java @jvm.options), and so do we.
 image_flags=("@$root/collector-image/jvm.options")
+# The image's runtime, not the JDK: the two differ in their class-data archives. RUNTIME_HOME
+# runs another one (e.g. the JDK's own: RUNTIME_HOME=$JAVA_HOME). jcmd stays the JDK's.
+image_runtime="$("$root/bench/lib/image-runtime.sh")"
+runtime_home="${RUNTIME_HOME:-$image_runtime}"
 
 python3 "$root/bench/lib/fake_node_services.py" >"$work/services.out" &
 services=$!
@@ -45,11 +49,12 @@ policies_json() {
 # stops them by pid too, or a bench that fails half-way would leave them sampling the host.
 trap 'kill $(cat "$work/collector.pids" 2>/dev/null) $(jobs -p) 2>/dev/null || true' EXIT
 
-# Starts `run` on a config file; prints its pid. Extra JVM flags: JAVA_EXTRA.
+# Starts `run` on a config file; prints its pid. Extra JVM flags: JAVA_EXTRA; the runtime:
+# runtime_home.
 start_collector() {
   local config=$1 log=$2
   # shellcheck disable=SC2086
-  SCORCH_NODE_NAME=bench-node "$JAVA_HOME/bin/java" "${image_flags[@]}" ${JAVA_EXTRA:-} \
+  SCORCH_NODE_NAME=bench-node "$runtime_home/bin/java" "${image_flags[@]}" ${JAVA_EXTRA:-} \
     -cp "$jar:$root/collector-image/target/lib/*" dev.scorch.collector.cli.Main \
     run --config "$config" --api-server "http://127.0.0.1:$api_port" --api-server-ca "$work/ca.pem" --token-file "$work/token" \
     >"$log" 2>&1 &

@@ -11,10 +11,10 @@ import java.util.Map;
  * The profiles offered at one interval end (every policy ending its interval now, every backend),
  * made durable together: each spool writes its file when the profile is offered, and {@link
  * #commit} then forces every file, names it, syncs each spool directory once, and only then queues
- * the profiles. Forcing files written beforehand lets the file system commit the round's metadata
- * in one journal transaction instead of one per file, and the directory sync makes the new names
- * durable too; no profile is queued (and none can be sent and acknowledged) before all of the
- * round's writes are on the device.
+ * the profiles. No profile is queued (so none can be sent and acknowledged) before all of the
+ * round's writes are on the device, and the directory sync makes their names durable too. Each
+ * file is still forced on its own: Java cannot start every file's writeback first, so the round
+ * costs the same CPU as forcing each file as it is written (docs/benchmarks.md).
  *
  * <p>A round holds at most {@link #MAX_PENDING} written files open; the offer that would pass that
  * commits what it holds first, so a node with many targets never holds a file descriptor per

@@ -1,9 +1,13 @@
 package dev.scorch.collector.http;
 
 import java.io.IOException;
+import java.net.ConnectException;
 import java.net.InetSocketAddress;
+import java.net.NoRouteToHostException;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
+import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.Supplier;
@@ -36,13 +40,20 @@ final class Connector {
 
     Connection open(Origin origin, int readTimeoutMillis) throws IOException {
         SSLSocketFactory factory = origin.secure() ? factory(origin) : null;
-        Socket raw = new Socket();
+        // A channel's socket, so that a pooled connection can be checked for the server's close without waiting (Connection#stillOpen).
+        Socket raw = SocketChannel.open().socket();
         try {
             raw.setTcpNoDelay(true);
             try {
                 raw.connect(new InetSocketAddress(origin.hostName(), origin.port()), connectMillis);
             } catch (SocketTimeoutException e) {
                 throw new ConnectTimeoutException("connecting to " + origin + " took longer than " + connectMillis + " ms");
+            } catch (ConnectException e) {
+                throw named(new ConnectException("connecting to " + origin + ": " + e.getMessage()), e);
+            } catch (NoRouteToHostException e) {
+                throw named(new NoRouteToHostException("connecting to " + origin + ": " + e.getMessage()), e);
+            } catch (UnknownHostException e) {
+                throw named(new UnknownHostException("connecting to " + origin + ": the host name does not resolve"), e);
             }
             raw.setSoTimeout(readTimeoutMillis);
             Socket socket = factory == null ? raw : handshake(factory, raw, origin);
@@ -51,6 +62,12 @@ final class Connector {
             raw.close();
             throw e;
         }
+    }
+
+    /** The same kind of failure (callers tell an unreachable server by it), its message naming the origin. */
+    private static IOException named(IOException named, IOException cause) {
+        named.initCause(cause);
+        return named;
     }
 
     private SSLSocketFactory factory(Origin origin) throws SSLException {
@@ -69,7 +86,9 @@ final class Connector {
         SSLParameters parameters = socket.getSSLParameters();
         parameters.setEndpointIdentificationAlgorithm("HTTPS");
         if (!origin.ipLiteral()) {
-            parameters.setServerNames(List.of(new SNIHostName(origin.hostName())));
+            // SNI carries the name without a fully qualified name's trailing dot (RFC 6066 §3).
+            String name = origin.hostName();
+            parameters.setServerNames(List.of(new SNIHostName(name.endsWith(".") ? name.substring(0, name.length() - 1) : name)));
         }
         parameters.setApplicationProtocols(new String[] {"http/1.1"});
         socket.setSSLParameters(parameters);

@@ -2,6 +2,7 @@ package dev.scorch.collector.http;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
@@ -99,7 +100,7 @@ public final class Http1Client implements AutoCloseable {
         if (request.method().equals("HEAD") || status == 204 || status == 304) {
             body = new LengthBody(connection.input(), origin, 0);
         } else if (!head.headers().elements("Transfer-Encoding").isEmpty()) {
-            if (!head.headers().elements("Transfer-Encoding").equals(java.util.List.of("chunked"))) {
+            if (!head.headers().elements("Transfer-Encoding").equals(List.of("chunked"))) {
                 throw new MalformedResponseException(origin + " answered in a transfer coding other than chunked: "
                         + ResponseHeadReader.printable(String.join(", ", head.headers().elements("Transfer-Encoding"))));
             }

@@ -23,7 +23,8 @@ import java.util.Map;
 public final class JsonReader {
 
     private final JsonInput in;
-    private final JsonScalars scalars;
+    private final JsonStrings strings;
+    private final JsonNumbers numbers;
     private final JsonPath path;
     private final JsonLimits limits;
     private int values;
@@ -32,7 +33,8 @@ public final class JsonReader {
         this.in = in;
         this.path = path;
         this.limits = limits;
-        this.scalars = new JsonScalars(in, limits.maxStringChars());
+        this.strings = new JsonStrings(in, limits.maxStringChars());
+        this.numbers = new JsonNumbers(in);
     }
 
     /** The one JSON value in {@code bytes} (UTF-8); whitespace around it is allowed, anything else is an error. */
@@ -95,19 +97,19 @@ public final class JsonReader {
                 return array();
             case '"':
                 in.position++;
-                return JsonString.of(scalars.string());
+                return JsonString.of(strings.string());
             case 't':
-                scalars.literal("true");
+                literal("true");
                 return JsonBoolean.TRUE;
             case 'f':
-                scalars.literal("false");
+                literal("false");
                 return JsonBoolean.FALSE;
             case 'n':
-                scalars.literal("null");
+                literal("null");
                 return JsonNull.NULL;
             default:
                 if (c == '-' || (c >= '0' && c <= '9')) {
-                    return scalars.number();
+                    return numbers.number();
                 }
                 throw in.error("expected a value, found " + JsonInput.describe(c));
         }
@@ -127,7 +129,7 @@ public final class JsonReader {
                 throw in.error("expected a member name in double quotes, found " + JsonInput.describe(c));
             }
             in.position++;
-            String name = scalars.name();
+            String name = strings.name();
             if (members.containsKey(name)) {
                 throw in.error("duplicate member \"" + name + "\"");
             }
@@ -187,5 +189,16 @@ public final class JsonReader {
         }
         in.position++;
         path.enter();
+    }
+
+    /** The literal {@code word} ({@code true}, {@code false}, {@code null}), none of it taken yet. */
+    private void literal(String word) throws IOException {
+        for (int i = 0; i < word.length(); i++) {
+            int c = in.peek();
+            if (c != word.charAt(i)) {
+                throw in.error("expected the literal " + word + ", found " + JsonInput.describe(c));
+            }
+            in.position++;
+        }
     }
 }

@@ -15,24 +15,42 @@ import java.util.concurrent.ConcurrentHashMap;
  * when sampling starts ({@link #learnRunningProcesses()}), and any other the first time it is sampled.
  *
  * <p>An exited process stays until the interval in which it exited has been drained
- * ({@link #intervalDrained()}), so samples of short-lived processes still resolve.
+ * ({@link #intervalDrained()}), so samples of short-lived processes still resolve. Under process
+ * churn that is every process started in an interval: the table is bounded, and when it is full
+ * the exited processes that were never sampled (no profile can hold them) make room first.
  *
  * <p>The sampler thread writes, the profile builder reads; both may run at once.
  */
 public final class ProcessTable implements ProcessLookup {
 
-    /** A node has at most a few tens of thousands of processes; beyond this new ones are not tracked. */
-    static final int MAX_PROCESSES = 131_072;
+    /**
+     * An entry costs about 1 KiB of heap with its mappings (8,207 entries held 8 MiB in a soak with
+     * ~200 short-lived processes a second), so this bounds the table to about a quarter of the heap.
+     * A node runs a few thousand processes (the kernel's default pid_max is 32,768 up to 32 CPUs);
+     * the rest of the bound is for exited processes kept until their interval is drained.
+     */
+    static final int MAX_PROCESSES = 16_384;
     /** Unseen and gone from /proc for this many intervals: forget it even without an EXIT record. */
     static final int STALE_INTERVALS = 2;
 
     private final ProcFiles proc;
+    private final int maxProcesses;
     private final Map<Integer, ProcessEntry> processes = new ConcurrentHashMap<>();
+    /** Pids evicted to make room since the last drain, reported with the drain's forgotten ones. */
+    private final List<Integer> evicted = new ArrayList<>();
     private volatile long interval;
     private long untracked;
+    private long evictions;
+    /** Whether a full table is worth scanning for evictable entries again before the next drain. */
+    private boolean evictionWorthwhile = true;
 
     public ProcessTable(Path procRoot) {
+        this(procRoot, MAX_PROCESSES);
+    }
+
+    ProcessTable(Path procRoot, int maxProcesses) {
         this.proc = new ProcFiles(procRoot);
+        this.maxProcesses = maxProcesses;
     }
 
     public static ProcessTable ofThisHost() {
@@ -62,9 +80,14 @@ public final class ProcessTable implements ProcessLookup {
         return proc.rejections().counts();
     }
 
-    /** Processes that were not tracked because the table was full. */
+    /** Processes that were not tracked because the table was full of live or sampled ones. */
     public long untracked() {
         return untracked;
+    }
+
+    /** Exited processes never sampled that were dropped before their interval's drain to make room. */
+    public long evictions() {
+        return evictions;
     }
 
     /**
@@ -188,7 +211,11 @@ public final class ProcessTable implements ProcessLookup {
 
     private List<Integer> forget(long exitedUpTo) {
         long drained = interval;
-        List<Integer> forgotten = new ArrayList<>();
+        List<Integer> forgotten;
+        synchronized (evicted) {
+            forgotten = new ArrayList<>(evicted);
+            evicted.clear();
+        }
         for (Iterator<ProcessEntry> it = processes.values().iterator(); it.hasNext(); ) {
             ProcessEntry entry = it.next();
             // A process never sampled cannot be in any profile: no need to keep it a round longer.
@@ -200,6 +227,7 @@ public final class ProcessTable implements ProcessLookup {
             }
         }
         interval = drained + 1;
+        evictionWorthwhile = true;
         return forgotten;
     }
 
@@ -212,11 +240,37 @@ public final class ProcessTable implements ProcessLookup {
         if (pid <= 0) {
             return null;
         }
-        if (processes.size() >= MAX_PROCESSES) {
+        if (processes.size() >= maxProcesses && !processes.containsKey(pid)
+                && !(evictionWorthwhile && evictExitedNeverSampled())) {
             untracked++;
             return null;
         }
         return processes.computeIfAbsent(pid, p -> new ProcessEntry(p, interval, proc));
+    }
+
+    /**
+     * Drops every exited process that was never sampled (a short-lived process of a churning node);
+     * a sample read later from another CPU's ring finds it gone and reads /proc, as for any unknown pid.
+     *
+     * A scan that frees less than an eighth of the table is not repeated before the next drain, so a
+     * table full of live processes does not cost a scan per new process.
+     *
+     * @return whether that made room
+     */
+    private boolean evictExitedNeverSampled() {
+        int before = processes.size();
+        for (Iterator<ProcessEntry> it = processes.values().iterator(); it.hasNext(); ) {
+            ProcessEntry entry = it.next();
+            if (entry.exited() && !entry.sampled()) {
+                it.remove();
+                evictions++;
+                synchronized (evicted) {
+                    evicted.add(entry.pid());
+                }
+            }
+        }
+        evictionWorthwhile = before - processes.size() >= Math.max(1, maxProcesses / 8);
+        return processes.size() < maxProcesses;
     }
 
     private void readProc(ProcessEntry entry) {

@@ -114,6 +114,18 @@ class HttpExchangeTest {
     }
 
     @Test
+    void aRefusedConnectionIsAConnectExceptionNamingTheOrigin() throws Exception {
+        int closedPort;
+        try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            closedPort = probe.getLocalPort();
+        }
+        HttpRequest request = HttpRequest.get(URI.create("http://127.0.0.1:" + closedPort + "/"), Map.of());
+
+        assertThatThrownBy(() -> client.send(request, DEADLINE)).isInstanceOf(java.net.ConnectException.class)
+                .hasMessageContaining("http://127.0.0.1:" + closedPort);
+    }
+
+    @Test
     void credentialsInTheUrlAreRefusedWithoutBeingShown() {
         HttpRequest request = HttpRequest.get(URI.create("http://user:hunter2@127.0.0.1:1/echo"), Map.of());
 

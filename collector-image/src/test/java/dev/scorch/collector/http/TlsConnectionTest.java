@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SNIMatcher;
 import javax.net.ssl.SNIServerName;
@@ -43,6 +44,7 @@ class TlsConnectionTest {
     /** The same server's certificate served at 127.0.0.2, an address the certificate does not name. */
     private static SSLServerSocket elsewhere;
     private static final List<String> serverNames = new CopyOnWriteArrayList<>();
+    private static final AtomicInteger accepted = new AtomicInteger();
     private static SSLContext trusting;
 
     @BeforeAll
@@ -70,6 +72,7 @@ class TlsConnectionTest {
             while (!server.isClosed()) {
                 try {
                     SSLSocket connection = (SSLSocket) server.accept();
+                    accepted.incrementAndGet();
                     Thread.ofVirtual().start(() -> serve(connection));
                 } catch (Exception e) {
                     return;
@@ -156,9 +159,13 @@ class TlsConnectionTest {
     @Test
     void aTlsConnectionIsKeptForTheNextRequest() throws Exception {
         try (Http1Client client = client(trusting)) {
-            get(client, "127.0.0.1");
-            get(client, "127.0.0.1");
+            int before = accepted.get();
+            for (int i = 0; i < 3; i++) {
+                get(client, "127.0.0.1");
+                Thread.sleep(50);
+            }
 
+            assertThat(accepted.get() - before).as("TLS connections the server accepted").isEqualTo(1);
             assertThat(client.idleConnections()).isEqualTo(1);
         }
     }

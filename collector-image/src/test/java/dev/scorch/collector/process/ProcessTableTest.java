@@ -209,4 +209,53 @@ class ProcessTableTest {
         assertThat(table.intervalDrainedKeepingLatestExits()).containsExactly(61);
         assertThat(table.process(61)).isEmpty();
     }
+
+    @Test
+    void churnOfShortLivedProcessesNeverSampledStaysWithinTheBound() {
+        ProcessTable table = new ProcessTable(proc, 100);
+        for (int pid = 1000; pid < 11_000; pid++) {
+            table.forked(pid, 1);
+            table.mapped(pid, 0x400000, 0x1000, 0, 1, "/bin/true", 1);
+            table.exited(pid, pid);
+        }
+
+        assertThat(table.size()).isLessThanOrEqualTo(100);
+        assertThat(table.untracked()).isZero();
+        assertThat(table.evictions()).isGreaterThanOrEqualTo(10_000 - 100);
+    }
+
+    @Test
+    void aFullTableMakesRoomFromExitedProcessesNeverSampledAndKeepsLiveAndSampledOnes() {
+        ProcessTable table = new ProcessTable(proc, 4);
+        table.mapped(10, 0x400000, 0x1000, 0, 1, "/bin/live", 1);
+        table.mapped(11, 0x400000, 0x1000, 0, 1, "/bin/sampled", 1);
+        table.sampled(11);
+        table.exited(11, 11);
+        table.mapped(12, 0x400000, 0x1000, 0, 1, "/bin/true", 1);
+        table.exited(12, 12);
+        table.mapped(13, 0x400000, 0x1000, 0, 1, "/bin/true", 1);
+        table.exited(13, 13);
+
+        table.mapped(14, 0x400000, 0x1000, 0, 1, "/bin/new", 1);
+
+        assertThat(table.process(14)).as("the new process").isPresent();
+        assertThat(table.process(10)).as("the live process").isPresent();
+        assertThat(table.process(11)).as("the exited process with samples").isPresent();
+        assertThat(table.process(12)).isEmpty();
+        assertThat(table.process(13)).isEmpty();
+        assertThat(table.intervalDrained()).as("evicted pids are reported at the drain").contains(12, 13);
+    }
+
+    @Test
+    void aTableFullOfLiveProcessesRefusesNewOnesAndCountsThem() {
+        ProcessTable table = new ProcessTable(proc, 2);
+        table.mapped(10, 0x400000, 0x1000, 0, 1, "/bin/live", 1);
+        table.mapped(11, 0x400000, 0x1000, 0, 1, "/bin/live", 1);
+
+        table.mapped(12, 0x400000, 0x1000, 0, 1, "/bin/new", 1);
+
+        assertThat(table.process(12)).isEmpty();
+        assertThat(table.untracked()).isEqualTo(1);
+        assertThat(table.process(10)).isPresent();
+    }
 }

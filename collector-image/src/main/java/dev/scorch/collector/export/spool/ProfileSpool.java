@@ -27,8 +27,8 @@ import java.util.stream.Stream;
  * plus at most one {@code .tmp} per profile being written that recovery removes, and a node crash
  * (not only a process kill, which the page cache survives anyway) after the directory sync finds
  * the file under its name. A round of profiles is written first ({@link #begin}), then forced and
- * named ({@link Write#commit}), then each directory synced once ({@link #syncDirectory}): the file
- * system commits the round together (docs/decisions.md, "One durable commit per round of offers").
+ * named ({@link Write#commit}), then each directory synced once ({@link #syncDirectory}), and no
+ * profile of the round is queued before (docs/decisions.md, "One durable commit per round of offers").
  *
  * <p>Recovery survives whatever the directory holds (a directory named like a temporary file, a
  * name past the sequence range, a sparse file declaring a huge length): what it cannot use is
@@ -160,8 +160,8 @@ public final class ProfileSpool {
 
     /**
      * Writes the profile to a temporary file, not yet forced to the device: {@link Write#commit}
-     * makes it durable and names it. Writing a round's files first and forcing them after lets the
-     * file system commit them together. On failure nothing is left behind.
+     * makes it durable and names it, so a round's files are all written before any is forced. On
+     * failure nothing is left behind.
      */
     public Write begin(ExportedProfile profile) throws IOException {
         ByteBuffer[] record = SpoolRecord.encode(profile);

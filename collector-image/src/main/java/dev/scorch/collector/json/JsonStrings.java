@@ -1,34 +1,25 @@
 package dev.scorch.collector.json;
 
 import java.io.IOException;
-import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Reads the leaves of a document - strings, numbers and the literals - strictly per RFC 8259:
- * UTF-8 only (overlong forms, encoded surrogates and bytes past U+10FFFF refused), every escape
- * including surrogate pairs (an unpaired one refused), no raw control characters in strings, no
- * leading zeros, {@code NaN} or {@code Infinity}.
+ * Reads strings and member names strictly per RFC 8259: UTF-8 only (overlong forms, encoded
+ * surrogates and bytes past U+10FFFF refused), every escape including surrogate pairs (an unpaired
+ * one refused), no raw control characters.
  */
-final class JsonScalars {
-
-    /** Real numbers have a few dozen characters; a longer one is refused before any conversion. */
-    static final int MAX_NUMBER_CHARS = 256;
+final class JsonStrings {
 
     private static final int NAME_SLOTS = 1024;
     private static final int MAX_NAME_PROBES = 8;
 
-    /** Whole numbers of up to 18 digits are read straight into a long. */
-    private static final int LONG_FAST_DIGITS = 18;
-
     private final JsonInput in;
     private final int maxStringChars;
     private final StringBuilder text = new StringBuilder();
-    private final char[] number = new char[MAX_NUMBER_CHARS];
     private final String[] names = new String[NAME_SLOTS];
     private int namesKept;
 
-    JsonScalars(JsonInput in, int maxStringChars) {
+    JsonStrings(JsonInput in, int maxStringChars) {
         this.in = in;
         this.maxStringChars = maxStringChars;
     }
@@ -212,89 +203,5 @@ final class JsonScalars {
             max = 0xBF;
         }
         return codePoint;
-    }
-
-    /** A number; its first character ({@code -} or a digit) is not taken yet. */
-    JsonNumber number() throws IOException {
-        int length = 0;
-        boolean whole = true;
-        if (in.peek() == '-') {
-            length = take(length);
-        }
-        int c = in.peek();
-        if (c == '0') {
-            length = take(length);
-            if (isDigit(in.peek())) {
-                throw in.error("a number must not have a leading zero");
-            }
-        } else if (isDigit(c)) {
-            length = digits(length);
-        } else {
-            throw in.error("expected a digit, found " + JsonInput.describe(c));
-        }
-        if (in.peek() == '.') {
-            whole = false;
-            length = take(length);
-            if (!isDigit(in.peek())) {
-                throw in.error("expected a digit after the decimal point, found " + JsonInput.describe(in.peek()));
-            }
-            length = digits(length);
-        }
-        c = in.peek();
-        if (c == 'e' || c == 'E') {
-            whole = false;
-            length = take(length);
-            c = in.peek();
-            if (c == '+' || c == '-') {
-                length = take(length);
-            }
-            if (!isDigit(in.peek())) {
-                throw in.error("expected a digit in the exponent, found " + JsonInput.describe(in.peek()));
-            }
-            length = digits(length);
-        }
-        int digits = number[0] == '-' ? length - 1 : length;
-        if (whole && digits <= LONG_FAST_DIGITS) {
-            long value = 0;
-            for (int i = length - digits; i < length; i++) {
-                value = value * 10 + (number[i] - '0');
-            }
-            return JsonNumber.of(number[0] == '-' ? -value : value);
-        }
-        try {
-            return JsonNumber.of(new BigDecimal(number, 0, length));
-        } catch (NumberFormatException exponentOutOfRange) {
-            throw in.error("number out of range: its exponent does not fit 32 bits");
-        }
-    }
-
-    private int digits(int length) throws IOException {
-        while (isDigit(in.peek())) {
-            length = take(length);
-        }
-        return length;
-    }
-
-    private int take(int length) throws IOException {
-        if (length == MAX_NUMBER_CHARS) {
-            throw in.error("number longer than " + MAX_NUMBER_CHARS + " characters");
-        }
-        number[length] = (char) in.read();
-        return length + 1;
-    }
-
-    private static boolean isDigit(int c) {
-        return c >= '0' && c <= '9';
-    }
-
-    /** The literal {@code word} ({@code true}, {@code false}, {@code null}), none of it taken yet. */
-    void literal(String word) throws IOException {
-        for (int i = 0; i < word.length(); i++) {
-            int c = in.peek();
-            if (c != word.charAt(i)) {
-                throw in.error("expected the literal " + word + ", found " + JsonInput.describe(c));
-            }
-            in.position++;
-        }
     }
 }
