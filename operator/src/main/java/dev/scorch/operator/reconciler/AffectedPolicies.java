@@ -2,15 +2,19 @@ package dev.scorch.operator.reconciler;
 
 import dev.scorch.operator.api.v1alpha1.ProfilingPolicy;
 import dev.scorch.operator.resources.CollectorDaemonSet;
+import dev.scorch.operator.status.PolicyNodes;
 import dev.scorch.operator.status.Rollout;
 import dev.scorch.operator.validation.SecretReferences;
+import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import java.util.Comparator;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
@@ -29,7 +33,8 @@ import java.util.stream.Collectors;
  *       the operator's own write (ConfigMap). No status reads them.</li>
  *   <li>A deleted policy: one policy, whose convergence takes it out of the shared objects.</li>
  *   <li>A collector pod: the policies it reports on, every policy while it reports on none.</li>
- *   <li>A node whose labels or taints changed: every policy (which nodes each selects).</li>
+ *   <li>A node added or deleted: the policies that select it; a node whose labels or taints
+ *       changed: the policies it joins or leaves ({@link PolicyNodes}). Only those count it.</li>
  *   <li>A Secret a policy names: the policies that name it.</li>
  * </ul>
  */
@@ -44,6 +49,11 @@ final class AffectedPolicies {
     private final AtomicReference<Seen> lastSeen = new AtomicReference<>();
 
     private record Seen(String version, Rollout rollout, boolean moved) {}
+
+    private record Moved(String version, Set<ResourceID> policies) {}
+
+    /** The policies a node's update moved it for, by node name (one entry a node at most), from the filter to the mapper. */
+    private final Map<String, Moved> movedNodes = new ConcurrentHashMap<>();
 
     /**
      * @param live whether a cached policy still counts (not seen deleted by the deletions informer)
@@ -98,6 +108,32 @@ final class AffectedPolicies {
                         .map(ResourceID::new)
                         .collect(Collectors.toSet());
         return reported.isEmpty() ? all() : reported;
+    }
+
+    /**
+     * Whether the change from {@code before} to {@code after} moves {@code after} into or out of
+     * some policy's nodes: the Node informer's update filter. The policies it concerns are kept for
+     * {@link #ofNode}, which java-operator-sdk asks next, on the same thread.
+     */
+    boolean nodeMoved(Node after, Node before) {
+        Set<ResourceID> moved = context.getPrimaryCache()
+                .list(policy -> live.test(policy) && PolicyNodes.selects(policy, after) != PolicyNodes.selects(policy, before))
+                .map(ResourceID::fromResource).collect(Collectors.toSet());
+        if (moved.isEmpty()) {
+            return false;
+        }
+        movedNodes.put(after.getMetadata().getName(), new Moved(after.getMetadata().getResourceVersion(), moved));
+        return true;
+    }
+
+    /** A node's event: the policies its change moved it for, else (added, deleted) those that select it. */
+    Set<ResourceID> ofNode(Node node) {
+        Moved moved = movedNodes.remove(node.getMetadata().getName());
+        if (moved != null && moved.version().equals(node.getMetadata().getResourceVersion())) {
+            return moved.policies();
+        }
+        return context.getPrimaryCache().list(policy -> live.test(policy) && PolicyNodes.selects(policy, node))
+                .map(ResourceID::fromResource).collect(Collectors.toSet());
     }
 
     /** The policies that name the Secret {@code name}. */
