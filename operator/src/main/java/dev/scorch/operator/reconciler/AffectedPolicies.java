@@ -1,9 +1,9 @@
 package dev.scorch.operator.reconciler;
 
 import dev.scorch.operator.api.v1alpha1.ProfilingPolicy;
-import dev.scorch.operator.resources.CollectorDaemonSet;
 import dev.scorch.operator.status.PolicyNodes;
 import dev.scorch.operator.status.Rollout;
+import dev.scorch.operator.status.StatusAggregator;
 import dev.scorch.operator.validation.SecretReferences;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -13,9 +13,11 @@ import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import java.util.Comparator;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
@@ -32,7 +34,7 @@ import java.util.stream.Collectors;
  *   <li>The shared ConfigMap and credentials Secret: one policy, unless the event is the echo of
  *       the operator's own write (ConfigMap). No status reads them.</li>
  *   <li>A deleted policy: one policy, whose convergence takes it out of the shared objects.</li>
- *   <li>A collector pod: the policies it reports on, every policy while it reports on none.</li>
+ *   <li>A collector pod: the policies that select its node, which all count it in their status.</li>
  *   <li>A node added or deleted: the policies that select it; a node whose labels or taints
  *       changed: the policies it joins or leaves ({@link PolicyNodes}). Only those count it.</li>
  *   <li>A Secret a policy names: the policies that name it.</li>
@@ -41,6 +43,7 @@ import java.util.stream.Collectors;
 final class AffectedPolicies {
     private final EventSourceContext<ProfilingPolicy> context;
     private final Predicate<ProfilingPolicy> live;
+    private final Function<String, Optional<Node>> node;
     /**
      * The last DaemonSet state seen and whether its rollout had moved. java-operator-sdk asks about
      * each event more than once (its secondary index, then the event itself), so an answer is kept
@@ -57,10 +60,13 @@ final class AffectedPolicies {
 
     /**
      * @param live whether a cached policy still counts (not seen deleted by the deletions informer)
+     * @param node the cached Node of a name
      */
-    AffectedPolicies(EventSourceContext<ProfilingPolicy> context, Predicate<ProfilingPolicy> live) {
+    AffectedPolicies(EventSourceContext<ProfilingPolicy> context, Predicate<ProfilingPolicy> live,
+            Function<String, Optional<Node>> node) {
         this.context = context;
         this.live = live;
+        this.node = node;
     }
 
     /** Every policy not seen deleted. */
@@ -97,17 +103,13 @@ final class AffectedPolicies {
     }
 
     /**
-     * The policies a collector pod reports on (its per-policy conditions); a pod that reports on none
-     * (starting, crashing, unschedulable) concerns every policy.
+     * The policies that select the node a collector pod is for: each of them counts the pod in its
+     * status (ready, collecting, failing), whichever policies the pod's own conditions report on.
+     * A node the Node cache does not hold yet is selected by none; its own event reconciles the
+     * policies that select it.
      */
     Set<ResourceID> ofPod(Pod pod) {
-        Set<ResourceID> reported = pod.getStatus() == null || pod.getStatus().getConditions() == null ? Set.of()
-                : pod.getStatus().getConditions().stream()
-                        .map(c -> CollectorDaemonSet.policyOfCondition(c.getType()))
-                        .filter(Objects::nonNull)
-                        .map(ResourceID::new)
-                        .collect(Collectors.toSet());
-        return reported.isEmpty() ? all() : reported;
+        return node.apply(StatusAggregator.nodeOf(pod)).map(this::selecting).orElse(Set.of());
     }
 
     /**
@@ -132,6 +134,10 @@ final class AffectedPolicies {
         if (moved != null && moved.version().equals(node.getMetadata().getResourceVersion())) {
             return moved.policies();
         }
+        return selecting(node);
+    }
+
+    private Set<ResourceID> selecting(Node node) {
         return context.getPrimaryCache().list(policy -> live.test(policy) && PolicyNodes.selects(policy, node))
                 .map(ResourceID::fromResource).collect(Collectors.toSet());
     }

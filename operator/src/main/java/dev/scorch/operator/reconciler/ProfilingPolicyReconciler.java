@@ -88,7 +88,8 @@ public class ProfilingPolicyReconciler implements Reconciler<ProfilingPolicy> {
 
     @Override
     public List<EventSource<?, ProfilingPolicy>> prepareEventSources(EventSourceContext<ProfilingPolicy> context) {
-        AffectedPolicies affected = new AffectedPolicies(context, policy -> !deleted.contains(policy.getMetadata().getUid()));
+        AffectedPolicies affected = new AffectedPolicies(context, policy -> !deleted.contains(policy.getMetadata().getUid()),
+                name -> nodes.get(new ResourceID(name)));
         InformerEventSource<DaemonSet, ProfilingPolicy> daemonSets = owned(DaemonSet.class, daemonSet -> affected.ofDaemonSet(
                 daemonSet, present(this.daemonSets, daemonSet), shared.asRendered(daemonSet)), context);
         InformerEventSource<ConfigMap, ProfilingPolicy> configMaps = owned(ConfigMap.class, configMap -> affected.ofSharedObject(
