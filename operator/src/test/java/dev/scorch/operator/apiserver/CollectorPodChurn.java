@@ -3,7 +3,6 @@ package dev.scorch.operator.apiserver;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.PodConditionBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import java.util.Map;
 
 /**
  * A collector pod on a node whose Ready condition flips as fast as the API server takes it, until
@@ -19,14 +18,7 @@ final class CollectorPodChurn implements AutoCloseable {
     CollectorPodChurn(KubernetesClient admin, String node) {
         this.admin = admin;
         this.name = "scorch-collector-" + node;
-        admin.pods().inNamespace(OperatorUnderTest.NAMESPACE).resource(new PodBuilder()
-                .withNewMetadata().withName(name)
-                .withLabels(Map.of("app.kubernetes.io/name", "scorch-collector", "app.kubernetes.io/component", "node-collector",
-                        "app.kubernetes.io/managed-by", "scorch-operator"))
-                .endMetadata()
-                .withNewSpec().withNodeName(node).withServiceAccountName("scorch-collector")
-                .addNewContainer().withName("collector").withImage("scorch-collector:test").endContainer()
-                .endSpec().build()).create();
+        StandIns.collectorPod(admin, node);
         flipper = Thread.ofPlatform().name("collector-pod-churn").start(this::flip);
     }
 

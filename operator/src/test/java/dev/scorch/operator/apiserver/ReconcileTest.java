@@ -1,22 +1,17 @@
 package dev.scorch.operator.apiserver;
 
+import static dev.scorch.operator.apiserver.StandIns.collecting;
+import static dev.scorch.operator.apiserver.StandIns.ready;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.scorch.operator.Policies;
 import dev.scorch.operator.api.v1alpha1.ProfilingPolicy;
 import dev.scorch.operator.api.v1alpha1.ProfilingPolicyStatus;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.PodCondition;
-import io.fabric8.kubernetes.api.model.PodConditionBuilder;
+import io.fabric8.kubernetes.api.model.TaintBuilder;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
-import io.fabric8.kubernetes.api.model.apps.DaemonSetStatusBuilder;
-import io.fabric8.kubernetes.api.model.rbac.RoleBindingBuilder;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.time.Instant;
@@ -170,14 +165,14 @@ class ReconcileTest {
         operator.create("follows", selecting("follows") + PARCA);
         Eventually.assertThat(() -> assertThat(operator.daemonSet()).isNotNull());
         Instant exported = Instant.now().truncatedTo(ChronoUnit.SECONDS);
-        Pod n1 = collectorPod("follows-1");
-        Pod n2 = collectorPod("follows-2");
-        Pod elsewhere = collectorPod("follows-elsewhere");
+        Pod n1 = StandIns.collectorPod(operator.admin(), "follows-1");
+        Pod n2 = StandIns.collectorPod(operator.admin(), "follows-2");
+        Pod elsewhere = StandIns.collectorPod(operator.admin(), "follows-elsewhere");
         setPodConditions(n1, collecting("follows", "True", "Collecting", "node follows-1: collecting", exported), ready("True"));
         setPodConditions(n2, collecting("follows", "True", "Collecting", "node follows-2: collecting", exported.minusSeconds(5)),
                 ready("True"));
         setPodConditions(elsewhere, ready("False"));
-        writeDaemonSetStatus();
+        StandIns.daemonSetRolledOut(operator.admin());
 
         Eventually.assertThat(() -> {
             ProfilingPolicyStatus status = operator.status("follows");
@@ -265,16 +260,23 @@ class ReconcileTest {
 
     @Test
     void aSteadyClusterCostsTheOperatorNoWrites() throws Exception {
-        node("steady-1", "steady");
-        operator.create("steady", selecting("steady") + PARCA);
+        // Tainted so that no other policy counts its collector: a pod event reconciles only the
+        // policies the pod reports on, and this pod reports on "steady" alone.
+        StandIns.node(operator.admin(), "steady-1", Map.of("test", "steady"),
+                List.of(new TaintBuilder().withKey("scorch.test/steady").withEffect("NoSchedule").build()));
+        operator.create("steady", """
+                nodes:
+                  selector: {matchLabels: {test: steady}}
+                  tolerations: [{key: scorch.test/steady, operator: Exists, effect: NoSchedule}]
+                """ + PARCA);
         Eventually.assertThat(() -> assertThat(operator.served("steady")).isTrue());
         Instant exported = Instant.now().truncatedTo(ChronoUnit.SECONDS);
-        Pod pod = collectorPod("steady-1");
+        Pod pod = StandIns.collectorPod(operator.admin(), "steady-1");
         setPodConditions(pod, collecting("steady", "True", "Collecting", "node steady-1: collecting", exported), ready("True"));
-        writeDaemonSetStatus();
+        StandIns.daemonSetRolledOut(operator.admin());
         Eventually.assertThat(() -> assertThat(operator.status("steady").condition("Ready").status()).isEqualTo("True"));
-        Thread.sleep(2000);
-        long before = operator.writes();
+        // The rollout reconciles every policy the API server holds (earlier tests' too): let their writes end.
+        long before = settledWrites();
         assertThat(before).as("the audit log records the operator's writes (creating the objects)").isPositive();
 
         // A restart reconciles every policy from scratch: empty caches, a full list of everything.
@@ -302,251 +304,29 @@ class ReconcileTest {
                 .isEqualTo(before);
     }
 
-    /**
-     * A cluster guardrail the CRD cannot know: an admission policy that keeps DaemonSets off
-     * control-plane nodes. The API server accepts the policy and refuses its collectors.
-     */
-    private static final String NO_CONTROL_PLANE_DAEMONSETS = """
-            apiVersion: admissionregistration.k8s.io/v1
-            kind: ValidatingAdmissionPolicy
-            metadata: {name: no-daemonsets-on-control-plane}
-            spec:
-              failurePolicy: Fail
-              matchConstraints:
-                resourceRules:
-                  - {apiGroups: [apps], apiVersions: [v1], operations: [CREATE, UPDATE], resources: [daemonsets]}
-              validations:
-                - expression: >-
-                    !has(object.spec.template.spec.tolerations) || !object.spec.template.spec.tolerations.exists(t,
-                    has(t.key) && t.key == 'node-role.kubernetes.io/control-plane')
-                  message: this cluster keeps DaemonSets off control-plane nodes
-                  reason: Invalid
-            ---
-            apiVersion: admissionregistration.k8s.io/v1
-            kind: ValidatingAdmissionPolicyBinding
-            metadata: {name: no-daemonsets-on-control-plane}
-            spec:
-              policyName: no-daemonsets-on-control-plane
-              validationActions: [Deny]
-            """;
-
-    @Test
-    void aPolicyRefusedByTheClusterIsServedWithoutAnEditOnceTheClusterStopsRefusingIt() {
-        operator.admin().load(new java.io.ByteArrayInputStream(NO_CONTROL_PLANE_DAEMONSETS.getBytes())).create();
-        try {
-            awaitDaemonSetsTheGuardrailRefuses();
-            operator.create("refused-for-now", """
-                    nodes:
-                      tolerations: [{key: node-role.kubernetes.io/control-plane, operator: Exists, effect: NoSchedule}]
-                    """ + PARCA);
-            Eventually.assertThat(() -> assertThat(operator.status("refused-for-now").condition("Degraded").reason()).isEqualTo("InvalidSpec"));
-            assertThat(operator.served("refused-for-now")).isFalse();
-        } finally {
-            operator.admin().load(new java.io.ByteArrayInputStream(NO_CONTROL_PLANE_DAEMONSETS.getBytes())).delete();
+    /** The operator's writes once 3 s pass without one (at most a minute): what it had to do is done. */
+    private static long settledWrites() throws InterruptedException {
+        long deadline = System.nanoTime() + Eventually.TIMEOUT.toNanos();
+        long last = -1;
+        long now = operator.writes();
+        while (now != last && System.nanoTime() - deadline < 0) {
+            last = now;
+            Thread.sleep(3000);
+            now = operator.writes();
         }
-
-        Eventually.assertThat(() -> {
-            assertThat(operator.served("refused-for-now")).as("served once the guardrail is gone, with no edit of the policy").isTrue();
-            assertThat(operator.daemonSet().getSpec().getTemplate().getSpec().getTolerations()).extracting(t -> t.getKey())
-                    .contains("node-role.kubernetes.io/control-plane");
-            assertThat(operator.status("refused-for-now").condition("Degraded").reason()).isNotEqualTo("InvalidSpec");
-        });
-        operator.delete("refused-for-now");
-    }
-
-    @Test
-    void aPolicyTheClusterRefusesToRunIsInvalidSpecWithTheApiServersMessageUntilFixed() {
-        operator.admin().load(new java.io.ByteArrayInputStream(NO_CONTROL_PLANE_DAEMONSETS.getBytes())).create();
-        try {
-            awaitDaemonSetsTheGuardrailRefuses();
-            operator.create("guarded-neighbour", PARCA);
-            Eventually.assertThat(() -> assertThat(operator.served("guarded-neighbour")).isTrue());
-            operator.create("unappliable", """
-                    nodes:
-                      tolerations: [{key: node-role.kubernetes.io/control-plane, operator: Exists, effect: NoSchedule}]
-                    """ + PARCA);
-
-            Eventually.assertThat(() -> {
-                ProfilingPolicyStatus status = operator.status("unappliable");
-                assertThat(status.condition("Ready").status()).isEqualTo("False");
-                assertThat(status.condition("Ready").reason()).isEqualTo("InvalidSpec");
-                assertThat(status.condition("Degraded").status()).isEqualTo("True");
-                assertThat(status.condition("Degraded").reason()).isEqualTo("InvalidSpec");
-                assertThat(status.condition("Degraded").message()).contains(
-                        "the API server refused the collector's DaemonSet scorch-system/scorch-collector",
-                        "this cluster keeps DaemonSets off control-plane nodes");
-            });
-            assertThat(operator.served("unappliable")).isFalse();
-            assertThat(operator.daemonSet().getSpec().getTemplate().getSpec().getTolerations()).extracting(t -> t.getKey())
-                    .doesNotContain("node-role.kubernetes.io/control-plane");
-            assertThat(operator.served("guarded-neighbour")).as("the other policies are still served").isTrue();
-            Eventually.assertThat(() -> assertThat(operator.admin().v1().events().inNamespace("default").list().getItems())
-                    .filteredOn(e -> e.getInvolvedObject().getName().equals("unappliable"))
-                    .anySatisfy(e -> {
-                        assertThat(e.getType()).isEqualTo("Warning");
-                        assertThat(e.getReason()).isEqualTo("InvalidSpec");
-                        assertThat(e.getMessage()).contains("this cluster keeps DaemonSets off control-plane nodes");
-                    }));
-
-            operator.edit("unappliable", """
-                    nodes:
-                      tolerations: [{key: dedicated, operator: Exists, effect: NoSchedule}]
-                    """ + PARCA);
-
-            Eventually.assertThat(() -> {
-                assertThat(operator.served("unappliable")).isTrue();
-                assertThat(operator.daemonSet().getSpec().getTemplate().getSpec().getTolerations()).extracting(t -> t.getKey())
-                        .contains("dedicated");
-                assertThat(operator.status("unappliable").condition("Degraded").reason()).isNotEqualTo("InvalidSpec");
-            });
-        } finally {
-            operator.admin().load(new java.io.ByteArrayInputStream(NO_CONTROL_PLANE_DAEMONSETS.getBytes())).delete();
-        }
-    }
-
-    /** An admission policy takes effect a moment after it is created: wait until a dry run is refused. */
-    private static void awaitDaemonSetsTheGuardrailRefuses() {
-        DaemonSet probe = new io.fabric8.kubernetes.api.model.apps.DaemonSetBuilder()
-                .withNewMetadata().withName("guardrail-probe").withNamespace(NS).endMetadata()
-                .withNewSpec().withNewSelector().addToMatchLabels("app", "probe").endSelector()
-                .withNewTemplate().withNewMetadata().addToLabels("app", "probe").endMetadata()
-                .withNewSpec().addNewToleration().withKey("node-role.kubernetes.io/control-plane").withOperator("Exists")
-                .endToleration().addNewContainer().withName("c").withImage("probe").endContainer().endSpec()
-                .endTemplate().endSpec().build();
-        Eventually.assertThat(() -> assertThatThrownBy(() -> operator.admin().resource(probe).dryRun().create())
-                .hasMessageContaining("this cluster keeps DaemonSets off control-plane nodes"));
-    }
-
-    @Test
-    void aHandEditedDaemonSetIsRestoredAndThenLeftAlone() throws Exception {
-        operator.create("hand-edited", """
-                nodes:
-                  tolerations: [{key: dedicated, operator: Equal, value: profiling, effect: NoSchedule}]
-                """ + PARCA);
-        Eventually.assertThat(() -> assertThat(operator.served("hand-edited")).isTrue());
-        DaemonSet applied = operator.daemonSet();
-        String image = applied.getSpec().getTemplate().getSpec().getContainers().getFirst().getImage();
-
-        // What `kubectl edit` does by hand: another image, the toleration gone.
-        operator.admin().apps().daemonSets().inNamespace(NS).withName("scorch-collector").edit(ds -> {
-            ds.getSpec().getTemplate().getSpec().getContainers().getFirst().setImage("example.invalid/not-scorch:1");
-            ds.getSpec().getTemplate().getSpec().setTolerations(List.of());
-            return ds;
-        });
-
-        Eventually.assertThat(() -> {
-            DaemonSet restored = operator.daemonSet();
-            assertThat(restored.getSpec().getTemplate().getSpec().getContainers().getFirst().getImage()).isEqualTo(image);
-            assertThat(restored.getSpec().getTemplate().getSpec().getTolerations())
-                    .extracting(t -> t.getKey()).contains("dedicated");
-        });
-        long afterRestore = operator.writes();
-        Thread.sleep(3000);
-        assertThat(operator.writes()).as("writes by the operator once the DaemonSet is restored").isEqualTo(afterRestore);
-    }
-
-    @Test
-    void anEditBesideTheOperatorsFieldsCostsTheOperatorNoWrites() throws Exception {
-        operator.create("annotated", PARCA);
-        Eventually.assertThat(() -> assertThat(operator.status("annotated").daemonSet()).isEqualTo("scorch-collector"));
-        Thread.sleep(2000);
-        long before = operator.writes();
-
-        operator.admin().apps().daemonSets().inNamespace(NS).withName("scorch-collector").edit(ds -> {
-            Map<String, String> annotations = new java.util.HashMap<>(
-                    ds.getMetadata().getAnnotations() == null ? Map.of() : ds.getMetadata().getAnnotations());
-            annotations.put("team.example/owner", "observability");
-            ds.getMetadata().setAnnotations(annotations);
-            return ds;
-        });
-        Thread.sleep(3000);
-
-        assertThat(operator.writes()).as("writes by the operator after someone annotated its DaemonSet").isEqualTo(before);
-        assertThat(operator.daemonSet().getMetadata().getAnnotations()).containsEntry("team.example/owner", "observability");
-    }
-
-    @Test
-    void aNamespaceAdminCannotCreateAPolicy() {
-        operator.admin().namespaces().resource(new io.fabric8.kubernetes.api.model.NamespaceBuilder()
-                .withNewMetadata().withName("team-a").endMetadata().build()).serverSideApply();
-        operator.admin().rbac().roleBindings().inNamespace("team-a").resource(new RoleBindingBuilder()
-                .withNewMetadata().withName("alice-admin").endMetadata()
-                .withNewRoleRef().withApiGroup("rbac.authorization.k8s.io").withKind("ClusterRole").withName("admin")
-                .endRoleRef()
-                .addNewSubject().withApiGroup("rbac.authorization.k8s.io").withKind("User").withName("alice").endSubject()
-                .build()).serverSideApply();
-        KubernetesClient alice = operator.controlPlane().clientAs("alice", "system:authenticated");
-
-        assertThatThrownBy(() -> alice.resource(Policies.parse("by-alice", PARCA)).create())
-                .isInstanceOf(KubernetesClientException.class)
-                .satisfies(e -> assertThat(((KubernetesClientException) e).getCode()).isEqualTo(403));
-    }
-
-    @Test
-    void theViewRoleReadsPoliciesButCannotWriteThem() {
-        operator.create("viewed", PARCA);
-        operator.admin().rbac().clusterRoleBindings().resource(new io.fabric8.kubernetes.api.model.rbac.ClusterRoleBindingBuilder()
-                .withNewMetadata().withName("bob-views-policies").endMetadata()
-                .withNewRoleRef().withApiGroup("rbac.authorization.k8s.io").withKind("ClusterRole")
-                .withName("scorch-policies-view").endRoleRef()
-                .addNewSubject().withApiGroup("rbac.authorization.k8s.io").withKind("User").withName("bob").endSubject()
-                .build()).serverSideApply();
-        KubernetesClient bob = operator.controlPlane().clientAs("bob", "system:authenticated");
-
-        Eventually.assertThat(() -> assertThat(bob.resources(ProfilingPolicy.class).withName("viewed").get()).isNotNull());
-        assertThatThrownBy(() -> bob.resources(ProfilingPolicy.class).withName("viewed").delete())
-                .isInstanceOf(KubernetesClientException.class);
-        assertThat(operator.admin().rbac().clusterRoles().withName("scorch-policies-view").get().getMetadata().getLabels())
-                .containsEntry("rbac.authorization.k8s.io/aggregate-to-view", "true");
+        return now;
     }
 
     /** A Node of the test, labelled {@code test=<group>} so a policy can select it. */
     private static void node(String name, String group) {
-        operator.admin().nodes().resource(new io.fabric8.kubernetes.api.model.NodeBuilder().withNewMetadata().withName(name)
-                .withLabels(Map.of("kubernetes.io/os", "linux", "test", group)).endMetadata().build()).serverSideApply();
+        StandIns.node(operator.admin(), name, Map.of("test", group), List.of());
     }
 
     private static String selecting(String group) {
         return "nodes: {selector: {matchLabels: {test: " + group + "}}}\n";
     }
 
-    /** The collector pod the DaemonSet controller would make on {@code node}. */
-    private static Pod collectorPod(String node) {
-        return operator.admin().pods().inNamespace(NS).resource(new PodBuilder()
-                .withNewMetadata().withName("scorch-collector-" + node)
-                .withLabels(Map.of("app.kubernetes.io/name", "scorch-collector", "app.kubernetes.io/component", "node-collector",
-                        "app.kubernetes.io/managed-by", "scorch-operator"))
-                .endMetadata()
-                .withNewSpec().withNodeName(node).withServiceAccountName("scorch-collector")
-                .addNewContainer().withName("collector").withImage("scorch-collector:test").endContainer()
-                .endSpec().build()).create();
-    }
-
-    /** The pod condition a collector writes for one policy it serves. */
-    private static PodCondition collecting(String policy, String status, String reason, String message, Instant lastExport) {
-        return new PodConditionBuilder().withType(policy + ".policy.scorch.dev/Collecting").withStatus(status).withReason(reason)
-                .withMessage(message).withLastProbeTime(lastExport.toString())
-                .withLastTransitionTime(lastExport.toString()).build();
-    }
-
-    private static PodCondition ready(String status) {
-        return new PodConditionBuilder().withType("Ready").withStatus(status)
-                .withLastTransitionTime(Instant.now().truncatedTo(ChronoUnit.SECONDS).toString()).build();
-    }
-
     private static void setPodConditions(Pod pod, PodCondition... conditions) {
-        operator.admin().pods().inNamespace(NS).withName(pod.getMetadata().getName()).editStatus(p -> new PodBuilder(p)
-                .editOrNewStatus().withConditions(conditions).endStatus().build());
-    }
-
-    /** What the DaemonSet controller writes once the current template runs everywhere. */
-    private static void writeDaemonSetStatus() {
-        operator.admin().apps().daemonSets().inNamespace(NS).withName("scorch-collector").editStatus(ds -> {
-            ds.setStatus(new DaemonSetStatusBuilder().withDesiredNumberScheduled(3)
-                    .withCurrentNumberScheduled(3).withNumberReady(3).withUpdatedNumberScheduled(3)
-                    .withNumberAvailable(3).withNumberMisscheduled(0)
-                    .withObservedGeneration(ds.getMetadata().getGeneration()).build());
-            return ds;
-        });
+        StandIns.setPodConditions(operator.admin(), pod.getMetadata().getName(), conditions);
     }
 }

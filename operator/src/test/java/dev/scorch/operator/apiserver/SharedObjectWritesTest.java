@@ -6,13 +6,13 @@ import dev.scorch.operator.api.v1alpha1.ProfilingPolicy;
 import dev.scorch.operator.api.v1alpha1.ProfilingPolicyStatus;
 import dev.scorch.testenv.AuditEvent;
 import io.fabric8.kubernetes.api.model.ConfigMap;
-import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.client.Watch;
 import io.fabric8.kubernetes.client.Watcher;
 import io.fabric8.kubernetes.client.WatcherException;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -106,8 +106,7 @@ class SharedObjectWritesTest {
 
     @Test
     void everyStatusWriteChangesTheStatusThoughReconcilesFollowItBeforeItsEchoArrives() throws Exception {
-        operator.admin().nodes().resource(new NodeBuilder().withNewMetadata().withName("raced-node")
-                .withLabels(Map.of("kubernetes.io/os", "linux", "test", "raced")).endMetadata().build()).serverSideApply();
+        StandIns.node(operator.admin(), "raced-node", Map.of("test", "raced"), List.of());
         List<String> names = IntStream.range(0, 4).mapToObj(i -> "raced-" + i).toList();
         Map<String, List<ProfilingPolicyStatus>> statuses = new ConcurrentHashMap<>();
         Instant from = Instant.now();
@@ -141,5 +140,53 @@ class SharedObjectWritesTest {
                 .as("status writes of %s, against the %d changes of status they made", name, statuses.get(name).size())
                 .hasSize(statuses.get(name).size()));
         names.forEach(operator::delete);
+    }
+
+    @Test
+    void aHandEditedDaemonSetIsRestoredAndThenLeftAlone() throws Exception {
+        operator.create("hand-edited", """
+                nodes:
+                  tolerations: [{key: dedicated, operator: Equal, value: profiling, effect: NoSchedule}]
+                """ + PARCA);
+        Eventually.assertThat(() -> assertThat(operator.served("hand-edited")).isTrue());
+        DaemonSet applied = operator.daemonSet();
+        String image = applied.getSpec().getTemplate().getSpec().getContainers().getFirst().getImage();
+
+        // What `kubectl edit` does by hand: another image, the toleration gone.
+        operator.admin().apps().daemonSets().inNamespace(NS).withName("scorch-collector").edit(ds -> {
+            ds.getSpec().getTemplate().getSpec().getContainers().getFirst().setImage("example.invalid/not-scorch:1");
+            ds.getSpec().getTemplate().getSpec().setTolerations(List.of());
+            return ds;
+        });
+
+        Eventually.assertThat(() -> {
+            DaemonSet restored = operator.daemonSet();
+            assertThat(restored.getSpec().getTemplate().getSpec().getContainers().getFirst().getImage()).isEqualTo(image);
+            assertThat(restored.getSpec().getTemplate().getSpec().getTolerations())
+                    .extracting(t -> t.getKey()).contains("dedicated");
+        });
+        long afterRestore = operator.writes();
+        Thread.sleep(3000);
+        assertThat(operator.writes()).as("writes by the operator once the DaemonSet is restored").isEqualTo(afterRestore);
+    }
+
+    @Test
+    void anEditBesideTheOperatorsFieldsCostsTheOperatorNoWrites() throws Exception {
+        operator.create("annotated", PARCA);
+        Eventually.assertThat(() -> assertThat(operator.status("annotated").daemonSet()).isEqualTo("scorch-collector"));
+        Thread.sleep(2000);
+        long before = operator.writes();
+
+        operator.admin().apps().daemonSets().inNamespace(NS).withName("scorch-collector").edit(ds -> {
+            Map<String, String> annotations = new HashMap<>(
+                    ds.getMetadata().getAnnotations() == null ? Map.of() : ds.getMetadata().getAnnotations());
+            annotations.put("team.example/owner", "observability");
+            ds.getMetadata().setAnnotations(annotations);
+            return ds;
+        });
+        Thread.sleep(3000);
+
+        assertThat(operator.writes()).as("writes by the operator after someone annotated its DaemonSet").isEqualTo(before);
+        assertThat(operator.daemonSet().getMetadata().getAnnotations()).containsEntry("team.example/owner", "observability");
     }
 }
