@@ -1,5 +1,6 @@
 package dev.scorch.collector.flamegraph;
 
+import dev.scorch.collector.json.JsonWriter;
 import dev.scorch.collector.profile.CpuProfile;
 import dev.scorch.collector.profile.CpuProfile.ProfileLocation;
 import dev.scorch.collector.profile.CpuProfile.ProfileMapping;
@@ -88,12 +89,12 @@ public final class FlameGraphWriter {
         CallTree tree = CallTree.of(profile);
         StringBuilder json = new StringBuilder(64 + tree.nodeCount() * 16);
         json.append("{\"title\":");
-        jsonString(json, pageTitle);
+        JsonWriter.stringForScript(pageTitle, json);
         if (values != null) {
             json.append(",\"valueName\":");
-            jsonString(json, values[0]);
+            JsonWriter.stringForScript(values[0], json);
             json.append(",\"unit\":");
-            jsonString(json, values[1]);
+            JsonWriter.stringForScript(values[1], json);
         }
         json.append(",\"periodNanos\":").append(profile.periodNanos());
         json.append(",\"durationNanos\":").append(profile.duration().toNanos());
@@ -102,7 +103,7 @@ public final class FlameGraphWriter {
             if (i > 0) {
                 json.append(',');
             }
-            jsonString(json, tree.names.get(i));
+            JsonWriter.stringForScript(tree.names.get(i), json);
         }
         json.append("],\"nodes\":[");
         tree.appendPreorder(json, MinimumTotal.of(tree.total()));
@@ -330,30 +331,6 @@ public final class FlameGraphWriter {
                 }
             }
         }
-    }
-
-    private static void jsonString(StringBuilder out, String value) {
-        out.append('"');
-        for (int i = 0; i < value.length(); i++) {
-            char c = value.charAt(i);
-            switch (c) {
-                case '"' -> out.append("\\\"");
-                case '\\' -> out.append("\\\\");
-                case '\n' -> out.append("\\n");
-                case '\r' -> out.append("\\r");
-                case '\t' -> out.append("\\t");
-                // '<' and the JS line separators escaped so no name can end the script element or the string
-                case '<', '>', '&', '\u2028', '\u2029' -> out.append(String.format("\\u%04x", (int) c));
-                default -> {
-                    if (c < 0x20) {
-                        out.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        out.append(c);
-                    }
-                }
-            }
-        }
-        out.append('"');
     }
 
     private static String html(String text) {

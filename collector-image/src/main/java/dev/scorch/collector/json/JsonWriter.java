@@ -4,10 +4,11 @@ import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
 /**
- * Writes {@link JsonValue} trees as compact JSON text (status patches to the API server). Strings
- * escape what RFC 8259 requires - quote, backslash, control characters - and nothing else; an
- * unpaired surrogate, which UTF-8 cannot carry, becomes U+FFFD (as Go's encoder does), so the
- * output is always valid UTF-8 and reads back with {@link JsonReader}.
+ * Writes {@link JsonValue} trees as compact JSON text (status patches to the API server) and JSON
+ * strings for script elements (the flame graph page). Strings escape what RFC 8259 requires -
+ * quote, backslash, control characters - and, inside a script, also what could end the element or
+ * the script's string; an unpaired surrogate, which UTF-8 cannot carry, becomes U+FFFD (as Go's
+ * encoder does), so the output is always valid UTF-8 and reads back with {@link JsonReader}.
  */
 public final class JsonWriter {
 
@@ -62,6 +63,19 @@ public final class JsonWriter {
 
     /** {@code value} as a JSON string, quotes included. */
     public static void string(String value, StringBuilder out) {
+        string(value, out, false);
+    }
+
+    /**
+     * {@code value} as a JSON string to embed in an HTML script element: {@code <}, {@code >},
+     * {@code &} and the JavaScript line separators are escaped too, so no symbol name can close
+     * the element or break the string.
+     */
+    public static void stringForScript(String value, StringBuilder out) {
+        string(value, out, true);
+    }
+
+    private static void string(String value, StringBuilder out, boolean forScript) {
         out.append('"');
         int length = value.length();
         for (int i = 0; i < length; i++) {
@@ -74,9 +88,16 @@ public final class JsonWriter {
                 case '\t' -> out.append("\\t");
                 case '\b' -> out.append("\\b");
                 case '\f' -> out.append("\\f");
+                case '<', '>', '&', '\u2028', '\u2029' -> {
+                    if (forScript) {
+                        unicodeEscape(c, out);
+                    } else {
+                        out.append(c);
+                    }
+                }
                 default -> {
                     if (c < 0x20) {
-                        out.append("\\u00").append(HEX[c >> 4]).append(HEX[c & 0xF]);
+                        unicodeEscape(c, out);
                     } else if (Character.isHighSurrogate(c) && i + 1 < length && Character.isLowSurrogate(value.charAt(i + 1))) {
                         out.append(c).append(value.charAt(++i));
                     } else if (Character.isSurrogate(c)) {
@@ -88,5 +109,9 @@ public final class JsonWriter {
             }
         }
         out.append('"');
+    }
+
+    private static void unicodeEscape(char c, StringBuilder out) {
+        out.append("\\u").append(HEX[c >> 12]).append(HEX[(c >> 8) & 0xF]).append(HEX[(c >> 4) & 0xF]).append(HEX[c & 0xF]);
     }
 }

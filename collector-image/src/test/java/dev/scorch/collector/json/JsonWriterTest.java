@@ -39,6 +39,14 @@ class JsonWriterTest {
     }
 
     @Test
+    void aStringForAScriptElementEscapesWhatCouldEndTheElementOrTheString() throws JsonParseException {
+        StringBuilder out = new StringBuilder();
+        JsonWriter.stringForScript("</script>&\u2028\u2029\"", out);
+        assertThat(out).hasToString("\"\\u003c/script\\u003e\\u0026\\u2028\\u2029\\\"\"");
+        assertThat(JsonReader.parse(out.toString(), new JsonLimits(4, 64, 1024, 16))).isEqualTo(JsonString.of("</script>&\u2028\u2029\""));
+    }
+
+    @Test
     void writesNumbersExactly() {
         assertThat(JsonWriter.write(JsonNumber.of(Long.MIN_VALUE))).isEqualTo("-9223372036854775808");
         assertThat(JsonWriter.write(JsonNumber.of(new BigDecimal("0.10")))).isEqualTo("0.10");

@@ -9,9 +9,11 @@ import java.lang.System.Logger.Level;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashSet;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -21,8 +23,8 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The profiles waiting for one backend: recovered from its spool at start, persisted there when
- * offered (or held in memory, bounded, while the spool cannot be written), kept within the spool
- * and memory bounds by dropping the oldest, oldest first out. Every profile leaves exactly once,
+ * offered (or held in memory while the spool cannot be written, within the collector's one
+ * {@link ProfileMemoryBudget}), kept within the spool bound by dropping the oldest, oldest first out. Every profile leaves exactly once,
  * as sent or as dropped by reason. The send loop ({@link DeliveryQueue}) takes the head with
  * {@link #next()} and settles it; the head in flight is never the one a bound forces out.
  * Thread-safe.
@@ -62,7 +64,26 @@ final class Backlog {
         }
     }
 
-    private record InMemory(ExportedProfile profile, long bytes) implements Item {}
+    /** Counted against the collector's {@link ProfileMemoryBudget}, shared with every other backend. */
+    private final class InMemory extends ProfileMemoryBudget.Held implements Item {
+        final ExportedProfile profile;
+        private final long bytes;
+
+        InMemory(ExportedProfile profile) {
+            this.profile = profile;
+            this.bytes = profile.payload().length + 256L;
+        }
+
+        @Override
+        public long bytes() {
+            return bytes;
+        }
+
+        @Override
+        boolean evict() {
+            return evictFromMemory(this);
+        }
+    }
 
     private final String backend;
     private final DeliverySettings settings;
@@ -73,6 +94,8 @@ final class Backlog {
     private final Map<String, Long> dropped = new TreeMap<>();
     private final Set<String> loggedProblems = new HashSet<>();
     private Item inFlight;
+    /** The head in flight waits for a retry, not being sent. */
+    private boolean inFlightWaits;
     private long diskBytes;
     private long memoryBytes;
     private boolean spoolUsable;
@@ -171,13 +194,13 @@ final class Backlog {
             @Override
             public void complete(IOException failure) {
                 if (write == null) {
-                    enqueue(new InMemory(profile, profile.payload().length + 256L), profile);
+                    enqueue(new InMemory(profile), profile);
                 } else if (failure == null) {
                     enqueue(new OnDisk(write.entry()), profile);
                 } else {
                     deleteQuietly(new OnDisk(write.entry()));
                     spoolFailed(failure);
-                    enqueue(new InMemory(profile, profile.payload().length + 256L), profile);
+                    enqueue(new InMemory(profile), profile);
                 }
             }
         });
@@ -193,7 +216,7 @@ final class Backlog {
                 discard(item, "closed");
                 return;
             }
-            long bound = item instanceof OnDisk ? settings.maxSpoolBytes() : settings.maxMemoryBytes();
+            long bound = item instanceof OnDisk ? settings.maxSpoolBytes() : settings.memory().maxBytes();
             if (item.bytes() > bound) {
                 discard(item, "too-large");
                 return;
@@ -205,6 +228,26 @@ final class Backlog {
         } finally {
             lock.unlock();
         }
+        if (item instanceof InMemory memory) {
+            settings.memory().hold(memory);
+        }
+    }
+
+    /** The budget's eviction of {@code item}: dropped as {@code memory-full} unless being sent. Takes this backlog's lock. */
+    private boolean evictFromMemory(InMemory item) {
+        lock.lock();
+        try {
+            if (item == inFlight && !inFlightWaits && queue.contains(item)) {
+                return false;
+            }
+            if (queue.remove(item)) {
+                account(item, -1);
+                count("memory-full");
+            }
+            return true;
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** Waits for the oldest profile and marks it in flight; null once closed. */
@@ -212,6 +255,7 @@ final class Backlog {
         lock.lock();
         try {
             inFlight = null;
+            inFlightWaits = false;
             while (queue.isEmpty() && !closed) {
                 changed.awaitUninterruptibly();
             }
@@ -228,7 +272,7 @@ final class Backlog {
     /** The profile of {@code item}; null when its spool file cannot be read (then it is dropped, counted). */
     ExportedProfile load(Item item) {
         if (item instanceof InMemory memory) {
-            return memory.profile();
+            return memory.profile;
         }
         OnDisk disk = (OnDisk) item;
         lock.lock();
@@ -266,6 +310,9 @@ final class Backlog {
         } finally {
             lock.unlock();
         }
+        if (item instanceof InMemory memory) {
+            settings.memory().release(memory);
+        }
     }
 
     /**
@@ -283,11 +330,16 @@ final class Backlog {
         }
     }
 
-    /** Waits up to {@code wait}, waking early only when closed; false when closed (or interrupted). */
+    /**
+     * Waits up to {@code wait} before the head is tried again, waking early only when closed; false
+     * when closed (or interrupted). A head held in memory is not being sent while it waits, so the
+     * memory budget may drop it: a failing backend does not pin a profile outside the budget.
+     */
     boolean pause(Duration wait) {
         long deadline = System.nanoTime() + wait.toNanos();
         lock.lock();
         try {
+            inFlightWaits = true;
             while (!closed) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
@@ -307,18 +359,23 @@ final class Backlog {
 
     /** Stops accepting and wakes the send loop; profiles only in memory are lost and counted as {@code closed}. */
     void close() {
+        List<InMemory> released = new ArrayList<>();
         lock.lock();
         try {
             closed = true;
             for (Item item : queue) {
-                if (item instanceof InMemory && item != inFlight) {
-                    count("closed");
+                if (item instanceof InMemory memory) {
+                    released.add(memory);
+                    if (item != inFlight) {
+                        count("closed");
+                    }
                 }
             }
             changed.signalAll();
         } finally {
             lock.unlock();
         }
+        released.forEach(settings.memory()::release);
     }
 
     long queuedBytes() {
@@ -360,20 +417,18 @@ final class Backlog {
                 + ", holding profiles in memory (bounded) until it works again: " + e);
     }
 
-    /** Drops the oldest profiles that are not being sent until both bounds hold. Holds the lock. */
+    /**
+     * Drops the oldest spool files that are not being sent until the spool bound holds. Holds the
+     * lock. Profiles held in memory are bounded node-wide by {@link ProfileMemoryBudget}.
+     */
     private void enforceBounds() {
         Iterator<Item> oldestFirst = queue.iterator();
-        while ((diskBytes > settings.maxSpoolBytes() || memoryBytes > settings.maxMemoryBytes()) && oldestFirst.hasNext()) {
+        while (diskBytes > settings.maxSpoolBytes() && oldestFirst.hasNext()) {
             Item item = oldestFirst.next();
-            if (item == inFlight) {
-                continue;
-            }
-            boolean overDisk = item instanceof OnDisk && diskBytes > settings.maxSpoolBytes();
-            boolean overMemory = item instanceof InMemory && memoryBytes > settings.maxMemoryBytes();
-            if (overDisk || overMemory) {
+            if (item != inFlight && item instanceof OnDisk) {
                 oldestFirst.remove();
                 account(item, -1);
-                discard(item, overDisk ? "spool-full" : "memory-full");
+                discard(item, "spool-full");
             }
         }
     }

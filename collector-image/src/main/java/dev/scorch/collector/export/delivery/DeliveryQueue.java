@@ -14,7 +14,8 @@ import java.util.concurrent.ThreadLocalRandom;
  * The delivery of one network backend: a {@link Backlog} (the bounded spool) and one sender thread
  * that sends its oldest profile, settles it once the backend answered, and backs off with jitter
  * while the backend fails. Every backend has its own backlog and thread, so a dead backend only
- * ever fills its own spool.
+ * ever fills its own spool; profiles held in memory (spool unwritable) share the collector's one
+ * {@link ProfileMemoryBudget}, where the oldest of any backend goes first.
  *
  * <p>{@link #offer} writes the profile to the spool on the caller's thread (local disk only, never
  * the network), so a profile is durable from the moment it is queued and survives a SIGKILL; offered
