@@ -1,6 +1,7 @@
 package dev.scorch.collector.run;
 
 import dev.scorch.collector.config.RunConfig;
+import dev.scorch.collector.export.delivery.ProfileMemoryBudget;
 import dev.scorch.collector.health.CollectingCondition;
 import dev.scorch.collector.health.CollectingReason;
 import dev.scorch.collector.health.CollectorState;
@@ -94,7 +95,7 @@ public final class NodeCollector implements AutoCloseable {
         NodeSampling sampling = NodeSampling.ofThisHost(identity.node());
         NodeServices services = new NodeServices(identity.node(), pods, new NamespaceCache(), sampling,
                 new ProcessCgroups(sampling.processes()::cgroup), PodConditions.of(identity, api),
-                settings.statusUpdateInterval(), clock);
+                settings.statusUpdateInterval(), clock, new ProfileMemoryBudget(ProfileMemoryBudget.DEFAULT_MAX_BYTES));
         NodeCollector collector = new NodeCollector(identity, file, services);
         collector.resources.add(services.sampling());
         collector.health = NodeEndpoints.start(settings.port(), services.sampling(), collector.policies::all,

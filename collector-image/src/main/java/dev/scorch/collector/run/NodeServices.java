@@ -1,5 +1,6 @@
 package dev.scorch.collector.run;
 
+import dev.scorch.collector.export.delivery.ProfileMemoryBudget;
 import dev.scorch.collector.kubernetes.NamespaceCache;
 import dev.scorch.collector.kubernetes.PodCache;
 import java.time.Clock;
@@ -17,6 +18,8 @@ import java.time.Duration;
  * @param conditions the conditions of this collector's own pod
  * @param statusUpdateInterval the longest a condition goes unwritten when nothing changes
  * @param clock wall clock of intervals and conditions
+ * @param inMemoryProfiles the one bound of the profiles every policy's backends hold in memory
+ *     while their spools cannot be written
  */
 record NodeServices(String node, PodCache pods, NamespaceCache namespaces, NodeSampling sampling, ProcessCgroups cgroups,
-        PodConditions conditions, Duration statusUpdateInterval, Clock clock) {}
+        PodConditions conditions, Duration statusUpdateInterval, Clock clock, ProfileMemoryBudget inMemoryProfiles) {}

@@ -51,7 +51,7 @@ final class PolicyCollection implements AutoCloseable {
         this.resolver = new PodTargetResolver(node.cgroups()::read, node.pods(), node.namespaces(), config.targets(),
                 config.export().labels(), node.node(), System::nanoTime);
         this.aggregator = new StackAggregator(resolver, node.sampling().stacks());
-        ExporterFactory factory = new ExporterFactory(config.export().spool());
+        ExporterFactory factory = new ExporterFactory(config.export().spool(), node.inMemoryProfiles());
         List<ProfileExporter> created = new ArrayList<>();
         // A backend that cannot work (bad address, unreadable CA) still gets an exporter whose health says why.
         config.export().backends().forEach(backend -> created.add(factory.create(backend)));

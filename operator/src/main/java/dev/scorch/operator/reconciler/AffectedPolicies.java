@@ -1,17 +1,23 @@
 package dev.scorch.operator.reconciler;
 
 import dev.scorch.operator.api.v1alpha1.ProfilingPolicy;
-import dev.scorch.operator.resources.CollectorDaemonSet;
+import dev.scorch.operator.status.PolicyNodes;
 import dev.scorch.operator.status.Rollout;
+import dev.scorch.operator.status.StatusAggregator;
 import dev.scorch.operator.validation.SecretReferences;
+import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import java.util.Comparator;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
@@ -28,14 +34,16 @@ import java.util.stream.Collectors;
  *   <li>The shared ConfigMap and credentials Secret: one policy, unless the event is the echo of
  *       the operator's own write (ConfigMap). No status reads them.</li>
  *   <li>A deleted policy: one policy, whose convergence takes it out of the shared objects.</li>
- *   <li>A collector pod: the policies it reports on, every policy while it reports on none.</li>
- *   <li>A node whose labels or taints changed: every policy (which nodes each selects).</li>
+ *   <li>A collector pod: the policies that select its node, which all count it in their status.</li>
+ *   <li>A node added or deleted: the policies that select it; a node whose labels or taints
+ *       changed: the policies it joins or leaves ({@link PolicyNodes}). Only those count it.</li>
  *   <li>A Secret a policy names: the policies that name it.</li>
  * </ul>
  */
 final class AffectedPolicies {
     private final EventSourceContext<ProfilingPolicy> context;
     private final Predicate<ProfilingPolicy> live;
+    private final Function<String, Optional<Node>> node;
     /**
      * The last DaemonSet state seen and whether its rollout had moved. java-operator-sdk asks about
      * each event more than once (its secondary index, then the event itself), so an answer is kept
@@ -45,12 +53,20 @@ final class AffectedPolicies {
 
     private record Seen(String version, Rollout rollout, boolean moved) {}
 
+    private record Moved(String version, Set<ResourceID> policies) {}
+
+    /** The policies a node's update moved it for, by node name (one entry a node at most), from the filter to the mapper. */
+    private final Map<String, Moved> movedNodes = new ConcurrentHashMap<>();
+
     /**
      * @param live whether a cached policy still counts (not seen deleted by the deletions informer)
+     * @param node the cached Node of a name
      */
-    AffectedPolicies(EventSourceContext<ProfilingPolicy> context, Predicate<ProfilingPolicy> live) {
+    AffectedPolicies(EventSourceContext<ProfilingPolicy> context, Predicate<ProfilingPolicy> live,
+            Function<String, Optional<Node>> node) {
         this.context = context;
         this.live = live;
+        this.node = node;
     }
 
     /** Every policy not seen deleted. */
@@ -87,17 +103,43 @@ final class AffectedPolicies {
     }
 
     /**
-     * The policies a collector pod reports on (its per-policy conditions); a pod that reports on none
-     * (starting, crashing, unschedulable) concerns every policy.
+     * The policies that select the node a collector pod is for: each of them counts the pod in its
+     * status (ready, collecting, failing), whichever policies the pod's own conditions report on.
+     * A node the Node cache does not hold yet is selected by none; its own event reconciles the
+     * policies that select it.
      */
     Set<ResourceID> ofPod(Pod pod) {
-        Set<ResourceID> reported = pod.getStatus() == null || pod.getStatus().getConditions() == null ? Set.of()
-                : pod.getStatus().getConditions().stream()
-                        .map(c -> CollectorDaemonSet.policyOfCondition(c.getType()))
-                        .filter(Objects::nonNull)
-                        .map(ResourceID::new)
-                        .collect(Collectors.toSet());
-        return reported.isEmpty() ? all() : reported;
+        return node.apply(StatusAggregator.nodeOf(pod)).map(this::selecting).orElse(Set.of());
+    }
+
+    /**
+     * Whether the change from {@code before} to {@code after} moves {@code after} into or out of
+     * some policy's nodes: the Node informer's update filter. The policies it concerns are kept for
+     * {@link #ofNode}, which java-operator-sdk asks next, on the same thread.
+     */
+    boolean nodeMoved(Node after, Node before) {
+        Set<ResourceID> moved = context.getPrimaryCache()
+                .list(policy -> live.test(policy) && PolicyNodes.selects(policy, after) != PolicyNodes.selects(policy, before))
+                .map(ResourceID::fromResource).collect(Collectors.toSet());
+        if (moved.isEmpty()) {
+            return false;
+        }
+        movedNodes.put(after.getMetadata().getName(), new Moved(after.getMetadata().getResourceVersion(), moved));
+        return true;
+    }
+
+    /** A node's event: the policies its change moved it for, else (added, deleted) those that select it. */
+    Set<ResourceID> ofNode(Node node) {
+        Moved moved = movedNodes.remove(node.getMetadata().getName());
+        if (moved != null && moved.version().equals(node.getMetadata().getResourceVersion())) {
+            return moved.policies();
+        }
+        return selecting(node);
+    }
+
+    private Set<ResourceID> selecting(Node node) {
+        return context.getPrimaryCache().list(policy -> live.test(policy) && PolicyNodes.selects(policy, node))
+                .map(ResourceID::fromResource).collect(Collectors.toSet());
     }
 
     /** The policies that name the Secret {@code name}. */

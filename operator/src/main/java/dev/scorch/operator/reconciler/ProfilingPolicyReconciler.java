@@ -88,7 +88,8 @@ public class ProfilingPolicyReconciler implements Reconciler<ProfilingPolicy> {
 
     @Override
     public List<EventSource<?, ProfilingPolicy>> prepareEventSources(EventSourceContext<ProfilingPolicy> context) {
-        AffectedPolicies affected = new AffectedPolicies(context, policy -> !deleted.contains(policy.getMetadata().getUid()));
+        AffectedPolicies affected = new AffectedPolicies(context, policy -> !deleted.contains(policy.getMetadata().getUid()),
+                name -> nodes.get(new ResourceID(name)));
         InformerEventSource<DaemonSet, ProfilingPolicy> daemonSets = owned(DaemonSet.class, daemonSet -> affected.ofDaemonSet(
                 daemonSet, present(this.daemonSets, daemonSet), shared.asRendered(daemonSet)), context);
         InformerEventSource<ConfigMap, ProfilingPolicy> configMaps = owned(ConfigMap.class, configMap -> affected.ofSharedObject(
@@ -104,8 +105,11 @@ public class ProfilingPolicyReconciler implements Reconciler<ProfilingPolicy> {
         nodes = new InformerEventSource<>(InformerEventSourceConfiguration.from(Node.class, ProfilingPolicy.class)
                 .withName(Node.class.getSimpleName())
                 .withItemStore(new NodeStore())
-                .withOnUpdateFilter(NodeStore::placementChanged)
-                .withSecondaryToPrimaryMapper(node -> affected.all())
+                .withOnUpdateFilter((after, before) -> NodeStore.placementChanged(after, before) && affected.nodeMoved(after, before))
+                .withSecondaryToPrimaryMapper(affected::ofNode)
+                // No index from policies to nodes (nothing asks for a policy's nodes through it): the
+                // mapper is then asked once per event, after the filter, and not for every heartbeat.
+                .withPrimaryToSecondaryMapper(policy -> Set.of())
                 .build(), context);
         // The credentials Secret's values are not cached (SecretKeyStore), so its echo is not told
         // apart from a hand edit: one convergence either way.

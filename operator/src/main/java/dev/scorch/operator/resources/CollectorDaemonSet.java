@@ -59,12 +59,6 @@ public final class CollectorDaemonSet {
         return policy + ".policy.scorch.dev/Collecting";
     }
 
-    /** The policy a per-policy condition type names, or null when {@code conditionType} is not one. */
-    public static String policyOfCondition(String conditionType) {
-        String suffix = ".policy.scorch.dev/Collecting";
-        return conditionType.endsWith(suffix) ? conditionType.substring(0, conditionType.length() - suffix.length()) : null;
-    }
-
     /** The DaemonSet serving {@code policies} (the non-suspended, valid ones; at least one). */
     public static DaemonSet desired(List<ProfilingPolicy> policies, OperatorSettings settings) {
         CollectorPodSettings collector = settings.collector();

@@ -9,7 +9,6 @@ import dev.scorch.operator.api.v1alpha1.ProfilingPolicyStatus;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodCondition;
-import io.fabric8.kubernetes.api.model.TaintBuilder;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
@@ -260,15 +259,8 @@ class ReconcileTest {
 
     @Test
     void aSteadyClusterCostsTheOperatorNoWrites() throws Exception {
-        // Tainted so that no other policy counts its collector: a pod event reconciles only the
-        // policies the pod reports on, and this pod reports on "steady" alone.
-        StandIns.node(operator.admin(), "steady-1", Map.of("test", "steady"),
-                List.of(new TaintBuilder().withKey("scorch.test/steady").withEffect("NoSchedule").build()));
-        operator.create("steady", """
-                nodes:
-                  selector: {matchLabels: {test: steady}}
-                  tolerations: [{key: scorch.test/steady, operator: Exists, effect: NoSchedule}]
-                """ + PARCA);
+        node("steady-1", "steady");
+        operator.create("steady", selecting("steady") + PARCA);
         Eventually.assertThat(() -> assertThat(operator.served("steady")).isTrue());
         Instant exported = Instant.now().truncatedTo(ChronoUnit.SECONDS);
         Pod pod = StandIns.collectorPod(operator.admin(), "steady-1");

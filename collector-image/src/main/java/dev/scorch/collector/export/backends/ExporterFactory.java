@@ -6,6 +6,7 @@ import dev.scorch.collector.export.ProfileExporter;
 import dev.scorch.collector.export.WireFormat;
 import dev.scorch.collector.export.delivery.DeliveryQueue;
 import dev.scorch.collector.export.delivery.DeliverySettings;
+import dev.scorch.collector.export.delivery.ProfileMemoryBudget;
 import dev.scorch.collector.export.delivery.Senders;
 import dev.scorch.collector.export.directory.DirectoryExporter;
 import dev.scorch.collector.export.otlp.OtlpSender;
@@ -39,9 +40,12 @@ public final class ExporterFactory {
         this.delivery = delivery;
     }
 
-    /** Production settings for a policy's spool in {@code collector.json}. */
-    public ExporterFactory(PolicyConfig.Spool spool) {
-        this(DeliverySettings.defaults(spool.directory(), spool.maxBytes()));
+    /**
+     * Production settings for a policy's spool in {@code collector.json}; {@code memory} is the
+     * collector's one budget of profiles held in memory, shared with every other policy's backends.
+     */
+    public ExporterFactory(PolicyConfig.Spool spool, ProfileMemoryBudget memory) {
+        this(DeliverySettings.defaults(spool.directory(), spool.maxBytes(), memory));
     }
 
     public ProfileExporter create(BackendConfig backend) {

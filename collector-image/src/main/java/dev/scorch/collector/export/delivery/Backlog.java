@@ -23,17 +23,17 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The profiles waiting for one backend: recovered from its spool at start, kept within the spool
- * and memory bounds by dropping the oldest, oldest first out. Every profile leaves exactly once,
+ * bound by dropping the oldest, oldest first out. Every profile leaves exactly once,
  * as sent or as dropped by reason. The send loop ({@link DeliveryQueue}) takes the head with
  * {@link #next()} and settles it; the head in flight is never the one a bound forces out.
  *
  * <p>Spool on failure: a profile offered while the backend keeps up (nothing queued, no send
- * failing, room in the memory bound) is queued in memory and sent from there, with no disk work.
+ * failing, room in the collector's memory budget) is queued in memory, counted in that budget, and sent from there, with no disk work.
  * It is written to the spool, durably, when its send fails ({@link #sendFailed}), when it is still
  * unsent at the backend's next offer (a send that hangs, a backend that is slow), and at {@link
  * #close}. Every other profile (the backend is behind or failing, the memory bound is full) is
  * written to the spool when offered and queued once durable; while the spool cannot be written,
- * profiles are held in memory, bounded. A crash while a healthy send is in flight loses that one
+ * profiles are held in memory within the collector's one {@link ProfileMemoryBudget}. A crash while a healthy send is in flight loses that one
  * profile (docs/decisions.md, "Spool on failure, not before every send"). Thread-safe.
  */
 final class Backlog {
@@ -60,24 +60,32 @@ final class Backlog {
     }
 
     /**
-     * A profile held only in memory: sent first while the backend keeps up, or held because the
-     * spool cannot be written. Once {@link #spill} made it durable, {@code spilledAs} is the spool
-     * file that took its place in the queue.
+     * A profile held only in memory, counted against the collector's {@link ProfileMemoryBudget}
+     * shared with every other backend: sent first while the backend keeps up ({@code sentFirst}),
+     * or held because the spool cannot be written. Once {@link #spill} made it durable, {@code
+     * spilledAs} is the spool file that took its place in the queue.
      */
-    private static final class InMemory implements Item {
+    private final class InMemory extends ProfileMemoryBudget.Held implements Item {
         final ExportedProfile profile;
-        final long bytes;
+        final boolean sentFirst;
+        private final long bytes;
         boolean spilling;
         OnDisk spilledAs;
 
-        InMemory(ExportedProfile profile) {
+        InMemory(ExportedProfile profile, boolean sentFirst) {
             this.profile = profile;
+            this.sentFirst = sentFirst;
             this.bytes = profile.payload().length + 256L;
         }
 
         @Override
         public long bytes() {
             return bytes;
+        }
+
+        @Override
+        boolean evict() {
+            return evictFromMemory(this);
         }
     }
 
@@ -90,6 +98,8 @@ final class Backlog {
     private final Map<String, Long> dropped = new TreeMap<>();
     private final Set<String> loggedProblems = new HashSet<>();
     private Item inFlight;
+    /** The head in flight waits for a retry, not being sent. */
+    private boolean inFlightWaits;
     private long diskBytes;
     private long memoryBytes;
     private boolean spoolUsable;
@@ -162,74 +172,90 @@ final class Backlog {
      * which orders recovery after a restart, follows the queue's order.
      */
     void add(ExportedProfile profile, OfferRound round) {
+        InMemory item = new InMemory(profile, true);
+        // Read before this backlog's lock: the budget's lock comes first (ProfileMemoryBudget).
+        boolean budgetRoom = settings.memory().heldBytes() + item.bytes() <= settings.memory().maxBytes();
+        List<SpoolWrite> writes = new ArrayList<>();
         lock.lock();
         try {
             if (profile.payload().length > MAX_RECORD_BYTES) {
                 count("too-large");
                 return;
             }
-            InMemory item = new InMemory(profile);
-            if (sendsFirst(item)) {
+            if (budgetRoom && sendsFirst(item)) {
                 queue.addLast(item);
                 account(item, 1);
                 changed.signalAll();
-                return;
-            }
-            for (Item queued : queue) {
-                if (queued instanceof InMemory memory) {
-                    spill(memory, round);
+            } else {
+                item = null;
+                for (Item queued : queue) {
+                    if (queued instanceof InMemory memory) {
+                        addIfNotNull(writes, spill(memory));
+                    }
                 }
+                writes.add(spoolThenQueue(profile));
             }
-            spoolThenQueue(profile, round);
         } finally {
             lock.unlock();
+        }
+        if (item != null) {
+            settings.memory().hold(item);
+        }
+        writes.forEach(round::add);
+    }
+
+    private static void addIfNotNull(List<SpoolWrite> writes, SpoolWrite write) {
+        if (write != null) {
+            writes.add(write);
         }
     }
 
     /**
      * Whether {@code item} can skip the spool: spool usable, nothing queued or being written, no send
-     * failing, room in the memory bound, and small enough to be spooled should its send fail. Holds the lock.
+     * failing, and small enough to be spooled should its send fail. Holds the lock.
      */
     private boolean sendsFirst(InMemory item) {
         return spoolUsable && !closed && !backingOff && queue.isEmpty() && uncommittedWrites == 0
-                && memoryBytes + item.bytes() <= settings.maxMemoryBytes() && item.bytes() <= settings.maxSpoolBytes();
+                && item.bytes() <= settings.maxSpoolBytes();
     }
 
-    /** Holds the lock. */
-    private void spoolThenQueue(ExportedProfile profile, OfferRound round) {
+    /** Begins the spool write of {@code profile}, to be added to a round once the lock is released. Holds the lock. */
+    private SpoolWrite spoolThenQueue(ExportedProfile profile) {
         ProfileSpool.Write write = begin(profile);
-        round.add(new SpoolWrite(write) {
+        return new SpoolWrite(write) {
             @Override
             public void complete(IOException failure) {
                 written();
                 if (write == null) {
-                    enqueue(new InMemory(profile));
+                    enqueue(new InMemory(profile, false));
                 } else if (failure == null) {
                     enqueue(new OnDisk(write.entry()));
                 } else {
                     deleteQuietly(new OnDisk(write.entry()));
                     spoolFailed(failure);
-                    enqueue(new InMemory(profile));
+                    enqueue(new InMemory(profile, false));
                 }
             }
-        });
+        };
     }
 
     /**
-     * Writes {@code item}, held in memory, to the spool in {@code round}; once durable, its file takes
+     * Begins writing {@code item}, held in memory, to the spool; once durable, its file takes
      * its place in the queue, or is deleted when the profile was sent in the meantime. When the write
-     * fails, the profile stays in memory. Holds the lock.
+     * fails, the profile stays in memory. Returns the write to add to a round once the lock is
+     * released (its completion takes the budget's lock), or null when there is nothing to write.
+     * Holds the lock.
      */
-    private void spill(InMemory item, OfferRound round) {
+    private SpoolWrite spill(InMemory item) {
         if (item.spilling || item.spilledAs != null || !spoolUsable) {
-            return;
+            return null;
         }
         ProfileSpool.Write write = begin(item.profile);
         if (write == null) {
-            return;
+            return null;
         }
         item.spilling = true;
-        round.add(new SpoolWrite(write) {
+        return new SpoolWrite(write) {
             @Override
             public void complete(IOException failure) {
                 written();
@@ -258,8 +284,9 @@ final class Backlog {
                 } finally {
                     lock.unlock();
                 }
+                settings.memory().release(item);
             }
-        });
+        };
     }
 
     /** Puts {@code disk} where {@code item} is in the queue; false when {@code item} has left it. Holds the lock. */
@@ -331,14 +358,18 @@ final class Backlog {
             lock.unlock();
         }
         if (item instanceof InMemory memory) {
-            OfferRound round = new OfferRound();
+            SpoolWrite write;
             lock.lock();
             try {
-                spill(memory, round);
+                write = spill(memory);
             } finally {
                 lock.unlock();
             }
-            round.commit();
+            if (write != null) {
+                OfferRound round = new OfferRound();
+                round.add(write);
+                round.commit();
+            }
         }
     }
 
@@ -349,7 +380,7 @@ final class Backlog {
                 discard(item, "closed");
                 return;
             }
-            long bound = item instanceof OnDisk ? settings.maxSpoolBytes() : settings.maxMemoryBytes();
+            long bound = item instanceof OnDisk ? settings.maxSpoolBytes() : settings.memory().maxBytes();
             if (item.bytes() > bound) {
                 discard(item, "too-large");
                 return;
@@ -361,6 +392,31 @@ final class Backlog {
         } finally {
             lock.unlock();
         }
+        if (item instanceof InMemory memory) {
+            settings.memory().hold(memory);
+        }
+    }
+
+    /**
+     * The budget's eviction of {@code item}: dropped as {@code memory-full} unless being sent or sent
+     * first (that one is spooled if its send fails, never dropped for memory, unless the spool could
+     * not take it and it waits for a retry). Takes this backlog's lock.
+     */
+    private boolean evictFromMemory(InMemory item) {
+        lock.lock();
+        try {
+            boolean waits = item == inFlight && inFlightWaits;
+            if (queue.contains(item) && !waits && (item == inFlight || item.sentFirst)) {
+                return false;
+            }
+            if (queue.remove(item)) {
+                account(item, -1);
+                count("memory-full");
+            }
+            return true;
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** Waits for the oldest profile and marks it in flight; null once closed. */
@@ -368,6 +424,7 @@ final class Backlog {
         lock.lock();
         try {
             inFlight = null;
+            inFlightWaits = false;
             while (queue.isEmpty() && !closed) {
                 changed.awaitUninterruptibly();
             }
@@ -416,6 +473,9 @@ final class Backlog {
         } finally {
             lock.unlock();
         }
+        if (item instanceof InMemory memory) {
+            settings.memory().release(memory);
+        }
     }
 
     /**
@@ -440,11 +500,16 @@ final class Backlog {
         }
     }
 
-    /** Waits up to {@code wait}, waking early only when closed; false when closed (or interrupted). */
+    /**
+     * Waits up to {@code wait} before the head is tried again, waking early only when closed; false
+     * when closed (or interrupted). A head held in memory is not being sent while it waits, so the
+     * memory budget may drop it: a failing backend does not pin a profile outside the budget.
+     */
     boolean pause(Duration wait) {
         long deadline = System.nanoTime() + wait.toNanos();
         lock.lock();
         try {
+            inFlightWaits = true;
             while (!closed) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
@@ -468,13 +533,13 @@ final class Backlog {
      * the spool cannot take is lost and counted as {@code closed}.
      */
     void close() {
-        List<InMemory> held = new ArrayList<>();
+        List<SpoolWrite> writes = new ArrayList<>();
         lock.lock();
         try {
             closed = true;
             for (Item item : queue) {
                 if (item instanceof InMemory memory) {
-                    held.add(memory);
+                    addIfNotNull(writes, spill(memory));
                 }
             }
             changed.signalAll();
@@ -482,23 +547,23 @@ final class Backlog {
             lock.unlock();
         }
         OfferRound round = new OfferRound();
-        lock.lock();
-        try {
-            held.forEach(memory -> spill(memory, round));
-        } finally {
-            lock.unlock();
-        }
+        writes.forEach(round::add);
         round.commit();
+        List<InMemory> lost = new ArrayList<>();
         lock.lock();
         try {
             for (Item item : queue) {
-                if (item instanceof InMemory && item != inFlight) {
-                    count("closed");
+                if (item instanceof InMemory memory) {
+                    lost.add(memory);
+                    if (item != inFlight) {
+                        count("closed");
+                    }
                 }
             }
         } finally {
             lock.unlock();
         }
+        lost.forEach(settings.memory()::release);
     }
 
     /** The queued item standing for {@code item}: its spool file once it was spilled. Holds the lock. */
@@ -545,20 +610,18 @@ final class Backlog {
                 + ", holding profiles in memory (bounded) until it works again: " + e);
     }
 
-    /** Drops the oldest profiles that are not being sent until both bounds hold. Holds the lock. */
+    /**
+     * Drops the oldest spool files that are not being sent until the spool bound holds. Holds the
+     * lock. Profiles held in memory are bounded node-wide by {@link ProfileMemoryBudget}.
+     */
     private void enforceBounds() {
         Iterator<Item> oldestFirst = queue.iterator();
-        while ((diskBytes > settings.maxSpoolBytes() || memoryBytes > settings.maxMemoryBytes()) && oldestFirst.hasNext()) {
+        while (diskBytes > settings.maxSpoolBytes() && oldestFirst.hasNext()) {
             Item item = oldestFirst.next();
-            if (item == inFlight) {
-                continue;
-            }
-            boolean overDisk = item instanceof OnDisk && diskBytes > settings.maxSpoolBytes();
-            boolean overMemory = item instanceof InMemory && memoryBytes > settings.maxMemoryBytes();
-            if (overDisk || overMemory) {
+            if (item != inFlight && item instanceof OnDisk) {
                 oldestFirst.remove();
                 account(item, -1);
-                discard(item, overDisk ? "spool-full" : "memory-full");
+                discard(item, "spool-full");
             }
         }
     }
