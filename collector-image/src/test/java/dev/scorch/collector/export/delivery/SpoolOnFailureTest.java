@@ -131,6 +131,28 @@ class SpoolOnFailureTest {
     }
 
     @Test
+    void theNodesMemoryBudgetNeverDropsAProfileSentFirstButOneHeldForAnUnwritableSpool() throws IOException {
+        ProfileMemoryBudget budget = new ProfileMemoryBudget(3 * (1_000 + 256) - 1);
+        Backlog healthy = new Backlog("otel", new DeliverySettings(spoolRoot, 1 << 20, budget,
+                new Backoff(Duration.ofMillis(5), Duration.ofMillis(20)), Duration.ofSeconds(5), Clock.systemUTC()));
+        healthy.recover();
+        Path notADirectory = Files.writeString(spoolRoot.resolve("broken"), "not a directory");
+        Backlog diskless = new Backlog("grafana", new DeliverySettings(notADirectory, 1 << 20, budget,
+                new Backoff(Duration.ofMillis(5), Duration.ofMillis(20)), Duration.ofSeconds(5), Clock.systemUTC()));
+        diskless.recover();
+        ExportedProfile sentFirst = numbered(1, 1_000);
+        healthy.add(sentFirst);
+
+        diskless.add(numbered(2, 1_000));
+        diskless.add(numbered(3, 1_000));
+
+        assertThat(healthy.dropped()).isEmpty();
+        assertThat(healthy.load(healthy.next())).isSameAs(sentFirst);
+        assertThat(diskless.dropped()).containsEntry("memory-full", 1L);
+        assertThat(budget.heldBytes()).isLessThanOrEqualTo(3 * (1_000 + 256));
+    }
+
+    @Test
     void closeSpoolsTheProfilesStillInMemory() throws IOException {
         Backlog backlog = backlog();
         backlog.add(numbered(1, 500));
