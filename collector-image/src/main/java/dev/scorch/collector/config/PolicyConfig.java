@@ -36,7 +36,8 @@ public record PolicyConfig(String name, Nodes nodes, Sampling sampling, Targets 
      * @param interval how often each pod is pulled; one delta covers one interval
      * @param timeout the longest one fetch may take
      * @param maxProfileBytes the largest response accepted
-     * @param maxConcurrent fetches in flight at once on this node
+     * @param maxConcurrent this policy's fetches in flight at once on this node (every policy's
+     *     fetches together are bounded lower, by the node's {@code pull.FetchBudget})
      */
     public record Pull(Set<GoProfileType> types, Duration interval, Duration timeout, long maxProfileBytes, int maxConcurrent) {
 

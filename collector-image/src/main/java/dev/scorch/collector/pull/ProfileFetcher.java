@@ -23,7 +23,8 @@ import javax.net.ssl.SSLSocketFactory;
 
 /**
  * Fetches profiles from Go programs' pprof endpoints, bounded: at most {@code maxConcurrent}
- * requests at once, a deadline for the whole exchange (a server that trickles its body is cut
+ * requests at once, each also holding a slot of the node's {@link FetchBudget} (shared with every
+ * other policy's fetcher) from its request until its body is decoded, a deadline for the whole exchange (a server that trickles its body is cut
  * off), a cap on the body checked while it arrives (and on the declared length before), and a
  * {@link PullFailure} with a reason for everything that goes wrong. Requests run on the caller's
  * thread ({@link Http1Client}); a pod's connection is kept alive for its next pull.
@@ -52,6 +53,8 @@ public final class ProfileFetcher implements AutoCloseable {
 
     private final Limits limits;
     private final PprofDecoder decoder;
+    private final FetchBudget budget;
+    private final int maxBodyBytes;
     /** Kept-alive connections in all: one per pod, for the pods of a node pulled each interval. */
     private static final int IDLE_CONNECTIONS = 64;
 
@@ -60,9 +63,21 @@ public final class ProfileFetcher implements AutoCloseable {
     private final AtomicLong bytesReceived = new AtomicLong();
     private final AtomicLong answers = new AtomicLong();
 
+    /** A fetcher with a budget of its own, for a process that fetches for nothing else (the pull command). */
     public ProfileFetcher(Limits limits, PprofDecoder decoder) {
+        this(limits, decoder, FetchBudget.own(limits.maxConcurrent(), limits.maxResponseBytes()));
+    }
+
+    /** A fetcher whose fetches hold slots of {@code budget}, decoded within its decode bound. */
+    public ProfileFetcher(Limits limits, FetchBudget budget) {
+        this(limits, new PprofDecoder(budget.decodeLimits()), budget);
+    }
+
+    private ProfileFetcher(Limits limits, PprofDecoder decoder, FetchBudget budget) {
         this.limits = limits;
         this.decoder = decoder;
+        this.budget = budget;
+        this.maxBodyBytes = Math.min(limits.maxResponseBytes(), budget.maxBodyBytes());
         this.inFlight = new Semaphore(limits.maxConcurrent(), true);
         // https (rare for a pprof port) verifies against the system roots.
         this.client = new Http1Client(new HttpSettings(limits.connectTimeout(), limits.timeout(), 1, IDLE_CONNECTIONS,
@@ -71,7 +86,13 @@ public final class ProfileFetcher implements AutoCloseable {
 
     /** Fetches and decodes one profile of {@code type} from {@code url}. */
     public PulledProfile fetch(URI url, GoProfileType type) throws PullFailure, InterruptedException {
-        PulledProfile profile = decoder.decode(fetchBody(url), url.toString());
+        PulledProfile profile;
+        inFlight.acquire();
+        try (Held held = hold(url)) {
+            profile = decoder.decode(exchange(url, held.remaining()), url.toString());
+        } finally {
+            inFlight.release();
+        }
         if ((type == GoProfileType.HEAP || type == GoProfileType.ALLOCS || type == GoProfileType.GODELTAPROF_HEAP)
                 && profile.period() == 0) {
             throw new PullFailure(Reason.PROFILING_OFF, url + ": the program records no heap profile (runtime.MemProfileRate is 0);"
@@ -87,8 +108,8 @@ public final class ProfileFetcher implements AutoCloseable {
     /** The body of a 200 answer from {@code url}. */
     public byte[] fetchBody(URI url) throws PullFailure, InterruptedException {
         inFlight.acquire();
-        try {
-            return exchange(url);
+        try (Held held = hold(url)) {
+            return exchange(url, held.remaining());
         } finally {
             inFlight.release();
         }
@@ -105,9 +126,26 @@ public final class ProfileFetcher implements AutoCloseable {
         }
     }
 
-    private byte[] exchange(URI url) throws PullFailure, InterruptedException {
+    /** A slot of the node's budget and what is left of the fetch's timeout after waiting for it. */
+    private record Held(FetchBudget.Slot slot, long deadlineNanos) implements AutoCloseable {
+        Duration remaining() {
+            return Duration.ofNanos(Math.max(1_000_000, deadlineNanos - System.nanoTime()));
+        }
+
+        @Override
+        public void close() {
+            slot.close();
+        }
+    }
+
+    private Held hold(URI url) throws PullFailure, InterruptedException {
+        long deadline = System.nanoTime() + limits.timeout().toNanos();
+        return new Held(budget.acquire(url, limits.timeout()), deadline);
+    }
+
+    private byte[] exchange(URI url, Duration timeout) throws PullFailure, InterruptedException {
         HttpRequest request = HttpRequest.get(url, Map.of("User-Agent", "scorch-collector"));
-        try (HttpResponse response = client.send(request, limits.timeout())) {
+        try (HttpResponse response = client.send(request, timeout)) {
             if (response.status() == 404) {
                 throw new PullFailure(Reason.ENDPOINT_MISSING, url + " answered 404: the program serves no such profile; does it import"
                         + " net/http/pprof (or godeltaprof) and serve it on this port and path?");
@@ -116,7 +154,7 @@ public final class ProfileFetcher implements AutoCloseable {
                 throw new PullFailure(Reason.HTTP_STATUS, url + " answered HTTP " + response.status()
                         + printable(response.readExcerpt(MAX_ERROR_TEXT)));
             }
-            byte[] body = response.readBody(limits.maxResponseBytes());
+            byte[] body = response.readBody(maxBodyBytes);
             bytesReceived.addAndGet(body.length);
             answers.incrementAndGet();
             return body;
@@ -130,7 +168,8 @@ public final class ProfileFetcher implements AutoCloseable {
 
     private PullFailure classify(URI url, Exception cause) {
         if (cause instanceof ResponseTooLargeException) {
-            return new PullFailure(Reason.TOO_LARGE, url + ": " + cause.getMessage() + ": raise the response cap or pull fewer types");
+            return new PullFailure(Reason.TOO_LARGE, url + ": " + cause.getMessage() + (maxBodyBytes < limits.maxResponseBytes()
+                    ? " (the node's cap on one fetched profile, shared by every policy)" : ": raise the response cap or pull fewer types"));
         }
         if (cause instanceof ConnectTimeoutException) {
             return new PullFailure(Reason.TIMEOUT, url + ": connecting took longer than " + limits.connectTimeout().toMillis()

@@ -21,7 +21,9 @@ public final class PullFailure extends Exception {
         /** The body is not a pprof profile (not gzip or protobuf, truncated, no sample types). */
         NOT_PPROF("not-pprof"),
         /** The runtime records nothing for this profile because its profile rate is 0. */
-        PROFILING_OFF("profiling-off");
+        PROFILING_OFF("profiling-off"),
+        /** The node's budget of fetched profiles, shared by every policy, had no room within the fetch's timeout. */
+        NODE_BUDGET("node-budget");
 
         private final String label;
 

@@ -58,7 +58,7 @@ final class NodeEndpoints {
                 .counter("scorch_profiles_failed_total", "Profiles that could not be built.",
                         () -> sum(policies.get(), PolicyCollection::failedProfiles))
                 .counterFamily("scorch_pull_failures_total", "Go profile fetches that failed, by policy, pod and reason"
-                        + " (unreachable, timeout, endpoint-missing, http-status, too-large, not-pprof, profiling-off).",
+                        + " (unreachable, timeout, endpoint-missing, http-status, too-large, not-pprof, profiling-off, node-budget).",
                         List.of("policy", "pod", "reason"), () -> perPolicy(policies.get(), PolicyCollection::pullFailures))
                 .counterFamily("scorch_pull_profiles_total", "Go profiles pulled and offered to the backends, by policy and type.",
                         List.of("policy", "type"), () -> perPolicy(policies.get(), PolicyCollection::pulledProfiles))

@@ -3,6 +3,7 @@ package dev.scorch.collector.run;
 import dev.scorch.collector.export.delivery.ProfileMemoryBudget;
 import dev.scorch.collector.kubernetes.NamespaceCache;
 import dev.scorch.collector.kubernetes.PodCache;
+import dev.scorch.collector.pull.FetchBudget;
 import java.time.Clock;
 import java.time.Duration;
 
@@ -20,6 +21,9 @@ import java.time.Duration;
  * @param clock wall clock of intervals and conditions
  * @param inMemoryProfiles the one bound of the profiles every policy's backends hold in memory
  *     while their spools cannot be written
+ * @param fetchedProfiles the one bound of the Go profiles every policy's pulls and trigger fetches
+ *     hold from request to decoded profile
  */
 record NodeServices(String node, PodCache pods, NamespaceCache namespaces, NodeSampling sampling, ProcessCgroups cgroups,
-        PodConditions conditions, Duration statusUpdateInterval, Clock clock, ProfileMemoryBudget inMemoryProfiles) {}
+        PodConditions conditions, Duration statusUpdateInterval, Clock clock, ProfileMemoryBudget inMemoryProfiles,
+        FetchBudget fetchedProfiles) {}

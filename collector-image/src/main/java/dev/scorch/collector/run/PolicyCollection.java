@@ -70,11 +70,12 @@ final class PolicyCollection implements AutoCloseable {
         this.publisher = new ConditionPublisher(type, node.conditions().writer(type), node.clock(), node.statusUpdateInterval());
         this.grid = IntervalGrid.ofNode(node.node());
         this.intervalStart = node.clock().instant();
-        this.pulls = config.pull().map(pull -> new PolicyPulls(config.name(), pull, resolver::selectedPods, this::labelsOf, exporters))
+        this.pulls = config.pull().map(pull -> new PolicyPulls(config.name(), pull, resolver::selectedPods, this::labelsOf, exporters, node.fetchedProfiles()))
                 .orElse(null);
         this.triggers = config.triggers().flatMap(t -> node.sampling().cgroupMount().flatMap(mount -> cgroupStats().map(stats ->
                 new PolicyTriggers(config.name(), t, resolver::selectedPods, this::labelsOf, exporters, new PodCgroupDirectories(mount),
-                        stats, node.sampling().symbolizer(), node.clock(), podUid -> pulls == null ? null : pulls.puller(podUid))))).orElse(null);
+                        stats, node.sampling().symbolizer(), node.clock(), podUid -> pulls == null ? null : pulls.puller(podUid),
+                        node.fetchedProfiles())))).orElse(null);
     }
 
     private static Optional<CgroupStatsReader> cgroupStats() {

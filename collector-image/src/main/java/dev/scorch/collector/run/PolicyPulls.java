@@ -7,6 +7,7 @@ import dev.scorch.collector.export.SeriesLabels;
 import dev.scorch.collector.export.WireFormat;
 import dev.scorch.collector.kubernetes.PodInfo;
 import dev.scorch.collector.profile.OtlpProfilesEncoder;
+import dev.scorch.collector.pull.FetchBudget;
 import dev.scorch.collector.pull.GoProfileType;
 import dev.scorch.collector.pull.IntervalPuller;
 import dev.scorch.collector.pull.PodPullTargets;
@@ -69,16 +70,17 @@ final class PolicyPulls implements AutoCloseable {
     /**
      * @param selectedPods the pods of this node the policy selects now
      * @param labels the series labels of a pod's container (by name) as its CPU profiles carry them
+     * @param nodeFetches the node's bound of fetched profiles, shared with every other policy
      */
     PolicyPulls(String policy, PolicyConfig.Pull settings, Supplier<List<PodInfo>> selectedPods,
-            BiFunction<PodInfo, String, SortedMap<String, String>> labels, List<ProfileExporter> exporters) {
+            BiFunction<PodInfo, String, SortedMap<String, String>> labels, List<ProfileExporter> exporters, FetchBudget nodeFetches) {
         this.policy = policy;
         this.settings = settings;
         this.selectedPods = selectedPods;
         this.labels = labels;
         this.exporters = List.copyOf(exporters);
         this.fetcher = new ProfileFetcher(new ProfileFetcher.Limits(CONNECT_TIMEOUT.compareTo(settings.timeout()) < 0 ? CONNECT_TIMEOUT
-                : settings.timeout(), settings.timeout(), (int) settings.maxProfileBytes(), settings.maxConcurrent()), new PprofDecoder(PprofDecoder.defaultLimits()));
+                : settings.timeout(), settings.timeout(), (int) settings.maxProfileBytes(), settings.maxConcurrent()), nodeFetches);
         this.rounds = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("pull-" + policy).daemon().factory());
     }
 

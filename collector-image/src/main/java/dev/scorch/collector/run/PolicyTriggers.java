@@ -3,10 +3,10 @@ package dev.scorch.collector.run;
 import dev.scorch.collector.config.PolicyConfig;
 import dev.scorch.collector.export.ProfileExporter;
 import dev.scorch.collector.kubernetes.PodInfo;
+import dev.scorch.collector.pull.FetchBudget;
 import dev.scorch.collector.pull.GoProfileType;
 import dev.scorch.collector.pull.IntervalPuller;
 import dev.scorch.collector.pull.PodPullTargets;
-import dev.scorch.collector.pull.PprofDecoder;
 import dev.scorch.collector.pull.ProfileFetcher;
 import dev.scorch.collector.pull.PullFailure;
 import dev.scorch.collector.symbol.Symbolizer;
@@ -82,7 +82,7 @@ final class PolicyTriggers implements AutoCloseable {
 
     PolicyTriggers(String policy, PolicyConfig.Triggers settings, Supplier<List<PodInfo>> selectedPods,
             BiFunction<PodInfo, String, SortedMap<String, String>> labels, List<ProfileExporter> exporters, PodCgroupDirectories cgroups,
-            CgroupStatsReader stats, Symbolizer symbolizer, Clock clock, Function<String, IntervalPuller> pulls) {
+            CgroupStatsReader stats, Symbolizer symbolizer, Clock clock, Function<String, IntervalPuller> pulls, FetchBudget nodeFetches) {
         this.policy = policy;
         this.settings = settings;
         this.selectedPods = selectedPods;
@@ -92,7 +92,7 @@ final class PolicyTriggers implements AutoCloseable {
         this.clock = clock;
         this.pulls = pulls;
         this.fetcher = new ProfileFetcher(new ProfileFetcher.Limits(Duration.ofSeconds(2), GOROUTINE_FETCH_TIMEOUT, GOROUTINE_PROFILE_BYTES,
-                settings.capture().maxConcurrent() + 1), new PprofDecoder(PprofDecoder.defaultLimits()));
+                settings.capture().maxConcurrent() + 1), nodeFetches);
         this.captures = new PolicyTriggerCaptures(policy, new TriggeredCapture(new TriggeredCapture.Settings(settings.capture().duration(),
                 settings.capture().frequencyHz(), settings.capture().maxConcurrent()), symbolizer, fetcher), settings.capture().duration(),
                 exporters, clock);

@@ -15,7 +15,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * Tier 3: which policies an event about a node reaches. A change of a Node's labels or taints
  * reconciles only the policies whose nodes it changes, and their status counts it; a policy that
- * selects the node before and after is not reconciled. A change of the collector pod on a node
+ * selects the node before and after is not reconciled. A deleted node leaves the policies that
+ * selected it. A change of the collector pod on a node
  * reaches every policy that selects the node, since each counts that pod in its status.
  */
 class NodeEventsTest {
@@ -72,6 +73,18 @@ class NodeEventsTest {
         assertThat(operator.reconciles("tolerant")).as("reconciles of a policy that tolerates the new taint")
                 .isEqualTo(unaffected);
         assertThat(operator.status("tolerant").nodes().desired()).isEqualTo(1);
+    }
+
+    @Test
+    void aDeletedNodeLeavesThePoliciesThatSelectedIt() throws Exception {
+        node("leaving-1", Map.of("suite", "delete"), List.of());
+        node("staying-1", Map.of("suite", "delete"), List.of());
+        operator.create("losing-a-node", "nodes: {selector: {matchLabels: {suite: delete}}}\n" + PARCA);
+        Eventually.assertThat(() -> assertThat(operator.status("losing-a-node").nodes().desired()).isEqualTo(2));
+
+        operator.admin().nodes().withName("leaving-1").delete();
+
+        Eventually.assertThat(() -> assertThat(operator.status("losing-a-node").nodes().desired()).isEqualTo(1));
     }
 
     @Test

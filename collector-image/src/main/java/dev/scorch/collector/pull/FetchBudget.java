@@ -1,0 +1,111 @@
+package dev.scorch.collector.pull;
+
+import dev.scorch.collector.budget.ParseBudget;
+import dev.scorch.collector.pull.PullFailure.Reason;
+import java.net.URI;
+import java.time.Duration;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The bound of fetched profiles one collector holds at once, shared by every policy's pulls and
+ * trigger fetches on the node: at most {@code slots} fetches, each from its request until the
+ * decode of its body is done, each body at most {@code maxBodyBytes} and its decode at most
+ * {@link #decodeLimits}. So fetch and decode together stay within slots x (body + decode),
+ * whatever the number of policies; a policy's own {@code maxConcurrent} and size cap are lower
+ * limits within it. A fetch that finds no slot free waits within its own timeout, then fails.
+ */
+public final class FetchBudget {
+
+    /** Two, so that one slow or trickling program does not hold every other pull back. */
+    static final int NODE_SLOTS = 2;
+
+    private final int slots;
+    private final int maxBodyBytes;
+    private final ParseBudget.Limits decodeLimits;
+    private final Semaphore free;
+    private final AtomicInteger held = new AtomicInteger();
+    private final AtomicInteger peak = new AtomicInteger();
+
+    public FetchBudget(int slots, int maxBodyBytes, ParseBudget.Limits decodeLimits) {
+        if (slots < 1 || maxBodyBytes < 1) {
+            throw new IllegalArgumentException("a fetch budget needs a slot and a body size: " + slots + " slots, " + maxBodyBytes
+                    + " bytes");
+        }
+        this.slots = slots;
+        this.maxBodyBytes = maxBodyBytes;
+        this.decodeLimits = decodeLimits;
+        this.free = new Semaphore(slots, true);
+    }
+
+    /**
+     * The node's budget for a heap of {@code maxHeapBytes}: two fetches, each a body of heap / 16
+     * (4 MiB of 64) decoded within heap / 8, so fetched profiles hold at most 3/8 of the heap
+     * (24 MiB of 64).
+     */
+    public static FetchBudget forHeap(long maxHeapBytes) {
+        ParseBudget.Limits decoding = PprofDecoder.defaultLimits();
+        return new FetchBudget(NODE_SLOTS, (int) Math.min(Integer.MAX_VALUE, maxHeapBytes / 16),
+                new ParseBudget.Limits(decoding.parser(), decoding.readBytes(), decoding.steps(), maxHeapBytes / 8));
+    }
+
+    /** A budget of one fetcher's own, for a fetcher that shares the process with no other (the pull command). */
+    static FetchBudget own(int maxConcurrent, int maxResponseBytes) {
+        return new FetchBudget(maxConcurrent, maxResponseBytes, PprofDecoder.defaultLimits());
+    }
+
+    /**
+     * Takes a slot for a fetch from {@code url}, waiting at most {@code wait}.
+     *
+     * @throws PullFailure with reason {@code node-budget} when no slot came free in time
+     */
+    Slot acquire(URI url, Duration wait) throws PullFailure, InterruptedException {
+        if (!free.tryAcquire(Math.max(0, wait.toNanos()), TimeUnit.NANOSECONDS)) {
+            throw new PullFailure(Reason.NODE_BUDGET, url + ": the node's budget of fetched profiles (" + slots + " at once, "
+                    + (maxBodyBytes >> 10) + " KiB each, shared by every policy on this node) stayed full for " + wait.toMillis()
+                    + " ms; pull fewer pods or types, less often, or with a longer timeout");
+        }
+        peak.accumulateAndGet(held.incrementAndGet(), Math::max);
+        return new Slot();
+    }
+
+    /** The cap on one body under this budget. */
+    public int maxBodyBytes() {
+        return maxBodyBytes;
+    }
+
+    /** The bound of one body's decode under this budget. */
+    public ParseBudget.Limits decodeLimits() {
+        return decodeLimits;
+    }
+
+    /** Fetches at once, at most. */
+    public int slots() {
+        return slots;
+    }
+
+    /** Slots held now. */
+    public int held() {
+        return held.get();
+    }
+
+    /** The most slots held at once so far. */
+    public int peak() {
+        return peak.get();
+    }
+
+    /** One fetch's room, given back once by {@link #close}. */
+    final class Slot implements AutoCloseable {
+        private boolean closed;
+
+        @Override
+        public void close() {
+            if (!closed) {
+                closed = true;
+                held.decrementAndGet();
+                free.release();
+            }
+        }
+    }
+}

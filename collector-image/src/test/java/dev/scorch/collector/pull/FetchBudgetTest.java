@@ -1,0 +1,116 @@
+package dev.scorch.collector.pull;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.scorch.collector.pull.PullFailure.Reason;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/** The node's one bound of fetched profiles, shared by the fetchers of every policy, against a real loopback HTTP server. */
+class FetchBudgetTest {
+
+    private static final ProfileFetcher.Limits POLICY_LIMITS = new ProfileFetcher.Limits(Duration.ofSeconds(2), Duration.ofSeconds(60),
+            32 << 20, 4);
+
+    private static final byte[] HEAP = GoStyleProfile.heap().sample("main.alloc;main.main", 1, 2, 3, 4).gzipped();
+
+    private static FetchBudget budget(int slots, int maxBodyBytes) {
+        return new FetchBudget(slots, maxBodyBytes, PprofDecoder.defaultLimits());
+    }
+
+    @Test
+    void twentyPoliciesPullsTogetherHoldNoMoreFetchesThanTheNodesBudget() throws Exception {
+        FetchBudget node = budget(2, 1 << 20);
+        AtomicInteger answering = new AtomicInteger();
+        AtomicInteger mostAnswering = new AtomicInteger();
+        // Counted from the request to before the body's last byte: the time the fetcher must hold its slot.
+        HostileHttpServer.Answer slowHeap = (path, out) -> {
+            mostAnswering.accumulateAndGet(answering.incrementAndGet(), Math::max);
+            Thread.sleep(50);
+            out.write(HostileHttpServer.head(200, "OK", HEAP.length));
+            out.write(HEAP, 0, HEAP.length - 1);
+            out.flush();
+            answering.decrementAndGet();
+            out.write(HEAP, HEAP.length - 1, 1);
+        };
+        List<ProfileFetcher> policies = new ArrayList<>();
+        try (HostileHttpServer server = new HostileHttpServer(slowHeap);
+                ExecutorService pulls = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int i = 0; i < 20; i++) {
+                policies.add(new ProfileFetcher(POLICY_LIMITS, node));
+            }
+            List<Future<PulledProfile>> fetched = new ArrayList<>();
+            for (ProfileFetcher policy : policies) {
+                for (int pod = 0; pod < 2; pod++) {
+                    fetched.add(pulls.submit(() -> policy.fetch(server.url("/debug/pprof/heap"), GoProfileType.HEAP)));
+                }
+            }
+            for (Future<PulledProfile> profile : fetched) {
+                assertThat(profile.get().samples()).hasSize(1);
+            }
+            assertThat(mostAnswering.get()).isBetween(1, 2);
+            assertThat(node.peak()).isEqualTo(2);
+        } finally {
+            policies.forEach(ProfileFetcher::close);
+        }
+    }
+
+    @Test
+    void aFetchWaitingLongerThanItsTimeoutForRoomFailsNamingTheNodeBudget() throws Exception {
+        FetchBudget node = budget(1, 1 << 20);
+        try (HostileHttpServer server = new HostileHttpServer(HostileHttpServer.ok(HEAP));
+                ProfileFetcher policy = new ProfileFetcher(new ProfileFetcher.Limits(Duration.ofMillis(100), Duration.ofMillis(200),
+                        1 << 20, 4), node);
+                FetchBudget.Slot other = node.acquire(URI.create("http://other-policy/"), Duration.ZERO)) {
+            assertThatThrownBy(() -> policy.fetch(server.url("/debug/pprof/heap"), GoProfileType.HEAP))
+                    .isInstanceOfSatisfying(PullFailure.class, e -> assertThat(e.reason()).isEqualTo(Reason.NODE_BUDGET))
+                    .hasMessageContaining("the node's budget of fetched profiles")
+                    .hasMessageContaining("shared by every policy on this node");
+        }
+    }
+
+    @Test
+    void roomIsGivenBackWhenTheDecodeFinishesOrFails() throws Exception {
+        FetchBudget node = budget(1, 1 << 20);
+        try (HostileHttpServer server = new HostileHttpServer((path, out) -> HostileHttpServer.ok(path.contains("garbage")
+                        ? "not a profile".getBytes() : HEAP).write(path, out));
+                ProfileFetcher policy = new ProfileFetcher(new ProfileFetcher.Limits(Duration.ofSeconds(2), Duration.ofSeconds(10),
+                        1 << 20, 4), node)) {
+            policy.fetch(server.url("/debug/pprof/heap"), GoProfileType.HEAP);
+            assertThat(node.held()).isZero();
+
+            assertThatThrownBy(() -> policy.fetch(server.url("/garbage"), GoProfileType.HEAP))
+                    .isInstanceOfSatisfying(PullFailure.class, e -> assertThat(e.reason()).isEqualTo(Reason.NOT_PPROF));
+            assertThat(node.held()).isZero();
+
+            assertThat(policy.fetch(server.url("/debug/pprof/heap"), GoProfileType.HEAP).samples()).hasSize(1);
+        }
+    }
+
+    @Test
+    void aBodyOverTheNodesCapIsRefusedThoughThePolicyAllowsIt() throws Exception {
+        FetchBudget node = budget(2, 64 << 10);
+        try (HostileHttpServer server = new HostileHttpServer(HostileHttpServer.ok(new byte[128 << 10]));
+                ProfileFetcher policy = new ProfileFetcher(POLICY_LIMITS, node)) {
+            assertThatThrownBy(() -> policy.fetch(server.url("/debug/pprof/heap"), GoProfileType.HEAP))
+                    .isInstanceOfSatisfying(PullFailure.class, e -> assertThat(e.reason()).isEqualTo(Reason.TOO_LARGE))
+                    .hasMessageContaining("the node's cap on one fetched profile");
+        }
+    }
+
+    @Test
+    void theNodesBudgetForTheImagesHeapHoldsAtMostThreeEighthsOfIt() {
+        FetchBudget node = FetchBudget.forHeap(64L << 20);
+
+        long worstCase = node.slots() * (node.maxBodyBytes() + node.decodeLimits().heapBytes());
+        assertThat(worstCase).isEqualTo(24L << 20);
+    }
+}
