@@ -2,7 +2,6 @@ package dev.scorch.collector.pull;
 
 import dev.scorch.collector.budget.ParseBudget;
 import dev.scorch.collector.pull.PullFailure.Reason;
-import java.net.URI;
 import java.time.Duration;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -56,13 +55,13 @@ public final class FetchBudget {
     }
 
     /**
-     * Takes a slot for a fetch from {@code url}, waiting at most {@code wait}.
+     * Takes a slot for a fetch from {@code source} (or a decode of what it served), waiting at most {@code wait}.
      *
      * @throws PullFailure with reason {@code node-budget} when no slot came free in time
      */
-    Slot acquire(URI url, Duration wait) throws PullFailure, InterruptedException {
+    Slot acquire(String source, Duration wait) throws PullFailure, InterruptedException {
         if (!free.tryAcquire(Math.max(0, wait.toNanos()), TimeUnit.NANOSECONDS)) {
-            throw new PullFailure(Reason.NODE_BUDGET, url + ": the node's budget of fetched profiles (" + slots + " at once, "
+            throw new PullFailure(Reason.NODE_BUDGET, source + ": the node's budget of fetched profiles (" + slots + " at once, "
                     + (maxBodyBytes >> 10) + " KiB each, shared by every policy on this node) stayed full for " + wait.toMillis()
                     + " ms; pull fewer pods or types, less often, or with a longer timeout");
         }

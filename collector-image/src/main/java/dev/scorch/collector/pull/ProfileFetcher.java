@@ -140,7 +140,17 @@ public final class ProfileFetcher implements AutoCloseable {
 
     private Held hold(URI url) throws PullFailure, InterruptedException {
         long deadline = System.nanoTime() + limits.timeout().toNanos();
-        return new Held(budget.acquire(url, limits.timeout()), deadline);
+        return new Held(budget.acquire(url.toString(), limits.timeout()), deadline);
+    }
+
+    /**
+     * Decodes again a profile this fetcher fetched and the collector rewrote (to re-encode it for
+     * a backend of another format), holding a slot of the node's budget like a fetch.
+     */
+    public PulledProfile decode(byte[] pprof, String source) throws PullFailure, InterruptedException {
+        try (FetchBudget.Slot slot = budget.acquire(source, limits.timeout())) {
+            return decoder.decode(pprof, source);
+        }
     }
 
     private byte[] exchange(URI url, Duration timeout) throws PullFailure, InterruptedException {

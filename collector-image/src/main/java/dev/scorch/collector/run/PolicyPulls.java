@@ -11,7 +11,6 @@ import dev.scorch.collector.pull.FetchBudget;
 import dev.scorch.collector.pull.GoProfileType;
 import dev.scorch.collector.pull.IntervalPuller;
 import dev.scorch.collector.pull.PodPullTargets;
-import dev.scorch.collector.pull.PprofDecoder;
 import dev.scorch.collector.pull.ProfileFetcher;
 import dev.scorch.collector.pull.PullFailure;
 import dev.scorch.collector.pull.PullJitter;
@@ -181,8 +180,8 @@ final class PolicyPulls implements AutoCloseable {
      * Offers a gzipped Go profile to every backend: as it is to those that take pprof, re-encoded
      * once by the OTLP encoder for those that take OTLP (one OTLP profile per sample type).
      */
-    static void export(List<ProfileExporter> exporters, SortedMap<String, String> labels, GoProfileType type, Instant start,
-            Duration duration, byte[] gzippedPprof) {
+    static void export(List<ProfileExporter> exporters, ProfileFetcher decoder, SortedMap<String, String> labels, GoProfileType type,
+            Instant start, Duration duration, byte[] gzippedPprof) throws InterruptedException {
         SortedMap<String, String> named = new TreeMap<>(labels);
         named.put(SeriesLabels.NAME, profileName(type));
         String id = profileName(type) + "-" + UUID.randomUUID();
@@ -191,7 +190,7 @@ final class PolicyPulls implements AutoCloseable {
             try {
                 byte[] payload = gzippedPprof;
                 if (exporter.wireFormat() == WireFormat.OTLP_PROFILES) {
-                    otlp = otlp == null ? otlp(gzippedPprof, named, start, duration, id) : otlp;
+                    otlp = otlp == null ? otlp(decoder, gzippedPprof, named, start, duration, id) : otlp;
                     payload = otlp;
                 }
                 exporter.offer(new ExportedProfile(id, named, start, duration, payload));
@@ -202,9 +201,9 @@ final class PolicyPulls implements AutoCloseable {
         }
     }
 
-    private static byte[] otlp(byte[] gzippedPprof, SortedMap<String, String> labels, Instant start, Duration duration, String id)
-            throws PullFailure {
-        PulledProfile profile = new PprofDecoder(PprofDecoder.defaultLimits()).decode(gzippedPprof, labels.get("pod"));
+    private static byte[] otlp(ProfileFetcher decoder, byte[] gzippedPprof, SortedMap<String, String> labels, Instant start,
+            Duration duration, String id) throws PullFailure, InterruptedException {
+        PulledProfile profile = decoder.decode(gzippedPprof, labels.get("pod"));
         return OtlpProfilesEncoder.encode(profile.toValued(labels, start, duration), id);
     }
 
@@ -243,7 +242,7 @@ final class PolicyPulls implements AutoCloseable {
                     fetched++;
                     if (outcome.gzippedPprof() != null) {
                         Instant start = Instant.ofEpochSecond(0, outcome.interval().startNanos());
-                        export(exporters, podLabels, type, start, Duration.ofNanos(outcome.interval().durationNanos()), outcome.gzippedPprof());
+                        export(exporters, fetcher, podLabels, type, start, Duration.ofNanos(outcome.interval().durationNanos()), outcome.gzippedPprof());
                         pulled.computeIfAbsent(type.typeName(), k -> new AtomicLong()).incrementAndGet();
                     }
                 }

@@ -5,6 +5,7 @@ import dev.scorch.collector.export.ProfileExporter;
 import dev.scorch.collector.kubernetes.PodInfo;
 import dev.scorch.collector.pull.GoProfileType;
 import dev.scorch.collector.pull.IntervalPuller;
+import dev.scorch.collector.pull.ProfileFetcher;
 import dev.scorch.collector.trigger.ContainerTriggers.Firing;
 import java.lang.System.Logger.Level;
 import java.net.URI;
@@ -38,6 +39,7 @@ final class PolicyTriggerCaptures implements AutoCloseable {
     private final List<ProfileExporter> exporters;
     private final Clock clock;
     private final Duration captureDuration;
+    private final ProfileFetcher decoder;
     private final ExecutorService running = Executors.newVirtualThreadPerTaskExecutor();
     private final AtomicLong captured = new AtomicLong();
     private final AtomicLong skipped = new AtomicLong();
@@ -46,7 +48,9 @@ final class PolicyTriggerCaptures implements AutoCloseable {
     private final Map<String, AtomicLong> byTrigger = new ConcurrentHashMap<>();
     private final AtomicReference<PolicyTriggers.LastCapture> last = new AtomicReference<>();
 
-    PolicyTriggerCaptures(String policy, TriggeredCapture capture, Duration captureDuration, List<ProfileExporter> exporters, Clock clock) {
+    PolicyTriggerCaptures(String policy, TriggeredCapture capture, Duration captureDuration, List<ProfileExporter> exporters, Clock clock,
+            ProfileFetcher decoder) {
+        this.decoder = decoder;
         this.policy = policy;
         this.capture = capture;
         this.captureDuration = captureDuration;
@@ -75,8 +79,10 @@ final class PolicyTriggerCaptures implements AutoCloseable {
             TriggeredCapture.Capture done = result.get();
             offerCpuProfile(done, pod);
             Instant fetchedAt = clock.instant();
-            done.goProfiles().forEach((type, cut) -> PolicyPulls.export(exporters, done.labels(), type, Instant.ofEpochSecond(0,
-                    cut.startNanos()), Duration.ofNanos(cut.durationNanos()), cut.gzippedPprof()));
+            for (var go : done.goProfiles().entrySet()) {
+                PolicyPulls.export(exporters, decoder, done.labels(), go.getKey(), Instant.ofEpochSecond(0, go.getValue().startNanos()),
+                        Duration.ofNanos(go.getValue().durationNanos()), go.getValue().gzippedPprof());
+            }
             goProfilesMissed.addAndGet(done.problems().size());
             done.problems().forEach(problem -> LOG.log(Level.WARNING, "policy {0}: capture of {1} without its {2}", policy, pod.name(), problem));
             captured.incrementAndGet();

@@ -95,7 +95,7 @@ final class PolicyTriggers implements AutoCloseable {
                 settings.capture().maxConcurrent() + 1), nodeFetches);
         this.captures = new PolicyTriggerCaptures(policy, new TriggeredCapture(new TriggeredCapture.Settings(settings.capture().duration(),
                 settings.capture().frequencyHz(), settings.capture().maxConcurrent()), symbolizer, fetcher), settings.capture().duration(),
-                exporters, clock);
+                exporters, clock, fetcher);
         this.watchesGoroutines = settings.rules().stream().anyMatch(r -> r.metric() == TriggerRule.Metric.GOROUTINES);
         this.checks = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("triggers-" + policy).daemon().factory());
     }

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.scorch.collector.pull.PullFailure.Reason;
-import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -69,11 +68,25 @@ class FetchBudgetTest {
         try (HostileHttpServer server = new HostileHttpServer(HostileHttpServer.ok(HEAP));
                 ProfileFetcher policy = new ProfileFetcher(new ProfileFetcher.Limits(Duration.ofMillis(100), Duration.ofMillis(200),
                         1 << 20, 4), node);
-                FetchBudget.Slot other = node.acquire(URI.create("http://other-policy/"), Duration.ZERO)) {
+                FetchBudget.Slot other = node.acquire("http://other-policy/", Duration.ZERO)) {
             assertThatThrownBy(() -> policy.fetch(server.url("/debug/pprof/heap"), GoProfileType.HEAP))
                     .isInstanceOfSatisfying(PullFailure.class, e -> assertThat(e.reason()).isEqualTo(Reason.NODE_BUDGET))
                     .hasMessageContaining("the node's budget of fetched profiles")
                     .hasMessageContaining("shared by every policy on this node");
+        }
+    }
+
+    @Test
+    void decodingAPulledProfileAgainForAnotherFormatWaitsForTheNodesBudgetLikeAFetch() throws Exception {
+        FetchBudget node = budget(1, 1 << 20);
+        try (ProfileFetcher policy = new ProfileFetcher(new ProfileFetcher.Limits(Duration.ofMillis(100), Duration.ofMillis(200),
+                        1 << 20, 4), node)) {
+            try (FetchBudget.Slot other = node.acquire("http://other-policy/", Duration.ZERO)) {
+                assertThatThrownBy(() -> policy.decode(HEAP, "shop/ledger-0"))
+                        .isInstanceOfSatisfying(PullFailure.class, e -> assertThat(e.reason()).isEqualTo(Reason.NODE_BUDGET));
+            }
+            assertThat(policy.decode(HEAP, "shop/ledger-0").samples()).hasSize(1);
+            assertThat(node.held()).isZero();
         }
     }
 
