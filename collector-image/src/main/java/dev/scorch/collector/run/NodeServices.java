@@ -1,6 +1,6 @@
 package dev.scorch.collector.run;
 
-import dev.scorch.collector.export.delivery.ProfileMemoryBudget;
+import dev.scorch.collector.budget.NodeHeapBudget;
 import dev.scorch.collector.kubernetes.NamespaceCache;
 import dev.scorch.collector.kubernetes.PodCache;
 import dev.scorch.collector.pull.FetchBudget;
@@ -25,5 +25,5 @@ import java.time.Duration;
  *     hold from request to decoded profile
  */
 record NodeServices(String node, PodCache pods, NamespaceCache namespaces, NodeSampling sampling, ProcessCgroups cgroups,
-        PodConditions conditions, Duration statusUpdateInterval, Clock clock, ProfileMemoryBudget inMemoryProfiles,
+        PodConditions conditions, Duration statusUpdateInterval, Clock clock, NodeHeapBudget inMemoryProfiles,
         FetchBudget fetchedProfiles) {}
