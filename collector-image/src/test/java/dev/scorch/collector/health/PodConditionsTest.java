@@ -11,23 +11,37 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
-class ConditionPublisherTest {
+class PodConditionsTest {
 
     static final Instant T0 = Instant.parse("2026-11-21T22:00:00Z");
     static final Duration INTERVAL = Duration.ofSeconds(15);
     static final Duration STATUS_UPDATE = Duration.ofSeconds(120);
+    static final String NODE = CollectingCondition.TYPE;
+    static final String CHECKOUT = CollectingCondition.policyType("checkout-cpu");
+    static final String LEDGER = CollectingCondition.policyType("ledger-cpu");
 
     final MovableClock clock = new MovableClock();
-    final List<CollectingCondition> writes = new ArrayList<>();
-    final ConditionPublisher publisher = new ConditionPublisher(writes::add, clock, STATUS_UPDATE);
+    final List<Write> writes = new ArrayList<>();
+    final PodConditions pod = new PodConditions((conditions, removed) -> writes.add(new Write(conditions, removed)), clock, STATUS_UPDATE);
+    final ConditionPublisher publisher = pod.publisher(CHECKOUT);
+
+    record Write(Map<String, CollectingCondition> conditions, Set<String> removed) {
+
+        CollectingCondition only() {
+            assertThat(conditions).hasSize(1);
+            return conditions.values().iterator().next();
+        }
+    }
 
     @Test
     void theFirstUpdateIsWrittenAsStarting() {
-        publisher.update(state(0, 1, healthy(null)));
+        update(publisher, state(0, 1, healthy(null)));
 
-        assertThat(writes).singleElement().satisfies(c -> {
+        assertThat(writes).singleElement().satisfies(w -> {
+            CollectingCondition c = w.conditions().get(CHECKOUT);
             assertThat(c.reason()).isEqualTo(CollectingReason.Starting);
             assertThat(c.status()).isFalse();
             assertThat(c.lastTransitionTime()).isEqualTo(T0);
@@ -37,76 +51,170 @@ class ConditionPublisherTest {
 
     @Test
     void aReasonChangeIsWrittenAtOnce() {
-        publisher.update(state(0, 1, healthy(null)));
+        update(publisher, state(0, 1, healthy(null)));
         clock.advance(Duration.ofSeconds(15));
 
-        publisher.update(state(1, 1, healthy(clock.instant())));
+        update(publisher, state(1, 1, healthy(clock.instant())));
 
         assertThat(writes).hasSize(2);
-        assertThat(writes.getLast().reason()).isEqualTo(CollectingReason.Collecting);
-        assertThat(writes.getLast().status()).isTrue();
-        assertThat(writes.getLast().lastTransitionTime()).isEqualTo(T0.plusSeconds(15));
-        assertThat(writes.getLast().lastProbeTime()).isEqualTo(T0.plusSeconds(15));
+        CollectingCondition last = writes.getLast().only();
+        assertThat(last.reason()).isEqualTo(CollectingReason.Collecting);
+        assertThat(last.status()).isTrue();
+        assertThat(last.lastTransitionTime()).isEqualTo(T0.plusSeconds(15));
+        assertThat(last.lastProbeTime()).isEqualTo(T0.plusSeconds(15));
     }
 
     @Test
     void anAdvancingExportTimeIsWrittenAtMostEveryStatusUpdateInterval() {
-        publisher.update(state(1, 1, healthy(clock.instant())));
+        update(publisher, state(1, 1, healthy(clock.instant())));
         for (int i = 0; i < 7; i++) {
             clock.advance(INTERVAL);
-            publisher.update(state(2 + i, 1, healthy(clock.instant())));
+            update(publisher, state(2 + i, 1, healthy(clock.instant())));
         }
         assertThat(writes).hasSize(1);
 
         clock.advance(INTERVAL);
-        publisher.update(state(10, 1, healthy(clock.instant())));
+        update(publisher, state(10, 1, healthy(clock.instant())));
 
         assertThat(writes).hasSize(2);
-        assertThat(writes.getLast().lastProbeTime()).isEqualTo(T0.plus(INTERVAL.multipliedBy(8)));
-        assertThat(writes.getLast().lastTransitionTime()).isEqualTo(T0);
+        assertThat(writes.getLast().only().lastProbeTime()).isEqualTo(T0.plus(INTERVAL.multipliedBy(8)));
+        assertThat(writes.getLast().only().lastTransitionTime()).isEqualTo(T0);
     }
 
     @Test
     void nothingIsWrittenWhenNothingChanged() {
         Instant exported = clock.instant();
-        publisher.update(state(1, 1, healthy(exported)));
+        update(publisher, state(1, 1, healthy(exported)));
         clock.advance(STATUS_UPDATE.multipliedBy(5));
 
-        publisher.update(state(1, 1, healthy(exported)));
+        update(publisher, state(1, 1, healthy(exported)));
 
         assertThat(writes).hasSize(1);
     }
 
     @Test
     void aFailedWriteIsRetriedAtTheNextUpdate() {
-        List<CollectingCondition> landed = new ArrayList<>();
+        List<Write> landed = new ArrayList<>();
         boolean[] apiDown = {true};
-        ConditionPublisher flaky = new ConditionPublisher(c -> {
+        PodConditions flaky = new PodConditions((conditions, removed) -> {
             if (apiDown[0]) {
                 throw new Exception("connection refused");
             }
-            landed.add(c);
+            landed.add(new Write(conditions, removed));
         }, clock, STATUS_UPDATE);
-        flaky.update(state(1, 1, healthy(clock.instant())));
+        ConditionPublisher checkout = flaky.publisher(CHECKOUT);
+        checkout.update(verdict(state(1, 1, healthy(clock.instant()))), clock.instant());
+        flaky.remove(LEDGER);
+        flaky.flush();
         apiDown[0] = false;
         clock.advance(INTERVAL);
 
-        flaky.update(state(2, 1, healthy(T0)));
+        checkout.update(verdict(state(2, 1, healthy(T0))), T0);
+        flaky.flush();
 
-        assertThat(landed).singleElement().extracting(CollectingCondition::reason).isEqualTo(CollectingReason.Collecting);
+        assertThat(landed).singleElement().satisfies(w -> {
+            assertThat(w.only().reason()).isEqualTo(CollectingReason.Collecting);
+            assertThat(w.removed()).containsExactly(LEDGER);
+        });
     }
 
     @Test
     void readinessFollowsTheEvaluatedConditionEvenBeforeItIsWritten() {
-        publisher.update(state(1, 1, healthy(clock.instant())));
+        update(publisher, state(1, 1, healthy(clock.instant())));
         assertThat(publisher.ready()).isTrue();
 
         clock.advance(INTERVAL.multipliedBy(2));
-        publisher.update(state(3, 1, failing(T0, "parca: connection refused")));
+        update(publisher, state(3, 1, failing(T0, "parca: connection refused")));
 
         assertThat(publisher.ready()).isFalse();
-        assertThat(writes.getLast().reason()).isEqualTo(CollectingReason.BackendUnreachable);
-        assertThat(writes.getLast().message()).isEqualTo("node node-1: backend parca has failed since " + T0 + ": parca: connection refused");
+        assertThat(writes.getLast().only().reason()).isEqualTo(CollectingReason.BackendUnreachable);
+        assertThat(writes.getLast().only().message())
+                .isEqualTo("node node-1: backend parca has failed since " + T0 + ": parca: connection refused");
+    }
+
+    @Test
+    void everyPolicysFirstConditionGoesInOneWrite() {
+        List<ConditionPublisher> policies = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            policies.add(pod.publisher(CollectingCondition.policyType("policy-" + i)));
+        }
+
+        policies.forEach(p -> p.update(verdict(state(0, 1, healthy(null))), null));
+        pod.flush();
+
+        assertThat(writes).singleElement().satisfies(w -> assertThat(w.conditions()).hasSize(20)
+                .allSatisfy((type, c) -> assertThat(c.reason()).isEqualTo(CollectingReason.Starting)));
+    }
+
+    @Test
+    void aChangedConditionNotYetDueGoesAlongWithADueOne() {
+        ConditionPublisher ledger = pod.publisher(LEDGER);
+        publisher.update(verdict(state(1, 1, healthy(T0))), T0);
+        ledger.update(verdict(state(1, 1, healthy(T0))), T0);
+        pod.flush();
+        clock.advance(INTERVAL);
+
+        ledger.update(verdict(state(2, 1, healthy(clock.instant()))), clock.instant());
+        publisher.update(new ConditionEvaluator.Verdict(CollectingReason.BackendUnreachable, "node node-1: backend parca has failed"), T0);
+        pod.flush();
+
+        assertThat(writes).hasSize(2);
+        assertThat(writes.getLast().conditions()).containsOnlyKeys(CHECKOUT, LEDGER);
+        assertThat(writes.getLast().conditions().get(LEDGER).lastProbeTime()).isEqualTo(T0.plus(INTERVAL));
+        assertThat(writes.getLast().conditions().get(CHECKOUT).reason()).isEqualTo(CollectingReason.BackendUnreachable);
+    }
+
+    @Test
+    void aChangeNotDueIsNotWrittenOnItsOwn() {
+        ConditionPublisher ledger = pod.publisher(LEDGER);
+        publisher.update(verdict(state(1, 1, healthy(T0))), T0);
+        ledger.update(verdict(state(1, 1, healthy(T0))), T0);
+        pod.flush();
+        clock.advance(INTERVAL);
+
+        ledger.update(verdict(state(2, 1, healthy(clock.instant()))), clock.instant());
+        pod.flush();
+
+        assertThat(writes).hasSize(1);
+    }
+
+    @Test
+    void aRemovalIsWrittenAtTheNextFlushWithWhatChanged() {
+        ConditionPublisher node = pod.publisher(NODE);
+        publisher.update(verdict(state(1, 1, healthy(T0))), T0);
+        node.update(new ConditionEvaluator.Verdict(CollectingReason.Collecting, "node node-1: serving 1 policies"), T0);
+        pod.flush();
+        clock.advance(INTERVAL);
+
+        pod.remove(CHECKOUT);
+        node.update(new ConditionEvaluator.Verdict(CollectingReason.NoTargets, "node node-1: no policy applies"), T0);
+        pod.flush();
+
+        assertThat(writes).hasSize(2);
+        assertThat(writes.getLast().removed()).containsExactly(CHECKOUT);
+        assertThat(writes.getLast().conditions()).containsOnlyKeys(NODE);
+    }
+
+    @Test
+    void aTypeServedAgainBeforeTheFlushIsWrittenNotRemoved() {
+        update(publisher, state(1, 1, healthy(T0)));
+        pod.remove(CHECKOUT);
+
+        ConditionPublisher restarted = pod.publisher(CHECKOUT);
+        update(restarted, state(0, 1, healthy(null)));
+
+        assertThat(writes.getLast().removed()).isEmpty();
+        assertThat(writes.getLast().only().reason()).isEqualTo(CollectingReason.Starting);
+    }
+
+    /** One pass of the collector's loop for one policy: evaluate, then flush the pod. */
+    void update(ConditionPublisher policy, CollectorState state) {
+        policy.update(verdict(state), state.lastExport().orElse(null));
+        pod.flush();
+    }
+
+    ConditionEvaluator.Verdict verdict(CollectorState state) {
+        return ConditionEvaluator.evaluate(state, clock.instant());
     }
 
     static CollectorState state(long intervals, int targets, BackendHealth backend) {
