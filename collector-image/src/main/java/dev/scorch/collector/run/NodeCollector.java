@@ -1,7 +1,7 @@
 package dev.scorch.collector.run;
 
 import dev.scorch.collector.config.RunConfig;
-import dev.scorch.collector.export.delivery.ProfileMemoryBudget;
+import dev.scorch.collector.export.delivery.DeliverySettings;
 import dev.scorch.collector.pull.FetchBudget;
 import dev.scorch.collector.health.CollectingCondition;
 import dev.scorch.collector.health.CollectingReason;
@@ -97,7 +97,7 @@ public final class NodeCollector implements AutoCloseable {
         NodeServices services = new NodeServices(identity.node(), pods, new NamespaceCache(), sampling,
                 new ProcessCgroups(sampling.processes()::cgroup),
                 new PodConditions(OwnPodStatus.writer(identity, api), clock, settings.statusUpdateInterval()), clock,
-                new ProfileMemoryBudget(ProfileMemoryBudget.DEFAULT_MAX_BYTES),
+                DeliverySettings.memoryBudget(DeliverySettings.DEFAULT_MEMORY_BYTES),
                 FetchBudget.forHeap(Runtime.getRuntime().maxMemory()));
         NodeCollector collector = new NodeCollector(identity, file, services);
         collector.resources.add(services.sampling());

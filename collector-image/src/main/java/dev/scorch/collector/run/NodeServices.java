@@ -1,6 +1,6 @@
 package dev.scorch.collector.run;
 
-import dev.scorch.collector.export.delivery.ProfileMemoryBudget;
+import dev.scorch.collector.budget.NodeHeapBudget;
 import dev.scorch.collector.health.PodConditions;
 import dev.scorch.collector.kubernetes.NamespaceCache;
 import dev.scorch.collector.kubernetes.PodCache;
@@ -24,5 +24,5 @@ import java.time.Clock;
  *     hold from request to decoded profile
  */
 record NodeServices(String node, PodCache pods, NamespaceCache namespaces, NodeSampling sampling, ProcessCgroups cgroups,
-        PodConditions conditions, Clock clock, ProfileMemoryBudget inMemoryProfiles,
+        PodConditions conditions, Clock clock, NodeHeapBudget inMemoryProfiles,
         FetchBudget fetchedProfiles) {}

@@ -1,5 +1,6 @@
 package dev.scorch.collector.export.delivery;
 
+import dev.scorch.collector.budget.NodeHeapBudget;
 import dev.scorch.collector.export.ExportedProfile;
 import dev.scorch.collector.export.OfferRound;
 import dev.scorch.collector.export.spool.CorruptSpoolFileException;
@@ -33,7 +34,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * unsent at the backend's next offer (a send that hangs, a backend that is slow), and at {@link
  * #close}. Every other profile (the backend is behind or failing, the memory bound is full) is
  * written to the spool when offered and queued once durable; while the spool cannot be written,
- * profiles are held in memory within the collector's one {@link ProfileMemoryBudget}. A crash while a healthy send is in flight loses that one
+ * profiles are held in memory within the collector's one budget of them ({@link DeliverySettings#memoryBudget}). A crash while a healthy send is in flight loses that one
  * profile (docs/decisions.md, "Spool on failure, not before every send"). Thread-safe.
  */
 final class Backlog {
@@ -60,31 +61,25 @@ final class Backlog {
     }
 
     /**
-     * A profile held only in memory, counted against the collector's {@link ProfileMemoryBudget}
-     * shared with every other backend: sent first while the backend keeps up ({@code sentFirst}),
+     * A profile held only in memory, counted against the collector's budget of them
+     * ({@link DeliverySettings#memoryBudget}) shared with every other backend: sent first while the backend keeps up ({@code sentFirst}),
      * or held because the spool cannot be written. Once {@link #spill} made it durable, {@code
      * spilledAs} is the spool file that took its place in the queue.
      */
-    private final class InMemory extends ProfileMemoryBudget.Held implements Item {
+    private final class InMemory extends NodeHeapBudget.Claim implements Item {
         final ExportedProfile profile;
         final boolean sentFirst;
-        private final long bytes;
         boolean spilling;
         OnDisk spilledAs;
 
         InMemory(ExportedProfile profile, boolean sentFirst) {
+            super(profile.payload().length + 256L);
             this.profile = profile;
             this.sentFirst = sentFirst;
-            this.bytes = profile.payload().length + 256L;
         }
 
         @Override
-        public long bytes() {
-            return bytes;
-        }
-
-        @Override
-        boolean evict() {
+        protected boolean evict() {
             return evictFromMemory(this);
         }
     }
@@ -173,7 +168,7 @@ final class Backlog {
      */
     void add(ExportedProfile profile, OfferRound round) {
         InMemory item = new InMemory(profile, true);
-        // Read before this backlog's lock: the budget's lock comes first (ProfileMemoryBudget).
+        // Read before this backlog's lock: the budget's lock comes first (NodeHeapBudget).
         boolean budgetRoom = settings.memory().heldBytes() + item.bytes() <= settings.memory().maxBytes();
         List<SpoolWrite> writes = new ArrayList<>();
         lock.lock();
@@ -612,7 +607,7 @@ final class Backlog {
 
     /**
      * Drops the oldest spool files that are not being sent until the spool bound holds. Holds the
-     * lock. Profiles held in memory are bounded node-wide by {@link ProfileMemoryBudget}.
+     * lock. Profiles held in memory are bounded node-wide by {@link DeliverySettings#memoryBudget}.
      */
     private void enforceBounds() {
         Iterator<Item> oldestFirst = queue.iterator();

@@ -15,7 +15,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * that sends its oldest profile, settles it once the backend answered, and backs off with jitter
  * while the backend fails. Every backend has its own backlog and thread, so a dead backend only
  * ever fills its own spool; profiles held in memory (sent first, or spool unwritable) share the collector's one
- * {@link ProfileMemoryBudget}, where the oldest of any backend goes first.
+ * budget of them ({@link DeliverySettings#memoryBudget}), where the oldest of any backend goes first.
  *
  * <p>Spool on failure: while the backend keeps up, {@link #offer} queues the profile in memory and
  * the sender sends it from there, with no disk work. A profile whose send fails is written to the
