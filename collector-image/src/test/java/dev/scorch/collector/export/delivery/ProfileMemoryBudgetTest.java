@@ -69,7 +69,7 @@ class ProfileMemoryBudgetTest {
         Backlog otel = node.diskless("otel");
         Backlog grafana = node.diskless("grafana");
         otel.add(numbered(1, 1_000));
-        Backlog.Item sending = otel.next();
+        QueuedProfile sending = otel.next();
         grafana.add(numbered(2, 1_000));
 
         grafana.add(numbered(3, 1_000));

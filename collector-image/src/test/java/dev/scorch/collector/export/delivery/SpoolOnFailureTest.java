@@ -31,7 +31,7 @@ class SpoolOnFailureTest {
     }
 
     /** The send loop takes the only profile offered, numbered {@code sequence}. */
-    private static Backlog.Item offeredAndTaken(Backlog backlog, int sequence) {
+    private static QueuedProfile offeredAndTaken(Backlog backlog, int sequence) {
         backlog.add(numbered(sequence, 500));
         return backlog.next();
     }
@@ -44,7 +44,7 @@ class SpoolOnFailureTest {
 
         assertThat(spoolFiles()).isEmpty();
         assertThat(backlog.queuedBytes()).isPositive();
-        Backlog.Item item = backlog.next();
+        QueuedProfile item = backlog.next();
         assertThat(backlog.load(item)).isSameAs(offered);
         backlog.settle(item, null);
         assertThat(spoolFiles()).isEmpty();
@@ -56,7 +56,7 @@ class SpoolOnFailureTest {
         Backlog backlog = backlog();
         ExportedProfile offered = numbered(1, 500);
         backlog.add(offered);
-        Backlog.Item item = backlog.next();
+        QueuedProfile item = backlog.next();
 
         backlog.sendFailed(item);
 
@@ -72,7 +72,7 @@ class SpoolOnFailureTest {
         Backlog backlog = backlog();
         backlog.sendFailed(offeredAndTaken(backlog, 1));
 
-        Backlog.Item retry = backlog.next();
+        QueuedProfile retry = backlog.next();
         assertThat(backlog.load(retry).labels()).containsEntry("seq", "1");
         backlog.settle(retry, null);
 
@@ -95,13 +95,13 @@ class SpoolOnFailureTest {
     @Test
     void aProfileStillInMemoryWhenTheNextIsOfferedIsSpooledAheadOfIt() throws IOException {
         Backlog backlog = backlog();
-        Backlog.Item hanging = offeredAndTaken(backlog, 1);
+        QueuedProfile hanging = offeredAndTaken(backlog, 1);
 
         backlog.add(numbered(2, 500));
 
         assertThat(spoolFiles()).hasSize(2);
         Backlog afterCrash = backlog();
-        Backlog.Item first = afterCrash.next();
+        QueuedProfile first = afterCrash.next();
         assertThat(afterCrash.load(first).labels()).containsEntry("seq", "1");
         afterCrash.settle(first, null);
         assertThat(afterCrash.load(afterCrash.next()).labels()).containsEntry("seq", "2");
@@ -133,7 +133,7 @@ class SpoolOnFailureTest {
     @Test
     void aSendThatSucceedsAfterCloseSpooledItLeavesNoFile() throws IOException {
         Backlog backlog = backlog();
-        Backlog.Item inFlight = offeredAndTaken(backlog, 1);
+        QueuedProfile inFlight = offeredAndTaken(backlog, 1);
 
         backlog.close();
         backlog.settle(inFlight, null);
