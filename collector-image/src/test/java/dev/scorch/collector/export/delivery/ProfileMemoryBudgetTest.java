@@ -26,6 +26,17 @@ class ProfileMemoryBudgetTest {
     @TempDir
     Path dir;
 
+    private Backlog otel;
+    private Backlog grafana;
+
+    /** Two backends, {@code otel} and {@code grafana}, whose spools cannot be written, sharing a budget of {@code bytes}. */
+    private NodeBacklogs disklessOtelAndGrafana(long bytes) throws IOException {
+        NodeBacklogs node = new NodeBacklogs(dir, bytes);
+        otel = node.diskless("otel");
+        grafana = node.diskless("grafana");
+        return node;
+    }
+
     @Test
     void twentyPoliciesBackendsWithUnwritableSpoolsTogetherHoldNoMoreThanTheNodesMemoryBudget() throws IOException {
         NodeBacklogs node = new NodeBacklogs(dir, 50 * HELD);
@@ -49,9 +60,7 @@ class ProfileMemoryBudgetTest {
 
     @Test
     void theOldestInMemoryProfileAcrossBackendsIsDroppedFirstAndCountedForItsOwnBackend() throws IOException {
-        NodeBacklogs node = new NodeBacklogs(dir, 2 * HELD);
-        Backlog otel = node.diskless("otel");
-        Backlog grafana = node.diskless("grafana");
+        disklessOtelAndGrafana(2 * HELD);
         otel.add(numbered(1, 1_000));
         grafana.add(numbered(2, 1_000));
 
@@ -65,9 +74,7 @@ class ProfileMemoryBudgetTest {
 
     @Test
     void aProfileBeingSentIsNotDroppedAndTheNextOldestGoesInstead() throws IOException {
-        NodeBacklogs node = new NodeBacklogs(dir, 2 * HELD);
-        Backlog otel = node.diskless("otel");
-        Backlog grafana = node.diskless("grafana");
+        disklessOtelAndGrafana(2 * HELD);
         otel.add(numbered(1, 1_000));
         QueuedProfile sending = otel.next();
         grafana.add(numbered(2, 1_000));
@@ -81,9 +88,7 @@ class ProfileMemoryBudgetTest {
 
     @Test
     void aProfileWaitingForARetryIsNoLongerBeingSentSoTheBudgetMayDropIt() throws IOException {
-        NodeBacklogs node = new NodeBacklogs(dir, 2 * HELD);
-        Backlog otel = node.diskless("otel");
-        Backlog grafana = node.diskless("grafana");
+        disklessOtelAndGrafana(2 * HELD);
         otel.add(numbered(1, 1_000));
         otel.next();
         otel.pause(Duration.ZERO);
@@ -97,9 +102,7 @@ class ProfileMemoryBudgetTest {
 
     @Test
     void profilesSentOrClosedNoLongerCountAgainstTheBudget() throws IOException {
-        NodeBacklogs node = new NodeBacklogs(dir, 10 * HELD);
-        Backlog otel = node.diskless("otel");
-        Backlog grafana = node.diskless("grafana");
+        NodeBacklogs node = disklessOtelAndGrafana(10 * HELD);
         otel.add(numbered(1, 1_000));
         grafana.add(numbered(2, 1_000));
         grafana.add(numbered(3, 1_000));
