@@ -106,12 +106,8 @@ final class ControlPlaneProcesses {
         Path controllerManagerConfig = write(workDirectory.resolve("kube-controller-manager.kubeconfig"),
                 kubeconfig(api, ControlPlane.CONTROLLER_MANAGER_USER));
         int controllerManagerPort = LoopbackPorts.free();
-        LocalProcess controllerManager = launch("kube-controller-manager", List.of(
-                binaries.kubeControllerManager().toString(),
-                "--kubeconfig=" + controllerManagerConfig,
-                "--authentication-kubeconfig=" + controllerManagerConfig,
-                "--authorization-kubeconfig=" + controllerManagerConfig,
-                "--leader-elect=false",
+        LocalProcess controllerManager = launch("kube-controller-manager", controller(binaries.kubeControllerManager(),
+                controllerManagerConfig, controllerManagerPort,
                 // Without the node lifecycle controller: fake nodes have no kubelet whose health it
                 // could judge, and while its cached copy of a node says not Ready (a heartbeat late on
                 // a starved machine) it marks every pod of that node NotReady on each pod update,
@@ -119,25 +115,33 @@ final class ControlPlaneProcesses {
                 "--controllers=*,-node-lifecycle-controller",
                 "--service-account-private-key-file=" + signingKey,
                 "--root-ca-file=" + api.servingCertificate(),
-                "--bind-address=127.0.0.1",
-                "--secure-port=" + controllerManagerPort,
                 // The defaults (20 QPS) make the DaemonSet controller need a minute for 1,000 pods.
                 "--kube-api-qps=500",
                 "--kube-api-burst=1000"));
         Path schedulerConfig = write(workDirectory.resolve("kube-scheduler.kubeconfig"), kubeconfig(api, ControlPlane.SCHEDULER_USER));
         int schedulerPort = LoopbackPorts.free();
-        LocalProcess scheduler = launch("kube-scheduler", List.of(
-                binaries.kubeScheduler().toString(),
-                "--kubeconfig=" + schedulerConfig,
-                "--authentication-kubeconfig=" + schedulerConfig,
-                "--authorization-kubeconfig=" + schedulerConfig,
-                "--leader-elect=false",
-                "--bind-address=127.0.0.1",
-                "--secure-port=" + schedulerPort));
+        LocalProcess scheduler = launch("kube-scheduler", controller(binaries.kubeScheduler(), schedulerConfig, schedulerPort));
         Readiness.await(controllerManager, deadline,
                 Readiness.httpOk("https://127.0.0.1:" + controllerManagerPort + "/healthz", null, null));
         Readiness.await(scheduler, deadline,
                 Readiness.httpOk("https://127.0.0.1:" + schedulerPort + "/healthz", null, null));
+    }
+
+    /**
+     * The command of a controller that talks to the API server with {@code kubeconfig} only, without
+     * leader election, serving its health on loopback {@code port}, then {@code flags}.
+     */
+    private static List<String> controller(Path binary, Path kubeconfig, int port, String... flags) {
+        List<String> command = new ArrayList<>(List.of(
+                binary.toString(),
+                "--kubeconfig=" + kubeconfig,
+                "--authentication-kubeconfig=" + kubeconfig,
+                "--authorization-kubeconfig=" + kubeconfig,
+                "--leader-elect=false",
+                "--bind-address=127.0.0.1",
+                "--secure-port=" + port));
+        command.addAll(List.of(flags));
+        return command;
     }
 
     private String kubeconfig(ApiServer api, String user) {
