@@ -80,9 +80,13 @@ public final class NodeHeapBudget {
 
     /**
      * Waits up to {@code wait} for room for {@code claim}, behind the claims that came first; false
-     * when none came in time. Room is given back by {@link #release}, never taken by eviction.
+     * when none came in time. Room is given back by {@link #release}, never taken by eviction. An
+     * interrupted caller gets no room, even when some is free.
      */
     public synchronized boolean reserve(Claim claim, Duration wait) throws InterruptedException {
+        if (Thread.interrupted()) {
+            throw new InterruptedException("interrupted while waiting for the node's budget of " + holds);
+        }
         if (claim.bytes > maxBytes) {
             throw new IllegalArgumentException("a claim of " + claim.bytes + " bytes never fits the node's budget of " + holds + " ("
                     + maxBytes + " bytes)");

@@ -70,8 +70,9 @@ public final class PodConditions {
             Thread.currentThread().interrupt();
             return;
         } catch (Exception e) {
-            LOG.log(Level.WARNING, "cannot write {0} condition(s) and {1} removal(s) to this pod''s status (retrying at the next update): {2}",
-                    Integer.toString(conditions.size()), Integer.toString(removed.size()), e.getMessage());
+            LOG.log(Level.WARNING, "cannot write {0} condition(s) and {1} removal(s) to this pod''s status"
+                    + " (retrying at the next update): {2}", Integer.toString(conditions.size()), Integer.toString(removed.size()),
+                    e.getMessage());
             return;
         }
         removed.clear();

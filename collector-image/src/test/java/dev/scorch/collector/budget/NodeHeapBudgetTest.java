@@ -62,6 +62,16 @@ class NodeHeapBudgetTest {
     }
 
     @Test
+    void anInterruptedCallerGetsNoRoomEvenWhenSomeIsFree() {
+        NodeHeapBudget budget = new NodeHeapBudget("fetched profiles", 100);
+
+        Thread.currentThread().interrupt();
+
+        assertThatThrownBy(() -> budget.reserve(new NodeHeapBudget.Claim(60), Duration.ZERO)).isInstanceOf(InterruptedException.class);
+        assertThat(budget.heldBytes()).isZero();
+    }
+
+    @Test
     void aClaimLargerThanTheWholeBudgetIsAnError() {
         NodeHeapBudget budget = new NodeHeapBudget("fetched profiles", 100);
 
