@@ -3,6 +3,7 @@ package dev.scorch.collector.health;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.scorch.collector.export.BackendHealth;
+import dev.scorch.testenv.MovableClock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

@@ -6,7 +6,7 @@ import dev.scorch.collector.health.CollectingCondition;
 import dev.scorch.collector.health.CollectingReason;
 import dev.scorch.collector.health.ConditionEvaluator;
 import dev.scorch.collector.health.ConditionPublisher;
-import dev.scorch.collector.health.MovableClock;
+import dev.scorch.testenv.MovableClock;
 import dev.scorch.collector.health.PodConditions;
 import dev.scorch.testenv.AuditEvent;
 import dev.scorch.testenv.AuditLog;

@@ -1,4 +1,4 @@
-package dev.scorch.collector.health;
+package dev.scorch.testenv;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -6,7 +6,7 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 
-/** A UTC clock that stands still until the test moves it. */
+/** A UTC clock that stands still until the test moves it, for what a test drives through time without waiting. */
 public final class MovableClock extends Clock {
 
     private Instant now;
