@@ -11,6 +11,7 @@
 #   SOAK_SECONDS=0 LEVERS=1 LEVER_NAMES="baseline heap-48m" bench/soak.sh   (only the named levers)
 #   JAVA_EXTRA="-Xlog:gc:file=/tmp/gc-%p.log" adds flags to every collector, each lever's after its own
 #   (a GC log per collector gives the live heap after every full GC over the whole run).
+#   no-app-archive: the runtime's own archive only (the image before the collector's archive).
 #   Levers that are not flags: jdk-runtime (the full JDK), runtime-uncompressed (jlink without
 #   --compress), cds-app* (an application archive from a TRAIN_SECONDS training run, default 90),
 #   malloc-arena-max-2 and glibc-tunables (environment). LEVER_EXTRA / LEVER_EXTRA_ENV: a lever
@@ -56,7 +57,7 @@ soak() {
 }
 
 echo "soak: $policies policies, ${seconds} s, $(nproc) CPUs, kernel $(uname -r), load average $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "runtime: $runtime_home ($(ls "$runtime_home/lib/server" | grep jsa | tr "\n" " "))"
+echo "runtime: $runtime_home ($(ls "$runtime_home/lib/server" | grep jsa | tr "\n" " ")), the collector's archive: $(app_archive_flag "$jar")"
 echo "JVM flags: $(grep -v "^#" "$root/collector-image/jvm.options" | tr "\n" " ") ${JAVA_EXTRA:-}"
 if [ "$seconds" != 0 ]; then
   soak "$seconds" 30 baseline
@@ -65,7 +66,7 @@ fi
 
 # Each lever: extra JVM flags (after jvm.options, so they override it), and where a lever is not a
 # flag, the environment (lever_env) or another runtime (lever_runtime) it runs with.
-read -r -a lever_names <<<"${LEVER_NAMES:-baseline jdk-runtime no-cds cds-no-relocation cds-app cds-app-no-relocation malloc-arena-max-2 malloc-trim heap-48m-young-8m free-heap-returned code-cache-8m stacks-256k}"
+read -r -a lever_names <<<"${LEVER_NAMES:-baseline no-app-archive jdk-runtime no-cds cds-no-relocation cds-app cds-app-no-relocation malloc-arena-max-2 malloc-trim heap-48m-young-8m free-heap-returned code-cache-8m stacks-256k}"
 declare -A lever_flags=(
   [baseline]=""
   [heap-48m]="-Xmx48m"
@@ -83,11 +84,17 @@ declare -A lever_flags=(
   [g1-by-need]="-XX:-UseSerialGC -XX:+UseG1GC -XX:ParallelGCThreads=1 -XX:ConcGCThreads=1 -XX:G1PeriodicGCInterval=30000"
   [g1-by-need-128m]="-Xmx128m -XX:-UseSerialGC -XX:+UseG1GC -XX:ParallelGCThreads=1 -XX:ConcGCThreads=1 -XX:G1PeriodicGCInterval=30000"
   [code-cache-8m]="-XX:ReservedCodeCacheSize=8m"
+  [code-cache-unsegmented]="-XX:-SegmentedCodeCache"
+  [virtual-carriers-1]="-Djdk.virtualThreadScheduler.parallelism=1"
+  [interpreter-only]="-Xint"
+  [compile-thresholds-x5]="-XX:CompileThresholdScaling=5"
+  [metaspace-free-ratios]="-XX:MinMetaspaceFreeRatio=10 -XX:MaxMetaspaceFreeRatio=20"
   [stacks-256k]="-Xss256k"
   [compact-headers]="-XX:+UseCompactObjectHeaders"
   [jdk-runtime]=""
   [runtime-uncompressed]=""
   [no-cds]="-Xshare:off"
+  [no-app-archive]="-XX:SharedArchiveFile=$image_runtime/lib/server/classes_coh.jsa"
   [cds-no-relocation]="-XX:ArchiveRelocationMode=0"
   [cds-app]="-XX:SharedArchiveFile=$work/app.jsa"
   [cds-app-no-relocation]="-XX:SharedArchiveFile=$work/app.jsa -XX:ArchiveRelocationMode=0"

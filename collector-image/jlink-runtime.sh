@@ -4,17 +4,70 @@
 # benchmarks measure what the image runs).
 #   collector-image/jlink-runtime.sh <JDK home> <collector-image/target> <output directory>
 #   collector-image/jlink-runtime.sh --modules <JDK home> <collector-image/target>   (prints the modules)
+#   collector-image/jlink-runtime.sh --app-archive <runtime home> <collector jar> <archive>
 # JLINK_COMPRESS: jlink's --compress of the module image (default zip-6); a benchmark lever.
 # jdeps decides the modules from the collector's jar and its libraries, so a new library cannot
 # silently miss a module. The runtime then gets a class-data archive dumped with the collector's own
 # flags (jvm.options): the JVM picks its default archive by those flags (compact object headers
 # look for classes_coh.jsa), and neither a jlinked runtime nor `jlink --generate-cds-archive`
 # has that one, so without this dump the collector ran with no archive at all (docs/benchmarks.md).
+#
+# --app-archive writes the collector's own archive (run with -XX:SharedArchiveFile=<archive>): the
+# JDK and collector classes that a training run of `run` loads, dumped as one static archive for
+# the classpath <collector jar> (the JVM accepts libraries appended after it, in any order). The
+# training has no Kubernetes API server and no perf access (an image build has neither; on a host it
+# runs without capabilities so that the bench's archive is the image's): it loads the classes of
+# start-up, config, health, HTTP, TLS and the watches, not those of sampled profiles. The list must
+# come from a run: an archive is relocated whole when mapped, so a class archived but never loaded
+# costs RSS (every class of the jars: +20 MiB), see docs/benchmarks.md.
 set -euo pipefail
+options="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/jvm.options"
+
+# Runs `run` for ARCHIVE_TRAIN_SECONDS (default 20) with one policy of three backends on unreachable
+# endpoints, and writes the classes it loaded to <class list>.
+train() {
+  local java_home=$1 jar=$2 list=$3 dir=$4
+  "$java_home/bin/keytool" -genkeypair -alias training -keyalg EC -dname CN=training -validity 1 \
+    -keystore "$dir/ca.p12" -storepass training >/dev/null 2>&1
+  "$java_home/bin/keytool" -exportcert -rfc -alias training -keystore "$dir/ca.p12" -storepass training >"$dir/ca.pem" 2>/dev/null
+  echo training >"$dir/token"
+  cat >"$dir/collector.json" <<JSON
+{"health": {"port": 0, "statusUpdateSeconds": 120}, "spool": {"directory": "$dir/spool"},
+ "policies": [{"name": "training", "sampling": {"frequencyHz": 19}, "targets": {"hostProcesses": true},
+   "export": {"intervalSeconds": 5, "backends": [{"name": "files", "directory": {"path": "$dir/profiles"}},
+     {"name": "otel", "otlp": {"endpoint": "http://127.0.0.1:1"}}, {"name": "grafana", "pyroscope": {"url": "http://127.0.0.1:1"}}]}}]}
+JSON
+  local drop=()
+  # Root keeps no capability across exec with an empty bounding set: perf is then refused as in a build.
+  if [ "$(id -u)" = 0 ] && setpriv --bounding-set=-all --inh-caps=-all -- true 2>/dev/null; then
+    drop=(setpriv --bounding-set=-all --inh-caps=-all --)
+  fi
+  SCORCH_NODE_NAME=training "${drop[@]}" "$java_home/bin/java" "@$options" -XX:DumpLoadedClassList="$list" -cp "$jar" \
+    dev.scorch.collector.cli.Main run --config "$dir/collector.json" --api-server https://127.0.0.1:1 \
+    --api-server-ca "$dir/ca.pem" --token-file "$dir/token" >"$dir/training.log" 2>&1 &
+  local pid=$!
+  sleep "${ARCHIVE_TRAIN_SECONDS:-20}"
+  kill -0 "$pid" 2>/dev/null || { echo "the training run of $jar exited early: $(tail -3 "$dir/training.log")" >&2; exit 1; }
+  kill -TERM "$pid"
+  wait "$pid" || true
+}
+
+if [ "$1" = --app-archive ]; then
+  java_home=$2 jar=$3 archive=$4
+  work="$(mktemp -d)"
+  trap 'rm -rf "$work"' EXIT
+  list="$work/classes.list"
+  train "$java_home" "$jar" "$list" "$work"
+  "$java_home/bin/java" "@$options" -Xshare:dump -XX:SharedClassListFile="$list" -XX:SharedArchiveFile="$archive" \
+    -cp "$jar" -Xlog:cds=off -Xlog:aot=off >/dev/null
+  # -Xshare:on refuses to start when the archive cannot be used (a classpath or flag mismatch).
+  "$java_home/bin/java" "@$options" -Xshare:on -XX:SharedArchiveFile="$archive" -cp "$jar" dev.scorch.collector.cli.Main --help >/dev/null
+  exit 0
+fi
+
 print_modules=false
 if [ "$1" = --modules ]; then print_modules=true; shift; fi
 jdk=$1 target=$2
-options="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/jvm.options"
 jar="$(find "$target" -maxdepth 1 -name 'scorch-collector*.jar' ! -name '*-sources.jar' ! -name '*-tests.jar' | head -1)"
 # cryptoki and zipfs are loaded as services, which jdeps does not see.
 modules="$("$jdk/bin/jdeps" --print-module-deps --ignore-missing-deps --multi-release 25 \

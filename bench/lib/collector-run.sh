@@ -13,6 +13,19 @@ image_flags=("@$root/collector-image/jvm.options")
 # runs another one (e.g. the JDK's own: RUNTIME_HOME=$JAVA_HOME). jcmd stays the JDK's.
 image_runtime="$("$root/bench/lib/image-runtime.sh")"
 runtime_home="${RUNTIME_HOME:-$image_runtime}"
+# The image's runtime maps the collector's own class-data archive, dumped for the jar it runs
+# (/opt/scorch/scorch-collector.jsa in the image). Archives of the jars a bench runs, made before
+# any collector starts: each takes a training run of about 20 s.
+declare -A app_archive_of
+for archived_jar in "$jar" ${PREVIOUS_JAR:-} ${BASELINE_JAR:-}; do
+  app_archive_of[$archived_jar]="$("$root/bench/lib/image-runtime.sh" --app-archive "$archived_jar")"
+done
+# The flag mapping a jar's archive, on the image's runtime only (another runtime ignores it).
+app_archive_flag() {
+  [ "$runtime_home" = "$image_runtime" ] || return 0
+  [ -n "${app_archive_of[$1]:-}" ] || app_archive_of[$1]="$("$root/bench/lib/image-runtime.sh" --app-archive "$1")"
+  echo "-XX:SharedArchiveFile=${app_archive_of[$1]}"
+}
 
 python3 "$root/bench/lib/fake_node_services.py" >"$work/services.out" &
 services=$!
@@ -54,7 +67,7 @@ trap 'kill $(cat "$work/collector.pids" 2>/dev/null) $(jobs -p) 2>/dev/null || t
 start_collector() {
   local config=$1 log=$2
   # shellcheck disable=SC2086
-  SCORCH_NODE_NAME=bench-node "$runtime_home/bin/java" "${image_flags[@]}" ${JAVA_EXTRA:-} \
+  SCORCH_NODE_NAME=bench-node "$runtime_home/bin/java" "${image_flags[@]}" $(app_archive_flag "$jar") ${JAVA_EXTRA:-} \
     -cp "$jar:$root/collector-image/target/lib/*" dev.scorch.collector.cli.Main \
     run --config "$config" --api-server "http://127.0.0.1:$api_port" --api-server-ca "$work/ca.pem" --token-file "$work/token" \
     >"$log" 2>&1 &

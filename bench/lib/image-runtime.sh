@@ -6,7 +6,11 @@
 # Cached under ~/.cache/scorch/runtimes/, keyed by the JDK, the module list, the script and
 # jvm.options (whose flags choose and shape the archive). Needs the collector built (./scorch).
 # JLINK_COMPRESS=zip-0 builds the same runtime with an uncompressed module image (a bench lever).
+# --app-archive <jar> prints the collector's own class-data archive for that jar on this runtime
+# (jlink-runtime.sh --app-archive, as the image's /opt/scorch/scorch-collector.jsa), cached by the
+# runtime and the jar's path, size and time, which the JVM checks when it maps the archive.
 #   bench/lib/image-runtime.sh
+#   bench/lib/image-runtime.sh --app-archive <collector jar>
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 jdk="$("$root/hack/java-home.sh")"
@@ -26,5 +30,16 @@ if [ ! -x "$home/bin/java" ]; then
   mv "$home.tmp" "$home"
   # Older runtimes of this cache are superseded by this one.
   find "$cache" -mindepth 1 -maxdepth 1 -type d ! -name "$key" -mtime +7 -exec rm -rf {} + 2>/dev/null || true
+fi
+if [ "${1:-}" = --app-archive ]; then
+  jar=$2
+  archive="$home/app-archives/$(stat -c '%n %s %Y' "$jar" | sha256sum | cut -c1-16).jsa"
+  if [ ! -s "$archive" ]; then
+    mkdir -p "$home/app-archives"
+    "$root/collector-image/jlink-runtime.sh" --app-archive "$home" "$jar" "$archive.tmp" >&2
+    mv "$archive.tmp" "$archive"
+  fi
+  echo "$archive"
+  exit 0
 fi
 echo "$home"

@@ -11,15 +11,11 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Stream;
@@ -63,14 +59,14 @@ public final class ControlPlane implements AutoCloseable {
     /** Issuer of the service-account tokens this API server signs. */
     public static final String SERVICE_ACCOUNT_ISSUER = "https://kubernetes.default.svc.cluster.local";
 
-    private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(90);
+    static final String AUDIT_LOG = "audit.log";
     private static final Map<Options, ControlPlane> SHARED = new ConcurrentHashMap<>();
 
     private final Options options;
     private final Path workDirectory;
     private final List<LocalProcess> processes = new CopyOnWriteArrayList<>();
     private final List<KubernetesClient> clients = new CopyOnWriteArrayList<>();
-    private final Map<String, String> tokens;
+    private final ControlPlaneUsers users = new ControlPlaneUsers();
     private final boolean shared;
     private String url;
     private String caPem;
@@ -115,11 +111,6 @@ public final class ControlPlane implements AutoCloseable {
         this.options = options;
         this.workDirectory = workDirectory;
         this.shared = shared;
-        this.tokens = Map.of(
-                ADMIN_USER, UUID.randomUUID().toString(),
-                CONTROLLER_MANAGER_USER, UUID.randomUUID().toString(),
-                SCHEDULER_USER, UUID.randomUUID().toString(),
-                KWOK_USER, UUID.randomUUID().toString());
     }
 
     /**
@@ -164,7 +155,8 @@ public final class ControlPlane implements AutoCloseable {
         }
         ControlPlane controlPlane = new ControlPlane(options, work, shared);
         try {
-            controlPlane.startProcesses(TestBinaries.fromEnvironment());
+            controlPlane.startProcesses(new ControlPlaneProcesses(options, TestBinaries.fromEnvironment(), work, controlPlane.users,
+                    controlPlane.processes));
             return controlPlane;
         } catch (RuntimeException e) {
             controlPlane.stop();
@@ -172,123 +164,15 @@ public final class ControlPlane implements AutoCloseable {
         }
     }
 
-    private void startProcesses(TestBinaries binaries) {
-        Instant deadline = Instant.now().plus(STARTUP_TIMEOUT);
-        int etcdPort = LoopbackPorts.free();
-        int etcdPeerPort = LoopbackPorts.free();
-        LocalProcess etcd = launch("etcd", List.of(
-                binaries.etcd().toString(),
-                "--name=default",
-                "--data-dir=" + workDirectory.resolve("etcd-data"),
-                "--listen-client-urls=http://127.0.0.1:" + etcdPort,
-                "--advertise-client-urls=http://127.0.0.1:" + etcdPort,
-                "--listen-peer-urls=http://127.0.0.1:" + etcdPeerPort,
-                "--initial-advertise-peer-urls=http://127.0.0.1:" + etcdPeerPort,
-                "--initial-cluster=default=http://127.0.0.1:" + etcdPeerPort,
-                "--log-level=warn",
-                // Test data is thrown away; fsync only costs time on a shared 2-core machine.
-                "--unsafe-no-fsync=true"));
-        Readiness.await(etcd, deadline, Readiness.httpOk("http://127.0.0.1:" + etcdPort + "/health", null, null));
-
-        Path signingKey = workDirectory.resolve("sa-signer.key");
-        Path verificationKey = workDirectory.resolve("sa-signer.pub");
-        Pem.writeRsaKeyPair(signingKey, verificationKey);
-        Path tokenFile = writeTokenFile();
-        Path certDirectory = workDirectory.resolve("apiserver-certs");
-        int apiPort = LoopbackPorts.free();
-        url = "https://127.0.0.1:" + apiPort;
-
-        List<String> apiServer = new ArrayList<>(List.of(
-                binaries.kubeApiServer().toString(),
-                "--etcd-servers=http://127.0.0.1:" + etcdPort,
-                "--bind-address=127.0.0.1",
-                "--advertise-address=127.0.0.1",
-                "--secure-port=" + apiPort,
-                "--cert-dir=" + certDirectory,
-                "--service-cluster-ip-range=10.0.0.0/24",
-                "--allow-privileged=true",
-                "--authorization-mode=Node,RBAC",
-                "--token-auth-file=" + tokenFile,
-                "--service-account-issuer=" + SERVICE_ACCOUNT_ISSUER,
-                "--service-account-signing-key-file=" + signingKey,
-                "--service-account-key-file=" + verificationKey,
-                // The control plane's own Endpoints would name 127.0.0.1, which validation refuses.
-                "--endpoint-reconciler-type=none",
-                // No node lifecycle controller runs (see startControllers) to lift the not-ready taint
-                // this plugin puts on every new node, so nodes are born untainted.
-                "--disable-admission-plugins=TaintNodesByCondition",
-                "--profiling=false"));
-        if (options.auditPolicy() != null) {
-            Path policy = write(workDirectory.resolve("audit-policy.yaml"), options.auditPolicy());
-            apiServer.addAll(List.of(
-                    "--audit-policy-file=" + policy,
-                    "--audit-log-path=" + auditLog(),
-                    "--audit-log-format=json",
-                    "--audit-log-mode=blocking"));
-        }
-        apiServer.addAll(options.apiServerFlags());
-        LocalProcess apiServerProcess = launch("kube-apiserver", apiServer);
-        Path servingCertificate = certDirectory.resolve("apiserver.crt");
-        Readiness.await(apiServerProcess, deadline, () -> Files.isRegularFile(servingCertificate)
-                && Readiness.httpOk(url + "/readyz", servingCertificate, tokens.get(ADMIN_USER)).getAsBoolean());
-        caPem = read(servingCertificate);
-        write(kubeconfig(), kubeconfigYaml(ADMIN_USER));
+    private void startProcesses(ControlPlaneProcesses launcher) {
+        ControlPlaneProcesses.ApiServer api = launcher.startApiServer();
+        url = api.url();
+        caPem = api.caPem();
+        ControlPlaneProcesses.write(kubeconfig(), ControlPlaneUsers.kubeconfig(url, caPem, ADMIN_USER, users.token(ADMIN_USER)));
         admin = newClient(adminConfig());
-
         if (options.controllers()) {
-            startControllers(binaries, signingKey, servingCertificate, deadline);
+            launcher.startControllers(api);
         }
-    }
-
-    private void startControllers(TestBinaries binaries, Path signingKey, Path rootCa, Instant deadline) {
-        Path controllerManagerConfig = write(workDirectory.resolve("kube-controller-manager.kubeconfig"),
-                kubeconfigYaml(CONTROLLER_MANAGER_USER));
-        int controllerManagerPort = LoopbackPorts.free();
-        LocalProcess controllerManager = launch("kube-controller-manager", List.of(
-                binaries.kubeControllerManager().toString(),
-                "--kubeconfig=" + controllerManagerConfig,
-                "--authentication-kubeconfig=" + controllerManagerConfig,
-                "--authorization-kubeconfig=" + controllerManagerConfig,
-                "--leader-elect=false",
-                // Without the node lifecycle controller: fake nodes have no kubelet whose health it
-                // could judge, and while its cached copy of a node says not Ready (a heartbeat late on
-                // a starved machine) it marks every pod of that node NotReady on each pod update,
-                // undoing the simulated kubelet's Ready as fast as it is written (docs/decisions.md).
-                "--controllers=*,-node-lifecycle-controller",
-                "--service-account-private-key-file=" + signingKey,
-                "--root-ca-file=" + rootCa,
-                "--bind-address=127.0.0.1",
-                "--secure-port=" + controllerManagerPort,
-                // The defaults (20 QPS) make the DaemonSet controller need a minute for 1,000 pods.
-                "--kube-api-qps=500",
-                "--kube-api-burst=1000"));
-        Path schedulerConfig = write(workDirectory.resolve("kube-scheduler.kubeconfig"), kubeconfigYaml(SCHEDULER_USER));
-        int schedulerPort = LoopbackPorts.free();
-        LocalProcess scheduler = launch("kube-scheduler", List.of(
-                binaries.kubeScheduler().toString(),
-                "--kubeconfig=" + schedulerConfig,
-                "--authentication-kubeconfig=" + schedulerConfig,
-                "--authorization-kubeconfig=" + schedulerConfig,
-                "--leader-elect=false",
-                "--bind-address=127.0.0.1",
-                "--secure-port=" + schedulerPort));
-        Readiness.await(controllerManager, deadline,
-                Readiness.httpOk("https://127.0.0.1:" + controllerManagerPort + "/healthz", null, null));
-        Readiness.await(scheduler, deadline,
-                Readiness.httpOk("https://127.0.0.1:" + schedulerPort + "/healthz", null, null));
-    }
-
-    private LocalProcess launch(String name, List<String> command) {
-        LocalProcess process = LocalProcess.start(name, command, workDirectory.resolve(name + ".log"));
-        processes.add(process);
-        return process;
-    }
-
-    private Path writeTokenFile() {
-        StringBuilder csv = new StringBuilder();
-        tokens.forEach((user, token) -> csv.append(token).append(',').append(user).append(',').append(user)
-                .append(",\"system:masters\"\n"));
-        return write(workDirectory.resolve("tokens.csv"), csv.toString());
     }
 
     /**
@@ -296,15 +180,7 @@ public final class ControlPlane implements AutoCloseable {
      * from {@link #serviceAccountToken}) to {@code file}, for a component run as its own process.
      */
     public Path writeKubeconfigWithToken(String userName, String token, Path file) {
-        return write(file, kubeconfigYaml(userName, token));
-    }
-
-    private String kubeconfigYaml(String user) {
-        return kubeconfigYaml(user, tokens.get(user));
-    }
-
-    private String kubeconfigYaml(String user, String token) {
-        return kubeconfigYaml(user, token, url);
+        return ControlPlaneProcesses.write(file, ControlPlaneUsers.kubeconfig(url, caPem, userName, token));
     }
 
     /**
@@ -314,35 +190,10 @@ public final class ControlPlane implements AutoCloseable {
      * that address, so the client checks it against localhost.
      */
     public String kubeconfigYamlVia(String user, String server) {
-        if (!tokens.containsKey(user)) {
-            throw new IllegalArgumentException("no token for user " + user + "; known users: " + tokens.keySet());
-        }
-        return kubeconfigYaml(user, tokens.get(user), server).replace("    server: " + server + "\n",
+        return ControlPlaneUsers.kubeconfig(server, caPem, user, users.token(user)).replace("    server: " + server + "\n",
                 "    server: " + server + "\n    tls-server-name: localhost\n");
     }
 
-    private String kubeconfigYaml(String user, String token, String server) {
-        String ca = Base64.getEncoder().encodeToString(caPem.getBytes(StandardCharsets.UTF_8));
-        return """
-                apiVersion: v1
-                kind: Config
-                clusters:
-                - name: scorch-testenv
-                  cluster:
-                    server: %s
-                    certificate-authority-data: %s
-                users:
-                - name: %s
-                  user:
-                    token: %s
-                contexts:
-                - name: scorch-testenv
-                  context:
-                    cluster: scorch-testenv
-                    user: %s
-                current-context: scorch-testenv
-                """.formatted(server, ca, user, token, user);
-    }
 
     /** The API server's URL, {@code https://127.0.0.1:<port>}. */
     public String url() {
@@ -364,10 +215,7 @@ public final class ControlPlane implements AutoCloseable {
      * {@link #KWOK_USER}, ...) to {@code file}, for a component started as a separate process.
      */
     public Path writeKubeconfig(String user, Path file) {
-        if (!tokens.containsKey(user)) {
-            throw new IllegalArgumentException("no token for user " + user + "; known users: " + tokens.keySet());
-        }
-        return write(file, kubeconfigYaml(user));
+        return ControlPlaneProcesses.write(file, ControlPlaneUsers.kubeconfig(url, caPem, user, users.token(user)));
     }
 
     /** The directory holding this control plane's files and logs ({@code <component>.log}). */
@@ -377,7 +225,7 @@ public final class ControlPlane implements AutoCloseable {
 
     /** The audit log (JSON lines), present only when the options name an audit policy. */
     public Path auditLog() {
-        return workDirectory.resolve("audit.log");
+        return workDirectory.resolve(AUDIT_LOG);
     }
 
     public Options options() {
@@ -391,7 +239,7 @@ public final class ControlPlane implements AutoCloseable {
 
     /** Client configuration for the admin user, to build other clients from. */
     public Config adminConfig() {
-        return baseConfig().withOauthToken(tokens.get(ADMIN_USER)).build();
+        return baseConfig().withOauthToken(users.token(ADMIN_USER)).build();
     }
 
     /**
@@ -400,7 +248,7 @@ public final class ControlPlane implements AutoCloseable {
      */
     public KubernetesClient clientAs(String user, String... groups) {
         return newClient(baseConfig()
-                .withOauthToken(tokens.get(ADMIN_USER))
+                .withOauthToken(users.token(ADMIN_USER))
                 .withImpersonateUsername(user)
                 .withImpersonateGroups(groups)
                 .build());
@@ -466,22 +314,6 @@ public final class ControlPlane implements AutoCloseable {
             paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
         } catch (IOException e) {
             System.err.println("could not delete " + directory + ": " + e.getMessage());
-        }
-    }
-
-    private static Path write(Path file, String content) {
-        try {
-            return Files.writeString(file, content);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + file, e);
-        }
-    }
-
-    private static String read(Path file) {
-        try {
-            return Files.readString(file);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + file, e);
         }
     }
 

@@ -7,10 +7,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
-import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
@@ -59,7 +57,7 @@ public final class HostNode implements AutoCloseable {
     public static HostNode start(NodeArtifacts artifacts, NodeNetwork network, String kubeconfigYaml, String name, Path workDirectory,
             List<String> runtimeLacks) {
         Path runDirectory = Path.of("/run/scorch-node", network.namespace());
-        HostNode node = new HostNode(name, workDirectory, runDirectory, network, cniNamespaces());
+        HostNode node = new HostNode(name, workDirectory, runDirectory, network, NodeLeftovers.cniNamespaces());
         // Container shims outlive containerd: an interrupted test must not leave containers behind.
         Runtime.getRuntime().addShutdownHook(node.cleanupAtExit);
         try {
@@ -120,7 +118,7 @@ public final class HostNode implements AutoCloseable {
         }
         LocalProcess containerd = launch("containerd", runtime);
         Readiness.await(containerd, deadline, () -> Files.exists(socket)
-                && runs(List.of("ctr", "--address", socket.toString(), "version")));
+                && NodeNetwork.succeeds(List.of("ctr", "--address", socket.toString(), "version")));
         for (Path archive : archives(artifacts.imageDirectory())) {
             NodeNetwork.run(List.of("ctr", "--address", socket.toString(), "-n", "k8s.io", "images", "import", archive.toString()));
         }
@@ -209,70 +207,13 @@ public final class HostNode implements AutoCloseable {
                 process.close();
             }
         }
-        String address = runDirectory.resolve("containerd.sock").toString();
-        if (Files.exists(Path.of(address))) {
-            for (String task : lines(List.of("ctr", "--address", address, "-n", "k8s.io", "tasks", "ls", "-q"))) {
-                runs(List.of("ctr", "--address", address, "-n", "k8s.io", "tasks", "kill", "-s", "SIGKILL", task));
-            }
-            for (String task : lines(List.of("ctr", "--address", address, "-n", "k8s.io", "tasks", "ls", "-q"))) {
-                runs(List.of("ctr", "--address", address, "-n", "k8s.io", "tasks", "delete", "-f", task));
-            }
-            for (String container : lines(List.of("ctr", "--address", address, "-n", "k8s.io", "containers", "ls", "-q"))) {
-                runs(List.of("ctr", "--address", address, "-n", "k8s.io", "containers", "delete", container));
-            }
-        }
+        NodeLeftovers.removeContainers(runDirectory.resolve("containerd.sock"));
         processes.forEach(LocalProcess::close);
         processes.clear();
-        unmountUnder(List.of(workDirectory.toString(), runDirectory.toString()));
-        for (String namespace : cniNamespaces()) {
-            if (!namespacesBefore.contains(namespace)) {
-                runs(List.of("ip", "netns", "del", namespace));
-            }
-        }
-        removeCgroups("kubepods");
-        deleteQuietly(runDirectory);
-    }
-
-    private static void unmountUnder(List<String> roots) {
-        try {
-            List<String> mountPoints = Files.readAllLines(Path.of("/proc/self/mountinfo")).stream()
-                    .map(line -> line.split(" ")[4])
-                    .filter(point -> roots.stream().anyMatch(point::startsWith))
-                    .sorted(Comparator.comparingInt(String::length).reversed())
-                    .toList();
-            mountPoints.forEach(point -> runs(List.of("umount", "-l", point)));
-        } catch (IOException e) {
-            System.err.println("node cleanup: cannot read /proc/self/mountinfo: " + e.getMessage());
-        }
-    }
-
-    /** The kubelet's QoS cgroups in every hierarchy, deepest first (empty once the containers are gone). */
-    private static void removeCgroups(String top) {
-        try (Stream<Path> hierarchies = Files.list(Path.of("/sys/fs/cgroup"))) {
-            for (Path hierarchy : hierarchies.toList()) {
-                Path root = hierarchy.resolve(top);
-                if (!Files.isDirectory(root)) {
-                    continue;
-                }
-                try (Stream<Path> tree = Files.walk(root)) {
-                    tree.filter(Files::isDirectory).sorted(Comparator.reverseOrder()).forEach(dir -> dir.toFile().delete());
-                }
-            }
-        } catch (IOException | UncheckedIOException e) {
-            System.err.println("node cleanup: cgroups under " + top + ": " + e.getMessage());
-        }
-    }
-
-    private static Set<String> cniNamespaces() {
-        Path netns = Path.of("/run/netns");
-        if (!Files.isDirectory(netns)) {
-            return Set.of();
-        }
-        try (Stream<Path> entries = Files.list(netns)) {
-            return entries.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("cni-")).collect(Collectors.toSet());
-        } catch (IOException e) {
-            return Set.of();
-        }
+        NodeLeftovers.unmountUnder(List.of(workDirectory.toString(), runDirectory.toString()));
+        NodeLeftovers.removeCniNamespacesExcept(namespacesBefore);
+        NodeLeftovers.removeCgroups("kubepods");
+        NodeLeftovers.deleteQuietly(runDirectory);
     }
 
     private static List<Path> archives(Path directory) {
@@ -280,23 +221,6 @@ public final class HostNode implements AutoCloseable {
             return files.filter(f -> f.toString().endsWith(".tar")).sorted().toList();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot list the image archives in " + directory, e);
-        }
-    }
-
-    private static boolean runs(List<String> command) {
-        try {
-            NodeNetwork.run(command);
-            return true;
-        } catch (RuntimeException e) {
-            return false;
-        }
-    }
-
-    private static List<String> lines(List<String> command) {
-        try {
-            return NodeNetwork.run(command).lines().filter(l -> !l.isBlank()).toList();
-        } catch (RuntimeException e) {
-            return List.of();
         }
     }
 
@@ -313,17 +237,6 @@ public final class HostNode implements AutoCloseable {
             return Files.writeString(file, content);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + file, e);
-        }
-    }
-
-    private static void deleteQuietly(Path directory) {
-        if (!Files.exists(directory)) {
-            return;
-        }
-        try (Stream<Path> tree = Files.walk(directory)) {
-            tree.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException e) {
-            System.err.println("node cleanup: cannot delete " + directory + ": " + e.getMessage());
         }
     }
 }

@@ -115,6 +115,16 @@ public final class NodeNetwork implements AutoCloseable {
         }
     }
 
+    /** Whether {@code command} ran and exited 0; for probes and best-effort cleanup steps. */
+    static boolean succeeds(List<String> command) {
+        try {
+            run(command);
+            return true;
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
     static String run(List<String> command) {
         try {
             Process process = new ProcessBuilder(command).redirectErrorStream(true).start();

@@ -57,6 +57,10 @@ public final class Http1Client implements AutoCloseable {
                 connection = connector.open(origin, settings.readTimeoutMillis());
             }
             inUse.add(connection);
+            // Plain sends need the watcher too, read timeout or not: the timeout bounds each wait for
+            // a byte, not an answer trickling a byte per 100 ms, and no socket write times out, so a
+            // server that stops reading holds a POST's body write for good. Without it both cases in
+            // HostileServerTest outlived a 1 s deadline by 30 s, when the test's timeout ended them.
             if (deadline != null) {
                 deadlines.watch(connection, deadlineNanos, origin + " did not answer completely within " + deadline.toMillis() + " ms");
             }

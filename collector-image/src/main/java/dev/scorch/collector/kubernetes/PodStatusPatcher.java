@@ -8,49 +8,46 @@ import dev.scorch.collector.json.JsonWriter;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
- * Writes one condition ({@code scorch.dev/Collecting}, or a policy's own) to the collector's own
- * pod with a strategic merge patch of {@code pods/status}: conditions merge by {@code type}, so
- * the kubelet's own conditions and the other policies' are left alone.
+ * Writes conditions ({@code scorch.dev/Collecting} and the policies' own) to the collector's own
+ * pod with one strategic merge patch of {@code pods/status}: conditions merge by {@code type}, so
+ * one patch sets or removes several, and the kubelet's own conditions and those not named are left
+ * alone.
  */
 public final class PodStatusPatcher implements ConditionWriter {
 
     private final ApiServer api;
     private final String path;
-    private final String type;
 
     public PodStatusPatcher(ApiServer api, String namespace, String pod) {
-        this(CollectingCondition.TYPE, api, "/api/v1/namespaces/" + URLEncoder.encode(namespace, StandardCharsets.UTF_8) + "/pods/"
-                + URLEncoder.encode(pod, StandardCharsets.UTF_8) + "/status");
-    }
-
-    private PodStatusPatcher(String type, ApiServer api, String path) {
         this.api = api;
-        this.path = path;
-        this.type = type;
-    }
-
-    /** The same pod's condition of another type, e.g. a policy's {@link CollectingCondition#policyType(String)}. */
-    public PodStatusPatcher forType(String conditionType) {
-        return new PodStatusPatcher(conditionType, api, path);
+        this.path = "/api/v1/namespaces/" + URLEncoder.encode(namespace, StandardCharsets.UTF_8) + "/pods/"
+                + URLEncoder.encode(pod, StandardCharsets.UTF_8) + "/status";
     }
 
     @Override
-    public void write(CollectingCondition condition) throws KubernetesException, InterruptedException {
-        api.patch(path, "application/strategic-merge-patch+json", body(type, condition));
+    public void write(Map<String, CollectingCondition> conditions, Set<String> removed) throws KubernetesException, InterruptedException {
+        if (conditions.isEmpty() && removed.isEmpty()) {
+            return;
+        }
+        api.patch(path, "application/strategic-merge-patch+json", body(conditions, removed));
     }
 
-    /** Removes this type's condition from the pod (a policy no longer served here). */
-    public void remove() throws KubernetesException, InterruptedException {
-        api.patch(path, "application/strategic-merge-patch+json", conditionPatch(JsonObject.builder().put("type", type).put("$patch", "delete")));
+    /** {@code {"status":{"conditions":[...]}}}: each condition merged by its type, each removed type deleted. */
+    static String body(Map<String, CollectingCondition> conditions, Set<String> removed) {
+        List<JsonObject> entries = new ArrayList<>();
+        conditions.forEach((type, condition) -> entries.add(entry(type, condition)));
+        removed.forEach(type -> entries.add(JsonObject.builder().put("type", type).put("$patch", "delete").build()));
+        JsonObject status = JsonObject.builder().put("conditions", JsonArray.of(entries)).build();
+        return JsonWriter.write(JsonObject.builder().put("status", status).build());
     }
 
-    static String body(CollectingCondition condition) {
-        return body(CollectingCondition.TYPE, condition);
-    }
-
-    static String body(String type, CollectingCondition condition) {
+    private static JsonObject entry(String type, CollectingCondition condition) {
         JsonObject.Builder entry = JsonObject.builder()
                 .put("type", type)
                 .put("status", condition.status() ? "True" : "False")
@@ -60,12 +57,6 @@ public final class PodStatusPatcher implements ConditionWriter {
         if (condition.lastProbeTime() != null) {
             entry.put("lastProbeTime", condition.lastProbeTime().truncatedTo(ChronoUnit.SECONDS).toString());
         }
-        return conditionPatch(entry);
-    }
-
-    /** {@code {"status":{"conditions":[entry]}}}: the one condition, merged by its type. */
-    private static String conditionPatch(JsonObject.Builder entry) {
-        JsonObject conditions = JsonObject.builder().put("conditions", JsonArray.of(entry.build())).build();
-        return JsonWriter.write(JsonObject.builder().put("status", conditions).build());
+        return entry.build();
     }
 }

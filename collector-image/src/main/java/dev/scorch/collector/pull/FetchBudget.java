@@ -1,11 +1,9 @@
 package dev.scorch.collector.pull;
 
+import dev.scorch.collector.budget.NodeHeapBudget;
 import dev.scorch.collector.budget.ParseBudget;
 import dev.scorch.collector.pull.PullFailure.Reason;
 import java.time.Duration;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The bound of fetched profiles one collector holds at once, shared by every policy's pulls and
@@ -14,6 +12,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@link #decodeLimits}. So fetch and decode together stay within slots x (body + decode),
  * whatever the number of policies; a policy's own {@code maxConcurrent} and size cap are lower
  * limits within it. A fetch that finds no slot free waits within its own timeout, then fails.
+ *
+ * <p>A slot is a claim of its worst case, body and decode, on the node's {@link NodeHeapBudget}
+ * of fetched profiles, which is slots x that worst case.
  */
 public final class FetchBudget {
 
@@ -23,9 +24,8 @@ public final class FetchBudget {
     private final int slots;
     private final int maxBodyBytes;
     private final ParseBudget.Limits decodeLimits;
-    private final Semaphore free;
-    private final AtomicInteger held = new AtomicInteger();
-    private final AtomicInteger peak = new AtomicInteger();
+    private final long slotBytes;
+    private final NodeHeapBudget heap;
 
     public FetchBudget(int slots, int maxBodyBytes, ParseBudget.Limits decodeLimits) {
         if (slots < 1 || maxBodyBytes < 1) {
@@ -35,7 +35,8 @@ public final class FetchBudget {
         this.slots = slots;
         this.maxBodyBytes = maxBodyBytes;
         this.decodeLimits = decodeLimits;
-        this.free = new Semaphore(slots, true);
+        this.slotBytes = maxBodyBytes + decodeLimits.heapBytes();
+        this.heap = new NodeHeapBudget("fetched profiles", slots * slotBytes);
     }
 
     /**
@@ -60,13 +61,13 @@ public final class FetchBudget {
      * @throws PullFailure with reason {@code node-budget} when no slot came free in time
      */
     Slot acquire(String source, Duration wait) throws PullFailure, InterruptedException {
-        if (!free.tryAcquire(Math.max(0, wait.toNanos()), TimeUnit.NANOSECONDS)) {
+        Slot slot = new Slot();
+        if (!heap.reserve(slot, wait)) {
             throw new PullFailure(Reason.NODE_BUDGET, source + ": the node's budget of fetched profiles (" + slots + " at once, "
                     + (maxBodyBytes >> 10) + " KiB each, shared by every policy on this node) stayed full for " + wait.toMillis()
                     + " ms; pull fewer pods or types, less often, or with a longer timeout");
         }
-        peak.accumulateAndGet(held.incrementAndGet(), Math::max);
-        return new Slot();
+        return slot;
     }
 
     /** The cap on one body under this budget. */
@@ -86,24 +87,27 @@ public final class FetchBudget {
 
     /** Slots held now. */
     public int held() {
-        return held.get();
+        return (int) (heap.heldBytes() / slotBytes);
     }
 
     /** The most slots held at once so far. */
     public int peak() {
-        return peak.get();
+        return (int) (heap.peakBytes() / slotBytes);
     }
 
     /** One fetch's room, given back once by {@link #close}. */
-    final class Slot implements AutoCloseable {
+    final class Slot extends NodeHeapBudget.Claim implements AutoCloseable {
         private boolean closed;
+
+        private Slot() {
+            super(slotBytes);
+        }
 
         @Override
         public void close() {
             if (!closed) {
                 closed = true;
-                held.decrementAndGet();
-                free.release();
+                heap.release(this);
             }
         }
     }

@@ -1,13 +1,14 @@
 package dev.scorch.collector.run;
 
 import dev.scorch.collector.config.RunConfig;
-import dev.scorch.collector.export.delivery.ProfileMemoryBudget;
+import dev.scorch.collector.export.delivery.DeliverySettings;
 import dev.scorch.collector.pull.FetchBudget;
 import dev.scorch.collector.health.CollectingCondition;
 import dev.scorch.collector.health.CollectingReason;
 import dev.scorch.collector.health.CollectorState;
 import dev.scorch.collector.health.ConditionPublisher;
 import dev.scorch.collector.health.HealthServer;
+import dev.scorch.collector.health.PodConditions;
 import dev.scorch.collector.health.NodeConditionEvaluator;
 import dev.scorch.collector.kubernetes.ApiServer;
 import dev.scorch.collector.kubernetes.ListWatch;
@@ -79,8 +80,7 @@ public final class NodeCollector implements AutoCloseable {
         this.configFile = configFile;
         this.services = services;
         this.policies = new ServedPolicies(services);
-        this.nodeCondition = new ConditionPublisher(CollectingCondition.TYPE, services.conditions().writer(CollectingCondition.TYPE),
-                services.clock(), services.statusUpdateInterval());
+        this.nodeCondition = services.conditions().publisher(CollectingCondition.TYPE);
     }
 
     /**
@@ -95,8 +95,9 @@ public final class NodeCollector implements AutoCloseable {
         PodCache pods = new PodCache(new WorkloadResolver(api)::workloadOf);
         NodeSampling sampling = NodeSampling.ofThisHost(identity.node());
         NodeServices services = new NodeServices(identity.node(), pods, new NamespaceCache(), sampling,
-                new ProcessCgroups(sampling.processes()::cgroup), PodConditions.of(identity, api),
-                settings.statusUpdateInterval(), clock, new ProfileMemoryBudget(ProfileMemoryBudget.DEFAULT_MAX_BYTES),
+                new ProcessCgroups(sampling.processes()::cgroup),
+                new PodConditions(OwnPodStatus.writer(identity, api), clock, settings.statusUpdateInterval()), clock,
+                DeliverySettings.memoryBudget(DeliverySettings.DEFAULT_MEMORY_BYTES),
                 FetchBudget.forHeap(Runtime.getRuntime().maxMemory()));
         NodeCollector collector = new NodeCollector(identity, file, services);
         collector.resources.add(services.sampling());
@@ -186,6 +187,7 @@ public final class NodeCollector implements AutoCloseable {
         Map<String, CollectingCondition> conditions = policies.publish(failure, podWatchFailure());
         nodeCondition.update(NodeConditionEvaluator.evaluate(identity.node(), failure, configProblem, conditions),
                 policies.lastExport().orElse(null));
+        services.conditions().flush();
     }
 
     /** Why this node cannot collect at all: no usable collector.json yet, or no sampling. */

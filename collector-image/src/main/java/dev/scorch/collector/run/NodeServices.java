@@ -1,11 +1,11 @@
 package dev.scorch.collector.run;
 
-import dev.scorch.collector.export.delivery.ProfileMemoryBudget;
+import dev.scorch.collector.budget.NodeHeapBudget;
+import dev.scorch.collector.health.PodConditions;
 import dev.scorch.collector.kubernetes.NamespaceCache;
 import dev.scorch.collector.kubernetes.PodCache;
 import dev.scorch.collector.pull.FetchBudget;
 import java.time.Clock;
-import java.time.Duration;
 
 /**
  * What every policy served on a node shares: the one pod and namespace watch, the one sampler
@@ -16,8 +16,7 @@ import java.time.Duration;
  * @param namespaces every namespace's labels, from the namespace watch
  * @param sampling the node's perf events, process table and symbolizer
  * @param cgroups each pid's {@code /proc/<pid>/cgroup}, read once for all policies
- * @param conditions the conditions of this collector's own pod
- * @param statusUpdateInterval the longest a condition goes unwritten when nothing changes
+ * @param conditions the conditions of this collector's own pod, written together
  * @param clock wall clock of intervals and conditions
  * @param inMemoryProfiles the one bound of the profiles every policy's backends hold in memory
  *     while their spools cannot be written
@@ -25,5 +24,5 @@ import java.time.Duration;
  *     hold from request to decoded profile
  */
 record NodeServices(String node, PodCache pods, NamespaceCache namespaces, NodeSampling sampling, ProcessCgroups cgroups,
-        PodConditions conditions, Duration statusUpdateInterval, Clock clock, ProfileMemoryBudget inMemoryProfiles,
+        PodConditions conditions, Clock clock, NodeHeapBudget inMemoryProfiles,
         FetchBudget fetchedProfiles) {}

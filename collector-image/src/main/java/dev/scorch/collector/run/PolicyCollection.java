@@ -67,7 +67,7 @@ final class PolicyCollection implements AutoCloseable {
         };
         this.cycle = new ProfileCycle(source, resolver, node.sampling().profiles(), exporters, node.sampling()::frequencyHz);
         String type = CollectingCondition.policyType(config.name());
-        this.publisher = new ConditionPublisher(type, node.conditions().writer(type), node.clock(), node.statusUpdateInterval());
+        this.publisher = node.conditions().publisher(type);
         this.grid = IntervalGrid.ofNode(node.node());
         this.intervalStart = node.clock().instant();
         this.pulls = config.pull().map(pull -> new PolicyPulls(config.name(), pull, resolver::selectedPods, this::labelsOf, exporters, node.fetchedProfiles()))
@@ -159,7 +159,7 @@ final class PolicyCollection implements AutoCloseable {
         resolver.forget(pid);
     }
 
-    /** Evaluates the policy's condition from its state and the node's, and writes it when due. */
+    /** Evaluates the policy's condition from its state and the node's; the node's flush writes it when due. */
     void publish(Optional<CollectorState.Failure> nodeFailure, Optional<String> podWatchFailure) {
         CollectorState state = state(nodeFailure, podWatchFailure);
         ConditionEvaluator.Verdict verdict = ConditionEvaluator.evaluate(state, node.clock().instant());

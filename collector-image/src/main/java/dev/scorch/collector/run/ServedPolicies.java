@@ -89,8 +89,7 @@ final class ServedPolicies {
         });
         for (String name : names) {
             String type = CollectingCondition.policyType(name);
-            invalid.computeIfAbsent(name, n -> new ConditionPublisher(type, services.conditions().writer(type), services.clock(),
-                    services.statusUpdateInterval()));
+            invalid.computeIfAbsent(name, n -> services.conditions().publisher(type));
         }
     }
 
@@ -135,7 +134,7 @@ final class ServedPolicies {
     }
 
     /**
-     * Writes each policy's condition where due.
+     * Evaluates each policy's condition; the caller flushes the pod's conditions.
      *
      * @return each served policy's condition as evaluated now
      */

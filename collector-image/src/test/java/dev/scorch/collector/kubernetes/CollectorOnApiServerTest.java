@@ -25,6 +25,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.function.BooleanSupplier;
@@ -187,8 +188,9 @@ class CollectorOnApiServerTest {
         Instant exported = Instant.parse("2026-11-21T22:00:05Z");
         Instant transition = Instant.parse("2026-11-21T21:59:00Z");
 
-        new PodStatusPatcher(collectorApi, SYSTEM, collectorPod).write(new CollectingCondition(CollectingReason.BackendUnreachable,
-                "node node-a: backend parca has failed since 2026-11-21T21:58:00Z: connection refused", exported, transition));
+        new PodStatusPatcher(collectorApi, SYSTEM, collectorPod).write(Map.of(CollectingCondition.TYPE, new CollectingCondition(
+                CollectingReason.BackendUnreachable, "node node-a: backend parca has failed since 2026-11-21T21:58:00Z: connection refused",
+                exported, transition)), Set.of());
 
         Pod pod = admin.pods().inNamespace(SYSTEM).withName(collectorPod).get();
         PodCondition condition = pod.getStatus().getConditions().stream()
@@ -207,8 +209,8 @@ class CollectorOnApiServerTest {
         String other = "victim-" + shortId();
         NodePods.create(admin, SHOP, other, NODE, NodePods.containerId(), null);
 
-        assertThatThrownBy(() -> new PodStatusPatcher(collectorApi, SHOP, other).write(new CollectingCondition(
-                CollectingReason.Collecting, "x", null, Instant.now())))
+        assertThatThrownBy(() -> new PodStatusPatcher(collectorApi, SHOP, other).write(Map.of(CollectingCondition.TYPE,
+                new CollectingCondition(CollectingReason.Collecting, "x", null, Instant.now())), Set.of()))
                 .isInstanceOf(KubernetesException.class)
                 .hasMessageContaining("HTTP 403");
     }

@@ -225,6 +225,23 @@ class ProcessTableTest {
     }
 
     @Test
+    void exitedProcessesNeverSampledGoOnceTheTableHoldsAQuarterOfItsBound() {
+        ProcessTable table = new ProcessTable(proc, 400);
+        table.mapped(10, 0x400000, 0x1000, 0, 1, "/bin/live", 1);
+        table.mapped(11, 0x400000, 0x1000, 0, 1, "/bin/sampled", 1);
+        table.sampled(11);
+        table.exited(11, 11);
+        for (int pid = 1000; pid < 1300; pid++) {
+            table.forked(pid, 10);
+            table.exited(pid, pid);
+        }
+
+        assertThat(table.size()).isLessThanOrEqualTo(100);
+        assertThat(table.process(10)).as("the live process").isPresent();
+        assertThat(table.process(11)).as("the exited process with samples").isPresent();
+    }
+
+    @Test
     void aFullTableMakesRoomFromExitedProcessesNeverSampledAndKeepsLiveAndSampledOnes() {
         ProcessTable table = new ProcessTable(proc, 4);
         table.mapped(10, 0x400000, 0x1000, 0, 1, "/bin/live", 1);

@@ -6,6 +6,7 @@ import dev.scorch.collector.symbol.elf.ElfFile;
 import dev.scorch.collector.workload.CWorkloads;
 import org.junit.jupiter.api.Test;
 
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -18,7 +19,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * The compiled unwind table agrees, row by row, with binutils' own interpretation of the same
+ * What compiling a large object costs stays within what its budget is charged (so the budget bounds
+ * the heap a compile holds), and the compiled unwind table agrees, row by row, with binutils' own interpretation of the same
  * {@code .eh_frame} ({@code readelf --debug-dump=frames-interp}) for the CFA, rbp and the return
  * address, on a workload built without frame pointers and on the C library.
  */
@@ -38,6 +40,35 @@ class CfiCompilerTest {
         Path libc = Path.of("/lib/x86_64-linux-gnu/libc.so.6");
         assumeTrue(Files.isReadable(libc), "no x86-64 glibc at " + libc);
         assertThat(mismatches(libc)).isEmpty();
+    }
+
+    @Test
+    void compilingALargeObjectAllocatesLessHeapThanItsBudgetCharges() throws Exception {
+        Path cc1 = largestCallFrameObject();
+        byte[] section;
+        long address;
+        try (var channel = java.nio.channels.FileChannel.open(cc1)) {
+            ElfFile elf = ElfFile.parse(ByteSource.of(channel));
+            ElfFile.Section ehFrame = elf.section(".eh_frame").orElseThrow();
+            section = elf.source().read(ehFrame.offset(), (int) ehFrame.size());
+            address = ehFrame.address();
+        }
+        ParseBudget budget = ParseBudget.of(CfiCompiler.limits());
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        long before = threads.getCurrentThreadAllocatedBytes();
+        UnwindTable table = CfiCompiler.compile(section, address, true, budget);
+        long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+
+        assertThat(table.rows()).isGreaterThan(100_000);
+        assertThat(allocated).as("bytes allocated compiling %s (%d rows)", cc1, table.rows()).isLessThanOrEqualTo(budget.heapBytes());
+    }
+
+    /** gcc's cc1 (2.4 MB of .eh_frame in Debian 12's gcc 12), else the running JDK's libjvm.so (1.7 MB). */
+    private static Path largestCallFrameObject() throws Exception {
+        Process gcc = new ProcessBuilder("gcc", "-print-prog-name=cc1").redirectErrorStream(true).start();
+        Path cc1 = Path.of(new String(gcc.getInputStream().readAllBytes()).trim());
+        assertThat(gcc.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        return Files.isReadable(cc1) ? cc1 : Path.of(System.getProperty("java.home"), "lib", "server", "libjvm.so");
     }
 
     private static List<String> mismatches(Path binary) throws Exception {

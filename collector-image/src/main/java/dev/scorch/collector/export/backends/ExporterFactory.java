@@ -1,12 +1,12 @@
 package dev.scorch.collector.export.backends;
 
+import dev.scorch.collector.budget.NodeHeapBudget;
 import dev.scorch.collector.config.BackendConfig;
 import dev.scorch.collector.config.PolicyConfig;
 import dev.scorch.collector.export.ProfileExporter;
 import dev.scorch.collector.export.WireFormat;
 import dev.scorch.collector.export.delivery.DeliveryQueue;
 import dev.scorch.collector.export.delivery.DeliverySettings;
-import dev.scorch.collector.export.delivery.ProfileMemoryBudget;
 import dev.scorch.collector.export.delivery.Senders;
 import dev.scorch.collector.export.directory.DirectoryExporter;
 import dev.scorch.collector.export.otlp.OtlpSender;
@@ -44,7 +44,7 @@ public final class ExporterFactory {
      * Production settings for a policy's spool in {@code collector.json}; {@code memory} is the
      * collector's one budget of profiles held in memory, shared with every other policy's backends.
      */
-    public ExporterFactory(PolicyConfig.Spool spool, ProfileMemoryBudget memory) {
+    public ExporterFactory(PolicyConfig.Spool spool, NodeHeapBudget memory) {
         this(DeliverySettings.defaults(spool.directory(), spool.maxBytes(), memory));
     }
 

@@ -15,7 +15,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * that sends its oldest profile, settles it once the backend answered, and backs off with jitter
  * while the backend fails. Every backend has its own backlog and thread, so a dead backend only
  * ever fills its own spool; profiles held in memory (sent first, or spool unwritable) share the collector's one
- * {@link ProfileMemoryBudget}, where the oldest of any backend goes first.
+ * budget of them ({@link DeliverySettings#memoryBudget}), where the oldest of any backend goes first.
  *
  * <p>Spool on failure: while the backend keeps up, {@link #offer} queues the profile in memory and
  * the sender sends it from there, with no disk work. A profile whose send fails is written to the
@@ -52,7 +52,7 @@ public final class DeliveryQueue implements ProfileExporter {
     private Instant lastSuccess;
     private Instant failingSince;
     private String lastError;
-    private volatile Backlog.Item inFlight;
+    private volatile QueuedProfile inFlight;
     private volatile String senderDied;
 
     /**
@@ -110,7 +110,7 @@ public final class DeliveryQueue implements ProfileExporter {
         backlog.close();
         try {
             if (!thread.join(IN_FLIGHT_GRACE)) {
-                Backlog.Item stuck = inFlight;
+                QueuedProfile stuck = inFlight;
                 if (stuck != null) {
                     backlog.markPossiblyDelivered(stuck);
                     LOG.log(Level.WARNING, "backend {0}: a send was still in flight {1} s after shutdown began; abandoned and marked"
@@ -139,7 +139,7 @@ public final class DeliveryQueue implements ProfileExporter {
     private void deliverUntilClosed() {
         int failures = 0;
         while (true) {
-            Backlog.Item item = backlog.next();
+            QueuedProfile item = backlog.next();
             if (item == null) {
                 return;
             }
@@ -182,7 +182,7 @@ public final class DeliveryQueue implements ProfileExporter {
     }
 
     /** Health first, then the backlog: whoever sees the profile gone sees its outcome too. */
-    private void delivered(Backlog.Item item) {
+    private void delivered(QueuedProfile item) {
         synchronized (healthLock) {
             sent++;
             lastSuccess = settings.clock().instant();
@@ -206,7 +206,7 @@ public final class DeliveryQueue implements ProfileExporter {
         }
     }
 
-    private void rejected(Backlog.Item item, SendFailure failure) {
+    private void rejected(QueuedProfile item, SendFailure failure) {
         synchronized (healthLock) {
             if (failingSince == null) {
                 failingSince = settings.clock().instant();

@@ -35,7 +35,8 @@ import java.util.stream.Stream;
  * counted and, where possible, removed, and only a directory that cannot be listed fails it. A
  * read is bounded by the file's real size and by the spool bound.
  *
- * <p>This class does no bounding of the total and no locking; the backlog owns both.
+ * <p>This class does no bounding of the total and no locking: its backend's backlog bounds it and
+ * begins its writes under the backlog's lock.
  */
 public final class ProfileSpool {
 
@@ -143,19 +144,6 @@ public final class ProfileSpool {
         } catch (NumberFormatException beyondLong) {
             return -1;
         }
-    }
-
-    /** Writes the profile durably and returns its entry; on failure nothing is left behind. */
-    public Entry write(ExportedProfile profile) throws IOException {
-        Write write = begin(profile);
-        Entry entry = write.commit();
-        try {
-            syncDirectory();
-        } catch (IOException e) {
-            delete(entry);
-            throw e;
-        }
-        return entry;
     }
 
     /**

@@ -75,7 +75,7 @@ class OfferRoundSpoolTest {
         // the profile that was being sent from memory included (the second offer spooled it ahead of itself).
         Backlog after = backlog("otel");
 
-        Backlog.Item first = after.next();
+        QueuedProfile first = after.next();
         assertThat(after.load(first).id()).isEqualTo(sentFirst.id());
         after.settle(first, null);
         ExportedProfile recovered = after.load(after.next());
@@ -95,7 +95,7 @@ class OfferRoundSpoolTest {
         round.commit();
 
         for (int i = 1; i <= 3; i++) {
-            Backlog.Item item = otel.next();
+            QueuedProfile item = otel.next();
             assertThat(otel.load(item).labels()).containsEntry("seq", Integer.toString(i));
             otel.settle(item, null);
         }

@@ -1,17 +1,16 @@
 package dev.scorch.collector.export.delivery;
 
 import static dev.scorch.collector.export.TestProfiles.numbered;
+import static dev.scorch.collector.export.delivery.NodeBacklogs.held;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.scorch.collector.export.ExportedProfile;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.BeforeEach;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -21,33 +20,30 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ProfileMemoryBudgetTest {
 
-    /** What one 1,000-byte profile counts against the budget (its payload and a fixed 256 for the rest). */
-    private static final long HELD = 1_000 + 256;
+    /** What one 1,000-byte profile counts against the budget. */
+    private static final long HELD = held(1_000);
 
     @TempDir
     Path dir;
 
-    private Path unwritableSpool;
+    private Backlog otel;
+    private Backlog grafana;
 
-    @BeforeEach
-    void spoolRootIsAFile() throws IOException {
-        unwritableSpool = Files.writeString(dir.resolve("spool"), "not a directory");
-    }
-
-    private Backlog backlog(String backend, ProfileMemoryBudget budget) {
-        Backlog backlog = new Backlog(backend, new DeliverySettings(unwritableSpool, 1 << 20, budget,
-                new Backoff(Duration.ofMillis(5), Duration.ofMillis(20)), Duration.ofSeconds(5), Clock.systemUTC()));
-        backlog.recover();
-        return backlog;
+    /** Two backends, {@code otel} and {@code grafana}, whose spools cannot be written, sharing a budget of {@code bytes}. */
+    private NodeBacklogs disklessOtelAndGrafana(long bytes) throws IOException {
+        NodeBacklogs node = new NodeBacklogs(dir, bytes);
+        otel = node.diskless("otel");
+        grafana = node.diskless("grafana");
+        return node;
     }
 
     @Test
-    void twentyPoliciesBackendsWithUnwritableSpoolsTogetherHoldNoMoreThanTheNodesMemoryBudget() {
-        var budget = new ProfileMemoryBudget(50 * HELD);
+    void twentyPoliciesBackendsWithUnwritableSpoolsTogetherHoldNoMoreThanTheNodesMemoryBudget() throws IOException {
+        NodeBacklogs node = new NodeBacklogs(dir, 50 * HELD);
         List<Backlog> backends = new ArrayList<>();
         for (int policy = 0; policy < 20; policy++) {
-            backends.add(backlog("team-" + policy + "-otel", budget));
-            backends.add(backlog("team-" + policy + "-grafana", budget));
+            backends.add(node.diskless("team-" + policy + "-otel"));
+            backends.add(node.diskless("team-" + policy + "-grafana"));
         }
 
         for (int round = 0; round < 10; round++) {
@@ -58,34 +54,29 @@ class ProfileMemoryBudgetTest {
 
         long held = backends.stream().mapToLong(Backlog::queuedBytes).sum();
         long dropped = backends.stream().mapToLong(b -> b.dropped().getOrDefault("memory-full", 0L)).sum();
-        assertThat(held).isEqualTo(budget.heldBytes()).isLessThanOrEqualTo(50 * HELD);
+        assertThat(held).isEqualTo(node.memory.heldBytes()).isLessThanOrEqualTo(50 * HELD);
         assertThat(dropped).isEqualTo(400 - 50);
     }
 
     @Test
-    void theOldestInMemoryProfileAcrossBackendsIsDroppedFirstAndCountedForItsOwnBackend() {
-        var budget = new ProfileMemoryBudget(2 * HELD);
-        Backlog otel = backlog("otel", budget);
-        Backlog grafana = backlog("grafana", budget);
-        ExportedProfile oldest = numbered(1, 1_000);
-        otel.add(oldest);
+    void theOldestInMemoryProfileAcrossBackendsIsDroppedFirstAndCountedForItsOwnBackend() throws IOException {
+        disklessOtelAndGrafana(2 * HELD);
+        otel.add(numbered(1, 1_000));
         grafana.add(numbered(2, 1_000));
 
         grafana.add(numbered(3, 1_000));
 
-        assertThat(otel.dropped()).containsExactlyEntriesOf(java.util.Map.of("memory-full", 1L));
+        assertThat(otel.dropped()).containsExactlyEntriesOf(Map.of("memory-full", 1L));
         assertThat(otel.queuedBytes()).isZero();
         assertThat(grafana.dropped()).isEmpty();
         assertThat(grafana.queuedBytes()).isEqualTo(2 * HELD);
     }
 
     @Test
-    void aProfileBeingSentIsNotDroppedAndTheNextOldestGoesInstead() {
-        var budget = new ProfileMemoryBudget(2 * HELD);
-        Backlog otel = backlog("otel", budget);
-        Backlog grafana = backlog("grafana", budget);
+    void aProfileBeingSentIsNotDroppedAndTheNextOldestGoesInstead() throws IOException {
+        disklessOtelAndGrafana(2 * HELD);
         otel.add(numbered(1, 1_000));
-        Backlog.Item sending = otel.next();
+        QueuedProfile sending = otel.next();
         grafana.add(numbered(2, 1_000));
 
         grafana.add(numbered(3, 1_000));
@@ -96,10 +87,8 @@ class ProfileMemoryBudgetTest {
     }
 
     @Test
-    void aProfileWaitingForARetryIsNoLongerBeingSentSoTheBudgetMayDropIt() {
-        var budget = new ProfileMemoryBudget(2 * HELD);
-        Backlog otel = backlog("otel", budget);
-        Backlog grafana = backlog("grafana", budget);
+    void aProfileWaitingForARetryIsNoLongerBeingSentSoTheBudgetMayDropIt() throws IOException {
+        disklessOtelAndGrafana(2 * HELD);
         otel.add(numbered(1, 1_000));
         otel.next();
         otel.pause(Duration.ZERO);
@@ -112,10 +101,8 @@ class ProfileMemoryBudgetTest {
     }
 
     @Test
-    void profilesSentOrClosedNoLongerCountAgainstTheBudget() {
-        var budget = new ProfileMemoryBudget(10 * HELD);
-        Backlog otel = backlog("otel", budget);
-        Backlog grafana = backlog("grafana", budget);
+    void profilesSentOrClosedNoLongerCountAgainstTheBudget() throws IOException {
+        NodeBacklogs node = disklessOtelAndGrafana(10 * HELD);
         otel.add(numbered(1, 1_000));
         grafana.add(numbered(2, 1_000));
         grafana.add(numbered(3, 1_000));
@@ -123,7 +110,24 @@ class ProfileMemoryBudgetTest {
         otel.settle(otel.next(), null);
         grafana.close();
 
-        assertThat(budget.heldBytes()).isZero();
+        assertThat(node.memory.heldBytes()).isZero();
         assertThat(grafana.dropped()).containsEntry("closed", 2L);
+    }
+
+    @Test
+    void theNodesMemoryBudgetNeverDropsAProfileSentFirstButOneHeldForAnUnwritableSpool() throws IOException {
+        NodeBacklogs node = new NodeBacklogs(dir, 3 * HELD - 1);
+        Backlog healthy = node.spooling("otel");
+        Backlog diskless = node.diskless("grafana");
+        ExportedProfile sentFirst = numbered(1, 1_000);
+        healthy.add(sentFirst);
+
+        diskless.add(numbered(2, 1_000));
+        diskless.add(numbered(3, 1_000));
+
+        assertThat(healthy.dropped()).isEmpty();
+        assertThat(healthy.load(healthy.next())).isSameAs(sentFirst);
+        assertThat(diskless.dropped()).containsEntry("memory-full", 1L);
+        assertThat(node.memory.heldBytes()).isLessThanOrEqualTo(3 * HELD);
     }
 }

@@ -7,12 +7,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.scorch.collector.export.ExportedProfile;
 import dev.scorch.collector.export.TestProfiles;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
-import java.time.Duration;
 import java.util.List;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,19 +22,18 @@ class SpoolOnFailureTest {
     @TempDir
     Path spoolRoot;
 
-    private DeliverySettings settings(long maxMemoryBytes) {
-        return new DeliverySettings(spoolRoot, 1 << 20, maxMemoryBytes,
-                new Backoff(Duration.ofMillis(5), Duration.ofMillis(20)), Duration.ofSeconds(5), Clock.systemUTC());
+    private NodeBacklogs node(long maxMemoryBytes) {
+        return new NodeBacklogs(spoolRoot, maxMemoryBytes);
     }
 
     private Backlog backlog() {
-        return backlog(1 << 20);
+        return node(1 << 20).spooling("otel");
     }
 
-    private Backlog backlog(long maxMemoryBytes) {
-        Backlog backlog = new Backlog("otel", settings(maxMemoryBytes));
-        backlog.recover();
-        return backlog;
+    /** The send loop takes the only profile offered, numbered {@code sequence}. */
+    private static QueuedProfile offeredAndTaken(Backlog backlog, int sequence) {
+        backlog.add(numbered(sequence, 500));
+        return backlog.next();
     }
 
     @Test
@@ -49,7 +44,7 @@ class SpoolOnFailureTest {
 
         assertThat(spoolFiles()).isEmpty();
         assertThat(backlog.queuedBytes()).isPositive();
-        Backlog.Item item = backlog.next();
+        QueuedProfile item = backlog.next();
         assertThat(backlog.load(item)).isSameAs(offered);
         backlog.settle(item, null);
         assertThat(spoolFiles()).isEmpty();
@@ -61,8 +56,7 @@ class SpoolOnFailureTest {
         Backlog backlog = backlog();
         ExportedProfile offered = numbered(1, 500);
         backlog.add(offered);
-        Backlog.Item item = backlog.next();
-        backlog.load(item);
+        QueuedProfile item = backlog.next();
 
         backlog.sendFailed(item);
 
@@ -76,11 +70,9 @@ class SpoolOnFailureTest {
     @Test
     void theRetryOfASpooledProfileSucceedsAndEmptiesTheSpool() throws IOException {
         Backlog backlog = backlog();
-        backlog.add(numbered(1, 500));
-        Backlog.Item failed = backlog.next();
-        backlog.sendFailed(failed);
+        backlog.sendFailed(offeredAndTaken(backlog, 1));
 
-        Backlog.Item retry = backlog.next();
+        QueuedProfile retry = backlog.next();
         assertThat(backlog.load(retry).labels()).containsEntry("seq", "1");
         backlog.settle(retry, null);
 
@@ -92,9 +84,7 @@ class SpoolOnFailureTest {
     @Test
     void profilesQueuedBehindAFailingBackendAreSpooled() throws IOException {
         Backlog backlog = backlog();
-        backlog.add(numbered(1, 500));
-        Backlog.Item failed = backlog.next();
-        backlog.sendFailed(failed);
+        backlog.sendFailed(offeredAndTaken(backlog, 1));
         backlog.settle(backlog.next(), "rejected-http-400");
 
         backlog.add(numbered(2, 500));
@@ -105,14 +95,13 @@ class SpoolOnFailureTest {
     @Test
     void aProfileStillInMemoryWhenTheNextIsOfferedIsSpooledAheadOfIt() throws IOException {
         Backlog backlog = backlog();
-        backlog.add(numbered(1, 500));
-        Backlog.Item hanging = backlog.next();
+        QueuedProfile hanging = offeredAndTaken(backlog, 1);
 
         backlog.add(numbered(2, 500));
 
         assertThat(spoolFiles()).hasSize(2);
         Backlog afterCrash = backlog();
-        Backlog.Item first = afterCrash.next();
+        QueuedProfile first = afterCrash.next();
         assertThat(afterCrash.load(first).labels()).containsEntry("seq", "1");
         afterCrash.settle(first, null);
         assertThat(afterCrash.load(afterCrash.next()).labels()).containsEntry("seq", "2");
@@ -122,34 +111,12 @@ class SpoolOnFailureTest {
 
     @Test
     void aProfileThatDoesNotFitTheMemoryBoundIsSpooledRatherThanDropped() throws IOException {
-        Backlog backlog = backlog(300);
+        Backlog backlog = node(300).spooling("otel");
         backlog.add(numbered(1, 500));
 
         assertThat(spoolFiles()).hasSize(1);
         assertThat(backlog.dropped()).isEmpty();
         assertThat(backlog.load(backlog.next()).labels()).containsEntry("seq", "1");
-    }
-
-    @Test
-    void theNodesMemoryBudgetNeverDropsAProfileSentFirstButOneHeldForAnUnwritableSpool() throws IOException {
-        ProfileMemoryBudget budget = new ProfileMemoryBudget(3 * (1_000 + 256) - 1);
-        Backlog healthy = new Backlog("otel", new DeliverySettings(spoolRoot, 1 << 20, budget,
-                new Backoff(Duration.ofMillis(5), Duration.ofMillis(20)), Duration.ofSeconds(5), Clock.systemUTC()));
-        healthy.recover();
-        Path notADirectory = Files.writeString(spoolRoot.resolve("broken"), "not a directory");
-        Backlog diskless = new Backlog("grafana", new DeliverySettings(notADirectory, 1 << 20, budget,
-                new Backoff(Duration.ofMillis(5), Duration.ofMillis(20)), Duration.ofSeconds(5), Clock.systemUTC()));
-        diskless.recover();
-        ExportedProfile sentFirst = numbered(1, 1_000);
-        healthy.add(sentFirst);
-
-        diskless.add(numbered(2, 1_000));
-        diskless.add(numbered(3, 1_000));
-
-        assertThat(healthy.dropped()).isEmpty();
-        assertThat(healthy.load(healthy.next())).isSameAs(sentFirst);
-        assertThat(diskless.dropped()).containsEntry("memory-full", 1L);
-        assertThat(budget.heldBytes()).isLessThanOrEqualTo(3 * (1_000 + 256));
     }
 
     @Test
@@ -166,8 +133,7 @@ class SpoolOnFailureTest {
     @Test
     void aSendThatSucceedsAfterCloseSpooledItLeavesNoFile() throws IOException {
         Backlog backlog = backlog();
-        backlog.add(numbered(1, 500));
-        Backlog.Item inFlight = backlog.next();
+        QueuedProfile inFlight = offeredAndTaken(backlog, 1);
 
         backlog.close();
         backlog.settle(inFlight, null);
@@ -182,7 +148,7 @@ class SpoolOnFailureTest {
         stopping.close();
 
         RecordingSender restarted = new RecordingSender();
-        try (var queue = new DeliveryQueue("otel", restarted, settings(1 << 20))) {
+        try (var queue = new DeliveryQueue("otel", restarted, node(1 << 20).settings())) {
             await(() -> restarted.accepted.size() == 1);
             assertThat(restarted.accepted).extracting(TestProfiles::sequenceOf).containsExactly(1);
             assertThat(queue.health().dropped()).isEmpty();
@@ -190,8 +156,6 @@ class SpoolOnFailureTest {
     }
 
     private List<String> spoolFiles() throws IOException {
-        try (Stream<Path> listing = Files.list(spoolRoot.resolve("otel"))) {
-            return listing.map(path -> path.getFileName().toString()).toList();
-        }
+        return node(1 << 20).spoolFiles("otel");
     }
 }

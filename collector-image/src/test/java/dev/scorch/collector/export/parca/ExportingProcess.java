@@ -99,7 +99,7 @@ public final class ExportingProcess {
         Path probe = Files.createTempDirectory("spool-probe");
         var spool = new ProfileSpool(probe, DeliverySettings.DEFAULT_MAX_SPOOL_BYTES);
         spool.recover();
-        ProfileSpool.Entry entry = spool.write(profile(0));
+        ProfileSpool.Entry entry = spool.begin(profile(0)).commit();
         spool.delete(entry);
         Files.delete(probe);
         return entry.bytes();

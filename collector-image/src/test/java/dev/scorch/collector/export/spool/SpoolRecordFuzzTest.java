@@ -37,7 +37,7 @@ class SpoolRecordFuzzTest {
     private byte[] writtenRecord() throws IOException {
         ProfileSpool spool = new ProfileSpool(dir.resolve("written"), 32L << 20);
         spool.recover();
-        return Files.readAllBytes(spool.write(TestProfiles.numbered(1, 2000)).file());
+        return Files.readAllBytes(spool.begin(TestProfiles.numbered(1, 2000)).commit().file());
     }
 
     @Test

@@ -4,23 +4,18 @@ import static dev.scorch.collector.export.Eventually.await;
 import static dev.scorch.collector.export.TestProfiles.numbered;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.sun.net.httpserver.HttpsConfigurator;
-import com.sun.net.httpserver.HttpsServer;
 import dev.scorch.collector.config.BackendConfig;
-import dev.scorch.collector.export.backends.ExporterFactory;
 import dev.scorch.collector.export.ProfileExporter;
+import dev.scorch.collector.export.RecordingHttpServer;
+import dev.scorch.collector.export.RecordingHttpServer.Answer;
 import dev.scorch.collector.export.SelfSignedCertificate;
+import dev.scorch.collector.export.backends.ExporterFactory;
 import dev.scorch.collector.export.delivery.Backoff;
 import dev.scorch.collector.export.delivery.DeliverySettings;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.URI;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicInteger;
-import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -37,8 +32,7 @@ class CustomCaTlsTest {
     Path dir;
 
     private static SelfSignedCertificate certificate;
-    private HttpsServer server;
-    private final AtomicInteger accepted = new AtomicInteger();
+    private RecordingHttpServer server;
 
     @BeforeAll
     static void createSelfSignedCertificate() throws Exception {
@@ -47,30 +41,18 @@ class CustomCaTlsTest {
 
     @BeforeEach
     void startServer() throws Exception {
-        SSLContext context = SSLContext.getInstance("TLS");
-        context.init(certificate.keyManagers(), null, null);
-        server = HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 8);
-        server.setHttpsConfigurator(new HttpsConfigurator(context));
-        server.createContext("/", exchange -> {
-            exchange.getRequestBody().readAllBytes();
-            accepted.incrementAndGet();
-            exchange.getResponseHeaders().add("Content-Type", "application/proto");
-            exchange.sendResponseHeaders(200, -1);
-            exchange.close();
-        });
-        server.start();
+        server = RecordingHttpServer.https(certificate, Answer.ok("application/proto"));
     }
 
     @AfterEach
     void stop() {
-        server.stop(0);
+        server.close();
     }
 
     private ProfileExporter exporter(BackendConfig.Tls tls) {
         var factory = new ExporterFactory(new DeliverySettings(dir.resolve("spool"), 1 << 20, 1 << 20,
                 new Backoff(Duration.ofMillis(20), Duration.ofMillis(200)), Duration.ofSeconds(5), Clock.systemUTC()));
-        URI url = URI.create("https://127.0.0.1:" + server.getAddress().getPort());
-        return factory.create(new BackendConfig.Pyroscope("grafana", url, Optional.empty(), Optional.empty(), Optional.empty(), tls));
+        return factory.create(new BackendConfig.Pyroscope("grafana", server.baseUrl(), Optional.empty(), Optional.empty(), Optional.empty(), tls));
     }
 
     @Test
@@ -79,7 +61,7 @@ class CustomCaTlsTest {
             exporter.offer(numbered(1, 10));
             await(() -> exporter.health().sent() == 1);
         }
-        assertThat(accepted).hasValue(1);
+        assertThat(server.requests).hasSize(1);
     }
 
     @Test
@@ -90,7 +72,7 @@ class CustomCaTlsTest {
             assertThat(exporter.health().lastError()).containsIgnoringCase("certification path");
             assertThat(exporter.health().sent()).isZero();
         }
-        assertThat(accepted).hasValue(0);
+        assertThat(server.requests).isEmpty();
     }
 
     @Test

@@ -2,17 +2,13 @@ package dev.scorch.collector.export.transport;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.sun.net.httpserver.HttpServer;
 import dev.scorch.collector.config.BackendConfig;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
+import dev.scorch.collector.export.RecordingHttpServer;
+import dev.scorch.collector.export.RecordingHttpServer.Answer;
 import java.net.URI;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** A backend's pushes go over one kept-alive connection; one backend closing leaves another's alone. */
@@ -20,30 +16,15 @@ class HttpPosterConnectionsTest {
 
     private static final Duration CONNECT = Duration.ofSeconds(5);
 
-    private HttpServer server;
-    private final List<Integer> clientPorts = new CopyOnWriteArrayList<>();
-    private final List<byte[]> bodies = new CopyOnWriteArrayList<>();
-
-    @BeforeEach
-    void start() throws Exception {
-        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 8);
-        server.createContext("/", exchange -> {
-            bodies.add(exchange.getRequestBody().readAllBytes());
-            clientPorts.add(exchange.getRemoteAddress().getPort());
-            exchange.getResponseHeaders().add("Content-Type", "application/x-protobuf");
-            exchange.sendResponseHeaders(200, -1);
-            exchange.close();
-        });
-        server.start();
-    }
+    private final RecordingHttpServer server = new RecordingHttpServer(Answer.ok("application/x-protobuf"));
 
     @AfterEach
     void stop() {
-        server.stop(0);
+        server.close();
     }
 
     private URI url() {
-        return URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/v1development/profiles");
+        return server.baseUrl().resolve("/v1development/profiles");
     }
 
     @Test
@@ -54,8 +35,9 @@ class HttpPosterConnectionsTest {
             }
         }
 
-        assertThat(bodies).hasSize(5);
-        assertThat(clientPorts).containsOnly(clientPorts.getFirst());
+        assertThat(server.requests).hasSize(5);
+        assertThat(server.requests).extracting(RecordingHttpServer.Request::clientPort)
+                .containsOnly(server.requests.getFirst().clientPort());
     }
 
     @Test
@@ -67,6 +49,6 @@ class HttpPosterConnectionsTest {
         staying.post(url(), "application/x-protobuf", Map.of(), new byte[] {1, 2, 3}, null);
         staying.close();
 
-        assertThat(bodies).singleElement().satisfies(body -> assertThat(body).containsExactly(1, 2, 3));
+        assertThat(server.requests).singleElement().satisfies(request -> assertThat(request.body()).containsExactly(1, 2, 3));
     }
 }

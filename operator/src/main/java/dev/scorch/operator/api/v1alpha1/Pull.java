@@ -29,9 +29,14 @@ import java.util.List;
  * @param timeout the longest one fetch may take, connection to last byte, a duration from 1s to
  *     60s and shorter than interval
  * @param maxProfileBytes the largest response accepted, a quantity from 64Ki to 256Mi; larger
- *     answers are dropped and counted as too-large
- * @param maxConcurrent fetches in flight at once on one node, 1 to 16; the fetches of an interval
- *     are spread over its first quarter, each pod at an offset of its own (jitter)
+ *     answers are dropped and counted as too-large. The collector caps every response at its heap
+ *     / 16 (4Mi of a 64Mi heap) whatever this allows
+ * @param maxConcurrent this policy's fetches in flight at once on one node, 1 to 16; the fetches
+ *     of an interval are spread over its first quarter, each pod at an offset of its own (jitter).
+ *     The node's fetch budget, shared by every policy on the node, also bounds it: 2 fetches at
+ *     once on the node, each held until its body (at most heap / 16, 4Mi of the collector's 64Mi
+ *     heap) is decoded within heap / 8 (8Mi); a fetch that finds no room within its timeout fails
+ *     as node-budget
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @ValidationRule(
