@@ -10,10 +10,14 @@
 # the same load and their CPU ratio is not blurred by the load moving between runs; it prints each
 # one's CPU by thread as well. Then one window per N > 1 runs the N separate collectors (summed).
 # BASELINE_JAR=<a collector jar> adds, in window 1, the same counts run from that jar (e.g. main's
-# before a change), so a change is compared with what it replaces at the same moment on the same
-# host: on a shared machine the load moves between runs more than a change moves the figures.
+# before a change), and BASELINE_RUNTIME=<a Java home> the same counts on that runtime (e.g. the
+# full JDK, $JAVA_HOME, against the image's jlinked runtime), so a change is compared with what it
+# replaces at the same moment on the same host: the level of every collector follows what else runs
+# on the host (its JVMs' JIT maps, the binaries it starts), which moves between windows more than
+# a change or a runtime moves the figures (docs/benchmarks.md). The JVMs and collectors on the host
+# outside the bench are listed with the load at each window's start.
 # Needs root. Usage:
-#   bench/policies.sh            (COUNTS="1 5 20" WARMUP=60 STEADY=120 SEPARATE=1 BASELINE_JAR=)
+#   bench/policies.sh   (COUNTS="1 5 20" WARMUP=60 STEADY=120 SEPARATE=1 BASELINE_JAR= BASELINE_RUNTIME=)
 set -euo pipefail
 # shellcheck source=bench/lib/start.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib/start.sh"
@@ -33,13 +37,26 @@ thread_ticks() {
     awk -F'\t' '{split($2, f, " "); name = $1; gsub(/[0-9]+$/, "#", name); t[name] += f[11] + f[12]} END {for (n in t) print n "\t" t[n]}'
 }
 
+# The JVMs running on the host beside the given (the bench's own) pids, and how many of them are
+# Scorch collectors: each collector asks every JVM it samples for its JIT map and reads it again
+# whenever any collector made the JVM rewrite it, so these set much of a collector's level.
+host_jvms() {
+  local ours=" $* " jvms=0 collectors=0 pid
+  for pid in $(pgrep -x java); do
+    [[ $ours == *" $pid "* ]] && continue
+    jvms=$((jvms + 1))
+    if tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q 'dev.scorch.collector.cli.Main'; then collectors=$((collectors + 1)); fi
+  done
+  echo "  other JVMs on the host at window start: $jvms, of them Scorch collectors: $collectors"
+}
+
 # Runs the given collectors (config files) at once, over the same warm-up and steady window; prints
 # one line per collector: "<peak RSS KiB> <CPU % of a core>", and writes each one's per-thread CPU
 # over the window to <config>.threads.
 measure() {
   local pids=() config i configs=("$@")
   for config in "$@"; do
-    pids+=("$(jar="${jar_of[$config]:-$jar}" start_collector "$config" "$config.log")")
+    pids+=("$(jar="${jar_of[$config]:-$jar}" runtime_home="${runtime_of[$config]:-$runtime_home}" start_collector "$config" "$config.log")")
   done
   sleep "$warmup"
   local before=()
@@ -48,6 +65,7 @@ measure() {
     thread_ticks "${pids[$i]}" >"${configs[$i]}.threads.before" 2>/dev/null || true
   done
   echo "  load average at window start: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+  host_jvms "${pids[@]}" >&2
   sleep "$steady"
   echo "  load average at window end:   $(cut -d' ' -f1-3 /proc/loadavg)" >&2
   for i in "${!pids[@]}"; do
@@ -60,16 +78,36 @@ measure() {
       "${configs[$i]}.threads.before" "${configs[$i]}.threads.after" 2>/dev/null | sort -rn >"${configs[$i]}.threads" || true
     awk -v kib="$kib" -v ns=$((after - before[i])) -v s="$steady" 'BEGIN {printf "%d %.2f\n", kib, 100 * ns / (s * 1e9)}'
   done
-  kill -TERM "${pids[@]}"
-  wait "${pids[@]}" 2>/dev/null || true
+  stop_collectors "${pids[@]}"
+}
+
+# SIGTERM, then SIGKILL to what still runs after a pod's default grace period (30 s), as the
+# kubelet does. The collectors are not this shell's children, so `wait` cannot see them; a collector
+# still in its shutdown would sample, and be sampled by, the next window's collectors (one kept
+# asking JVMs for JIT maps in its final flush for more than 15 minutes at load 50-90).
+stop_collectors() {
+  local pid left
+  kill -TERM "$@" 2>/dev/null || true
+  for _ in $(seq 300); do
+    left=0
+    for pid in "$@"; do [ ! -e "/proc/$pid" ] || left=$((left + 1)); done
+    [ "$left" -gt 0 ] || return 0
+    sleep 0.1
+  done
+  for pid in "$@"; do
+    if [ -e "/proc/$pid" ]; then
+      echo "  collector $pid still running 30 s after SIGTERM: killed" >&2
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
+  done
 }
 
 echo "policies bench: $(nproc) CPUs, kernel $(uname -r), ${warmup} s warm-up, ${steady} s steady, network backends ${NETWORK:-1}"
 echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 
-declare -A jar_of
+declare -A jar_of runtime_of
 builds=(this)
-[ -z "${BASELINE_JAR:-}" ] || builds+=(baseline)
+[ -z "${BASELINE_JAR:-}${BASELINE_RUNTIME:-}" ] || builds+=(baseline)
 echo "window 1: one collector per count and build, side by side (${counts}; ${builds[*]})"
 shared=()
 for build in "${builds[@]}"; do
@@ -77,7 +115,10 @@ for build in "${builds[@]}"; do
     mkdir -p "$work/$build-shared-$n"
     policies_json 1 "$n" "$work/$build-shared-$n" >"$work/$build-shared-$n/collector.json"
     shared+=("$work/$build-shared-$n/collector.json")
-    [ "$build" = this ] || jar_of["$work/$build-shared-$n/collector.json"]="$BASELINE_JAR"
+    if [ "$build" = baseline ]; then
+      jar_of["$work/$build-shared-$n/collector.json"]="${BASELINE_JAR:-$jar}"
+      runtime_of["$work/$build-shared-$n/collector.json"]="${BASELINE_RUNTIME:-$runtime_home}"
+    fi
   done
 done
 mapfile -t results < <(measure "${shared[@]}")
@@ -96,7 +137,8 @@ done
 artefacts() { awk '/ (Attach Listener|JFR )/ {s += $1} END {printf "%.2f\n", s + 0}' "$1"; }
 first=${counts%% *}
 for build in "${builds[@]}"; do
-  [ "${#builds[@]}" = 1 ] || echo "build: $build$([ "$build" = this ] && echo " ($jar)" || echo " ($BASELINE_JAR)")"
+  [ "${#builds[@]}" = 1 ] || echo "build: $build$([ "$build" = this ] && echo " ($jar on $runtime_home)" ||
+    echo " (${BASELINE_JAR:-$jar} on ${BASELINE_RUNTIME:-$runtime_home})")"
   printf '%-9s %-30s %-44s %s\n' policies "one collector: RSS MiB, CPU%" "x the ${first}-policy collector (RSS, CPU)" \
     "CPU% and x without attach/JFR threads"
   for n in $counts; do

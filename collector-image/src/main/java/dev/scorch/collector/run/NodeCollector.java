@@ -236,6 +236,9 @@ public final class NodeCollector implements AutoCloseable {
     @Override
     public void close() {
         stopped.countDown();
+        // From here Java frames are named from the JIT maps at hand, so neither the loop's interval
+        // in progress nor the final flush waits on JVMs that may be stopping too.
+        services.sampling().stopAskingJvms();
         try {
             // The loop may be mid-interval (building profiles); let it finish before the final flush.
             if (looping) {

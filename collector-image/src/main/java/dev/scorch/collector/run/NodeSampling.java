@@ -46,10 +46,12 @@ final class NodeSampling implements AutoCloseable {
     private final JitMapRequests jitMaps = JitMapRequests.ofThisHost();
     /** Whether some served policy lets the collector ask JVMs for their JIT symbols. */
     private volatile boolean jvmSymbols = true;
+    /** Set at shutdown: Java frames are named from the JIT maps at hand ({@link #stopAskingJvms()}). */
+    private volatile boolean stopping;
     /** Each mapped object file is opened, and its headers parsed, once for symbols and unwinding. */
     private final MappedObjects objectFiles = MappedObjects.ofThisHost();
     private final Symbolizer symbolizer = new Symbolizer(Symbolizer.Settings.defaults(), process -> {
-        if (jvmSymbols) {
+        if (jvmSymbols && !stopping) {
             jitMaps.refresh(process);
         }
     }, objectFiles);
@@ -158,6 +160,19 @@ final class NodeSampling implements AutoCloseable {
             current.drain();
         }
         jitMaps.sweepExitedJvms();
+    }
+
+    /**
+     * Stops asking JVMs for fresh JIT maps (shutdown): the interval in progress and the final flush
+     * name Java frames from the maps already written, at most one interval old. A JVM asked then
+     * may itself be stopping (a node drained, every collector of a bench stopped at once) and each
+     * request can wait up to its attach timeout; while a flush ran longer than the 30 s between
+     * requests, it asked the same JVMs again, and collectors stopped together under load 50-90
+     * stayed in their final flush for more than 15 minutes, past any pod's grace period
+     * (docs/benchmarks.md).
+     */
+    void stopAskingJvms() {
+        stopping = true;
     }
 
     /**
