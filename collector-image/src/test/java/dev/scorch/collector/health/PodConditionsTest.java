@@ -3,10 +3,9 @@ package dev.scorch.collector.health;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.scorch.collector.export.BackendHealth;
-import java.time.Clock;
+import dev.scorch.testenv.MovableClock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -23,7 +22,7 @@ class PodConditionsTest {
     static final String CHECKOUT = CollectingCondition.policyType("checkout-cpu");
     static final String LEDGER = CollectingCondition.policyType("ledger-cpu");
 
-    final MovableClock clock = new MovableClock();
+    final MovableClock clock = new MovableClock(T0);
     final List<Write> writes = new ArrayList<>();
     final PodConditions pod = new PodConditions((conditions, removed) -> writes.add(new Write(conditions, removed)), clock, STATUS_UPDATE);
     final ConditionPublisher publisher = pod.publisher(CHECKOUT);
@@ -148,11 +147,7 @@ class PodConditionsTest {
 
     @Test
     void aChangedConditionNotYetDueGoesAlongWithADueOne() {
-        ConditionPublisher ledger = pod.publisher(LEDGER);
-        publisher.update(verdict(state(1, 1, healthy(T0))), T0);
-        ledger.update(verdict(state(1, 1, healthy(T0))), T0);
-        pod.flush();
-        clock.advance(INTERVAL);
+        ConditionPublisher ledger = twoPoliciesWrittenAnIntervalAgo();
 
         ledger.update(verdict(state(2, 1, healthy(clock.instant()))), clock.instant());
         publisher.update(new ConditionEvaluator.Verdict(CollectingReason.BackendUnreachable, "node node-1: backend parca has failed"), T0);
@@ -166,11 +161,7 @@ class PodConditionsTest {
 
     @Test
     void aChangeNotDueIsNotWrittenOnItsOwn() {
-        ConditionPublisher ledger = pod.publisher(LEDGER);
-        publisher.update(verdict(state(1, 1, healthy(T0))), T0);
-        ledger.update(verdict(state(1, 1, healthy(T0))), T0);
-        pod.flush();
-        clock.advance(INTERVAL);
+        ConditionPublisher ledger = twoPoliciesWrittenAnIntervalAgo();
 
         ledger.update(verdict(state(2, 1, healthy(clock.instant()))), clock.instant());
         pod.flush();
@@ -207,6 +198,16 @@ class PodConditionsTest {
         assertThat(writes.getLast().only().reason()).isEqualTo(CollectingReason.Starting);
     }
 
+    /** Checkout's and ledger's conditions, both Collecting, written together one interval ago; returns ledger's publisher. */
+    ConditionPublisher twoPoliciesWrittenAnIntervalAgo() {
+        ConditionPublisher ledger = pod.publisher(LEDGER);
+        publisher.update(verdict(state(1, 1, healthy(T0))), T0);
+        ledger.update(verdict(state(1, 1, healthy(T0))), T0);
+        pod.flush();
+        clock.advance(INTERVAL);
+        return ledger;
+    }
+
     /** One pass of the collector's loop for one policy: evaluate, then flush the pod. */
     void update(ConditionPublisher policy, CollectorState state) {
         policy.update(verdict(state), state.lastExport().orElse(null));
@@ -227,28 +228,5 @@ class PodConditionsTest {
 
     static BackendHealth failing(Instant since, String error) {
         return new BackendHealth("parca", since, since, error, 4096, 1, 3, Map.of());
-    }
-
-    static final class MovableClock extends Clock {
-        private Instant now = T0;
-
-        void advance(Duration duration) {
-            now = now.plus(duration);
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-
-        @Override
-        public java.time.ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
-        }
     }
 }

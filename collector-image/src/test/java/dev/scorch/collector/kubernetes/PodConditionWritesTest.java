@@ -6,6 +6,7 @@ import dev.scorch.collector.health.CollectingCondition;
 import dev.scorch.collector.health.CollectingReason;
 import dev.scorch.collector.health.ConditionEvaluator;
 import dev.scorch.collector.health.ConditionPublisher;
+import dev.scorch.testenv.MovableClock;
 import dev.scorch.collector.health.PodConditions;
 import dev.scorch.testenv.AuditEvent;
 import dev.scorch.testenv.AuditLog;
@@ -15,8 +16,6 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -60,12 +59,12 @@ class PodConditionWritesTest {
     void twentyPoliciesConditionsLandRightWithOnePatchPerChangeInsteadOfOnePerPolicy() throws Exception {
         String together = pod("scorch-collector-together-");
         String onePerType = pod("scorch-collector-one-per-type-");
-        MovableClock clock = new MovableClock();
+        MovableClock clock = new MovableClock(T0);
 
         PodConditions batched = new PodConditions(new PodStatusPatcher(collectorApi, SYSTEM, together), clock, STATUS_UPDATE);
         Map<String, ConditionPublisher> evaluated = play(clock, type -> batched, batched::remove, List.of(batched));
 
-        clock.reset();
+        clock.set(T0);
         Map<String, PodConditions> separate = new LinkedHashMap<>();
         play(clock, type -> separate.computeIfAbsent(type, t -> new PodConditions(new PodStatusPatcher(collectorApi, SYSTEM, onePerType),
                 clock, STATUS_UPDATE)), type -> separate.get(type).remove(type), separate.values());
@@ -185,32 +184,5 @@ class PodConditionWritesTest {
                     c.lastTransitionTime().truncatedTo(ChronoUnit.SECONDS).toString()));
         });
         return conditions;
-    }
-
-    static final class MovableClock extends Clock {
-        private Instant now = T0;
-
-        void set(Instant instant) {
-            now = instant;
-        }
-
-        void reset() {
-            now = T0;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
     }
 }

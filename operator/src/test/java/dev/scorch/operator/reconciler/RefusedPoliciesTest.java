@@ -5,11 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.scorch.operator.Policies;
 import dev.scorch.operator.api.v1alpha1.ProfilingPolicy;
 import dev.scorch.operator.status.Observation;
-import java.time.Clock;
+import dev.scorch.testenv.MovableClock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import org.junit.jupiter.api.Test;
 
 class RefusedPoliciesTest {
@@ -17,31 +15,7 @@ class RefusedPoliciesTest {
     private static final Observation.Invalid REFUSED = new Observation.Invalid("InvalidSpec", "the API server refused the collector's DaemonSet");
     private static final String SPEC = "export: {backends: [{name: files, parca: {address: 'parca:7070'}}]}\n";
 
-    /** A clock the test moves. */
-    private static final class MovingClock extends Clock {
-        private Instant now = Instant.parse("2026-12-06T12:00:00Z");
-
-        void advance(Duration by) {
-            now = now.plus(by);
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-    }
-
-    private final MovingClock clock = new MovingClock();
+    private final MovableClock clock = new MovableClock(Instant.parse("2026-12-06T12:00:00Z"));
     private final RefusedPolicies refused = new RefusedPolicies(Duration.ofMinutes(1), clock);
     private final ProfilingPolicy policy = Policies.parse("guarded", SPEC);
 
