@@ -153,6 +153,7 @@ public final class SymbolizedStacks {
         this.processes = processes;
         this.processLabels = processLabels;
         this.maxBytes = maxBytes;
+        symbolizer.beginRound();
     }
 
     /** Called before each profile: a round past its bound forgets what it resolved (positions restart, so never mid-profile). */

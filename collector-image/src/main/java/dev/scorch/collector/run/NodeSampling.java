@@ -3,6 +3,7 @@ package dev.scorch.collector.run;
 import dev.scorch.collector.health.CollectingReason;
 import dev.scorch.collector.health.CollectorState;
 import dev.scorch.collector.kubernetes.PodInfo;
+import dev.scorch.collector.process.ProcessSnapshot;
 import dev.scorch.collector.process.ProcessTable;
 import dev.scorch.collector.profile.CpuProfileBuilder;
 import dev.scorch.collector.profile.StackStore;
@@ -14,6 +15,7 @@ import dev.scorch.collector.sampling.SamplingProblem;
 import dev.scorch.collector.sampling.SamplingUnavailableException;
 import dev.scorch.collector.jvm.JitMapRequests;
 import dev.scorch.collector.symbol.MappedObjects;
+import dev.scorch.collector.symbol.PerfMapWriter;
 import dev.scorch.collector.symbol.Symbolizer;
 import dev.scorch.collector.unwind.StackUnwinder;
 import java.lang.System.Logger.Level;
@@ -50,9 +52,17 @@ final class NodeSampling implements AutoCloseable {
     private volatile boolean stopping;
     /** Each mapped object file is opened, and its headers parsed, once for symbols and unwinding. */
     private final MappedObjects objectFiles = MappedObjects.ofThisHost();
-    private final Symbolizer symbolizer = new Symbolizer(Symbolizer.Settings.defaults(), process -> {
-        if (jvmSymbols && !stopping) {
-            jitMaps.refresh(process);
+    private final Symbolizer symbolizer = new Symbolizer(Symbolizer.Settings.defaults(), new PerfMapWriter() {
+        @Override
+        public void refresh(ProcessSnapshot process) {
+            if (jvmSymbols && !stopping) {
+                jitMaps.refresh(process);
+            }
+        }
+
+        @Override
+        public void beginRound() {
+            jitMaps.beginRound();
         }
     }, objectFiles);
     private final StackUnwinder unwinder =

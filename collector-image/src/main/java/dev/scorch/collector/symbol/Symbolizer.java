@@ -105,6 +105,11 @@ public final class Symbolizer {
         this(Settings.defaults());
     }
 
+    /** A round of resolving starts on the calling thread: runtimes asked for their perf maps are waited for once, in all. */
+    public void beginRound() {
+        perfMapWriter.beginRound();
+    }
+
     public SymbolizationMetrics metrics() {
         return metrics;
     }
