@@ -32,6 +32,11 @@ prepare_burst
 start_load
 
 IFS=';' read -r -a entries <<<"${COLLECTORS:-current}"
+# Each jar's class-data archive takes a training run: all of them first, so the collectors start together.
+for entry in "${entries[@]}"; do
+  read -r label _ <<<"$entry"
+  [ "$label" = "${label%%@*}" ] || app_archive_flag "${label#*@}" >/dev/null
+done
 names=()
 declare -A pid_of cpu_at_start
 for entry in "${entries[@]}"; do
