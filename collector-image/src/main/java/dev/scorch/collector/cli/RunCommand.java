@@ -7,6 +7,7 @@ import java.io.PrintStream;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -61,6 +62,17 @@ public final class RunCommand implements Subcommand {
                 """;
     }
 
+    /**
+     * The hard bound on the exit after SIGTERM: past {@link NodeCollector#STOP_BOUND}, something
+     * the collector waits on did not give way (a thread blocked where no deadline reaches), and the
+     * process ends here rather than be killed by the kubelet at 30 s, its in-flight sends already
+     * cut and marked and the final interval spooled, or not, by then.
+     */
+    static final Duration EXIT_BOUND = Duration.ofSeconds(25);
+
+    /** Status of an exit forced by {@link #EXIT_BOUND}: a stop that did not finish, as a crash would show. */
+    static final int FORCED_EXIT_STATUS = 1;
+
     /** One line per event: time, level, logger, message (java.util.logging's default takes two). */
     static final String LOG_FORMAT = "%1$tFT%1$tT.%1$tLZ %4$s %3$s: %5$s%6$s%n";
 
@@ -86,6 +98,7 @@ public final class RunCommand implements Subcommand {
 
         NodeCollector running = NodeCollector.start(configFile, identity, api, Clock.systemUTC());
         Thread shutdown = Thread.ofPlatform().name("scorch-shutdown").unstarted(() -> {
+            Thread.ofPlatform().daemon().name("scorch-exit-bound").start(() -> haltAfter(EXIT_BOUND, node));
             running.close();
             StoppingLogManager.closeHandlers();
         });
@@ -95,6 +108,33 @@ public final class RunCommand implements Subcommand {
                 .log(System.Logger.Level.INFO, "node {0}: collecting until SIGTERM, which exports the intervals in progress", node);
         running.runUntilClosed();
         return 0;
+    }
+
+    private static void haltAfter(Duration bound, String node) {
+        try {
+            Thread.sleep(bound);
+        } catch (InterruptedException e) {
+            return;
+        }
+        System.getLogger(RunCommand.class.getName()).log(System.Logger.Level.ERROR,
+                "node {0}: still stopping {1} s after SIGTERM; exiting now, before the kubelet''s SIGKILL. Still running:{2}", node,
+                Long.toString(bound.toSeconds()), stoppingThreads());
+        StoppingLogManager.closeHandlers();
+        Runtime.getRuntime().halt(FORCED_EXIT_STATUS);
+    }
+
+    /** Where the threads that stop the collector wait, for the log line of a forced exit. */
+    private static String stoppingThreads() {
+        StringBuilder where = new StringBuilder();
+        Thread.getAllStackTraces().forEach((thread, stack) -> {
+            if (thread.getName().startsWith("scorch-") && stack.length > 0) {
+                where.append("\n  ").append(thread.getName()).append(" at ").append(stack[0]);
+                for (int i = 1; i < Math.min(stack.length, 8); i++) {
+                    where.append("\n    ").append(stack[i]);
+                }
+            }
+        });
+        return where.toString();
     }
 
     private ApiServer apiServer(CommandLine options) throws UsageException, KubernetesException {

@@ -28,6 +28,12 @@ public interface ProfileExporter extends AutoCloseable {
     /** The backend's delivery health, for metrics and the pod condition. */
     BackendHealth health();
 
+    /**
+     * Shutdown began: start no new send; what is offered until {@link #close} is kept for the next
+     * start. Exporters that send nothing over the network have nothing to stop.
+     */
+    default void stopSending() {}
+
     @Override
     void close();
 }

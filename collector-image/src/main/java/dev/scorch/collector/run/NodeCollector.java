@@ -46,6 +46,12 @@ public final class NodeCollector implements AutoCloseable {
     /** How often collector.json, the node's labels and the sampling scope are checked for changes. */
     static final Duration CHECK = Duration.ofSeconds(5);
 
+    /**
+     * How long {@link #close} may take from SIGTERM: well inside a pod's default 30 s termination
+     * grace, leaving the JVM room to exit before the kubelet's SIGKILL.
+     */
+    public static final Duration STOP_BOUND = Duration.ofSeconds(20);
+
     /** The first pod list must arrive within this before sampling starts anyway (pending stacks wait). */
     static final Duration WATCH_SYNC_WAIT = Duration.ofSeconds(30);
 
@@ -230,33 +236,43 @@ public final class NodeCollector implements AutoCloseable {
     }
 
     /**
-     * Stops: each policy's interval in progress is exported (SIGTERM loses nothing sampled so far)
-     * and its backends flush and close, then sampling and the watches stop.
+     * Stops within {@link #STOP_BOUND} of the call: no backend starts a new send from here, and a
+     * send in flight is cut and marked possibly delivered after its grace; each policy's interval
+     * in progress is exported (SIGTERM loses nothing sampled so far, it waits in the spool); then
+     * the backends, sampling, the health endpoints and the watches close side by side.
      */
     @Override
     public void close() {
+        long deadline = System.nanoTime() + STOP_BOUND.toNanos();
+        LOG.log(Level.INFO, "node {0}: stopping within {1} s; no new send starts, sends in flight are cut after their grace",
+                identity.node(), Long.toString(STOP_BOUND.toSeconds()));
         stopped.countDown();
+        policies.stopSending();
         // From here Java frames are named from the JIT maps at hand, so neither the loop's interval
         // in progress nor the final flush waits on JVMs that may be stopping too.
         services.sampling().stopAskingJvms();
         try {
             // The loop may be mid-interval (building profiles); let it finish before the final flush.
             if (looping) {
-                loopDone.await(30, TimeUnit.SECONDS);
+                loopDone.await(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
         synchronized (this) {
-            policies.closeAll();
+            policies.closeAll(deadline);
         }
+        List<ParallelClose.Task> closing = new ArrayList<>();
         for (AutoCloseable resource : resources.reversed()) {
-            try {
-                resource.close();
-            } catch (Exception e) {
-                LOG.log(Level.WARNING, "while stopping: {0}", e.toString());
-            }
+            closing.add(new ParallelClose.Task(resource.getClass().getSimpleName(), () -> {
+                try {
+                    resource.close();
+                } catch (Exception e) {
+                    LOG.log(Level.WARNING, "while stopping: {0}", e.toString());
+                }
+            }));
         }
+        ParallelClose.run(closing, ParallelClose.until(deadline));
         LOG.log(Level.INFO, "node {0}: stopped", identity.node());
     }
 }

@@ -4,6 +4,7 @@ import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Closes backends side by side within one bound. Each backend may hold a send in flight for its
@@ -21,6 +22,14 @@ final class ParallelClose {
      * interval's profiles to be built before.
      */
     static final Duration BOUND = Duration.ofSeconds(15);
+
+    /**
+     * What is left until {@code deadline} ({@link System#nanoTime}), at least a second: past the
+     * deadline the tasks still get a moment to close before they are left to the process's exit.
+     */
+    static Duration until(long deadline) {
+        return Duration.ofNanos(Math.max(TimeUnit.SECONDS.toNanos(1), deadline - System.nanoTime()));
+    }
 
     /** One thing to close, named for the log when it does not finish in time. */
     record Task(String name, Runnable close) {}

@@ -261,6 +261,11 @@ final class PolicyCollection implements AutoCloseable {
         }
     }
 
+    /** Shutdown began: the backends start no new send (see {@link ProfileExporter#stopSending}). */
+    void stopSending() {
+        exporters.forEach(ProfileExporter::stopSending);
+    }
+
     void stopped() {
         LOG.log(Level.INFO, "node {0}: stopped serving policy {1}", node.node(), config.name());
     }

@@ -157,8 +157,19 @@ final class ServedPolicies {
                 .flatMap(Optional::stream).max(Instant::compareTo);
     }
 
-    /** Exports every interval in progress and closes every policy's backends (shutdown). */
-    synchronized void closeAll() {
+    /**
+     * Shutdown began: no backend starts a new send, and the sends in flight get their grace from
+     * now. Not synchronized: the interval loop may hold this while it builds profiles.
+     */
+    void stopSending() {
+        served.values().forEach(PolicyCollection::stopSending);
+    }
+
+    /**
+     * Exports every interval in progress and closes every policy's backends (shutdown), the
+     * backends side by side until {@code deadline} ({@link System#nanoTime}).
+     */
+    synchronized void closeAll(long deadline) {
         services.sampling().drain();
         Instant end = services.clock().instant();
         SymbolizedStacks round = services.sampling().profiles().round();
@@ -173,7 +184,7 @@ final class ServedPolicies {
         } finally {
             offers.commit();
         }
-        ParallelClose.run(backends, ParallelClose.BOUND);
+        ParallelClose.run(backends, ParallelClose.until(deadline));
         served.values().forEach(PolicyCollection::stopped);
     }
 }

@@ -11,6 +11,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -34,6 +35,7 @@ class CollectorShutdownTest {
     private static final long GRACE_SECONDS = 30;
     private static final int POLICIES = 4;
     private static final List<String> HELD_BACKENDS = List.of("pyroscope", "otlp");
+    private static final Duration FRESH_SEND = Duration.ofSeconds(2);
 
     @TempDir
     Path dir;
@@ -51,9 +53,16 @@ class CollectorShutdownTest {
             Files.writeString(config, config(port, trickling.port(), silent.port(), refusing));
             Process collector = CollectorProcess.start(controlPlane, dir, config, "shutdown-node");
             try {
+                // Each backend sends one profile at a time, and a send to this server lasts until the
+                // sender's own deadline (20 s, twice its request timeout) ends it: so many connections
+                // opened within a short window are as many backends each holding a fresh send. Counting
+                // every connection ever accepted also counted retries, and a send begun long before
+                // SIGTERM can meet that deadline, as an ordinary failure kept for the next start,
+                // before shutdown's in-flight grace (5 s from SIGTERM) cuts and marks it.
                 int held = POLICIES * HELD_BACKENDS.size();
-                NodeCollectorTest.awaitTrue(() -> trickling.connections() >= held,
-                        held + " backends holding a send (log: " + dir.resolve("collector.log") + ")");
+                NodeCollectorTest.awaitTrue(() -> trickling.connectionsWithin(FRESH_SEND) >= held,
+                        held + " backends holding a send begun within " + FRESH_SEND.toSeconds() + " s (log: "
+                                + dir.resolve("collector.log") + ")");
             } catch (AssertionError | RuntimeException e) {
                 collector.destroyForcibly();
                 throw e;
@@ -159,6 +168,7 @@ class CollectorShutdownTest {
         private final boolean trickle;
         private final ServerSocket server = new ServerSocket(0, 128, InetAddress.getLoopbackAddress());
         private final List<Socket> accepted = new CopyOnWriteArrayList<>();
+        private final List<Long> acceptedAt = new CopyOnWriteArrayList<>();
         private final Thread acceptor;
 
         Loopback(boolean trickle) throws IOException {
@@ -170,14 +180,17 @@ class CollectorShutdownTest {
             return server.getLocalPort();
         }
 
-        int connections() {
-            return accepted.size();
+        /** How many connections it accepted within the last {@code window}. */
+        int connectionsWithin(Duration window) {
+            long since = System.nanoTime() - window.toNanos();
+            return (int) acceptedAt.stream().filter(at -> at - since > 0).count();
         }
 
         private void accept() {
             try {
                 while (true) {
                     Socket socket = server.accept();
+                    acceptedAt.add(System.nanoTime());
                     accepted.add(socket);
                     if (trickle) {
                         Thread.ofVirtual().start(() -> trickle(socket));

@@ -46,6 +46,8 @@ final class Backlog {
     private final BacklogQueue queue;
     private final MemorySpill spill;
     private boolean closed;
+    /** Shutdown began: nothing new is sent, what is offered goes to the spool for the next start. */
+    private boolean holding;
     private boolean backingOff;
 
     Backlog(String backend, DeliverySettings settings) {
@@ -118,7 +120,7 @@ final class Backlog {
      * failing, and small enough to be spooled should its send fail. Holds the lock.
      */
     private boolean sendsFirst(InMemory item) {
-        return spool.usable() && !closed && !backingOff && queue.isEmpty() && !spool.writing()
+        return spool.usable() && !closed && !holding && !backingOff && queue.isEmpty() && !spool.writing()
                 && item.bytes() <= settings.maxSpoolBytes();
     }
 
@@ -183,12 +185,12 @@ final class Backlog {
         }
     }
 
-    /** Waits for the oldest profile and marks it in flight; null once closed. */
+    /** Waits for the oldest profile and marks it in flight; null once closed. Waits while {@link #hold holding}. */
     QueuedProfile next() {
         lock.lock();
         try {
             queue.settled();
-            while (queue.isEmpty() && !closed) {
+            while ((queue.isEmpty() || holding) && !closed) {
                 changed.awaitUninterruptibly();
             }
             return closed ? null : queue.sendHead();
@@ -275,6 +277,24 @@ final class Backlog {
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * Shutdown began: no send starts from here (one in flight goes on), what is only in memory is
+     * spooled now (the one in flight too, so it can be marked possibly delivered when it is cut),
+     * and what is offered until {@link #close} is written to the spool rather than queued in
+     * memory, so the final interval waits on disk for the next start.
+     */
+    void hold() {
+        List<SpoolWrite> writes;
+        lock.lock();
+        try {
+            holding = true;
+            writes = spill.all();
+        } finally {
+            lock.unlock();
+        }
+        MemorySpill.commit(writes);
     }
 
     /**

@@ -34,11 +34,16 @@ public final class DeliveryQueue implements ProfileExporter {
     private static final System.Logger LOG = System.getLogger(DeliveryQueue.class.getName());
 
     /**
-     * How long {@link #close} lets a send in flight finish. A send cut short after the backend
-     * stored it would be sent again after the restart; past this bound its spool file is marked
-     * possibly delivered instead, and the next start drops it (counted).
+     * How long a send in flight when shutdown begins ({@link #stopSending}) may go on. A send cut
+     * short after the backend stored it would be sent again after the restart; past this bound its
+     * spool file is marked possibly delivered instead, the send is cut, and the next start drops
+     * the file (counted). Counted from the start of shutdown, not from {@link #close}, so the cut
+     * does not wait for the final interval to be built, and comes before the sender's own request
+     * timeout ends a held send as an ordinary failure.
      */
     static final Duration IN_FLIGHT_GRACE = Duration.ofSeconds(5);
+
+    private static final long CUT_POLL_MILLIS = 50;
 
     private final String backend;
     private final ProfileSender sender;
@@ -53,6 +58,7 @@ public final class DeliveryQueue implements ProfileExporter {
     private Instant failingSince;
     private String lastError;
     private volatile QueuedProfile inFlight;
+    private Thread cutter;
     private volatile String senderDied;
 
     /**
@@ -100,22 +106,51 @@ public final class DeliveryQueue implements ProfileExporter {
     }
 
     /**
-     * Stops: no new send starts, the send in flight gets {@link #IN_FLIGHT_GRACE} to finish (past
-     * that its spool file is marked possibly delivered and the send abandoned), spooled profiles
-     * stay on disk for the next start, profiles held only in memory are lost and counted as
-     * {@code closed}.
+     * Shutdown began: no new send starts (what is offered from now waits in the spool for the next
+     * start), and the send in flight gets {@link #IN_FLIGHT_GRACE} from now to finish; past that its
+     * spool file is marked possibly delivered and the send cut. Called again, or by {@link #close},
+     * it changes nothing.
+     */
+    @Override
+    public synchronized void stopSending() {
+        if (cutter == null) {
+            backlog.hold();
+            long graceEnd = System.nanoTime() + IN_FLIGHT_GRACE.toNanos();
+            cutter = Thread.ofVirtual().name("scorch-export-cut-" + backend).start(() -> cutAt(graceEnd));
+        }
+    }
+
+    private void cutAt(long graceEnd) {
+        try {
+            // Polled: the send loop has no hook for "a send ended", and this runs once, at shutdown, for a few seconds.
+            while (inFlight != null && graceEnd - System.nanoTime() > 0) {
+                Thread.sleep(Math.min(CUT_POLL_MILLIS, Math.max(1, (graceEnd - System.nanoTime()) / 1_000_000)));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        QueuedProfile stuck = inFlight;
+        if (stuck != null) {
+            backlog.markPossiblyDelivered(stuck);
+            LOG.log(Level.WARNING, "backend {0}: a send was still in flight {1} s after shutdown began; cut and marked"
+                    + " possibly delivered, so it is not sent again after the restart", backend, IN_FLIGHT_GRACE.toSeconds());
+            thread.interrupt();
+        }
+    }
+
+    /**
+     * Stops: {@link #stopSending} if shutdown did not already, waits for the send in flight to
+     * finish or be cut at the end of its grace, then closes the sender. Spooled profiles stay on
+     * disk for the next start; profiles held only in memory are spooled, or lost and counted as
+     * {@code closed} when the spool cannot take them.
      */
     @Override
     public void close() {
+        stopSending();
         backlog.close();
         try {
-            if (!thread.join(IN_FLIGHT_GRACE)) {
-                QueuedProfile stuck = inFlight;
-                if (stuck != null) {
-                    backlog.markPossiblyDelivered(stuck);
-                    LOG.log(Level.WARNING, "backend {0}: a send was still in flight {1} s after shutdown began; abandoned and marked"
-                            + " possibly delivered, so it is not sent again after the restart", backend, IN_FLIGHT_GRACE.toSeconds());
-                }
+            cutter.join();
+            if (!thread.join(Duration.ofSeconds(2))) {
                 thread.interrupt();
                 thread.join(Duration.ofSeconds(2));
             }

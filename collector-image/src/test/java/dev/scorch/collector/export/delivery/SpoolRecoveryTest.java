@@ -177,6 +177,47 @@ class SpoolRecoveryTest {
     }
 
     @Test
+    void aSendInFlightWhenShutdownBeganIsCutAndMarkedAtTheEndOfItsGraceWithoutWaitingForTheClose() throws Exception {
+        SlowBackend backend = new SlowBackend();
+        try (var queue = new DeliveryQueue("parca", backend, settings())) {
+            queue.offer(numbered(0, 300));
+            backend.received.await();
+            queue.stopSending();
+            await(() -> spoolFiles().stream().anyMatch(f -> f.getFileName().toString().endsWith(".possibly-delivered")));
+        }
+
+        RecordingSender restarted = new RecordingSender();
+        try (var queue = new DeliveryQueue("parca", restarted, settings())) {
+            queue.offer(numbered(1, 300));
+            assertThat(deliveredAfterRestart(1, restarted, queue)).containsExactly(1);
+            assertThat(queue.health().dropped()).containsEntry("possibly-delivered", 1L);
+        }
+    }
+
+    @Test
+    void whatIsOfferedAfterShutdownBeganIsNotSentButWaitsInTheSpoolForTheRestart() throws Exception {
+        RecordingSender stopping = new RecordingSender();
+        try (var queue = new DeliveryQueue("parca", stopping, settings())) {
+            queue.stopSending();
+            IntStream.range(0, 3).forEach(i -> queue.offer(numbered(i, 300)));
+        }
+        assertThat(stopping.accepted).isEmpty();
+
+        RecordingSender restarted = new RecordingSender();
+        try (var queue = new DeliveryQueue("parca", restarted, settings())) {
+            assertThat(deliveredAfterRestart(3, restarted, queue)).containsExactly(0, 1, 2);
+        }
+    }
+
+    private List<Path> spoolFiles() {
+        try (Stream<Path> files = Files.list(spool())) {
+            return files.toList();
+        } catch (IOException e) {
+            return List.of();
+        }
+    }
+
+    @Test
     void aSendThatAnswersWithinTheShutdownGraceCompletesAndIsNotSentAgain() throws Exception {
         SlowBackend backend = new SlowBackend();
         var queue = new DeliveryQueue("parca", backend, settings());
