@@ -18,7 +18,7 @@ cat > "$work/Idle.java" <<'JAVA'
 public class Idle { public static void main(String[] a) throws Exception { System.out.println("ready"); Thread.sleep(600_000); } }
 JAVA
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill -CONT "$p" 2>/dev/null; kill -KILL "$p" 2>/dev/null; rm -f "/tmp/perf-$p.map"; done; }
+cleanup() { for p in "${pids[@]}"; do kill -CONT "$p" 2>/dev/null; kill -KILL "$p" 2>/dev/null; rm -f "/tmp/perf-$p.map" "/tmp/.java_pid$p" "/tmp/.attach_pid$p"; done; }
 trap cleanup EXIT
 for i in $(seq 1 $((running + stopped))); do
   "$JAVA_HOME/bin/java" -Xmx16m "$work/Idle.java" > "$work/idle-$i.out" &
