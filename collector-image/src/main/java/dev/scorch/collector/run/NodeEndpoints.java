@@ -49,6 +49,9 @@ final class NodeEndpoints {
                         "result", sampling::unwinding)
                 .counterFamily("scorch_jvm_symbols_refusals_total", "JVMs that refused to write their JIT symbols through the attach mechanism, by reason.",
                         "reason", () -> sampling.jitMaps().refusals())
+                .counter("scorch_jvm_symbols_late_total", "JIT map requests a symbolization round stopped waiting for (its 2 s on JVMs"
+                        + " had passed): the JVM's Java frames were named from the map it had; its answer serves the next round.",
+                        () -> sampling.jitMaps().late())
                 .counterFamily("scorch_jvm_perf_maps_total", "Perf maps the collector had JVMs write, once the JVM exited, by outcome"
                         + " (removed, kept_not_ours, kept_rewritten, gone, unremovable, untracked).",
                         "outcome", () -> sampling.jitMaps().causedMaps())
