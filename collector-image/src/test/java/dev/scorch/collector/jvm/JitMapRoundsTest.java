@@ -46,11 +46,13 @@ class JitMapRoundsTest {
     }
 
     @AfterEach
-    void stopJvmsAndDeleteTheirMaps() throws Exception {
+    void stopJvmsAndDeleteWhatTheyLeft() throws Exception {
         for (Process jvm : jvms) {
             jvm.destroyForcibly();
             jvm.waitFor(30, TimeUnit.SECONDS);
             Files.deleteIfExists(Path.of("/tmp/perf-" + jvm.pid() + ".map"));
+            // A killed JVM leaves its attach socket; a later process with its pid would look like a listener that never replies.
+            Files.deleteIfExists(Path.of("/tmp/.java_pid" + jvm.pid()));
         }
     }
 
