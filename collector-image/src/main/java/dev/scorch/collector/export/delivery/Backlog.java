@@ -19,16 +19,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * exactly once, as sent or as dropped by reason. The send loop ({@link DeliveryQueue}) takes the
  * head with {@link #next()} and settles it; the head in flight is never the one a bound forces out.
  *
- * <p>Spool on failure: a profile offered while the backend keeps up (nothing queued, no send
- * failing, room in the collector's memory budget) is queued in memory, counted in that budget, and
- * sent from there, with no disk work. It is spilled to the spool, durably, when its send fails
- * ({@link #sendFailed}), when it is still unsent at the backend's next offer (a send that hangs, a
- * backend that is slow), and at {@link #close}. Every other profile (the backend is behind or
- * failing, the memory bound is full) is written to the spool when offered and queued once durable
- * ({@link SpoolWrite}); while the spool cannot be written, profiles are held in memory within the
- * collector's one budget of them ({@link DeliverySettings#memoryBudget}). A crash while a healthy
- * send is in flight loses that one profile (docs/decisions.md, "Spool on failure, not before every
- * send"). Thread-safe.
+ * <p>Spool on failure: a profile offered while the backend keeps up is queued in memory and sent
+ * from there ({@link BacklogOffers}); it is spilled to the spool, durably ({@link MemorySpill}),
+ * when its send fails ({@link #sendFailed}), when it is still unsent at the backend's next offer,
+ * and when shutdown begins ({@link #hold}). A crash while a healthy send is in flight loses that
+ * one profile (docs/decisions.md, "Spool on failure, not before every send"). Thread-safe: one
+ * lock, shared by the parts named here.
  */
 final class Backlog {
 
@@ -45,6 +41,8 @@ final class Backlog {
     private final Condition changed = lock.newCondition();
     private final BacklogQueue queue;
     private final MemorySpill spill;
+    private final BacklogOffers offers;
+    private final OutstandingSend outstandingSend;
     private boolean closed;
     /** Shutdown began: nothing new is sent, what is offered goes to the spool for the next start. */
     private boolean holding;
@@ -56,6 +54,8 @@ final class Backlog {
                 Math.min(settings.maxSpoolBytes(), MAX_RECORD_BYTES)), problems);
         this.queue = new BacklogQueue(settings.maxSpoolBytes(), spool);
         this.spill = new MemorySpill(lock, queue, spool, settings.memory());
+        this.offers = new BacklogOffers(this, settings, lock, changed, queue, spool, spill);
+        this.outstandingSend = new OutstandingSend(lock, changed, spool);
     }
 
     /** Takes over what a previous run left in the spool; a spool that cannot be used leaves the backlog in memory only. */
@@ -81,47 +81,19 @@ final class Backlog {
         round.commit();
     }
 
-    /**
-     * Queues {@code profile} in memory at once when the backend keeps up; otherwise writes it to the
-     * spool now and queues it when {@code round} commits, once it is durable (or, when the spool
-     * cannot take it, held in memory, bounded). A profile still sent first from memory is spilled
-     * in the same round, ahead of it.
-     */
+    /** Queues {@code profile} as {@link BacklogOffers#add} says, durable when {@code round} commits. */
     void add(ExportedProfile profile, OfferRound round) {
-        InMemory item = new InMemory(profile, true, this);
-        // Read before this backlog's lock: the budget's lock comes first (NodeHeapBudget).
-        boolean budgetRoom = settings.memory().heldBytes() + item.bytes() <= settings.memory().maxBytes();
-        List<SpoolWrite> writes = List.of();
-        lock.lock();
-        try {
-            if (profile.payload().length > MAX_RECORD_BYTES) {
-                queue.count("too-large", 1);
-                return;
-            }
-            if (budgetRoom && sendsFirst(item)) {
-                queue.addLast(item);
-                changed.signalAll();
-            } else {
-                item = null;
-                writes = spill.all();
-                writes.add(spool.write(profile, durable -> enqueue(durable != null ? durable : new InMemory(profile, false, this))));
-            }
-        } finally {
-            lock.unlock();
-        }
-        if (item != null) {
-            settings.memory().hold(item);
-        }
-        writes.forEach(round::add);
+        offers.add(profile, round);
     }
 
-    /**
-     * Whether {@code item} can skip the spool: spool usable, nothing queued or being written, no send
-     * failing, and small enough to be spooled should its send fail. Holds the lock.
-     */
-    private boolean sendsFirst(InMemory item) {
-        return spool.usable() && !closed && !holding && !backingOff && queue.isEmpty() && !spool.writing()
-                && item.bytes() <= settings.maxSpoolBytes();
+    /** Whether nothing holds a new profile back from being sent first: no send failing, not stopping. Holds the lock. */
+    boolean keepsUp() {
+        return !closed && !holding && !backingOff;
+    }
+
+    /** Whether closed: what completes its spool write from now is dropped, counted as {@code closed}. Holds the lock. */
+    boolean closed() {
+        return closed;
     }
 
     /**
@@ -138,50 +110,6 @@ final class Backlog {
         }
         if (item instanceof InMemory memory) {
             spill.now(memory);
-        }
-    }
-
-    private void enqueue(QueuedProfile item) {
-        lock.lock();
-        try {
-            if (closed) {
-                queue.discard(item, "closed");
-                return;
-            }
-            long bound = item instanceof OnDisk ? settings.maxSpoolBytes() : settings.memory().maxBytes();
-            if (item.bytes() > bound) {
-                queue.discard(item, "too-large");
-                return;
-            }
-            queue.addLast(item);
-            queue.enforceSpoolBound();
-            changed.signalAll();
-        } finally {
-            lock.unlock();
-        }
-        if (item instanceof InMemory memory) {
-            settings.memory().hold(memory);
-        }
-    }
-
-    /**
-     * The budget's eviction of {@code item}: dropped as {@code memory-full} unless being sent or sent
-     * first (that one is spooled if its send fails, never dropped for memory, unless the spool could
-     * not take it and it waits for a retry). Takes this backlog's lock.
-     */
-    boolean evictFromMemory(InMemory item) {
-        lock.lock();
-        try {
-            boolean kept = queue.beingSent(item) || (item.sentFirst && !queue.inFlight(item));
-            if (kept && queue.contains(item)) {
-                return false;
-            }
-            if (queue.remove(item)) {
-                queue.count("memory-full", 1);
-            }
-            return true;
-        } finally {
-            lock.unlock();
         }
     }
 
@@ -236,23 +164,6 @@ final class Backlog {
     }
 
     /**
-     * Marks the spool file of {@code item}, still being sent at shutdown, as possibly delivered:
-     * the next start drops it (counted as {@code possibly-delivered}) instead of sending it again.
-     */
-    void markPossiblyDelivered(QueuedProfile item) {
-        QueuedProfile current;
-        lock.lock();
-        try {
-            current = QueuedProfile.current(item);
-        } finally {
-            lock.unlock();
-        }
-        if (current instanceof OnDisk disk) {
-            spool.markPossiblyDelivered(disk);
-        }
-    }
-
-    /**
      * Waits up to {@code wait} before the head is tried again, waking early only when closed; false
      * when closed (or interrupted). A head held in memory is not being sent while it waits, so the
      * memory budget may drop it: a failing backend does not pin a profile outside the budget.
@@ -286,15 +197,7 @@ final class Backlog {
      * memory, so the final interval waits on disk for the next start.
      */
     void hold() {
-        List<SpoolWrite> writes;
-        lock.lock();
-        try {
-            holding = true;
-            writes = spill.all();
-        } finally {
-            lock.unlock();
-        }
-        MemorySpill.commit(writes);
+        stopAndSpillAll(() -> holding = true);
     }
 
     /**
@@ -303,16 +206,10 @@ final class Backlog {
      * the spool cannot take is lost and counted as {@code closed}.
      */
     void close() {
-        List<SpoolWrite> writes;
-        lock.lock();
-        try {
+        stopAndSpillAll(() -> {
             closed = true;
-            writes = spill.all();
             changed.signalAll();
-        } finally {
-            lock.unlock();
-        }
-        MemorySpill.commit(writes);
+        });
         List<InMemory> lost;
         lock.lock();
         try {
@@ -326,6 +223,24 @@ final class Backlog {
             lock.unlock();
         }
         lost.forEach(settings.memory()::release);
+    }
+
+    /** Runs {@code stop} under the lock, begins spilling what is only in memory, and makes it durable once unlocked. */
+    private void stopAndSpillAll(Runnable stop) {
+        List<SpoolWrite> writes;
+        lock.lock();
+        try {
+            stop.run();
+            writes = spill.all();
+        } finally {
+            lock.unlock();
+        }
+        MemorySpill.commit(writes);
+    }
+
+    /** The send out to the backend, waiting for its answer, which shutdown may cut. */
+    OutstandingSend outstandingSend() {
+        return outstandingSend;
     }
 
     long queuedBytes() {

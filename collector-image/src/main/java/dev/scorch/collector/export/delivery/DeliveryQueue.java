@@ -43,8 +43,6 @@ public final class DeliveryQueue implements ProfileExporter {
      */
     static final Duration IN_FLIGHT_GRACE = Duration.ofSeconds(5);
 
-    private static final long CUT_POLL_MILLIS = 50;
-
     private final String backend;
     private final ProfileSender sender;
     private final DeliverySettings settings;
@@ -57,7 +55,6 @@ public final class DeliveryQueue implements ProfileExporter {
     private Instant lastSuccess;
     private Instant failingSince;
     private String lastError;
-    private volatile QueuedProfile inFlight;
     private Thread cutter;
     private volatile String senderDied;
 
@@ -121,20 +118,15 @@ public final class DeliveryQueue implements ProfileExporter {
     }
 
     private void cutAt(long graceEnd) {
-        try {
-            // Polled: the send loop has no hook for "a send ended", and this runs once, at shutdown, for a few seconds.
-            while (inFlight != null && graceEnd - System.nanoTime() > 0) {
-                Thread.sleep(Math.min(CUT_POLL_MILLIS, Math.max(1, (graceEnd - System.nanoTime()) / 1_000_000)));
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        QueuedProfile stuck = inFlight;
-        if (stuck != null) {
-            backlog.markPossiblyDelivered(stuck);
-            LOG.log(Level.WARNING, "backend {0}: a send was still in flight {1} s after shutdown began; cut and marked"
-                    + " possibly delivered, so it is not sent again after the restart", backend, IN_FLIGHT_GRACE.toSeconds());
-            thread.interrupt();
+        QueuedProfile cut = backlog.outstandingSend().cutAt(graceEnd);
+        if (cut instanceof QueuedProfile.OnDisk) {
+            LOG.log(Level.WARNING, "backend {0}: a send was still waiting for the backend''s answer {1} s after shutdown began; cut and"
+                    + " its spool file marked possibly delivered, so it is not sent again after the restart", backend,
+                    IN_FLIGHT_GRACE.toSeconds());
+        } else if (cut != null) {
+            LOG.log(Level.WARNING, "backend {0}: a send was still waiting for the backend''s answer {1} s after shutdown began; cut."
+                    + " It was held only in memory (the spool could not take it), so it is not sent again", backend,
+                    IN_FLIGHT_GRACE.toSeconds());
         }
     }
 
@@ -182,36 +174,39 @@ public final class DeliveryQueue implements ProfileExporter {
             if (profile == null) {
                 continue;
             }
-            inFlight = item;
+            SendFailure failure = null;
+            boolean cut;
+            backlog.outstandingSend().begins(item);
             try {
                 sender.send(profile);
-                failures = 0;
-                delivered(item);
-            } catch (SendFailure failure) {
-                if (failure.retryable()) {
-                    backlog.sendFailed(item);
-                    failures++;
-                    failed(failure.getMessage());
-                    if (!backlog.pause(retryWait(failure, failures))) {
-                        return;
-                    }
-                } else {
-                    failures = 0;
-                    rejected(item, failure);
-                }
+            } catch (SendFailure e) {
+                failure = e;
             } catch (RuntimeException e) {
                 // A bug in a sender must not end delivery for the backend: treat it as retryable. Its message may quote a
                 // request header (a credential), so only its type and place reach health and logs.
-                backlog.sendFailed(item);
-                failures++;
-                failed("unexpected " + e.getClass().getName() + " in the sender");
                 LOG.log(Level.ERROR, "backend " + backend + ": sender failed unexpectedly with " + e.getClass().getName() + " at "
                         + (e.getStackTrace().length > 0 ? e.getStackTrace()[0] : "(no stack)"));
-                if (!backlog.pause(settings.backoff().delay(failures, ThreadLocalRandom.current()))) {
+                failure = SendFailure.retryable("unexpected " + e.getClass().getName() + " in the sender", null);
+            } finally {
+                cut = backlog.outstandingSend().returned();
+            }
+            if (failure == null) {
+                failures = 0;
+                delivered(item);
+            } else if (cut) {
+                // Shutdown cut this send and marked its file (logged then): the failure says nothing about the backend, and
+                // nothing is retried.
+                return;
+            } else if (failure.retryable()) {
+                backlog.sendFailed(item);
+                failures++;
+                failed(failure.getMessage());
+                if (!backlog.pause(retryWait(failure, failures))) {
                     return;
                 }
-            } finally {
-                inFlight = null;
+            } else {
+                failures = 0;
+                rejected(item, failure);
             }
         }
     }

@@ -9,11 +9,11 @@ import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The spill path of one {@link Backlog}: a profile held only in memory is written to the spool when
- * its send fails, when it is still unsent at the backend's next offer, and at close. Once durable,
- * its spool file takes its place in the queue (or is deleted when the profile was sent meanwhile)
- * and its room in the memory budget is given back; when the write fails, it stays in memory.
- * Shares its backlog's lock.
+ * The profiles of one {@link Backlog} held only in memory: spilled to the spool when their send
+ * fails, when still unsent at the backend's next offer, and when shutdown begins (once durable,
+ * the spool file takes the profile's place in the queue, or is deleted when the profile was sent
+ * meanwhile, and its room in the memory budget is given back; when the write fails, it stays in
+ * memory), or evicted when the collector's budget of them is full. Shares its backlog's lock.
  */
 final class MemorySpill {
 
@@ -55,6 +55,27 @@ final class MemorySpill {
         }
         if (write != null) {
             commit(List.of(write));
+        }
+    }
+
+    /**
+     * The budget's eviction of {@code item}: dropped as {@code memory-full} unless being sent or sent
+     * first (that one is spooled if its send fails, never dropped for memory, unless the spool could
+     * not take it and it waits for a retry). Takes the backlog's lock.
+     */
+    boolean evict(InMemory item) {
+        lock.lock();
+        try {
+            boolean kept = queue.beingSent(item) || (item.sentFirst && !queue.inFlight(item));
+            if (kept && queue.contains(item)) {
+                return false;
+            }
+            if (queue.remove(item)) {
+                queue.count("memory-full", 1);
+            }
+            return true;
+        } finally {
+            lock.unlock();
         }
     }
 

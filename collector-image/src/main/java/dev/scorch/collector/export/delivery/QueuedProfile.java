@@ -27,20 +27,20 @@ sealed interface QueuedProfile permits QueuedProfile.OnDisk, QueuedProfile.InMem
     final class InMemory extends NodeHeapBudget.Claim implements QueuedProfile {
         final ExportedProfile profile;
         final boolean sentFirst;
-        private final Backlog backlog;
+        private final MemorySpill memory;
         boolean spilling;
         OnDisk spilledAs;
 
-        InMemory(ExportedProfile profile, boolean sentFirst, Backlog backlog) {
+        InMemory(ExportedProfile profile, boolean sentFirst, MemorySpill memory) {
             super(profile.payload().length + 256L);
             this.profile = profile;
             this.sentFirst = sentFirst;
-            this.backlog = backlog;
+            this.memory = memory;
         }
 
         @Override
         protected boolean evict() {
-            return backlog.evictFromMemory(this);
+            return memory.evict(this);
         }
     }
 

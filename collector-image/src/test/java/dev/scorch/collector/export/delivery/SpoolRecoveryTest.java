@@ -25,7 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Spool shapes a previous run, a crash or a hostile hand can leave behind: recovery keeps the
  * spool on disk, sends what it can, counts what it cannot, never reads past a file's real size;
- * a sender thread that dies turns the backend's health red; a send cut by shutdown is not sent twice.
+ * a sender thread that dies turns the backend's health red; a send cut by shutdown is not sent twice
+ * nor taken for a failing backend, and a profile waiting for its retry is not cut.
  */
 class SpoolRecoveryTest {
 
@@ -191,6 +192,43 @@ class SpoolRecoveryTest {
             queue.offer(numbered(1, 300));
             assertThat(deliveredAfterRestart(1, restarted, queue)).containsExactly(1);
             assertThat(queue.health().dropped()).containsEntry("possibly-delivered", 1L);
+        }
+    }
+
+    @Test
+    void aSendCutAtShutdownIsNotCountedAsAFailureOfTheBackend() throws Exception {
+        SlowBackend backend = new SlowBackend();
+        var queue = new DeliveryQueue("parca", backend, settings());
+        queue.offer(numbered(0, 300));
+        backend.received.await();
+        queue.stopSending();
+        await(() -> spoolFiles().stream().anyMatch(f -> f.getFileName().toString().endsWith(".possibly-delivered")));
+        queue.close();
+
+        assertThat(queue.health().retried()).isZero();
+        assertThat(queue.health().failingSince()).isNull();
+        assertThat(queue.health().lastError()).isNull();
+    }
+
+    @Test
+    void aProfileWaitingForItsRetryWhenShutdownBeganIsNotCutAndIsSentAfterTheRestart() throws Exception {
+        RecordingSender down = new RecordingSender();
+        down.failWith.set(SendFailure.retryAfter("HTTP 503", Duration.ofMinutes(1)));
+        DeliverySettings retryInAMinute = new DeliverySettings(spoolRoot, 1 << 20, 1 << 20,
+                new Backoff(Duration.ofMillis(5), Duration.ofMillis(20)), Duration.ofMinutes(1), Clock.systemUTC());
+        try (var queue = new DeliveryQueue("parca", down, retryInAMinute)) {
+            queue.offer(numbered(0, 300));
+            await(() -> queue.health().retried() == 1);
+            queue.stopSending();
+            // The collector builds its final interval before it closes; here that takes longer than the grace of a send.
+            Thread.sleep(DeliveryQueue.IN_FLIGHT_GRACE.plusSeconds(1));
+        }
+        assertThat(spoolFiles()).noneMatch(f -> f.getFileName().toString().endsWith(".possibly-delivered"));
+
+        RecordingSender restarted = new RecordingSender();
+        try (var queue = new DeliveryQueue("parca", restarted, settings())) {
+            assertThat(deliveredAfterRestart(1, restarted, queue)).containsExactly(0);
+            assertThat(queue.health().dropped()).doesNotContainKey("possibly-delivered");
         }
     }
 
