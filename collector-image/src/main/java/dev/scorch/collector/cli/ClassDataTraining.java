@@ -127,15 +127,7 @@ public final class ClassDataTraining {
         ProcessTable processes = ProcessTable.ofThisHost();
         MappedObjects objectFiles = MappedObjects.ofThisHost();
         StackStore stacks = new StackStore(1024);
-        TargetResolver resolver = new TargetResolver() {
-            @Override
-            public Optional<Target> resolve(int pid) {
-                return pid == self ? Optional.of(TRAINING) : Optional.empty();
-            }
-
-            @Override
-            public void forget(int pid) {}
-        };
+        TargetResolver resolver = pid -> pid == self ? Optional.of(TRAINING) : Optional.empty();
         StackAggregator aggregator = new StackAggregator(resolver, stacks);
         RecordRouter router = new RecordRouter(processes, stacks,
                 StackUnwinder.forSamples(SamplerOptions.DEFAULT_USER_STACK_BYTES, processes, objectFiles));
