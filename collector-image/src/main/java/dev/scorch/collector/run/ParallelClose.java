@@ -17,9 +17,10 @@ final class ParallelClose {
     private static final System.Logger LOG = System.getLogger(ParallelClose.class.getName());
 
     /**
-     * How long shutdown waits for all backends together: a backend's in-flight grace and client
-     * close fit inside it, and it leaves the default 30 s termination grace room for the final
-     * interval's profiles to be built before.
+     * How long the backends of policies stopped by a change of collector.json may take to close
+     * together: a backend's in-flight grace (5 s) and client close fit inside it. An edited policy's
+     * successor waits for it (it takes over their spool); a removed policy's close runs off the
+     * collector's loop. Shutdown closes within its own deadline instead ({@link #until}).
      */
     static final Duration BOUND = Duration.ofSeconds(15);
 

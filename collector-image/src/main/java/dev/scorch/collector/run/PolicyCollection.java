@@ -27,7 +27,7 @@ import java.util.Optional;
  * their own spools, its export interval and its own pod condition. Everything it samples comes
  * from the node's shared sampler; adding, changing or removing one policy touches no other.
  */
-final class PolicyCollection implements AutoCloseable {
+final class PolicyCollection {
 
     private static final System.Logger LOG = System.getLogger(PolicyCollection.class.getName());
 
@@ -239,18 +239,6 @@ final class PolicyCollection implements AutoCloseable {
         return cycle.failedProfiles();
     }
 
-    /**
-     * Stops serving the policy: the interval in progress is exported (nothing sampled so far is
-     * lost), then its backends flush and close.
-     */
-    @Override
-    public void close() {
-        stopPullsAndTriggers();
-        finishInterval(node.clock().instant());
-        ParallelClose.run(closeBackends(), ParallelClose.BOUND);
-        stopped();
-    }
-
     /** Ends pulls and captures before the backends close, so nothing is offered to a closed backend. */
     void stopPullsAndTriggers() {
         if (pulls != null) {
@@ -261,7 +249,7 @@ final class PolicyCollection implements AutoCloseable {
         }
     }
 
-    /** Shutdown began: the backends start no new send (see {@link ProfileExporter#stopSending}). */
+    /** Shutdown or removal began: the backends start no new send (see {@link ProfileExporter#stopSending}). */
     void stopSending() {
         exporters.forEach(ProfileExporter::stopSending);
     }
@@ -287,11 +275,5 @@ final class PolicyCollection implements AutoCloseable {
             }));
         }
         return tasks;
-    }
-
-    /** Closes and takes the policy's condition off this pod: the policy is no longer served here. */
-    void closeAndRemoveCondition() {
-        close();
-        node.conditions().remove(CollectingCondition.policyType(config.name()));
     }
 }
