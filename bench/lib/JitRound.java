@@ -1,53 +1,90 @@
 import dev.scorch.collector.jvm.JitMapRequests;
+import dev.scorch.collector.process.ProcessSnapshot;
 import dev.scorch.collector.process.ProcessTable;
 
+import java.lang.reflect.Method;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Two symbolization rounds 5 s apart over the JVMs whose pids are its arguments, as the collector runs them
- * (JitMapRequests.ofThisHost()); prints each round's wall time and what was asked. Run by
- * bench/jit-round.sh against this tree's classes or an earlier revision's JitMapRequests, which
- * may have no rounds: then each request is waited for on its own, as that revision did.
+ * Three symbolization rounds over the JVMs whose pids are its arguments, as the collector runs them
+ * (JitMapRequests.ofThisHost(), so each JVM is due again 30 s later): round 1 with every JVM
+ * running, then the first STOPPED JVMs are stopped (SIGSTOP) and rounds 2 and 3 follow 31 s apart,
+ * asking the stopped JVMs first. Prints each round's wall time, the requests sent and late, and how
+ * many running JVMs had a map written during the round when it ended (their Java frames named from
+ * a fresh map). Run by bench/jit-round.sh against this tree's classes or an earlier revision's
+ * JitMapRequests, through reflection: a revision whose beginRound() returns nothing keeps its
+ * round per thread, one without beginRound() waits on each request on its own.
  */
 public class JitRound {
 
+    private static final long GAP_MILLIS = 31_000;
+
     public static void main(String[] args) throws Exception {
+        int stopped = Integer.parseInt(args[0]);
         ProcessTable processes = ProcessTable.ofThisHost();
         List<Integer> pids = new ArrayList<>();
-        for (String arg : args) {
-            pids.add(Integer.parseInt(arg));
-            processes.sampled(Integer.parseInt(arg));
+        for (int i = 1; i < args.length; i++) {
+            pids.add(Integer.parseInt(args[i]));
+            processes.sampled(Integer.parseInt(args[i]));
         }
         JitMapRequests requests = JitMapRequests.ofThisHost();
-        var beginRound = beginRound(requests);
-        for (int round = 1; round <= 2; round++) {
+        for (int round = 1; round <= 3; round++) {
+            if (round == 2) {
+                for (int pid : pids.subList(0, stopped)) {
+                    new ProcessBuilder("kill", "-STOP", Integer.toString(pid)).inheritIO().start().waitFor();
+                }
+            }
             if (round > 1) {
-                Thread.sleep(5_000); // the rest of an interval
+                Thread.sleep(GAP_MILLIS);
             }
             long start = System.nanoTime();
-            if (beginRound != null) {
-                beginRound.invoke(requests);
-            }
+            long wallStart = System.currentTimeMillis();
+            Refresh refresh = beginRound(requests);
             for (int pid : pids) {
-                requests.refresh(processes.process(pid).orElseThrow());
+                ProcessSnapshot process = processes.process(pid).orElseThrow();
+                refresh.refresh(process);
             }
-            System.out.printf("round %d: %.2f s waiting on %d JVMs; maps written so far %d%s%n", round, (System.nanoTime() - start) / 1e9,
-                    pids.size(), requests.written(), beginRound == null ? "" : ", sent " + call(requests, "sent") + ", late " + call(requests, "late"));
+            double seconds = (System.nanoTime() - start) / 1e9;
+            int fresh = 0;
+            for (int pid : pids.subList(stopped, pids.size())) {
+                Path map = Path.of("/tmp/perf-" + pid + ".map");
+                if (Files.exists(map) && Files.getLastModifiedTime(map).toMillis() >= wallStart) {
+                    fresh++;
+                }
+            }
+            System.out.printf("round %d: %.2f s, sent %s, late %s, running JVMs with a map written in the round %d of %d%n", round, seconds,
+                    call(requests, "sent"), call(requests, "late"), fresh, pids.size() - stopped);
         }
+        System.out.println("refusals " + call(requests, "refusals"));
         System.exit(0);
     }
 
-    private static java.lang.reflect.Method beginRound(JitMapRequests requests) {
-        try {
-            requests.getClass().getMethod("sent");
-            return requests.getClass().getMethod("beginRound");
-        } catch (NoSuchMethodException e) {
-            return null;
-        }
+    private interface Refresh {
+        void refresh(ProcessSnapshot process) throws Exception;
     }
 
-    private static Object call(JitMapRequests requests, String name) throws Exception {
-        return requests.getClass().getMethod(name).invoke(requests);
+    private static Refresh beginRound(JitMapRequests requests) throws Exception {
+        Method begin;
+        try {
+            begin = requests.getClass().getMethod("beginRound");
+        } catch (NoSuchMethodException e) {
+            begin = null;
+        }
+        Object round = begin == null ? null : begin.invoke(requests);
+        Object target = round == null ? requests : round;
+        Method refresh = target.getClass().getMethod("refresh", ProcessSnapshot.class);
+        refresh.setAccessible(true);
+        return process -> refresh.invoke(target, process);
+    }
+
+    private static Object call(JitMapRequests requests, String name) {
+        try {
+            return requests.getClass().getMethod(name).invoke(requests);
+        } catch (ReflectiveOperationException e) {
+            return "-";
+        }
     }
 }

@@ -63,9 +63,6 @@ public class PipelineBenchmark {
         public Optional<Target> resolve(int pid) {
             return node;
         }
-
-        @Override
-        public void forget(int pid) {}
     };
 
     @Setup(Level.Trial)

@@ -10,7 +10,4 @@ public interface TargetResolver {
 
     /** The pid's target, {@link Target#PENDING}, or empty when the pid is not selected. */
     Optional<Target> resolve(int pid);
-
-    /** The process exited or exec'd; cached answers for it must not outlive it. */
-    void forget(int pid);
 }

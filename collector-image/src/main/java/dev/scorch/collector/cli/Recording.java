@@ -85,9 +85,6 @@ final class Recording {
             public Optional<Target> resolve(int pid) {
                 return selection.everything() || includes.computeIfAbsent(pid, selection::includes) ? Optional.of(EVERYTHING) : Optional.empty();
             }
-
-            @Override
-            public void forget(int pid) {}
         }, stacks);
         MappedObjects objectFiles = MappedObjects.ofThisHost();
         RecordRouter router = new RecordRouter(processes, stacks, StackUnwinder.forSamples(options.userStackBytes(), processes, objectFiles));

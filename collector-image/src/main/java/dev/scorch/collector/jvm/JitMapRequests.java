@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -34,14 +35,15 @@ import java.util.function.LongSupplier;
  * {@link #refusedJvms()} and never asked again. The maps it caused are removed once their JVM has
  * exited ({@link CausedPerfMaps}).
  *
- * <p>Each request runs on a virtual thread of its own; the caller waits for the answer only until
- * its round's deadline ({@link #beginRound()}, {@code roundWait} after the round began), so a round
- * waits on JVMs for {@code roundWait} in all however many JVMs are slow (a stopped or overloaded
- * JVM answers in up to the attach timeout). A JVM that has not answered by then is symbolized
- * from the map it already has (none on its first request), counted in {@link #late()}, and its
- * answer, when it comes, serves the next round; a later round does not wait on it again. Requests
- * started after the deadline are not waited for either: on a round's first request to a JVM seen
- * after a stopped one, that JVM too is named from the map it had.
+ * <p>Each request runs on a virtual thread of its own. A symbolization round ({@link #beginRound()})
+ * waits for answers until {@code roundWait} after it began, in all, however many JVMs are slow (a
+ * stopped or overloaded JVM answers in up to the attach timeout). A round starts by sending the
+ * requests due to the JVMs that rounds refreshed in the last {@link #RECENT_NANOS}, so they run
+ * side by side and a JVM reached late in the round has had the round's whole wait to answer; a JVM
+ * seen for the first time is asked when the round reaches it. A JVM that has not answered by the
+ * round's deadline is symbolized from the map it already has (none on its first request), counted
+ * in {@link #late()}, and its answer, when it comes, serves the next round; a later round does not
+ * wait on it again.
  */
 public final class JitMapRequests implements PerfMapWriter {
 
@@ -50,6 +52,11 @@ public final class JitMapRequests implements PerfMapWriter {
     private static final int MAX_MAPS_BYTES = 4 << 20;
     /** How often exited JVMs' maps are looked for, at most. */
     private static final long SWEEP_NANOS = 10_000_000_000L;
+    /**
+     * How long a JVM a round refreshed is asked at later rounds' start: longer than any interval
+     * a policy takes, so the JVMs of a policy with a long interval are asked at its next round too.
+     */
+    static final long RECENT_NANOS = 300_000_000_000L;
     static final String COMMAND = "Compiler.perfmap";
 
     private final Path procRoot;
@@ -57,17 +64,19 @@ public final class JitMapRequests implements PerfMapWriter {
     private final long minIntervalNanos;
     private final long roundWaitNanos;
     private final LongSupplier nanoTime;
-    /** The round the calling thread symbolizes in (a round is used by one thread), null outside one. */
-    private final ThreadLocal<Round> round = new ThreadLocal<>();
+    private final ProcProcesses processes;
     /** Requests sent and not yet answered, by pid. */
     private final Map<Integer, CompletableFuture<Void>> inFlight = new HashMap<>();
     private final Map<Integer, String> lateJvms = new LinkedHashMap<>(16, 0.75f, true);
     private final LinkedHashMap<Integer, Long> askedAt = new LinkedHashMap<>(16, 0.75f, true);
     private final LinkedHashMap<Integer, Boolean> hotSpot = new LinkedHashMap<>(16, 0.75f, true);
     private final LinkedHashMap<Integer, String> refused = new LinkedHashMap<>(16, 0.75f, true);
+    /** The JVMs rounds refreshed, by pid, asked again at a round's start while recent. */
+    private final LinkedHashMap<Integer, RecentJvm> recent = new LinkedHashMap<>(16, 0.75f, true);
     private final Map<String, Long> refusals = new TreeMap<>();
     private final CausedPerfMaps causedMaps;
     private final AtomicLong sweptAt;
+    private boolean stopped;
     private long sent;
     private long written;
     private long late;
@@ -87,6 +96,7 @@ public final class JitMapRequests implements PerfMapWriter {
         this.minIntervalNanos = minInterval.toNanos();
         this.roundWaitNanos = roundWait.toNanos();
         this.nanoTime = nanoTime;
+        this.processes = new ProcProcesses(procRoot);
         this.causedMaps = new CausedPerfMaps(procRoot);
         this.sweptAt = new AtomicLong(nanoTime.getAsLong());
     }
@@ -99,51 +109,99 @@ public final class JitMapRequests implements PerfMapWriter {
         return new JitMapRequests(Path.of("/proc"), Duration.ofSeconds(30), Duration.ofSeconds(3), Duration.ofSeconds(2));
     }
 
-    /** What one round has asked, and until when it waits for answers. */
-    private record Round(long deadlineNanos, Set<Integer> asked) {}
+    /** A JVM a round refreshed: the process as the round saw it, who it is (a reused pid is another process) and when. */
+    private record RecentJvm(ProcessSnapshot process, ProcProcesses.Identity identity, long refreshedAtNanos) {}
 
     /**
-     * Starts a round on the calling thread: its requests are waited for until {@code roundWait}
-     * from now, in all. Outside a round a request is waited for until its answer or attach timeout.
+     * Starts a round: its requests are waited for until {@code roundWait} from now, in all, and the
+     * requests due to the JVMs recent rounds refreshed are sent now, side by side.
      */
     @Override
-    public void beginRound() {
-        round.set(new Round(nanoTime.getAsLong() + roundWaitNanos, new HashSet<>()));
+    public Round beginRound() {
+        Round round = new Round(nanoTime.getAsLong() + roundWaitNanos);
+        for (ProcessSnapshot jvm : recentJvms()) {
+            round.sentAtStart.put(jvm.pid(), request(jvm));
+        }
+        return round;
     }
 
-    @Override
-    public void refresh(ProcessSnapshot process) {
-        Round current = round.get();
-        if (current != null && !current.asked().add(process.pid())) {
-            return;
+    /**
+     * One symbolization round's requests: each JVM is asked at most once and waited for until the
+     * round's deadline. Used by the one thread that builds the round's profiles.
+     */
+    public final class Round implements PerfMapWriter.Round {
+        private final long deadlineNanos;
+        /** Requests sent at the round's start, by pid, until the round reaches their JVM (null: none was due). */
+        private final Map<Integer, CompletableFuture<Void>> sentAtStart = new HashMap<>();
+        private final Set<Integer> reached = new HashSet<>();
+
+        private Round(long deadlineNanos) {
+            this.deadlineNanos = deadlineNanos;
         }
-        CompletableFuture<Void> answer = request(process);
-        if (answer == null) {
-            return;
-        }
-        try {
-            if (current == null) {
-                // Outside a round (one request, as in a test or a tool): the answer, which the attach timeout bounds.
-                answer.get();
-            } else {
-                answer.get(Math.max(0, current.deadlineNanos() - nanoTime.getAsLong()), TimeUnit.NANOSECONDS);
+
+        @Override
+        public void refresh(ProcessSnapshot process) {
+            int pid = process.pid();
+            if (!reached.add(pid)) {
+                return;
             }
-        } catch (TimeoutException e) {
-            answeredLate(process);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (ExecutionException e) {
-            LOG.log(Level.WARNING, "JIT map request to JVM " + process.pid() + " failed", e.getCause());
+            CompletableFuture<Void> answer = sentAtStart.containsKey(pid) ? sentAtStart.remove(pid) : request(process);
+            if (answer == null) {
+                return;
+            }
+            try {
+                answer.get(Math.max(0, deadlineNanos - nanoTime.getAsLong()), TimeUnit.NANOSECONDS);
+            } catch (TimeoutException e) {
+                answeredLate(process);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (ExecutionException e) {
+                LOG.log(Level.WARNING, "JIT map request to JVM " + pid + " failed", e.getCause());
+            }
         }
+    }
+
+    /**
+     * Asks {@code process} on its own, outside any round (a tool, a test), and waits for the answer,
+     * which the attach timeout bounds.
+     */
+    public void ask(ProcessSnapshot process) {
+        CompletableFuture<Void> answer = request(process);
+        if (answer != null) {
+            answer.join();
+        }
+    }
+
+    /** From now on no JVM is asked (the collector stops): Java frames are named from the maps at hand. */
+    public synchronized void stopAsking() {
+        stopped = true;
+    }
+
+    /** The recent rounds' JVMs still running, the stale ones forgotten. */
+    private List<ProcessSnapshot> recentJvms() {
+        List<RecentJvm> candidates;
+        synchronized (this) {
+            long now = nanoTime.getAsLong();
+            recent.values().removeIf(jvm -> now - jvm.refreshedAtNanos() > RECENT_NANOS);
+            candidates = List.copyOf(recent.values());
+        }
+        List<ProcessSnapshot> running = new ArrayList<>(candidates.size());
+        for (RecentJvm jvm : candidates) {
+            if (!jvm.process().exited() && processes.running(jvm.identity())) {
+                running.add(jvm.process());
+            }
+        }
+        return running;
     }
 
     /** Sends the request to the JVM when it is due and none is in flight; returns its answer, null when there is none to await. */
     private synchronized CompletableFuture<Void> request(ProcessSnapshot process) {
         int pid = process.pid();
         sweepExitedJvms();
-        if (process.exited() || refused.containsKey(pid) || !isHotSpot(pid)) {
+        if (stopped || process.exited() || refused.containsKey(pid) || !isHotSpot(pid)) {
             return null;
         }
+        remember(process);
         if (inFlight.containsKey(pid)) {
             // Late in an earlier round: a round waits only on what it asked itself, so a slow JVM costs one round's wait.
             return null;
@@ -160,7 +218,7 @@ public final class JitMapRequests implements PerfMapWriter {
         sent++;
         Thread.ofVirtual().name("jit-map-request-" + pid).start(() -> {
             try {
-                ask(process);
+                send(process);
             } finally {
                 synchronized (this) {
                     inFlight.remove(pid);
@@ -171,7 +229,17 @@ public final class JitMapRequests implements PerfMapWriter {
         return answer;
     }
 
-    private void ask(ProcessSnapshot process) {
+    /** Notes that a round refreshed {@code process} now; who the process is, is read once per process seen. */
+    private void remember(ProcessSnapshot process) {
+        RecentJvm known = recent.get(process.pid());
+        ProcProcesses.Identity identity = known != null && known.process() == process ? known.identity() : processes.identity(process.pid());
+        if (identity != null) {
+            recent.put(process.pid(), new RecentJvm(process, identity, nanoTime.getAsLong()));
+            trim(recent);
+        }
+    }
+
+    private void send(ProcessSnapshot process) {
         int pid = process.pid();
         try {
             causedMaps.beforeRequest(pid, process.namespacePid());

@@ -1,7 +1,7 @@
 package dev.scorch.collector.process;
 
 import dev.scorch.collector.address.SortedAddresses;
-import java.util.Arrays;
+import java.util.function.Consumer;
 
 /**
  * A process's executable mappings sorted by start address, with the kernel time of the MMAP2
@@ -14,10 +14,11 @@ final class MappingIndex {
 
     /** The time of a mapping that no MMAP2 record dated. */
     static final long UNTIMED = Long.MIN_VALUE;
-    static final MappingIndex EMPTY = new MappingIndex(new long[0], new Mapping[0], new long[0]);
+    static final MappingIndex EMPTY = new MappingIndex(new long[0], new Mapping[0], null);
 
     private final long[] starts;
     private final Mapping[] mappings;
+    /** Null when no mapping is dated: processes read from /proc and forked children, most of a table, keep no times. */
     private final long[] mappedAt;
 
     private MappingIndex(long[] starts, Mapping[] mappings, long[] mappedAt) {
@@ -40,6 +41,17 @@ final class MappingIndex {
         return i >= 0 && mappings[i].contains(address) ? mappings[i] : null;
     }
 
+    /** Hands over the path of every mapping. */
+    void paths(Consumer<String> paths) {
+        for (Mapping mapping : mappings) {
+            paths.accept(mapping.path());
+        }
+    }
+
+    private long mappedAt(int i) {
+        return mappedAt == null ? UNTIMED : mappedAt[i];
+    }
+
     /** This index with {@code mapping} (dated {@code timeNanos}, or {@link #UNTIMED}) replacing whatever it overlaps. */
     MappingIndex with(Mapping mapping, long timeNanos) {
         // Everything from the first mapping that ends after the new one starts, up to the first that starts at or past its end.
@@ -54,36 +66,46 @@ final class MappingIndex {
         int size = mappings.length - (to - from) + 1;
         long[] newStarts = new long[size];
         Mapping[] newMappings = new Mapping[size];
-        long[] newMappedAt = new long[size];
         System.arraycopy(starts, 0, newStarts, 0, from);
         System.arraycopy(mappings, 0, newMappings, 0, from);
-        System.arraycopy(mappedAt, 0, newMappedAt, 0, from);
         newStarts[from] = mapping.start();
         newMappings[from] = mapping;
-        newMappedAt[from] = timeNanos;
         System.arraycopy(starts, to, newStarts, from + 1, mappings.length - to);
         System.arraycopy(mappings, to, newMappings, from + 1, mappings.length - to);
-        System.arraycopy(mappedAt, to, newMappedAt, from + 1, mappings.length - to);
+        long[] newMappedAt = null;
+        if (mappedAt != null || timeNanos != UNTIMED) {
+            newMappedAt = new long[size];
+            for (int i = 0; i < from; i++) {
+                newMappedAt[i] = mappedAt(i);
+            }
+            newMappedAt[from] = timeNanos;
+            for (int i = to; i < mappings.length; i++) {
+                newMappedAt[from + 1 + i - to] = mappedAt(i);
+            }
+        }
         return new MappingIndex(newStarts, newMappings, newMappedAt);
     }
 
     /** The mappings an MMAP2 record dated at or after {@code timeNanos}: what survives an exec at that time. */
     MappingIndex mappedSince(long timeNanos) {
         int kept = 0;
-        for (long at : mappedAt) {
-            if (at != UNTIMED && at >= timeNanos) {
+        for (int i = 0; i < mappings.length; i++) {
+            if (survives(i, timeNanos)) {
                 kept++;
             }
         }
         if (kept == mappings.length) {
             return this;
         }
+        if (kept == 0) {
+            return EMPTY;
+        }
         long[] newStarts = new long[kept];
         Mapping[] newMappings = new Mapping[kept];
         long[] newMappedAt = new long[kept];
         int n = 0;
         for (int i = 0; i < mappings.length; i++) {
-            if (mappedAt[i] != UNTIMED && mappedAt[i] >= timeNanos) {
+            if (survives(i, timeNanos)) {
                 newStarts[n] = starts[i];
                 newMappings[n] = mappings[i];
                 newMappedAt[n] = mappedAt[i];
@@ -93,24 +115,22 @@ final class MappingIndex {
         return new MappingIndex(newStarts, newMappings, newMappedAt);
     }
 
+    private boolean survives(int i, long execTime) {
+        long at = mappedAt(i);
+        return at != UNTIMED && at >= execTime;
+    }
+
     /** {@code inherited} with this index's own mappings laid over it (they are newer), all undated except this index's. */
     MappingIndex over(MappingIndex inherited) {
         MappingIndex merged = inherited.untimed();
         for (int i = 0; i < mappings.length; i++) {
-            merged = merged.with(mappings[i], mappedAt[i]);
+            merged = merged.with(mappings[i], mappedAt(i));
         }
         return merged;
     }
 
     /** The same mappings with no MMAP2 time: a child's inherited mappings belong to the image before any exec of its own. */
     MappingIndex untimed() {
-        for (long at : mappedAt) {
-            if (at != UNTIMED) {
-                long[] none = new long[mappedAt.length];
-                Arrays.fill(none, UNTIMED);
-                return new MappingIndex(starts, mappings, none);
-            }
-        }
-        return this;
+        return mappedAt == null ? this : new MappingIndex(starts, mappings, null);
     }
 }

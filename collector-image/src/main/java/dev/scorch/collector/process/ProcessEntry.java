@@ -1,6 +1,7 @@
 package dev.scorch.collector.process;
 
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * The process table's record of one process: its executable mappings keyed by start address,
@@ -169,6 +170,16 @@ final class ProcessEntry implements ProcessSnapshot {
 
     synchronized void command(String newCommand) {
         command = newCommand;
+    }
+
+    /** Hands over the paths of its own mappings and its command name (a forked child's inherited ones are its parent's). */
+    void names(Consumer<String> names) {
+        mappings.paths(names);
+        synchronized (this) {
+            if (!command.isEmpty()) {
+                names.accept(command);
+            }
+        }
     }
 
     synchronized void markExited(long interval) {

@@ -35,6 +35,7 @@ public final class ProcessTable implements ProcessLookup {
 
     private final ProcFiles proc;
     private final int maxProcesses;
+    private final SharedNames names = new SharedNames();
     private final Map<Integer, ProcessEntry> processes = new ConcurrentHashMap<>();
     /** Pids evicted to make room since the last drain, reported with the drain's forgotten ones. */
     private final List<Integer> evicted = new ArrayList<>();
@@ -82,6 +83,11 @@ public final class ProcessTable implements ProcessLookup {
         return proc.rejections().counts();
     }
 
+    /** Distinct paths and command names the table's processes hold. */
+    int sharedNames() {
+        return names.size();
+    }
+
     /** Processes that were not tracked because the table was full of live or sampled ones. */
     public long untracked() {
         return untracked;
@@ -116,7 +122,7 @@ public final class ProcessTable implements ProcessLookup {
             if (entry == null) {
                 break;
             }
-            maps.mappings().forEach(entry::map);
+            maps.mappings().forEach(mapping -> entry.map(names.of(mapping)));
             entry.complete(true);
             entry.procRead(true);
             entry.mapsRefused(maps.outcome() == ProcFiles.Outcome.REFUSED);
@@ -149,7 +155,7 @@ public final class ProcessTable implements ProcessLookup {
     public void mapped(int pid, long start, long length, long fileOffset, long inode, String path, long timeNanos) {
         ProcessEntry entry = entryFor(pid);
         if (entry != null && length > 0) {
-            entry.map(new Mapping(start, start + length, fileOffset, path, inode, true), timeNanos);
+            entry.map(new Mapping(start, start + length, fileOffset, names.of(path), inode, true), timeNanos);
         }
     }
 
@@ -160,9 +166,9 @@ public final class ProcessTable implements ProcessLookup {
             return;
         }
         if (exec) {
-            entry.exec(command, timeNanos);
+            entry.exec(names.of(command), timeNanos);
         } else if (pid == tid) {
-            entry.command(command);
+            entry.command(names.of(command));
         }
     }
 
@@ -228,6 +234,7 @@ public final class ProcessTable implements ProcessLookup {
                 forgotten.add(entry.pid());
             }
         }
+        names.keepOnly(inUse -> processes.values().forEach(entry -> entry.names(inUse)));
         interval = drained + 1;
         earlyEvictionWorthwhile = true;
         evictionWorthwhile = true;
@@ -294,7 +301,7 @@ public final class ProcessTable implements ProcessLookup {
         ProcFiles.Maps maps = proc.executableMappings(entry.pid());
         switch (maps.outcome()) {
             case READ -> {
-                maps.mappings().forEach(entry::map);
+                maps.mappings().forEach(mapping -> entry.map(names.of(mapping)));
                 entry.complete(true);
             }
             case REFUSED -> entry.mapsRefused(true);

@@ -10,6 +10,7 @@ import dev.scorch.collector.profile.CpuProfile.ProfileSample;
 import dev.scorch.collector.profile.CpuProfile.SampleLabel;
 import dev.scorch.collector.symbol.MappingSymbols;
 import dev.scorch.collector.symbol.MissReason;
+import dev.scorch.collector.symbol.PerfMapWriter;
 import dev.scorch.collector.symbol.Symbolization;
 import dev.scorch.collector.symbol.SymbolizedFrame;
 import dev.scorch.collector.symbol.Symbolizer;
@@ -132,6 +133,8 @@ public final class SymbolizedStacks {
     private static final SharedStack EMPTY = new SharedStack(-1, new SharedLocation[0], List.of());
 
     private final Symbolizer symbolizer;
+    /** The round's requests for perf maps (JVMs write theirs on request), waited for once in all. */
+    private final PerfMapWriter.Round perfMaps;
     private final ProcessLookup processes;
     private final boolean processLabels;
     private final long maxBytes;
@@ -153,7 +156,7 @@ public final class SymbolizedStacks {
         this.processes = processes;
         this.processLabels = processLabels;
         this.maxBytes = maxBytes;
-        symbolizer.beginRound();
+        this.perfMaps = symbolizer.beginRound();
     }
 
     /** Called before each profile: a round past its bound forgets what it resolved (positions restart, so never mid-profile). */
@@ -295,7 +298,7 @@ public final class SymbolizedStacks {
         MappingKey key = new MappingKey(m.inode() == 0 ? pid : 0, m);
         SharedMapping shared = mappings.get(key);
         if (shared == null) {
-            shared = new SharedMapping(mappingCount(), symbolizer.forMapping(process.get(), m),
+            shared = new SharedMapping(mappingCount(), symbolizer.forMapping(process.get(), m, perfMaps),
                     m.path() == null || m.path().isEmpty() ? "[anon]" : m.path(), m.start(), m.limit(), m.fileOffset(), false);
             mappings.put(key, shared);
         }

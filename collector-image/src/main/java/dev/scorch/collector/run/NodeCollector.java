@@ -101,7 +101,7 @@ public final class NodeCollector implements AutoCloseable {
         PodCache pods = new PodCache(new WorkloadResolver(api)::workloadOf);
         NodeSampling sampling = NodeSampling.ofThisHost(identity.node());
         NodeServices services = new NodeServices(identity.node(), pods, new NamespaceCache(), sampling,
-                new ProcessCgroups(sampling.processes()::cgroup),
+                new ProcessContainers(sampling.processes()::cgroup, System::nanoTime),
                 new PodConditions(OwnPodStatus.writer(identity, api), clock, settings.statusUpdateInterval()), clock,
                 DeliverySettings.memoryBudget(DeliverySettings.DEFAULT_MEMORY_BYTES),
                 FetchBudget.forHeap(Runtime.getRuntime().maxMemory()));

@@ -3,7 +3,6 @@ package dev.scorch.collector.run;
 import dev.scorch.collector.health.CollectingReason;
 import dev.scorch.collector.health.CollectorState;
 import dev.scorch.collector.kubernetes.PodInfo;
-import dev.scorch.collector.process.ProcessSnapshot;
 import dev.scorch.collector.process.ProcessTable;
 import dev.scorch.collector.profile.CpuProfileBuilder;
 import dev.scorch.collector.profile.StackStore;
@@ -48,23 +47,10 @@ final class NodeSampling implements AutoCloseable {
     private final JitMapRequests jitMaps = JitMapRequests.ofThisHost();
     /** Whether some served policy lets the collector ask JVMs for their JIT symbols. */
     private volatile boolean jvmSymbols = true;
-    /** Set at shutdown: Java frames are named from the JIT maps at hand ({@link #stopAskingJvms()}). */
-    private volatile boolean stopping;
     /** Each mapped object file is opened, and its headers parsed, once for symbols and unwinding. */
     private final MappedObjects objectFiles = MappedObjects.ofThisHost();
-    private final Symbolizer symbolizer = new Symbolizer(Symbolizer.Settings.defaults(), new PerfMapWriter() {
-        @Override
-        public void refresh(ProcessSnapshot process) {
-            if (jvmSymbols && !stopping) {
-                jitMaps.refresh(process);
-            }
-        }
-
-        @Override
-        public void beginRound() {
-            jitMaps.beginRound();
-        }
-    }, objectFiles);
+    private final Symbolizer symbolizer = new Symbolizer(Symbolizer.Settings.defaults(),
+            () -> jvmSymbols ? jitMaps.beginRound() : PerfMapWriter.Round.NONE, objectFiles);
     private final StackUnwinder unwinder =
             StackUnwinder.forSamples(SamplerOptions.unwindingSupported() ? SamplerOptions.DEFAULT_USER_STACK_BYTES : 0, processes, objectFiles);
     /** Every policy's stacks, each stored once however many policies keep it. */
@@ -182,7 +168,7 @@ final class NodeSampling implements AutoCloseable {
      * (docs/benchmarks.md).
      */
     void stopAskingJvms() {
-        stopping = true;
+        jitMaps.stopAsking();
     }
 
     /**

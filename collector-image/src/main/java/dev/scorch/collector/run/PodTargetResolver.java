@@ -1,7 +1,5 @@
 package dev.scorch.collector.run;
 
-import dev.scorch.collector.attribution.CgroupParser;
-import dev.scorch.collector.attribution.ContainerCgroup;
 import dev.scorch.collector.attribution.Target;
 import dev.scorch.collector.attribution.TargetResolver;
 import dev.scorch.collector.config.PolicyConfig;
@@ -15,7 +13,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.IntFunction;
 import java.util.function.LongSupplier;
 
 /**
@@ -23,18 +20,20 @@ import java.util.function.LongSupplier;
  * pod (from the pod watch) -> the policy's selectors -> a target with the series labels of
  * docs/export.md (service_name, namespace, pod, container, node and the policy's labels).
  *
- * <p>The first call for a pid reads its cgroup file once; later calls answer from a per-pid cache
- * that is re-evaluated (without touching /proc) when the pod or namespace cache changes, so label
- * edits and deleted pods take effect. A container the pod cache does not know yet is
- * {@link Target#PENDING} until the watch reports it or {@link #PENDING_LIMIT} passes; after that it
- * is treated as a process outside any pod (a container of some other runtime user).
+ * <p>Which container a pid runs in is the node's ({@link ProcessContainers}, read once for every
+ * policy); this resolver keeps only its policy's answer per container, so its cache grows with the
+ * node's containers, not its processes. The answers are evaluated again (without touching /proc)
+ * when the pod or namespace cache changes, so label edits and deleted pods take effect. A container
+ * the pod cache does not know yet is {@link Target#PENDING} until the watch reports it or
+ * {@link #PENDING_LIMIT} has passed since the node first saw it; after that it is treated as a
+ * process outside any pod (a container of some other runtime user).
  */
 public final class PodTargetResolver implements TargetResolver {
 
     /** How long a container may stay unknown to the pod watch before we stop waiting for it. */
     static final Duration PENDING_LIMIT = Duration.ofMinutes(2);
 
-    private final IntFunction<Optional<String>> cgroups;
+    private final ProcessContainers containers;
     private final PodCache pods;
     private final NamespaceCache namespaces;
     private final PolicyConfig.Targets selection;
@@ -42,15 +41,16 @@ public final class PodTargetResolver implements TargetResolver {
     private final String node;
     private final LongSupplier nanoClock;
     private final Optional<Target> host;
-    private final Map<Integer, Entry> cache = new ConcurrentHashMap<>();
+    /** This policy's answer per container id, for the caches' generation it was evaluated in. */
+    private volatile Answers answers = new Answers(Long.MIN_VALUE);
 
     /**
-     * @param cgroups reads a pid's {@code /proc/<pid>/cgroup}
-     * @param nanoClock monotonic clock, e.g. {@code System::nanoTime}
+     * @param containers the node's pids and their containers
+     * @param nanoClock monotonic clock, the one {@code containers} dates first sightings with
      */
-    public PodTargetResolver(IntFunction<Optional<String>> cgroups, PodCache pods, NamespaceCache namespaces,
+    public PodTargetResolver(ProcessContainers containers, PodCache pods, NamespaceCache namespaces,
             PolicyConfig.Targets selection, Map<String, String> exportLabels, String node, LongSupplier nanoClock) {
-        this.cgroups = cgroups;
+        this.containers = containers;
         this.pods = pods;
         this.namespaces = namespaces;
         this.selection = selection;
@@ -62,26 +62,36 @@ public final class PodTargetResolver implements TargetResolver {
 
     @Override
     public Optional<Target> resolve(int pid) {
-        long generation = pods.generation() + namespaces.generation();
-        Entry entry = cache.get(pid);
-        if (entry != null && entry.generation == generation && !entry.retryDue(nanoClock.getAsLong())) {
-            return entry.answer;
-        }
+        ProcessContainers.Container container;
         try {
-            Optional<ContainerCgroup> container = entry != null ? entry.container : cgroups.apply(pid).flatMap(CgroupParser::parse);
-            long firstSeen = entry != null ? entry.firstSeenNanos : nanoClock.getAsLong();
-            Entry fresh = evaluate(container, generation, firstSeen);
-            cache.put(pid, fresh);
-            return fresh.answer;
+            container = containers.of(pid);
         } catch (RuntimeException e) {
             // Hostile /proc content must cost at most this pid's samples, never the sampler.
             return Optional.empty();
         }
+        if (container == ProcessContainers.NONE) {
+            return host;
+        }
+        long generation = pods.generation() + namespaces.generation();
+        Answers current = answers;
+        if (current.generation != generation) {
+            // The pods or namespaces changed: every answer is evaluated again, and those of containers gone go with them.
+            current = new Answers(generation);
+            answers = current;
+        }
+        String id = container.cgroup().containerId();
+        Answer answer = current.byContainer.get(id);
+        if (answer != null && !answer.retryDue(nanoClock.getAsLong())) {
+            return answer.target;
+        }
+        Answer fresh = evaluate(container);
+        current.byContainer.put(id, fresh);
+        return fresh.target;
     }
 
-    @Override
-    public void forget(int pid) {
-        cache.remove(pid);
+    /** Containers this policy holds an answer for, for tests. */
+    int cachedContainers() {
+        return answers.byContainer.size();
     }
 
     /**
@@ -105,27 +115,19 @@ public final class PodTargetResolver implements TargetResolver {
         return selected;
     }
 
-    /** Pids cached, for metrics and tests. */
-    public int cachedPids() {
-        return cache.size();
-    }
-
-    private Entry evaluate(Optional<ContainerCgroup> container, long generation, long firstSeen) {
-        if (container.isEmpty()) {
-            return new Entry(container, host, generation, firstSeen, false);
-        }
-        Optional<PodInfo> pod = pods.byContainerId(container.get().containerId());
+    private Answer evaluate(ProcessContainers.Container container) {
+        String id = container.cgroup().containerId();
+        Optional<PodInfo> pod = pods.byContainerId(id);
         Optional<Map<String, String>> namespaceLabels = pod.flatMap(p -> namespaces.labels(p.namespace()));
         if (pod.isEmpty() || namespaceLabels.isEmpty()) {
-            boolean stillWaiting = nanoClock.getAsLong() - firstSeen < PENDING_LIMIT.toNanos();
-            return stillWaiting
-                    ? new Entry(container, Optional.of(Target.PENDING), generation, firstSeen, true)
-                    : new Entry(container, container.get().podUid().isPresent() ? Optional.empty() : host, generation, firstSeen, false);
+            long pendingUntil = container.firstSeenNanos() + PENDING_LIMIT.toNanos();
+            return nanoClock.getAsLong() - pendingUntil < 0
+                    ? new Answer(Optional.of(Target.PENDING), pendingUntil, true)
+                    : new Answer(container.cgroup().podUid().isPresent() ? Optional.empty() : host, 0, false);
         }
         boolean selected = selection.namespaceSelector().matches(namespaceLabels.get())
                 && selection.podSelector().matches(pod.get().labels());
-        Optional<Target> answer = selected ? Optional.of(podTarget(pod.get(), container.get().containerId())) : Optional.empty();
-        return new Entry(container, answer, generation, firstSeen, false);
+        return new Answer(selected ? Optional.of(podTarget(pod.get(), id)) : Optional.empty(), 0, false);
     }
 
     private Target podTarget(PodInfo pod, String containerId) {
@@ -151,12 +153,21 @@ public final class PodTargetResolver implements TargetResolver {
         return Target.of(labels);
     }
 
-    /** A pid's cached answer; a pending one is evaluated again when the caches change or it times out. */
-    private record Entry(Optional<ContainerCgroup> container, Optional<Target> answer, long generation, long firstSeenNanos,
-            boolean pending) {
+    /** The answers of one generation of the pod and namespace caches. */
+    private static final class Answers {
+        final long generation;
+        final Map<String, Answer> byContainer = new ConcurrentHashMap<>();
+
+        Answers(long generation) {
+            this.generation = generation;
+        }
+    }
+
+    /** A container's answer; a pending one is evaluated again once the caches change or its wait is over. */
+    private record Answer(Optional<Target> target, long pendingUntilNanos, boolean pending) {
 
         boolean retryDue(long now) {
-            return pending && now - firstSeenNanos >= PENDING_LIMIT.toNanos();
+            return pending && now - pendingUntilNanos >= 0;
         }
     }
 }

@@ -48,7 +48,7 @@ final class PolicyCollection {
     private PolicyCollection(PolicyConfig config, NodeServices node) {
         this.config = config;
         this.node = node;
-        this.resolver = new PodTargetResolver(node.cgroups()::read, node.pods(), node.namespaces(), config.targets(),
+        this.resolver = new PodTargetResolver(node.containers(), node.pods(), node.namespaces(), config.targets(),
                 config.export().labels(), node.node(), System::nanoTime);
         this.aggregator = new StackAggregator(resolver, node.sampling().stacks());
         ExporterFactory factory = new ExporterFactory(config.export().spool(), node.inMemoryProfiles());
@@ -152,11 +152,6 @@ final class PolicyCollection {
     synchronized void finishInterval(Instant end, SymbolizedStacks round, OfferRound offers) {
         cycle.finish(intervalStart, end, round, offers);
         intervalStart = end;
-    }
-
-    /** The process is gone and every policy has exported the intervals that saw it. */
-    void forget(int pid) {
-        resolver.forget(pid);
     }
 
     /** Evaluates the policy's condition from its state and the node's; the node's flush writes it when due. */

@@ -160,8 +160,7 @@ final class ServedPolicies {
             offers.commit();
         }
         for (int pid : exited.retire(served.keySet())) {
-            services.cgroups().forget(pid);
-            served.values().forEach(policy -> policy.forget(pid));
+            services.containers().forget(pid);
         }
     }
 

@@ -155,9 +155,6 @@ public final class TriggeredCapture {
             public Optional<Target> resolve(int pid) {
                 return Optional.of(everything);
             }
-
-            @Override
-            public void forget(int pid) {}
         }, stacks);
         RecordRouter router = new RecordRouter(processes, stacks, null);
         router.route(List.of(aggregator));

@@ -105,9 +105,9 @@ public final class Symbolizer {
         this(Settings.defaults());
     }
 
-    /** A round of resolving starts on the calling thread: runtimes asked for their perf maps are waited for once, in all. */
-    public void beginRound() {
-        perfMapWriter.beginRound();
+    /** A round of resolving starts: runtimes asked for their perf maps through it are waited for once, in all. */
+    public PerfMapWriter.Round beginRound() {
+        return perfMapWriter.beginRound();
     }
 
     public SymbolizationMetrics metrics() {
@@ -159,19 +159,28 @@ public final class Symbolizer {
         });
     }
 
-    /** The symbols of {@code mapping} in {@code process}; never throws, a failure yields an unresolved mapping. */
+    /** The symbols of {@code mapping} in {@code process}, looked up in a round of its own; see {@link #forMapping(ProcessSnapshot, Mapping, PerfMapWriter.Round)}. */
     public MappingSymbols forMapping(ProcessSnapshot process, Mapping mapping) {
-        return counting(locate(process, mapping));
+        return forMapping(process, mapping, beginRound());
     }
 
-    private MappingSymbols locate(ProcessSnapshot process, Mapping mapping) {
+    /**
+     * The symbols of {@code mapping} in {@code process}; never throws, a failure yields an unresolved mapping.
+     *
+     * @param round the symbolization round the lookup belongs to ({@link #beginRound()})
+     */
+    public MappingSymbols forMapping(ProcessSnapshot process, Mapping mapping, PerfMapWriter.Round round) {
+        return counting(locate(process, mapping, round));
+    }
+
+    private MappingSymbols locate(ProcessSnapshot process, Mapping mapping, PerfMapWriter.Round round) {
         String path = mapping.path() == null ? "" : mapping.path();
         if (path.equals("[vdso]")) {
             ObjectSymbols image = vdso();
             return image == null ? MappingSymbols.unresolved("", MissReason.PSEUDO_MAPPING) : bound(image, mapping);
         }
         if (isAnonymous(mapping, path)) {
-            return perfMap(process, mapping);
+            return perfMap(process, mapping, round);
         }
         return objectFile(process, mapping, path);
     }
@@ -330,8 +339,8 @@ public final class Symbolizer {
         return new Location(settings.procRoot().resolve(process.pid() + "/root"), path);
     }
 
-    private MappingSymbols perfMap(ProcessSnapshot process, Mapping mapping) {
-        perfMapWriter.refresh(process);
+    private MappingSymbols perfMap(ProcessSnapshot process, Mapping mapping, PerfMapWriter.Round round) {
+        round.refresh(process);
         RegularFileOpener.OpenedFile file = inRootOf(process, "/tmp/perf-" + process.namespacePid() + ".map").openOrNull();
         if (file == null) {
             return MappingSymbols.unresolved("", MissReason.ANONYMOUS_MEMORY);

@@ -6,8 +6,7 @@ import dev.scorch.collector.profile.CpuProfile;
 import dev.scorch.collector.sampling.SamplerOptions;
 import dev.scorch.collector.sampling.CpuWideSampling;
 import dev.scorch.collector.symbol.Symbolizer;
-import dev.scorch.collector.workload.LaunchedWorkload;
-import dev.scorch.testenv.Tier;
+import dev.scorch.collector.workload.TestJvms;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -50,7 +49,7 @@ class JitSymbolsTest {
             "WatcherThread::run", "AttachListenerThread", "signal_thread_entry", "service_thread_entry", "monitor_deflation_thread_entry",
             "ConcurrentRefineThread");
 
-    private final List<Process> workloads = new ArrayList<>();
+    private final TestJvms jvms = new TestJvms();
 
     @BeforeEach
     void requireRealKernel() {
@@ -58,11 +57,8 @@ class JitSymbolsTest {
     }
 
     @AfterEach
-    void stopWorkloads() throws InterruptedException {
-        for (Process workload : workloads) {
-            workload.destroyForcibly();
-            workload.waitFor(30, TimeUnit.SECONDS);
-        }
+    void stopWorkloads() throws Exception {
+        jvms.close();
     }
 
     @Test
@@ -119,8 +115,8 @@ class JitSymbolsTest {
         processes.sampled((int) jvm.pid());
         JitMapRequests requests = new JitMapRequests(PROC, Duration.ZERO, Duration.ofSeconds(2));
 
-        requests.refresh(processes.process((int) jvm.pid()).orElseThrow());
-        requests.refresh(processes.process((int) jvm.pid()).orElseThrow());
+        requests.ask(processes.process((int) jvm.pid()).orElseThrow());
+        requests.ask(processes.process((int) jvm.pid()).orElseThrow());
 
         assertThat(requests.written()).isZero();
         assertThat(requests.refusals()).containsOnlyKeys("no_listener").containsValue(1L);
@@ -138,13 +134,10 @@ class JitSymbolsTest {
 
     /** Starts the workload with the test's own JDK (source launch, no profiling flag) and waits until it is compiled. */
     private Process startWarmWorkload(String... jvmOptions) throws Exception {
-        Path dir = Files.createTempDirectory("scorch-jit");
+        Path dir = jvms.directory("scorch-jit");
         try (InputStream in = JitSymbolsTest.class.getResourceAsStream("/workloads/jit/JitWorkload.java")) {
             Files.copy(in, dir.resolve("JitWorkload.java"));
         }
-        Process jvm = LaunchedWorkload.javaSource(dir.resolve("JitWorkload.java"), List.of(jvmOptions), "120");
-        workloads.add(jvm);
-        LaunchedWorkload.awaitLine(jvm, "warm", Duration.ofSeconds(180));
-        return jvm;
+        return jvms.start(dir.resolve("JitWorkload.java"), List.of(jvmOptions), "warm", "120");
     }
 }

@@ -5,13 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.scorch.collector.process.ProcessSnapshot;
 import dev.scorch.collector.process.ProcessTable;
 import dev.scorch.collector.sampling.CpuWideSampling;
-import dev.scorch.collector.workload.LaunchedWorkload;
-import dev.scorch.testenv.Tier;
-import java.nio.file.Files;
+import dev.scorch.collector.workload.TestJvms;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -27,17 +23,8 @@ class CausedPerfMapsTest {
 
     private static final Path PROC = Path.of("/proc");
     private static final int ATTEMPTS = 3;
-    private static final String IDLE = """
-            public class Idle {
-                public static void main(String[] args) throws Exception {
-                    System.out.println("ready");
-                    Thread.sleep(120_000);
-                }
-            }
-            """;
 
-    private final List<Process> jvms = new ArrayList<>();
-    private final List<Path> maps = new ArrayList<>();
+    private final TestJvms jvms = new TestJvms();
 
     @BeforeEach
     void requireRoot() {
@@ -45,14 +32,8 @@ class CausedPerfMapsTest {
     }
 
     @AfterEach
-    void stopJvmsAndDeleteTheirMaps() throws Exception {
-        for (Process jvm : jvms) {
-            jvm.destroyForcibly();
-            jvm.waitFor(30, TimeUnit.SECONDS);
-        }
-        for (Path map : maps) {
-            Files.deleteIfExists(map);
-        }
+    void stopJvms() throws Exception {
+        jvms.close();
     }
 
     @Test
@@ -123,7 +104,7 @@ class CausedPerfMapsTest {
     @Test
     void aJvmThatRefusesLeavesNothingToFollow() throws Exception {
         IdleJvm jvm = startIdleJvm("-XX:+DisableAttachMechanism").askedWithin(Duration.ofSeconds(2));
-        jvm.requests.refresh(sampled(jvm.process));
+        jvm.requests.ask(sampled(jvm.process));
         assertThat(jvm.requests.refusals()).containsOnlyKeys("no_listener");
 
         exitAndSweep(jvm, jvm.process::destroyForcibly);
@@ -155,7 +136,7 @@ class CausedPerfMapsTest {
 
     /** The collector asks {@code jvm} for its map once, as for a JVM it sampled; the JVM writes it. */
     private static void ask(IdleJvm jvm) {
-        jvm.requests.refresh(sampled(jvm.process));
+        jvm.requests.ask(sampled(jvm.process));
         assertThat(jvm.requests.refusedJvms()).isEmpty();
         assertThat(jvm.requests.written()).isEqualTo(1);
         assertThat(jvm.map).isRegularFile();
@@ -174,17 +155,9 @@ class CausedPerfMapsTest {
         return processes.process((int) jvm.pid()).orElseThrow();
     }
 
-    /** Starts a JVM of the test's own JDK that idles for two minutes, once it has started, with no map yet. */
+    /** An idle JVM of the test's own JDK with no map yet (one an earlier process left at its pid is not this JVM's). */
     private IdleJvm startIdleJvm(String... options) throws Exception {
-        Path dir = Files.createTempDirectory("scorch-idle-jvm");
-        Files.writeString(dir.resolve("Idle.java"), IDLE);
-        Process jvm = LaunchedWorkload.javaSource(dir.resolve("Idle.java"), List.of(options));
-        jvms.add(jvm);
-        LaunchedWorkload.awaitLine(jvm, "ready", Duration.ofSeconds(180));
-        // A map of an earlier process with this pid, left behind, is not this JVM's: start from none.
-        Path map = Path.of("/tmp/perf-" + jvm.pid() + ".map");
-        Files.deleteIfExists(map);
-        maps.add(map);
-        return new IdleJvm(jvm, map, new JitMapRequests(PROC, Duration.ZERO, Duration.ofSeconds(10)));
+        Process jvm = jvms.idle(options);
+        return new IdleJvm(jvm, TestJvms.perfMap(jvm), new JitMapRequests(PROC, Duration.ZERO, Duration.ofSeconds(10)));
     }
 }

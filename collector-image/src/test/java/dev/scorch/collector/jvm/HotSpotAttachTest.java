@@ -3,7 +3,7 @@ package dev.scorch.collector.jvm;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.scorch.collector.sampling.CpuWideSampling;
-import dev.scorch.collector.workload.LaunchedWorkload;
+import dev.scorch.collector.workload.TestJvms;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -26,19 +26,11 @@ import org.junit.jupiter.api.Test;
  * that reaches it once its attach listener runs, so only one of them may signal it.
  */
 class HotSpotAttachTest {
-    private static final String IDLE = """
-            public class Idle {
-                public static void main(String[] args) throws Exception {
-                    System.out.println("ready");
-                    Thread.sleep(300_000);
-                }
-            }
-            """;
     private static final int ATTACHERS = 8;
     /** Rounds of the race: between rounds the socket is removed, which the JVM answers by starting its listener again. */
     private static final int ROUNDS = 20;
 
-    private Process jvm;
+    private final TestJvms jvms = new TestJvms();
 
     @BeforeEach
     void requireRealKernel() {
@@ -46,19 +38,13 @@ class HotSpotAttachTest {
     }
 
     @AfterEach
-    void stopJvm() throws InterruptedException {
-        if (jvm != null) {
-            jvm.destroyForcibly();
-            jvm.waitFor(30, TimeUnit.SECONDS);
-        }
+    void stopJvm() throws Exception {
+        jvms.close();
     }
 
     @Test
     void attachersRacingForOneJvmAllGetAnAnswerAndNoneMakesItPrintAThreadDump() throws Exception {
-        Path dir = Files.createTempDirectory("scorch-attach-race");
-        Files.writeString(dir.resolve("Idle.java"), IDLE);
-        jvm = LaunchedWorkload.javaSource(dir.resolve("Idle.java"), List.of());
-        LaunchedWorkload.awaitLine(jvm, "ready", Duration.ofSeconds(180));
+        Process jvm = jvms.idle();
         // Read what the JVM prints as it prints it: a full pipe would stall the thread that prints dumps.
         CompletableFuture<String> printed = CompletableFuture.supplyAsync(() -> {
             try {

@@ -5,13 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.scorch.collector.process.ProcessSnapshot;
 import dev.scorch.collector.process.ProcessTable;
 import dev.scorch.collector.sampling.CpuWideSampling;
-import dev.scorch.collector.workload.LaunchedWorkload;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import dev.scorch.collector.symbol.PerfMapWriter;
+import dev.scorch.collector.workload.TestJvms;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -20,24 +16,16 @@ import org.junit.jupiter.api.Test;
  * Tier 2: a symbolization round does not wait on a JVM that cannot answer (stopped with SIGSTOP,
  * as a JVM starved on a busy host or frozen by its cgroup looks to the attach mechanism) past its
  * own deadline, asks it once, and leaves it alone while the request is in flight; its answer
- * serves a later round.
+ * serves a later round. A round starts by asking the JVMs of recent rounds, side by side.
  */
 class JitMapRoundsTest {
 
-    private static final Path PROC = Path.of("/proc");
+    private static final java.nio.file.Path PROC = java.nio.file.Path.of("/proc");
     /** Long enough that a stopped JVM's request outlives every round of a test. */
     private static final Duration ATTACH_TIMEOUT = Duration.ofMinutes(2);
     private static final Duration ROUND_WAIT = Duration.ofMillis(500);
-    private static final String IDLE = """
-            public class Idle {
-                public static void main(String[] args) throws Exception {
-                    System.out.println("ready");
-                    Thread.sleep(180_000);
-                }
-            }
-            """;
 
-    private final List<Process> jvms = new ArrayList<>();
+    private final TestJvms jvms = new TestJvms();
     private final JitMapRequests requests = new JitMapRequests(PROC, Duration.ZERO, ATTACH_TIMEOUT, ROUND_WAIT);
 
     @BeforeEach
@@ -46,23 +34,15 @@ class JitMapRoundsTest {
     }
 
     @AfterEach
-    void stopJvmsAndDeleteWhatTheyLeft() throws Exception {
-        for (Process jvm : jvms) {
-            jvm.destroyForcibly();
-            jvm.waitFor(30, TimeUnit.SECONDS);
-            Files.deleteIfExists(Path.of("/tmp/perf-" + jvm.pid() + ".map"));
-            // A killed JVM leaves its attach socket; a later process with its pid would look like a listener that never replies.
-            Files.deleteIfExists(Path.of("/tmp/.java_pid" + jvm.pid()));
-        }
+    void stopJvms() throws Exception {
+        jvms.close();
     }
 
     @Test
     void aRoundGoesOnWithoutTheAnswerOfAStoppedJvmAndNamesItLate() throws Exception {
-        Process stopped = startIdleJvm();
-        stop(stopped);
+        Process stopped = stoppedJvm();
 
-        requests.beginRound();
-        requests.refresh(sampled(stopped));
+        requests.beginRound().refresh(sampled(stopped));
 
         assertThat(requests.late()).isEqualTo(1);
         assertThat(requests.lateJvms()).singleElement().asString().contains("pid " + stopped.pid());
@@ -72,12 +52,11 @@ class JitMapRoundsTest {
 
     @Test
     void aJvmIsAskedOncePerRound() throws Exception {
-        Process stopped = startIdleJvm();
-        stop(stopped);
+        Process stopped = stoppedJvm();
 
-        requests.beginRound();
-        requests.refresh(sampled(stopped));
-        requests.refresh(sampled(stopped));
+        PerfMapWriter.Round round = requests.beginRound();
+        round.refresh(sampled(stopped));
+        round.refresh(sampled(stopped));
 
         assertThat(requests.sent()).isEqualTo(1);
         assertThat(requests.late()).as("the second refresh of the round did not wait again").isEqualTo(1);
@@ -85,79 +64,90 @@ class JitMapRoundsTest {
 
     @Test
     void aJvmWhoseRequestIsInFlightIsNotAskedAgainByTheNextRound() throws Exception {
-        Process stopped = startIdleJvm();
-        stop(stopped);
+        Process stopped = stoppedJvm();
 
-        requests.beginRound();
-        requests.refresh(sampled(stopped));
-        requests.beginRound();
-        requests.refresh(sampled(stopped));
+        requests.beginRound().refresh(sampled(stopped));
+        requests.beginRound().refresh(sampled(stopped));
 
         assertThat(requests.sent()).isEqualTo(1);
     }
 
     @Test
     void theAnswerOfAJvmThatWasLateServesTheNextRound() throws Exception {
-        Process stopped = startIdleJvm();
-        stop(stopped);
-        requests.beginRound();
-        requests.refresh(sampled(stopped));
+        Process stopped = stoppedJvm();
+        requests.beginRound().refresh(sampled(stopped));
 
-        signal(stopped, "CONT");
+        TestJvms.resume(stopped);
         awaitNoRequestInFlight();
 
         assertThat(requests.written()).isEqualTo(1);
-        assertThat(Path.of("/tmp/perf-" + stopped.pid() + ".map")).as("the map the next round reads").isRegularFile();
+        assertThat(TestJvms.perfMap(stopped)).as("the map the next round reads").isRegularFile();
     }
 
     @Test
     void aStoppedJvmDoesNotKeepTheRoundFromTheMapOfARunningOne() throws Exception {
-        Process stopped = startIdleJvm();
-        Process running = startIdleJvm();
-        stop(stopped);
+        Process stopped = stoppedJvm();
+        Process running = jvms.idle();
 
-        requests.beginRound();
-        requests.refresh(sampled(running));
-        requests.refresh(sampled(stopped));
+        PerfMapWriter.Round round = requests.beginRound();
+        round.refresh(sampled(running));
+        round.refresh(sampled(stopped));
 
         assertThat(requests.written()).as("maps written by the running JVM").isEqualTo(1);
-        assertThat(Path.of("/tmp/perf-" + running.pid() + ".map")).isRegularFile();
+        assertThat(TestJvms.perfMap(running)).isRegularFile();
         assertThat(requests.lateJvms()).singleElement().asString().contains("pid " + stopped.pid());
     }
 
+    @Test
+    void aRoundAsksTheJvmsOfRecentRoundsAtItsStartNotWhenItReachesThem() throws Exception {
+        Process stopped = stoppedJvm();
+        Process running = jvms.idle();
+        PerfMapWriter.Round first = requests.beginRound();
+        first.refresh(sampled(stopped));
+        first.refresh(sampled(running));
+        awaitRequestsInFlight(1);
+        long sentBefore = requests.sent();
+
+        PerfMapWriter.Round second = requests.beginRound();
+
+        assertThat(requests.sent()).as("the running JVM asked again before the round reached any JVM").isEqualTo(sentBefore + 1);
+        second.refresh(sampled(stopped));
+        second.refresh(sampled(running));
+        assertThat(requests.sent()).as("reaching the JVMs sent nothing more").isEqualTo(sentBefore + 1);
+    }
+
+    @Test
+    void aRequestOutsideAnyRoundWaitsForItsAnswerWhateverRoundsCameBefore() throws Exception {
+        Process running = jvms.idle();
+        requests.beginRound();
+        Thread.sleep(ROUND_WAIT.toMillis() * 2); // that round's deadline has passed
+
+        requests.ask(sampled(running));
+
+        assertThat(requests.written()).isEqualTo(1);
+        assertThat(requests.late()).isZero();
+        assertThat(TestJvms.perfMap(running)).isRegularFile();
+    }
+
+    private Process stoppedJvm() throws Exception {
+        Process jvm = jvms.idle();
+        TestJvms.stop(jvm);
+        return jvm;
+    }
+
     private void awaitNoRequestInFlight() throws InterruptedException {
-        while (requests.inFlight() > 0) {
+        awaitRequestsInFlight(0);
+    }
+
+    private void awaitRequestsInFlight(int count) throws InterruptedException {
+        while (requests.inFlight() > count) {
             Thread.sleep(100);
         }
-    }
-
-    /** Stops {@code jvm} and waits until the kernel shows it stopped, so no answer can race the round. */
-    private static void stop(Process jvm) throws Exception {
-        signal(jvm, "STOP");
-        while (!Files.readString(PROC.resolve(jvm.pid() + "/stat")).contains(") T ")) {
-            Thread.sleep(20);
-        }
-    }
-
-    private static void signal(Process jvm, String signal) throws Exception {
-        Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(jvm.pid())).inheritIO().start();
-        assertThat(kill.waitFor()).isZero();
     }
 
     private static ProcessSnapshot sampled(Process jvm) {
         ProcessTable processes = ProcessTable.ofThisHost();
         processes.sampled((int) jvm.pid());
         return processes.process((int) jvm.pid()).orElseThrow();
-    }
-
-    /** Starts a JVM of the test's own JDK that idles, once it has started, with no map yet. */
-    private Process startIdleJvm() throws Exception {
-        Path dir = Files.createTempDirectory("scorch-idle-jvm");
-        Files.writeString(dir.resolve("Idle.java"), IDLE);
-        Process jvm = LaunchedWorkload.javaSource(dir.resolve("Idle.java"), List.of());
-        jvms.add(jvm);
-        LaunchedWorkload.awaitLine(jvm, "ready", Duration.ofSeconds(180));
-        Files.deleteIfExists(Path.of("/tmp/perf-" + jvm.pid() + ".map"));
-        return jvm;
     }
 }

@@ -8,6 +8,7 @@ import dev.scorch.collector.health.CollectingCondition;
 import dev.scorch.collector.health.CollectingReason;
 import dev.scorch.collector.attribution.LabelSelector;
 import dev.scorch.collector.run.PodTargetResolver;
+import dev.scorch.collector.run.ProcessContainers;
 import dev.scorch.collector.attribution.Target;
 import dev.scorch.testenv.ControlPlane;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -172,7 +173,7 @@ class CollectorOnApiServerTest {
         String cgroup = "0::/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod" + UUID.randomUUID().toString().replace('-', '_')
                 + ".slice/cri-containerd-" + id + ".scope\n";
         var selection = new PolicyConfig.Targets(new LabelSelector(Map.of("team", "checkout"), List.of()), LabelSelector.EVERYTHING, false);
-        PodTargetResolver resolver = new PodTargetResolver(pid -> Optional.of(cgroup), pods, namespaces, selection,
+        PodTargetResolver resolver = new PodTargetResolver(new ProcessContainers(pid -> Optional.of(cgroup), System::nanoTime), pods, namespaces, selection,
                 Map.of("cluster", "test"), NODE, System::nanoTime);
 
         awaitTrue(() -> resolver.resolve(4242).filter(t -> !t.equals(Target.PENDING)).isPresent(), "the pid resolved");

@@ -214,9 +214,7 @@ class ProcessTableTest {
     void churnOfShortLivedProcessesNeverSampledStaysWithinTheBound() {
         ProcessTable table = new ProcessTable(proc, 100);
         for (int pid = 1000; pid < 11_000; pid++) {
-            table.forked(pid, 1);
-            table.mapped(pid, 0x400000, 0x1000, 0, 1, "/bin/true", 1);
-            table.exited(pid, pid);
+            exitedNeverSampled(table, pid);
         }
 
         assertThat(table.size()).isLessThanOrEqualTo(100);
@@ -227,40 +225,75 @@ class ProcessTableTest {
     @Test
     void exitedProcessesNeverSampledGoOnceTheTableHoldsAQuarterOfItsBound() {
         ProcessTable table = new ProcessTable(proc, 400);
-        table.mapped(10, 0x400000, 0x1000, 0, 1, "/bin/live", 1);
-        table.mapped(11, 0x400000, 0x1000, 0, 1, "/bin/sampled", 1);
-        table.sampled(11);
-        table.exited(11, 11);
+        liveAndSampledExited(table);
         for (int pid = 1000; pid < 1300; pid++) {
-            table.forked(pid, 10);
-            table.exited(pid, pid);
+            exitedNeverSampled(table, pid);
         }
 
         assertThat(table.size()).isLessThanOrEqualTo(100);
-        assertThat(table.process(10)).as("the live process").isPresent();
-        assertThat(table.process(11)).as("the exited process with samples").isPresent();
+        assertLiveAndSampledExitedKept(table);
     }
 
     @Test
     void aFullTableMakesRoomFromExitedProcessesNeverSampledAndKeepsLiveAndSampledOnes() {
         ProcessTable table = new ProcessTable(proc, 4);
-        table.mapped(10, 0x400000, 0x1000, 0, 1, "/bin/live", 1);
-        table.mapped(11, 0x400000, 0x1000, 0, 1, "/bin/sampled", 1);
-        table.sampled(11);
-        table.exited(11, 11);
-        table.mapped(12, 0x400000, 0x1000, 0, 1, "/bin/true", 1);
-        table.exited(12, 12);
-        table.mapped(13, 0x400000, 0x1000, 0, 1, "/bin/true", 1);
-        table.exited(13, 13);
+        liveAndSampledExited(table);
+        exitedNeverSampled(table, 12);
+        exitedNeverSampled(table, 13);
 
         table.mapped(14, 0x400000, 0x1000, 0, 1, "/bin/new", 1);
 
         assertThat(table.process(14)).as("the new process").isPresent();
-        assertThat(table.process(10)).as("the live process").isPresent();
-        assertThat(table.process(11)).as("the exited process with samples").isPresent();
+        assertLiveAndSampledExitedKept(table);
         assertThat(table.process(12)).isEmpty();
         assertThat(table.process(13)).isEmpty();
         assertThat(table.intervalDrained()).as("evicted pids are reported at the drain").contains(12, 13);
+    }
+
+    @Test
+    void processesMappingTheSameFileOrRunningTheSameCommandShareOneCopyOfItsName() {
+        ProcessTable table = new ProcessTable(proc);
+        table.mapped(80, 0x7f0000, 0x1000, 0, 3, new String("/lib/libc.so.6"), 1);
+        table.mapped(81, 0x7e0000, 0x1000, 0, 3, new String("/lib/libc.so.6"), 1);
+        table.commandChanged(80, 80, new String("worker"), false, 2);
+        table.commandChanged(81, 81, new String("worker"), false, 2);
+
+        ProcessSnapshot first = table.process(80).orElseThrow();
+        ProcessSnapshot second = table.process(81).orElseThrow();
+        assertThat(second.mappingAt(0x7e0000).orElseThrow().path()).isSameAs(first.mappingAt(0x7f0000).orElseThrow().path());
+        assertThat(second.command()).isSameAs(first.command());
+    }
+
+    @Test
+    void namesNoProcessHoldsAnyMoreGoWhenTheTableIsDrained() {
+        ProcessTable table = new ProcessTable(proc);
+        table.mapped(80, 0x7f0000, 0x1000, 0, 3, "/lib/libc.so.6", 1);
+        table.mapped(81, 0x400000, 0x1000, 0, 4, "/bin/short", 1);
+        table.commandChanged(81, 81, "short", false, 1);
+        table.exited(81, 81);
+
+        table.intervalDrained();
+
+        assertThat(table.sharedNames()).as("libc's path").isEqualTo(1);
+    }
+
+    /** A live process 10, and 11, sampled, then exited. */
+    private static void liveAndSampledExited(ProcessTable table) {
+        table.mapped(10, 0x400000, 0x1000, 0, 1, "/bin/live", 1);
+        table.mapped(11, 0x400000, 0x1000, 0, 1, "/bin/sampled", 1);
+        table.sampled(11);
+        table.exited(11, 11);
+    }
+
+    private static void assertLiveAndSampledExitedKept(ProcessTable table) {
+        assertThat(table.process(10)).as("the live process").isPresent();
+        assertThat(table.process(11)).as("the exited process with samples").isPresent();
+    }
+
+    /** A short-lived process that exits before any sample of it. */
+    private static void exitedNeverSampled(ProcessTable table, int pid) {
+        table.mapped(pid, 0x400000, 0x1000, 0, 1, "/bin/true", 1);
+        table.exited(pid, pid);
     }
 
     @Test

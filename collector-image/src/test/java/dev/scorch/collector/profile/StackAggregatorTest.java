@@ -21,9 +21,6 @@ class StackAggregatorTest {
         public Optional<Target> resolve(int pid) {
             return pid / 100 == 1 ? Optional.of(API) : pid / 100 == 2 ? Optional.of(WORKER) : Optional.empty();
         }
-
-        @Override
-        public void forget(int pid) {}
     };
 
     private static final long[] KERNEL = {0xffffffff81000000L};

@@ -29,6 +29,7 @@ class PodTargetResolverTest {
     final AtomicLong clock = new AtomicLong();
     final PodCache pods = new PodCache(pod -> new Workload("Deployment", "checkout"));
     final NamespaceCache namespaces = new NamespaceCache();
+    final ProcessContainers containers = new ProcessContainers(pid -> Optional.ofNullable(cgroupFiles.get(pid)), clock::get);
 
     @BeforeEach
     void aNodeWithOnePod() {
@@ -111,20 +112,61 @@ class PodTargetResolverTest {
     }
 
     @Test
-    void theCgroupFileIsReadOncePerPid() {
-        Map<Integer, Integer> reads = new HashMap<>();
-        PodTargetResolver resolver = new PodTargetResolver(pid -> {
-            reads.merge(pid, 1, Integer::sum);
-            return Optional.ofNullable(cgroupFiles.get(pid));
-        }, pods, namespaces, PolicyConfig.Targets.EVERY_POD, Map.of(), "node-1", clock::get);
+    void aContainerUnknownPastTheLimitIsNotPendingForItsNewProcessesEither() {
+        cgroupFiles.put(300, "0::/system.slice/docker-" + OTHER + ".scope\n");
+        cgroupFiles.put(301, "0::/system.slice/docker-" + OTHER + ".scope\n");
+        var withHost = new PolicyConfig.Targets(LabelSelector.EVERYTHING, LabelSelector.EVERYTHING, true);
+        PodTargetResolver resolver = resolver(withHost);
+        resolver.resolve(300);
 
-        resolver.resolve(100);
-        pods.apply("MODIFIED", pod(UID, "shop", "checkout-7d9f-abcde", Map.of("app", "api"), API));
-        resolver.resolve(100);
-        resolver.forget(100);
-        resolver.resolve(100);
+        clock.addAndGet(PodTargetResolver.PENDING_LIMIT.toNanos());
 
-        assertThat(reads).containsEntry(100, 2);
+        assertThat(resolver.resolve(301)).map(Target::serviceName).contains("host/node-1");
+    }
+
+    @Test
+    void twoPoliciesResolvingTheSamePodShareTheNodesOneEntryAndEachKeepsItsOwnSelection() {
+        cgroupFiles.put(101, kubepods(API));
+        var apiOnly = new PolicyConfig.Targets(LabelSelector.EVERYTHING, new LabelSelector(Map.of("app", "api"), List.of()), false);
+        var notApi = new PolicyConfig.Targets(LabelSelector.EVERYTHING,
+                new LabelSelector(Map.of(), List.of(new LabelSelector.Requirement("app", LabelSelector.Operator.NotIn, List.of("api")))), false);
+        PodTargetResolver selecting = resolver(apiOnly);
+        PodTargetResolver notSelecting = resolver(notApi);
+
+        assertThat(selecting.resolve(100)).map(Target::serviceName).contains("shop/checkout");
+        assertThat(notSelecting.resolve(100)).isEmpty();
+        assertThat(selecting.resolve(101)).map(Target::serviceName).contains("shop/checkout");
+        assertThat(notSelecting.resolve(101)).isEmpty();
+
+        assertThat(containers.pids()).isEqualTo(2);
+        assertThat(containers.containers()).isEqualTo(1);
+        assertThat(containers.of(100)).isSameAs(containers.of(101));
+    }
+
+    @Test
+    void aPolicysCacheGrowsWithTheNodesContainersNotItsProcesses() {
+        var withHost = new PolicyConfig.Targets(LabelSelector.EVERYTHING, LabelSelector.EVERYTHING, true);
+        PodTargetResolver resolver = resolver(withHost);
+        for (int pid = 1000; pid < 2000; pid++) {
+            cgroupFiles.put(pid, pid % 2 == 0 ? kubepods(API) : "0::/user.slice/session-" + pid + ".scope\n");
+            resolver.resolve(pid);
+        }
+
+        assertThat(resolver.cachedContainers()).isEqualTo(1);
+        assertThat(containers.pids()).isEqualTo(1000);
+    }
+
+    @Test
+    void aPodOrNamespaceChangeDropsTheAnswersOfContainersNotAskedAgain() {
+        cgroupFiles.put(300, kubepods(OTHER));
+        PodTargetResolver resolver = resolver(PolicyConfig.Targets.EVERY_POD);
+        resolver.resolve(100);
+        resolver.resolve(300);
+
+        pods.apply("MODIFIED", pod(UID, "shop", "checkout-7d9f-abcde", Map.of("app", "batch"), API));
+
+        assertThat(resolver.resolve(100)).isPresent();
+        assertThat(resolver.cachedContainers()).isEqualTo(1);
     }
 
     @Test
@@ -138,7 +180,7 @@ class PodTargetResolverTest {
     }
 
     PodTargetResolver resolver(PolicyConfig.Targets targets) {
-        return new PodTargetResolver(pid -> Optional.ofNullable(cgroupFiles.get(pid)), pods, namespaces, targets,
+        return new PodTargetResolver(containers, pods, namespaces, targets,
                 Map.of("cluster", "prod-eu-1", "node", "not-this-one"), "node-1", clock::get);
     }
 

@@ -49,7 +49,8 @@ class ProfileCycleTest {
     final NamespaceCache namespaces = new NamespaceCache();
     final Map<Integer, String> cgroups = new HashMap<>(Map.of(
             10, cgroupOf(KNOWN), 20, cgroupOf(LATE), 30, cgroupOf(NEVER)));
-    final PodTargetResolver resolver = new PodTargetResolver(pid -> Optional.ofNullable(cgroups.get(pid)), pods, namespaces,
+    final PodTargetResolver resolver = new PodTargetResolver(
+            new ProcessContainers(pid -> Optional.ofNullable(cgroups.get(pid)), System::nanoTime), pods, namespaces,
             PolicyConfig.Targets.EVERY_POD, Map.of("cluster", "test"), "node-1", System::nanoTime);
     final Interval interval = new Interval();
 
