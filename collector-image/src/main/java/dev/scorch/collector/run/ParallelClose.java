@@ -4,6 +4,8 @@ import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -32,6 +34,17 @@ final class ParallelClose {
         return Duration.ofNanos(Math.max(TimeUnit.SECONDS.toNanos(1), deadline - System.nanoTime()));
     }
 
+    /**
+     * The close tasks running now, for the log line of a forced exit: they run on virtual threads,
+     * which {@link Thread#getAllStackTraces()} leaves out.
+     */
+    private static final Set<Thread> RUNNING = ConcurrentHashMap.newKeySet();
+
+    /** The threads of the close tasks still running, in no order. */
+    static List<Thread> running() {
+        return List.copyOf(RUNNING);
+    }
+
     /** One thing to close, named for the log when it does not finish in time. */
     record Task(String name, Runnable close) {}
 
@@ -47,7 +60,16 @@ final class ParallelClose {
         long deadline = System.nanoTime() + bound.toNanos();
         List<Thread> threads = new ArrayList<>();
         for (Task task : tasks) {
-            threads.add(Thread.ofVirtual().name("scorch-close-" + task.name()).start(task.close()));
+            Thread thread = Thread.ofVirtual().name("scorch-close-" + task.name()).unstarted(() -> {
+                try {
+                    task.close().run();
+                } finally {
+                    RUNNING.remove(Thread.currentThread());
+                }
+            });
+            RUNNING.add(thread);
+            thread.start();
+            threads.add(thread);
         }
         List<String> unfinished = new ArrayList<>();
         boolean interrupted = false;

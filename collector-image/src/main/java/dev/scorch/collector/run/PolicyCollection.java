@@ -163,45 +163,9 @@ final class PolicyCollection {
                         triggers == null ? null : triggers.captures().last())), state.lastExport().orElse(null));
     }
 
-    Map<String, Long> pullFailures() {
-        return pulls == null ? Map.of() : pulls.failures();
-    }
-
-    Map<String, Long> pulledProfiles() {
-        return pulls == null ? Map.of() : pulls.pulled();
-    }
-
-    long pulledBytes() {
-        return pulls == null ? 0 : pulls.bytesReceived();
-    }
-
-    Map<String, Long> capturesByTrigger() {
-        return triggers == null ? Map.of() : triggers.captures().capturedByTrigger();
-    }
-
-    long triggerChecks() {
-        return triggers == null ? 0 : triggers.checks();
-    }
-
-    /** The policy's last capture on this node, null before the first or without triggers. */
-    PolicyTriggers.LastCapture lastCapture() {
-        return triggers == null ? null : triggers.captures().last();
-    }
-
-    long capturesSkipped() {
-        return triggers == null ? 0 : triggers.captures().skipped();
-    }
-
-    long firingsHeld() {
-        return triggers == null ? 0 : triggers.held();
-    }
-
-    long captureGoProfilesMissed() {
-        return triggers == null ? 0 : triggers.captures().goProfilesMissed();
-    }
-
-    long capturesFailed() {
-        return triggers == null ? 0 : triggers.captures().failed();
+    /** The counters of the policy's pulls and captures. */
+    PullAndCaptureCounts pullsAndCaptures() {
+        return new PullAndCaptureCounts(pulls, triggers);
     }
 
     CollectorState state(Optional<CollectorState.Failure> nodeFailure, Optional<String> podWatchFailure) {
@@ -244,7 +208,7 @@ final class PolicyCollection {
         }
     }
 
-    /** Shutdown or removal began: the backends start no new send (see {@link ProfileExporter#stopSending}). */
+    /** Shutdown began: the backends start no new send (see {@link ProfileExporter#stopSending}). */
     void stopSending() {
         exporters.forEach(ProfileExporter::stopSending);
     }

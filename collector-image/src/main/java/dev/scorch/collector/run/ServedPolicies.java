@@ -80,7 +80,7 @@ final class ServedPolicies {
 
     /**
      * Stops serving {@code stopping}: each one's interval in progress is exported, then its backends
-     * close, all of them side by side (the grace of a send in flight counts from here for all). A
+     * close, all of them side by side (the grace of a send in flight counts from their close). A
      * policy that restarts ({@code restarting}) waits for them: the new one takes over their spool.
      * A removed policy's condition goes at once and its backends close off this thread, so the
      * policies that stay are not held up to {@link ParallelClose#BOUND} (a send held by a backend
@@ -88,7 +88,6 @@ final class ServedPolicies {
      */
     private void stop(List<PolicyCollection> stopping, Set<String> restarting) {
         closing.values().removeIf(thread -> !thread.isAlive());
-        stopping.forEach(PolicyCollection::stopSending);
         Instant end = services.clock().instant();
         List<ParallelClose.Task> awaited = new ArrayList<>();
         for (PolicyCollection policy : stopping) {

@@ -27,9 +27,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * collector.json loses one of two policies while a backend of the removed one holds a send (a
- * loopback server that accepts and never answers): the removed policy leaves the node's served
- * policies and its condition leaves the pod, its held send is cut and marked possibly delivered as
- * at shutdown, and the policy that stays goes on exporting.
+ * loopback server that accepts and never answers, so closing that backend takes its 5 s grace and
+ * more): the removed policy leaves the node's served policies and its condition leaves the pod, and
+ * the policy that stays goes on exporting. The time the removal took is printed: the removed
+ * policy's backends close off the collector's loop, so it is the loop's next pass, not their close.
  */
 class PolicyRemovalTest {
 
@@ -47,7 +48,7 @@ class PolicyRemovalTest {
     Path dir;
 
     @Test
-    void aRemovedPolicyLeavesThePodAndItsHeldSendIsMarkedWhileThePolicyThatStaysGoesOnExporting() throws Exception {
+    void aRemovedPolicyWhoseBackendHoldsASendLeavesThePodWhileThePolicyThatStaysGoesOnExporting() throws Exception {
         Tier.REAL_KERNEL.require(NodeCollectorTest.isRoot(), "the run mode samples with perf_event_open: run the tests as root");
         ControlPlane controlPlane = ControlPlane.shared(ControlPlane.Options.apiServerOnly());
         KubernetesClient admin = controlPlane.adminClient();
@@ -75,8 +76,6 @@ class PolicyRemovalTest {
                 long staysBefore = profilesUnder(stays);
 
                 awaitTrue(() -> !hasCondition(admin, pod, "goes"), "goes' condition taken off the pod");
-                awaitTrue(() -> !possiblyDelivered(spool.resolve("goes").resolve("held")).isEmpty(),
-                        "goes' held send cut and marked possibly delivered");
                 awaitTrue(() -> profilesUnder(stays) > staysBefore, "stays still exporting");
                 assertThat(hasCondition(admin, pod, "stays")).isTrue();
             } finally {
@@ -97,14 +96,6 @@ class PolicyRemovalTest {
             return files.filter(f -> f.getFileName().toString().endsWith(".pb.gz")).count();
         } catch (IOException e) {
             return 0;
-        }
-    }
-
-    private static List<Path> possiblyDelivered(Path directory) {
-        try (Stream<Path> files = Files.list(directory)) {
-            return files.filter(f -> f.getFileName().toString().endsWith(".possibly-delivered")).toList();
-        } catch (IOException e) {
-            return List.of();
         }
     }
 
