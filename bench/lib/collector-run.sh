@@ -14,12 +14,15 @@ image_flags=("@$root/collector-image/jvm.options")
 image_runtime="$("$root/bench/lib/image-runtime.sh")"
 runtime_home="${RUNTIME_HOME:-$image_runtime}"
 # The image's runtime maps the collector's own class-data archive, dumped for the jar it runs
-# (/opt/scorch/scorch-collector.jsa in the image). Archives of the jars a bench runs, made before
-# any collector starts: each takes a training run of about 20 s.
+# (/opt/scorch/scorch-collector.jsa in the image). Archives of the jars a bench runs on that runtime,
+# made before any collector starts: each takes a training run of about 20 s, which a bench on
+# another runtime (RUNTIME_HOME=$JAVA_HOME) does not wait for.
 declare -A app_archive_of
-for archived_jar in "$jar" ${PREVIOUS_JAR:-} ${BASELINE_JAR:-}; do
-  app_archive_of[$archived_jar]="$("$root/bench/lib/image-runtime.sh" --app-archive "$archived_jar")"
-done
+if [ "$runtime_home" = "$image_runtime" ]; then
+  for archived_jar in "$jar" ${PREVIOUS_JAR:-} ${BASELINE_JAR:-}; do
+    app_archive_of[$archived_jar]="$("$root/bench/lib/image-runtime.sh" --app-archive "$archived_jar")"
+  done
+fi
 # The flag mapping a jar's archive, on the image's runtime only (another runtime ignores it).
 app_archive_flag() {
   [ "$runtime_home" = "$image_runtime" ] || return 0

@@ -20,6 +20,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.function.Consumer;
 
 /**
  * Turns one interval's aggregated raw stacks of one target into a symbolized {@link CpuProfile}.
@@ -59,25 +60,35 @@ public final class CpuProfileBuilder {
 
     /**
      * A new round: the profiles built with it resolve each distinct stack and address once between
-     * them. It holds at most about a sixteenth of the heap between two profiles.
+     * them. It holds about a sixteenth of the heap at most, a profile past that ending a part.
      */
     public SymbolizedStacks round() {
         return new SymbolizedStacks(symbolizer, processes, processLabels, Runtime.getRuntime().maxMemory() / 16);
     }
 
-    /** Builds the profile of {@code target} in a round of its own; see {@link #build(SortedMap, Instant, Duration, int, Collection, SymbolizedStacks)}. */
+    /** Builds the profile of {@code target} whole, in a round of its own; see {@link #build(SortedMap, Instant, Duration, int, Collection)}. */
     public CpuProfile build(Target target, Instant start, Duration duration, int frequencyHz, Collection<AggregatedStack> stacks) {
-        return build(target.labels(), start, duration, frequencyHz, stacks, round());
-    }
-
-    /** Builds a profile in a round of its own; see {@link #build(SortedMap, Instant, Duration, int, Collection, SymbolizedStacks)}. */
-    public CpuProfile build(SortedMap<String, String> labels, Instant start, Duration duration, int frequencyHz,
-            Collection<AggregatedStack> stacks) {
-        return build(labels, start, duration, frequencyHz, stacks, round());
+        return build(target.labels(), start, duration, frequencyHz, stacks);
     }
 
     /**
-     * Builds the profile.
+     * Builds a profile whole, in a round of its own that is not bounded: a recording or a capture
+     * is one profile, which its caller holds whole anyway.
+     */
+    public CpuProfile build(SortedMap<String, String> labels, Instant start, Duration duration, int frequencyHz,
+            Collection<AggregatedStack> stacks) {
+        List<CpuProfile> whole = new ArrayList<>(1);
+        build(labels, start, duration, frequencyHz, stacks, new SymbolizedStacks(symbolizer, processes, processLabels, Long.MAX_VALUE),
+                whole::add);
+        return whole.getFirst();
+    }
+
+    /**
+     * Builds the profile, in parts when it takes the round past its bound by itself: each part
+     * holds the stacks resolved until then and is handed to {@code parts} (which encodes and
+     * offers it) before the round starts afresh for the rest. Every part states the same labels,
+     * interval and period, so a backend adds them up as one; their samples add up to the
+     * profile's. A profile always makes one part, an empty one when no stack has a frame.
      *
      * @param labels the target's series labels; also written as pprof comments so a file on its own says what it is
      * @param start start of the interval
@@ -85,56 +96,86 @@ public final class CpuProfileBuilder {
      * @param frequencyHz sampling frequency; the period is {@code 1e9 / frequencyHz} ns
      * @param stacks the interval's stacks of this target
      * @param round where the stacks are resolved, shared with the other profiles built at this interval's end
+     * @param parts takes each part as it is built, in order
      */
-    public CpuProfile build(SortedMap<String, String> labels, Instant start, Duration duration, int frequencyHz,
-            Collection<AggregatedStack> stacks, SymbolizedStacks round) {
+    public void build(SortedMap<String, String> labels, Instant start, Duration duration, int frequencyHz,
+            Collection<AggregatedStack> stacks, SymbolizedStacks round, Consumer<CpuProfile> parts) {
         if (frequencyHz <= 0) {
             throw new IllegalArgumentException("frequencyHz must be positive, was " + frequencyHz);
         }
         round.beforeProfile();
-        long[] stacksAndCounts = new long[2 * stacks.size()];
-        List<SharedStack> resolved = new ArrayList<>(stacks.size());
-        int kept = 0;
+        Part part = new Part(stacks.size());
+        int left = stacks.size();
+        int made = 0;
         for (AggregatedStack stack : stacks) {
+            left--;
             SharedStack shared = stack.count() > 0 ? round.resolve(stack) : null;
             if (shared != null && shared.locations().length > 0) {
-                resolved.add(shared);
-                stacksAndCounts[2 * kept] = shared.index();
-                stacksAndCounts[2 * kept + 1] = stack.count();
-                kept++;
+                part.add(shared, stack.count());
+                if (left > 0 && round.full()) {
+                    parts.accept(part.profile(labels, start, duration, frequencyHz, round));
+                    made++;
+                    round.startAfresh();
+                    part = new Part(left);
+                }
             }
         }
-        // The same stacks in any order are the same content: order them by their position in the round.
-        long[] order = new long[kept];
-        for (int i = 0; i < kept; i++) {
-            order[i] = (stacksAndCounts[2 * i] << 32) | i;
+        if (made == 0 || part.kept > 0) {
+            parts.accept(part.profile(labels, start, duration, frequencyHz, round));
         }
-        Arrays.sort(order);
-        long[] sorted = new long[2 * kept];
-        List<SharedStack> inOrder = new ArrayList<>(kept);
-        for (int i = 0; i < kept; i++) {
-            int at = (int) order[i];
-            sorted[2 * i] = stacksAndCounts[2 * at];
-            sorted[2 * i + 1] = stacksAndCounts[2 * at + 1];
-            inOrder.add(resolved.get(at));
+    }
+
+    /** The stacks of one part of a profile, by their positions in the round, and their counts. */
+    private static final class Part {
+        final long[] stacksAndCounts;
+        final List<SharedStack> resolved;
+        int kept;
+
+        Part(int capacity) {
+            stacksAndCounts = new long[2 * capacity];
+            resolved = new ArrayList<>(capacity);
         }
-        long periodNanos = 1_000_000_000L / frequencyHz;
-        SymbolizedStacks.Content content = new SymbolizedStacks.Content(sorted, start, duration, periodNanos);
-        SymbolizedStacks.Tables tables = round.built(content);
-        if (tables == null) {
-            Numbering numbering = new Numbering(round);
+
+        void add(SharedStack shared, long count) {
+            resolved.add(shared);
+            stacksAndCounts[2 * kept] = shared.index();
+            stacksAndCounts[2 * kept + 1] = count;
+            kept++;
+        }
+
+        CpuProfile profile(SortedMap<String, String> labels, Instant start, Duration duration, int frequencyHz, SymbolizedStacks round) {
+            // The same stacks in any order are the same content: order them by their position in the round.
+            long[] order = new long[kept];
             for (int i = 0; i < kept; i++) {
-                numbering.add(inOrder.get(i), sorted[2 * i + 1]);
+                order[i] = (stacksAndCounts[2 * i] << 32) | i;
             }
-            tables = new SymbolizedStacks.Tables(List.copyOf(numbering.mappings()), List.copyOf(numbering.locations),
-                    List.copyOf(numbering.functions), List.copyOf(numbering.samples));
-            round.built(content, tables);
+            Arrays.sort(order);
+            long[] sorted = new long[2 * kept];
+            List<SharedStack> inOrder = new ArrayList<>(kept);
+            for (int i = 0; i < kept; i++) {
+                int at = (int) order[i];
+                sorted[2 * i] = stacksAndCounts[2 * at];
+                sorted[2 * i + 1] = stacksAndCounts[2 * at + 1];
+                inOrder.add(resolved.get(at));
+            }
+            long periodNanos = 1_000_000_000L / frequencyHz;
+            SymbolizedStacks.Content content = new SymbolizedStacks.Content(sorted, start, duration, periodNanos);
+            SymbolizedStacks.Tables tables = round.built(content);
+            if (tables == null) {
+                Numbering numbering = new Numbering(round);
+                for (int i = 0; i < kept; i++) {
+                    numbering.add(inOrder.get(i), sorted[2 * i + 1]);
+                }
+                tables = new SymbolizedStacks.Tables(List.copyOf(numbering.mappings()), List.copyOf(numbering.locations),
+                        List.copyOf(numbering.functions), List.copyOf(numbering.samples));
+                round.built(content, tables);
+            }
+            List<String> comments = new ArrayList<>();
+            labels.forEach((key, value) -> comments.add("label " + key + "=" + value));
+            comments.add("sampling frequency " + frequencyHz + " Hz");
+            return new CpuProfile(Collections.unmodifiableSortedMap(new TreeMap<>(labels)), start, duration, periodNanos,
+                    tables.mappings(), tables.locations(), tables.functions(), tables.samples(), comments);
         }
-        List<String> comments = new ArrayList<>();
-        labels.forEach((key, value) -> comments.add("label " + key + "=" + value));
-        comments.add("sampling frequency " + frequencyHz + " Hz");
-        return new CpuProfile(Collections.unmodifiableSortedMap(new TreeMap<>(labels)), start, duration, periodNanos,
-                tables.mappings(), tables.locations(), tables.functions(), tables.samples(), comments);
     }
 
     /** A mapping as this profile states it: the kernel's range spans the profile's own kernel addresses. */

@@ -33,8 +33,11 @@ import java.util.Optional;
  * <p>A round lives for one interval end and is then dropped whole: symbols may change between
  * intervals (JIT code moves, a process execs), and nothing resolved is held on the heap between
  * them. It is bounded: past {@code maxBytes} (estimated), it starts afresh before the next profile,
- * so a host with far more distinct stacks than usual costs symbolizing again, not memory. Not
- * thread-safe: one thread builds a round's profiles.
+ * and a profile that takes it past the bound by itself (one interval of a burst, every host stack
+ * in it) ends a part there, which is encoded and offered before the round starts afresh for the
+ * rest ({@link CpuProfileBuilder}); so a host with far more distinct stacks than usual costs
+ * symbolizing again and more, smaller profiles, not memory. Not thread-safe: one thread builds a
+ * round's profiles.
  */
 public final class SymbolizedStacks {
 
@@ -159,19 +162,32 @@ public final class SymbolizedStacks {
         this.perfMaps = symbolizer.beginRound();
     }
 
-    /** Called before each profile: a round past its bound forgets what it resolved (positions restart, so never mid-profile). */
+    /** Called before each profile: a round past its bound forgets what it resolved. */
     void beforeProfile() {
-        if (bytes + encodings.estimatedBytes() > maxBytes) {
-            encodings = new SharedEncodings();
-            stacks.clear();
-            processCache.clear();
-            mappings.clear();
-            locations.clear();
-            functions.clear();
-            built.clear();
-            kernel = null;
-            bytes = 0;
+        if (full()) {
+            startAfresh();
         }
+    }
+
+    /** Whether the round holds more than its bound: a profile being built ends its part here. */
+    boolean full() {
+        return bytes + encodings.estimatedBytes() > maxBytes;
+    }
+
+    /**
+     * Forgets what the round resolved and encoded. Positions restart, so only between profiles or
+     * between the parts of one, never while a part's stacks are being numbered.
+     */
+    void startAfresh() {
+        encodings = new SharedEncodings();
+        stacks.clear();
+        processCache.clear();
+        mappings.clear();
+        locations.clear();
+        functions.clear();
+        built.clear();
+        kernel = null;
+        bytes = 0;
     }
 
     /** Estimated heap bytes of what the round holds. */
@@ -305,6 +321,12 @@ public final class SymbolizedStacks {
         return location(shared, shared.symbols, address, returnAddress);
     }
 
+    /** A function new to the round; its names are strings of their own, made when its first address was symbolized. */
+    private SharedFunction newFunction(FunctionKey key) {
+        bytes += 112 + key.name().length() + (key.systemName() == key.name() ? 0 : 24 + key.systemName().length());
+        return new SharedFunction(functions.size(), key.name(), key.systemName(), key.file());
+    }
+
     private SharedLocation location(SharedMapping mapping, MappingSymbols symbols, long address, boolean returnAddress) {
         LocationKey key = new LocationKey(mapping == null ? symbols : mapping, address, returnAddress);
         SharedLocation existing = locations.get(key);
@@ -318,7 +340,7 @@ public final class SymbolizedStacks {
         for (int i = 0; i < frames.size(); i++) {
             SymbolizedFrame frame = frames.get(i);
             functionsOfFrames[i] = functions.computeIfAbsent(new FunctionKey(frame.function(), frame.systemName(), frame.fileName()),
-                    f -> new SharedFunction(functions.size(), f.name(), f.systemName(), f.file()));
+                    this::newFunction);
             lines[i] = frame.line();
         }
         SharedLocation location = new SharedLocation(locations.size(), mapping, address, functionsOfFrames, lines,

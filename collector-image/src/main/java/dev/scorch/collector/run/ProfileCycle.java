@@ -25,7 +25,8 @@ import java.util.function.IntSupplier;
 
 /**
  * One policy's export interval end: drain its stacks, move the pending ones to the targets the pod
- * watch now knows, build one profile per target and offer it to every exporter of the policy in the
+ * watch now knows, build one profile per target (in parts when one profile alone would take the
+ * shared symbolization round past its bound) and offer each to every exporter of the policy in the
  * exporter's wire format (each format encoded once per profile). Each profile states the sampling
  * period the node actually used, which may be a higher frequency than the policy asked for when
  * another policy on the node wants more.
@@ -77,28 +78,20 @@ public final class ProfileCycle {
     public synchronized int finish(Instant start, Instant end, SymbolizedStacks round, OfferRound offers) {
         Map<Target, List<AggregatedStack>> byTarget = attributePending(source.drainInterval());
         Duration duration = Duration.between(start, end);
-        int offered = 0;
+        long offeredBefore = profiles.get();
         for (Map.Entry<Target, List<AggregatedStack>> entry : byTarget.entrySet()) {
-            Optional<CpuProfile> profile = build(entry.getKey(), entry.getValue(), start, duration, round);
-            if (profile.isEmpty()) {
-                continue;
+            Target target = entry.getKey();
+            try {
+                builder.build(target.labels(), start, duration, frequencyHz.getAsInt(), entry.getValue(), round,
+                        profile -> offer(target, profile, start, duration, round, offers));
+            } catch (RuntimeException e) {
+                failedProfiles.incrementAndGet();
+                LOG.log(Level.WARNING, "cannot build the profile of {0} ({1} stacks); its samples of this interval are lost: {2}",
+                        target.serviceName(), entry.getValue().size(), e.toString());
             }
-            String id = UUID.randomUUID().toString();
-            Map<WireFormat, byte[]> encoded = new EnumMap<>(WireFormat.class);
-            for (ProfileExporter exporter : exporters) {
-                try {
-                    byte[] payload = encoded.computeIfAbsent(exporter.wireFormat(), format -> format.encode(profile.get(), id, round.encodings()));
-                    exporter.offer(new ExportedProfile(id, entry.getKey().labels(), start, duration, payload), offers);
-                } catch (RuntimeException e) {
-                    LOG.log(Level.WARNING, "backend {0} could not take a profile of {1}: {2}", exporter.backendName(),
-                            entry.getKey().serviceName(), e.toString());
-                }
-            }
-            profiles.incrementAndGet();
-            offered++;
         }
         intervals.incrementAndGet();
-        return offered;
+        return (int) (profiles.get() - offeredBefore);
     }
 
     private Map<Target, List<AggregatedStack>> attributePending(Map<Target, List<AggregatedStack>> drained) {
@@ -119,17 +112,20 @@ public final class ProfileCycle {
         return byTarget;
     }
 
-    private Optional<CpuProfile> build(Target target, List<AggregatedStack> stacks, Instant start, Duration duration,
-            SymbolizedStacks round) {
-        try {
-            CpuProfile profile = builder.build(target.labels(), start, duration, frequencyHz.getAsInt(), stacks, round);
-            return Optional.of(profile);
-        } catch (RuntimeException e) {
-            failedProfiles.incrementAndGet();
-            LOG.log(Level.WARNING, "cannot build the profile of {0} ({1} stacks); its samples of this interval are lost: {2}",
-                    target.serviceName(), stacks.size(), e.toString());
-            return Optional.empty();
+    /** Offers a profile (or a part of one) to every exporter, each wire format encoded once. */
+    private void offer(Target target, CpuProfile profile, Instant start, Duration duration, SymbolizedStacks round, OfferRound offers) {
+        String id = UUID.randomUUID().toString();
+        Map<WireFormat, byte[]> encoded = new EnumMap<>(WireFormat.class);
+        for (ProfileExporter exporter : exporters) {
+            try {
+                byte[] payload = encoded.computeIfAbsent(exporter.wireFormat(), format -> format.encode(profile, id, round.encodings()));
+                exporter.offer(new ExportedProfile(id, target.labels(), start, duration, payload), offers);
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "backend {0} could not take a profile of {1}: {2}", exporter.backendName(),
+                        target.serviceName(), e.toString());
+            }
         }
+        profiles.incrementAndGet();
     }
 
     /** Profiles offered to the exporters so far. */

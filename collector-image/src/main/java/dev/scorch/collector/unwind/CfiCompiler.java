@@ -3,10 +3,8 @@ package dev.scorch.collector.unwind;
 import dev.scorch.collector.budget.OverBudgetException;
 import dev.scorch.collector.budget.ParseBudget;
 
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -33,22 +31,21 @@ public final class CfiCompiler {
     }
 
     /**
-     * Bytes of heap a row costs while it is compiled, garbage included: 6 in the builder's arrays,
-     * up to 6 more in the arrays its doublings left behind, 5-6 in the result's copy.
+     * Bytes of heap a row costs while it is compiled, garbage included: 6 in the chunks the table
+     * keeps, 1 more where its indexes become bytes, a chunk at a time.
      */
-    private static final int ROW_HEAP_BYTES = 18;
+    private static final int ROW_HEAP_BYTES = 8;
 
     /**
-     * Bytes of heap an FDE costs while the object compiles: its entry in the sorted list and what
-     * running its program allocates (gcc's cc1: 111 bytes an FDE, measured by CfiCompilerTest).
+     * Bytes of heap an FDE costs while the object compiles: 12 in the list of starts and entries,
+     * up to 36 more in the copies its doublings leave, 16 to order them.
      */
-    private static final int FDE_HEAP_BYTES = 128;
+    private static final int FDE_HEAP_BYTES = 64;
 
     static final int REG_RBP = 6;
     static final int REG_RSP = 7;
     static final int REG_RA = 16;
     private static final int MAX_REMEMBERED = 64;
-    private static final State[] NO_STATES = {};
     /** binutils' CFA expression for the lazy-binding PLT: rsp + 8 + ((rip & 15) >= N ? 8 : 0), N = 11 or 10. */
     private static final byte[] PLT_EXPRESSION_11 = {0x77, 0x08, (byte) 0x80, 0x00, 0x3f, 0x1a, 0x3b, 0x2a, 0x33, 0x24, 0x22};
     private static final byte[] PLT_EXPRESSION_10 = {0x77, 0x08, (byte) 0x80, 0x00, 0x3f, 0x1a, 0x3a, 0x2a, 0x33, 0x24, 0x22};
@@ -62,7 +59,6 @@ public final class CfiCompiler {
     private record Cie(long codeAlign, long dataAlign, int returnRegister, int fdeEncoding, boolean augmented, int instructions,
             int end) {}
 
-    private record Fde(long start, long length, Cie cie, int instructions, int end) {}
 
     /**
      * @param section the section's bytes
@@ -73,10 +69,8 @@ public final class CfiCompiler {
     public static UnwindTable compile(byte[] section, long sectionAddress, boolean ehFrame, ParseBudget budget)
             throws CfiFormatException, OverBudgetException {
         DwarfCursor in = new DwarfCursor(section, sectionAddress);
-        Map<Integer, Cie> cies = new HashMap<>();
-        List<Fde> fdes = new ArrayList<>();
-        long lastCieOffset = -1;
-        Cie lastCie = null;
+        FdeReader reader = new FdeReader(section, sectionAddress, ehFrame);
+        FdeList fdes = new FdeList();
         while (in.position() + 4 <= section.length) {
             budget.steps(1);
             int entry = in.position();
@@ -100,50 +94,149 @@ public final class CfiCompiler {
             long id = wide ? in.u64() : in.u32();
             boolean isCie = ehFrame ? id == 0 : id == (wide ? -1L : 0xFFFF_FFFFL);
             if (isCie) {
-                cies.put(entry, readCie(in, ehFrame, end));
+                reader.cies.put(entry, readCie(in, ehFrame, end));
             } else {
-                long cieOffset = ehFrame ? body - id : id;
-                if (cieOffset < 0 || cieOffset >= section.length) {
-                    throw new CfiFormatException("FDE at " + entry + " points to a CIE outside the section");
-                }
-                // FDEs mostly follow their CIE: the last one found saves a boxed map key per FDE.
-                Cie cie = cieOffset == lastCieOffset ? lastCie : cies.get((int) cieOffset);
-                if (cie == null) {
-                    cie = readCieAt(section, sectionAddress, (int) cieOffset, ehFrame);
-                    cies.put((int) cieOffset, cie);
-                }
-                lastCieOffset = cieOffset;
-                lastCie = cie;
                 budget.heap(FDE_HEAP_BYTES);
-                long start = in.pointer(cie.fdeEncoding());
-                long range = in.value(cie.fdeEncoding());
-                if (cie.augmented()) {
-                    in.skip(in.uleb());
-                }
-                if (range > 0) {
-                    fdes.add(new Fde(start, range, cie, in.position(), end));
+                reader.read(entry);
+                if (reader.range > 0) {
+                    fdes.add(reader.start, entry);
                 }
             }
             in.limit(section.length);
             in.position(end);
         }
-        fdes.sort((a, b) -> Long.compareUnsigned(a.start(), b.start()));
+        int[] order = fdes.byStart();
         UnwindTable.Builder rows = UnwindTable.builder(budget, ROW_HEAP_BYTES);
         State state = new State();
         State initial = new State();
-        for (Fde fde : fdes) {
-            Cie cie = fde.cie();
+        Remembered remembered = new Remembered();
+        for (int entry : order) {
+            reader.read(entry);
+            Cie cie = reader.cie;
             initial.reset(cie.returnRegister());
             in.limit(cie.end());
             in.position(cie.instructions());
-            run(in, cie, initial, null, fde.start(), null, budget);
+            run(in, cie, initial, null, remembered, reader.start, null, budget);
             state.copyFrom(initial);
-            in.limit(fde.end());
-            in.position(fde.instructions());
-            run(in, cie, state, initial, fde.start(), rows, budget);
-            rows.add(fde.start() + fde.length(), UnwindRule.NONE);
+            in.limit(reader.end);
+            in.position(reader.instructions);
+            run(in, cie, state, initial, remembered, reader.start, rows, budget);
+            rows.add(reader.start + reader.range, UnwindRule.NONE);
         }
         return rows.build();
+    }
+
+    /**
+     * The FDEs with code, as their starts and entry offsets in two arrays (12 bytes an FDE): each is
+     * read again at its entry when its program runs, rather than held as an object meanwhile.
+     */
+    private static final class FdeList {
+        long[] starts = new long[256];
+        int[] entries = new int[256];
+        int size;
+
+        void add(long start, int entry) {
+            if (size == starts.length) {
+                starts = Arrays.copyOf(starts, size * 2);
+                entries = Arrays.copyOf(entries, size * 2);
+            }
+            starts[size] = start;
+            entries[size++] = entry;
+        }
+
+        /**
+         * The entries in order of their starts, equal starts in section order. A linker writes them
+         * mostly sorted already; otherwise each start's distance from the lowest, which a table's
+         * 4-byte offsets bound, is sorted with its position.
+         */
+        int[] byStart() throws CfiFormatException {
+            int[] order = Arrays.copyOf(entries, size);
+            entries = null;
+            boolean sorted = true;
+            long lowest = size == 0 ? 0 : starts[0];
+            for (int i = 1; i < size; i++) {
+                sorted &= Long.compareUnsigned(starts[i - 1], starts[i]) <= 0;
+                lowest = Long.compareUnsigned(starts[i], lowest) < 0 ? starts[i] : lowest;
+            }
+            if (sorted) {
+                return order;
+            }
+            if (size > 1 << 24) {
+                throw new CfiFormatException(size + " FDEs");
+            }
+            long[] keys = new long[size];
+            for (int i = 0; i < size; i++) {
+                long delta = starts[i] - lowest;
+                if (delta > 0xFFFF_FFFFL || delta < 0) {
+                    throw new CfiFormatException("call-frame information spans more than 4 GiB of addresses");
+                }
+                keys[i] = delta << 24 | i;
+            }
+            Arrays.sort(keys);
+            int[] byStart = new int[size];
+            for (int i = 0; i < size; i++) {
+                byStart[i] = order[(int) (keys[i] & 0xFF_FFFF)];
+            }
+            return byStart;
+        }
+    }
+
+    /** Reads an FDE's header at its entry: its CIE, the code it covers and where its program lies. */
+    private static final class FdeReader {
+        final byte[] section;
+        final long sectionAddress;
+        final boolean ehFrame;
+        final DwarfCursor in;
+        final Map<Integer, Cie> cies = new HashMap<>();
+        private int lastCieOffset = -1;
+        private Cie lastCie;
+        Cie cie;
+        long start;
+        long range;
+        int instructions;
+        int end;
+
+        FdeReader(byte[] section, long sectionAddress, boolean ehFrame) {
+            this.section = section;
+            this.sectionAddress = sectionAddress;
+            this.ehFrame = ehFrame;
+            this.in = new DwarfCursor(section, sectionAddress);
+        }
+
+        void read(int entry) throws CfiFormatException {
+            in.limit(section.length);
+            in.position(entry);
+            long length = in.u32();
+            boolean wide = length == 0xFFFF_FFFFL;
+            if (wide) {
+                length = in.u64();
+            }
+            int body = in.position();
+            end = body + (int) length;
+            in.limit(end);
+            long id = wide ? in.u64() : in.u32();
+            long cieOffset = ehFrame ? body - id : id;
+            if (cieOffset < 0 || cieOffset >= section.length) {
+                throw new CfiFormatException("FDE at " + entry + " points to a CIE outside the section");
+            }
+            // FDEs mostly follow their CIE: the last one found saves a boxed map key per FDE.
+            if (cieOffset != lastCieOffset) {
+                Cie found = cies.get((int) cieOffset);
+                if (found == null) {
+                    found = readCieAt(section, sectionAddress, (int) cieOffset, ehFrame);
+                    cies.put((int) cieOffset, found);
+                }
+                lastCieOffset = (int) cieOffset;
+                lastCie = found;
+            }
+            cie = lastCie;
+            start = in.pointer(cie.fdeEncoding());
+            range = in.value(cie.fdeEncoding());
+            if (cie.augmented()) {
+                in.skip(in.uleb());
+            }
+            instructions = in.position();
+        }
     }
 
     private static Cie readCieAt(byte[] section, long sectionAddress, int offset, boolean ehFrame) throws CfiFormatException {
@@ -222,6 +315,11 @@ public final class CfiCompiler {
             throw new CfiFormatException("code alignment " + codeAlign);
         }
         return new Cie(codeAlign, dataAlign, returnRegister, fdeEncoding, augmented, in.position(), end);
+    }
+
+    /** The states a program remembers, kept for the next program: most FDEs remember one around their epilogue. */
+    private static final class Remembered {
+        State[] states = {};
     }
 
     /** The CFA and the two register rules the unwinder evaluates. */
@@ -309,9 +407,9 @@ public final class CfiCompiler {
      * Runs a CFA program from {@code in}'s position to its limit, starting at {@code location}.
      * With {@code rows}, emits the state in effect at every location the program advances past.
      */
-    private static void run(DwarfCursor in, Cie cie, State state, State initial, long location, UnwindTable.Builder rows, ParseBudget budget)
-            throws CfiFormatException, OverBudgetException {
-        State[] remembered = NO_STATES;
+    private static void run(DwarfCursor in, Cie cie, State state, State initial, Remembered saved, long location, UnwindTable.Builder rows,
+            ParseBudget budget) throws CfiFormatException, OverBudgetException {
+        State[] remembered = saved.states;
         int depth = 0;
         long at = location;
         while (in.hasRemaining()) {
@@ -352,6 +450,7 @@ public final class CfiCompiler {
                             }
                             if (depth == remembered.length) {
                                 remembered = Arrays.copyOf(remembered, Math.max(4, depth * 2));
+                                saved.states = remembered;
                             }
                             if (remembered[depth] == null) {
                                 remembered[depth] = new State();

@@ -3,6 +3,7 @@ package dev.scorch.collector.unwind;
 import dev.scorch.collector.budget.OverBudgetException;
 import dev.scorch.collector.budget.ParseBudget;
 import dev.scorch.collector.budget.ParseRejections;
+import dev.scorch.collector.budget.TotalBudget;
 import dev.scorch.collector.process.Mapping;
 import dev.scorch.collector.process.ProcessSnapshot;
 import dev.scorch.collector.symbol.MappedObjects;
@@ -12,6 +13,7 @@ import dev.scorch.collector.symbol.elf.GoPclntab;
 
 import java.io.IOException;
 import java.lang.System.Logger.Level;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -49,15 +51,21 @@ public final class UnwindInfoCache {
     /**
      * @param maxBytes bound on the estimated heap bytes of compiled tables
      * @param limits what compiling one object may cost
+     * @param recompiledBytesPerMinute call-frame bytes a minute that objects whose table the bound
+     *     evicted may be compiled again from; an object over it stops unwinding at its frames until
+     *     the next minute
      */
-    public record Settings(long maxBytes, ParseBudget.Limits limits) {
+    public record Settings(long maxBytes, ParseBudget.Limits limits, long recompiledBytesPerMinute) {
         /**
          * 4 MiB: it shares the heap with the symbol cache (8 MiB); compiled tables measured up to
          * 1.75 times their estimate in bench/soak.sh. A fixed size (once a sixteenth of the heap)
-         * keeps the heap's size from changing what is cached.
+         * keeps the heap's size from changing what is cached. A host running gcc's cc1 (a 2.9 MB
+         * table) and six JVM runtimes (1.0-1.2 MB each) at once needs about 10 MB: the objects
+         * evict each other, and each compile of cc1 takes 0.8 s of CPU, so compiling again is held
+         * to 8 MiB of call-frame sections a minute (cc1 and three libjvm.so), a few percent of a core.
          */
         public static Settings defaults() {
-            return new Settings(4L << 20, CfiCompiler.limits());
+            return new Settings(4L << 20, CfiCompiler.limits(), 8L << 20);
         }
     }
 
@@ -72,6 +80,10 @@ public final class UnwindInfoCache {
      */
     private static final long SYNCHRONOUS_SECTION_BYTES = 32 << 10;
     private static final String DEFER = "\u0000defer";
+    /** An evicted object refused a compile until the window of recompiles refills: asked again later. */
+    private static final String LATER = "\u0000later";
+    /** Keys of evicted tables remembered, to tell a compile again from a first one. */
+    private static final int MAX_EVICTED = 1024;
     private static final ObjectUnwindInfo DEFERRED = new ObjectUnwindInfo(List.of(), null, null);
 
     private record MappingKey(int pid, long start, long limit, long inode) {}
@@ -84,6 +96,8 @@ public final class UnwindInfoCache {
     private final LinkedHashMap<MappingKey, String> keysByMapping = new LinkedHashMap<>(256, 0.75f, true);
     private final LinkedHashMap<String, String> keysByIdentity = new LinkedHashMap<>(64, 0.75f, true);
     private final LinkedHashMap<String, ObjectUnwindInfo> objects = new LinkedHashMap<>(64, 0.75f, true);
+    private final LinkedHashMap<String, Boolean> evicted = new LinkedHashMap<>(64, 0.75f, true);
+    private final TotalBudget recompiles;
     private long bytes;
     /** Counts evictions: a caller that keeps tables of its own drops them when it changes, so the byte bound holds. */
     private volatile long generation;
@@ -106,6 +120,7 @@ public final class UnwindInfoCache {
         this.objectFiles = objectFiles;
         this.settings = settings;
         this.background = background;
+        this.recompiles = new TotalBudget(settings.recompiledBytesPerMinute(), Long.MAX_VALUE, Duration.ofMinutes(1), System::nanoTime);
     }
 
     /** Objects compiled so far. */
@@ -171,6 +186,12 @@ public final class UnwindInfoCache {
         if (key == DEFER) {
             return DEFERRED;
         }
+        if (key == LATER) {
+            synchronized (this) {
+                keysByMapping.remove(mappingKey);
+            }
+            return null;
+        }
         synchronized (this) {
             keysByMapping.put(mappingKey, key);
             trim(keysByMapping, MAX_MAPPINGS);
@@ -221,11 +242,13 @@ public final class UnwindInfoCache {
             }
             String key = object.key();
             boolean cached;
+            boolean again;
             synchronized (this) {
                 cached = objects.containsKey(key);
+                again = evicted.containsKey(key);
             }
             if (!cached) {
-                ElfFile elf = object.elf().withBudget(ParseBudget.of(settings.limits()));
+                ElfFile elf = object.elf().withBudget(again ? ParseBudget.of(settings.limits(), recompiles) : ParseBudget.of(settings.limits()));
                 if (callFrameBytes(elf) > maxSectionBytes) {
                     return DEFER;
                 }
@@ -241,9 +264,10 @@ public final class UnwindInfoCache {
             return key;
         } catch (OverBudgetException e) {
             LOG.log(Level.DEBUG, () -> "no unwind information from " + mapping.path() + " of pid " + process.pid() + ": " + e.getMessage());
-            if (!e.deferred()) {
-                rejections.reject(identity, e);
+            if (e.deferred()) {
+                return LATER;
             }
+            rejections.reject(identity, e);
             return NO_INFO;
         } catch (ElfFormatException | CfiFormatException e) {
             LOG.log(Level.DEBUG, () -> "no unwind information from " + mapping.path() + " of pid " + process.pid() + ": " + e.getMessage());
@@ -341,10 +365,13 @@ public final class UnwindInfoCache {
         Iterator<Map.Entry<String, ObjectUnwindInfo>> eldest = objects.entrySet().iterator();
         // Keep at least the newest entry even when it alone exceeds the bound: it is in use now.
         while (bytes > settings.maxBytes() && objects.size() > 1 && eldest.hasNext()) {
-            bytes -= eldest.next().getValue().estimatedBytes();
+            Map.Entry<String, ObjectUnwindInfo> entry = eldest.next();
+            bytes -= entry.getValue().estimatedBytes();
+            evicted.put(entry.getKey(), Boolean.TRUE);
             eldest.remove();
             generation++;
         }
+        trim(evicted, MAX_EVICTED);
     }
 
     private static void trim(LinkedHashMap<?, ?> map, int maxEntries) {

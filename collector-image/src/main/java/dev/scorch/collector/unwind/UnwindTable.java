@@ -8,50 +8,67 @@ import java.util.Arrays;
 
 /**
  * One object's call-frame information compiled into rows sorted by link-time address: row i's
- * {@link UnwindRule} holds from {@code starts[i]} up to the next row. An object has hundreds of
+ * {@link UnwindRule} holds from its start up to the next row's. An object has hundreds of
  * thousands of rows but only tens to hundreds of distinct rules (651 for gcc's cc1, 60 for
  * libjvm), so a row keeps a one- or two-byte index into the distinct rules: 5 or 6 bytes per row
  * instead of 12, which keeps the tables of a busy node's objects inside the cache's bound instead
- * of evicting and recompiling them. A lookup is one binary search. Immutable.
+ * of evicting and recompiling them. Rows are kept in chunks of {@value #CHUNK_ROWS}, the arrays
+ * they were compiled into: a table is never copied whole, so compiling one holds its rows once,
+ * not twice (docs/benchmarks.md, "The burst on purpose"). A lookup is a binary search of the
+ * chunks' first starts, then of one chunk. Immutable.
  */
 public final class UnwindTable {
 
+    static final int CHUNK_ROWS = 1 << 14;
+    private static final int CHUNK_SHIFT = 14;
+    private static final int CHUNK_MASK = CHUNK_ROWS - 1;
+
     private final long base;
-    private final int[] starts;
+    private final int rows;
+    /** Each chunk's first start, for the first search. */
+    private final int[] firstStarts;
+    /** Row starts as unsigned offsets from {@code base}; every chunk but the last holds {@link #CHUNK_ROWS}. */
+    private final int[][] starts;
     /** The distinct rules, which a row's byte or char index selects. */
     private final long[] rules;
-    private final byte[] byteIndexes;
-    private final char[] charIndexes;
+    private final byte[][] byteIndexes;
+    private final char[][] charIndexes;
 
-    private UnwindTable(long base, int[] starts, long[] rules, byte[] byteIndexes, char[] charIndexes) {
+    private UnwindTable(long base, int rows, int[][] starts, long[] rules, byte[][] byteIndexes, char[][] charIndexes) {
         this.base = base;
+        this.rows = rows;
         this.starts = starts;
         this.rules = rules;
         this.byteIndexes = byteIndexes;
         this.charIndexes = charIndexes;
+        firstStarts = new int[starts.length];
+        for (int i = 0; i < starts.length; i++) {
+            firstStarts[i] = starts[i][0];
+        }
     }
 
     /** The rule at link-time address {@code address}, {@link UnwindRule#NONE} when no row covers it. */
     public long find(long address) {
         long delta = address - base;
-        if (delta < 0 || delta > 0xFFFF_FFFFL || starts.length == 0) {
+        if (delta < 0 || delta > 0xFFFF_FFFFL || rows == 0) {
             return UnwindRule.NONE;
         }
-        int found = SortedAddresses.floor(starts, 0, starts.length, (int) delta);
-        if (found < 0) {
+        int chunk = SortedAddresses.floor(firstStarts, 0, firstStarts.length, (int) delta);
+        if (chunk < 0) {
             return UnwindRule.NONE;
         }
-        return byteIndexes != null ? rules[byteIndexes[found] & 0xFF] : rules[charIndexes[found]];
+        int found = SortedAddresses.floor(starts[chunk], 0, starts[chunk].length, (int) delta);
+        return byteIndexes != null ? rules[byteIndexes[chunk][found] & 0xFF] : rules[charIndexes[chunk][found]];
     }
 
     public int rows() {
-        return starts.length;
+        return rows;
     }
 
     /** Heap bytes held, for the cache bound. */
     public long estimatedBytes() {
-        long indexes = byteIndexes != null ? byteIndexes.length : charIndexes != null ? charIndexes.length * 2L : 0;
-        return 96 + starts.length * 4L + rules.length * 8L + indexes;
+        long indexes = byteIndexes != null ? rows : charIndexes != null ? rows * 2L : 0;
+        return 96 + starts.length * 48L + rows * 4L + rules.length * 8L + indexes;
     }
 
     /** A builder charging {@code rowHeapBytes} of heap to {@code budget} per row it keeps. */
@@ -65,9 +82,10 @@ public final class UnwindTable {
      * a row equal in rule to the previous one adds nothing.
      *
      * <p>Rows are kept as they will be in the table, a 4-byte start and an index into the distinct
-     * rules found so far: 6 bytes a row while the table grows, not the 16 of an address and a rule,
-     * so compiling a large object (gcc's cc1: 2.4 MB of {@code .eh_frame}) holds a fraction of the
-     * heap it did (docs/benchmarks.md, "The burst on purpose").
+     * rules found so far, in chunks the table then keeps: 6 bytes a row while the table grows, with
+     * no doubling that leaves copies behind and no copy of the whole at the end, so compiling a
+     * large object (gcc's cc1: 2.4 MB of {@code .eh_frame}) holds little more than its table
+     * (docs/benchmarks.md, "The burst on purpose").
      */
     static final class Builder {
         /** Index arrays are chars: an object with more distinct rules than this is refused. */
@@ -76,8 +94,8 @@ public final class UnwindTable {
         private final ParseBudget budget;
         private final int rowHeapBytes;
         private long base;
-        private int[] starts = new int[256];
-        private char[] indexes = new char[256];
+        private int[][] starts = new int[4][];
+        private char[][] indexes = new char[4][];
         private int size;
         private long[] distinct = new long[16];
         private int distinctCount;
@@ -92,14 +110,14 @@ public final class UnwindTable {
 
         void add(long address, long rule) throws OverBudgetException, CfiFormatException {
             if (size > 0) {
-                long last = base + Integer.toUnsignedLong(starts[size - 1]);
+                long last = base + Integer.toUnsignedLong(start(size - 1));
                 if (Long.compareUnsigned(address, last) < 0) {
                     return;
                 }
                 if (address == last) {
                     size--;
                 }
-                if (size > 0 && distinct[indexes[size - 1]] == rule) {
+                if (size > 0 && distinct[index(size - 1)] == rule) {
                     return;
                 }
             }
@@ -111,14 +129,26 @@ public final class UnwindTable {
                 throw new CfiFormatException("call-frame information spans more than 4 GiB of addresses");
             }
             budget.heap(rowHeapBytes);
-            if (size == starts.length) {
-                int capacity = size * 2;
-                starts = Arrays.copyOf(starts, capacity);
-                indexes = Arrays.copyOf(indexes, capacity);
+            int chunk = size >>> CHUNK_SHIFT;
+            if (chunk == starts.length) {
+                starts = Arrays.copyOf(starts, chunk * 2);
+                indexes = Arrays.copyOf(indexes, chunk * 2);
             }
-            starts[size] = (int) delta;
-            indexes[size] = (char) indexOf(rule);
+            if (starts[chunk] == null) {
+                starts[chunk] = new int[CHUNK_ROWS];
+                indexes[chunk] = new char[CHUNK_ROWS];
+            }
+            starts[chunk][size & CHUNK_MASK] = (int) delta;
+            indexes[chunk][size & CHUNK_MASK] = (char) indexOf(rule);
             size++;
+        }
+
+        private int start(int row) {
+            return starts[row >>> CHUNK_SHIFT][row & CHUNK_MASK];
+        }
+
+        private int index(int row) {
+            return indexes[row >>> CHUNK_SHIFT][row & CHUNK_MASK];
         }
 
         private int indexOf(long rule) throws OverBudgetException {
@@ -157,21 +187,35 @@ public final class UnwindTable {
             }
         }
 
+        /**
+         * The table, in the builder's own chunks: only the last is trimmed to its rows, and with at
+         * most 256 distinct rules each index chunk becomes bytes, one chunk at a time.
+         */
         UnwindTable build() {
-            if (size == 0) {
-                return new UnwindTable(0, new int[0], new long[0], null, null);
-            }
-            int[] rowStarts = Arrays.copyOf(starts, size);
-            starts = null;
             long[] dictionary = Arrays.copyOf(distinct, distinctCount);
-            if (distinctCount <= 256) {
-                byte[] bytes = new byte[size];
-                for (int i = 0; i < size; i++) {
-                    bytes[i] = (byte) indexes[i];
-                }
-                return new UnwindTable(base, rowStarts, dictionary, bytes, null);
+            int chunks = (size + CHUNK_MASK) >>> CHUNK_SHIFT;
+            int[][] rowStarts = Arrays.copyOf(starts, chunks);
+            char[][] rowIndexes = Arrays.copyOf(indexes, chunks);
+            starts = null;
+            indexes = null;
+            int lastRows = size - (chunks - 1) * CHUNK_ROWS;
+            if (chunks > 0 && lastRows < CHUNK_ROWS) {
+                rowStarts[chunks - 1] = Arrays.copyOf(rowStarts[chunks - 1], lastRows);
+                rowIndexes[chunks - 1] = Arrays.copyOf(rowIndexes[chunks - 1], lastRows);
             }
-            return new UnwindTable(base, rowStarts, dictionary, null, Arrays.copyOf(indexes, size));
+            if (distinctCount > 256) {
+                return new UnwindTable(base, size, rowStarts, dictionary, null, rowIndexes);
+            }
+            byte[][] bytes = new byte[chunks][];
+            for (int chunk = 0; chunk < chunks; chunk++) {
+                char[] wide = rowIndexes[chunk];
+                bytes[chunk] = new byte[wide.length];
+                for (int i = 0; i < wide.length; i++) {
+                    bytes[chunk][i] = (byte) wide[i];
+                }
+                rowIndexes[chunk] = null;
+            }
+            return new UnwindTable(base, size, rowStarts, dictionary, bytes, null);
         }
     }
 }

@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -61,6 +62,14 @@ class CpuProfileBuilderTest {
         labels.put("service_name", "test/libc");
         labels.put("node", "node-a");
         return builder.build(labels, START, Duration.ofSeconds(15), FREQUENCY_HZ, stacks);
+    }
+
+    /** Builds a profile in {@code round} and expects it whole, in one part. */
+    private static CpuProfile onePart(CpuProfileBuilder builder, String team, List<AggregatedStack> stacks, SymbolizedStacks round) {
+        List<CpuProfile> parts = new ArrayList<>();
+        builder.build(new TreeMap<>(java.util.Map.of("team", team)), START, Duration.ofSeconds(15), FREQUENCY_HZ, stacks, round, parts::add);
+        assertThat(parts).as("parts of the profile of %s", team).hasSize(1);
+        return parts.getFirst();
     }
 
     private static List<AggregatedStack> libcStacks() {
@@ -158,12 +167,9 @@ class CpuProfileBuilderTest {
         AggregatedStack getenvFromQsort = new AggregatedStack(self.pid(), new long[0], new long[] {getenv + 2, qsort + 2}, 90);
         AggregatedStack qsortAlone = new AggregatedStack(self.pid(), new long[0], new long[] {qsort + 3}, 10);
 
-        CpuProfile first = builder.build(new TreeMap<>(java.util.Map.of("team", "a")), START, Duration.ofSeconds(15), FREQUENCY_HZ,
-                List.of(getenvFromQsort, qsortAlone), round);
-        CpuProfile second = builder.build(new TreeMap<>(java.util.Map.of("team", "b")), START, Duration.ofSeconds(15), FREQUENCY_HZ,
-                List.of(getenvFromQsort, qsortAlone), round);
-        CpuProfile third = builder.build(new TreeMap<>(java.util.Map.of("team", "c")), START, Duration.ofSeconds(15), FREQUENCY_HZ,
-                List.of(new AggregatedStack(self.pid(), new long[0], new long[] {qsort + 3}, 4)), round);
+        CpuProfile first = onePart(builder, "a", List.of(getenvFromQsort, qsortAlone), round);
+        CpuProfile second = onePart(builder, "b", List.of(getenvFromQsort, qsortAlone), round);
+        CpuProfile third = onePart(builder, "c", List.of(new AggregatedStack(self.pid(), new long[0], new long[] {qsort + 3}, 4)), round);
 
         assertThat(symbolizer.metrics().resolved()).as("three distinct addresses, symbolized once for three profiles").isEqualTo(3);
         assertThat(round.size()).isEqualTo(2);
@@ -184,10 +190,8 @@ class CpuProfileBuilderTest {
         SymbolizedStacks round = builder.round();
         List<AggregatedStack> stacks = libcStacks();
 
-        CpuProfile first = builder.build(new TreeMap<>(java.util.Map.of("team", "a")), START, Duration.ofSeconds(15), FREQUENCY_HZ,
-                stacks, round);
-        CpuProfile second = builder.build(new TreeMap<>(java.util.Map.of("team", "b")), START, Duration.ofSeconds(15), FREQUENCY_HZ,
-                stacks.reversed(), round);
+        CpuProfile first = onePart(builder, "a", stacks, round);
+        CpuProfile second = onePart(builder, "b", stacks.reversed(), round);
         byte[] firstPprof = round.encodings().gzippedPprof(first);
         byte[] secondPprof = round.encodings().gzippedPprof(second);
 
@@ -212,17 +216,48 @@ class CpuProfileBuilderTest {
     void aRoundPastItsBoundStartsAfreshBeforeTheNextProfile() {
         Symbolizer symbolizer = new Symbolizer();
         CpuProfileBuilder builder = new CpuProfileBuilder(symbolizer, pid -> pid == self.pid() ? Optional.of(self) : Optional.empty());
-        SymbolizedStacks round = new SymbolizedStacks(symbolizer, pid -> pid == self.pid() ? Optional.of(self) : Optional.empty(), false, 0);
+        SymbolizedStacks probe = builder.round();
+        onePart(builder, "probe", libcStacks(), probe);
+        SymbolizedStacks round = new SymbolizedStacks(symbolizer, pid -> pid == self.pid() ? Optional.of(self) : Optional.empty(), false,
+                probe.estimatedBytes() - 1);
+        long resolvedBefore = symbolizer.metrics().resolved();
 
-        CpuProfile first = builder.build(new TreeMap<>(java.util.Map.of("team", "a")), START, Duration.ofSeconds(15), FREQUENCY_HZ,
-                libcStacks(), round);
-        CpuProfile second = builder.build(new TreeMap<>(java.util.Map.of("team", "b")), START, Duration.ofSeconds(15), FREQUENCY_HZ,
-                libcStacks(), round);
+        CpuProfile first = onePart(builder, "a", libcStacks(), round);
+        CpuProfile second = onePart(builder, "b", libcStacks(), round);
 
-        assertThat(symbolizer.metrics().resolved()).as("each profile resolved its three addresses itself").isEqualTo(6);
+        assertThat(symbolizer.metrics().resolved() - resolvedBefore).as("each profile resolved its three addresses itself").isEqualTo(6);
         assertThat(second.locations()).hasSize(3);
         assertThat(second.samples()).extracting(CpuProfile.ProfileSample::locationIds).containsExactlyElementsOf(
                 first.samples().stream().map(CpuProfile.ProfileSample::locationIds).toList());
+    }
+
+    @Test
+    void aProfileThatTakesTheRoundPastItsBoundIsBuiltInPartsThatAddUpToIt() throws Exception {
+        Symbolizer symbolizer = new Symbolizer();
+        CpuProfileBuilder builder = new CpuProfileBuilder(symbolizer, pid -> pid == self.pid() ? Optional.of(self) : Optional.empty());
+        SymbolizedStacks round = new SymbolizedStacks(symbolizer, pid -> pid == self.pid() ? Optional.of(self) : Optional.empty(), false, 0);
+        List<CpuProfile> parts = new ArrayList<>();
+        List<Integer> stacksInRoundAtEachPart = new ArrayList<>();
+
+        builder.build(new TreeMap<>(java.util.Map.of("team", "a")), START, Duration.ofSeconds(15), FREQUENCY_HZ, libcStacks(), round,
+                part -> {
+                    parts.add(part);
+                    stacksInRoundAtEachPart.add(round.size());
+                });
+
+        assertThat(parts).as("a bound below one stack: a part per stack").hasSize(2);
+        assertThat(stacksInRoundAtEachPart).as("the round held only the part's own stack when the part was made").containsExactly(1, 1);
+        assertThat(parts).extracting(CpuProfile::totalSamples).containsExactly(90L, 10L);
+        assertThat(parts.get(0).locations()).hasSize(2);
+        assertThat(parts.get(1).functions()).extracting(CpuProfile.ProfileFunction::name).containsExactly("qsort");
+        assertThat(parts).allSatisfy(part -> {
+            assertThat(part.start()).isEqualTo(START);
+            assertThat(part.comments()).contains("label team=a");
+        });
+        Path firstPart = Files.move(write(parts.get(0)), dir.resolve("first-part.pb.gz"));
+        Path secondPart = write(parts.get(1));
+        assertThat(pprof(firstPart, "-top", "-symbolize=none", secondPart.toString()))
+                .as("pprof adds the parts up as the one profile").contains("Total samples = 1000ms").contains("getenv");
     }
 
     @Test
@@ -230,8 +265,7 @@ class CpuProfileBuilderTest {
         Symbolizer symbolizer = new Symbolizer();
         CpuProfileBuilder builder = new CpuProfileBuilder(symbolizer, pid -> pid == self.pid() ? Optional.of(self) : Optional.empty());
         SymbolizedStacks probe = builder.round();
-        CpuProfile sized = builder.build(new TreeMap<>(java.util.Map.of("team", "0")), START, Duration.ofSeconds(15), FREQUENCY_HZ,
-                libcStacks(), probe);
+        CpuProfile sized = onePart(builder, "0", libcStacks(), probe);
         probe.encodings().gzippedPprof(sized);
         probe.encodings().otlpRequest(sized, "p0");
         long oneProfile = probe.estimatedBytes() + probe.encodings().estimatedBytes();
@@ -241,8 +275,7 @@ class CpuProfileBuilderTest {
 
         CpuProfile first = null;
         for (int policy = 1; policy <= 20; policy++) {
-            CpuProfile profile = builder.build(new TreeMap<>(java.util.Map.of("team", Integer.toString(policy))), START,
-                    Duration.ofSeconds(15), FREQUENCY_HZ, libcStacks(), round);
+            CpuProfile profile = onePart(builder, Integer.toString(policy), libcStacks(), round);
             round.encodings().gzippedPprof(profile);
             round.encodings().otlpRequest(profile, "p" + policy);
             first = first == null ? profile : first;
