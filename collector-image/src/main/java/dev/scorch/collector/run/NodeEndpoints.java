@@ -52,6 +52,9 @@ final class NodeEndpoints {
                 .counter("scorch_jvm_symbols_late_total", "JIT map requests a symbolization round stopped waiting for (its 2 s on JVMs"
                         + " had passed): the JVM's Java frames were named from the map it had; its answer serves the next round.",
                         () -> sampling.jitMaps().late())
+                .counter("scorch_jvm_symbols_unanswered_total", "JIT map requests a JVM did not answer within the attach timeout"
+                        + " (stopped, starved of CPU): the JVM is asked again after a back-off that doubles with each miss.",
+                        () -> sampling.jitMaps().unanswered())
                 .counterFamily("scorch_jvm_perf_maps_total", "Perf maps the collector had JVMs write, once the JVM exited, by outcome"
                         + " (removed, kept_not_ours, kept_rewritten, gone, unremovable, untracked).",
                         "outcome", () -> sampling.jitMaps().causedMaps())
