@@ -23,7 +23,7 @@ cat > "$work/Idle.java" <<'JAVA'
 public class Idle { public static void main(String[] a) throws Exception { System.out.println("ready"); Thread.sleep(600_000); } }
 JAVA
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill -CONT "$p" 2>/dev/null; kill -KILL "$p" 2>/dev/null; rm -f "/tmp/perf-$p.map" "/tmp/.java_pid$p" "/tmp/.attach_pid$p"; done; pids=(); }
+cleanup() { for p in "${pids[@]}"; do kill -CONT "$p" 2>/dev/null || true; kill -KILL "$p" 2>/dev/null || true; rm -f "/tmp/perf-$p.map" "/tmp/.java_pid$p" "/tmp/.attach_pid$p"; done; pids=(); }
 trap cleanup EXIT
 for side in before after; do
   # Fresh JVMs for each side: a JVM stopped and asked before holds a pending SIGQUIT and may have its listener running.

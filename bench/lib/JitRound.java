@@ -58,7 +58,7 @@ public class JitRound {
             System.out.printf("round %d: %.2f s, sent %s, late %s, running JVMs with a map written in the round %d of %d%n", round, seconds,
                     call(requests, "sent"), call(requests, "late"), fresh, pids.size() - stopped);
         }
-        System.out.println("refusals " + call(requests, "refusals"));
+        System.out.println("refusals " + call(requests, "refusals") + ", unanswered " + call(requests, "unanswered"));
         System.exit(0);
     }
 

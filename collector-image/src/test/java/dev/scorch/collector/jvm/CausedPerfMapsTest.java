@@ -105,7 +105,7 @@ class CausedPerfMapsTest {
     void aJvmThatRefusesLeavesNothingToFollow() throws Exception {
         IdleJvm jvm = startIdleJvm("-XX:+DisableAttachMechanism").askedWithin(Duration.ofSeconds(2));
         jvm.requests.ask(sampled(jvm.process));
-        assertThat(jvm.requests.refusals()).containsOnlyKeys("no_listener");
+        assertThat(jvm.requests.refusals()).containsOnlyKeys("attach_disabled");
 
         exitAndSweep(jvm, jvm.process::destroyForcibly);
 
