@@ -51,10 +51,11 @@ public final class JitMapRequests implements PerfMapWriter {
     /** How often exited JVMs' maps are looked for, at most. */
     private static final long SWEEP_NANOS = 10_000_000_000L;
     /**
-     * How long a JVM a round refreshed is asked at later rounds' start: longer than any interval
-     * a policy takes, so the JVMs of a policy with a long interval are asked at its next round too.
+     * How long a JVM a round refreshed is asked at later rounds' start: twice the longest interval
+     * a policy may take (5 minutes), so the JVMs of a policy with a long interval are asked at its
+     * next round too.
      */
-    static final long RECENT_NANOS = 300_000_000_000L;
+    static final long RECENT_NANOS = 600_000_000_000L;
     /** A JVM that did not answer waits {@code minInterval} times 2, 4, ... up to this power of two before it is asked again. */
     private static final int MAX_BACKOFF_DOUBLINGS = 5;
     /** The reasons a JVM did not answer that a later request may overcome. */

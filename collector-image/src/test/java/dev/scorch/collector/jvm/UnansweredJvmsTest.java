@@ -2,8 +2,6 @@ package dev.scorch.collector.jvm;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.scorch.collector.process.ProcessSnapshot;
-import dev.scorch.collector.process.ProcessTable;
 import dev.scorch.collector.sampling.CpuWideSampling;
 import dev.scorch.collector.workload.TestJvms;
 import java.io.IOException;
@@ -49,10 +47,12 @@ class UnansweredJvmsTest {
         Process jvm = jvms.idle("-XX:+DisableAttachMechanism");
         JitMapRequests requests = new JitMapRequests(PROC, Duration.ZERO, ATTACH_TIMEOUT);
 
-        requests.ask(sampled(jvm));
-        requests.ask(sampled(jvm));
+        requests.ask(TestJvms.sampled(jvm));
+        requests.ask(TestJvms.sampled(jvm));
 
-        assertThat(requests.refusals()).isEqualTo(java.util.Map.of("attach_disabled", 1L));
+        assertThat(requests.refusals()).as("asked once").isEqualTo(java.util.Map.of("attach_disabled", 1L));
+        assertThat(requests.refusedJvms()).singleElement().asString().contains("pid " + jvm.pid()).endsWith("attach_disabled");
+        assertThat(requests.written()).isZero();
         assertThat(printedAfterExit(jvm)).as("what the JVM printed").doesNotContain("Full thread dump");
     }
 
@@ -61,8 +61,8 @@ class UnansweredJvmsTest {
         Process jvm = jvms.idle("-XX:-UsePerfData", "-XX:+DisableAttachMechanism");
         JitMapRequests requests = new JitMapRequests(PROC, Duration.ZERO, ATTACH_TIMEOUT);
 
-        requests.ask(sampled(jvm));
-        requests.ask(sampled(jvm));
+        requests.ask(TestJvms.sampled(jvm));
+        requests.ask(TestJvms.sampled(jvm));
 
         assertThat(requests.refusals()).isEqualTo(java.util.Map.of("no_listener", 1L));
         assertThat(requests.unanswered()).isZero();
@@ -74,11 +74,11 @@ class UnansweredJvmsTest {
         TestJvms.stop(jvm);
         JitMapRequests requests = new JitMapRequests(PROC, Duration.ZERO, ATTACH_TIMEOUT);
 
-        requests.ask(sampled(jvm));
+        requests.ask(TestJvms.sampled(jvm));
         assertThat(requests.unanswered()).isEqualTo(1);
         assertThat(requests.refusedJvms()).isEmpty();
         TestJvms.resume(jvm);
-        requests.ask(sampled(jvm));
+        requests.ask(TestJvms.sampled(jvm));
 
         assertThat(requests.written()).isEqualTo(1);
         assertThat(TestJvms.perfMap(jvm)).isRegularFile();
@@ -93,18 +93,18 @@ class UnansweredJvmsTest {
         JitMapRequests requests = new JitMapRequests(PROC, Duration.ofSeconds(30), ATTACH_TIMEOUT, new HotSpotAttach(PROC, ATTACH_TIMEOUT),
                 now::get);
 
-        requests.ask(sampled(jvm));
+        requests.ask(TestJvms.sampled(jvm));
         now.addAndGet(seconds(59));
-        requests.ask(sampled(jvm));
+        requests.ask(TestJvms.sampled(jvm));
         assertThat(requests.sent()).as("within 2 x 30 s of the miss").isEqualTo(1);
         now.addAndGet(seconds(2));
-        requests.ask(sampled(jvm));
+        requests.ask(TestJvms.sampled(jvm));
         assertThat(requests.sent()).isEqualTo(2);
         now.addAndGet(seconds(119));
-        requests.ask(sampled(jvm));
+        requests.ask(TestJvms.sampled(jvm));
         assertThat(requests.sent()).as("within 4 x 30 s of the second miss").isEqualTo(2);
         now.addAndGet(seconds(2));
-        requests.ask(sampled(jvm));
+        requests.ask(TestJvms.sampled(jvm));
 
         assertThat(requests.sent()).isEqualTo(3);
         assertThat(requests.unanswered()).isEqualTo(3);
@@ -117,7 +117,7 @@ class UnansweredJvmsTest {
         leaveStaleSocket(TestJvms.attachSocket(jvm));
         JitMapRequests requests = new JitMapRequests(PROC, Duration.ZERO, Duration.ofSeconds(30));
 
-        requests.ask(sampled(jvm));
+        requests.ask(TestJvms.sampled(jvm));
 
         assertThat(requests.refusedJvms()).isEmpty();
         assertThat(requests.written()).isEqualTo(1);
@@ -146,11 +146,5 @@ class UnansweredJvmsTest {
 
     private static long seconds(long seconds) {
         return TimeUnit.SECONDS.toNanos(seconds);
-    }
-
-    private static ProcessSnapshot sampled(Process jvm) {
-        ProcessTable processes = ProcessTable.ofThisHost();
-        processes.sampled((int) jvm.pid());
-        return processes.process((int) jvm.pid()).orElseThrow();
     }
 }
