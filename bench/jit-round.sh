@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Symbolization rounds' wait on JVMs: starts RUNNING + STOPPED idle JVMs and runs three rounds that
-# ask them all for their JIT perf maps with the collector's settings (bench/lib/JitRound.java):
-# round 1 with all running, then STOPPED of them are stopped (SIGSTOP: a JVM that cannot answer
-# attach, as a starved or frozen one) and rounds 2 and 3 follow 31 s apart (each JVM due again),
-# asking the stopped ones first; once with this tree's JitMapRequests ("after") and once with that
-# of revision BEFORE ("before"). Prints each round's wall time, requests sent and late, and how many
-# running JVMs got a fresh map within the round.
+# Symbolization rounds' wait on JVMs: starts RUNNING + STOPPED idle JVMs and runs four rounds, 31 s
+# apart (each JVM due again), that ask them all for their JIT perf maps with the collector's settings
+# (bench/lib/JitRound.java): round 1 with all running; STOPPED of them stopped (SIGSTOP: a JVM that
+# cannot answer attach, as a starved or frozen one) for rounds 2 and 3, which ask them first; all
+# running again for round 4. Once with this tree's JitMapRequests ("after") and once with that of
+# revision BEFORE ("before"). Prints each round's wall time, requests sent and late, and how many
+# running and once-stopped JVMs got a fresh map within the round.
 # Usage (root): bench/jit-round.sh [running] [stopped] [before-revision]
 #   (build first: ./mvnw -B -pl collector-image -am package -DskipTests)
 set -euo pipefail
@@ -23,7 +23,7 @@ cat > "$work/Idle.java" <<'JAVA'
 public class Idle { public static void main(String[] a) throws Exception { System.out.println("ready"); Thread.sleep(600_000); } }
 JAVA
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill -CONT "$p" 2>/dev/null; kill -KILL "$p" 2>/dev/null; rm -f "/tmp/perf-$p.map" "/tmp/.java_pid$p" "/tmp/.attach_pid$p"; done; pids=(); }
+cleanup() { for p in "${pids[@]}"; do kill -CONT "$p" 2>/dev/null || true; kill -KILL "$p" 2>/dev/null || true; rm -f "/tmp/perf-$p.map" "/tmp/.java_pid$p" "/tmp/.attach_pid$p"; done; pids=(); }
 trap cleanup EXIT
 for side in before after; do
   # Fresh JVMs for each side: a JVM stopped and asked before holds a pending SIGQUIT and may have its listener running.

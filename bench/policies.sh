@@ -84,27 +84,6 @@ measure() {
   stop_collectors "${pids[@]}"
 }
 
-# SIGTERM, then SIGKILL to what still runs after a pod's default grace period (30 s), as the
-# kubelet does. The collectors are not this shell's children, so `wait` cannot see them; a collector
-# still in its shutdown would sample, and be sampled by, the next window's collectors (one kept
-# asking JVMs for JIT maps in its final flush for more than 15 minutes at load 50-90).
-stop_collectors() {
-  local pid left
-  kill -TERM "$@" 2>/dev/null || true
-  for _ in $(seq 300); do
-    left=0
-    for pid in "$@"; do [ ! -e "/proc/$pid" ] || left=$((left + 1)); done
-    [ "$left" -gt 0 ] || return 0
-    sleep 0.1
-  done
-  for pid in "$@"; do
-    if [ -e "/proc/$pid" ]; then
-      echo "  collector $pid still running 30 s after SIGTERM: killed" >&2
-      kill -KILL "$pid" 2>/dev/null || true
-    fi
-  done
-}
-
 echo "policies bench: $(nproc) CPUs, kernel $(uname -r), ${warmup} s warm-up, ${steady} s steady, network backends ${NETWORK:-1}"
 echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 

@@ -16,6 +16,7 @@
 #   --compress), cds-app* (an application archive from a TRAIN_SECONDS training run, default 90),
 #   malloc-arena-max-2 and glibc-tunables (environment). LEVER_EXTRA / LEVER_EXTRA_ENV: a lever
 #   "combined" of any flags and environment.
+#   LEVER_ARCHIVES="old=/tmp/old.jsa" adds a lever archive-old mapping that class-data archive.
 #   PREVIOUS_JAR=/tmp/old/scorch-collector.jar adds a lever "previous-build": that collector jar
 #   (a copy of an earlier build) with today's jvm.options, to weigh a code change side by side.
 set -euo pipefail
@@ -114,6 +115,12 @@ if [ -n "${PREVIOUS_JAR:-}" ]; then
   lever_names+=(previous-build)
   lever_flags[previous-build]=""
 fi
+# LEVER_ARCHIVES="<name>=<archive> ...": a lever "archive-<name>" per class-data archive, dumped for
+# the bench's jar (COLLECTOR_JAR) on the image's runtime, to weigh archives side by side.
+for named in ${LEVER_ARCHIVES:-}; do
+  lever_names+=("archive-${named%%=*}")
+  lever_flags[archive-${named%%=*}]="-XX:SharedArchiveFile=${named#*=}"
+done
 if [ -n "${LEVER_EXTRA:-}" ]; then
   lever_names+=(combined)
   lever_flags[combined]="$LEVER_EXTRA"
@@ -156,7 +163,9 @@ if [ "${LEVERS:-0}" = 1 ]; then
   sleep $((lever_seconds - 60))
   # anon/file: the final RSS split into anonymous memory (heap, metaspace, code, stacks, malloc)
   # and mapped files (libjvm, the class-data archive, modules, jars).
-  printf '%-22s %9s %9s %11s %9s %9s %10s %s\n' lever "peak MiB" "final MiB" "anon/file" "live MiB" "threads" "CPU % core" flags
+  # metaspace: committed MiB (jcmd VM.metaspace); classes: loaded/of them from the archive.
+  printf '%-22s %9s %9s %11s %9s %9s %10s %10s %11s %s\n' lever "peak MiB" "final MiB" "anon/file" "live MiB" "threads" "CPU % core" \
+    "meta MiB" "shared/all" flags
   for name in "${lever_names[@]}"; do
     pid=${lever_pid[$name]}
     if ! kill -0 "$pid" 2>/dev/null; then
@@ -167,11 +176,14 @@ if [ "${LEVERS:-0}" = 1 ]; then
     peak=$(hwm "$pid"); final=$(rss "$pid")
     split=$(awk '/RssAnon/ {a = $2} /RssFile/ {f = $2} END {printf "%.1f/%.1f", a / 1024, f / 1024}' "/proc/$pid/status")
     threads=$(awk '/^Threads/ {print $2}' "/proc/$pid/status")
+    metaspace=$("$JAVA_HOME/bin/jcmd" "$pid" VM.metaspace 2>/dev/null | awk '/^Metaspace/ {gsub(/[K,]/, "", $5); m = $5 / 1024}
+      /^Total Usage/ {c = $6; s = $8; gsub(/[(]/, "", s)} END {printf "%.1f %s/%s", m, s, c}')
     "$JAVA_HOME/bin/jcmd" "$pid" GC.run >/dev/null 2>&1 || true
     live=$("$JAVA_HOME/bin/jcmd" "$pid" GC.heap_info 2>/dev/null | awk '/DefNew|Tenured|garbage-first heap/ {for (i = 1; i <= NF; i++) if ($i == "used") u += $(i + 1) + 0} END {print u}')
     kill -TERM "$pid"
     awk -v n="$name" -v p="$peak" -v f="$final" -v s="$split" -v t="$threads" -v l="$live" -v c="$cpu" -v x="$(case $name in previous-build) echo "$PREVIOUS_JAR" ;; jdk-runtime | runtime-uncompressed) echo "${lever_runtime[$name]}" ;; *) echo "${lever_env[$name]:-} ${lever_flags[$name]:-(jvm.options only)}" ;; esac)" \
-      'BEGIN {printf "%-22s %9.1f %9.1f %11s %9.1f %9s %10s %s\n", n, p / 1024, f / 1024, s, l / 1024, t, c, x}'
+      -v m="${metaspace% *}" -v k="${metaspace#* }" \
+      'BEGIN {printf "%-22s %9.1f %9.1f %11s %9.1f %9s %10s %10s %11s %s\n", n, p / 1024, f / 1024, s, l / 1024, t, c, m, k, x}'
   done
   wait "${lever_pid[@]}" 2>/dev/null || true
   echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"

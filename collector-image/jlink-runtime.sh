@@ -13,43 +13,44 @@
 # has that one, so without this dump the collector ran with no archive at all (docs/benchmarks.md).
 #
 # --app-archive writes the collector's own archive (run with -XX:SharedArchiveFile=<archive>): the
-# JDK and collector classes that a training run of `run` loads, dumped as one static archive for
-# the classpath <collector jar> (the JVM accepts libraries appended after it, in any order). The
-# training has no Kubernetes API server and no perf access (an image build has neither; on a host it
-# runs without capabilities so that the bench's archive is the image's): it loads the classes of
-# start-up, config, health, HTTP, TLS and the watches, not those of sampled profiles. The list must
-# come from a run: an archive is relocated whole when mapped, so a class archived but never loaded
-# costs RSS (every class of the jars: +20 MiB), see docs/benchmarks.md.
+# JDK and collector classes that a training run loads, dumped as one static archive for the
+# classpath <collector jar> (the JVM accepts libraries appended after it, in any order). The
+# training (cli/ClassDataTraining) has no Kubernetes API server and no perf access (an image build
+# has neither; on a host it runs without capabilities so that the bench's archive is the image's):
+# it runs `run` (start-up, config, health, HTTP, TLS, the watches) and drives the sampling path on a
+# perf ring it writes for its own process (decoding, the process table, unwinding, symbolizing the
+# JVM's own binaries, profile encoding, the directory, OTLP and Pyroscope exporters on a loopback
+# listener). The list must come from a run: an archive is relocated whole when mapped, so a class
+# archived but never loaded costs RSS (every class of the jars: +20 MiB), see docs/benchmarks.md.
 set -euo pipefail
 options="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/jvm.options"
 
-# Runs `run` for ARCHIVE_TRAIN_SECONDS (default 20) with one policy of three backends on unreachable
-# endpoints, and writes the classes it loaded to <class list>.
+# Runs the collector's class-data training (cli/ClassDataTraining: `run` without an API server,
+# and the sampling path on a perf ring it writes itself) for ARCHIVE_TRAIN_SECONDS (default 20), and
+# writes the classes it loaded to <class list>.
 train() {
   local java_home=$1 jar=$2 list=$3 dir=$4
   "$java_home/bin/keytool" -genkeypair -alias training -keyalg EC -dname CN=training -validity 1 \
     -keystore "$dir/ca.p12" -storepass training >/dev/null 2>&1
   "$java_home/bin/keytool" -exportcert -rfc -alias training -keystore "$dir/ca.p12" -storepass training >"$dir/ca.pem" 2>/dev/null
   echo training >"$dir/token"
-  cat >"$dir/collector.json" <<JSON
-{"health": {"port": 0, "statusUpdateSeconds": 120}, "spool": {"directory": "$dir/spool"},
- "policies": [{"name": "training", "sampling": {"frequencyHz": 19}, "targets": {"hostProcesses": true},
-   "export": {"intervalSeconds": 5, "backends": [{"name": "files", "directory": {"path": "$dir/profiles"}},
-     {"name": "otel", "otlp": {"endpoint": "http://127.0.0.1:1"}}, {"name": "grafana", "pyroscope": {"url": "http://127.0.0.1:1"}}]}}]}
-JSON
   local drop=()
   # Root keeps no capability across exec with an empty bounding set: perf is then refused as in a build.
   if [ "$(id -u)" = 0 ] && setpriv --bounding-set=-all --inh-caps=-all -- true 2>/dev/null; then
     drop=(setpriv --bounding-set=-all --inh-caps=-all --)
   fi
   SCORCH_NODE_NAME=training "${drop[@]}" "$java_home/bin/java" "@$options" -XX:DumpLoadedClassList="$list" -cp "$jar" \
-    dev.scorch.collector.cli.Main run --config "$dir/collector.json" --api-server https://127.0.0.1:1 \
-    --api-server-ca "$dir/ca.pem" --token-file "$dir/token" >"$dir/training.log" 2>&1 &
+    dev.scorch.collector.cli.ClassDataTraining "$dir" >"$dir/training.log" 2>&1 &
   local pid=$!
   sleep "${ARCHIVE_TRAIN_SECONDS:-20}"
   kill -0 "$pid" 2>/dev/null || { echo "the training run of $jar exited early: $(tail -3 "$dir/training.log")" >&2; exit 1; }
   kill -TERM "$pid"
   wait "$pid" || true
+  # A training that no longer reaches the profile and its export would leave those classes out silently.
+  if [ -z "$(find "$dir/profiles" -name '*.pb.gz' 2>/dev/null | head -1)" ] || grep -q "class-data training:" "$dir/training.log"; then
+    echo "the training run of $jar wrote no profile from its perf ring: $(grep -m1 "class-data training:" "$dir/training.log")" >&2
+    exit 1
+  fi
 }
 
 if [ "$1" = --app-archive ]; then

@@ -9,12 +9,12 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Three symbolization rounds over the JVMs whose pids are its arguments, as the collector runs them
- * (JitMapRequests.ofThisHost(), so each JVM is due again 30 s later): round 1 with every JVM
- * running, then the first STOPPED JVMs are stopped (SIGSTOP) and rounds 2 and 3 follow 31 s apart,
- * asking the stopped JVMs first. Prints each round's wall time, the requests sent and late, and how
- * many running JVMs had a map written during the round when it ended (their Java frames named from
- * a fresh map). Run by bench/jit-round.sh against this tree's classes or an earlier revision's
+ * Four symbolization rounds over the JVMs whose pids are its arguments, as the collector runs them
+ * (JitMapRequests.ofThisHost(), so each JVM is due again 30 s later), 31 s apart: round 1 with
+ * every JVM running, then the first STOPPED JVMs are stopped (SIGSTOP) for rounds 2 and 3, which
+ * ask them first, and let run again (SIGCONT) before round 4. Prints each round's wall time, the
+ * requests sent and late, and how many running and how many once-stopped JVMs had a map written
+ * during the round when it ended (their Java frames named from a fresh map). Run by bench/jit-round.sh against this tree's classes or an earlier revision's
  * JitMapRequests, through reflection: a revision whose beginRound() returns nothing keeps its
  * round per thread, one without beginRound() waits on each request on its own.
  */
@@ -31,10 +31,10 @@ public class JitRound {
             processes.sampled(Integer.parseInt(args[i]));
         }
         JitMapRequests requests = JitMapRequests.ofThisHost();
-        for (int round = 1; round <= 3; round++) {
-            if (round == 2) {
+        for (int round = 1; round <= 4; round++) {
+            if (round == 2 || round == 4) {
                 for (int pid : pids.subList(0, stopped)) {
-                    new ProcessBuilder("kill", "-STOP", Integer.toString(pid)).inheritIO().start().waitFor();
+                    new ProcessBuilder("kill", round == 2 ? "-STOP" : "-CONT", Integer.toString(pid)).inheritIO().start().waitFor();
                 }
             }
             if (round > 1) {
@@ -48,18 +48,23 @@ public class JitRound {
                 refresh.refresh(process);
             }
             double seconds = (System.nanoTime() - start) / 1e9;
-            int fresh = 0;
-            for (int pid : pids.subList(stopped, pids.size())) {
-                Path map = Path.of("/tmp/perf-" + pid + ".map");
-                if (Files.exists(map) && Files.getLastModifiedTime(map).toMillis() >= wallStart) {
-                    fresh++;
-                }
-            }
-            System.out.printf("round %d: %.2f s, sent %s, late %s, running JVMs with a map written in the round %d of %d%n", round, seconds,
-                    call(requests, "sent"), call(requests, "late"), fresh, pids.size() - stopped);
+            System.out.printf("round %d: %.2f s, sent %s, late %s; JVMs with a map written in the round: running %d of %d, once stopped %d of %d%n",
+                    round, seconds, call(requests, "sent"), call(requests, "late"), fresh(pids.subList(stopped, pids.size()), wallStart),
+                    pids.size() - stopped, fresh(pids.subList(0, stopped), wallStart), stopped);
         }
-        System.out.println("refusals " + call(requests, "refusals"));
+        System.out.println("refusals " + call(requests, "refusals") + ", unanswered " + call(requests, "unanswered"));
         System.exit(0);
+    }
+
+    private static int fresh(List<Integer> pids, long sinceMillis) throws Exception {
+        int fresh = 0;
+        for (int pid : pids) {
+            Path map = Path.of("/tmp/perf-" + pid + ".map");
+            if (Files.exists(map) && Files.getLastModifiedTime(map).toMillis() >= sinceMillis) {
+                fresh++;
+            }
+        }
+        return fresh;
     }
 
     private interface Refresh {

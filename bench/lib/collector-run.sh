@@ -14,12 +14,15 @@ image_flags=("@$root/collector-image/jvm.options")
 image_runtime="$("$root/bench/lib/image-runtime.sh")"
 runtime_home="${RUNTIME_HOME:-$image_runtime}"
 # The image's runtime maps the collector's own class-data archive, dumped for the jar it runs
-# (/opt/scorch/scorch-collector.jsa in the image). Archives of the jars a bench runs, made before
-# any collector starts: each takes a training run of about 20 s.
+# (/opt/scorch/scorch-collector.jsa in the image). Archives of the jars a bench runs on that runtime,
+# made before any collector starts: each takes a training run of about 20 s, which a bench on
+# another runtime (RUNTIME_HOME=$JAVA_HOME) does not wait for.
 declare -A app_archive_of
-for archived_jar in "$jar" ${PREVIOUS_JAR:-} ${BASELINE_JAR:-}; do
-  app_archive_of[$archived_jar]="$("$root/bench/lib/image-runtime.sh" --app-archive "$archived_jar")"
-done
+if [ "$runtime_home" = "$image_runtime" ]; then
+  for archived_jar in "$jar" ${PREVIOUS_JAR:-} ${BASELINE_JAR:-}; do
+    app_archive_of[$archived_jar]="$("$root/bench/lib/image-runtime.sh" --app-archive "$archived_jar")"
+  done
+fi
 # The flag mapping a jar's archive, on the image's runtime only (another runtime ignores it).
 app_archive_flag() {
   [ "$runtime_home" = "$image_runtime" ] || return 0
@@ -58,9 +61,44 @@ policies_json() {
   }
 }
 
-# Collectors start inside command substitutions, so they are not this shell's jobs: the exit trap
-# stops them by pid too, or a bench that fails half-way would leave them sampling the host.
-trap 'kill $(cat "$work/collector.pids" 2>/dev/null) $(jobs -p) 2>/dev/null || true' EXIT
+# SIGTERM, then SIGKILL to what still runs after a pod's default grace period (30 s), as the
+# kubelet does. The collectors are not this shell's children, so `wait` cannot see them; a collector
+# still in its shutdown would sample, and be sampled by, the next window's collectors (one kept
+# asking JVMs for JIT maps in its final flush for more than 15 minutes at load 50-90).
+stop_collectors() {
+  local pid left
+  kill -TERM "$@" 2>/dev/null || true
+  for _ in $(seq 300); do
+    left=0
+    for pid in "$@"; do [ ! -e "/proc/$pid" ] || left=$((left + 1)); done
+    [ "$left" -gt 0 ] || return 0
+    sleep 0.1
+  done
+  for pid in "$@"; do
+    if [ -e "/proc/$pid" ]; then
+      echo "  collector $pid still running 30 s after SIGTERM: killed" >&2
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
+  done
+}
+
+# However the bench ends (done, failed under set -e, Ctrl-C, SIGTERM, SIGHUP), the collectors it
+# started still running are stopped as above, and then its background jobs. Collectors start inside
+# command substitutions, so they are not this shell's jobs: they are found by pid, and only a pid
+# that still runs this bench's collector (its config under $work) is signalled, not one reused since.
+stop_bench() {
+  local pid running=()
+  for pid in $(cat "$work/collector.pids" 2>/dev/null); do
+    tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "--config $work/" && running+=("$pid")
+  done
+  [ "${#running[@]}" = 0 ] || stop_collectors "${running[@]}"
+  kill $(jobs -p) 2>/dev/null || true
+}
+trap stop_bench EXIT
+# Explicitly: a signal ends the bench through its exit trap.
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
 
 # Starts `run` on a config file; prints its pid. Extra JVM flags: JAVA_EXTRA; the runtime:
 # runtime_home.

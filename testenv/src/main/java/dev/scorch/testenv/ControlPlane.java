@@ -45,6 +45,10 @@ import java.util.stream.Stream;
  * <p>Startup costs a few seconds, so test classes share instances: {@link #shared(Options)} starts
  * one per distinct {@link Options} and keeps it until the JVM exits. Tests on a shared control
  * plane use their own namespaces and names.
+ *
+ * <p>This class is what tests use of a control plane, in one file: its lifecycle and its users'
+ * clients and kubeconfigs. Starting its processes lives in {@code ControlPlaneProcesses}, its users
+ * and tokens in {@code ControlPlaneUsers}.
  */
 public final class ControlPlane implements AutoCloseable {
 
@@ -193,7 +197,6 @@ public final class ControlPlane implements AutoCloseable {
         return ControlPlaneUsers.kubeconfig(server, caPem, user, users.token(user)).replace("    server: " + server + "\n",
                 "    server: " + server + "\n    tls-server-name: localhost\n");
     }
-
 
     /** The API server's URL, {@code https://127.0.0.1:<port>}. */
     public String url() {

@@ -98,7 +98,7 @@ public final class RunCommand implements Subcommand {
 
         NodeCollector running = NodeCollector.start(configFile, identity, api, Clock.systemUTC());
         Thread shutdown = Thread.ofPlatform().name("scorch-shutdown").unstarted(() -> {
-            Thread.ofPlatform().daemon().name("scorch-exit-bound").start(() -> haltAfter(EXIT_BOUND, node));
+            Thread.ofPlatform().daemon().name("scorch-exit-bound").start(() -> haltAfter(EXIT_BOUND, node, running));
             running.close();
             StoppingLogManager.closeHandlers();
         });
@@ -110,7 +110,7 @@ public final class RunCommand implements Subcommand {
         return 0;
     }
 
-    private static void haltAfter(Duration bound, String node) {
+    private static void haltAfter(Duration bound, String node, NodeCollector running) {
         try {
             Thread.sleep(bound);
         } catch (InterruptedException e) {
@@ -118,23 +118,38 @@ public final class RunCommand implements Subcommand {
         }
         System.getLogger(RunCommand.class.getName()).log(System.Logger.Level.ERROR,
                 "node {0}: still stopping {1} s after SIGTERM; exiting now, before the kubelet''s SIGKILL. Still running:{2}", node,
-                Long.toString(bound.toSeconds()), stoppingThreads());
+                Long.toString(bound.toSeconds()), stoppingThreads(running.closingThreads()));
         StoppingLogManager.closeHandlers();
         Runtime.getRuntime().halt(FORCED_EXIT_STATUS);
     }
 
-    /** Where the threads that stop the collector wait, for the log line of a forced exit. */
-    private static String stoppingThreads() {
+    /**
+     * Where the threads that stop the collector wait, for the log line of a forced exit: the
+     * collector's own platform threads and the loop ({@code main}), and the virtual threads closing
+     * backends and resources, each named after what it closes (a backend as policy/backend), which
+     * {@link Thread#getAllStackTraces()} leaves out.
+     */
+    static String stoppingThreads(List<Thread> closing) {
         StringBuilder where = new StringBuilder();
         Thread.getAllStackTraces().forEach((thread, stack) -> {
-            if (thread.getName().startsWith("scorch-") && stack.length > 0) {
-                where.append("\n  ").append(thread.getName()).append(" at ").append(stack[0]);
-                for (int i = 1; i < Math.min(stack.length, 8); i++) {
-                    where.append("\n    ").append(stack[i]);
-                }
+            if (thread.getName().startsWith("scorch-") || thread.getName().equals("main")) {
+                appendStack(where, thread.getName(), stack);
             }
         });
+        for (Thread thread : closing) {
+            appendStack(where, thread.getName() + " (virtual)", thread.getStackTrace());
+        }
         return where.toString();
+    }
+
+    private static void appendStack(StringBuilder where, String name, StackTraceElement[] stack) {
+        if (stack.length == 0) {
+            return;
+        }
+        where.append("\n  ").append(name).append(" at ").append(stack[0]);
+        for (int i = 1; i < Math.min(stack.length, 8); i++) {
+            where.append("\n    ").append(stack[i]);
+        }
     }
 
     private ApiServer apiServer(CommandLine options) throws UsageException, KubernetesException {

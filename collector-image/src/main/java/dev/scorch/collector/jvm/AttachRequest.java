@@ -3,6 +3,7 @@ package dev.scorch.collector.jvm;
 import dev.scorch.collector.jvm.HotSpotAttach.AttachException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.ConnectException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
@@ -11,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -23,6 +25,18 @@ import java.util.concurrent.atomic.AtomicReference;
 final class AttachRequest {
     private static final int MAX_REPLY_BYTES = 64 << 10;
     private static final long CONNECT_RETRY_MILLIS = 10;
+    /**
+     * How long a socket may refuse connections before it counts as having no listener: a listener
+     * being started again closes the old one just before it replaces the file.
+     */
+    private static final long NO_LISTENER_NANOS = 500_000_000L;
+
+    /** The socket refuses every connection: no listener is behind it (a socket left by a JVM that was killed). */
+    static final class NoListenerException extends Exception {
+        NoListenerException(Path socket) {
+            super("no listener behind " + socket);
+        }
+    }
 
     private final Duration timeout;
 
@@ -31,7 +45,7 @@ final class AttachRequest {
     }
 
     /** Writes one protocol-1 request and reads the reply within the timeout. */
-    String send(Path socket, String command, String argument) throws AttachException {
+    String send(Path socket, String command, String argument) throws AttachException, NoListenerException {
         long deadline = System.nanoTime() + timeout.toNanos();
         AtomicReference<SocketChannel> open = new AtomicReference<>();
         CompletableFuture<String> reply = CompletableFuture.supplyAsync(() -> {
@@ -41,6 +55,8 @@ final class AttachRequest {
                 try (InputStream in = java.nio.channels.Channels.newInputStream(channel)) {
                     return new String(in.readNBytes(MAX_REPLY_BYTES), StandardCharsets.UTF_8);
                 }
+            } catch (NoListenerException e) {
+                throw new CompletionException(e);
             } catch (IOException e) {
                 throw new IllegalStateException(e.getMessage(), e);
             } catch (InterruptedException e) {
@@ -54,7 +70,11 @@ final class AttachRequest {
             closeQuietly(open.get());
             throw new AttachException("timeout", "no reply from the attach socket within " + timeout.toMillis() + " ms");
         } catch (ExecutionException e) {
-            throw new AttachException("refused", "the attach socket refused the request: " + e.getCause().getMessage());
+            if (e.getCause() instanceof NoListenerException noListener) {
+                throw noListener;
+            }
+            // Connection reset, broken pipe: the exchange failed, not the JVM's answer; a later request may get through.
+            throw new AttachException("socket_error", "the exchange on the attach socket failed: " + e.getCause().getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             closeQuietly(open.get());
@@ -80,7 +100,9 @@ final class AttachRequest {
      * moment fill it (EAGAIN), and a listener being started again refuses them.
      */
     private static SocketChannel connect(Path socket, long deadline, AtomicReference<SocketChannel> open)
-            throws IOException, InterruptedException {
+            throws IOException, InterruptedException, NoListenerException {
+        long refusedSince = 0;
+        boolean refusing = false;
         while (true) {
             SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
             open.set(channel);
@@ -89,7 +111,16 @@ final class AttachRequest {
                 return channel;
             } catch (IOException e) {
                 closeQuietly(channel);
-                if (System.nanoTime() - deadline > 0) {
+                long now = System.nanoTime();
+                boolean refused = e instanceof ConnectException;
+                if (refused && !refusing) {
+                    refusedSince = now;
+                }
+                refusing = refused;
+                if (refused && now - refusedSince > NO_LISTENER_NANOS) {
+                    throw new NoListenerException(socket);
+                }
+                if (now - deadline > 0) {
                     throw e;
                 }
                 Thread.sleep(CONNECT_RETRY_MILLIS);

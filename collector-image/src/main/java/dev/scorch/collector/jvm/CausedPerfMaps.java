@@ -41,6 +41,8 @@ final class CausedPerfMaps {
         /** A map existed before the first request: the JVM's or its user's, never removed. */
         final boolean foreign;
         TmpInRoot.FileIdentity written;
+        /** A request is in flight: the JVM may write the map again. */
+        boolean requested;
 
         Tracked(int nsPid, String mountNamespace, ProcProcesses.Identity peer, boolean foreign) {
             this.nsPid = nsPid;
@@ -58,6 +60,8 @@ final class CausedPerfMaps {
     private final ProcProcesses processes;
     private final LinkedHashMap<ProcProcesses.Identity, Tracked> maps = new LinkedHashMap<>();
     private final Map<String, Long> outcomes = new TreeMap<>();
+    /** Set by {@link #removeAll()}: a map written on a request answered after it is removed at once. */
+    private boolean ended;
 
     CausedPerfMaps(Path procRoot) {
         this.procRoot = procRoot;
@@ -67,7 +71,12 @@ final class CausedPerfMaps {
     /** Before a request to JVM {@code pid}: on the first, notes whether a map was there already. */
     synchronized void beforeRequest(int pid, int nsPid) {
         ProcProcesses.Identity jvm = processes.identity(pid);
-        if (jvm == null || maps.containsKey(jvm)) {
+        if (jvm == null) {
+            return;
+        }
+        Tracked known = maps.get(jvm);
+        if (known != null) {
+            known.requested = true;
             return;
         }
         String namespace = processes.mountNamespace(pid);
@@ -79,7 +88,9 @@ final class CausedPerfMaps {
         // Older than the JVM: left behind by an earlier process with the same pid, and overwritten on request. When the
         // JVM's start is unknown, any map there counts as the JVM's own.
         boolean foreign = existing != null && (started == Long.MIN_VALUE || existing.modifiedNanos() >= started - STARTED_AT_SLACK_NANOS);
-        maps.put(jvm, new Tracked(nsPid, namespace, processes.furthestAncestorIn(pid, namespace), foreign));
+        Tracked tracked = new Tracked(nsPid, namespace, processes.furthestAncestorIn(pid, namespace), foreign);
+        tracked.requested = true;
+        maps.put(jvm, tracked);
         if (maps.size() > MAX_TRACKED) {
             Iterator<ProcProcesses.Identity> eldest = maps.keySet().iterator();
             eldest.next();
@@ -88,12 +99,19 @@ final class CausedPerfMaps {
         }
     }
 
-    /** After JVM {@code pid} answered a request: the map as it wrote it. */
+    /** After JVM {@code pid} answered a request: the map as it wrote it, removed at once after {@link #removeAll()}. */
     synchronized void afterRequest(int pid) {
         ProcProcesses.Identity jvm = processes.identity(pid);
         Tracked map = jvm == null ? null : maps.get(jvm);
+        if (map != null) {
+            map.requested = false;
+        }
         if (map != null && !map.foreign) {
             map.written = identity(pid, map.nsPid);
+            if (ended) {
+                maps.remove(jvm);
+                removeThrough(pid, map);
+            }
         }
     }
 
@@ -101,6 +119,9 @@ final class CausedPerfMaps {
     synchronized void requestFailed(int pid) {
         ProcProcesses.Identity jvm = processes.identity(pid);
         Tracked map = jvm == null ? null : maps.get(jvm);
+        if (map != null) {
+            map.requested = false;
+        }
         if (map != null && map.written == null) {
             maps.remove(jvm);
         }
@@ -120,15 +141,30 @@ final class CausedPerfMaps {
         return removed;
     }
 
-    /** Removes every map still as the collector had it written, the running JVMs' too (the end of a recording). */
+    /**
+     * Removes every map still as the collector had it written, the running JVMs' too (the end of a
+     * recording). A running JVM with a request in flight stays followed: the map it writes on that
+     * request is removed at once ({@link #afterRequest}).
+     */
     synchronized int removeAll() {
+        ended = true;
         int removed = 0;
-        for (var entry : maps.entrySet()) {
+        for (Iterator<Map.Entry<ProcProcesses.Identity, Tracked>> it = maps.entrySet().iterator(); it.hasNext(); ) {
+            var entry = it.next();
             ProcProcesses.Identity jvm = entry.getKey();
             Tracked map = entry.getValue();
-            removed += processes.running(jvm) ? removeThrough(jvm.pid(), map) : settle(map) ? 1 : 0;
+            boolean running = processes.running(jvm);
+            if (!running || !map.requested || map.foreign) {
+                it.remove();
+            }
+            if (running && map.written != null) {
+                removed += removeThrough(jvm.pid(), map);
+            } else if (!running) {
+                removed += settle(map) ? 1 : 0;
+            } else if (map.foreign) {
+                count("kept_not_ours");
+            }
         }
-        maps.clear();
         return removed;
     }
 

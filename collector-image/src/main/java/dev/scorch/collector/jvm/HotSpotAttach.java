@@ -53,9 +53,14 @@ public final class HotSpotAttach {
         this.timeout = timeout;
     }
 
+    /** How long the JVM has to start its listener, and then to answer. */
+    Duration timeout() {
+        return timeout;
+    }
+
     /** Runs {@code jcmd <command>} in JVM {@code pid} (host pid; {@code nsPid} as the container sees it); returns its output. */
     public String jcmd(int pid, int nsPid, String command) throws AttachException {
-        JvmStatus status = JvmStatus.read(procRoot.resolve(pid + "/status"));
+        JvmStatus status = status(pid);
         if (status == null) {
             throw new AttachException("gone", "process " + pid + " has no readable status");
         }
@@ -75,10 +80,20 @@ public final class HotSpotAttach {
                 if (!isSocket(socket)) {
                     startListener(pid, nsPid, status, rootFd, tmp, socket);
                 }
-                return new AttachRequest(timeout).send(socket, "jcmd", command);
+                try {
+                    return new AttachRequest(timeout).send(socket, "jcmd", command);
+                } catch (AttachRequest.NoListenerException e) {
+                    // A socket no listener is behind: left by a JVM that had this pid before and was killed. This JVM's
+                    // listener replaces it once started, but an attacher that finds a socket does not start one.
+                    removeQuietly(socket);
+                    startListener(pid, nsPid, status, rootFd, tmp, socket);
+                    return new AttachRequest(timeout).send(socket, "jcmd", command);
+                }
             } finally {
                 FileDescriptors.close(tmpFd);
             }
+        } catch (AttachRequest.NoListenerException e) {
+            throw new AttachException("refused", "the attach socket of JVM " + pid + " has no listener behind it, even after starting one");
         } catch (ErrnoException e) {
             throw new AttachException("no_tmp", "process " + pid + " has no /tmp inside its root: " + e.getMessage());
         } finally {
@@ -92,6 +107,10 @@ public final class HotSpotAttach {
      * exists, so several attachers each sending one (two collectors on a host, threads of one) would
      * make it print one: an attacher that finds the trigger already there leaves the signal to its
      * creator and waits for the socket; the creator checks the socket again before signalling.
+     *
+     * <p>A JVM that has not taken the signal by the end of the wait (stopped, or starved of CPU)
+     * keeps its trigger: removed, the JVM would take the signal later as a request for a thread dump
+     * and print one; kept, it starts its listener then, and a later request finds the socket.
      */
     private void startListener(int pid, int nsPid, JvmStatus status, int rootFd, Path tmp, Path socket) throws AttachException {
         if (!status.catchesSigquit()) {
@@ -100,7 +119,12 @@ public final class HotSpotAttach {
         String trigger = ".attach_pid" + nsPid;
         if (!createTrigger(pid, status, rootFd, trigger)) {
             if (awaitSocket(pid, socket)) {
+                // A trigger older than an attacher's wait was kept for a JVM that took its signal late: done with.
+                removeStale(tmp.resolve(trigger));
                 return;
+            }
+            if (sigquitPending(pid)) {
+                throw notScheduled(pid);
             }
             // A trigger older than an attacher's wait was left by one that died: take its place once.
             if (!removeStale(tmp.resolve(trigger)) || !createTrigger(pid, status, rootFd, trigger)) {
@@ -108,22 +132,45 @@ public final class HotSpotAttach {
                         + " ms of another attacher's request");
             }
         }
+        boolean keepTrigger = false;
         try {
             if (isSocket(socket)) {
                 return;
             }
             AttachCalls.kill(pid, AttachCalls.SIGQUIT);
             if (!awaitSocket(pid, socket)) {
-                throw new AttachException("no_listener", "JVM " + pid + " opened no attach socket within " + timeout.toMillis() + " ms");
+                keepTrigger = sigquitPending(pid);
+                throw keepTrigger ? notScheduled(pid)
+                        : new AttachException("no_listener", "JVM " + pid + " opened no attach socket within " + timeout.toMillis() + " ms");
             }
         } catch (ErrnoException e) {
             throw new AttachException("gone", "cannot signal JVM " + pid + ": " + e.getMessage());
         } finally {
-            try {
-                Files.deleteIfExists(tmp.resolve(trigger));
-            } catch (IOException e) {
-                // the JVM ignores a stale trigger once its listener runs
+            if (!keepTrigger) {
+                removeQuietly(tmp.resolve(trigger));
             }
+        }
+    }
+
+    private JvmStatus status(int pid) {
+        return JvmStatus.read(procRoot.resolve(pid + "/status"));
+    }
+
+    private boolean sigquitPending(int pid) {
+        JvmStatus now = status(pid);
+        return now != null && now.sigquitPending();
+    }
+
+    private AttachException notScheduled(int pid) {
+        return new AttachException("not_scheduled", "JVM " + pid + " has not taken the SIGQUIT that starts its attach listener within "
+                + timeout.toMillis() + " ms (stopped, or starved of CPU); it starts the listener when it does");
+    }
+
+    private static void removeQuietly(Path file) {
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException e) {
+            // the JVM ignores a stale trigger once its listener runs, and replaces a stale socket when it starts one
         }
     }
 

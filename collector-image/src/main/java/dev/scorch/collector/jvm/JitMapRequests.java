@@ -3,21 +3,14 @@ package dev.scorch.collector.jvm;
 import dev.scorch.collector.process.ProcessSnapshot;
 import dev.scorch.collector.symbol.PerfMapWriter;
 
-import java.io.IOException;
-import java.io.InputStream;
 import java.lang.System.Logger.Level;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -30,33 +23,43 @@ import java.util.function.LongSupplier;
  * ({@code jcmd Compiler.perfmap}, JDK 17+) through {@link HotSpotAttach}, with no flag or agent in
  * the application. Asked before a JVM's perf map is read; a JVM is asked at most once per
  * {@code minInterval} (code compiled since is named at the next request), at most once per round,
- * and never while its previous request is in flight; a JVM that refuses (no attach listener, JDK
- * without the command, SIGQUIT not caught, another user namespace) is counted by reason, named in
- * {@link #refusedJvms()} and never asked again. The maps it caused are removed once their JVM has
- * exited ({@link CausedPerfMaps}).
+ * and never while its previous request is in flight. The maps it caused are removed once their JVM
+ * has exited, and all of them when the requests end ({@link CausedPerfMaps}).
+ *
+ * <p>A JVM that cannot answer is told from one that answers slowly. One whose performance data
+ * says its attach mechanism is disabled is never signalled ({@code attach_disabled}); one that
+ * refuses (a listener that took the signal and opened no socket, a JDK without the command,
+ * SIGQUIT not caught, another user namespace) is counted by reason, named in {@link #refusedJvms()}
+ * and never asked again. One that did not answer within the attach timeout (it had not taken its
+ * signal, its listener did not reply or the exchange failed: stopped, starved of CPU) is counted in
+ * {@link #unanswered()} and asked again after a back-off that doubles with each miss, from twice
+ * {@code minInterval} to 32 times.
  *
  * <p>Each request runs on a virtual thread of its own. A symbolization round ({@link #beginRound()})
- * waits for answers until {@code roundWait} after it began, in all, however many JVMs are slow (a
- * stopped or overloaded JVM answers in up to the attach timeout). A round starts by sending the
- * requests due to the JVMs that rounds refreshed in the last {@link #RECENT_NANOS}, so they run
- * side by side and a JVM reached late in the round has had the round's whole wait to answer; a JVM
- * seen for the first time is asked when the round reaches it. A JVM that has not answered by the
- * round's deadline is symbolized from the map it already has (none on its first request), counted
- * in {@link #late()}, and its answer, when it comes, serves the next round; a later round does not
- * wait on it again.
+ * waits for answers until {@code roundWait} after it began, in all, however many JVMs are slow. A
+ * round starts by sending the requests due to the JVMs that rounds refreshed in the last
+ * {@link #RECENT_NANOS}, so they run side by side and a JVM reached late in the round has had the
+ * round's whole wait to answer; a JVM seen for the first time is asked when the round reaches it.
+ * A JVM that has not answered by the round's deadline is symbolized from the map it already has
+ * (none on its first request), counted in {@link #late()}, and its answer, when it comes, serves the
+ * next round; a later round does not wait on it again.
  */
 public final class JitMapRequests implements PerfMapWriter {
 
     private static final System.Logger LOG = System.getLogger(JitMapRequests.class.getName());
     private static final int MAX_TRACKED = 4096;
-    private static final int MAX_MAPS_BYTES = 4 << 20;
     /** How often exited JVMs' maps are looked for, at most. */
     private static final long SWEEP_NANOS = 10_000_000_000L;
     /**
-     * How long a JVM a round refreshed is asked at later rounds' start: longer than any interval
-     * a policy takes, so the JVMs of a policy with a long interval are asked at its next round too.
+     * How long a JVM a round refreshed is asked at later rounds' start: twice the longest interval
+     * a policy may take (5 minutes), so the JVMs of a policy with a long interval are asked at its
+     * next round too.
      */
-    static final long RECENT_NANOS = 300_000_000_000L;
+    static final long RECENT_NANOS = 600_000_000_000L;
+    /** A JVM that did not answer waits {@code minInterval} times 2, 4, ... up to this power of two before it is asked again. */
+    private static final int MAX_BACKOFF_DOUBLINGS = 5;
+    /** The reasons a JVM did not answer that a later request may overcome. */
+    private static final Set<String> UNANSWERED = Set.of("timeout", "not_scheduled", "socket_error");
     static final String COMMAND = "Compiler.perfmap";
 
     private final Path procRoot;
@@ -64,22 +67,17 @@ public final class JitMapRequests implements PerfMapWriter {
     private final long minIntervalNanos;
     private final long roundWaitNanos;
     private final LongSupplier nanoTime;
-    private final ProcProcesses processes;
+    private final HotSpotProcesses hotSpot;
+    private final JitMapOutcomes outcomes = new JitMapOutcomes();
     /** Requests sent and not yet answered, by pid. */
     private final Map<Integer, CompletableFuture<Void>> inFlight = new HashMap<>();
-    private final Map<Integer, String> lateJvms = new LinkedHashMap<>(16, 0.75f, true);
-    private final LinkedHashMap<Integer, Long> askedAt = new LinkedHashMap<>(16, 0.75f, true);
-    private final LinkedHashMap<Integer, Boolean> hotSpot = new LinkedHashMap<>(16, 0.75f, true);
-    private final LinkedHashMap<Integer, String> refused = new LinkedHashMap<>(16, 0.75f, true);
-    /** The JVMs rounds refreshed, by pid, asked again at a round's start while recent. */
-    private final LinkedHashMap<Integer, RecentJvm> recent = new LinkedHashMap<>(16, 0.75f, true);
-    private final Map<String, Long> refusals = new TreeMap<>();
+    /** When each JVM may be asked next: {@code minInterval} after its last request, later after misses. */
+    private final LinkedHashMap<Integer, Long> dueAt = new LinkedHashMap<>(16, 0.75f, true);
+    /** The JVMs rounds refreshed, asked again at a round's start while recent. */
+    private final RecentJvms recent;
     private final CausedPerfMaps causedMaps;
     private final AtomicLong sweptAt;
     private boolean stopped;
-    private long sent;
-    private long written;
-    private long late;
 
     /** Asks JVMs with a round wait equal to {@code attachTimeout}. */
     public JitMapRequests(Path procRoot, Duration minInterval, Duration attachTimeout) {
@@ -96,7 +94,8 @@ public final class JitMapRequests implements PerfMapWriter {
         this.minIntervalNanos = minInterval.toNanos();
         this.roundWaitNanos = roundWait.toNanos();
         this.nanoTime = nanoTime;
-        this.processes = new ProcProcesses(procRoot);
+        this.recent = new RecentJvms(new ProcProcesses(procRoot), RECENT_NANOS);
+        this.hotSpot = new HotSpotProcesses(procRoot);
         this.causedMaps = new CausedPerfMaps(procRoot);
         this.sweptAt = new AtomicLong(nanoTime.getAsLong());
     }
@@ -109,56 +108,19 @@ public final class JitMapRequests implements PerfMapWriter {
         return new JitMapRequests(Path.of("/proc"), Duration.ofSeconds(30), Duration.ofSeconds(3), Duration.ofSeconds(2));
     }
 
-    /** A JVM a round refreshed: the process as the round saw it, who it is (a reused pid is another process) and when. */
-    private record RecentJvm(ProcessSnapshot process, ProcProcesses.Identity identity, long refreshedAtNanos) {}
-
     /**
      * Starts a round: its requests are waited for until {@code roundWait} from now, in all, and the
      * requests due to the JVMs recent rounds refreshed are sent now, side by side.
      */
     @Override
     public Round beginRound() {
-        Round round = new Round(nanoTime.getAsLong() + roundWaitNanos);
-        for (ProcessSnapshot jvm : recentJvms()) {
-            round.sentAtStart.put(jvm.pid(), request(jvm));
+        JitMapRound round = new JitMapRound(this, nanoTime.getAsLong() + roundWaitNanos, nanoTime, outcomes);
+        List<RecentJvms.RecentJvm> candidates;
+        synchronized (this) {
+            candidates = recent.within(nanoTime.getAsLong());
         }
+        recent.stillRunning(candidates).forEach(round::sendAtStart);
         return round;
-    }
-
-    /**
-     * One symbolization round's requests: each JVM is asked at most once and waited for until the
-     * round's deadline. Used by the one thread that builds the round's profiles.
-     */
-    public final class Round implements PerfMapWriter.Round {
-        private final long deadlineNanos;
-        /** Requests sent at the round's start, by pid, until the round reaches their JVM (null: none was due). */
-        private final Map<Integer, CompletableFuture<Void>> sentAtStart = new HashMap<>();
-        private final Set<Integer> reached = new HashSet<>();
-
-        private Round(long deadlineNanos) {
-            this.deadlineNanos = deadlineNanos;
-        }
-
-        @Override
-        public void refresh(ProcessSnapshot process) {
-            int pid = process.pid();
-            if (!reached.add(pid)) {
-                return;
-            }
-            CompletableFuture<Void> answer = sentAtStart.containsKey(pid) ? sentAtStart.remove(pid) : request(process);
-            if (answer == null) {
-                return;
-            }
-            try {
-                answer.get(Math.max(0, deadlineNanos - nanoTime.getAsLong()), TimeUnit.NANOSECONDS);
-            } catch (TimeoutException e) {
-                answeredLate(process);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            } catch (ExecutionException e) {
-                LOG.log(Level.WARNING, "JIT map request to JVM " + pid + " failed", e.getCause());
-            }
-        }
     }
 
     /**
@@ -177,48 +139,41 @@ public final class JitMapRequests implements PerfMapWriter {
         stopped = true;
     }
 
-    /** The recent rounds' JVMs still running, the stale ones forgotten. */
-    private List<ProcessSnapshot> recentJvms() {
-        List<RecentJvm> candidates;
-        synchronized (this) {
-            long now = nanoTime.getAsLong();
-            recent.values().removeIf(jvm -> now - jvm.refreshedAtNanos() > RECENT_NANOS);
-            candidates = List.copyOf(recent.values());
+    /** A round reached {@code process}: a JVM that may be asked is noted as recent, to be asked at the next rounds' start. */
+    synchronized void reached(ProcessSnapshot process) {
+        if (mayAsk(process)) {
+            recent.refreshed(process, nanoTime.getAsLong());
         }
-        List<ProcessSnapshot> running = new ArrayList<>(candidates.size());
-        for (RecentJvm jvm : candidates) {
-            if (!jvm.process().exited() && processes.running(jvm.identity())) {
-                running.add(jvm.process());
-            }
-        }
-        return running;
+    }
+
+    private boolean mayAsk(ProcessSnapshot process) {
+        return !stopped && !process.exited() && !outcomes.hasRefused(process.pid()) && hotSpot.isHotSpot(process.pid());
     }
 
     /** Sends the request to the JVM when it is due and none is in flight; returns its answer, null when there is none to await. */
-    private synchronized CompletableFuture<Void> request(ProcessSnapshot process) {
+    synchronized CompletableFuture<Void> request(ProcessSnapshot process) {
         int pid = process.pid();
         sweepExitedJvms();
-        if (stopped || process.exited() || refused.containsKey(pid) || !isHotSpot(pid)) {
+        if (!mayAsk(process)) {
             return null;
         }
-        remember(process);
         if (inFlight.containsKey(pid)) {
             // Late in an earlier round: a round waits only on what it asked itself, so a slow JVM costs one round's wait.
             return null;
         }
         long now = nanoTime.getAsLong();
-        Long last = askedAt.get(pid);
-        if (last != null && now - last < minIntervalNanos) {
+        Long due = dueAt.get(pid);
+        if (due != null && now - due < 0) {
             return null;
         }
-        askedAt.put(pid, now);
-        trim(askedAt);
+        dueAt.put(pid, now + minIntervalNanos);
+        trim(dueAt);
         CompletableFuture<Void> answer = new CompletableFuture<>();
         inFlight.put(pid, answer);
-        sent++;
+        outcomes.sent();
         Thread.ofVirtual().name("jit-map-request-" + pid).start(() -> {
             try {
-                send(process);
+                send(process, now);
             } finally {
                 synchronized (this) {
                     inFlight.remove(pid);
@@ -229,43 +184,49 @@ public final class JitMapRequests implements PerfMapWriter {
         return answer;
     }
 
-    /** Notes that a round refreshed {@code process} now; who the process is, is read once per process seen. */
-    private void remember(ProcessSnapshot process) {
-        RecentJvm known = recent.get(process.pid());
-        ProcProcesses.Identity identity = known != null && known.process() == process ? known.identity() : processes.identity(process.pid());
-        if (identity != null) {
-            recent.put(process.pid(), new RecentJvm(process, identity, nanoTime.getAsLong()));
-            trim(recent);
-        }
-    }
-
-    private void send(ProcessSnapshot process) {
+    private void send(ProcessSnapshot process, long sentAtNanos) {
         int pid = process.pid();
         try {
+            if (HotSpotPerfData.attach(procRoot, pid) == HotSpotPerfData.Attach.DISABLED) {
+                throw new HotSpotAttach.AttachException("attach_disabled",
+                        "its performance data says -XX:+DisableAttachMechanism; not signalled (it would print a thread dump)");
+            }
             causedMaps.beforeRequest(pid, process.namespacePid());
             attach.jcmd(pid, process.namespacePid(), COMMAND);
             causedMaps.afterRequest(pid);
-            synchronized (this) {
-                written++;
-            }
+            outcomes.written(pid);
         } catch (HotSpotAttach.AttachException e) {
             causedMaps.requestFailed(pid);
-            synchronized (this) {
-                refused.put(pid, process.command() + " (pid " + pid + "): " + e.reason());
-                trim(refused);
-                refusals.merge(e.reason(), 1L, Long::sum);
+            if (UNANSWERED.contains(e.reason()) || e.reason().equals("no_listener") && attachEnabled(pid)) {
+                missed(process, sentAtNanos, e);
+            } else {
+                refuse(process, e);
             }
-            LOG.log(Level.INFO, "JVM " + pid + " (" + process.command() + ") gives no JIT symbols; its Java frames stay unnamed: "
-                    + e.getMessage());
         }
     }
 
-    private synchronized void answeredLate(ProcessSnapshot process) {
-        late++;
-        lateJvms.put(process.pid(), process.command() + " (pid " + process.pid() + ")");
-        if (lateJvms.size() > MAX_TRACKED) {
-            lateJvms.remove(lateJvms.keySet().iterator().next());
+    private boolean attachEnabled(int pid) {
+        return HotSpotPerfData.attach(procRoot, pid) == HotSpotPerfData.Attach.ENABLED;
+    }
+
+    /** The JVM did not answer in time: asked again after a back-off that doubles with each miss in a row. */
+    private void missed(ProcessSnapshot process, long sentAtNanos, HotSpotAttach.AttachException e) {
+        int pid = process.pid();
+        int inARow = outcomes.missed(pid);
+        long backOff = minIntervalNanos << Math.min(inARow, MAX_BACKOFF_DOUBLINGS);
+        synchronized (this) {
+            dueAt.put(pid, sentAtNanos + backOff);
         }
+        if (inARow == 1) {
+            LOG.log(Level.INFO, "JVM " + pid + " (" + process.command() + ") did not answer its JIT map request; asked again in "
+                    + TimeUnit.NANOSECONDS.toSeconds(backOff) + " s, later if it misses again: " + e.getMessage());
+        }
+    }
+
+    private void refuse(ProcessSnapshot process, HotSpotAttach.AttachException e) {
+        outcomes.refused(process, e.reason());
+        LOG.log(Level.INFO, "JVM " + process.pid() + " (" + process.command() + ") gives no JIT symbols; its Java frames stay unnamed: "
+                + e.getMessage());
     }
 
     /** Removes the maps this collector caused of the JVMs that have exited since the last look. */
@@ -287,12 +248,28 @@ public final class JitMapRequests implements PerfMapWriter {
     }
 
     /**
-     * Removes every map this collector caused that is still as the JVM wrote it on request, the
-     * running JVMs' too: the end of a recording, after which nothing reads them.
+     * The end of the requests (the collector stops, a recording ends): no JVM is asked from now on,
+     * the requests in flight are waited for (each is bounded by its attach timeouts), and every map
+     * this collector caused that is still as the JVM wrote it is removed, the running JVMs' too, for
+     * nothing reads them after. A request that outlasts the wait has its map removed when it is
+     * answered; one answered after this process has exited leaves its map behind.
      *
      * @return the maps removed
      */
     public int removeCausedMaps() {
+        List<CompletableFuture<Void>> pending;
+        synchronized (this) {
+            stopped = true;
+            pending = List.copyOf(inFlight.values());
+        }
+        try {
+            // A request waits up to the timeout for the listener and up to the timeout for the reply (twice after a stale socket).
+            CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).get(3 * attach.timeout().toNanos(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException | ExecutionException e) {
+            LOG.log(Level.INFO, inFlight() + " JIT map request(s) still unanswered at the end; their maps are removed when answered");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         return causedMaps.removeAll();
     }
 
@@ -302,23 +279,28 @@ public final class JitMapRequests implements PerfMapWriter {
     }
 
     /** Requests sent to JVMs, answered or not. */
-    public synchronized long sent() {
-        return sent;
+    public long sent() {
+        return outcomes.sentCount();
     }
 
     /** Perf maps the JVMs wrote on request. */
-    public synchronized long written() {
-        return written;
+    public long written() {
+        return outcomes.writtenCount();
     }
 
     /** Requests whose round went on without their answer: the JVM's frames were named from the map it had. */
-    public synchronized long late() {
-        return late;
+    public long late() {
+        return outcomes.lateCount();
+    }
+
+    /** Requests the JVM did not answer within the attach timeout; it is asked again after a back-off. */
+    public long unanswered() {
+        return outcomes.unansweredCount();
     }
 
     /** The JVMs whose answer a round did not wait for ({@code command (pid n)}), most recent last. */
-    public synchronized List<String> lateJvms() {
-        return List.copyOf(lateJvms.values());
+    public List<String> lateJvms() {
+        return outcomes.lateJvms();
     }
 
     /** Requests sent and not yet answered. */
@@ -327,33 +309,13 @@ public final class JitMapRequests implements PerfMapWriter {
     }
 
     /** JVMs that refused, by reason. */
-    public synchronized Map<String, Long> refusals() {
-        return new TreeMap<>(refusals);
+    public Map<String, Long> refusals() {
+        return outcomes.refusals();
     }
 
     /** The JVMs that refused ({@code command (pid n): reason}), most recent last. */
-    public synchronized List<String> refusedJvms() {
-        return List.copyOf(refused.values());
-    }
-
-    /** Whether the process maps HotSpot's {@code libjvm.so}; read once per pid. */
-    private boolean isHotSpot(int pid) {
-        Boolean known = hotSpot.get(pid);
-        if (known == null) {
-            known = mapsLibJvm(procRoot.resolve(pid + "/maps"));
-            hotSpot.put(pid, known);
-            trim(hotSpot);
-        }
-        return known;
-    }
-
-    private static boolean mapsLibJvm(Path maps) {
-        try (InputStream in = Files.newInputStream(maps)) {
-            String text = new String(in.readNBytes(MAX_MAPS_BYTES), StandardCharsets.UTF_8);
-            return text.contains("/libjvm.so\n") || text.contains("/libjvm.so (deleted)\n");
-        } catch (IOException e) {
-            return false;
-        }
+    public List<String> refusedJvms() {
+        return outcomes.refusedJvms();
     }
 
     private static void trim(LinkedHashMap<Integer, ?> map) {

@@ -8,18 +8,25 @@ import java.nio.file.Path;
 
 /**
  * What the attach handshake needs from {@code /proc/<pid>/status}: the effective uid and gid (the
- * owner the JVM expects of its trigger file) and whether SIGQUIT is caught.
+ * owner the JVM expects of its trigger file), whether SIGQUIT is caught, and whether one is still
+ * pending (sent, and not yet taken by any of its threads: the JVM is stopped or starved of CPU).
  *
  * @param uid effective uid, as the host sees it
  * @param gid effective gid
  * @param caughtSignals the {@code SigCgt} mask (bit n-1 for signal n)
+ * @param pendingSignals the {@code ShdPnd} and {@code SigPnd} masks together (pending for the process, for its main thread)
  */
-record JvmStatus(int uid, int gid, long caughtSignals) {
+record JvmStatus(int uid, int gid, long caughtSignals, long pendingSignals) {
 
     private static final int MAX_BYTES = 16 << 10;
+    private static final long SIGQUIT_BIT = 1L << (AttachCalls.SIGQUIT - 1);
 
     boolean catchesSigquit() {
-        return (caughtSignals & (1L << (AttachCalls.SIGQUIT - 1))) != 0;
+        return (caughtSignals & SIGQUIT_BIT) != 0;
+    }
+
+    boolean sigquitPending() {
+        return (pendingSignals & SIGQUIT_BIT) != 0;
     }
 
     /** Parses the file; null when it is unreadable or lacks a field. */
@@ -37,6 +44,7 @@ record JvmStatus(int uid, int gid, long caughtSignals) {
         Integer uid = null;
         Integer gid = null;
         Long caught = null;
+        long pending = 0;
         try {
             for (String line : text.split("\n")) {
                 String[] fields = line.split("\\s+");
@@ -46,11 +54,13 @@ record JvmStatus(int uid, int gid, long caughtSignals) {
                     gid = Integer.parseInt(fields[2]);
                 } else if (fields.length >= 2 && fields[0].equals("SigCgt:")) {
                     caught = Long.parseUnsignedLong(fields[1], 16);
+                } else if (fields.length >= 2 && (fields[0].equals("ShdPnd:") || fields[0].equals("SigPnd:"))) {
+                    pending |= Long.parseUnsignedLong(fields[1], 16);
                 }
             }
         } catch (NumberFormatException e) {
             return null;
         }
-        return uid == null || gid == null || caught == null ? null : new JvmStatus(uid, gid, caught);
+        return uid == null || gid == null || caught == null ? null : new JvmStatus(uid, gid, caught, pending);
     }
 }

@@ -24,6 +24,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * ({@code resourceVersion=0}, cheap when every node's collector starts at once); a list after a
  * 410 is a consistent read, as client-go's reflector does. {@link #health()} says whether the copy
  * is current. Runs on its own virtual thread until closed.
+ *
+ * <p>One state machine in one file: the list, the watch and the recovery between them share the
+ * resourceVersion they hand on and the health they report.
  */
 public final class ListWatch implements AutoCloseable {
 

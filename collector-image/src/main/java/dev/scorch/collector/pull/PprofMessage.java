@@ -24,6 +24,9 @@ import java.util.Map;
  * decoded, so the byte limit alone would not bound the heap), and refusing a message whose
  * references do not hold (a string index outside the table, a sample naming a missing location,
  * values that do not match the sample types).
+ *
+ * <p>One decoder for one wire message: the readers of its sub-messages and the checks of the
+ * references between them stay in this one file, read top to bottom as the message is.
  */
 final class PprofMessage {
 

@@ -11,11 +11,9 @@ import dev.scorch.collector.health.HealthServer;
 import dev.scorch.collector.health.PodConditions;
 import dev.scorch.collector.health.NodeConditionEvaluator;
 import dev.scorch.collector.kubernetes.ApiServer;
-import dev.scorch.collector.kubernetes.ListWatch;
 import dev.scorch.collector.kubernetes.NamespaceCache;
 import dev.scorch.collector.kubernetes.NodeCache;
 import dev.scorch.collector.kubernetes.PodCache;
-import dev.scorch.collector.kubernetes.WatchHealth;
 import dev.scorch.collector.kubernetes.WorkloadResolver;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
@@ -52,9 +50,6 @@ public final class NodeCollector implements AutoCloseable {
      */
     public static final Duration STOP_BOUND = Duration.ofSeconds(20);
 
-    /** The first pod list must arrive within this before sampling starts anyway (pending stacks wait). */
-    static final Duration WATCH_SYNC_WAIT = Duration.ofSeconds(30);
-
     /**
      * Who this collector is, from the downward API.
      *
@@ -74,7 +69,7 @@ public final class NodeCollector implements AutoCloseable {
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final CountDownLatch loopDone = new CountDownLatch(1);
     private volatile boolean looping;
-    private volatile ListWatch podWatch;
+    private volatile NodeWatches watches;
     private RunConfig config;
     /** ConfigInvalid while no usable collector.json has been read since the start. */
     private Optional<CollectorState.Failure> configFailure = Optional.empty();
@@ -108,33 +103,14 @@ public final class NodeCollector implements AutoCloseable {
         NodeCollector collector = new NodeCollector(identity, file, services);
         collector.resources.add(services.sampling());
         collector.health = NodeEndpoints.start(settings.port(), services.sampling(), collector.policies::all,
-                () -> collector.podWatch, pods::size, collector.nodeCondition::current);
+                () -> collector.watches == null ? null : collector.watches.pods(), pods::size, collector.nodeCondition::current);
         collector.resources.add(collector.health);
         LOG.log(Level.INFO, "node {0}: health endpoints on port {1}", identity.node(), Integer.toString(collector.health.port()));
-        collector.startWatches(api);
+        collector.watches = NodeWatches.start(api, identity.node(), services, collector.nodeCache);
+        collector.resources.add(collector.watches);
         collector.apply(first);
         collector.publish();
         return collector;
-    }
-
-    private void startWatches(ApiServer api) {
-        String node = identity.node();
-        podWatch = new ListWatch(api, "/api/v1/pods", "spec.nodeName=" + node, services.pods()).start();
-        ListWatch namespaceWatch = new ListWatch(api, "/api/v1/namespaces", null, services.namespaces()).start();
-        ListWatch nodeWatch = new ListWatch(api, "/api/v1/nodes", "metadata.name=" + node, nodeCache).start();
-        resources.add(podWatch);
-        resources.add(namespaceWatch);
-        resources.add(nodeWatch);
-        try {
-            if (!podWatch.awaitSynced(WATCH_SYNC_WAIT) || !namespaceWatch.awaitSynced(WATCH_SYNC_WAIT)
-                    || !nodeWatch.awaitSynced(WATCH_SYNC_WAIT)) {
-                LOG.log(Level.WARNING, "node {0}: no pod, namespace or node list from the API server within {1} s; sampling anyway, "
-                        + "stacks wait as pending until the watches catch up; policies with a node selector wait for the node''s labels",
-                        node, Long.toString(WATCH_SYNC_WAIT.toSeconds()));
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 
     /** Takes a read of collector.json: a usable one replaces the configuration, an unusable one is reported. */
@@ -202,12 +178,16 @@ public final class NodeCollector implements AutoCloseable {
     }
 
     private Optional<String> podWatchFailure() {
-        ListWatch watch = podWatch;
-        if (watch == null) {
-            return Optional.empty();
-        }
-        WatchHealth health = watch.health();
-        return health.failing() ? Optional.of("since " + health.failingSince() + ": " + health.lastError()) : Optional.empty();
+        NodeWatches current = watches;
+        return current == null ? Optional.empty() : current.podsFailure();
+    }
+
+    /**
+     * The threads closing backends and resources now (virtual threads, each named after what it
+     * closes), for the log line of a forced exit.
+     */
+    public List<Thread> closingThreads() {
+        return ParallelClose.running();
     }
 
     /** The port the health endpoints listen on. */

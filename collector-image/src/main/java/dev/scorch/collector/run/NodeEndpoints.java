@@ -52,6 +52,9 @@ final class NodeEndpoints {
                 .counter("scorch_jvm_symbols_late_total", "JIT map requests a symbolization round stopped waiting for (its 2 s on JVMs"
                         + " had passed): the JVM's Java frames were named from the map it had; its answer serves the next round.",
                         () -> sampling.jitMaps().late())
+                .counter("scorch_jvm_symbols_unanswered_total", "JIT map requests a JVM did not answer within the attach timeout"
+                        + " (stopped, starved of CPU): the JVM is asked again after a back-off that doubles with each miss.",
+                        () -> sampling.jitMaps().unanswered())
                 .counterFamily("scorch_jvm_perf_maps_total", "Perf maps the collector had JVMs write, once the JVM exited, by outcome"
                         + " (removed, kept_not_ours, kept_rewritten, gone, unremovable, untracked).",
                         "outcome", () -> sampling.jitMaps().causedMaps())
@@ -62,23 +65,23 @@ final class NodeEndpoints {
                         () -> sum(policies.get(), PolicyCollection::failedProfiles))
                 .counterFamily("scorch_pull_failures_total", "Go profile fetches that failed, by policy, pod and reason"
                         + " (unreachable, timeout, endpoint-missing, http-status, too-large, not-pprof, profiling-off, node-budget).",
-                        List.of("policy", "pod", "reason"), () -> perPolicy(policies.get(), PolicyCollection::pullFailures))
+                        List.of("policy", "pod", "reason"), () -> perPolicy(policies.get(), p -> p.pullsAndCaptures().pullFailures()))
                 .counterFamily("scorch_pull_profiles_total", "Go profiles pulled and offered to the backends, by policy and type.",
-                        List.of("policy", "type"), () -> perPolicy(policies.get(), PolicyCollection::pulledProfiles))
+                        List.of("policy", "type"), () -> perPolicy(policies.get(), p -> p.pullsAndCaptures().pulledProfiles()))
                 .counter("scorch_pull_received_bytes_total", "Compressed bytes received from pods' pprof endpoints.",
-                        () -> sum(policies.get(), PolicyCollection::pulledBytes))
+                        () -> sum(policies.get(), p -> p.pullsAndCaptures().pulledBytes()))
                 .counterFamily("scorch_trigger_captures_total", "Triggered captures completed, by policy and the metric that fired.",
-                        List.of("policy", "trigger"), () -> perPolicy(policies.get(), PolicyCollection::capturesByTrigger))
+                        List.of("policy", "trigger"), () -> perPolicy(policies.get(), p -> p.pullsAndCaptures().capturesByTrigger()))
                 .counter("scorch_trigger_checks_total", "Trigger checks run, summed over the policies (each checks every selected container).",
-                        () -> sum(policies.get(), PolicyCollection::triggerChecks))
+                        () -> sum(policies.get(), p -> p.pullsAndCaptures().triggerChecks()))
                 .counter("scorch_trigger_captures_skipped_total", "Firings skipped because the policy's captures on this node were all busy.",
-                        () -> sum(policies.get(), PolicyCollection::capturesSkipped))
+                        () -> sum(policies.get(), p -> p.pullsAndCaptures().capturesSkipped()))
                 .counter("scorch_trigger_firings_held_total", "Rule crossings that did not fire: in the rule's cooldown or over its hourly cap.",
-                        () -> sum(policies.get(), PolicyCollection::firingsHeld))
+                        () -> sum(policies.get(), p -> p.pullsAndCaptures().firingsHeld()))
                 .counter("scorch_trigger_go_profiles_missed_total", "Heap or goroutine profiles a capture could not fetch from a pod serving pprof"
-                        + " (the collector's log says why).", () -> sum(policies.get(), PolicyCollection::captureGoProfilesMissed))
+                        + " (the collector's log says why).", () -> sum(policies.get(), p -> p.pullsAndCaptures().captureGoProfilesMissed()))
                 .counter("scorch_trigger_captures_failed_total", "Captures that could not sample the container's cgroup.",
-                        () -> sum(policies.get(), PolicyCollection::capturesFailed))
+                        () -> sum(policies.get(), p -> p.pullsAndCaptures().capturesFailed()))
                 .gauge("scorch_policies_served", "Policies whose placement admits this node, served by this collector.",
                         () -> policies.get().size())
                 .gauge("scorch_processes_tracked", "Processes in the process table.", () -> sampling.processes().size())

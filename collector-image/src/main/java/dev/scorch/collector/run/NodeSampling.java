@@ -1,17 +1,11 @@
 package dev.scorch.collector.run;
 
-import dev.scorch.collector.health.CollectingReason;
 import dev.scorch.collector.health.CollectorState;
-import dev.scorch.collector.kubernetes.PodInfo;
 import dev.scorch.collector.process.ProcessTable;
 import dev.scorch.collector.profile.CpuProfileBuilder;
 import dev.scorch.collector.profile.StackStore;
-import dev.scorch.collector.sampling.CgroupDirectories;
-import dev.scorch.collector.sampling.Sampler;
 import dev.scorch.collector.sampling.SamplerOptions;
 import dev.scorch.collector.sampling.SamplingPreflight;
-import dev.scorch.collector.sampling.SamplingProblem;
-import dev.scorch.collector.sampling.SamplingUnavailableException;
 import dev.scorch.collector.jvm.JitMapRequests;
 import dev.scorch.collector.symbol.MappedObjects;
 import dev.scorch.collector.symbol.PerfMapWriter;
@@ -19,18 +13,15 @@ import dev.scorch.collector.symbol.Symbolizer;
 import dev.scorch.collector.unwind.StackUnwinder;
 import java.lang.System.Logger.Level;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.TreeMap;
 import java.util.Map;
 import java.util.Optional;
 
 /**
- * The node's one set of perf events, shared by every policy served: one sampler, one process
- * table, one symbolizer. It samples at the highest frequency any policy asks for, with kernel
- * stacks when any asks for them, and in the union of their scopes: every CPU when any policy
- * needs it, otherwise the cgroups of every selected pod. Reopened only when that changes.
+ * The node's one sampling pipeline, shared by every policy served: its perf events, opened for
+ * the union of what the policies ask ({@link NodeEvents}), one process table, one unwinder, one
+ * stack store, one symbolizer and the JIT maps it asks JVMs for.
  */
 final class NodeSampling implements AutoCloseable {
 
@@ -42,7 +33,6 @@ final class NodeSampling implements AutoCloseable {
      */
     static final int MAX_STACKS = 65_536;
 
-    private final String node;
     private final ProcessTable processes = ProcessTable.ofThisHost();
     private final JitMapRequests jitMaps = JitMapRequests.ofThisHost();
     /** Whether some served policy lets the collector ask JVMs for their JIT symbols. */
@@ -58,19 +48,10 @@ final class NodeSampling implements AutoCloseable {
     private final RecordRouter router = new RecordRouter(processes, stacks, unwinder);
     /** Every policy's profiles: the policies ending their intervals together resolve their stacks in one round. */
     private final CpuProfileBuilder profiles = new CpuProfileBuilder(symbolizer, processes);
-    private final Optional<Path> cgroupMount = CgroupDirectories.ofThisHost().unifiedMount();
-    private final PodCgroupDirectories podCgroups = cgroupMount.map(PodCgroupDirectories::new).orElse(null);
-    private volatile Optional<CollectorState.Failure> failure;
-    private volatile Sampler sampler;
-    private volatile SamplingScope scope;
-    private SamplerOptions options;
-    /** Samples and lost records of samplers closed when the scope changed, so the counters keep growing. */
-    private long closedSamples;
-    private long closedLost;
+    private final NodeEvents events;
 
     private NodeSampling(String node, Optional<CollectorState.Failure> failure) {
-        this.node = node;
-        this.failure = failure;
+        this.events = new NodeEvents(node, processes, router, failure);
     }
 
     /** Checks that this host can sample at all; a fatal finding is kept as the node's failure. */
@@ -78,7 +59,7 @@ final class NodeSampling implements AutoCloseable {
         for (SamplingPreflight.Finding finding : SamplingPreflight.ofThisHost().check(true)) {
             if (finding.problem().fatal()) {
                 LOG.log(Level.ERROR, "node {0}: cannot sample: {1}", node, finding.message());
-                return new NodeSampling(node, Optional.of(failure(finding.problem(), finding.message())));
+                return new NodeSampling(node, Optional.of(NodeEvents.failure(finding.problem(), finding.message())));
             }
             LOG.log(Level.WARNING, "node {0}: {1}", node, finding.message());
         }
@@ -87,7 +68,7 @@ final class NodeSampling implements AutoCloseable {
 
     /** Why this node cannot sample, empty while it can. */
     Optional<CollectorState.Failure> failure() {
-        return failure;
+        return events.failure();
     }
 
     ProcessTable processes() {
@@ -121,7 +102,7 @@ final class NodeSampling implements AutoCloseable {
 
     /** The cgroup2 mount pods' cgroups are found in, empty on a host without one. */
     Optional<Path> cgroupMount() {
-        return cgroupMount;
+        return events.cgroupMount();
     }
 
     /** The store every served policy's aggregator keeps its stacks in. */
@@ -140,8 +121,7 @@ final class NodeSampling implements AutoCloseable {
 
     /** The frequency the node samples at now, which every profile states as its period. */
     int frequencyHz() {
-        SamplerOptions current = options;
-        return current == null ? 0 : current.frequencyHz();
+        return events.frequencyHz();
     }
 
     /** Runs {@code drains} between two samples' counting (see {@link RecordRouter#betweenSamples}). */
@@ -151,10 +131,7 @@ final class NodeSampling implements AutoCloseable {
 
     /** Reads what the kernel has buffered into the aggregators; at most every 10 s, removes exited JVMs' perf maps. */
     void drain() {
-        Sampler current = sampler;
-        if (current != null) {
-            current.drain();
-        }
+        events.drain();
         jitMaps.sweepExitedJvms();
     }
 
@@ -178,121 +155,20 @@ final class NodeSampling implements AutoCloseable {
     synchronized void follow(List<PolicyCollection> policies) {
         router.route(policies.stream().map(PolicyCollection::aggregator).toList());
         jvmSymbols = policies.stream().anyMatch(p -> p.config().sampling().jvmSymbols());
-        if (failure.isPresent()) {
-            return;
-        }
-        SamplerOptions wanted = SamplerOptions.allCpus(
-                policies.stream().mapToInt(p -> p.config().sampling().frequencyHz()).max().orElse(1),
-                policies.stream().anyMatch(p -> p.config().sampling().kernelStacks()));
-        SamplingScope next = scopeOf(policies);
-        if (next.equals(scope) && wanted.equals(options)) {
-            return;
-        }
-        closeSampler();
-        try {
-            sampler = open(next, wanted);
-        } catch (SamplingUnavailableException e) {
-            if (next.everyCpu()) {
-                fail(e.problem(), e.getMessage());
-                return;
-            }
-            next = SamplingScope.allCpus("perf cgroup events failed: " + e.getMessage());
-            try {
-                sampler = open(next, wanted);
-            } catch (SamplingUnavailableException again) {
-                fail(again.problem(), again.getMessage());
-                return;
-            }
-        }
-        boolean frequencyChanged = options != null && options.frequencyHz() != wanted.frequencyHz();
-        options = wanted;
-        scope = next;
-        if (next.everyCpu()) {
-            LOG.log(Level.INFO, "node {0}: sampling every CPU at {1} Hz: {2}", node, Integer.toString(wanted.frequencyHz()),
-                    next.allCpusReason());
-        } else if (next.idle()) {
-            LOG.log(Level.INFO, "node {0}: not sampling: no policy served here selects a pod on this node", node);
-        } else {
-            LOG.log(Level.INFO, "node {0}: sampling only the {1} cgroup(s) of the selected pods at {2} Hz", node,
-                    Integer.toString(next.cgroups().size()), Integer.toString(wanted.frequencyHz()));
-        }
-        if (frequencyChanged) {
-            LOG.log(Level.INFO, "node {0}: every policy''s profiles now state a period of 1/{1} s", node,
-                    Integer.toString(wanted.frequencyHz()));
-        }
-    }
-
-    private SamplingScope scopeOf(List<PolicyCollection> policies) {
-        Map<String, PodInfo> selected = new LinkedHashMap<>();
-        for (PolicyCollection policy : policies) {
-            policy.selectedPods().forEach(pod -> selected.putIfAbsent(pod.uid(), pod));
-        }
-        Map<String, Path> directories = podCgroups == null ? Map.of() : podCgroups.find(List.copyOf(selected.values()));
-        List<SamplingScope> scopes = new ArrayList<>();
-        for (PolicyCollection policy : policies) {
-            scopes.add(SamplingScope.of(policy.config().name(), policy.config().targets(), cgroupMount, policy.selectedPods(),
-                    directories));
-        }
-        return SamplingScope.union(scopes);
-    }
-
-    private Sampler open(SamplingScope next, SamplerOptions wanted) throws SamplingUnavailableException {
-        if (next.idle()) {
-            return null;
-        }
-        Sampler opened = Sampler.open(next.everyCpu() ? wanted : wanted.withCgroups(next.cgroups()));
-        if (opened.ringPages() < wanted.dataPages()) {
-            LOG.log(Level.WARNING, "node {0}: the kernel locked {1} KiB of ring buffer per CPU, not the {2} KiB asked for: samples are lost"
-                    + " when the collector is not scheduled for longer than the rings last; grant the collector IPC_LOCK or raise"
-                    + " kernel.perf_event_mlock_kb", new Object[] {node, Integer.toString(opened.ringPages() * 4),
-                            Integer.toString(wanted.dataPages() * 4)});
-        }
-        try {
-            // Between opening the events and reading them: a process started before is learnt from /proc, one after from records.
-            processes.learnRunningProcesses();
-            opened.start(router);
-        } catch (SamplingUnavailableException e) {
-            opened.close();
-            throw e;
-        }
-        return opened;
-    }
-
-    private void closeSampler() {
-        Sampler previous = sampler;
-        if (previous != null) {
-            previous.drain();
-            closedSamples += previous.samples();
-            closedLost += previous.lost();
-            sampler = null;
-            previous.close();
-        }
-    }
-
-    private void fail(SamplingProblem problem, String message) {
-        failure = Optional.of(failure(problem, message));
-        LOG.log(Level.ERROR, "node {0}: cannot sample: {1}", node, message);
-    }
-
-    private static CollectorState.Failure failure(SamplingProblem problem, String message) {
-        CollectingReason reason = problem == SamplingProblem.KERNEL_UNSUPPORTED ? CollectingReason.KernelUnsupported : CollectingReason.PerfUnavailable;
-        return new CollectorState.Failure(reason, message);
+        events.follow(policies);
     }
 
     long samples() {
-        Sampler current = sampler;
-        return closedSamples + (current == null ? 0 : current.samples());
+        return events.samples();
     }
 
     long lost() {
-        Sampler current = sampler;
-        return closedLost + (current == null ? 0 : current.lost());
+        return events.lost();
     }
 
     /** Pod cgroups sampled through perf cgroup events; 0 while every CPU is sampled or nothing is. */
     int cgroups() {
-        SamplingScope current = scope;
-        return current == null ? 0 : current.cgroups().size();
+        return events.cgroups();
     }
 
     /**
@@ -302,7 +178,7 @@ final class NodeSampling implements AutoCloseable {
      */
     @Override
     public synchronized void close() {
-        closeSampler();
+        events.close();
         jitMaps.removeCausedMaps();
     }
 }

@@ -4,6 +4,8 @@ import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -17,9 +19,10 @@ final class ParallelClose {
     private static final System.Logger LOG = System.getLogger(ParallelClose.class.getName());
 
     /**
-     * How long shutdown waits for all backends together: a backend's in-flight grace and client
-     * close fit inside it, and it leaves the default 30 s termination grace room for the final
-     * interval's profiles to be built before.
+     * How long the backends of policies stopped by a change of collector.json may take to close
+     * together: a backend's in-flight grace (5 s) and client close fit inside it. An edited policy's
+     * successor waits for it (it takes over their spool); a removed policy's close runs off the
+     * collector's loop. Shutdown closes within its own deadline instead ({@link #until}).
      */
     static final Duration BOUND = Duration.ofSeconds(15);
 
@@ -29,6 +32,17 @@ final class ParallelClose {
      */
     static Duration until(long deadline) {
         return Duration.ofNanos(Math.max(TimeUnit.SECONDS.toNanos(1), deadline - System.nanoTime()));
+    }
+
+    /**
+     * The close tasks running now, for the log line of a forced exit: they run on virtual threads,
+     * which {@link Thread#getAllStackTraces()} leaves out.
+     */
+    private static final Set<Thread> RUNNING = ConcurrentHashMap.newKeySet();
+
+    /** The threads of the close tasks still running, in no order. */
+    static List<Thread> running() {
+        return List.copyOf(RUNNING);
     }
 
     /** One thing to close, named for the log when it does not finish in time. */
@@ -46,7 +60,16 @@ final class ParallelClose {
         long deadline = System.nanoTime() + bound.toNanos();
         List<Thread> threads = new ArrayList<>();
         for (Task task : tasks) {
-            threads.add(Thread.ofVirtual().name("scorch-close-" + task.name()).start(task.close()));
+            Thread thread = Thread.ofVirtual().name("scorch-close-" + task.name()).unstarted(() -> {
+                try {
+                    task.close().run();
+                } finally {
+                    RUNNING.remove(Thread.currentThread());
+                }
+            });
+            RUNNING.add(thread);
+            thread.start();
+            threads.add(thread);
         }
         List<String> unfinished = new ArrayList<>();
         boolean interrupted = false;

@@ -27,7 +27,7 @@ import java.util.Optional;
  * their own spools, its export interval and its own pod condition. Everything it samples comes
  * from the node's shared sampler; adding, changing or removing one policy touches no other.
  */
-final class PolicyCollection implements AutoCloseable {
+final class PolicyCollection {
 
     private static final System.Logger LOG = System.getLogger(PolicyCollection.class.getName());
 
@@ -163,45 +163,9 @@ final class PolicyCollection implements AutoCloseable {
                         triggers == null ? null : triggers.captures().last())), state.lastExport().orElse(null));
     }
 
-    Map<String, Long> pullFailures() {
-        return pulls == null ? Map.of() : pulls.failures();
-    }
-
-    Map<String, Long> pulledProfiles() {
-        return pulls == null ? Map.of() : pulls.pulled();
-    }
-
-    long pulledBytes() {
-        return pulls == null ? 0 : pulls.bytesReceived();
-    }
-
-    Map<String, Long> capturesByTrigger() {
-        return triggers == null ? Map.of() : triggers.captures().capturedByTrigger();
-    }
-
-    long triggerChecks() {
-        return triggers == null ? 0 : triggers.checks();
-    }
-
-    /** The policy's last capture on this node, null before the first or without triggers. */
-    PolicyTriggers.LastCapture lastCapture() {
-        return triggers == null ? null : triggers.captures().last();
-    }
-
-    long capturesSkipped() {
-        return triggers == null ? 0 : triggers.captures().skipped();
-    }
-
-    long firingsHeld() {
-        return triggers == null ? 0 : triggers.held();
-    }
-
-    long captureGoProfilesMissed() {
-        return triggers == null ? 0 : triggers.captures().goProfilesMissed();
-    }
-
-    long capturesFailed() {
-        return triggers == null ? 0 : triggers.captures().failed();
+    /** The counters of the policy's pulls and captures. */
+    PullAndCaptureCounts pullsAndCaptures() {
+        return new PullAndCaptureCounts(pulls, triggers);
     }
 
     CollectorState state(Optional<CollectorState.Failure> nodeFailure, Optional<String> podWatchFailure) {
@@ -232,18 +196,6 @@ final class PolicyCollection implements AutoCloseable {
 
     long failedProfiles() {
         return cycle.failedProfiles();
-    }
-
-    /**
-     * Stops serving the policy: the interval in progress is exported (nothing sampled so far is
-     * lost), then its backends flush and close.
-     */
-    @Override
-    public void close() {
-        stopPullsAndTriggers();
-        finishInterval(node.clock().instant());
-        ParallelClose.run(closeBackends(), ParallelClose.BOUND);
-        stopped();
     }
 
     /** Ends pulls and captures before the backends close, so nothing is offered to a closed backend. */
@@ -282,11 +234,5 @@ final class PolicyCollection implements AutoCloseable {
             }));
         }
         return tasks;
-    }
-
-    /** Closes and takes the policy's condition off this pod: the policy is no longer served here. */
-    void closeAndRemoveCondition() {
-        close();
-        node.conditions().remove(CollectingCondition.policyType(config.name()));
     }
 }

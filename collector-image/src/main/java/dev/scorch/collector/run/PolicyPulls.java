@@ -1,20 +1,14 @@
 package dev.scorch.collector.run;
 
 import dev.scorch.collector.config.PolicyConfig;
-import dev.scorch.collector.export.ExportedProfile;
 import dev.scorch.collector.export.ProfileExporter;
-import dev.scorch.collector.export.SeriesLabels;
-import dev.scorch.collector.export.WireFormat;
 import dev.scorch.collector.kubernetes.PodInfo;
-import dev.scorch.collector.profile.OtlpProfilesEncoder;
 import dev.scorch.collector.pull.FetchBudget;
 import dev.scorch.collector.pull.GoProfileType;
 import dev.scorch.collector.pull.IntervalPuller;
 import dev.scorch.collector.pull.PodPullTargets;
 import dev.scorch.collector.pull.ProfileFetcher;
-import dev.scorch.collector.pull.PullFailure;
 import dev.scorch.collector.pull.PullJitter;
-import dev.scorch.collector.pull.PulledProfile;
 import java.lang.System.Logger.Level;
 import java.net.URI;
 import java.time.Duration;
@@ -25,7 +19,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -165,48 +158,6 @@ final class PolicyPulls implements AutoCloseable {
         fetcher.close();
     }
 
-    /** The profile name backends file a Go profile type under: Parca's and Pyroscope's names for the same endpoints. */
-    static String profileName(GoProfileType type) {
-        return switch (type) {
-            case HEAP, GODELTAPROF_HEAP -> "memory";
-            case ALLOCS -> "allocs";
-            case GOROUTINE -> "goroutine";
-            case MUTEX, GODELTAPROF_MUTEX -> "mutex";
-            case BLOCK, GODELTAPROF_BLOCK -> "block";
-        };
-    }
-
-    /**
-     * Offers a gzipped Go profile to every backend: as it is to those that take pprof, re-encoded
-     * once by the OTLP encoder for those that take OTLP (one OTLP profile per sample type).
-     */
-    static void export(List<ProfileExporter> exporters, ProfileFetcher decoder, SortedMap<String, String> labels, GoProfileType type,
-            Instant start, Duration duration, byte[] gzippedPprof) throws InterruptedException {
-        SortedMap<String, String> named = new TreeMap<>(labels);
-        named.put(SeriesLabels.NAME, profileName(type));
-        String id = profileName(type) + "-" + UUID.randomUUID();
-        byte[] otlp = null;
-        for (ProfileExporter exporter : exporters) {
-            try {
-                byte[] payload = gzippedPprof;
-                if (exporter.wireFormat() == WireFormat.OTLP_PROFILES) {
-                    otlp = otlp == null ? otlp(decoder, gzippedPprof, named, start, duration, id) : otlp;
-                    payload = otlp;
-                }
-                exporter.offer(new ExportedProfile(id, named, start, duration, payload));
-            } catch (PullFailure | RuntimeException e) {
-                LOG.log(Level.WARNING, "backend {0} could not take the {1} profile of {2}: {3}", exporter.backendName(), type.typeName(),
-                        labels.get("pod"), e.toString());
-            }
-        }
-    }
-
-    private static byte[] otlp(ProfileFetcher decoder, byte[] gzippedPprof, SortedMap<String, String> labels, Instant start,
-            Duration duration, String id) throws PullFailure, InterruptedException {
-        PulledProfile profile = decoder.decode(gzippedPprof, labels.get("pod"));
-        return OtlpProfilesEncoder.encode(profile.toValued(labels, start, duration), id);
-    }
-
     /** One pod's pulls: its URLs, its delta states, and whether a round of it is in flight. */
     private final class PodPuller {
         private final Map<GoProfileType, URI> urls;
@@ -242,7 +193,7 @@ final class PolicyPulls implements AutoCloseable {
                     fetched++;
                     if (outcome.gzippedPprof() != null) {
                         Instant start = Instant.ofEpochSecond(0, outcome.interval().startNanos());
-                        export(exporters, fetcher, podLabels, type, start, Duration.ofNanos(outcome.interval().durationNanos()), outcome.gzippedPprof());
+                        GoProfileExport.export(exporters, fetcher, podLabels, type, start, Duration.ofNanos(outcome.interval().durationNanos()), outcome.gzippedPprof());
                         pulled.computeIfAbsent(type.typeName(), k -> new AtomicLong()).incrementAndGet();
                     }
                 }

@@ -80,7 +80,7 @@ final class PolicyTriggerCaptures implements AutoCloseable {
             offerCpuProfile(done, pod);
             Instant fetchedAt = clock.instant();
             for (var go : done.goProfiles().entrySet()) {
-                PolicyPulls.export(exporters, decoder, done.labels(), go.getKey(), Instant.ofEpochSecond(0, go.getValue().startNanos()),
+                GoProfileExport.export(exporters, decoder, done.labels(), go.getKey(), Instant.ofEpochSecond(0, go.getValue().startNanos()),
                         Duration.ofNanos(go.getValue().durationNanos()), go.getValue().gzippedPprof());
             }
             goProfilesMissed.addAndGet(done.problems().size());

@@ -14,10 +14,12 @@ import java.lang.System.Logger.Level;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The policies this node serves, kept equal to the valid policies of collector.json whose
@@ -34,6 +36,8 @@ final class ServedPolicies {
     private volatile Map<String, PolicyCollection> served = Map.of();
     private final Map<String, ConditionPublisher> invalid = new LinkedHashMap<>();
     private List<RunConfig.InvalidPolicy> invalidPolicies = List.of();
+    /** Removed policies whose backends are still closing ({@link #stop}), by name. */
+    private final Map<String, Thread> closing = new HashMap<>();
 
     ServedPolicies(NodeServices services) {
         this.services = services;
@@ -60,14 +64,11 @@ final class ServedPolicies {
                 stopping.add(running);
             }
         });
-        for (PolicyCollection policy : stopping) {
-            if (wanted.containsKey(policy.config().name())) {
-                policy.close();
-            } else {
-                policy.closeAndRemoveCondition();
-            }
-        }
-        wanted.forEach((name, policy) -> next.computeIfAbsent(name, n -> PolicyCollection.start(policy, services)));
+        stop(stopping, wanted.keySet());
+        wanted.forEach((name, policy) -> next.computeIfAbsent(name, n -> {
+            awaitClosed(n);
+            return PolicyCollection.start(policy, services);
+        }));
         if (!next.keySet().equals(served.keySet()) || !stopping.isEmpty()) {
             LOG.log(Level.INFO, "node {0}: serving {1} of {2} policies: {3}", services.node(), Integer.toString(next.size()),
                     Integer.toString(config == null ? 0 : config.policies().size()), List.copyOf(next.keySet()));
@@ -75,6 +76,49 @@ final class ServedPolicies {
         served = next;
         followInvalid(config == null ? List.of() : config.invalidPolicies());
         services.sampling().follow(List.copyOf(next.values()));
+    }
+
+    /**
+     * Stops serving {@code stopping}: each one's interval in progress is exported, then its backends
+     * close, all of them side by side (the grace of a send in flight counts from their close). A
+     * policy that restarts ({@code restarting}) waits for them: the new one takes over their spool.
+     * A removed policy's condition goes at once and its backends close off this thread, so the
+     * policies that stay are not held up to {@link ParallelClose#BOUND} (a send held by a backend
+     * takes its 5 s grace) before their next interval ends or their conditions are published.
+     */
+    private void stop(List<PolicyCollection> stopping, Set<String> restarting) {
+        closing.values().removeIf(thread -> !thread.isAlive());
+        Instant end = services.clock().instant();
+        List<ParallelClose.Task> awaited = new ArrayList<>();
+        for (PolicyCollection policy : stopping) {
+            String name = policy.config().name();
+            policy.stopPullsAndTriggers();
+            policy.finishInterval(end);
+            if (restarting.contains(name)) {
+                awaited.addAll(policy.closeBackends());
+            } else {
+                services.conditions().remove(CollectingCondition.policyType(name));
+                List<ParallelClose.Task> backends = policy.closeBackends();
+                closing.put(name, Thread.ofVirtual().name("scorch-close-policy-" + name).start(() -> {
+                    ParallelClose.run(backends, ParallelClose.BOUND);
+                    policy.stopped();
+                }));
+            }
+        }
+        ParallelClose.run(awaited, ParallelClose.BOUND);
+        stopping.stream().filter(policy -> restarting.contains(policy.config().name())).forEach(PolicyCollection::stopped);
+    }
+
+    /** Waits for the backends of a removed policy named {@code name} to close, if they still are: a policy of that name reuses their spool. */
+    private void awaitClosed(String name) {
+        Thread stopping = closing.remove(name);
+        if (stopping != null) {
+            try {
+                stopping.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     private void followInvalid(List<RunConfig.InvalidPolicy> now) {
@@ -185,5 +229,13 @@ final class ServedPolicies {
         }
         ParallelClose.run(backends, ParallelClose.until(deadline));
         served.values().forEach(PolicyCollection::stopped);
+        for (Thread removed : closing.values()) {
+            try {
+                removed.join(ParallelClose.until(deadline));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
     }
 }

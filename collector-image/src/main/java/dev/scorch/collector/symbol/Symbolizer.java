@@ -50,7 +50,7 @@ public final class Symbolizer {
             Duration kernelRefresh) {
 
         /**
-         * The cache gets 8 MiB. It shares the heap with the kernel's table (about 3.7 MiB for
+         * The cache gets 8 MiB. It shares the heap with the kernel's table (about 1.4 MiB for
          * 120,000 symbols), the unwinder's cache and every policy's intervals: 48 MiB in the
          * collector's 64 MiB heap ran it out of memory on a host with many distinct binaries; a
          * fixed size (once an eighth of the heap) keeps the heap's size from changing what is

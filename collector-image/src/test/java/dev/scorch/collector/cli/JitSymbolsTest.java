@@ -1,7 +1,6 @@
 package dev.scorch.collector.cli;
 
 import dev.scorch.collector.jvm.JitMapRequests;
-import dev.scorch.collector.process.ProcessTable;
 import dev.scorch.collector.profile.CpuProfile;
 import dev.scorch.collector.sampling.SamplerOptions;
 import dev.scorch.collector.sampling.CpuWideSampling;
@@ -25,8 +24,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Tier 2: a HotSpot JVM run without any profiling flag gets its Java methods named: the collector
- * has it write its perf map through the attach mechanism; a JVM that refuses is counted, named
- * and not asked again. "The workload's samples" are the JVM's samples minus those of HotSpot's
+ * has it write its perf map through the attach mechanism (JVMs that refuse or answer late:
+ * {@code jvm.UnansweredJvmsTest}). "The workload's samples" are the JVM's samples minus those of HotSpot's
  * own threads (JIT compilers, GC, VM thread), told by their thread loop in the stack; what is
  * left unnamed is code the interpreter runs (labelled {@code Interpreter}, HotSpot's name for its
  * code blob, not the method it interprets).
@@ -106,22 +105,6 @@ class JitSymbolsTest {
                 .isGreaterThanOrEqualTo(99.0);
         assertThat(ProfileSamples.withFunction(profile, "Interpreter"))
                 .as("JitWorkload.main (called once, never compiled) is labelled as an interpreted frame").isPositive();
-    }
-
-    @Test
-    void aJvmThatRefusesIsCountedNamedAndNotAskedAgain() throws Exception {
-        Process jvm = startWarmWorkload("-XX:+DisableAttachMechanism");
-        ProcessTable processes = ProcessTable.ofThisHost();
-        processes.sampled((int) jvm.pid());
-        JitMapRequests requests = new JitMapRequests(PROC, Duration.ZERO, Duration.ofSeconds(2));
-
-        requests.ask(processes.process((int) jvm.pid()).orElseThrow());
-        requests.ask(processes.process((int) jvm.pid()).orElseThrow());
-
-        assertThat(requests.written()).isZero();
-        assertThat(requests.refusals()).containsOnlyKeys("no_listener").containsValue(1L);
-        assertThat(requests.refusedJvms()).singleElement().asString().contains("pid " + jvm.pid()).endsWith("no_listener");
-        assertThat(jvm.isAlive()).as("the JVM survives the SIGQUIT").isTrue();
     }
 
     /** User and system CPU time of {@code pid} in clock ticks (USER_HZ, 100 a second on Linux). */

@@ -1,11 +1,13 @@
 package dev.scorch.collector.cli;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.Test;
 
 class RunCommandTest {
@@ -37,5 +39,31 @@ class RunCommandTest {
         assertThatThrownBy(() -> new RunCommand(Map.of("SCORCH_NODE_NAME", "n")).run(List.of("--frequency", "99"), out, out))
                 .isInstanceOf(UsageException.class)
                 .hasMessageContaining("--frequency");
+    }
+
+    @Test
+    void aForcedExitNamesTheVirtualThreadsStillClosingAndWhereTheyWait() throws Exception {
+        CountDownLatch answer = new CountDownLatch(1);
+        CountDownLatch waiting = new CountDownLatch(1);
+        Thread closing = Thread.ofVirtual().name("scorch-close-team-1/otel").start(() -> {
+            waiting.countDown();
+            try {
+                answer.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        try {
+            waiting.await();
+            while (closing.getState() != Thread.State.WAITING) {
+                Thread.onSpinWait();
+            }
+            assertThat(RunCommand.stoppingThreads(List.of(closing)))
+                    .contains("scorch-close-team-1/otel (virtual) at ")
+                    .contains("java.util.concurrent.CountDownLatch.await");
+        } finally {
+            answer.countDown();
+            closing.join();
+        }
     }
 }

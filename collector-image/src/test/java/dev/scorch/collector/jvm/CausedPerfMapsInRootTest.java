@@ -112,6 +112,32 @@ class CausedPerfMapsInRootTest {
         assertThat(maps.outcomes()).isEqualTo(Map.of("gone", 1L));
     }
 
+    @Test
+    void aMapWrittenOnARequestInFlightAtTheEndIsRemovedOnceWritten() throws Exception {
+        CausedPerfMaps maps = new CausedPerfMaps(proc);
+        maps.beforeRequest(JVM, NS_PID);
+
+        assertThat(maps.removeAll()).as("nothing written yet").isZero();
+        Files.writeString(container.file(MAP), "7f0000000000 40 void Main.hot()\n");
+        maps.afterRequest(JVM);
+
+        assertThat(container.file(MAP)).doesNotExist();
+        assertThat(maps.outcomes()).isEqualTo(Map.of("removed", 1L));
+    }
+
+    @Test
+    void theEndRemovesTheMapOfAnEarlierRequestAndTheOneARequestInFlightWrites() throws Exception {
+        CausedPerfMaps maps = askAndWrite();
+        maps.beforeRequest(JVM, NS_PID);
+
+        assertThat(maps.removeAll()).isEqualTo(1);
+        Files.writeString(container.file(MAP), "7f0000000000 40 void Main.hot()\n7f0000000040 40 void Main.warm()\n");
+        maps.afterRequest(JVM);
+
+        assertThat(container.file(MAP)).doesNotExist();
+        assertThat(maps.outcomes()).isEqualTo(Map.of("removed", 2L));
+    }
+
     /** The collector's first request to the JVM, and the map the JVM writes on it. */
     private CausedPerfMaps askAndWrite() throws Exception {
         CausedPerfMaps maps = new CausedPerfMaps(proc);

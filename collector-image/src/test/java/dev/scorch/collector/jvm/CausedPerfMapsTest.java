@@ -2,8 +2,6 @@ package dev.scorch.collector.jvm;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.scorch.collector.process.ProcessSnapshot;
-import dev.scorch.collector.process.ProcessTable;
 import dev.scorch.collector.sampling.CpuWideSampling;
 import dev.scorch.collector.workload.TestJvms;
 import java.nio.file.Path;
@@ -104,8 +102,8 @@ class CausedPerfMapsTest {
     @Test
     void aJvmThatRefusesLeavesNothingToFollow() throws Exception {
         IdleJvm jvm = startIdleJvm("-XX:+DisableAttachMechanism").askedWithin(Duration.ofSeconds(2));
-        jvm.requests.ask(sampled(jvm.process));
-        assertThat(jvm.requests.refusals()).containsOnlyKeys("no_listener");
+        jvm.requests.ask(TestJvms.sampled(jvm.process));
+        assertThat(jvm.requests.refusals()).containsOnlyKeys("attach_disabled");
 
         exitAndSweep(jvm, jvm.process::destroyForcibly);
 
@@ -136,7 +134,7 @@ class CausedPerfMapsTest {
 
     /** The collector asks {@code jvm} for its map once, as for a JVM it sampled; the JVM writes it. */
     private static void ask(IdleJvm jvm) {
-        jvm.requests.ask(sampled(jvm.process));
+        jvm.requests.ask(TestJvms.sampled(jvm.process));
         assertThat(jvm.requests.refusedJvms()).isEmpty();
         assertThat(jvm.requests.written()).isEqualTo(1);
         assertThat(jvm.map).isRegularFile();
@@ -147,12 +145,6 @@ class CausedPerfMapsTest {
         exit.run();
         assertThat(jvm.process.waitFor(30, TimeUnit.SECONDS)).isTrue();
         jvm.requests.removeMapsOfExitedJvms();
-    }
-
-    private static ProcessSnapshot sampled(Process jvm) {
-        ProcessTable processes = ProcessTable.ofThisHost();
-        processes.sampled((int) jvm.pid());
-        return processes.process((int) jvm.pid()).orElseThrow();
     }
 
     /** An idle JVM of the test's own JDK with no map yet (one an earlier process left at its pid is not this JVM's). */

@@ -67,7 +67,7 @@ class PulledProfilesToOtlpTest {
             try (ProfileExporter otlp = new ExporterFactory(new DeliverySettings(dir, 1 << 20, 1 << 20,
                     new Backoff(Duration.ofMillis(20), Duration.ofMillis(200)), Duration.ofSeconds(5), Clock.systemUTC()))
                     .create(new BackendConfig.Otlp("otel", receiver.baseUrl(), Map.of(), Optional.empty(), BackendConfig.Tls.SYSTEM_ROOTS))) {
-                PolicyPulls.export(List.of(otlp), fetcher, labels, GoProfileType.ALLOCS, Instant.ofEpochSecond(1_800_000_000), Duration.ofSeconds(15),
+                GoProfileExport.export(List.of(otlp), fetcher, labels, GoProfileType.ALLOCS, Instant.ofEpochSecond(1_800_000_000), Duration.ofSeconds(15),
                         delta.gzippedPprof());
                 await(() -> otlp.health().sent() == 1);
             }

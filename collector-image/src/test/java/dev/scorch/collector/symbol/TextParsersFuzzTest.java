@@ -23,7 +23,9 @@ class TextParsersFuzzTest {
 
     @FuzzTest(maxDuration = "1m")
     void anyKallsymsParses(byte @WithLength(max = HostileInputs.MAX_FUZZ_BYTES) [] bytes) throws IOException {
-        KernelSymbols.Parsed parsed = KernelSymbols.parse(new ByteArrayInputStream(bytes));
-        parsed.table().lookup(0xffffffff81000000L);
+        KernelSymbols.Parsed parsed = KernelSymbols.parse(new ByteArrayInputStream(bytes), KernelSymbols.count(new ByteArrayInputStream(bytes)));
+        if (parsed.count() > 0) {
+            KernelSymbols.of(parsed, "").symbolize(0xffffffff81000000L, false);
+        }
     }
 }

@@ -2,6 +2,8 @@ package dev.scorch.collector.workload;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.scorch.collector.process.ProcessSnapshot;
+import dev.scorch.collector.process.ProcessTable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -59,6 +61,13 @@ public final class TestJvms implements AutoCloseable {
         Path dir = Files.createTempDirectory(prefix);
         directories.add(dir);
         return dir;
+    }
+
+    /** The JVM as the collector's process table knows it once it has sampled it. */
+    public static ProcessSnapshot sampled(Process jvm) {
+        ProcessTable processes = ProcessTable.ofThisHost();
+        processes.sampled((int) jvm.pid());
+        return processes.process((int) jvm.pid()).orElseThrow();
     }
 
     /** Where the JVM writes its perf map ({@code /tmp/perf-<pid>.map}: the test runs in the host's namespaces). */

@@ -238,7 +238,8 @@ class ProfilingPolicyOnRealNodeTest {
                             && Files.readString(process.resolve("cmdline")).contains("dev.scorch.collector.cli.Main")) {
                         return Files.readAllLines(process.resolve("status")).stream()
                                 .filter(line -> line.startsWith("VmRSS") || line.startsWith("VmHWM"))
-                                .map(line -> line.replaceAll("\\s+", " ")).collect(Collectors.joining(", "));
+                                .map(line -> line.replaceAll("\\s+", " ")).collect(Collectors.joining(", "))
+                                + ", " + archiveMapped(process);
                     }
                 } catch (IOException e) {
                     // The process ended while we looked.
@@ -248,6 +249,23 @@ class ProfilingPolicyOnRealNodeTest {
             return "(cannot list /proc: " + e.getMessage() + ")";
         }
         return "(collector process of container " + containerId + " not found)";
+    }
+
+    /**
+     * How much of the image's class-data archive the JVM has resident (smaps): a JVM that cannot use
+     * the archive falls back to loading every class into metaspace without a word.
+     */
+    private static String archiveMapped(Path process) throws IOException {
+        long rssKib = 0;
+        boolean inArchive = false;
+        for (String line : Files.readAllLines(process.resolve("smaps"))) {
+            if (line.matches("^[0-9a-f]+-[0-9a-f]+ .*")) {
+                inArchive = line.endsWith("/opt/scorch/scorch-collector.jsa");
+            } else if (inArchive && line.startsWith("Rss:")) {
+                rssKib += Long.parseLong(line.replaceAll("[^0-9]", ""));
+            }
+        }
+        return rssKib == 0 ? "class-data archive NOT mapped" : "class-data archive mapped, " + rssKib + " kB resident";
     }
 
     private Map<?, ?> containerStats(Pod pod) {

@@ -24,7 +24,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * when its send fails ({@link #sendFailed}), when it is still unsent at the backend's next offer,
  * and when shutdown begins ({@link #hold}). A crash while a healthy send is in flight loses that
  * one profile (docs/decisions.md, "Spool on failure, not before every send"). Thread-safe: one
- * lock, shared by the parts named here.
+ * lock, shared by the parts named here; what stays in this file is the state that lock guards
+ * (closed, holding, backing off) and every transition of it.
  */
 final class Backlog {
 

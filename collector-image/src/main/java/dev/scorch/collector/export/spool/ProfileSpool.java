@@ -2,7 +2,6 @@ package dev.scorch.collector.export.spool;
 
 import dev.scorch.collector.export.ExportedProfile;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -11,12 +10,8 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 /**
  * One backend's profiles on node-local disk, one file per profile named by a sequence number so
@@ -30,19 +25,16 @@ import java.util.stream.Stream;
  * named ({@link Write#commit}), then each directory synced once ({@link #syncDirectory}), and no
  * profile of the round is queued before (docs/decisions.md, "One durable commit per round of offers").
  *
- * <p>Recovery survives whatever the directory holds (a directory named like a temporary file, a
- * name past the sequence range, a sparse file declaring a huge length): what it cannot use is
- * counted and, where possible, removed, and only a directory that cannot be listed fails it. A
- * read is bounded by the file's real size and by the spool bound.
+ * <p>Recovery ({@link SpoolRecovery}) survives whatever the directory holds. A read is bounded by
+ * the file's real size and by the spool bound.
  *
  * <p>This class does no bounding of the total and no locking: its backend's backlog bounds it and
  * begins its writes under the backlog's lock.
  */
 public final class ProfileSpool {
 
-    private static final Pattern SPOOLED = Pattern.compile("(\\d{19})\\.prof");
-    private static final String TEMP_SUFFIX = ".tmp";
-    private static final String POSSIBLY_DELIVERED_SUFFIX = ".possibly-delivered";
+    static final String TEMP_SUFFIX = ".tmp";
+    static final String POSSIBLY_DELIVERED_SUFFIX = ".possibly-delivered";
     /**
      * Sequences stay below 10^18 (a profile a second for 31 billion years), far from {@code
      * Long.MAX_VALUE}: a planted {@code 9223372036854775807.prof} cannot make the next name wrap.
@@ -79,71 +71,16 @@ public final class ProfileSpool {
     }
 
     /**
-     * Creates the directory when needed and lists what a previous run left, removing what cannot
-     * be sent. Never throws for a bad file, only when the directory itself is unusable.
+     * Creates the directory when needed and lists what a previous run left ({@link SpoolRecovery}),
+     * removing what cannot be sent; new files are numbered after the newest one found. Never throws
+     * for a bad file, only when the directory itself is unusable.
      */
     public Recovery recover() throws IOException {
-        Files.createDirectories(directory);
-        List<Entry> entries = new ArrayList<>();
-        int partial = 0;
-        int corrupt = 0;
-        int unrecoverable = 0;
-        int possiblyDelivered = 0;
-        List<Path> files;
-        try (Stream<Path> listing = Files.list(directory)) {
-            files = listing.toList();
+        Recovery recovery = SpoolRecovery.scan(directory, maxRecordBytes);
+        if (!recovery.entries().isEmpty()) {
+            nextSequence.set(recovery.entries().getLast().sequence() + 1);
         }
-        for (Path file : files) {
-            String name = file.getFileName().toString();
-            try {
-                if (name.endsWith(TEMP_SUFFIX) || name.endsWith(POSSIBLY_DELIVERED_SUFFIX)) {
-                    if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
-                        unrecoverable++;
-                        continue;
-                    }
-                    Files.deleteIfExists(file);
-                    if (name.endsWith(TEMP_SUFFIX)) {
-                        partial++;
-                    } else {
-                        possiblyDelivered++;
-                    }
-                    continue;
-                }
-                var matcher = SPOOLED.matcher(name);
-                if (!matcher.matches()) {
-                    continue; // not ours
-                }
-                long sequence = sequenceOf(matcher.group(1));
-                if (sequence < 0 || !Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
-                    unrecoverable++;
-                    continue;
-                }
-                long size = Files.size(file);
-                if (size > maxRecordBytes || SpoolRecord.declaredLength(readPrefix(file)) != size) {
-                    Files.deleteIfExists(file);
-                    corrupt++;
-                    continue;
-                }
-                entries.add(new Entry(sequence, file, size));
-            } catch (IOException | RuntimeException e) {
-                unrecoverable++;
-            }
-        }
-        entries.sort(Comparator.comparingLong(Entry::sequence));
-        if (!entries.isEmpty()) {
-            nextSequence.set(entries.getLast().sequence() + 1);
-        }
-        return new Recovery(List.copyOf(entries), partial, corrupt, unrecoverable, possiblyDelivered);
-    }
-
-    /** The sequence a spool name carries, or -1 when it is beyond {@link #MAX_SEQUENCE}. */
-    private static long sequenceOf(String digits) {
-        try {
-            long sequence = Long.parseLong(digits);
-            return sequence <= MAX_SEQUENCE ? sequence : -1;
-        } catch (NumberFormatException beyondLong) {
-            return -1;
-        }
+        return recovery;
     }
 
     /**
@@ -265,11 +202,5 @@ public final class ProfileSpool {
 
     private static Path possiblyDelivered(Entry entry) {
         return entry.file().resolveSibling(entry.file().getFileName() + POSSIBLY_DELIVERED_SUFFIX);
-    }
-
-    private static byte[] readPrefix(Path file) throws IOException {
-        try (InputStream in = Files.newInputStream(file)) {
-            return in.readNBytes(SpoolRecord.PREFIX_BYTES);
-        }
     }
 }

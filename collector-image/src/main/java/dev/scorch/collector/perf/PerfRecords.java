@@ -6,8 +6,10 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Writes perf records in the kernel's layout for {@link EventAttributes#SAMPLE_TYPE} with
- * sample_id_all, so decoder tests, the fuzz corpus and benchmarks feed realistic bytes.
+ * Writes perf records in the kernel's layout for {@link EventAttributes#SAMPLE_TYPE} (and
+ * {@link EventAttributes#SAMPLE_TYPE_WITH_USER_STACK}) with sample_id_all: the input of the
+ * class-data training, which has no perf access ({@code cli.ClassDataTraining}), and of the
+ * decoder tests and fuzz corpus.
  */
 public final class PerfRecords {
 

@@ -1,0 +1,296 @@
+package dev.scorch.collector.cli;
+
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import dev.scorch.collector.attribution.Target;
+import dev.scorch.collector.attribution.TargetResolver;
+import dev.scorch.collector.config.CollectorConfigParser;
+import dev.scorch.collector.config.PolicyConfig;
+import dev.scorch.collector.export.ProfileExporter;
+import dev.scorch.collector.export.backends.ExporterFactory;
+import dev.scorch.collector.export.delivery.DeliverySettings;
+import dev.scorch.collector.perf.PerfRecords;
+import dev.scorch.collector.perf.RecordDecoder;
+import dev.scorch.collector.perf.RingBuffer;
+import dev.scorch.collector.process.ProcessTable;
+import dev.scorch.collector.profile.CpuProfileBuilder;
+import dev.scorch.collector.profile.StackAggregator;
+import dev.scorch.collector.profile.StackStore;
+import dev.scorch.collector.run.ProfileCycle;
+import dev.scorch.collector.run.RecordRouter;
+import dev.scorch.collector.sampling.Sampler;
+import dev.scorch.collector.sampling.SamplerOptions;
+import dev.scorch.collector.sampling.SamplingPreflight;
+import dev.scorch.collector.sampling.SamplingUnavailableException;
+import dev.scorch.collector.symbol.MappedObjects;
+import dev.scorch.collector.symbol.PerfMapWriter;
+import dev.scorch.collector.symbol.Symbolizer;
+import dev.scorch.collector.unwind.StackUnwinder;
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The training run the image build dumps the collector's class-data archive from
+ * ({@code collector-image/jlink-runtime.sh --app-archive}, with {@code -XX:DumpLoadedClassList}):
+ * the classes a collector loads go into the archive, mapped read-only and shared instead of parsed
+ * into metaspace at every start. An image build has no perf access and no API server, so besides
+ * running {@code run} as a node does (start-up, config, health, the watches, TLS), the training
+ * drives the sampling path on input it makes itself: it tries to open the perf events as a node
+ * does (the FFM binding; refused in a build), decodes a perf ring it writes for its own process
+ * ({@link PerfRecords}) through the collector's record router, unwinder and process table,
+ * symbolizes the JVM's own binaries, builds the profile and offers it in every wire format to a
+ * directory, an OTLP and a Pyroscope backend, the network ones on a loopback listener that answers
+ * every request with 200. Every class it uses is the collector's own, on the path a node runs;
+ * nothing of it is in {@code run}.
+ *
+ * <pre>java @jvm.options -XX:DumpLoadedClassList=classes.list -cp scorch-collector.jar dev.scorch.collector.cli.ClassDataTraining DIR</pre>
+ *
+ * {@code DIR} holds {@code ca.pem} (any CA bundle) and {@code token}; the training writes its
+ * config, profiles and spool there and runs until SIGTERM. {@code SCORCH_NODE_NAME} is set as for
+ * {@code run}.
+ */
+public final class ClassDataTraining {
+
+    private static final Target TRAINING = Target.of(Map.of("service_name", "scorch-training"));
+    /** A kernel text address; on a host whose {@code /proc/kallsyms} is readable it is named. */
+    private static final long KERNEL_IP = 0xffffffff81001000L;
+    private static final long STACK_POINTER = 0x7ffc00000000L;
+    private static final int STACK_BYTES = 1024;
+    private static final int PROT_READ_EXEC = 5;
+    private static final long PAGE_SIZE = 4096;
+    /** Where the kernel keeps data_head in a ring's control page. */
+    private static final long DATA_HEAD = 1024;
+    /** Between a ring's drain and its interval's end, and for the last sends. */
+    private static final Duration PASS_PAUSE = Duration.ofSeconds(6);
+
+    private ClassDataTraining() {}
+
+    public static void main(String[] args) throws Exception {
+        if (args.length != 1) {
+            System.err.println("usage: ClassDataTraining DIR   (DIR holds ca.pem and token)");
+            System.exit(Main.USAGE);
+        }
+        Path dir = Path.of(args[0]);
+        LoopbackSink sink = LoopbackSink.start();
+        Path config = dir.resolve("collector.json");
+        Files.writeString(config, config(dir, sink.port()));
+        Thread.ofPlatform().daemon().name("training-sampling-path").start(() -> {
+            try {
+                samplingPath(config, PASS_PAUSE);
+            } catch (Exception e) {
+                // jlink-runtime.sh fails the build on this line: the archive would miss the classes of the sampling path.
+                System.err.println("class-data training: the sampling path failed: " + e);
+            }
+        });
+        Main.main(new String[] {"run", "--config", config.toString(), "--api-server", "https://127.0.0.1:1",
+            "--api-server-ca", dir.resolve("ca.pem").toString(), "--token-file", dir.resolve("token").toString()});
+    }
+
+    /** One policy with a directory, an OTLP and a Pyroscope backend, the latter two on the loopback sink. */
+    static String config(Path dir, int sinkPort) {
+        return String.format(Locale.ROOT, """
+                {"health": {"port": 0, "statusUpdateSeconds": 120}, "spool": {"directory": "%1$s/spool"},
+                 "policies": [{"name": "training", "sampling": {"frequencyHz": 19}, "targets": {"hostProcesses": true},
+                   "export": {"intervalSeconds": 5, "backends": [{"name": "files", "directory": {"path": "%1$s/profiles"}},
+                     {"name": "otel", "otlp": {"endpoint": "http://127.0.0.1:%2$d"}},
+                     {"name": "grafana", "pyroscope": {"url": "http://127.0.0.1:%2$d"}}]}}]}
+                """, dir, sinkPort);
+    }
+
+    /**
+     * Two intervals of the sampling path, so that what a second interval does differently loads
+     * too; each interval's profile goes to the policy's backends. Returns once they are closed.
+     */
+    static void samplingPath(Path configFile, Duration pause) throws Exception {
+        PolicyConfig policy = CollectorConfigParser.read(configFile).policies().getFirst();
+        tryPerf();
+        int self = (int) ProcessHandle.current().pid();
+        ProcessTable processes = ProcessTable.ofThisHost();
+        MappedObjects objectFiles = MappedObjects.ofThisHost();
+        StackStore stacks = new StackStore(1024);
+        TargetResolver resolver = pid -> pid == self ? Optional.of(TRAINING) : Optional.empty();
+        StackAggregator aggregator = new StackAggregator(resolver, stacks);
+        RecordRouter router = new RecordRouter(processes, stacks,
+                StackUnwinder.forSamples(SamplerOptions.DEFAULT_USER_STACK_BYTES, processes, objectFiles));
+        router.route(List.of(aggregator));
+        Symbolizer symbolizer = new Symbolizer(Symbolizer.Settings.defaults(), PerfMapWriter.NONE, objectFiles);
+        ExporterFactory exporters = new ExporterFactory(new PolicyConfig.Spool(configFile.resolveSibling("sampling-path-spool"),
+                policy.export().spool().maxBytes()), DeliverySettings.memoryBudget(4 << 20));
+        List<ProfileExporter> backends = policy.export().backends().stream().map(exporters::create).toList();
+        ProfileCycle cycle = new ProfileCycle(aggregator::drain, resolver, new CpuProfileBuilder(symbolizer, processes), backends,
+                () -> policy.sampling().frequencyHz());
+        List<Mapping> mappings = executableMappings();
+        try {
+            for (int pass = 0; pass < 2; pass++) {
+                Instant start = Instant.now();
+                drainRing(self, mappings, pass == 0, router);
+                Thread.sleep(pause);
+                cycle.finish(start, Instant.now());
+            }
+            Thread.sleep(pause);
+        } finally {
+            backends.forEach(ProfileExporter::stopSending);
+            backends.forEach(ProfileExporter::close);
+        }
+    }
+
+    /** Opens the node's perf events as {@code run} does, and closes them; refused where there is no perf access. */
+    private static void tryPerf() {
+        SamplingPreflight.ofThisHost().check(true);
+        try (Sampler sampler = Sampler.open(SamplerOptions.allCpus(19, true))) {
+            sampler.ringPages();
+        } catch (SamplingUnavailableException e) {
+            // The build's case: no CAP_PERFMON, or a seccomp profile without perf_event_open.
+        }
+    }
+
+    /**
+     * Writes the records the kernel would for this process (its exec and executable mappings, user
+     * samples in each mapping, a kernel sample) into a ring as the kernel lays it out, and drains it.
+     */
+    private static void drainRing(int self, List<Mapping> mappings, boolean exec, RecordRouter router) {
+        PerfRecords records = new PerfRecords().at(System.nanoTime());
+        if (exec) {
+            records.comm(self, self, "java", true);
+            for (Mapping m : mappings) {
+                records.mmap2(self, m.start(), m.limit() - m.start(), m.offset(), m.inode(), PROT_READ_EXEC, m.path());
+            }
+        }
+        for (Mapping m : mappings) {
+            for (int i = 1; i < 4; i++) {
+                long ip = m.start() + (m.limit() - m.start()) * i / 4 & ~0xFL;
+                records.sampleWithUserStack(self, new long[] {ip}, STACK_POINTER, STACK_POINTER, ip, new long[STACK_BYTES / 8], STACK_BYTES);
+            }
+        }
+        records.kernelThreadSampleWithUserStack(self, KERNEL_IP);
+        byte[] bytes = records.bytes();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment ring = arena.allocate(PAGE_SIZE + Long.highestOneBit(bytes.length) * 2, PAGE_SIZE);
+            MemorySegment.copy(bytes, 0, ring, JAVA_BYTE, PAGE_SIZE, bytes.length);
+            ring.set(JAVA_LONG, DATA_HEAD, bytes.length);
+            RingBuffer.over(ring, PAGE_SIZE, arena).drain(new RecordDecoder(true), router);
+        }
+    }
+
+    private record Mapping(long start, long limit, long offset, long inode, String path) {}
+
+    /** This process's executable file mappings, from {@code /proc/self/maps}. */
+    private static List<Mapping> executableMappings() throws IOException {
+        List<Mapping> mappings = new ArrayList<>();
+        for (String line : Files.readAllLines(Path.of("/proc/self/maps"))) {
+            String[] f = line.trim().split("\\s+", 6);
+            if (f.length == 6 && f[1].contains("x") && f[5].startsWith("/") && mappings.size() < 24) {
+                String[] range = f[0].split("-");
+                mappings.add(new Mapping(Long.parseUnsignedLong(range[0], 16), Long.parseUnsignedLong(range[1], 16),
+                        Long.parseUnsignedLong(f[2], 16), Long.parseLong(f[4]), f[5]));
+            }
+        }
+        return mappings;
+    }
+
+    /** A listener on the loopback interface that answers every HTTP/1.1 request with 200 and no body. */
+    static final class LoopbackSink {
+        private final ServerSocket socket;
+        private final AtomicInteger requests = new AtomicInteger();
+
+        private LoopbackSink(ServerSocket socket) {
+            this.socket = socket;
+        }
+
+        static LoopbackSink start() throws IOException {
+            LoopbackSink sink = new LoopbackSink(new ServerSocket(0, 50, InetAddress.getLoopbackAddress()));
+            Thread.ofPlatform().daemon().name("training-sink").start(sink::acceptEvery);
+            return sink;
+        }
+
+        int port() {
+            return socket.getLocalPort();
+        }
+
+        /** Requests answered so far. */
+        int requests() {
+            return requests.get();
+        }
+
+        private void acceptEvery() {
+            while (true) {
+                try {
+                    Socket connection = socket.accept();
+                    Thread.ofVirtual().start(() -> answer(connection));
+                } catch (IOException e) {
+                    return;
+                }
+            }
+        }
+
+        private void answer(Socket connection) {
+            try (connection; InputStream in = new BufferedInputStream(connection.getInputStream());
+                    OutputStream out = connection.getOutputStream()) {
+                String head;
+                while (!(head = readHead(in)).isEmpty()) {
+                    String lower = head.toLowerCase(Locale.ROOT);
+                    if (lower.contains("transfer-encoding: chunked")) {
+                        skipChunks(in);
+                    } else {
+                        int at = lower.indexOf("content-length:");
+                        if (at >= 0) {
+                            in.skipNBytes(Long.parseLong(lower.substring(at + 15, lower.indexOf('\r', at)).trim()));
+                        }
+                    }
+                    out.write("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                    out.flush();
+                    requests.incrementAndGet();
+                }
+            } catch (IOException | RuntimeException e) {
+                // The client closed or cut the connection.
+            }
+        }
+
+        /** The request's line and headers up to the blank line; empty at the end of the stream. */
+        private static String readHead(InputStream in) throws IOException {
+            StringBuilder head = new StringBuilder();
+            int b;
+            while ((b = in.read()) >= 0) {
+                head.append((char) b);
+                if (head.length() >= 4 && head.substring(head.length() - 4).equals("\r\n\r\n")) {
+                    return head.toString();
+                }
+            }
+            return "";
+        }
+
+        private static void skipChunks(InputStream in) throws IOException {
+            while (true) {
+                StringBuilder line = new StringBuilder();
+                int b;
+                while ((b = in.read()) >= 0 && b != '\n') {
+                    line.append((char) b);
+                }
+                int size = Integer.parseInt(line.toString().trim().split(";")[0], 16);
+                in.skipNBytes(size + 2L);
+                if (size == 0) {
+                    return;
+                }
+            }
+        }
+    }
+}
