@@ -26,8 +26,8 @@ set -euo pipefail
 options="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/jvm.options"
 
 # Runs the collector's class-data training (cli/ClassDataTraining: `run` without an API server,
-# and the sampling path on a perf ring it writes itself) for ARCHIVE_TRAIN_SECONDS (default 20), and
-# writes the classes it loaded to <class list>.
+# and the sampling path on a perf ring it writes itself) for ARCHIVE_TRAIN_SECONDS (default 10) and
+# until its sampling path is done, and writes the classes it loaded to <class list>.
 train() {
   local java_home=$1 jar=$2 list=$3 dir=$4
   "$java_home/bin/keytool" -genkeypair -alias training -keyalg EC -dname CN=training -validity 1 \
@@ -42,13 +42,19 @@ train() {
   SCORCH_NODE_NAME=training "${drop[@]}" "$java_home/bin/java" "@$options" -XX:DumpLoadedClassList="$list" -cp "$jar" \
     dev.scorch.collector.cli.ClassDataTraining "$dir" >"$dir/training.log" 2>&1 &
   local pid=$!
-  sleep "${ARCHIVE_TRAIN_SECONDS:-20}"
+  # At least ARCHIVE_TRAIN_SECONDS for `run`, and until the sampling path has run to its end, which
+  # takes longer on a loaded machine (up to 300 s).
+  sleep "${ARCHIVE_TRAIN_SECONDS:-10}"
+  local waited=0
+  while [ ! -e "$dir/sampling-path.done" ] && [ "$waited" -lt 300 ] && kill -0 "$pid" 2>/dev/null; do
+    sleep 1; waited=$((waited + 1))
+  done
   kill -0 "$pid" 2>/dev/null || { echo "the training run of $jar exited early: $(tail -3 "$dir/training.log")" >&2; exit 1; }
   kill -TERM "$pid"
   wait "$pid" || true
   # A training that no longer reaches the profile and its export would leave those classes out silently.
-  if [ -z "$(find "$dir/profiles" -name '*.pb.gz' 2>/dev/null | head -1)" ] || grep -q "class-data training:" "$dir/training.log"; then
-    echo "the training run of $jar wrote no profile from its perf ring: $(grep -m1 "class-data training:" "$dir/training.log")" >&2
+  if [ ! -e "$dir/sampling-path.done" ] || [ -z "$(find "$dir/profiles" -name '*.pb.gz' 2>/dev/null | head -1)" ]; then
+    echo "the training run of $jar did not run the sampling path to a profile: $(grep -m1 "class-data training:" "$dir/training.log")" >&2
     exit 1
   fi
 }

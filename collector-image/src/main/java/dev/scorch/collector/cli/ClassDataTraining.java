@@ -57,8 +57,9 @@ import java.util.Optional;
  * <pre>java @jvm.options -XX:DumpLoadedClassList=classes.list -cp scorch-collector.jar dev.scorch.collector.cli.ClassDataTraining DIR</pre>
  *
  * {@code DIR} holds {@code ca.pem} (any CA bundle) and {@code token}; the training writes its
- * config, profiles and spool there and runs until SIGTERM. {@code SCORCH_NODE_NAME} is set as for
- * {@code run}.
+ * config, profiles and spool there, and the file {@value #SAMPLING_PATH_DONE} once the sampling path
+ * has run (how long that takes depends on the machine's load), and runs until SIGTERM.
+ * {@code SCORCH_NODE_NAME} is set as for {@code run}.
  */
 public final class ClassDataTraining {
 
@@ -71,8 +72,10 @@ public final class ClassDataTraining {
     private static final long PAGE_SIZE = 4096;
     /** Where the kernel keeps data_head in a ring's control page. */
     private static final long DATA_HEAD = 1024;
+    /** Written in DIR once the sampling path has run to its end; jlink-runtime.sh waits for it. */
+    static final String SAMPLING_PATH_DONE = "sampling-path.done";
     /** Between a ring's drain and its interval's end, and for the last sends. */
-    private static final Duration PASS_PAUSE = Duration.ofSeconds(6);
+    private static final Duration PASS_PAUSE = Duration.ofSeconds(3);
 
     private ClassDataTraining() {}
 
@@ -88,6 +91,7 @@ public final class ClassDataTraining {
         Thread.ofPlatform().daemon().name("training-sampling-path").start(() -> {
             try {
                 samplingPath(config, PASS_PAUSE);
+                Files.writeString(dir.resolve(SAMPLING_PATH_DONE), "");
             } catch (Exception e) {
                 // jlink-runtime.sh fails the build on this line: the archive would miss the classes of the sampling path.
                 System.err.println("class-data training: the sampling path failed: " + e);
