@@ -11,7 +11,9 @@
 # one's CPU by thread as well. Then one window per N > 1 runs the N separate collectors (summed).
 # BASELINE_JAR=<a collector jar> adds, in window 1, the same counts run from that jar (e.g. main's
 # before a change), and BASELINE_RUNTIME=<a Java home> the same counts on that runtime (e.g. the
-# full JDK, $JAVA_HOME, against the image's jlinked runtime), so a change is compared with what it
+# full JDK, $JAVA_HOME, against the image's jlinked runtime) and BASELINE_OPTIONS=<a jvm.options
+# file> with those JVM flags instead of collector-image/jvm.options (e.g. main's before a heap
+# change), so a change is compared with what it
 # replaces at the same moment on the same host: the level of every collector follows what else runs
 # on the host (its JVMs' JIT maps, the binaries it starts), which moves between windows more than
 # a change or a runtime moves the figures (docs/benchmarks.md). The JVMs and collectors on the host
@@ -56,7 +58,8 @@ host_jvms() {
 measure() {
   local pids=() config i configs=("$@")
   for config in "$@"; do
-    pids+=("$(jar="${jar_of[$config]:-$jar}" runtime_home="${runtime_of[$config]:-$runtime_home}" start_collector "$config" "$config.log")")
+    pids+=("$(image_flags=("${options_of[$config]:-${image_flags[@]}}")
+      jar="${jar_of[$config]:-$jar}" runtime_home="${runtime_of[$config]:-$runtime_home}" start_collector "$config" "$config.log")")
   done
   sleep "$warmup"
   local before=()
@@ -84,9 +87,9 @@ measure() {
 echo "policies bench: $(nproc) CPUs, kernel $(uname -r), ${warmup} s warm-up, ${steady} s steady, network backends ${NETWORK:-1}"
 echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 
-declare -A jar_of runtime_of
+declare -A jar_of runtime_of options_of
 builds=(this)
-[ -z "${BASELINE_JAR:-}${BASELINE_RUNTIME:-}" ] || builds+=(baseline)
+[ -z "${BASELINE_JAR:-}${BASELINE_RUNTIME:-}${BASELINE_OPTIONS:-}" ] || builds+=(baseline)
 echo "window 1: one collector per count and build, side by side (${counts}; ${builds[*]})"
 shared=()
 for build in "${builds[@]}"; do
@@ -97,6 +100,7 @@ for build in "${builds[@]}"; do
     if [ "$build" = baseline ]; then
       jar_of["$work/$build-shared-$n/collector.json"]="${BASELINE_JAR:-$jar}"
       runtime_of["$work/$build-shared-$n/collector.json"]="${BASELINE_RUNTIME:-$runtime_home}"
+      [ -z "${BASELINE_OPTIONS:-}" ] || options_of["$work/$build-shared-$n/collector.json"]="@$BASELINE_OPTIONS"
     fi
   done
 done
@@ -117,7 +121,7 @@ artefacts() { awk '/ (Attach Listener|JFR )/ {s += $1} END {printf "%.2f\n", s +
 first=${counts%% *}
 for build in "${builds[@]}"; do
   [ "${#builds[@]}" = 1 ] || echo "build: $build$([ "$build" = this ] && echo " ($jar on $runtime_home)" ||
-    echo " (${BASELINE_JAR:-$jar} on ${BASELINE_RUNTIME:-$runtime_home})")"
+    echo " (${BASELINE_JAR:-$jar} on ${BASELINE_RUNTIME:-$runtime_home}${BASELINE_OPTIONS:+, flags @$BASELINE_OPTIONS})")"
   printf '%-9s %-30s %-44s %s\n' policies "one collector: RSS MiB, CPU%" "x the ${first}-policy collector (RSS, CPU)" \
     "CPU% and x without attach/JFR threads"
   for n in $counts; do

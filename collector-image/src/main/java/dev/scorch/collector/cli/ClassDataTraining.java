@@ -27,16 +27,9 @@ import dev.scorch.collector.symbol.MappedObjects;
 import dev.scorch.collector.symbol.PerfMapWriter;
 import dev.scorch.collector.symbol.Symbolizer;
 import dev.scorch.collector.unwind.StackUnwinder;
-import java.io.BufferedInputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -46,7 +39,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The training run the image build dumps the collector's class-data archive from
@@ -59,8 +51,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * ({@link PerfRecords}) through the collector's record router, unwinder and process table,
  * symbolizes the JVM's own binaries, builds the profile and offers it in every wire format to a
  * directory, an OTLP and a Pyroscope backend, the network ones on a loopback listener that answers
- * every request with 200. Every class it uses is the collector's own, on the path a node runs;
- * nothing of it is in {@code run}.
+ * every request with 200 ({@link TrainingSink}). Every component it drives is the collector's
+ * own, as a node runs it; nothing of the training is on {@code run}'s path.
  *
  * <pre>java @jvm.options -XX:DumpLoadedClassList=classes.list -cp scorch-collector.jar dev.scorch.collector.cli.ClassDataTraining DIR</pre>
  *
@@ -90,7 +82,7 @@ public final class ClassDataTraining {
             System.exit(Main.USAGE);
         }
         Path dir = Path.of(args[0]);
-        LoopbackSink sink = LoopbackSink.start();
+        TrainingSink sink = TrainingSink.start();
         Path config = dir.resolve("collector.json");
         Files.writeString(config, config(dir, sink.port()));
         Thread.ofPlatform().daemon().name("training-sampling-path").start(() -> {
@@ -156,8 +148,8 @@ public final class ClassDataTraining {
     /** Opens the node's perf events as {@code run} does, and closes them; refused where there is no perf access. */
     private static void tryPerf() {
         SamplingPreflight.ofThisHost().check(true);
-        try (Sampler sampler = Sampler.open(SamplerOptions.allCpus(19, true))) {
-            sampler.ringPages();
+        try (Sampler _ = Sampler.open(SamplerOptions.allCpus(19, true))) {
+            // Opened: this host allows perf; the training samples its own ring all the same.
         } catch (SamplingUnavailableException e) {
             // The build's case: no CAP_PERFMON, or a seccomp profile without perf_event_open.
         }
@@ -205,92 +197,5 @@ public final class ClassDataTraining {
             }
         }
         return mappings;
-    }
-
-    /** A listener on the loopback interface that answers every HTTP/1.1 request with 200 and no body. */
-    static final class LoopbackSink {
-        private final ServerSocket socket;
-        private final AtomicInteger requests = new AtomicInteger();
-
-        private LoopbackSink(ServerSocket socket) {
-            this.socket = socket;
-        }
-
-        static LoopbackSink start() throws IOException {
-            LoopbackSink sink = new LoopbackSink(new ServerSocket(0, 50, InetAddress.getLoopbackAddress()));
-            Thread.ofPlatform().daemon().name("training-sink").start(sink::acceptEvery);
-            return sink;
-        }
-
-        int port() {
-            return socket.getLocalPort();
-        }
-
-        /** Requests answered so far. */
-        int requests() {
-            return requests.get();
-        }
-
-        private void acceptEvery() {
-            while (true) {
-                try {
-                    Socket connection = socket.accept();
-                    Thread.ofVirtual().start(() -> answer(connection));
-                } catch (IOException e) {
-                    return;
-                }
-            }
-        }
-
-        private void answer(Socket connection) {
-            try (connection; InputStream in = new BufferedInputStream(connection.getInputStream());
-                    OutputStream out = connection.getOutputStream()) {
-                String head;
-                while (!(head = readHead(in)).isEmpty()) {
-                    String lower = head.toLowerCase(Locale.ROOT);
-                    if (lower.contains("transfer-encoding: chunked")) {
-                        skipChunks(in);
-                    } else {
-                        int at = lower.indexOf("content-length:");
-                        if (at >= 0) {
-                            in.skipNBytes(Long.parseLong(lower.substring(at + 15, lower.indexOf('\r', at)).trim()));
-                        }
-                    }
-                    out.write("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-                    out.flush();
-                    requests.incrementAndGet();
-                }
-            } catch (IOException | RuntimeException e) {
-                // The client closed or cut the connection.
-            }
-        }
-
-        /** The request's line and headers up to the blank line; empty at the end of the stream. */
-        private static String readHead(InputStream in) throws IOException {
-            StringBuilder head = new StringBuilder();
-            int b;
-            while ((b = in.read()) >= 0) {
-                head.append((char) b);
-                if (head.length() >= 4 && head.substring(head.length() - 4).equals("\r\n\r\n")) {
-                    return head.toString();
-                }
-            }
-            return "";
-        }
-
-        private static void skipChunks(InputStream in) throws IOException {
-            while (true) {
-                StringBuilder line = new StringBuilder();
-                int b;
-                while ((b = in.read()) >= 0 && b != '\n') {
-                    line.append((char) b);
-                }
-                int size = Integer.parseInt(line.toString().trim().split(";")[0], 16);
-                in.skipNBytes(size + 2L);
-                if (size == 0) {
-                    return;
-                }
-            }
-        }
     }
 }

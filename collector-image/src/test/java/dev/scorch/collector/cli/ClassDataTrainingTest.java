@@ -27,7 +27,7 @@ class ClassDataTrainingTest {
 
     @Test
     void samplingPathWritesProfilesOfTheJvmsOwnBinariesToTheDirectoryBackend() throws Exception {
-        ClassDataTraining.LoopbackSink sink = ClassDataTraining.LoopbackSink.start();
+        TrainingSink sink = TrainingSink.start();
         Path config = dir.resolve("collector.json");
         Files.writeString(config, ClassDataTraining.config(dir, sink.port()));
 

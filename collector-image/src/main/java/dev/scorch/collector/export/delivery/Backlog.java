@@ -56,7 +56,7 @@ final class Backlog {
         this.queue = new BacklogQueue(settings.maxSpoolBytes(), spool);
         this.spill = new MemorySpill(lock, queue, spool, settings.memory());
         this.offers = new BacklogOffers(this, settings, lock, changed, queue, spool, spill);
-        this.outstandingSend = new OutstandingSend(lock, changed, spool);
+        this.outstandingSend = new OutstandingSend(lock, changed, spool, queue);
     }
 
     /** Takes over what a previous run left in the spool; a spool that cannot be used leaves the backlog in memory only. */

@@ -125,7 +125,7 @@ public final class DeliveryQueue implements ProfileExporter {
                     IN_FLIGHT_GRACE.toSeconds());
         } else if (cut != null) {
             LOG.log(Level.WARNING, "backend {0}: a send was still waiting for the backend''s answer {1} s after shutdown began; cut."
-                    + " It was held only in memory (the spool could not take it), so it is not sent again", backend,
+                    + " It was held only in memory (the spool could not take it): counted as possibly delivered, not sent again", backend,
                     IN_FLIGHT_GRACE.toSeconds());
         }
     }

@@ -17,14 +17,16 @@ final class OutstandingSend {
     private final ReentrantLock lock;
     private final Condition changed;
     private final BacklogSpool spool;
+    private final BacklogQueue queue;
     private QueuedProfile item;
     private Thread sender;
     private boolean cut;
 
-    OutstandingSend(ReentrantLock lock, Condition changed, BacklogSpool spool) {
+    OutstandingSend(ReentrantLock lock, Condition changed, BacklogSpool spool, BacklogQueue queue) {
         this.lock = lock;
         this.changed = changed;
         this.spool = spool;
+        this.queue = queue;
     }
 
     /** {@code item} goes to the backend now, on the calling thread. */
@@ -54,8 +56,9 @@ final class OutstandingSend {
 
     /**
      * Waits until no send is out or {@code deadlineNanos} ({@link System#nanoTime()}) passes; a send
-     * still out then is cut: its spool file, if it has one, marked possibly delivered, so the next
-     * start drops it instead of sending it twice, and its thread interrupted.
+     * still out then is cut: its spool file marked possibly delivered, so the next start drops it
+     * instead of sending it twice (one held only in memory, the spool unusable, is counted as
+     * {@code possibly-delivered} now: it is not sent again either), and its thread interrupted.
      *
      * @return what was cut: the spool file, the profile held only in memory, or null when no send was out
      */
@@ -77,6 +80,8 @@ final class OutstandingSend {
             QueuedProfile stuck = QueuedProfile.current(item);
             if (stuck instanceof OnDisk disk) {
                 spool.markPossiblyDelivered(disk);
+            } else {
+                queue.count("possibly-delivered", 1);
             }
             cut = true;
             sender.interrupt();

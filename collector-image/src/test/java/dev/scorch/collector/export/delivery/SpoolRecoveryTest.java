@@ -211,6 +211,22 @@ class SpoolRecoveryTest {
     }
 
     @Test
+    void aSendCutAtShutdownThatOnlyMemoryHeldIsCountedAsPossiblyDelivered() throws Exception {
+        Path notADirectory = Files.writeString(spoolRoot.resolve("file"), "x");
+        DeliverySettings diskless = new DeliverySettings(notADirectory, 1 << 20, 1 << 20,
+                new Backoff(Duration.ofMillis(5), Duration.ofMillis(20)), Duration.ofSeconds(5), Clock.systemUTC());
+        SlowBackend backend = new SlowBackend();
+        try (var queue = new DeliveryQueue("parca", backend, diskless)) {
+            queue.offer(numbered(0, 300));
+            backend.received.await();
+            queue.stopSending();
+            await(() -> queue.health().dropped().containsKey("possibly-delivered"));
+            queue.close();
+            assertThat(queue.health().dropped()).containsExactly(java.util.Map.entry("possibly-delivered", 1L));
+        }
+    }
+
+    @Test
     void aProfileWaitingForItsRetryWhenShutdownBeganIsNotCutAndIsSentAfterTheRestart() throws Exception {
         RecordingSender down = new RecordingSender();
         down.failWith.set(SendFailure.retryAfter("HTTP 503", Duration.ofMinutes(1)));
