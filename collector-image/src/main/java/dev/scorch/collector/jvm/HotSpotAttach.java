@@ -18,7 +18,9 @@ import java.time.Duration;
  * result code line. The JVM accepts a peer with its own effective uid and gid, or root.
  *
  * <p>SIGQUIT is sent only when the JVM catches it: a JVM started with {@code -Xrs} does not, and the
- * signal would end it.
+ * signal would end it. A JVM that has not taken the signal by the end of the wait keeps its trigger
+ * ({@code not_scheduled}); a socket no listener is behind, left by a killed JVM that had the same
+ * pid, is removed and the listener started.
  */
 public final class HotSpotAttach {
 
