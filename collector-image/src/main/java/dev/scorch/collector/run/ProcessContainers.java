@@ -21,8 +21,16 @@ public final class ProcessContainers {
     /** The container of a process outside any container (or gone before its cgroup was read). */
     public static final Container NONE = new Container(null, 0);
 
+    /**
+     * Pids kept at most, twice the process table's bound. A pid is forgotten when the process table
+     * forgets it, but a pid the table never tracked (it was full) never is: past this bound a pid's
+     * container is read and answered without being kept.
+     */
+    static final int MAX_PIDS = 32_768;
+
     private final IntFunction<Optional<String>> cgroups;
     private final LongSupplier nanoClock;
+    private final int maxPids;
     private final Map<Integer, Container> byPid = new ConcurrentHashMap<>();
     /** Each container once, with the number of pids in {@link #byPid} naming it. */
     private final Map<String, Shared> byId = new HashMap<>();
@@ -32,14 +40,28 @@ public final class ProcessContainers {
      * @param nanoClock monotonic clock, e.g. {@code System::nanoTime}: when a container was first seen
      */
     public ProcessContainers(IntFunction<Optional<String>> cgroups, LongSupplier nanoClock) {
-        this.cgroups = cgroups;
-        this.nanoClock = nanoClock;
+        this(cgroups, nanoClock, MAX_PIDS);
     }
 
-    /** The container {@code pid} runs in, {@link #NONE} outside any; its cgroup file is read on the pid's first call only. */
+    ProcessContainers(IntFunction<Optional<String>> cgroups, LongSupplier nanoClock, int maxPids) {
+        this.cgroups = cgroups;
+        this.nanoClock = nanoClock;
+        this.maxPids = maxPids;
+    }
+
+    /**
+     * The container {@code pid} runs in, {@link #NONE} outside any; its cgroup file is read on the
+     * pid's first call only (every call once {@link #MAX_PIDS} pids are kept).
+     */
     public Container of(int pid) {
         Container known = byPid.get(pid);
-        return known != null ? known : byPid.computeIfAbsent(pid, this::read);
+        if (known != null) {
+            return known;
+        }
+        if (byPid.size() >= maxPids) {
+            return read(pid, false);
+        }
+        return byPid.computeIfAbsent(pid, p -> read(p, true));
     }
 
     /** The process is gone and every policy has built the profiles that saw it. */
@@ -67,15 +89,24 @@ public final class ProcessContainers {
         }
     }
 
-    private Container read(int pid) {
+    private Container read(int pid, boolean kept) {
         Optional<ContainerCgroup> parsed = cgroups.apply(pid).flatMap(CgroupParser::parse);
         if (parsed.isEmpty()) {
             return NONE;
         }
         synchronized (byId) {
-            Shared shared = byId.computeIfAbsent(parsed.get().containerId(),
-                    id -> new Shared(new Container(parsed.get(), nanoClock.getAsLong())));
-            shared.pids++;
+            Shared shared = byId.get(parsed.get().containerId());
+            if (shared == null) {
+                Container first = new Container(parsed.get(), nanoClock.getAsLong());
+                if (!kept) {
+                    return first;
+                }
+                shared = new Shared(first);
+                byId.put(parsed.get().containerId(), shared);
+            }
+            if (kept) {
+                shared.pids++;
+            }
             return shared.container;
         }
     }

@@ -64,6 +64,26 @@ class ProcessContainersTest {
     }
 
     @Test
+    void pastItsBoundAPidsContainerIsAnsweredWithoutBeingKept() {
+        ProcessContainers bounded = new ProcessContainers(pid -> {
+            reads.merge(pid, 1, Integer::sum);
+            return Optional.ofNullable(cgroupFiles.get(pid));
+        }, clock::get, 2);
+        cgroupFiles.put(100, PodTargetResolverTest.kubepods(API));
+        cgroupFiles.put(101, PodTargetResolverTest.kubepods(WORKER));
+        cgroupFiles.put(102, PodTargetResolverTest.kubepods(API));
+        bounded.of(100);
+        bounded.of(101);
+        bounded.of(102);
+
+        assertThat(bounded.of(102)).as("the kept container of its pid 100").isSameAs(bounded.of(100));
+        assertThat(bounded.pids()).isEqualTo(2);
+        assertThat(reads).containsEntry(102, 2);
+        bounded.forget(100);
+        assertThat(bounded.containers()).as("102 held no share of it").isEqualTo(1);
+    }
+
+    @Test
     void hostProcessesAndVanishedOnesAreOutsideAnyContainerAndShareNothingPerContainer() {
         cgroupFiles.put(200, "0::/system.slice/sshd.service\n");
 
