@@ -64,20 +64,17 @@ JSON
     dev.scorch.collector.cli.ClassDataTraining "$dir" >"$dir/training.log" 2>&1 &
   local pid=$!
   # At least ARCHIVE_TRAIN_SECONDS for `run`, and until the sampling path has run to its end, which
-  # takes longer on a loaded machine (up to 300 s). Jars of 2026-12-07 before 01:45 write no
-  # sampling-path.done: for them, 8 s after their second profile.
+  # takes longer on a loaded machine (up to 300 s).
   sleep "${ARCHIVE_TRAIN_SECONDS:-10}"
-  local waited=0 profiled=
+  local waited=0
   while [ ! -e "$dir/sampling-path.done" ] && [ "$waited" -lt 300 ] && kill -0 "$pid" 2>/dev/null; do
-    if [ -z "$profiled" ] && [ "$(find "$dir/profiles" -name '*.pb.gz' 2>/dev/null | wc -l)" -ge 2 ]; then profiled=$waited; fi
-    if [ -n "$profiled" ] && [ $((waited - profiled)) -ge 8 ]; then break; fi
     sleep 1; waited=$((waited + 1))
   done
   kill -0 "$pid" 2>/dev/null || { echo "the training run of $jar exited early: $(tail -3 "$dir/training.log")" >&2; exit 1; }
   kill -TERM "$pid"
   wait "$pid" || true
   # A training that no longer reaches the profile and its export would leave those classes out silently.
-  if [ -z "$profiled" ] && [ ! -e "$dir/sampling-path.done" ] || grep -q "class-data training:" "$dir/training.log" \
+  if [ ! -e "$dir/sampling-path.done" ] || grep -q "class-data training:" "$dir/training.log" \
     || [ -z "$(find "$dir/profiles" -name '*.pb.gz' 2>/dev/null | head -1)" ]; then
     echo "the training run of $jar did not run the sampling path to a profile: $(grep -m1 "class-data training:" "$dir/training.log")" >&2
     exit 1
