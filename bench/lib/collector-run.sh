@@ -89,7 +89,7 @@ stop_collectors() {
 stop_bench() {
   local pid running=()
   for pid in $(cat "$work/collector.pids" 2>/dev/null); do
-    tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "--config $work/" && running+=("$pid")
+    tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -qF -- "--config $work/" && running+=("$pid")
   done
   [ "${#running[@]}" = 0 ] || stop_collectors "${running[@]}"
   kill $(jobs -p) 2>/dev/null || true
