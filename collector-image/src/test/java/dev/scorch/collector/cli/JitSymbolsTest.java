@@ -6,9 +6,9 @@ import dev.scorch.collector.sampling.SamplerOptions;
 import dev.scorch.collector.sampling.CpuWideSampling;
 import dev.scorch.collector.symbol.Symbolizer;
 import dev.scorch.collector.workload.TestJvms;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -48,16 +48,12 @@ class JitSymbolsTest {
             "WatcherThread::run", "AttachListenerThread", "signal_thread_entry", "service_thread_entry", "monitor_deflation_thread_entry",
             "ConcurrentRefineThread");
 
-    private final TestJvms jvms = new TestJvms();
+    @RegisterExtension
+    final TestJvms jvms = new TestJvms();
 
     @BeforeEach
     void requireRealKernel() {
         CpuWideSampling.require();
-    }
-
-    @AfterEach
-    void stopWorkloads() throws Exception {
-        jvms.close();
     }
 
     @Test

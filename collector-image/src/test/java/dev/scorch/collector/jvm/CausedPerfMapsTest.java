@@ -8,9 +8,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Tier 2: real HotSpot JVMs on this host write their perf map when the collector asks through the
@@ -22,16 +22,12 @@ class CausedPerfMapsTest {
     private static final Path PROC = Path.of("/proc");
     private static final int ATTEMPTS = 3;
 
-    private final TestJvms jvms = new TestJvms();
+    @RegisterExtension
+    final TestJvms jvms = new TestJvms();
 
     @BeforeEach
     void requireRoot() {
         CpuWideSampling.require();
-    }
-
-    @AfterEach
-    void stopJvms() throws Exception {
-        jvms.close();
     }
 
     @Test

@@ -17,9 +17,9 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Tier 2: attachers racing for one real HotSpot JVM. The JVM prints a thread dump for every SIGQUIT
@@ -30,16 +30,12 @@ class HotSpotAttachTest {
     /** Rounds of the race: between rounds the socket is removed, which the JVM answers by starting its listener again. */
     private static final int ROUNDS = 20;
 
-    private final TestJvms jvms = new TestJvms();
+    @RegisterExtension
+    final TestJvms jvms = new TestJvms();
 
     @BeforeEach
     void requireRealKernel() {
         CpuWideSampling.require();
-    }
-
-    @AfterEach
-    void stopJvm() throws Exception {
-        jvms.close();
     }
 
     @Test

@@ -8,20 +8,16 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** What a real JVM's performance data file says of its attach mechanism, and what a hostile one cannot do. */
 class HotSpotPerfDataTest {
 
     private static final Path PROC = Path.of("/proc");
 
-    private final TestJvms jvms = new TestJvms();
-
-    @AfterEach
-    void stopJvms() throws Exception {
-        jvms.close();
-    }
+    @RegisterExtension
+    final TestJvms jvms = new TestJvms();
 
     @Test
     void aJvmWithItsAttachMechanismSaysEnabled() throws Exception {

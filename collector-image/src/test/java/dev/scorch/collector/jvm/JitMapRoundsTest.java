@@ -10,9 +10,9 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Tier 2: a symbolization round does not wait on a JVM that cannot answer (stopped with SIGSTOP,
@@ -27,17 +27,13 @@ class JitMapRoundsTest {
     private static final Duration ATTACH_TIMEOUT = Duration.ofMinutes(2);
     private static final Duration ROUND_WAIT = Duration.ofMillis(500);
 
-    private final TestJvms jvms = new TestJvms();
+    @RegisterExtension
+    final TestJvms jvms = new TestJvms();
     private final JitMapRequests requests = new JitMapRequests(PROC, Duration.ZERO, ATTACH_TIMEOUT, ROUND_WAIT);
 
     @BeforeEach
     void requireRoot() {
         CpuWideSampling.require();
-    }
-
-    @AfterEach
-    void stopJvms() throws Exception {
-        jvms.close();
     }
 
     @Test

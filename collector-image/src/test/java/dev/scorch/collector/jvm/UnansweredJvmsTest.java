@@ -14,9 +14,9 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Tier 2: a JVM that will never answer is told from one that answers slowly, on real JVMs. One
@@ -30,16 +30,12 @@ class UnansweredJvmsTest {
     private static final Path PROC = Path.of("/proc");
     private static final Duration ATTACH_TIMEOUT = Duration.ofSeconds(1);
 
-    private final TestJvms jvms = new TestJvms();
+    @RegisterExtension
+    final TestJvms jvms = new TestJvms();
 
     @BeforeEach
     void requireRoot() {
         CpuWideSampling.require();
-    }
-
-    @AfterEach
-    void stopJvms() throws Exception {
-        jvms.close();
     }
 
     @Test

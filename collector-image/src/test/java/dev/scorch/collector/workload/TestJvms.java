@@ -14,14 +14,17 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * The JVMs a test starts, ended by {@link #close()} with everything they leave behind: HotSpot
  * keeps its attach socket {@code /tmp/.java_pid<pid>} and its perf map when killed, and a stale
  * socket at a pid the kernel hands out again makes a later JVM there look like one whose listener
- * never answers. Tests hold one as a field and close it after each test.
+ * never answers. Tests register one as an extension field ({@code @RegisterExtension}), which
+ * closes it after each test.
  */
-public final class TestJvms implements AutoCloseable {
+public final class TestJvms implements AutoCloseable, AfterEachCallback {
 
     private static final Path PROC = Path.of("/proc");
     private static final Duration STARTUP = Duration.ofSeconds(180);
@@ -99,6 +102,11 @@ public final class TestJvms implements AutoCloseable {
     private static void signal(Process jvm, String signal) throws Exception {
         Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(jvm.pid())).inheritIO().start();
         assertThat(kill.waitFor()).isZero();
+    }
+
+    @Override
+    public void afterEach(ExtensionContext context) throws Exception {
+        close();
     }
 
     /** Kills every JVM started and removes its attach socket, attach trigger and perf map, and the test's directories. */
