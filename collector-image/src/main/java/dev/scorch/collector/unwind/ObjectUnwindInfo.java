@@ -3,6 +3,7 @@ package dev.scorch.collector.unwind;
 import dev.scorch.collector.process.Mapping;
 import dev.scorch.collector.symbol.elf.ElfFile;
 import dev.scorch.collector.symbol.elf.GoPclntab;
+import dev.scorch.collector.symbol.elf.GoSpDeltas;
 
 import java.util.List;
 
@@ -63,7 +64,7 @@ public final class ObjectUnwindInfo {
      * is read once per function.
      */
     public int goSpDelta(long linkAddress) {
-        return goSpDeltas == null ? GoPclntab.UNKNOWN_SP_DELTA : goSpDeltas.at(linkAddress);
+        return goSpDeltas == null ? GoSpDeltas.UNKNOWN : goSpDeltas.at(linkAddress);
     }
 
     /** Heap bytes held, for the cache bound. */
