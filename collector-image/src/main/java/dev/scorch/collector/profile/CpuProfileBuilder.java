@@ -60,10 +60,16 @@ public final class CpuProfileBuilder {
 
     /**
      * A new round: the profiles built with it resolve each distinct stack and address once between
-     * them. It holds about a sixteenth of the heap at most, a profile past that ending a part.
+     * them. It holds about a sixteenth of the heap at most, a profile past that ending a part. The
+     * perf maps of {@code pids} (the processes of the stacks it will resolve) are asked for at its start.
      */
+    public SymbolizedStacks round(Collection<Integer> pids) {
+        return new SymbolizedStacks(symbolizer, processes, processLabels, Runtime.getRuntime().maxMemory() / 16, pids);
+    }
+
+    /** A new round whose processes are not known at its start: each is asked for its perf map when the round reaches it. */
     public SymbolizedStacks round() {
-        return new SymbolizedStacks(symbolizer, processes, processLabels, Runtime.getRuntime().maxMemory() / 16);
+        return round(List.of());
     }
 
     /** Builds the profile of {@code target} whole, in a round of its own; see {@link #build(SortedMap, Instant, Duration, int, Collection)}. */
@@ -78,7 +84,8 @@ public final class CpuProfileBuilder {
     public CpuProfile build(SortedMap<String, String> labels, Instant start, Duration duration, int frequencyHz,
             Collection<AggregatedStack> stacks) {
         List<CpuProfile> whole = new ArrayList<>(1);
-        build(labels, start, duration, frequencyHz, stacks, new SymbolizedStacks(symbolizer, processes, processLabels, Long.MAX_VALUE),
+        build(labels, start, duration, frequencyHz, stacks, new SymbolizedStacks(symbolizer, processes, processLabels, Long.MAX_VALUE,
+                stacks.stream().map(AggregatedStack::pid).distinct().toList()),
                 whole::add);
         return whole.getFirst();
     }

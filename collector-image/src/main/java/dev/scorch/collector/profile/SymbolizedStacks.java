@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -154,12 +155,22 @@ public final class SymbolizedStacks {
     private MappingSymbols noMapping;
     private MappingSymbols mapsOverBudget;
 
-    SymbolizedStacks(Symbolizer symbolizer, ProcessLookup processes, boolean processLabels, long maxBytes) {
+    /**
+     * @param pids the processes whose stacks the round resolves, as far as they are known at its
+     *     start: the perf maps due to them are asked for now, side by side, so a runtime reached
+     *     after a slow one has had the round's whole wait to answer; one left out is asked when the
+     *     round reaches it
+     */
+    SymbolizedStacks(Symbolizer symbolizer, ProcessLookup processes, boolean processLabels, long maxBytes, Collection<Integer> pids) {
         this.symbolizer = symbolizer;
         this.processes = processes;
         this.processLabels = processLabels;
         this.maxBytes = maxBytes;
-        this.perfMaps = symbolizer.beginRound();
+        List<ProcessSnapshot> known = new ArrayList<>(pids.size());
+        for (int pid : pids) {
+            processCache.computeIfAbsent(pid, processes::process).ifPresent(known::add);
+        }
+        this.perfMaps = symbolizer.beginRound(known);
     }
 
     /** Called before each profile: a round past its bound forgets what it resolved. */

@@ -219,7 +219,7 @@ class CpuProfileBuilderTest {
         SymbolizedStacks probe = builder.round();
         onePart(builder, "probe", libcStacks(), probe);
         SymbolizedStacks round = new SymbolizedStacks(symbolizer, pid -> pid == self.pid() ? Optional.of(self) : Optional.empty(), false,
-                probe.estimatedBytes() - 1);
+                probe.estimatedBytes() - 1, List.of());
         long resolvedBefore = symbolizer.metrics().resolved();
 
         CpuProfile first = onePart(builder, "a", libcStacks(), round);
@@ -235,7 +235,8 @@ class CpuProfileBuilderTest {
     void aProfileThatTakesTheRoundPastItsBoundIsBuiltInPartsThatAddUpToIt() throws Exception {
         Symbolizer symbolizer = new Symbolizer();
         CpuProfileBuilder builder = new CpuProfileBuilder(symbolizer, pid -> pid == self.pid() ? Optional.of(self) : Optional.empty());
-        SymbolizedStacks round = new SymbolizedStacks(symbolizer, pid -> pid == self.pid() ? Optional.of(self) : Optional.empty(), false, 0);
+        SymbolizedStacks round = new SymbolizedStacks(symbolizer, pid -> pid == self.pid() ? Optional.of(self) : Optional.empty(), false, 0,
+                List.of());
         List<CpuProfile> parts = new ArrayList<>();
         List<Integer> stacksInRoundAtEachPart = new ArrayList<>();
 
@@ -270,7 +271,7 @@ class CpuProfileBuilderTest {
         probe.encodings().otlpRequest(sized, "p0");
         long oneProfile = probe.estimatedBytes() + probe.encodings().estimatedBytes();
         SymbolizedStacks round = new SymbolizedStacks(symbolizer, pid -> pid == self.pid() ? Optional.of(self) : Optional.empty(), false,
-                2 * oneProfile);
+                2 * oneProfile, List.of());
         long resolvedBefore = symbolizer.metrics().resolved();
 
         CpuProfile first = null;
