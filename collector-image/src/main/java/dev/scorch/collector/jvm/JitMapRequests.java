@@ -29,12 +29,14 @@ import java.util.function.LongSupplier;
  *
  * <p>A JVM that cannot answer is told from one that answers slowly. One whose performance data
  * says its attach mechanism is disabled is never signalled ({@code attach_disabled}); one that
- * refuses (a listener that took the signal and opened no socket, a JDK without the command,
- * SIGQUIT not caught, another user namespace) is counted by reason, named in {@link #refusedJvms()}
- * and never asked again. One that did not answer within the attach timeout (it had not taken its
- * signal, its listener did not reply or the exchange failed: stopped, starved of CPU) is counted in
- * {@link #unanswered()} and asked again after a back-off that doubles with each miss, from twice
- * {@code minInterval} to 32 times.
+ * refuses (a JDK without the command, SIGQUIT not caught, another user namespace) is counted by
+ * reason, named in {@link #refusedJvms()} and never asked again. One that did not answer within
+ * the attach timeout (it had not taken its signal, its listener did not start or reply in time or
+ * the exchange failed: stopped, starved of CPU) is counted in {@link #unanswered()} and asked again
+ * after a back-off that doubles with each miss, from twice {@code minInterval} to 32 times. A JVM
+ * that took its signal and opened no socket and has no performance data to say whether attach is
+ * enabled ({@code -XX:-UsePerfData}) is asked again so too, {@link #SILENT_TRIES} times in a row
+ * at most, then refused as {@code no_listener}.
  *
  * <p>Each request runs on a virtual thread of its own. A symbolization round ({@link #beginRound})
  * waits for answers until {@code roundWait} after it began, in all, however many JVMs are slow. A
@@ -53,6 +55,8 @@ public final class JitMapRequests implements PerfMapWriter {
     private static final long SWEEP_NANOS = 10_000_000_000L;
     /** A JVM that did not answer waits {@code minInterval} times 2, 4, ... up to this power of two before it is asked again. */
     private static final int MAX_BACKOFF_DOUBLINGS = 5;
+    /** Tries of a JVM without performance data that opens no socket, in a row, before it is written off as {@code no_listener}. */
+    static final int SILENT_TRIES = 3;
     /** The reasons a JVM did not answer that a later request may overcome. */
     private static final Set<String> UNANSWERED = Set.of("timeout", "not_scheduled", "socket_error");
     static final String COMMAND = "Compiler.perfmap";
@@ -179,7 +183,7 @@ public final class JitMapRequests implements PerfMapWriter {
             outcomes.written(pid);
         } catch (HotSpotAttach.AttachException e) {
             causedMaps.requestFailed(pid);
-            if (UNANSWERED.contains(e.reason()) || e.reason().equals("no_listener") && attachEnabled(pid)) {
+            if (UNANSWERED.contains(e.reason()) || e.reason().equals("no_listener") && mayListenLater(pid)) {
                 missed(process, sentAtNanos, e);
             } else {
                 refuse(process, e);
@@ -187,8 +191,19 @@ public final class JitMapRequests implements PerfMapWriter {
         }
     }
 
-    private boolean attachEnabled(int pid) {
-        return HotSpotPerfData.attach(procRoot, pid) == HotSpotPerfData.Attach.ENABLED;
+    /**
+     * Whether a JVM that took its signal and opened no socket may still start its listener: its
+     * performance data says attach is enabled (a listener slow to start, or whose start failed),
+     * or there is none to say ({@code -XX:-UsePerfData}) and it has not missed
+     * {@link #SILENT_TRIES} times in a row: each try of a JVM whose mechanism is disabled prints a
+     * thread dump, so such a JVM prints at most that many.
+     */
+    private boolean mayListenLater(int pid) {
+        return switch (HotSpotPerfData.attach(procRoot, pid)) {
+            case ENABLED -> true;
+            case UNKNOWN -> outcomes.misses(pid) + 1 < SILENT_TRIES;
+            case DISABLED -> false;
+        };
     }
 
     /** The JVM did not answer in time: asked again after a back-off that doubles with each miss in a row. */
