@@ -33,6 +33,7 @@ public final class CpuProfileBuilder {
     private final Symbolizer symbolizer;
     private final ProcessLookup processes;
     private final boolean processLabels;
+    private final ResolutionDeadline deadline = new ResolutionDeadline();
 
     /**
      * @param symbolizer names addresses
@@ -51,13 +52,18 @@ public final class CpuProfileBuilder {
         this(symbolizer, processes, false);
     }
 
+    /** The moment past which this builder's rounds resolve no new stack (the collector stops), and what they left out. */
+    public ResolutionDeadline deadline() {
+        return deadline;
+    }
+
     /**
      * A new round: the profiles built with it resolve each distinct stack and address once between
      * them. It holds about a sixteenth of the heap at most, a profile past that ending a part. The
      * perf maps of {@code pids} (the processes of the stacks it will resolve) are asked for at its start.
      */
     public SymbolizedStacks round(Collection<Integer> pids) {
-        return new SymbolizedStacks(symbolizer, processes, processLabels, Runtime.getRuntime().maxMemory() / 16, pids);
+        return new SymbolizedStacks(symbolizer, processes, processLabels, Runtime.getRuntime().maxMemory() / 16, pids, deadline);
     }
 
     /** A new round whose processes are not known at its start: each is asked for its perf map when the round reaches it. */
@@ -78,7 +84,7 @@ public final class CpuProfileBuilder {
             Collection<AggregatedStack> stacks) {
         List<CpuProfile> whole = new ArrayList<>(1);
         build(labels, start, duration, frequencyHz, stacks, new SymbolizedStacks(symbolizer, processes, processLabels, Long.MAX_VALUE,
-                stacks.stream().map(AggregatedStack::pid).distinct().toList()),
+                stacks.stream().map(AggregatedStack::pid).distinct().toList(), deadline),
                 whole::add);
         return whole.getFirst();
     }
