@@ -37,7 +37,7 @@ final class GoSpDeltaCache {
     }
 
     /**
-     * The SP delta at link-time {@code address}, or {@link GoPclntab#UNKNOWN_SP_DELTA} when the
+     * The SP delta at link-time {@code address}, or {@link GoSpDeltas#UNKNOWN} when the
      * table does not say or cannot be read (not kept: a later sample may read it).
      */
     int at(long address) {

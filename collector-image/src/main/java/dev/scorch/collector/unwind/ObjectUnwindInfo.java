@@ -60,7 +60,7 @@ public final class ObjectUnwindInfo {
 
     /**
      * The SP delta at a link-time address of a Go function (see {@link GoPclntab#spDeltas}), or
-     * {@link GoPclntab#UNKNOWN_SP_DELTA} when the table does not say or cannot be read; the file
+     * {@link GoSpDeltas#UNKNOWN} when the table does not say or cannot be read; the file
      * is read once per function.
      */
     public int goSpDelta(long linkAddress) {
