@@ -6,6 +6,7 @@ import java.lang.reflect.Method;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 
 /**
@@ -15,8 +16,9 @@ import java.util.List;
  * ask them first, and let run again (SIGCONT) before round 4. Prints each round's wall time, the
  * requests sent and late, and how many running and how many once-stopped JVMs had a map written
  * during the round when it ended (their Java frames named from a fresh map). Run by bench/jit-round.sh against this tree's classes or an earlier revision's
- * JitMapRequests, through reflection: a revision whose beginRound() returns nothing keeps its
- * round per thread, one without beginRound() waits on each request on its own.
+ * JitMapRequests, through reflection: a revision with beginRound(Collection) is told the round's
+ * JVMs at its start, one whose beginRound() returns nothing keeps its round per thread, one without
+ * beginRound() waits on each request on its own.
  */
 public class JitRound {
 
@@ -42,9 +44,9 @@ public class JitRound {
             }
             long start = System.nanoTime();
             long wallStart = System.currentTimeMillis();
-            Refresh refresh = beginRound(requests);
-            for (int pid : pids) {
-                ProcessSnapshot process = processes.process(pid).orElseThrow();
+            List<ProcessSnapshot> jvms = pids.stream().map(pid -> processes.process(pid).orElseThrow()).toList();
+            Refresh refresh = beginRound(requests, jvms);
+            for (ProcessSnapshot process : jvms) {
                 refresh.refresh(process);
             }
             double seconds = (System.nanoTime() - start) / 1e9;
@@ -71,14 +73,19 @@ public class JitRound {
         void refresh(ProcessSnapshot process) throws Exception;
     }
 
-    private static Refresh beginRound(JitMapRequests requests) throws Exception {
-        Method begin;
+    private static Refresh beginRound(JitMapRequests requests, List<ProcessSnapshot> processes) throws Exception {
+        Object round;
         try {
-            begin = requests.getClass().getMethod("beginRound");
+            round = requests.getClass().getMethod("beginRound", Collection.class).invoke(requests, processes);
         } catch (NoSuchMethodException e) {
-            begin = null;
+            Method begin;
+            try {
+                begin = requests.getClass().getMethod("beginRound");
+            } catch (NoSuchMethodException none) {
+                begin = null;
+            }
+            round = begin == null ? null : begin.invoke(requests);
         }
-        Object round = begin == null ? null : begin.invoke(requests);
         Object target = round == null ? requests : round;
         Method refresh = target.getClass().getMethod("refresh", ProcessSnapshot.class);
         refresh.setAccessible(true);

@@ -56,6 +56,11 @@ final class JitMapOutcomes {
         return misses.merge(pid, 1, Integer::sum);
     }
 
+    /** Requests in a row the JVM has not answered in time. */
+    synchronized int misses(int pid) {
+        return misses.getOrDefault(pid, 0);
+    }
+
     /** The JVM refused for good: never asked again. */
     synchronized void refused(ProcessSnapshot process, String reason) {
         refused.put(process.pid(), name(process) + ": " + reason);

@@ -6,6 +6,7 @@ import dev.scorch.collector.symbol.PerfMapWriter;
 import java.lang.System.Logger.Level;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -28,21 +29,23 @@ import java.util.function.LongSupplier;
  *
  * <p>A JVM that cannot answer is told from one that answers slowly. One whose performance data
  * says its attach mechanism is disabled is never signalled ({@code attach_disabled}); one that
- * refuses (a listener that took the signal and opened no socket, a JDK without the command,
- * SIGQUIT not caught, another user namespace) is counted by reason, named in {@link #refusedJvms()}
- * and never asked again. One that did not answer within the attach timeout (it had not taken its
- * signal, its listener did not reply or the exchange failed: stopped, starved of CPU) is counted in
- * {@link #unanswered()} and asked again after a back-off that doubles with each miss, from twice
- * {@code minInterval} to 32 times.
+ * refuses (a JDK without the command, SIGQUIT not caught, another user namespace) is counted by
+ * reason, named in {@link #refusedJvms()} and never asked again. One that did not answer within
+ * the attach timeout (it had not taken its signal, its listener did not start or reply in time or
+ * the exchange failed: stopped, starved of CPU) is counted in {@link #unanswered()} and asked again
+ * after a back-off that doubles with each miss, from twice {@code minInterval} to 32 times. A JVM
+ * that took its signal and opened no socket and has no performance data to say whether attach is
+ * enabled ({@code -XX:-UsePerfData}) is asked again so too, {@link #SILENT_TRIES} times in a row
+ * at most, then refused as {@code no_listener}.
  *
- * <p>Each request runs on a virtual thread of its own. A symbolization round ({@link #beginRound()})
+ * <p>Each request runs on a virtual thread of its own. A symbolization round ({@link #beginRound})
  * waits for answers until {@code roundWait} after it began, in all, however many JVMs are slow. A
- * round starts by sending the requests due to the JVMs that rounds refreshed in the last
- * {@link #RECENT_NANOS}, so they run side by side and a JVM reached late in the round has had the
- * round's whole wait to answer; a JVM seen for the first time is asked when the round reaches it.
- * A JVM that has not answered by the round's deadline is symbolized from the map it already has
- * (none on its first request), counted in {@link #late()}, and its answer, when it comes, serves the
- * next round; a later round does not wait on it again.
+ * round is told at its start the processes whose stacks it resolves (the due policies' pids) and
+ * sends the requests due to the JVMs among them then, side by side, so a JVM reached late in the
+ * round, one seen for the first time included, has had the round's whole wait to answer. A JVM
+ * that has not answered by the round's deadline is symbolized from the map it already has (none on
+ * its first request), counted in {@link #late()}, and its answer, when it comes, serves the next
+ * round; a later round does not wait on it again.
  */
 public final class JitMapRequests implements PerfMapWriter {
 
@@ -50,14 +53,10 @@ public final class JitMapRequests implements PerfMapWriter {
     private static final int MAX_TRACKED = 4096;
     /** How often exited JVMs' maps are looked for, at most. */
     private static final long SWEEP_NANOS = 10_000_000_000L;
-    /**
-     * How long a JVM a round refreshed is asked at later rounds' start: twice the longest interval
-     * a policy may take (5 minutes), so the JVMs of a policy with a long interval are asked at its
-     * next round too.
-     */
-    static final long RECENT_NANOS = 600_000_000_000L;
     /** A JVM that did not answer waits {@code minInterval} times 2, 4, ... up to this power of two before it is asked again. */
     private static final int MAX_BACKOFF_DOUBLINGS = 5;
+    /** Tries of a JVM without performance data that opens no socket, in a row, before it is written off as {@code no_listener}. */
+    static final int SILENT_TRIES = 3;
     /** The reasons a JVM did not answer that a later request may overcome. */
     private static final Set<String> UNANSWERED = Set.of("timeout", "not_scheduled", "socket_error");
     static final String COMMAND = "Compiler.perfmap";
@@ -73,8 +72,6 @@ public final class JitMapRequests implements PerfMapWriter {
     private final Map<Integer, CompletableFuture<Void>> inFlight = new HashMap<>();
     /** When each JVM may be asked next: {@code minInterval} after its last request, later after misses. */
     private final LinkedHashMap<Integer, Long> dueAt = new LinkedHashMap<>(16, 0.75f, true);
-    /** The JVMs rounds refreshed, asked again at a round's start while recent. */
-    private final RecentJvms recent;
     private final CausedPerfMaps causedMaps;
     private final AtomicLong sweptAt;
     private boolean stopped;
@@ -94,7 +91,6 @@ public final class JitMapRequests implements PerfMapWriter {
         this.minIntervalNanos = minInterval.toNanos();
         this.roundWaitNanos = roundWait.toNanos();
         this.nanoTime = nanoTime;
-        this.recent = new RecentJvms(new ProcProcesses(procRoot), RECENT_NANOS);
         this.hotSpot = new HotSpotProcesses(procRoot);
         this.causedMaps = new CausedPerfMaps(procRoot);
         this.sweptAt = new AtomicLong(nanoTime.getAsLong());
@@ -109,17 +105,14 @@ public final class JitMapRequests implements PerfMapWriter {
     }
 
     /**
-     * Starts a round: its requests are waited for until {@code roundWait} from now, in all, and the
-     * requests due to the JVMs recent rounds refreshed are sent now, side by side.
+     * Starts a round over the stacks of {@code processes}: its requests are waited for until
+     * {@code roundWait} from now, in all, and the requests due to the JVMs among {@code processes}
+     * are sent now, side by side.
      */
     @Override
-    public Round beginRound() {
+    public Round beginRound(Collection<? extends ProcessSnapshot> processes) {
         JitMapRound round = new JitMapRound(this, nanoTime.getAsLong() + roundWaitNanos, nanoTime, outcomes);
-        List<RecentJvms.RecentJvm> candidates;
-        synchronized (this) {
-            candidates = recent.within(nanoTime.getAsLong());
-        }
-        recent.stillRunning(candidates).forEach(round::sendAtStart);
+        processes.forEach(round::sendAtStart);
         return round;
     }
 
@@ -137,13 +130,6 @@ public final class JitMapRequests implements PerfMapWriter {
     /** From now on no JVM is asked (the collector stops): Java frames are named from the maps at hand. */
     public synchronized void stopAsking() {
         stopped = true;
-    }
-
-    /** A round reached {@code process}: a JVM that may be asked is noted as recent, to be asked at the next rounds' start. */
-    synchronized void reached(ProcessSnapshot process) {
-        if (mayAsk(process)) {
-            recent.refreshed(process, nanoTime.getAsLong());
-        }
     }
 
     private boolean mayAsk(ProcessSnapshot process) {
@@ -197,7 +183,7 @@ public final class JitMapRequests implements PerfMapWriter {
             outcomes.written(pid);
         } catch (HotSpotAttach.AttachException e) {
             causedMaps.requestFailed(pid);
-            if (UNANSWERED.contains(e.reason()) || e.reason().equals("no_listener") && attachEnabled(pid)) {
+            if (UNANSWERED.contains(e.reason()) || e.reason().equals("no_listener") && mayListenLater(pid)) {
                 missed(process, sentAtNanos, e);
             } else {
                 refuse(process, e);
@@ -205,8 +191,19 @@ public final class JitMapRequests implements PerfMapWriter {
         }
     }
 
-    private boolean attachEnabled(int pid) {
-        return HotSpotPerfData.attach(procRoot, pid) == HotSpotPerfData.Attach.ENABLED;
+    /**
+     * Whether a JVM that took its signal and opened no socket may still start its listener: its
+     * performance data says attach is enabled (a listener slow to start, or whose start failed),
+     * or there is none to say ({@code -XX:-UsePerfData}) and it has not missed
+     * {@link #SILENT_TRIES} times in a row: each try of a JVM whose mechanism is disabled prints a
+     * thread dump, so such a JVM prints at most that many.
+     */
+    private boolean mayListenLater(int pid) {
+        return switch (HotSpotPerfData.attach(procRoot, pid)) {
+            case ENABLED -> true;
+            case UNKNOWN -> outcomes.misses(pid) + 1 < SILENT_TRIES;
+            case DISABLED -> false;
+        };
     }
 
     /** The JVM did not answer in time: asked again after a back-off that doubles with each miss in a row. */

@@ -15,9 +15,9 @@ import java.util.concurrent.TimeoutException;
 import java.util.function.LongSupplier;
 
 /**
- * One symbolization round's JIT map requests ({@link JitMapRequests#beginRound()}): each JVM is
- * asked at most once, the requests sent at the round's start are the ones due to recent rounds'
- * JVMs, and every answer is waited for until the round's deadline, in all; a JVM that has not
+ * One symbolization round's JIT map requests ({@link JitMapRequests#beginRound}): each JVM is
+ * asked at most once, the requests sent at the round's start are the ones due to the JVMs among
+ * the processes of its stacks, and every answer is waited for until the round's deadline, in all; a JVM that has not
  * answered by then is counted late. Used by the one thread that builds the round's profiles.
  */
 final class JitMapRound implements PerfMapWriter.Round {
@@ -39,9 +39,9 @@ final class JitMapRound implements PerfMapWriter.Round {
         this.outcomes = outcomes;
     }
 
-    /** Asks {@code jvm} now, before the round reaches it. */
-    void sendAtStart(ProcessSnapshot jvm) {
-        sentAtStart.put(jvm.pid(), requests.request(jvm));
+    /** Asks {@code process} now, before the round reaches it, when it is a JVM due a request. */
+    void sendAtStart(ProcessSnapshot process) {
+        sentAtStart.put(process.pid(), requests.request(process));
     }
 
     @Override
@@ -50,7 +50,6 @@ final class JitMapRound implements PerfMapWriter.Round {
         if (!reached.add(pid)) {
             return;
         }
-        requests.reached(process);
         CompletableFuture<Void> answer = sentAtStart.containsKey(pid) ? sentAtStart.remove(pid) : requests.request(process);
         if (answer == null) {
             return;

@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -136,6 +137,7 @@ public final class SymbolizedStacks {
     private static final SharedStack EMPTY = new SharedStack(-1, new SharedLocation[0], List.of());
 
     private final Symbolizer symbolizer;
+    private final ResolutionDeadline deadline;
     /** The round's requests for perf maps (JVMs write theirs on request), waited for once in all. */
     private final PerfMapWriter.Round perfMaps;
     private final ProcessLookup processes;
@@ -154,12 +156,25 @@ public final class SymbolizedStacks {
     private MappingSymbols noMapping;
     private MappingSymbols mapsOverBudget;
 
-    SymbolizedStacks(Symbolizer symbolizer, ProcessLookup processes, boolean processLabels, long maxBytes) {
+    /**
+     * @param pids the processes whose stacks the round resolves, as far as they are known at its
+     *     start: the perf maps due to them are asked for now, side by side, so a runtime reached
+     *     after a slow one has had the round's whole wait to answer; one left out is asked when the
+     *     round reaches it
+     * @param deadline past it, a stack the round has not resolved yet is left out, counted
+     */
+    SymbolizedStacks(Symbolizer symbolizer, ProcessLookup processes, boolean processLabels, long maxBytes, Collection<Integer> pids,
+            ResolutionDeadline deadline) {
         this.symbolizer = symbolizer;
+        this.deadline = deadline;
         this.processes = processes;
         this.processLabels = processLabels;
         this.maxBytes = maxBytes;
-        this.perfMaps = symbolizer.beginRound();
+        List<ProcessSnapshot> known = new ArrayList<>(pids.size());
+        for (int pid : pids) {
+            processCache.computeIfAbsent(pid, processes::process).ifPresent(known::add);
+        }
+        this.perfMaps = symbolizer.beginRound(known);
     }
 
     /** Called before each profile: a round past its bound forgets what it resolved. */
@@ -228,11 +243,18 @@ public final class SymbolizedStacks {
                 + 48L * tables.functions().size();
     }
 
-    /** The stack's locations, leaf first: no location for a stack without frames. */
+    /**
+     * The stack's locations, leaf first: no location for a stack without frames; null for a stack
+     * new to the round once the {@link ResolutionDeadline} has passed (counted there).
+     */
     SharedStack resolve(AggregatedStack stack) {
         StackKey key = new StackKey(stack);
         SharedStack resolved = stacks.get(key);
         if (resolved == null) {
+            if (deadline.passed()) {
+                deadline.cut(stack);
+                return null;
+            }
             resolved = symbolize(stack);
             stacks.put(key, resolved);
             bytes += 112 + 4L * resolved.locations().length;

@@ -15,6 +15,7 @@ import dev.scorch.collector.kubernetes.NamespaceCache;
 import dev.scorch.collector.kubernetes.NodeCache;
 import dev.scorch.collector.kubernetes.PodCache;
 import dev.scorch.collector.kubernetes.WorkloadResolver;
+import dev.scorch.collector.profile.ResolutionDeadline;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.file.Path;
@@ -49,6 +50,13 @@ public final class NodeCollector implements AutoCloseable {
      * grace, leaving the JVM room to exit before the kubelet's SIGKILL.
      */
     public static final Duration STOP_BOUND = Duration.ofSeconds(20);
+
+    /**
+     * How long after SIGTERM the interval the loop is building and the final flush may resolve
+     * stacks: past it a stack not resolved yet is left out and counted, so both end within
+     * {@link #STOP_BOUND} under any load, leaving the spool's commit and the backends' close the rest.
+     */
+    static final Duration FLUSH_BOUND = Duration.ofSeconds(10);
 
     /**
      * Who this collector is, from the downward API.
@@ -205,6 +213,11 @@ public final class NodeCollector implements AutoCloseable {
         return policies.all().stream().filter(p -> p.config().name().equals(name)).findFirst().orElse(null);
     }
 
+    /** Samples the stop left out of its last profiles, past its flush deadline. */
+    long samplesCutAtStop() {
+        return services.sampling().profiles().deadline().cutSamples();
+    }
+
     /** The frequency the node samples at now. */
     int frequencyHz() {
         return services.sampling().frequencyHz();
@@ -218,12 +231,20 @@ public final class NodeCollector implements AutoCloseable {
     /**
      * Stops within {@link #STOP_BOUND} of the call: no backend starts a new send from here, and a
      * send in flight is cut and marked possibly delivered after its grace; each policy's interval
-     * in progress is exported (SIGTERM loses nothing sampled so far, it waits in the spool); then
-     * the backends, sampling, the health endpoints and the watches close side by side.
+     * in progress is exported (it waits in the spool), its stacks resolved until
+     * {@link #FLUSH_BOUND} (what is left then is counted and logged, not exported); then the
+     * backends, sampling, the health endpoints and the watches close side by side.
      */
     @Override
     public void close() {
+        close(FLUSH_BOUND);
+    }
+
+    /** {@link #close()} with the stacks of the last intervals resolved until {@code flushBound} from now. */
+    void close(Duration flushBound) {
         long deadline = System.nanoTime() + STOP_BOUND.toNanos();
+        ResolutionDeadline flush = services.sampling().profiles().deadline();
+        flush.at(System.nanoTime() + flushBound.toNanos());
         LOG.log(Level.INFO, "node {0}: stopping within {1} s; no new send starts, sends in flight are cut after their grace",
                 identity.node(), Long.toString(STOP_BOUND.toSeconds()));
         stopped.countDown();
@@ -241,6 +262,12 @@ public final class NodeCollector implements AutoCloseable {
         }
         synchronized (this) {
             policies.closeAll(deadline);
+        }
+        if (flush.cutStacks() > 0) {
+            LOG.log(Level.WARNING, "node {0}: {1} stacks ({2} samples, counted once per policy profile that held them) were still to be"
+                    + " symbolized {3} s after SIGTERM; they are not exported, so the stop ends in time",
+                    identity.node(), Long.toString(flush.cutStacks()), Long.toString(flush.cutSamples()),
+                    Long.toString(flushBound.toSeconds()));
         }
         List<ParallelClose.Task> closing = new ArrayList<>();
         for (AutoCloseable resource : resources.reversed()) {

@@ -40,7 +40,7 @@ final class NodeSampling implements AutoCloseable {
     /** Each mapped object file is opened, and its headers parsed, once for symbols and unwinding. */
     private final MappedObjects objectFiles = MappedObjects.ofThisHost();
     private final Symbolizer symbolizer = new Symbolizer(Symbolizer.Settings.defaults(),
-            () -> jvmSymbols ? jitMaps.beginRound() : PerfMapWriter.Round.NONE, objectFiles);
+            jvms -> jvmSymbols ? jitMaps.beginRound(jvms) : PerfMapWriter.Round.NONE, objectFiles);
     private final StackUnwinder unwinder =
             StackUnwinder.forSamples(SamplerOptions.unwindingSupported() ? SamplerOptions.DEFAULT_USER_STACK_BYTES : 0, processes, objectFiles);
     /** Every policy's stacks, each stored once however many policies keep it. */

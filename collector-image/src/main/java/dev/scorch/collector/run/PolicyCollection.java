@@ -18,9 +18,11 @@ import dev.scorch.collector.trigger.CgroupStatsReader;
 import java.lang.System.Logger.Level;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * One policy served on this node: its target selection and labels, its stacks, its backends with
@@ -133,11 +135,22 @@ final class PolicyCollection {
         drainedAhead = aggregator.drain();
     }
 
+    /** The processes of the stacks taken by {@link #drainAhead()}, which the round that resolves them asks its JVMs at its start. */
+    synchronized Set<Integer> drainedPids() {
+        Set<Integer> pids = new HashSet<>();
+        if (drainedAhead != null) {
+            drainedAhead.values().forEach(stacks -> stacks.forEach(stack -> pids.add(stack.pid())));
+        }
+        return pids;
+    }
+
     /** Ends the interval in progress at {@code end} on its own; see {@link #finishInterval(Instant, SymbolizedStacks, OfferRound)}. */
     void finishInterval(Instant end) {
+        node.sampling().drain();
+        drainAhead();
         OfferRound offers = new OfferRound();
         try {
-            finishInterval(end, node.sampling().profiles().round(), offers);
+            finishInterval(end, node.sampling().profiles().round(drainedPids()), offers);
         } finally {
             offers.commit();
         }

@@ -15,6 +15,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -143,12 +144,15 @@ final class ServedPolicies {
      */
     synchronized void finishDue(Instant now) {
         List<PolicyCollection> due = served.values().stream().filter(policy -> !now.isBefore(policy.intervalEnd())).toList();
+        Set<Integer> pids = new HashSet<>();
         if (!due.isEmpty()) {
             services.sampling().drain();
             // One cut for all: policies selecting the same processes then hold the same counts.
             services.sampling().betweenSamples(() -> due.forEach(PolicyCollection::drainAhead));
+            due.forEach(policy -> pids.addAll(policy.drainedPids()));
         }
-        SymbolizedStacks round = services.sampling().profiles().round();
+        // The round knows every process of its stacks at its start: the JVMs among them are all asked then, side by side.
+        SymbolizedStacks round = services.sampling().profiles().round(pids);
         OfferRound offers = new OfferRound();
         try {
             for (PolicyCollection policy : due) {

@@ -15,6 +15,7 @@ import java.lang.System.Logger.Level;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.List;
 
 /**
@@ -105,9 +106,12 @@ public final class Symbolizer {
         this(Settings.defaults());
     }
 
-    /** A round of resolving starts: runtimes asked for their perf maps through it are waited for once, in all. */
-    public PerfMapWriter.Round beginRound() {
-        return perfMapWriter.beginRound();
+    /**
+     * A round of resolving the stacks of {@code processes} starts: the runtimes among them are asked
+     * for their perf maps now, side by side, and waited for once, in all, as the round reaches them.
+     */
+    public PerfMapWriter.Round beginRound(Collection<? extends ProcessSnapshot> processes) {
+        return perfMapWriter.beginRound(processes);
     }
 
     public SymbolizationMetrics metrics() {
@@ -159,15 +163,11 @@ public final class Symbolizer {
         });
     }
 
-    /** The symbols of {@code mapping} in {@code process}, looked up in a round of its own; see {@link #forMapping(ProcessSnapshot, Mapping, PerfMapWriter.Round)}. */
-    public MappingSymbols forMapping(ProcessSnapshot process, Mapping mapping) {
-        return forMapping(process, mapping, beginRound());
-    }
-
     /**
      * The symbols of {@code mapping} in {@code process}; never throws, a failure yields an unresolved mapping.
      *
-     * @param round the symbolization round the lookup belongs to ({@link #beginRound()})
+     * @param round the symbolization round the lookup belongs to ({@link #beginRound}), or
+     *     {@link PerfMapWriter.Round#NONE} to read the perf maps at hand without asking for fresh ones
      */
     public MappingSymbols forMapping(ProcessSnapshot process, Mapping mapping, PerfMapWriter.Round round) {
         return counting(locate(process, mapping, round));

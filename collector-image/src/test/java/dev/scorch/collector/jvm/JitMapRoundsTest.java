@@ -7,9 +7,9 @@ import dev.scorch.collector.symbol.PerfMapWriter;
 import dev.scorch.collector.workload.TestJvms;
 import java.nio.file.Files;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -18,7 +18,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * Tier 2: a symbolization round does not wait on a JVM that cannot answer (stopped with SIGSTOP,
  * as a JVM starved on a busy host or frozen by its cgroup looks to the attach mechanism) past its
  * own deadline, asks it once, and leaves it alone while the request is in flight; its answer
- * serves a later round. A round starts by asking the JVMs of recent rounds, side by side.
+ * serves a later round. A round starts by asking the JVMs among the processes of its stacks, side
+ * by side, so a JVM it reaches after a slow one, seen for the first time or not, is named in it.
  */
 class JitMapRoundsTest {
 
@@ -40,7 +41,7 @@ class JitMapRoundsTest {
     void aRoundGoesOnWithoutTheAnswerOfAStoppedJvmAndNamesItLate() throws Exception {
         Process stopped = stoppedJvm();
 
-        requests.beginRound().refresh(TestJvms.sampled(stopped));
+        requests.beginRound(List.of()).refresh(TestJvms.sampled(stopped));
 
         assertThat(requests.late()).isEqualTo(1);
         assertThat(requests.lateJvms()).singleElement().asString().contains("pid " + stopped.pid());
@@ -52,7 +53,7 @@ class JitMapRoundsTest {
     void aJvmIsAskedOncePerRound() throws Exception {
         Process stopped = stoppedJvm();
 
-        PerfMapWriter.Round round = requests.beginRound();
+        PerfMapWriter.Round round = requests.beginRound(List.of());
         round.refresh(TestJvms.sampled(stopped));
         round.refresh(TestJvms.sampled(stopped));
 
@@ -64,8 +65,8 @@ class JitMapRoundsTest {
     void aJvmWhoseRequestIsInFlightIsNotAskedAgainByTheNextRound() throws Exception {
         Process stopped = stoppedJvm();
 
-        requests.beginRound().refresh(TestJvms.sampled(stopped));
-        requests.beginRound().refresh(TestJvms.sampled(stopped));
+        requests.beginRound(List.of()).refresh(TestJvms.sampled(stopped));
+        requests.beginRound(List.of()).refresh(TestJvms.sampled(stopped));
 
         assertThat(requests.sent()).isEqualTo(1);
     }
@@ -73,7 +74,7 @@ class JitMapRoundsTest {
     @Test
     void theAnswerOfAJvmThatWasLateServesTheNextRound() throws Exception {
         Process stopped = stoppedJvm();
-        requests.beginRound().refresh(TestJvms.sampled(stopped));
+        requests.beginRound(List.of()).refresh(TestJvms.sampled(stopped));
 
         TestJvms.resume(stopped);
         awaitNoRequestInFlight();
@@ -87,7 +88,7 @@ class JitMapRoundsTest {
         Process stopped = stoppedJvm();
         Process running = jvms.idle();
 
-        PerfMapWriter.Round round = requests.beginRound();
+        PerfMapWriter.Round round = requests.beginRound(List.of());
         round.refresh(TestJvms.sampled(running));
         round.refresh(TestJvms.sampled(stopped));
 
@@ -97,45 +98,51 @@ class JitMapRoundsTest {
     }
 
     @Test
-    void aRoundAsksTheJvmsOfRecentRoundsAtItsStartNotWhenItReachesThem() throws Exception {
+    void aRoundAsksTheJvmsOfItsStacksAtItsStartNotWhenItReachesThem() throws Exception {
         Process stopped = stoppedJvm();
         Process running = jvms.idle();
-        PerfMapWriter.Round first = requests.beginRound();
-        first.refresh(TestJvms.sampled(stopped));
-        first.refresh(TestJvms.sampled(running));
-        awaitRequestsInFlight(1);
-        long sentBefore = requests.sent();
 
-        PerfMapWriter.Round second = requests.beginRound();
+        PerfMapWriter.Round round = requests.beginRound(List.of(TestJvms.sampled(stopped), TestJvms.sampled(running)));
 
-        assertThat(requests.sent()).as("the running JVM asked again before the round reached any JVM").isEqualTo(sentBefore + 1);
-        second.refresh(TestJvms.sampled(stopped));
-        second.refresh(TestJvms.sampled(running));
-        assertThat(requests.sent()).as("reaching the JVMs sent nothing more").isEqualTo(sentBefore + 1);
+        assertThat(requests.sent()).as("both JVMs asked before the round reached either").isEqualTo(2);
+        round.refresh(TestJvms.sampled(stopped));
+        round.refresh(TestJvms.sampled(running));
+        assertThat(requests.sent()).as("reaching the JVMs sent nothing more").isEqualTo(2);
     }
 
     @Test
-    void aJvmNoRoundReachedForTenMinutesIsNoLongerAskedAtARoundsStart() throws Exception {
+    void aJvmSeenForTheFirstTimeAfterASlowOneIsNamedInTheSameRound() throws Exception {
+        Process stopped = stoppedJvm();
+        Process firstSeen = jvms.idle();
+        // Long enough for a JVM on a busy host to start its listener and write its map.
+        JitMapRequests patient = new JitMapRequests(PROC, Duration.ZERO, ATTACH_TIMEOUT, Duration.ofSeconds(20));
+
+        PerfMapWriter.Round round = patient.beginRound(List.of(TestJvms.sampled(stopped), TestJvms.sampled(firstSeen)));
+        round.refresh(TestJvms.sampled(stopped));
+        round.refresh(TestJvms.sampled(firstSeen));
+
+        assertThat(patient.lateJvms()).as("only the stopped JVM was late").singleElement().asString()
+                .contains("pid " + stopped.pid());
+        assertThat(patient.written()).as("the JVM seen for the first time wrote its map within the round").isEqualTo(1);
+        assertThat(TestJvms.perfMap(firstSeen)).isRegularFile();
+    }
+
+    @Test
+    void aRoundOfUnknownProcessesAsksEachJvmWhenItReachesIt() throws Exception {
         Process running = jvms.idle();
-        AtomicLong now = new AtomicLong();
-        JitMapRequests clocked = new JitMapRequests(PROC, Duration.ofSeconds(30), ROUND_WAIT, new HotSpotAttach(PROC, ATTACH_TIMEOUT), now::get);
-        clocked.beginRound().refresh(TestJvms.sampled(running));
-        awaitNoRequestInFlight(clocked);
 
-        now.addAndGet(TimeUnit.SECONDS.toNanos(31));
-        clocked.beginRound();
-        awaitNoRequestInFlight(clocked);
-        assertThat(clocked.sent()).as("asked at the start of a round that did not reach it").isEqualTo(2);
-        now.addAndGet(TimeUnit.SECONDS.toNanos(600));
-        clocked.beginRound();
+        PerfMapWriter.Round round = requests.beginRound(List.of());
+        assertThat(requests.sent()).isZero();
+        round.refresh(TestJvms.sampled(running));
 
-        assertThat(clocked.sent()).as("ten minutes after a round last reached it").isEqualTo(2);
+        assertThat(requests.sent()).isEqualTo(1);
+        assertThat(TestJvms.perfMap(running)).isRegularFile();
     }
 
     @Test
     void aRequestOutsideAnyRoundWaitsForItsAnswerWhateverRoundsCameBefore() throws Exception {
         Process running = jvms.idle();
-        requests.beginRound();
+        requests.beginRound(List.of());
         Thread.sleep(ROUND_WAIT.toMillis() * 2); // that round's deadline has passed
 
         requests.ask(TestJvms.sampled(running));
@@ -150,7 +157,7 @@ class JitMapRoundsTest {
         for (int attempt = 1; ; attempt++) {
             Process stopped = stoppedJvm();
             JitMapRequests ending = new JitMapRequests(PROC, Duration.ZERO, ATTACH_TIMEOUT, ROUND_WAIT);
-            ending.beginRound().refresh(TestJvms.sampled(stopped));
+            ending.beginRound(List.of()).refresh(TestJvms.sampled(stopped));
             CompletableFuture<Integer> end = CompletableFuture.supplyAsync(ending::removeCausedMaps);
 
             TestJvms.resume(stopped);
@@ -176,17 +183,7 @@ class JitMapRoundsTest {
     }
 
     private void awaitNoRequestInFlight() throws InterruptedException {
-        awaitNoRequestInFlight(requests);
-    }
-
-    private static void awaitNoRequestInFlight(JitMapRequests requests) throws InterruptedException {
         while (requests.inFlight() > 0) {
-            Thread.sleep(100);
-        }
-    }
-
-    private void awaitRequestsInFlight(int count) throws InterruptedException {
-        while (requests.inFlight() > count) {
             Thread.sleep(100);
         }
     }

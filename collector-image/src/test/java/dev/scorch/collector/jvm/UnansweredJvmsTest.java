@@ -9,6 +9,7 @@ import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -23,7 +24,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * whose attach mechanism is disabled is written off without a signal; one that has not taken its
  * signal (stopped with SIGSTOP, as a JVM starved of CPU or frozen by its cgroup looks) is asked
  * again later, after a back-off that doubles, and answers once it runs, printing no thread dump;
- * a socket a killed JVM left at the pid does not keep a new JVM there from answering.
+ * without performance data, one whose listener did not start in time is asked again and answers,
+ * and one that never opens a socket is written off after three tries; a socket a killed JVM left
+ * at the pid does not keep a new JVM there from answering.
  */
 class UnansweredJvmsTest {
 
@@ -53,15 +56,42 @@ class UnansweredJvmsTest {
     }
 
     @Test
-    void withoutPerformanceDataAJvmThatTakesTheSignalAndOpensNoSocketIsWrittenOff() throws Exception {
+    void withoutPerformanceDataAJvmThatTakesTheSignalAndOpensNoSocketIsWrittenOffAfterThreeTries() throws Exception {
         Process jvm = jvms.idle("-XX:-UsePerfData", "-XX:+DisableAttachMechanism");
         JitMapRequests requests = new JitMapRequests(PROC, Duration.ZERO, ATTACH_TIMEOUT);
 
-        requests.ask(TestJvms.sampled(jvm));
+        for (int i = 0; i < JitMapRequests.SILENT_TRIES + 1; i++) {
+            requests.ask(TestJvms.sampled(jvm));
+        }
+
+        assertThat(requests.sent()).isEqualTo(JitMapRequests.SILENT_TRIES);
+        assertThat(requests.unanswered()).isEqualTo(JitMapRequests.SILENT_TRIES - 1);
+        assertThat(requests.refusals()).isEqualTo(java.util.Map.of("no_listener", 1L));
+        assertThat(printedAfterExit(jvm).split("Full thread dump", -1)).as("one thread dump per try, no more")
+                .hasSize(JitMapRequests.SILENT_TRIES + 1);
+    }
+
+    @Test
+    void withoutPerformanceDataAJvmWhoseListenerStartsLateIsAskedAgainAndAnswers() throws Exception {
+        Process jvm = jvms.idle("-XX:-UsePerfData");
+        // HotSpot binds its listener at <socket>.tmp first: a directory there makes its first start fail, as a
+        // listener that has not opened its socket by the end of the wait looks to the collector.
+        Path blocker = Path.of(TestJvms.attachSocket(jvm) + ".tmp");
+        Files.createDirectory(blocker);
+        JitMapRequests requests = new JitMapRequests(PROC, Duration.ZERO, ATTACH_TIMEOUT);
+        try {
+            requests.ask(TestJvms.sampled(jvm));
+            assertThat(requests.unanswered()).isEqualTo(1);
+            assertThat(requests.refusedJvms()).isEmpty();
+        } finally {
+            Files.delete(blocker);
+        }
+
         requests.ask(TestJvms.sampled(jvm));
 
-        assertThat(requests.refusals()).isEqualTo(java.util.Map.of("no_listener", 1L));
-        assertThat(requests.unanswered()).isZero();
+        assertThat(requests.written()).isEqualTo(1);
+        assertThat(TestJvms.perfMap(jvm)).isRegularFile();
+        assertThat(printedAfterExit(jvm)).doesNotContain("Full thread dump");
     }
 
     @Test

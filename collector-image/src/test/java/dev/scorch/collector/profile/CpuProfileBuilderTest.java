@@ -219,7 +219,7 @@ class CpuProfileBuilderTest {
         SymbolizedStacks probe = builder.round();
         onePart(builder, "probe", libcStacks(), probe);
         SymbolizedStacks round = new SymbolizedStacks(symbolizer, pid -> pid == self.pid() ? Optional.of(self) : Optional.empty(), false,
-                probe.estimatedBytes() - 1);
+                probe.estimatedBytes() - 1, List.of(), new ResolutionDeadline());
         long resolvedBefore = symbolizer.metrics().resolved();
 
         CpuProfile first = onePart(builder, "a", libcStacks(), round);
@@ -235,7 +235,8 @@ class CpuProfileBuilderTest {
     void aProfileThatTakesTheRoundPastItsBoundIsBuiltInPartsThatAddUpToIt() throws Exception {
         Symbolizer symbolizer = new Symbolizer();
         CpuProfileBuilder builder = new CpuProfileBuilder(symbolizer, pid -> pid == self.pid() ? Optional.of(self) : Optional.empty());
-        SymbolizedStacks round = new SymbolizedStacks(symbolizer, pid -> pid == self.pid() ? Optional.of(self) : Optional.empty(), false, 0);
+        SymbolizedStacks round = new SymbolizedStacks(symbolizer, pid -> pid == self.pid() ? Optional.of(self) : Optional.empty(), false, 0,
+                List.of(), new ResolutionDeadline());
         List<CpuProfile> parts = new ArrayList<>();
         List<Integer> stacksInRoundAtEachPart = new ArrayList<>();
 
@@ -270,7 +271,7 @@ class CpuProfileBuilderTest {
         probe.encodings().otlpRequest(sized, "p0");
         long oneProfile = probe.estimatedBytes() + probe.encodings().estimatedBytes();
         SymbolizedStacks round = new SymbolizedStacks(symbolizer, pid -> pid == self.pid() ? Optional.of(self) : Optional.empty(), false,
-                2 * oneProfile);
+                2 * oneProfile, List.of(), new ResolutionDeadline());
         long resolvedBefore = symbolizer.metrics().resolved();
 
         CpuProfile first = null;
@@ -283,6 +284,21 @@ class CpuProfileBuilderTest {
         }
         assertThat(symbolizer.metrics().resolved() - resolvedBefore).as("three addresses, resolved once for twenty profiles")
                 .isEqualTo(3);
+    }
+
+    @Test
+    void pastTheResolutionDeadlineARoundKeepsTheStacksItResolvedAndLeavesOutNewOnesCounted() {
+        CpuProfileBuilder builder = new CpuProfileBuilder(new Symbolizer(), pid -> pid == self.pid() ? Optional.of(self) : Optional.empty());
+        SymbolizedStacks round = builder.round();
+        List<AggregatedStack> stacks = libcStacks();
+        onePart(builder, "before", stacks.subList(0, 1), round);
+
+        builder.deadline().at(System.nanoTime());
+        CpuProfile after = onePart(builder, "after", stacks, round);
+
+        assertThat(after.totalSamples()).as("the stack resolved before the deadline").isEqualTo(90);
+        assertThat(builder.deadline().cutStacks()).isEqualTo(1);
+        assertThat(builder.deadline().cutSamples()).isEqualTo(10);
     }
 
     @Test

@@ -37,7 +37,7 @@ class ContainerRootTest {
 
     private Symbolization jitFrame(int namespacePid) {
         Mapping jit = new Mapping(JIT_START, JIT_START + 0x100000, 0, "", 0, true);
-        return symbolizer().forMapping(container.process(namespacePid, jit), jit).symbolize(0x7f0000001010L, false);
+        return symbolizer().forMapping(container.process(namespacePid, jit), jit, PerfMapWriter.Round.NONE).symbolize(0x7f0000001010L, false);
     }
 
     @Test
@@ -80,9 +80,9 @@ class ContainerRootTest {
         Mapping inside = new Mapping(0x10000000L, 0x20000000L, 0, "/app/libc-copy.so", (Long) Files.getAttribute(copy, "unix:ino"), true);
         Symbolizer symbolizer = symbolizer();
 
-        Symbolization escaped = symbolizer.forMapping(container.process(viaHostLink), viaHostLink)
+        Symbolization escaped = symbolizer.forMapping(container.process(viaHostLink), viaHostLink, PerfMapWriter.Round.NONE)
                 .symbolize(0x10000000L + getenv, false);
-        Symbolization contained = symbolizer.forMapping(container.process(inside), inside).symbolize(0x10000000L + getenv, false);
+        Symbolization contained = symbolizer.forMapping(container.process(inside), inside, PerfMapWriter.Round.NONE).symbolize(0x10000000L + getenv, false);
 
         assertThat(escaped.miss()).isEqualTo(MissReason.FILE_UNREACHABLE);
         assertThat(contained.resolved()).as("miss: %s", contained.miss()).isTrue();

@@ -106,9 +106,9 @@ class ElfSymbolizationTest {
             ProcMaps maps = ProcMaps.of(process.pid());
             Mapping text = maps.mappingAt(burnStatic).orElseThrow();
 
-            Symbolization withDebugFile = new Symbolizer(Symbolizer.Settings.defaults().withHostRoot(hostRoot)).forMapping(maps, text)
+            Symbolization withDebugFile = new Symbolizer(Symbolizer.Settings.defaults().withHostRoot(hostRoot)).forMapping(maps, text, PerfMapWriter.Round.NONE)
                     .symbolize(burnStatic + 2, false);
-            Symbolization without = new Symbolizer(Symbolizer.Settings.defaults().withHostRoot(dir.resolve("empty"))).forMapping(maps, text)
+            Symbolization without = new Symbolizer(Symbolizer.Settings.defaults().withHostRoot(dir.resolve("empty"))).forMapping(maps, text, PerfMapWriter.Round.NONE)
                     .symbolize(burnStatic + 2, false);
 
             assertThat(withDebugFile.frames()).extracting(SymbolizedFrame::function).containsExactly("burn_static");
@@ -149,8 +149,8 @@ class ElfSymbolizationTest {
             long burnGlobal = ExternalTools.nmAddress(burn, "burn_global", false);
             Symbolizer symbolizer = new Symbolizer();
 
-            Symbolization inLibc = symbolizer.forMapping(maps, maps.mappingAt(printf).orElseThrow()).symbolize(printf + 1, true);
-            Symbolization inMain = symbolizer.forMapping(maps, maps.mappingAt(burnGlobal).orElseThrow()).symbolize(burnGlobal + 1, false);
+            Symbolization inLibc = symbolizer.forMapping(maps, maps.mappingAt(printf).orElseThrow(), PerfMapWriter.Round.NONE).symbolize(printf + 1, true);
+            Symbolization inMain = symbolizer.forMapping(maps, maps.mappingAt(burnGlobal).orElseThrow(), PerfMapWriter.Round.NONE).symbolize(burnGlobal + 1, false);
 
             assertThat(inLibc.frames()).extracting(SymbolizedFrame::function).containsExactly("printf");
             assertThat(inMain.frames()).extracting(SymbolizedFrame::function).containsExactly("burn_global");

@@ -115,7 +115,7 @@ class GoSymbolizationTest {
             Mapping text = maps.mappingAt(runtimeAddress).orElseThrow();
             Symbolizer symbolizer = new Symbolizer();
 
-            MappingSymbols symbols = symbolizer.forMapping(maps, text);
+            MappingSymbols symbols = symbolizer.forMapping(maps, text, PerfMapWriter.Round.NONE);
 
             assertThat(name(symbols.symbolize(runtimeAddress, false))).isEqualTo("main.hotLoop");
             assertThat(symbols.buildId()).matches("[0-9a-f]+");

@@ -119,8 +119,8 @@ class HostileObjectFilesTest {
         Snapshot process = new Snapshot((int) ProcessHandle.current().pid(), List.of(mapping));
         Symbolizer symbolizer = new Symbolizer();
 
-        Symbolization first = symbolizer.forMapping(process, mapping).symbolize(0x401000, false);
-        Symbolization again = symbolizer.forMapping(process, mapping).symbolize(0x401000, false);
+        Symbolization first = symbolizer.forMapping(process, mapping, PerfMapWriter.Round.NONE).symbolize(0x401000, false);
+        Symbolization again = symbolizer.forMapping(process, mapping, PerfMapWriter.Round.NONE).symbolize(0x401000, false);
 
         assertThat(first.miss()).isEqualTo(MissReason.OVER_BUDGET);
         assertThat(again.miss()).isEqualTo(MissReason.OVER_BUDGET);

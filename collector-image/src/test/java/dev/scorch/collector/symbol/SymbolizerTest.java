@@ -61,7 +61,7 @@ class SymbolizerTest {
         try {
             Mapping jit = new Mapping(0x7f0000000000L, 0x7f0000100000L, 0, "", 0, true);
             Snapshot process = new Snapshot(self.pid(), namespacePid, false, List.of(jit));
-            MappingSymbols symbols = new Symbolizer().forMapping(process, jit);
+            MappingSymbols symbols = new Symbolizer().forMapping(process, jit, PerfMapWriter.Round.NONE);
 
             assertThat(name(symbols.symbolize(0x7f0000001140L, false))).isEqualTo("Lcom/example/Hot;::run");
             assertThat(name(symbols.symbolize(0x7f0000001001L, true))).isEqualTo("LInterpreter;");
@@ -76,7 +76,7 @@ class SymbolizerTest {
         Mapping jit = new Mapping(0x7f0000000000L, 0x7f0000100000L, 0, "", 0, true);
         Symbolizer symbolizer = new Symbolizer();
 
-        Symbolization missed = symbolizer.forMapping(new Snapshot(self.pid(), 4_999_999, false, List.of(jit)), jit).symbolize(0x7f0000000010L, false);
+        Symbolization missed = symbolizer.forMapping(new Snapshot(self.pid(), 4_999_999, false, List.of(jit)), jit, PerfMapWriter.Round.NONE).symbolize(0x7f0000000010L, false);
 
         assertThat(missed.miss()).isEqualTo(MissReason.ANONYMOUS_MEMORY);
         assertThat(symbolizer.metrics().misses(MissReason.ANONYMOUS_MEMORY)).isEqualTo(1);
@@ -87,7 +87,7 @@ class SymbolizerTest {
         Mapping renamed = new Mapping(libcText.start(), libcText.limit(), libcText.fileOffset(), "/nonexistent/libc.so.6", libcText.inode(), true);
         Snapshot process = new Snapshot(self.pid(), self.pid(), false, List.of(renamed));
 
-        assertThat(name(new Symbolizer().forMapping(process, renamed).symbolize(getenv + 1, false))).isEqualTo("getenv");
+        assertThat(name(new Symbolizer().forMapping(process, renamed, PerfMapWriter.Round.NONE).symbolize(getenv + 1, false))).isEqualTo("getenv");
     }
 
     @Test
@@ -96,7 +96,7 @@ class SymbolizerTest {
         gone.waitFor();
         Snapshot process = new Snapshot((int) gone.pid(), (int) gone.pid(), true, List.of(libcText));
 
-        assertThat(name(new Symbolizer().forMapping(process, libcText).symbolize(getenv + 1, false))).isEqualTo("getenv");
+        assertThat(name(new Symbolizer().forMapping(process, libcText, PerfMapWriter.Round.NONE).symbolize(getenv + 1, false))).isEqualTo("getenv");
     }
 
     @Test
@@ -107,11 +107,11 @@ class SymbolizerTest {
         Snapshot process = new Snapshot(self.pid(), self.pid(), false, List.of(mapped));
         Mapping elsewhere = new Mapping(0x1000, 0x2000, 0, other.toString(), libcText.inode(), true);
 
-        Symbolization replaced = new Symbolizer().forMapping(new Snapshot(self.pid(), self.pid(), false, List.of(elsewhere)), elsewhere)
+        Symbolization replaced = new Symbolizer().forMapping(new Snapshot(self.pid(), self.pid(), false, List.of(elsewhere)), elsewhere, PerfMapWriter.Round.NONE)
                 .symbolize(0x1010, false);
 
         assertThat(replaced.miss()).isEqualTo(MissReason.FILE_REPLACED);
-        assertThat(name(new Symbolizer().forMapping(process, mapped).symbolize(getenv + 1, false))).isEqualTo("getenv");
+        assertThat(name(new Symbolizer().forMapping(process, mapped, PerfMapWriter.Round.NONE).symbolize(getenv + 1, false))).isEqualTo("getenv");
     }
 
     @Test
@@ -124,7 +124,7 @@ class SymbolizerTest {
         Snapshot process = new Snapshot(self.pid(), self.pid(), true, List.of(mapping));
 
         Symbolization result = assertTimeoutPreemptively(Duration.ofSeconds(60),
-                () -> new Symbolizer().forMapping(process, mapping).symbolize(0x1010, false));
+                () -> new Symbolizer().forMapping(process, mapping, PerfMapWriter.Round.NONE).symbolize(0x1010, false));
 
         assertThat(result.miss()).isEqualTo(MissReason.FILE_UNREACHABLE);
     }
@@ -138,18 +138,18 @@ class SymbolizerTest {
         Snapshot process = new Snapshot(self.pid(), self.pid(), true, List.of(mapping));
         Symbolizer symbolizer = new Symbolizer();
 
-        assertThat(symbolizer.forMapping(process, mapping).symbolize(0x1010, false).miss()).isEqualTo(MissReason.MALFORMED_OBJECT);
-        assertThat(symbolizer.forMapping(process, mapping).symbolize(0x1010, false).miss()).isEqualTo(MissReason.MALFORMED_OBJECT);
+        assertThat(symbolizer.forMapping(process, mapping, PerfMapWriter.Round.NONE).symbolize(0x1010, false).miss()).isEqualTo(MissReason.MALFORMED_OBJECT);
+        assertThat(symbolizer.forMapping(process, mapping, PerfMapWriter.Round.NONE).symbolize(0x1010, false).miss()).isEqualTo(MissReason.MALFORMED_OBJECT);
         assertThat(symbolizer.metrics().misses(MissReason.MALFORMED_OBJECT)).isEqualTo(2);
     }
 
     @Test
     void theSameObjectIsParsedOnceAndSharedAcrossMappings() {
         Symbolizer symbolizer = new Symbolizer();
-        symbolizer.forMapping(self, libcText).symbolize(getenv, false);
+        symbolizer.forMapping(self, libcText, PerfMapWriter.Round.NONE).symbolize(getenv, false);
         long cached = symbolizer.cachedBytes();
 
-        symbolizer.forMapping(self, libcText).symbolize(getenv, false);
+        symbolizer.forMapping(self, libcText, PerfMapWriter.Round.NONE).symbolize(getenv, false);
 
         assertThat(cached).isPositive();
         assertThat(symbolizer.cachedBytes()).isEqualTo(cached);
@@ -195,7 +195,7 @@ class SymbolizerTest {
         Mapping vdso = self.mappings().stream().filter(m -> m.path().equals("[vdso]")).findFirst().orElse(null);
         Tier.UNIT.require(vdso != null, "this process has no [vdso] mapping");
         Symbolizer symbolizer = new Symbolizer();
-        MappingSymbols symbols = symbolizer.forMapping(self, vdso);
+        MappingSymbols symbols = symbolizer.forMapping(self, vdso, PerfMapWriter.Round.NONE);
 
         long clockGettime = -1;
         for (long address = vdso.start(); address < vdso.limit() && clockGettime < 0; address += 4) {

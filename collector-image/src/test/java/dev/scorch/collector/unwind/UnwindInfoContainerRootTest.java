@@ -70,7 +70,7 @@ class UnwindInfoContainerRootTest {
         Symbolizer symbolizer = new Symbolizer(container.symbolizerSettings(), PerfMapWriter.NONE, objectFiles);
 
         ObjectUnwindInfo info = unwindInfoOf(inside);
-        boolean named = symbolizer.forMapping(container.process(inside), inside).symbolize(START + 0x30000, false).resolved();
+        boolean named = symbolizer.forMapping(container.process(inside), inside, PerfMapWriter.Round.NONE).symbolize(START + 0x30000, false).resolved();
 
         assertThat(info).isNotNull();
         assertThat(info.hasCallFrameInformation()).isTrue();
