@@ -30,12 +30,14 @@ app_archive_flag() {
   echo "-XX:SharedArchiveFile=${app_archive_of[$1]}"
 }
 
-python3 "$root/bench/lib/fake_node_services.py" >"$work/services.out" &
+# The API server speaks TLS with an RSA key, as a cluster's does.
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$work/ca.key" -out "$work/ca.pem" -days 1 -subj "/CN=bench" \
+  -addext subjectAltName=IP:127.0.0.1 2>/dev/null
+SCORCH_BENCH_API_CERT="$work/ca.pem" SCORCH_BENCH_API_KEY="$work/ca.key" python3 "$root/bench/lib/fake_node_services.py" >"$work/services.out" &
 services=$!
 for _ in $(seq 50); do [ -s "$work/services.out" ] && break; sleep 0.1; done
 api_port=$(sed -n 's/api=\([0-9]*\).*/\1/p' "$work/services.out")
 sink_port=$(sed -n 's/.*sink=\([0-9]*\)/\1/p' "$work/services.out")
-openssl req -x509 -newkey rsa:2048 -nodes -keyout "$work/ca.key" -out "$work/ca.pem" -days 1 -subj "/CN=bench" 2>/dev/null
 echo bench-token >"$work/token"
 
 # collector.json with policies <first>..<last>: every policy profiles the host's processes (the
@@ -107,7 +109,7 @@ start_collector() {
   # shellcheck disable=SC2086
   SCORCH_NODE_NAME=bench-node "$runtime_home/bin/java" "${image_flags[@]}" $(app_archive_flag "$jar") ${JAVA_EXTRA:-} \
     -cp "$jar:$root/collector-image/target/lib/*" dev.scorch.collector.cli.Main \
-    run --config "$config" --api-server "http://127.0.0.1:$api_port" --api-server-ca "$work/ca.pem" --token-file "$work/token" \
+    run --config "$config" --api-server "https://127.0.0.1:$api_port" --api-server-ca "$work/ca.pem" --token-file "$work/token" \
     >"$log" 2>&1 &
   echo $! >>"$work/collector.pids"
   echo $!

@@ -2,12 +2,15 @@
 collector's lists with nothing (the node's processes are then all host processes) and holds its
 watches open, and a profile sink that accepts every OTLP or Pyroscope upload (HTTP 200).
 With SCORCH_BENCH_PODS naming a JSON file of pod objects, pod lists answer those pods and
-namespace lists the namespaces they are in (bench/pull-run.sh).
+namespace lists the namespaces they are in (bench/pull-run.sh). With SCORCH_BENCH_API_CERT and
+SCORCH_BENCH_API_KEY naming PEM files, the API server speaks TLS as a real one does (its client
+side is part of what a collector loads and keeps).
 Prints "api=<port> sink=<port>" and serves until killed."""
 import http.server
 import json
 import os
 import socketserver
+import ssl
 import sys
 import threading
 import time
@@ -66,6 +69,10 @@ class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
 
 
 api = Server(("127.0.0.1", 0), Api)
+if os.environ.get("SCORCH_BENCH_API_CERT"):
+    tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    tls.load_cert_chain(os.environ["SCORCH_BENCH_API_CERT"], os.environ["SCORCH_BENCH_API_KEY"])
+    api.socket = tls.wrap_socket(api.socket, server_side=True)
 sink = Server(("127.0.0.1", 0), Api)
 for server in (api, sink):
     threading.Thread(target=server.serve_forever, daemon=True).start()

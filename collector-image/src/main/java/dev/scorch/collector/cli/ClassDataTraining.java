@@ -44,22 +44,27 @@ import java.util.Optional;
  * The training run the image build dumps the collector's class-data archive from
  * ({@code collector-image/jlink-runtime.sh --app-archive}, with {@code -XX:DumpLoadedClassList}):
  * the classes a collector loads go into the archive, mapped read-only and shared instead of parsed
- * into metaspace at every start. An image build has no perf access and no API server, so besides
- * running {@code run} as a node does (start-up, config, health, the watches, TLS), the training
- * drives the sampling path on input it makes itself: it tries to open the perf events as a node
- * does (the FFM binding; refused in a build), decodes a perf ring it writes for its own process
- * ({@link PerfRecords}) through the collector's record router, unwinder and process table,
- * symbolizes the JVM's own binaries, builds the profile and offers it in every wire format to a
- * directory, an OTLP and a Pyroscope backend, the network ones on a loopback listener that answers
- * every request with 200 ({@link TrainingSink}). Every component it drives is the collector's
- * own, as a node runs it; nothing of the training is on {@code run}'s path.
+ * into metaspace at every start. An image build has no perf access and no API server, so the
+ * training runs {@code run} as a node does (start-up, config, health, TLS, the watches, policy
+ * placement, the pod and namespace caches, status patches) against a loopback API server over TLS
+ * that serves a node, a pod and its owners ({@link TrainingApi}), and it drives the sampling path
+ * on input it makes itself: it tries to open the perf events as a node does (the FFM binding;
+ * refused in a build), decodes a perf ring it writes for its own process ({@link PerfRecords})
+ * through the collector's record router, unwinder and process table, symbolizes the JVM's own
+ * binaries, builds the profile and offers it in every wire format to a directory, an OTLP and a
+ * Pyroscope backend, the network ones on a loopback listener that answers every request with 200.
+ * The API server and that listener ({@link TrainingSink#main}) run in a JVM of their own, so that
+ * their server-side classes (TLS's above all) stay out of the class list. Every component the
+ * training drives is the collector's own, as a node runs it; nothing of the training is on
+ * {@code run}'s path.
  *
  * <pre>java @jvm.options -XX:DumpLoadedClassList=classes.list -cp scorch-collector.jar dev.scorch.collector.cli.ClassDataTraining DIR</pre>
  *
- * {@code DIR} holds {@code ca.pem} (any CA bundle) and {@code token}; the training writes its
- * config, profiles and spool there, and the file {@value #SAMPLING_PATH_DONE} once the sampling path
- * has run (how long that takes depends on the machine's load), and runs until SIGTERM.
- * {@code SCORCH_NODE_NAME} is set as for {@code run}.
+ * {@code DIR} holds {@code ca.pem} (the API server's certificate), {@code token} and the file
+ * {@value TrainingSink#PORTS} the peers write; the training writes its config, profiles and spool
+ * there, and the file {@value #SAMPLING_PATH_DONE} once the sampling path has run (how long that
+ * takes depends on the machine's load), and runs until SIGTERM. {@code SCORCH_NODE_NAME},
+ * {@code SCORCH_POD_NAMESPACE} and {@code SCORCH_POD_NAME} are set as for {@code run}.
  */
 public final class ClassDataTraining {
 
@@ -81,13 +86,14 @@ public final class ClassDataTraining {
 
     public static void main(String[] args) throws Exception {
         if (args.length != 1) {
-            System.err.println("usage: ClassDataTraining DIR   (DIR holds ca.pem and token)");
+            System.err.println("usage: ClassDataTraining DIR   (DIR holds ca.pem, token and the peers file of TrainingSink)");
             System.exit(Main.USAGE);
         }
         Path dir = Path.of(args[0]);
-        TrainingSink sink = TrainingSink.start();
+        // The peers run in a JVM of their own (TrainingSink's main), so their server-side classes stay out of the class list.
+        String[] ports = Files.readString(dir.resolve(TrainingSink.PORTS)).trim().split(" ");
         Path config = dir.resolve("collector.json");
-        Files.writeString(config, config(dir, sink.port()));
+        Files.writeString(config, config(dir, Integer.parseInt(ports[0])));
         Thread.ofPlatform().daemon().name("training-sampling-path").start(() -> {
             try {
                 samplingPath(config, PASS_PAUSE);
@@ -97,19 +103,25 @@ public final class ClassDataTraining {
                 System.err.println("class-data training: the sampling path failed: " + e);
             }
         });
-        Main.main(new String[] {"run", "--config", config.toString(), "--api-server", "https://127.0.0.1:1",
+        Main.main(new String[] {"run", "--config", config.toString(), "--api-server", "https://127.0.0.1:" + ports[1],
             "--api-server-ca", dir.resolve("ca.pem").toString(), "--token-file", dir.resolve("token").toString()});
     }
 
-    /** One policy with a directory, an OTLP and a Pyroscope backend, the latter two on the loopback sink. */
+    /**
+     * One policy with a directory, an OTLP and a Pyroscope backend, the latter two on the loopback
+     * sink; placed by the training node's label and taint, selecting its pod and host processes.
+     */
     static String config(Path dir, int sinkPort) {
         return String.format(Locale.ROOT, """
                 {"health": {"port": 0, "statusUpdateSeconds": 120}, "spool": {"directory": "%1$s/spool"},
-                 "policies": [{"name": "training", "sampling": {"frequencyHz": 19}, "targets": {"hostProcesses": true},
+                 "policies": [{"name": "training", "sampling": {"frequencyHz": 19},
+                   "nodes": {"selector": {"matchLabels": {"%3$s": "true"}}, "tolerations": [{"key": "%4$s", "operator": "Exists"}]},
+                   "targets": {"namespaceSelector": {"matchLabels": {"team": "checkout"}},
+                     "podSelector": {"matchExpressions": [{"key": "app", "operator": "In", "values": ["checkout"]}]}, "hostProcesses": true},
                    "export": {"intervalSeconds": 5, "backends": [{"name": "files", "directory": {"path": "%1$s/profiles"}},
                      {"name": "otel", "otlp": {"endpoint": "http://127.0.0.1:%2$d"}},
                      {"name": "grafana", "pyroscope": {"url": "http://127.0.0.1:%2$d"}}]}}]}
-                """, dir, sinkPort);
+                """, dir, sinkPort, TrainingApi.NODE_LABEL, TrainingApi.TAINT_KEY);
     }
 
     /**

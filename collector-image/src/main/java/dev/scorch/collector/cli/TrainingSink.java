@@ -8,23 +8,85 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
 import java.util.Locale;
+import java.util.Optional;
+import java.util.function.Function;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
 
 /**
- * The class-data training's OTLP and Pyroscope endpoint ({@link ClassDataTraining}): a listener on
- * the loopback interface that answers every HTTP/1.1 request with 200 and no body, so the
- * collector's HTTP client and delivery go through a whole exchange in an image build, where no
- * backend is reachable.
+ * The class-data training's peers ({@link ClassDataTraining}): a listener on the loopback
+ * interface that answers every HTTP/1.1 request, so the collector's HTTP client, TLS, watches and
+ * delivery go through whole exchanges in an image build, where no backend or API server is
+ * reachable. As the OTLP and Pyroscope endpoint it answers every request with 200 and no body; as
+ * the API server ({@link #startApi}, over TLS) it answers with what {@link TrainingApi} serves.
+ *
+ * <pre>java -cp scorch-collector.jar dev.scorch.collector.cli.TrainingSink DIR</pre>
+ *
+ * runs both for the training, in a JVM of their own, with the API server's key from {@code
+ * DIR/ca.p12} (password {@value #KEYS_PASSWORD}), writes their ports to {@code DIR/}{@value #PORTS}
+ * and serves until killed. {@code SCORCH_NODE_NAME} names the node it serves.
  */
 final class TrainingSink {
-    private final ServerSocket socket;
+    /** The file in DIR holding "{@code <backends' port> <API server's port>}". */
+    static final String PORTS = "peers";
+    /** The password of DIR/ca.p12, which jlink-runtime.sh writes with keytool. */
+    static final String KEYS_PASSWORD = "training";
+    private static final byte[] EMPTY = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
 
-    private TrainingSink(ServerSocket socket) {
+    private final ServerSocket socket;
+    /** A request's head (line and headers) to the JSON to answer with; empty: hold the request open as a watch. */
+    private final Function<String, Optional<String>> answers;
+
+    private TrainingSink(ServerSocket socket, Function<String, Optional<String>> answers) {
         this.socket = socket;
+        this.answers = answers;
     }
 
+    public static void main(String[] args) throws Exception {
+        if (args.length != 1) {
+            System.err.println("usage: TrainingSink DIR   (DIR holds ca.p12)");
+            System.exit(Main.USAGE);
+        }
+        Path dir = Path.of(args[0]);
+        String node = Optional.ofNullable(System.getenv("SCORCH_NODE_NAME")).orElse("training");
+        TrainingSink sink = start();
+        TrainingSink api = startApi(serverTls(dir.resolve("ca.p12")), new TrainingApi(node));
+        Path written = Files.writeString(dir.resolve(PORTS + ".tmp"), sink.port() + " " + api.port() + "\n");
+        Files.move(written, dir.resolve(PORTS), StandardCopyOption.ATOMIC_MOVE);
+        Thread.currentThread().join();
+    }
+
+    /** The API server's TLS: the key and certificate (for 127.0.0.1) in the PKCS#12 file {@code keys}. */
+    private static SSLContext serverTls(Path keys) throws IOException, GeneralSecurityException {
+        KeyStore store = KeyStore.getInstance("PKCS12");
+        try (InputStream in = Files.newInputStream(keys)) {
+            store.load(in, KEYS_PASSWORD.toCharArray());
+        }
+        KeyManagerFactory factory = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        factory.init(store, KEYS_PASSWORD.toCharArray());
+        SSLContext tls = SSLContext.getInstance("TLS");
+        tls.init(factory.getKeyManagers(), null, null);
+        return tls;
+    }
+
+    /** The backends' endpoint: 200 and no body to every request. */
     static TrainingSink start() throws IOException {
-        TrainingSink sink = new TrainingSink(new ServerSocket(0, 50, InetAddress.getLoopbackAddress()));
+        return start(new ServerSocket(0, 50, InetAddress.getLoopbackAddress()), head -> Optional.of(""));
+    }
+
+    /** The API server's endpoint, over TLS with {@code tls}'s key. */
+    static TrainingSink startApi(SSLContext tls, TrainingApi api) throws IOException {
+        return start(tls.getServerSocketFactory().createServerSocket(0, 50, InetAddress.getLoopbackAddress()), api::answer);
+    }
+
+    private static TrainingSink start(ServerSocket socket, Function<String, Optional<String>> answers) {
+        TrainingSink sink = new TrainingSink(socket, answers);
         Thread.ofPlatform().daemon().name("training-sink").start(sink::acceptEvery);
         return sink;
     }
@@ -58,7 +120,23 @@ final class TrainingSink {
                         in.skipNBytes(Long.parseLong(lower.substring(at + 15, lower.indexOf('\r', at)).trim()));
                     }
                 }
-                out.write("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                Optional<String> json = answers.apply(head);
+                if (json.isEmpty()) {
+                    // A watch: its events never come; the client ends it by closing.
+                    out.write("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+                            .getBytes(StandardCharsets.US_ASCII));
+                    out.flush();
+                    in.transferTo(OutputStream.nullOutputStream());
+                    return;
+                }
+                if (json.get().isEmpty()) {
+                    out.write(EMPTY);
+                } else {
+                    byte[] body = json.get().getBytes(StandardCharsets.UTF_8);
+                    out.write(("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " + body.length + "\r\n\r\n")
+                            .getBytes(StandardCharsets.US_ASCII));
+                    out.write(body);
+                }
                 out.flush();
             }
         } catch (IOException | RuntimeException e) {

@@ -20,6 +20,9 @@ import java.util.OptionalLong;
  * names the field the way the admin would look it up ({@code export.backends[1].parca.address}).
  * Absent fields and JSON {@code null} are treated alike, as the operator renders unset options as
  * {@code null}.
+ *
+ * <p>One file past the usual size: one typed reader per kind of field, each checking its value and
+ * naming the same path in its error; apart, each kind would repeat the path and the error wording.
  */
 final class ConfigNode {
 

@@ -13,6 +13,9 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED;
  * registers and stack copy of {@link EventAttributes#SAMPLE_TYPE_WITH_USER_STACK}) with
  * {@code sample_id_all}. Every read is checked against the record's own size, so a corrupt or
  * hostile record is reported to {@link RecordHandler#malformed} and skipped, never thrown.
+ *
+ * <p>One file past the usual size: it decodes every record type of the one layout {@link
+ * EventAttributes} asks the kernel for, so the offsets here change together with those flags.
  */
 public final class RecordDecoder {
 

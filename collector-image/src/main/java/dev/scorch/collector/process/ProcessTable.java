@@ -20,6 +20,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * quarter of its bound the exited processes that were never sampled (no profile can hold them) go.
  *
  * <p>The sampler thread writes, the profile builder reads; both may run at once.
+ *
+ * <p>One file past the usual size: the record handlers, the bound's evictions and the drain's
+ * forgetting all change the one map of processes and the interval that decides who stays.
  */
 public final class ProcessTable implements ProcessLookup {
 

@@ -29,6 +29,9 @@ import java.util.UUID;
  * OTLP table index as it stands. The target's labels become resource attributes, the Kubernetes
  * ones under their semantic convention names; a mapping's build id becomes the
  * {@code process.executable.build_id.gnu} attribute.
+ *
+ * <p>One file past the usual size: one encoder per wire format, and the profiles and the
+ * dictionary index into the same string and stack tables, which only this encoder fills.
  */
 public final class OtlpProfilesEncoder {
 

@@ -18,6 +18,9 @@ import java.util.Arrays;
  * no copy.
  *
  * <p>Not thread-safe; one writer builds one message.
+ *
+ * <p>One file past the usual size: every field writer shares the one buffer and the
+ * length-slot framing of the messages open around it.
  */
 public final class ProtobufWriter {
 

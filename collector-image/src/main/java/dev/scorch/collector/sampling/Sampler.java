@@ -3,11 +3,9 @@ package dev.scorch.collector.sampling;
 import dev.scorch.collector.linux.ErrnoException;
 import dev.scorch.collector.perf.EventAttributes;
 import dev.scorch.collector.perf.EventPoller;
-import dev.scorch.collector.perf.ForwardingRecordHandler;
 import dev.scorch.collector.perf.PerfEvent;
 import dev.scorch.collector.perf.RecordDecoder;
 import dev.scorch.collector.perf.RecordHandler;
-import dev.scorch.collector.perf.SampleRecord;
 
 import java.lang.foreign.Arena;
 import java.nio.file.Path;
@@ -236,44 +234,6 @@ public final class Sampler implements AutoCloseable {
             arena.close();
         } finally {
             drainLock.unlock();
-        }
-    }
-
-    /** Counts what the kernel reports and forwards every record. Called under the drain lock. */
-    private static final class CountingHandler extends ForwardingRecordHandler {
-        volatile long samples;
-        volatile long lost;
-        volatile long throttles;
-        volatile long malformed;
-
-        CountingHandler(RecordHandler target) {
-            super(target);
-        }
-
-        @Override
-        public void sample(SampleRecord sample) {
-            samples++;
-            super.sample(sample);
-        }
-
-        @Override
-        public void lost(long records) {
-            lost += records;
-            super.lost(records);
-        }
-
-        @Override
-        public void throttled(boolean throttled) {
-            if (throttled) {
-                throttles++;
-            }
-            super.throttled(throttled);
-        }
-
-        @Override
-        public void malformed(int type, String why) {
-            malformed++;
-            super.malformed(type, why);
         }
     }
 }

@@ -1,6 +1,8 @@
 package dev.scorch.collector.symbol;
 
+import dev.scorch.collector.symbol.elf.GnuBuildId;
 import dev.scorch.collector.symbol.elf.SymbolTable;
+import dev.scorch.collector.symbol.elf.SymbolTableBuilder;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -8,7 +10,6 @@ import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import dev.scorch.collector.symbol.elf.ElfFile;
 
 /**
  * Kernel text symbols from {@code /proc/kallsyms} ({@code address type name [module]}), kept in
@@ -93,7 +94,7 @@ final class KernelSymbols {
 
         /** The same symbols as a {@link SymbolTable}, for starts spanning more than 4 GiB. */
         SymbolTable table() {
-            SymbolTable.Builder builder = SymbolTable.builder(count, names.length);
+            SymbolTableBuilder builder = SymbolTable.builder(count, names.length);
             for (int i = 0; i < count; i++) {
                 builder.add(addresses[i], 0, names, nameStarts[i], nameStarts[i + 1] - nameStarts[i]);
             }
@@ -216,7 +217,7 @@ final class KernelSymbols {
     private static String readBuildId(Path notes) {
         try (InputStream in = Files.newInputStream(notes)) {
             byte[] bytes = in.readNBytes(MAX_NOTES_BYTES);
-            String id = ElfFile.buildIdInNotes(ByteBuffer.wrap(bytes).order(ByteOrder.nativeOrder()));
+            String id = GnuBuildId.inNotes(ByteBuffer.wrap(bytes).order(ByteOrder.nativeOrder()));
             return id == null ? "" : id;
         } catch (IOException e) {
             return "";

@@ -1,6 +1,7 @@
 package dev.scorch.collector.symbol;
 
 import dev.scorch.collector.symbol.elf.SymbolTable;
+import dev.scorch.collector.symbol.elf.SymbolTableBuilder;
 import dev.scorch.collector.process.Mapping;
 import dev.scorch.collector.symbol.elf.ElfFile;
 import dev.scorch.collector.symbol.elf.ElfFormatException;
@@ -82,7 +83,7 @@ public final class ObjectSymbols {
      */
     public static ObjectSymbols read(ElfFile elf, ElfFile debug, Closeable files) throws IOException, ElfFormatException {
         GoPclntab go = GoPclntab.find(elf);
-        SymbolTable.Builder builder = SymbolTable.builder();
+        SymbolTableBuilder builder = SymbolTable.builder();
         if (debug != null) {
             ElfSymbolReader.addTo(debug, builder);
         }

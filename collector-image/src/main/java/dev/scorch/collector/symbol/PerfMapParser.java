@@ -1,6 +1,7 @@
 package dev.scorch.collector.symbol;
 
 import dev.scorch.collector.symbol.elf.SymbolTable;
+import dev.scorch.collector.symbol.elf.SymbolTableBuilder;
 import dev.scorch.collector.budget.ParseBudget;
 import dev.scorch.collector.symbol.elf.ByteSource;
 import dev.scorch.collector.symbol.elf.ElfFormatException;
@@ -36,7 +37,7 @@ final class PerfMapParser {
 
     /** Parses the first {@code maxBytes} of {@code file}, which must stay open while the table is used. */
     static SymbolTable parse(ByteSource file, long maxBytes, ParseBudget budget) throws IOException {
-        SymbolTable.Builder builder = SymbolTable.builder();
+        SymbolTableBuilder builder = SymbolTable.builder();
         int table = builder.table(file, 0);
         long limit = Math.min(file.size(), Math.min(maxBytes, Integer.MAX_VALUE));
         byte[] line = new byte[MAX_LINE_BYTES];

@@ -3,6 +3,7 @@ package dev.scorch.collector.unwind;
 import dev.scorch.collector.address.SortedAddresses;
 import dev.scorch.collector.symbol.elf.ElfFormatException;
 import dev.scorch.collector.symbol.elf.GoPclntab;
+import dev.scorch.collector.symbol.elf.GoSpDeltas;
 
 import java.io.IOException;
 import java.util.Arrays;
@@ -26,7 +27,7 @@ final class GoSpDeltaCache {
     /** A busy Go program's leaves lie in tens to hundreds of functions. */
     static final int MAX_FUNCTIONS = 512;
     /** Go functions have a handful of rows each; the largest table the file may give fits alone. */
-    static final int MAX_ROWS = Math.max(4096, GoPclntab.MAX_SP_DELTA_ROWS);
+    static final int MAX_ROWS = Math.max(4096, GoSpDeltas.MAX_ROWS);
 
     private final GoPclntab go;
     private volatile Functions functions = Functions.NONE;
@@ -36,7 +37,7 @@ final class GoSpDeltaCache {
     }
 
     /**
-     * The SP delta at link-time {@code address}, or {@link GoPclntab#UNKNOWN_SP_DELTA} when the
+     * The SP delta at link-time {@code address}, or {@link GoSpDeltas#UNKNOWN} when the
      * table does not say or cannot be read (not kept: a later sample may read it).
      */
     int at(long address) {
@@ -45,14 +46,14 @@ final class GoSpDeltaCache {
         if (function >= 0) {
             return kept.at(function, address);
         }
-        GoPclntab.SpDeltas read;
+        GoSpDeltas read;
         try {
             read = go.spDeltas(address);
         } catch (IOException | ElfFormatException | RuntimeException e) {
-            return GoPclntab.UNKNOWN_SP_DELTA;
+            return GoSpDeltas.UNKNOWN;
         }
         if (read == null) {
-            return GoPclntab.UNKNOWN_SP_DELTA;
+            return GoSpDeltas.UNKNOWN;
         }
         functions = kept.with(read);
         return read.at(address);
@@ -92,11 +93,11 @@ final class GoSpDeltaCache {
                     low = mid + 1;
                 }
             }
-            return found < 0 ? GoPclntab.UNKNOWN_SP_DELTA : rowValues[found];
+            return found < 0 ? GoSpDeltas.UNKNOWN : rowValues[found];
         }
 
         /** These functions and {@code added} in entry order; {@code added} alone when that would pass a bound. */
-        Functions with(GoPclntab.SpDeltas added) {
+        Functions with(GoSpDeltas added) {
             int rows = added.ends().length;
             Functions base = entries.length + 1 > MAX_FUNCTIONS || rowEnds.length + rows > MAX_ROWS ? NONE : this;
             int at = SortedAddresses.floor(base.entries, added.entry()) + 1;

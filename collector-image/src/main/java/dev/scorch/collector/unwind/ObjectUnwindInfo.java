@@ -3,6 +3,7 @@ package dev.scorch.collector.unwind;
 import dev.scorch.collector.process.Mapping;
 import dev.scorch.collector.symbol.elf.ElfFile;
 import dev.scorch.collector.symbol.elf.GoPclntab;
+import dev.scorch.collector.symbol.elf.GoSpDeltas;
 
 import java.util.List;
 
@@ -59,11 +60,11 @@ public final class ObjectUnwindInfo {
 
     /**
      * The SP delta at a link-time address of a Go function (see {@link GoPclntab#spDeltas}), or
-     * {@link GoPclntab#UNKNOWN_SP_DELTA} when the table does not say or cannot be read; the file
+     * {@link GoSpDeltas#UNKNOWN} when the table does not say or cannot be read; the file
      * is read once per function.
      */
     public int goSpDelta(long linkAddress) {
-        return goSpDeltas == null ? GoPclntab.UNKNOWN_SP_DELTA : goSpDeltas.at(linkAddress);
+        return goSpDeltas == null ? GoSpDeltas.UNKNOWN : goSpDeltas.at(linkAddress);
     }
 
     /** Heap bytes held, for the cache bound. */

@@ -5,7 +5,7 @@ import dev.scorch.collector.process.Mapping;
 import dev.scorch.collector.process.ProcessLookup;
 import dev.scorch.collector.process.ProcessSnapshot;
 import dev.scorch.collector.symbol.MappedObjects;
-import dev.scorch.collector.symbol.elf.GoPclntab;
+import dev.scorch.collector.symbol.elf.GoSpDeltas;
 
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicLong;
@@ -211,7 +211,7 @@ public final class StackUnwinder {
         long[] chain = sample.userIps();
         int chainDepth = sample.userDepth();
         int delta = info.goSpDelta(link);
-        if (delta == GoPclntab.UNKNOWN_SP_DELTA || delta < 0 || !sample.readStack(sp + delta, word)) {
+        if (delta == GoSpDeltas.UNKNOWN || delta < 0 || !sample.readStack(sp + delta, word)) {
             return KEEP_KERNEL_CHAIN;
         }
         long caller = word[0];

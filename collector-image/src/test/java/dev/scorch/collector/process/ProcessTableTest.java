@@ -50,11 +50,11 @@ class ProcessTableTest {
 
     @Test
     void mapsLinesWithSpacesInPathsOrNoPathParse() {
-        assertThat(ProcFiles.parseMapsLine("7f00-7f10 r-xp 00000000 08:01 5   /opt/my app/lib.so (deleted)"))
+        assertThat(MapsLine.parse("7f00-7f10 r-xp 00000000 08:01 5   /opt/my app/lib.so (deleted)"))
                 .extracting(Mapping::path, Mapping::executable).containsExactly("/opt/my app/lib.so", true);
-        assertThat(ProcFiles.parseMapsLine("7f00-7f10 r-xp 00000000 00:00 0 ")).extracting(Mapping::path).isEqualTo("");
-        assertThat(ProcFiles.parseMapsLine("garbage")).isNull();
-        assertThat(ProcFiles.parseMapsLine("7f10-7f00 r-xp 00000000 00:00 0")).as("end before start").isNull();
+        assertThat(MapsLine.parse("7f00-7f10 r-xp 00000000 00:00 0 ")).extracting(Mapping::path).isEqualTo("");
+        assertThat(MapsLine.parse("garbage")).isNull();
+        assertThat(MapsLine.parse("7f10-7f00 r-xp 00000000 00:00 0")).as("end before start").isNull();
     }
 
     @Test

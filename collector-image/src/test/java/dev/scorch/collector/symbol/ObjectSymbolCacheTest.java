@@ -1,6 +1,7 @@
 package dev.scorch.collector.symbol;
 
 import dev.scorch.collector.symbol.elf.SymbolTable;
+import dev.scorch.collector.symbol.elf.SymbolTableBuilder;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
@@ -12,7 +13,7 @@ class ObjectSymbolCacheTest {
     private final AtomicLong now = new AtomicLong();
 
     private static ObjectSymbols symbolsOfSize(int functions) {
-        SymbolTable.Builder builder = SymbolTable.builder();
+        SymbolTableBuilder builder = SymbolTable.builder();
         int t = builder.table(new byte[] {0, 'f', 0});
         for (int i = 0; i < functions; i++) {
             builder.add(0x1000 + i * 16L, 16, t, 1, 1);

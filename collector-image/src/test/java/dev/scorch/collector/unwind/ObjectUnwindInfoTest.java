@@ -5,6 +5,7 @@ import dev.scorch.collector.symbol.GoWorkload.Flavour;
 import dev.scorch.collector.symbol.elf.ByteSource;
 import dev.scorch.collector.symbol.elf.ElfFile;
 import dev.scorch.collector.symbol.elf.GoPclntab;
+import dev.scorch.collector.symbol.elf.GoSpDeltas;
 import org.junit.jupiter.api.Test;
 
 import java.nio.channels.FileChannel;
@@ -26,7 +27,7 @@ class ObjectUnwindInfoTest {
     void aGoFunctionsTableIsReadFromTheFileOnceForAllItsAddresses() throws Exception {
         long function = GoWorkload.address(Flavour.FULL, "runtime.mallocgc");
         Path binary = GoWorkload.binary(Flavour.STRIPPED);
-        GoPclntab.SpDeltas reference = pclntab(binary).spDeltas(function);
+        GoSpDeltas reference = pclntab(binary).spDeltas(function);
         FileChannel channel = FileChannel.open(binary);
         ObjectUnwindInfo info = new ObjectUnwindInfo(List.of(), null, GoPclntab.find(ElfFile.parse(ByteSource.of(channel))));
 
@@ -36,14 +37,14 @@ class ObjectUnwindInfoTest {
         assertThat(reference.end() - function).as("runtime.mallocgc's size").isGreaterThan(100);
         assertAnsweredAsTheFileAnswers(info, reference);
         assertThat(reference.at(function)).as("at the entry the return address is at sp").isZero();
-        assertThat(info.goSpDelta(reference.end())).as("the next function needs the file").isEqualTo(GoPclntab.UNKNOWN_SP_DELTA);
+        assertThat(info.goSpDelta(reference.end())).as("the next function needs the file").isEqualTo(GoSpDeltas.UNKNOWN);
     }
 
     /** The function with the most rows in a real Go binary is kept whole like any other. */
     @Test
     void aGoFunctionWithManyRowsIsKeptWhole() throws Exception {
         Path binary = GoWorkload.binary(Flavour.STRIPPED);
-        GoPclntab.SpDeltas largest = functions(binary).stream().max(Comparator.comparingInt(f -> f.ends().length)).orElseThrow();
+        GoSpDeltas largest = functions(binary).stream().max(Comparator.comparingInt(f -> f.ends().length)).orElseThrow();
         FileChannel channel = FileChannel.open(binary);
         ObjectUnwindInfo info = new ObjectUnwindInfo(List.of(), null, GoPclntab.find(ElfFile.parse(ByteSource.of(channel))));
 
@@ -60,7 +61,7 @@ class ObjectUnwindInfoTest {
         long high = 0x7fff_0000_0000L << 8;
         Path binary = GoWorkload.binary(Flavour.STRIPPED);
         long function = GoWorkload.address(Flavour.FULL, "runtime.mallocgc") - textStart(binary) + high;
-        GoPclntab.SpDeltas reference = relinked(FileChannel.open(binary), high).spDeltas(function);
+        GoSpDeltas reference = relinked(FileChannel.open(binary), high).spDeltas(function);
         FileChannel channel = FileChannel.open(binary);
         ObjectUnwindInfo info = new ObjectUnwindInfo(List.of(), null, relinked(channel, high));
 
@@ -78,19 +79,19 @@ class ObjectUnwindInfoTest {
     @Test
     void moreFunctionsThanKeptAreAnsweredAsTheFileAnswers() throws Exception {
         Path binary = GoWorkload.binary(Flavour.STRIPPED);
-        List<GoPclntab.SpDeltas> functions = functions(binary);
+        List<GoSpDeltas> functions = functions(binary);
         ObjectUnwindInfo info = new ObjectUnwindInfo(List.of(), null, pclntab(binary));
 
         assertThat(functions.size()).isGreaterThan(GoSpDeltaCache.MAX_FUNCTIONS);
-        for (GoPclntab.SpDeltas function : functions) {
+        for (GoSpDeltas function : functions) {
             assertAnsweredAsTheFileAnswers(info, function);
         }
-        for (GoPclntab.SpDeltas function : functions.reversed()) {
+        for (GoSpDeltas function : functions.reversed()) {
             assertAnsweredAsTheFileAnswers(info, function);
         }
     }
 
-    private static void assertAnsweredAsTheFileAnswers(ObjectUnwindInfo info, GoPclntab.SpDeltas function) {
+    private static void assertAnsweredAsTheFileAnswers(ObjectUnwindInfo info, GoSpDeltas function) {
         for (long address = function.entry(); address < function.end(); address++) {
             assertThat(info.goSpDelta(address)).as("SP delta at 0x%x, +%d", function.entry(), address - function.entry())
                     .isEqualTo(function.at(address));
@@ -113,10 +114,10 @@ class ObjectUnwindInfoTest {
     }
 
     /** Every function of the binary's table, in address order. */
-    private static List<GoPclntab.SpDeltas> functions(Path binary) throws Exception {
+    private static List<GoSpDeltas> functions(Path binary) throws Exception {
         GoPclntab go = pclntab(binary);
-        List<GoPclntab.SpDeltas> functions = new ArrayList<>();
-        for (GoPclntab.SpDeltas f = go.spDeltas(textStart(binary)); f != null; f = go.spDeltas(f.end())) {
+        List<GoSpDeltas> functions = new ArrayList<>();
+        for (GoSpDeltas f = go.spDeltas(textStart(binary)); f != null; f = go.spDeltas(f.end())) {
             functions.add(f);
         }
         return functions;

@@ -7,7 +7,6 @@ import dev.scorch.collector.export.ProfileExporter;
 import dev.scorch.collector.export.WireFormat;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -49,14 +48,8 @@ public final class DeliveryQueue implements ProfileExporter {
     private final Backlog backlog;
     private final Thread thread;
 
-    private final Object healthLock = new Object();
-    private long sent;
-    private long retried;
-    private Instant lastSuccess;
-    private Instant failingSince;
-    private String lastError;
+    private final DeliveryHealth health;
     private Thread cutter;
-    private volatile String senderDied;
 
     /**
      * Recovers the backend's spool from a previous run and starts its sender thread.
@@ -69,7 +62,7 @@ public final class DeliveryQueue implements ProfileExporter {
         this.settings = settings;
         this.backlog = new Backlog(backend, settings);
         backlog.recover();
-        this.lastError = backlog.spoolProblem();
+        this.health = new DeliveryHealth(backend, settings.clock(), backlog.spoolProblem());
         this.thread = Thread.ofVirtual().name("scorch-export-" + backend).start(this::runSender);
     }
 
@@ -95,11 +88,7 @@ public final class DeliveryQueue implements ProfileExporter {
 
     @Override
     public BackendHealth health() {
-        synchronized (healthLock) {
-            String error = senderDied != null ? senderDied : lastError;
-            Instant failing = senderDied != null && failingSince == null ? settings.clock().instant() : failingSince;
-            return new BackendHealth(backend, lastSuccess, failing, error, backlog.queuedBytes(), sent, retried, backlog.dropped());
-        }
+        return health.of(backlog);
     }
 
     /**
@@ -158,8 +147,9 @@ public final class DeliveryQueue implements ProfileExporter {
         } catch (Throwable e) {
             // An Error (out of memory on a hostile spool file, a stack overflow) ends delivery for this backend: say so in its
             // health, which the pod condition and readyz read, rather than staying green with nothing sent.
-            senderDied = "the sender thread stopped (" + e.getClass().getName() + "); profiles stay spooled until the collector restarts";
-            LOG.log(Level.ERROR, "backend " + backend + ": " + senderDied);
+            String why = "the sender thread stopped (" + e.getClass().getName() + "); profiles stay spooled until the collector restarts";
+            health.senderDied(why);
+            LOG.log(Level.ERROR, "backend " + backend + ": " + why);
         }
     }
 
@@ -200,7 +190,7 @@ public final class DeliveryQueue implements ProfileExporter {
             } else if (failure.retryable()) {
                 backlog.sendFailed(item);
                 failures++;
-                failed(failure.getMessage());
+                health.retrying(failure.getMessage());
                 if (!backlog.pause(retryWait(failure, failures))) {
                     return;
                 }
@@ -213,36 +203,13 @@ public final class DeliveryQueue implements ProfileExporter {
 
     /** Health first, then the backlog: whoever sees the profile gone sees its outcome too. */
     private void delivered(QueuedProfile item) {
-        synchronized (healthLock) {
-            sent++;
-            lastSuccess = settings.clock().instant();
-            if (failingSince != null) {
-                LOG.log(Level.INFO, "backend {0}: delivering again after failures since {1}", backend, failingSince);
-            }
-            failingSince = null;
-            lastError = null;
-        }
+        health.delivered();
         backlog.settle(item, null);
     }
 
-    private void failed(String error) {
-        synchronized (healthLock) {
-            retried++;
-            if (failingSince == null) {
-                failingSince = settings.clock().instant();
-                LOG.log(Level.WARNING, "backend {0}: delivery failing, retrying with backoff: {1}", backend, error);
-            }
-            lastError = error;
-        }
-    }
-
+    /** Health first, then the backlog, as for a delivered profile. */
     private void rejected(QueuedProfile item, SendFailure failure) {
-        synchronized (healthLock) {
-            if (failingSince == null) {
-                failingSince = settings.clock().instant();
-            }
-            lastError = failure.getMessage();
-        }
+        health.rejected(failure.getMessage());
         backlog.settle(item, failure.reason());
         backlog.logOnce(failure.reason(), "backend " + backend + ": profile rejected, dropping it (counted as "
                 + failure.reason() + "; later rejections for this reason are only counted): " + failure.getMessage());

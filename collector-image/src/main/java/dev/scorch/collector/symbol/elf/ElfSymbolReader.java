@@ -33,13 +33,13 @@ public final class ElfSymbolReader {
     private ElfSymbolReader() {}
 
     public static SymbolTable read(ElfFile elf) throws IOException, ElfFormatException {
-        SymbolTable.Builder builder = SymbolTable.builder();
+        SymbolTableBuilder builder = SymbolTable.builder();
         addTo(elf, builder);
         return builder.build();
     }
 
     /** Adds the function symbols of {@code elf} to {@code builder}, after whatever it holds. */
-    public static void addTo(ElfFile elf, SymbolTable.Builder builder) throws IOException, ElfFormatException {
+    public static void addTo(ElfFile elf, SymbolTableBuilder builder) throws IOException, ElfFormatException {
         for (int type : new int[] {ElfFile.SHT_SYMTAB, ElfFile.SHT_DYNSYM}) {
             for (ElfFile.Section section : elf.sections()) {
                 if (section.type() == type) {
@@ -50,7 +50,7 @@ public final class ElfSymbolReader {
         }
     }
 
-    private static void addFunctions(ElfFile elf, ElfFile.Section symbols, SymbolTable.Builder builder)
+    private static void addFunctions(ElfFile elf, ElfFile.Section symbols, SymbolTableBuilder builder)
             throws IOException, ElfFormatException {
         ByteSource source = elf.source();
         ParseBudget budget = elf.budget();

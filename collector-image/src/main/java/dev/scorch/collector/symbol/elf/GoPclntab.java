@@ -6,8 +6,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
-import java.util.Optional;
 
 /**
  * Names functions from a Go binary's pc/line table ({@code .gopclntab}), which the Go runtime
@@ -16,30 +14,26 @@ import java.util.Optional;
  * 1.18-1.19 ({@code 0xFFFFFFF0}) and 1.20+ ({@code 0xFFFFFFF1}), in either byte order.
  *
  * <p>The table is found by section name, or, when the section headers are gone, by scanning the
- * read-only load segments for a plausible header. It stays in the file: opening it reads the
+ * read-only load segments for a plausible header ({@link GoPclntabHeader}). It stays in the file: opening it reads the
  * header and every 64th entry of the sorted function table (8 bytes of heap per
  * 64 functions), and a lookup reads one slice of the function table, one {@code
  * _func} name field and one name, each checked against the table bounds. A 40 MB table of a large
  * binary therefore costs kilobytes of heap, not its size. Opening charges the file's {@link
  * ParseBudget}: a table whose offsets point all over the file (so no read is cached) runs out of
- * read budget instead of stalling the collector.
+ * read budget instead of stalling the collector. A function's pcsp table decodes into
+ * {@link GoSpDeltas}.
+ *
+ * <p>One file past the usual size: the lookups, the names, the SP deltas and the search for the
+ * text start all read the one function table through the same bounded reads of the file.
  */
 public final class GoPclntab {
 
-    private static final int MAGIC_12 = 0xFFFFFFFB;
-    private static final int MAGIC_116 = 0xFFFFFFFA;
-    private static final int MAGIC_118 = 0xFFFFFFF0;
-    private static final int MAGIC_120 = 0xFFFFFFF1;
-    private static final long MAX_FUNCTIONS = 8_000_000;
-    private static final long MAX_SCAN_BYTES = 512L << 20;
-    private static final int SCAN_CHUNK = 256 << 10;
     private static final int MAX_NAME_LENGTH = 8192;
     private static final int NAME_PROBE_BYTES = 128;
     private static final int STRIDE = 64;
     private static final int BLOCK_BYTES = 64 << 10;
     /** Blocks for reads that jump (a record, a name per function): small, so a jump wastes little. */
     private static final int RANDOM_BLOCK_BYTES = 4096;
-    private static final long FROM_ENTRY_POINT = -1;
     private static final byte[] RT0 = "_rt0_".getBytes(StandardCharsets.US_ASCII);
 
     private final ByteSource source;
@@ -59,12 +53,6 @@ public final class GoPclntab {
     /** The end of the last function: the function table's final entry. */
     private final long textEnd;
     private final ParseBudget budget;
-    /** A pcsp table longer than this is not believed (Go's are tens of bytes per function). */
-    private static final int MAX_PC_VALUE_BYTES = 4096;
-    /** A pcsp row takes two bytes at the least. */
-    public static final int MAX_SP_DELTA_ROWS = MAX_PC_VALUE_BYTES / 2;
-    /** An SP delta the table cannot tell. */
-    public static final int UNKNOWN_SP_DELTA = Integer.MIN_VALUE;
 
     /**
      * @param functab file offset of the function table: {@code functionCount} pairs of (entry,
@@ -76,7 +64,7 @@ public final class GoPclntab {
      * @param pcTable file offset that a {@code _func}'s pc-value table offsets (pcsp) count from
      * @param pcQuantum the instruction size quantum pc deltas are multiplied by
      */
-    private GoPclntab(ByteSource source, ByteOrder order, int functionCount, int fieldSize, long functab, long funcData, long funcDataEnd,
+    GoPclntab(ByteSource source, ByteOrder order, int functionCount, int fieldSize, long functab, long funcData, long funcDataEnd,
             int nameFieldOffset, long names, long namesEnd, long textBase, long pcTable, int pcQuantum, ParseBudget budget)
             throws IOException, ElfFormatException {
         this.source = source;
@@ -100,21 +88,7 @@ public final class GoPclntab {
 
     /** The pc/line table of {@code elf}, or null when the file has none. */
     public static GoPclntab find(ElfFile elf) throws IOException, ElfFormatException {
-        Optional<ElfFile.Section> section = elf.section(".gopclntab");
-        long textStart = elf.section(".text").map(ElfFile.Section::address).orElse(0L);
-        if (section.isPresent() && section.get().type() != ElfFile.SHT_NOBITS) {
-            ElfFile.Section s = section.get();
-            elf.source().requireRange(s.offset(), s.size(), ".gopclntab");
-            return parse(elf.source(), s.offset(), s.size(), textStart, elf.entry(), elf.budget());
-        }
-        if (!elf.sections().isEmpty()) {
-            return null; // section headers present and no .gopclntab: not a Go binary
-        }
-        long found = scanForHeader(elf);
-        if (found < 0) {
-            return null;
-        }
-        return parse(elf.source(), found, elf.source().size() - found, textStart, elf.entry(), elf.budget());
+        return GoPclntabHeader.find(elf);
     }
 
     /**
@@ -129,98 +103,18 @@ public final class GoPclntab {
      */
     public static GoPclntab parse(ByteSource source, long offset, long size, long textStart, long entryPoint)
             throws IOException, ElfFormatException {
-        return parse(source, offset, size, textStart, entryPoint, ParseBudget.of(ElfFile.limits()));
+        return GoPclntabHeader.parse(source, offset, size, textStart, entryPoint, ParseBudget.of(ElfFile.limits()));
     }
 
     /** As {@link #parse(ByteSource, long, long, long, long)}, charging {@code budget}. */
     public static GoPclntab parse(ByteSource source, long offset, long size, long textStart, long entryPoint, ParseBudget budget)
             throws IOException, ElfFormatException {
-        if (size < 16 || !source.contains(offset, size)) {
-            throw new ElfFormatException(".gopclntab too short or outside the file");
-        }
-        budget.read(16);
-        byte[] head = source.read(offset, 16);
-        ByteOrder order = byteOrder(head);
-        if (order == null) {
-            throw new ElfFormatException(".gopclntab has an unknown magic");
-        }
-        ByteBuffer h = ByteBuffer.wrap(head).order(order);
-        int magic = h.getInt(0);
-        int ptrSize = head[7];
-        if (head[4] != 0 || head[5] != 0 || (ptrSize != 4 && ptrSize != 8) || !validQuantum(head[6])) {
-            throw new ElfFormatException(".gopclntab header is malformed");
-        }
-        int headerWords = magic == MAGIC_12 ? 1 : magic == MAGIC_116 ? 7 : 8;
-        long headerSize = 8L + (long) headerWords * ptrSize;
-        if (size < headerSize) {
-            throw new ElfFormatException(".gopclntab header truncated");
-        }
-        budget.read(headerSize);
-        ByteBuffer header = ByteBuffer.wrap(source.read(offset, (int) headerSize)).order(order);
-        long[] words = new long[headerWords];
-        for (int i = 0; i < headerWords; i++) {
-            words[i] = ptrSize == 8 ? header.getLong(8 + i * 8) : Integer.toUnsignedLong(header.getInt(8 + i * 4));
-        }
-        long functionCount = words[0];
-        budget.require("go_functions", functionCount, MAX_FUNCTIONS);
-        return switch (magic) {
-            case MAGIC_118, MAGIC_120 -> {
-                long base = textStart != 0 ? textStart : words[2] != 0 ? words[2] : FROM_ENTRY_POINT;
-                yield modern(source, offset, size, order, (int) functionCount, 4, base, entryPoint, words[3], words[4], words[7], words[6],
-                        head[6], budget);
-            }
-            case MAGIC_116 -> modern(source, offset, size, order, (int) functionCount, ptrSize, 0, entryPoint, words[2], words[3], words[6],
-                    words[5], head[6], budget);
-            default -> go12(source, offset, size, order, (int) functionCount, ptrSize, head[6], budget);
-        };
+        return GoPclntabHeader.parse(source, offset, size, textStart, entryPoint, budget);
     }
 
-    /**
-     * Go 1.16+: a function table of {@code (entry, funcoff)} pairs at {@code pclnOffset}, the
-     * {@code _func} records after it (offsets from the table start); names in the separate {@code
-     * funcnametab} (which ends where the compilation-unit table begins).
-     */
-    private static GoPclntab modern(ByteSource source, long offset, long size, ByteOrder order, int functionCount, int fieldSize,
-            long textBase, long entryPoint, long namesOffset, long namesEnd, long pclnOffset, long pcTableOffset, int quantum, ParseBudget budget)
-            throws IOException, ElfFormatException {
-        if (namesEnd <= namesOffset || namesEnd > size) {
-            namesEnd = Math.min(size, pclnOffset > namesOffset ? pclnOffset : size);
-        }
-        requireInside(size, namesOffset, namesEnd - namesOffset, "function name table");
-        requireInside(size, pclnOffset, size - pclnOffset, "function table");
-        requireFunctab(size - pclnOffset, functionCount, fieldSize);
-        long pcln = offset + pclnOffset;
-        // _func starts with the entry: a uint32 offset from 1.18, a uintptr before.
-        long pcTable = pcTableOffset > 0 && pcTableOffset < size ? offset + pcTableOffset : -1;
-        GoPclntab table = new GoPclntab(source, order, functionCount, fieldSize, pcln, pcln, offset + size, fieldSize, offset + namesOffset,
-                offset + namesEnd, textBase == FROM_ENTRY_POINT ? 0 : textBase, pcTable, quantum, budget);
-        return textBase == FROM_ENTRY_POINT ? table.rebased(entryPoint - table.entryOffsetOfRt0()) : table;
-    }
-
-    /** Go 1.2-1.15: the function table follows the header; {@code _func} and name offsets count from the table start. */
-    private static GoPclntab go12(ByteSource source, long offset, long size, ByteOrder order, int functionCount, int ptrSize,
-            int quantum, ParseBudget budget) throws IOException, ElfFormatException {
-        int functabStart = 8 + ptrSize;
-        requireFunctab(size - functabStart, functionCount, ptrSize);
-        return new GoPclntab(source, order, functionCount, ptrSize, offset + functabStart, offset, offset + size, ptrSize, offset,
-                offset + size, 0, offset, quantum, budget);
-    }
-
-    private GoPclntab rebased(long base) throws IOException, ElfFormatException {
+    GoPclntab rebased(long base) throws IOException, ElfFormatException {
         return new GoPclntab(source, order, functionCount, fieldSize, functab, funcData, funcDataEnd, nameFieldOffset, names, namesEnd, base,
                 pcTable, pcQuantum, budget);
-    }
-
-    private static void requireInside(long tableSize, long start, long length, String what) throws ElfFormatException {
-        if (start < 0 || length < 0 || start > tableSize || length > tableSize - start) {
-            throw new ElfFormatException(".gopclntab " + what + " lies outside the table");
-        }
-    }
-
-    private static void requireFunctab(long available, int functionCount, int fieldSize) throws ElfFormatException {
-        if ((2L * functionCount + 1) * fieldSize > available) {
-            throw new ElfFormatException(".gopclntab function table truncated");
-        }
     }
 
     /** Number of functions in the table. */
@@ -255,7 +149,7 @@ public final class GoPclntab {
      * or points outside the table has no rows; null when no function contains the address (outside
      * the table's text, that is known without reading the file).
      */
-    public SpDeltas spDeltas(long address) throws IOException, ElfFormatException {
+    public GoSpDeltas spDeltas(long address) throws IOException, ElfFormatException {
         if (Long.compareUnsigned(address, textEnd) >= 0) {
             return null;
         }
@@ -267,78 +161,15 @@ public final class GoPclntab {
         long end = function[2];
         long pcspFieldAt = funcData + function[1] + nameFieldOffset + 12;
         if (pcTable < 0 || function[1] < 0 || function[1] > funcDataEnd - funcData || pcspFieldAt > funcDataEnd - 4) {
-            return new SpDeltas(entry, end, new int[0], new int[0]);
+            return new GoSpDeltas(entry, end, new int[0], new int[0]);
         }
         long pcsp = Integer.toUnsignedLong(ByteBuffer.wrap(source.read(pcspFieldAt, 4)).order(order).getInt());
         if (pcsp == 0 || pcsp >= funcDataEnd - pcTable) {
-            return new SpDeltas(entry, end, new int[0], new int[0]);
+            return new GoSpDeltas(entry, end, new int[0], new int[0]);
         }
-        int available = (int) Math.min(MAX_PC_VALUE_BYTES, funcDataEnd - (pcTable + pcsp));
+        int available = (int) Math.min(GoSpDeltas.MAX_PC_VALUE_BYTES, funcDataEnd - (pcTable + pcsp));
         byte[] table = source.read(pcTable + pcsp, available);
-        int[] ends = new int[available / 2];
-        int[] values = new int[ends.length];
-        int rows = 0;
-        int position = 0;
-        long offset = 0;
-        long size = Math.min(end - entry, Integer.MAX_VALUE);
-        int value = -1;
-        long[] read = new long[1];
-        for (boolean first = true; rows < ends.length && offset < size; first = false) {
-            int next = varint(table, position, read);
-            if (next < 0 || (read[0] == 0 && !first)) {
-                break; // a zero value delta after the first row ends the table
-            }
-            value += (int) ((read[0] & 1) != 0 ? ~(read[0] >>> 1) : read[0] >>> 1);
-            position = varint(table, next, read);
-            if (position < 0 || Long.compareUnsigned(read[0], size) > 0) {
-                break;
-            }
-            offset = Math.min(size, offset + read[0] * pcQuantum);
-            ends[rows] = (int) offset;
-            values[rows] = value;
-            rows++;
-        }
-        return new SpDeltas(entry, end, Arrays.copyOf(ends, rows), Arrays.copyOf(values, rows));
-    }
-
-    /**
-     * One function's SP deltas: {@code values[i]} holds at offsets from {@code entry} below
-     * {@code ends[i]} (ascending) and at or above the previous end; past the last end the table
-     * does not say.
-     */
-    public record SpDeltas(long entry, long end, int[] ends, int[] values) {
-
-        public boolean contains(long address) {
-            return Long.compareUnsigned(address, entry) >= 0 && Long.compareUnsigned(address, end) < 0;
-        }
-
-        /** The SP delta at {@code address} of this function, or {@link GoPclntab#UNKNOWN_SP_DELTA}. */
-        public int at(long address) {
-            long offset = address - entry;
-            for (int i = 0; i < ends.length; i++) {
-                if (offset < ends[i]) {
-                    return values[i];
-                }
-            }
-            return UNKNOWN_SP_DELTA;
-        }
-    }
-
-    /** Reads an unsigned varint at {@code at} into {@code into[0]}; the position after it, or -1 past the end. */
-    private static int varint(byte[] bytes, int at, long[] into) {
-        long value = 0;
-        for (int shift = 0; shift < 64; shift += 7) {
-            if (at >= bytes.length) {
-                return -1;
-            }
-            int b = bytes[at++] & 0xFF;
-            value |= (long) (b & 0x7F) << shift;
-            if ((b & 0x80) == 0) {
-                into[0] = value;
-                return at;
-            }
-        }
-        return -1;
+        return GoSpDeltas.decode(entry, end, table, pcQuantum);
     }
 
     /** {entry, _func offset} of the function containing {@code address}, or null. */
@@ -410,7 +241,7 @@ public final class GoPclntab {
 
 
     /** The text offset of the entry-point function {@code _rt0_<arch>_<os>}, found in one pass over the table. */
-    private long entryOffsetOfRt0() throws IOException, ElfFormatException {
+    long entryOffsetOfRt0() throws IOException, ElfFormatException {
         BlockReader table = new BlockReader(source, order, BLOCK_BYTES, budget);
         BlockReader records = new BlockReader(source, order, RANDOM_BLOCK_BYTES, budget);
         BlockReader nameBytes = new BlockReader(source, order, RANDOM_BLOCK_BYTES, budget);
@@ -455,59 +286,5 @@ public final class GoPclntab {
 
     private long field(ByteBuffer table, int at) {
         return fieldSize == 8 ? table.getLong(at) : Integer.toUnsignedLong(table.getInt(at));
-    }
-
-    private static ByteOrder byteOrder(byte[] head) {
-        int little = ByteBuffer.wrap(head).order(ByteOrder.LITTLE_ENDIAN).getInt(0);
-        if (isMagic(little)) {
-            return ByteOrder.LITTLE_ENDIAN;
-        }
-        int big = ByteBuffer.wrap(head).order(ByteOrder.BIG_ENDIAN).getInt(0);
-        return isMagic(big) ? ByteOrder.BIG_ENDIAN : null;
-    }
-
-    private static boolean isMagic(int value) {
-        return value == MAGIC_12 || value == MAGIC_116 || value == MAGIC_118 || value == MAGIC_120;
-    }
-
-    private static boolean validQuantum(byte quantum) {
-        return quantum == 1 || quantum == 2 || quantum == 4;
-    }
-
-    /** Offset of a plausible table header in a non-writable load segment, or -1. */
-    private static long scanForHeader(ElfFile elf) throws IOException, ElfFormatException {
-        ByteSource source = elf.source();
-        ParseBudget budget = elf.budget();
-        long scanned = 0;
-        byte[] chunk = new byte[SCAN_CHUNK + 16];
-        for (ElfFile.Segment segment : elf.segments()) {
-            if (segment.type() != ElfFile.PT_LOAD || (segment.flags() & 2) != 0 || !source.contains(segment.offset(), segment.fileSize())) {
-                continue;
-            }
-            long end = segment.offset() + segment.fileSize();
-            for (long at = segment.offset(); at + 16 <= end && scanned < MAX_SCAN_BYTES; at += SCAN_CHUNK) {
-                int length = (int) Math.min(SCAN_CHUNK + 16, end - at);
-                budget.read(length);
-                budget.steps(length / 4);
-                source.read(at, chunk, length);
-                scanned += length;
-                for (int i = 0; i + 16 <= length; i += 4) {
-                    if (plausibleHeader(chunk, i)) {
-                        return at + i;
-                    }
-                }
-            }
-        }
-        return -1;
-    }
-
-    private static boolean plausibleHeader(byte[] bytes, int at) {
-        if (bytes[at + 4] != 0 || bytes[at + 5] != 0 || !validQuantum(bytes[at + 6]) || (bytes[at + 7] != 4 && bytes[at + 7] != 8)) {
-            return false;
-        }
-        byte[] head = new byte[4];
-        System.arraycopy(bytes, at, head, 0, 4);
-        ByteOrder order = byteOrder(head);
-        return order != null && ByteBuffer.wrap(head).order(order).getInt(0) != MAGIC_12;
     }
 }

@@ -129,7 +129,7 @@ class GoPclntabTest {
         GoPclntab table = GoPclntab.find(elf);
         int functions = 0;
         int framed = 0;
-        for (GoPclntab.SpDeltas f = table.spDeltas(elf.section(".text").orElseThrow().address()); f != null; f = table.spDeltas(f.end())) {
+        for (GoSpDeltas f = table.spDeltas(elf.section(".text").orElseThrow().address()); f != null; f = table.spDeltas(f.end())) {
             if (f.ends().length > 0) {
                 assertThat(f.at(f.entry())).as("SP delta at the entry of the function at 0x%x", f.entry()).isZero();
                 framed += f.values().length > 1 ? 1 : 0;

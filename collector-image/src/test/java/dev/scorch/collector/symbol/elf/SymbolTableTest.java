@@ -14,7 +14,7 @@ class SymbolTableTest {
 
     @Test
     void findsTheFunctionWhoseRangeHoldsTheAddress() {
-        SymbolTable.Builder builder = SymbolTable.builder();
+        SymbolTableBuilder builder = SymbolTable.builder();
         int t = builder.table(NAMES);
         builder.add(0x3000, 0x10, t, 12, 5); // gamma, added out of order
         builder.add(0x1000, 0x100, t, 1, 5); // alpha
@@ -32,7 +32,7 @@ class SymbolTableTest {
 
     @Test
     void ofAliasesASizedOneThenTheMostPreferredWins() {
-        SymbolTable.Builder builder = SymbolTable.builder();
+        SymbolTableBuilder builder = SymbolTable.builder();
         int t = builder.table(NAMES);
         builder.add(0x1000, 0, t, 1, 5, 0); // alpha, no size
         builder.add(0x1000, 0x10, t, 18, 6, 4); // _alias
@@ -45,7 +45,7 @@ class SymbolTableTest {
 
     @Test
     void addressesAboveTheSignBitCompareUnsigned() {
-        SymbolTable.Builder builder = SymbolTable.builder();
+        SymbolTableBuilder builder = SymbolTable.builder();
         int t = builder.table(NAMES);
         builder.add(0xffffffff81000000L, 0x100, t, 1, 5);
         builder.add(0x1000, 0x100, t, 7, 4);
@@ -57,7 +57,7 @@ class SymbolTableTest {
 
     @Test
     void aBuilderSizedTooSmallStillTakesEverySymbolAndName() {
-        SymbolTable.Builder builder = SymbolTable.builder(1, 1);
+        SymbolTableBuilder builder = SymbolTable.builder(1, 1);
         byte[] line = "alpha beta gamma".getBytes(StandardCharsets.US_ASCII);
         builder.add(0x3000, 0, line, 11, 5);
         builder.add(0x1000, 0, line, 0, 5);
@@ -72,7 +72,7 @@ class SymbolTableTest {
 
     @Test
     void symbolsOfASecondTableAddedAfterTheFirstsKeepTheirNames() {
-        SymbolTable.Builder builder = SymbolTable.builder();
+        SymbolTableBuilder builder = SymbolTable.builder();
         int first = builder.table(NAMES);
         int second = builder.table("\0delta\0".getBytes(StandardCharsets.US_ASCII));
         builder.add(0x1000, 0, first, 1, 5); // alpha
@@ -88,7 +88,7 @@ class SymbolTableTest {
 
     @Test
     void manySymbolsSortAndResolve() {
-        SymbolTable.Builder builder = SymbolTable.builder();
+        SymbolTableBuilder builder = SymbolTable.builder();
         int t = builder.table(NAMES);
         for (int i = 9999; i >= 0; i--) {
             builder.add(0x10000L + i * 0x20L, 0x20, t, i % 2 == 0 ? 1 : 7, i % 2 == 0 ? 5 : 4);
@@ -102,7 +102,7 @@ class SymbolTableTest {
 
     @Test
     void aZeroSizeLastSymbolReachesTheTopOfTheAddressSpace() {
-        SymbolTable.Builder builder = SymbolTable.builder();
+        SymbolTableBuilder builder = SymbolTable.builder();
         int t = builder.table(NAMES);
         builder.add(0x1000, 0x10, t, 1, 5);
         builder.add(0x2000, 0, t, 7, 4);
@@ -115,7 +115,7 @@ class SymbolTableTest {
 
     @Test
     void anOverlappingSymbolYieldsToTheLaterStartInsideIt() {
-        SymbolTable.Builder builder = SymbolTable.builder();
+        SymbolTableBuilder builder = SymbolTable.builder();
         int t = builder.table(NAMES);
         builder.add(0x1000, 0x1000, t, 1, 5); // alpha covers beta's start and more
         builder.add(0x1800, 0x10, t, 7, 4);
@@ -128,7 +128,7 @@ class SymbolTableTest {
 
     @Test
     void startsSpanningMoreThanFourGibibytesStayExact() {
-        SymbolTable.Builder builder = SymbolTable.builder();
+        SymbolTableBuilder builder = SymbolTable.builder();
         int t = builder.table(NAMES);
         builder.add(0x1000, 0x10, t, 1, 5);
         builder.add(0x1_0000_1000L, 0x10, t, 7, 4); // 4 GiB past alpha: the same low 32 bits
@@ -145,7 +145,7 @@ class SymbolTableTest {
 
     @Test
     void aSizeBeyondFourGibibytesIsKeptWhole() {
-        SymbolTable.Builder builder = SymbolTable.builder();
+        SymbolTableBuilder builder = SymbolTable.builder();
         int t = builder.table(NAMES);
         builder.add(0x1000, 0x2_0000_0000L, t, 1, 5);
         builder.add(0x4_0000_0000L, 0x10, t, 7, 4);
@@ -158,7 +158,7 @@ class SymbolTableTest {
 
     @Test
     void namesFromFileAndHeapTablesBothResolve() {
-        SymbolTable.Builder builder = SymbolTable.builder();
+        SymbolTableBuilder builder = SymbolTable.builder();
         int heap = builder.table(NAMES);
         int file = builder.table(ByteSource.of("padding\0delta\0".getBytes(StandardCharsets.US_ASCII)), 8);
         builder.add(0x1000, 0x10, heap, 7, 4);
@@ -174,7 +174,7 @@ class SymbolTableTest {
         Random random = new Random(14);
         for (int round = 0; round < 200; round++) {
             List<long[]> symbols = new ArrayList<>(); // {start, size, name index}
-            SymbolTable.Builder builder = SymbolTable.builder();
+            SymbolTableBuilder builder = SymbolTable.builder();
             int t = builder.table(NAMES);
             long base = random.nextBoolean() ? 0xffffffff_81000000L : random.nextLong(1L << 40);
             for (int i = random.nextInt(1, 40); i > 0; i--) {
