@@ -98,8 +98,9 @@ final class PackagedOperator implements AutoCloseable {
         }
     }
 
-    Path log() {
-        return process.log();
+    /** The operator process's CPU time. */
+    ProcessCpu cpu() {
+        return ProcessCpu.of(process.pid());
     }
 
     @Override
