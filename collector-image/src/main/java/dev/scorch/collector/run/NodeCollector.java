@@ -132,6 +132,9 @@ public final class NodeCollector implements AutoCloseable {
             }
             return;
         }
+        if (config == null) {
+            services.sampling().handOverJitMapAnswersThrough(read.config().spoolRoot());
+        }
         configFailure = Optional.empty();
         configProblem = Optional.empty();
         if (config != null && !config.health().equals(read.config().health())) {
