@@ -6,7 +6,8 @@
 # (bench/lib/burst.sh), then AFTER_SECONDS (default 60) without the burst. Every 10 s it prints
 # each collector's RSS, peak RSS and the live heap after its latest full GC (from its GC log);
 # every HISTOGRAM_SECONDS (default 30; 0: never) the largest classes of a class histogram (which
-# costs a full GC). At the end, per collector and phase: the largest live heap after a full GC,
+# costs a full GC). Real Go programs serving net/http/pprof run throughout, pulled by the policies
+# (bench/lib/burst-pulls.sh: GO_PROGRAMS, PULL_POLICIES). At the end, per collector and phase: the largest live heap after a full GC,
 # full GCs, CPU, and an out-of-memory exit with its heap dump. Needs root. Usage:
 #   bench/burst.sh                                  (one collector, jvm.options only)
 #   COLLECTORS="current; small -Xmx40m -Xmn6m; before@/tmp/old/scorch-collector.jar" bench/burst.sh
@@ -22,11 +23,14 @@ warmup="${WARMUP:-60}"
 burst_seconds="${BURST_SECONDS:-120}"
 after="${AFTER_SECONDS:-60}"
 histogram_every="${HISTOGRAM_SECONDS:-30}"
+# shellcheck source=bench/lib/burst-pulls.sh
+. "$root/bench/lib/burst-pulls.sh"
+start_go_programs
 # shellcheck source=bench/lib/collector-run.sh
 . "$root/bench/lib/collector-run.sh"
 # shellcheck source=bench/lib/burst.sh
 . "$root/bench/lib/burst.sh"
-trap 'stop_burst; kill $(cat "$work/collector.pids" 2>/dev/null) $(jobs -p) 2>/dev/null || true' EXIT
+trap 'stop_burst; stop_go_programs; kill $(cat "$work/collector.pids" 2>/dev/null) $(jobs -p) 2>/dev/null || true' EXIT
 
 prepare_burst
 start_load
@@ -46,6 +50,7 @@ for entry in "${entries[@]}"; do
   dir="$work/$name"
   mkdir -p "$dir"
   policies_json 1 "$policies" "$dir" >"$dir/collector.json"
+  add_pulls "$dir/collector.json"
   run_jar="$jar"
   [ "$label" = "$name" ] || run_jar="${label#*@}"
   pid_of[$name]=$(jar="$run_jar" JAVA_EXTRA="${flags:-} -XX:+HeapDumpOnOutOfMemoryError -XX:HeapDumpPath=$dir -Xlog:gc:file=$dir/gc.log ${JAVA_EXTRA:-}" \
@@ -132,6 +137,7 @@ for name in "${names[@]}"; do
     continue
   fi
   cpu=$(awk -v a="${cpu_at_start[$name]}" -v b="$(oncpu "$pid")" -v s=$((SECONDS - run_start)) 'BEGIN {printf "%.2f", 100 * (b - a) / (s * 1e9)}')
+  report_pulls "$name" "$pid"
   echo "$name: peak RSS $(awk -v h="$(hwm "$pid")" 'BEGIN {printf "%.1f", h / 1024}') MiB;$phases; CPU $cpu % of a core"
   kill -TERM "$pid"
 done
