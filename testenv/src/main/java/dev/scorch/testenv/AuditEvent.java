@@ -16,6 +16,8 @@ import java.time.Instant;
  * @param namespace the namespace, or null for cluster-scoped objects
  * @param name the object's name, or null for collections
  * @param received when the API server received the request
+ * @param completed when the API server recorded the request's last stage (for ResponseComplete: the
+ *     response was written)
  * @param code the HTTP status code, 0 when the stage has none yet
  */
 public record AuditEvent(
@@ -30,6 +32,7 @@ public record AuditEvent(
         String namespace,
         String name,
         Instant received,
+        Instant completed,
         int code) {
 
     /** The user whose rights applied: the impersonated one if any, else the authenticated one. */

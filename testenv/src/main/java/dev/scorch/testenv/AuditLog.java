@@ -24,6 +24,20 @@ public final class AuditLog {
 
     /** Logs request metadata of {@code users} only, nothing of anyone else, once per request. */
     public static String policyForUsers(List<String> users) {
+        return policyForUsers(users, List.of());
+    }
+
+    /**
+     * Logs request metadata of {@code users}, and of the creates of {@code creators} (the input a
+     * controller reacts to, so that its reaction can be timed from the moment the input was stored),
+     * nothing else, once per request.
+     */
+    public static String policyForUsers(List<String> users, List<String> creators) {
+        String createsRule = creators.isEmpty() ? "" : """
+                - level: Metadata
+                  users: [%s]
+                  verbs: ["create"]
+                """.formatted(quoted(creators));
         return """
                 apiVersion: audit.k8s.io/v1
                 kind: Policy
@@ -31,8 +45,12 @@ public final class AuditLog {
                 rules:
                 - level: Metadata
                   users: [%s]
-                - level: None
-                """.formatted(String.join(", ", users.stream().map(u -> "\"" + u + "\"").toList()));
+                %s- level: None
+                """.formatted(quoted(users), createsRule);
+    }
+
+    private static String quoted(List<String> users) {
+        return String.join(", ", users.stream().map(u -> "\"" + u + "\"").toList());
     }
 
     /** Logs every write (create, update, patch, delete, deletecollection) of anyone, nothing else. */
@@ -97,6 +115,7 @@ public final class AuditLog {
                 objectRef.path("namespace").asText(null),
                 objectRef.path("name").asText(null),
                 Instant.parse(node.path("requestReceivedTimestamp").asText()),
+                Instant.parse(node.path("stageTimestamp").asText()),
                 node.path("responseStatus").path("code").asInt(0));
     }
 }

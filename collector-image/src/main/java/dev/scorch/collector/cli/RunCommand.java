@@ -1,5 +1,6 @@
 package dev.scorch.collector.cli;
 
+import dev.scorch.collector.heap.HeapCeilingKeeper;
 import dev.scorch.collector.kubernetes.ApiServer;
 import dev.scorch.collector.kubernetes.KubernetesException;
 import dev.scorch.collector.residency.RuntimeFilePages;
@@ -104,10 +105,13 @@ public final class RunCommand implements Subcommand {
         NodeCollector.Identity identity = new NodeCollector.Identity(node, environment.get("SCORCH_POD_NAMESPACE"),
                 environment.get("SCORCH_POD_NAME"));
 
+        // Before the collector allocates: the old generation would otherwise fill -Xmx before its first full GC.
+        HeapCeilingKeeper heapCeiling = HeapCeilingKeeper.start(HeapCeilingKeeper.settingsFor(Runtime.getRuntime()));
         NodeCollector running = NodeCollector.start(configFile, identity, api, Clock.systemUTC());
         Thread shutdown = Thread.ofPlatform().name("scorch-shutdown").unstarted(() -> {
             Thread.ofPlatform().daemon().name("scorch-exit-bound").start(() -> haltAfter(EXIT_BOUND, node, running));
             running.close();
+            heapCeiling.close();
             StoppingLogManager.closeHandlers();
         });
         Runtime.getRuntime().addShutdownHook(shutdown);

@@ -65,6 +65,51 @@ public final class HttpResponse implements AutoCloseable {
         }
     }
 
+    /**
+     * The body as a stream for a reader that consumes it as it arrives (a decoder), refused as soon
+     * as it is known to exceed {@code maxBytes}: by its declared length before any byte is read,
+     * then by a {@link ResponseTooLargeException} from the read that passes the limit.
+     */
+    public CappedBody body(int maxBytes) throws ResponseTooLargeException {
+        if (body.declaredLength() > maxBytes) {
+            throw tooLarge(body.declaredLength() + " bytes declared", maxBytes);
+        }
+        return new CappedBody(maxBytes);
+    }
+
+    /** The body read under a cap, counting what arrived. */
+    public final class CappedBody extends InputStream {
+        private final int maxBytes;
+        private long received;
+
+        private CappedBody(int maxBytes) {
+            this.maxBytes = maxBytes;
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xFF;
+        }
+
+        @Override
+        public int read(byte[] target, int offset, int length) throws IOException {
+            int n = body.read(target, offset, (int) Math.min(length, maxBytes + 1L - received));
+            if (n > 0) {
+                received += n;
+                if (received > maxBytes) {
+                    throw tooLarge("more than " + maxBytes + " bytes received", maxBytes);
+                }
+            }
+            return n;
+        }
+
+        /** Body bytes read so far. */
+        public long received() {
+            return received;
+        }
+    }
+
     /** At most the first {@code maxBytes} of the body, for an error message; a broken-off body gives what arrived. */
     public byte[] readExcerpt(int maxBytes) {
         byte[] bytes = new byte[maxBytes];

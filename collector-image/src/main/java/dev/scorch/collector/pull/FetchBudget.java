@@ -7,14 +7,17 @@ import java.time.Duration;
 
 /**
  * The bound of fetched profiles one collector holds at once, shared by every policy's pulls and
- * trigger fetches on the node: at most {@code slots} fetches, each from its request until the
- * decode of its body is done, each body at most {@code maxBodyBytes} and its decode at most
- * {@link #decodeLimits}. So fetch and decode together stay within slots x (body + decode),
- * whatever the number of policies; a policy's own {@code maxConcurrent} and size cap are lower
- * limits within it. A fetch that finds no slot free waits within its own timeout, then fails.
+ * trigger fetches on the node: at most {@code slots} profiles, each from its request until the
+ * caller is done with it, each body at most {@code maxBodyBytes} as it arrives (decoded as it
+ * arrives, never held whole) and its decode, inflated message included, at most
+ * {@link #decodeLimits}. A pull holds its slot through the profile's deltas, rewrite and export,
+ * and a decode on a thread that holds a slot (the export's re-encode) runs within that slot, so
+ * a slot is two decodes' worth: what the pulls hold stays within slots x 2 x decode, whatever the
+ * number of policies; a policy's own {@code maxConcurrent} and size cap are lower limits within
+ * it. A fetch that finds no slot free waits within its own timeout, then fails.
  *
- * <p>A slot is a claim of its worst case, body and decode, on the node's {@link NodeHeapBudget}
- * of fetched profiles, which is slots x that worst case.
+ * <p>A slot is a claim of its worst case on the node's {@link NodeHeapBudget} of fetched profiles,
+ * which is slots x that worst case.
  */
 public final class FetchBudget {
 
@@ -26,6 +29,8 @@ public final class FetchBudget {
     private final ParseBudget.Limits decodeLimits;
     private final long slotBytes;
     private final NodeHeapBudget heap;
+    /** The slot the current thread holds, which a decode on it runs within. */
+    private final ThreadLocal<Slot> threadSlot = new ThreadLocal<>();
 
     public FetchBudget(int slots, int maxBodyBytes, ParseBudget.Limits decodeLimits) {
         if (slots < 1 || maxBodyBytes < 1) {
@@ -35,19 +40,19 @@ public final class FetchBudget {
         this.slots = slots;
         this.maxBodyBytes = maxBodyBytes;
         this.decodeLimits = decodeLimits;
-        this.slotBytes = maxBodyBytes + decodeLimits.heapBytes();
+        this.slotBytes = 2 * decodeLimits.heapBytes();
         this.heap = new NodeHeapBudget("fetched profiles", slots * slotBytes);
     }
 
     /**
-     * The node's budget for a heap of {@code maxHeapBytes}: two fetches, each a body of heap / 16
-     * (4 MiB of 64) decoded within heap / 8, so fetched profiles hold at most 3/8 of the heap
-     * (24 MiB of 64).
+     * The node's budget for a heap of {@code maxHeapBytes}: two profiles, each a body of at most
+     * heap / 16 (3 MiB of 48) decoded within heap / 12 (4 MiB of 48), so fetched profiles hold at
+     * most 1/3 of the heap (16 MiB of 48).
      */
     public static FetchBudget forHeap(long maxHeapBytes) {
         ParseBudget.Limits decoding = PprofDecoder.defaultLimits();
         return new FetchBudget(NODE_SLOTS, (int) Math.min(Integer.MAX_VALUE, maxHeapBytes / 16),
-                new ParseBudget.Limits(decoding.parser(), decoding.readBytes(), decoding.steps(), maxHeapBytes / 8));
+                new ParseBudget.Limits(decoding.parser(), decoding.readBytes(), decoding.steps(), maxHeapBytes / 12));
     }
 
     /** A budget of one fetcher's own, for a fetcher that shares the process with no other (the pull command). */
@@ -56,17 +61,23 @@ public final class FetchBudget {
     }
 
     /**
-     * Takes a slot for a fetch from {@code source} (or a decode of what it served), waiting at most {@code wait}.
+     * Takes a slot for a fetch from {@code source} (or a decode of what it served), waiting at most
+     * {@code wait}; on a thread that holds a slot already, that slot (closing the one returned
+     * leaves it held).
      *
      * @throws PullFailure with reason {@code node-budget} when no slot came free in time
      */
     Slot acquire(String source, Duration wait) throws PullFailure, InterruptedException {
-        Slot slot = new Slot();
+        if (threadSlot.get() != null) {
+            return new Slot(false);
+        }
+        Slot slot = new Slot(true);
         if (!heap.reserve(slot, wait)) {
             throw new PullFailure(Reason.NODE_BUDGET, source + ": the node's budget of fetched profiles (" + slots + " at once, "
                     + (maxBodyBytes >> 10) + " KiB each, shared by every policy on this node) stayed full for " + wait.toMillis()
                     + " ms; pull fewer pods or types, less often, or with a longer timeout");
         }
+        threadSlot.set(slot);
         return slot;
     }
 
@@ -95,18 +106,24 @@ public final class FetchBudget {
         return (int) (heap.peakBytes() / slotBytes);
     }
 
-    /** One fetch's room, given back once by {@link #close}. */
-    final class Slot extends NodeHeapBudget.Claim implements AutoCloseable {
+    /**
+     * One profile's room, given back once by {@link #close} on the thread that took it; a slot
+     * taken again on that thread ({@code outer} false) gives nothing back.
+     */
+    public final class Slot extends NodeHeapBudget.Claim implements AutoCloseable {
+        private final boolean outer;
         private boolean closed;
 
-        private Slot() {
-            super(slotBytes);
+        private Slot(boolean outer) {
+            super(outer ? slotBytes : 0);
+            this.outer = outer;
         }
 
         @Override
         public void close() {
-            if (!closed) {
+            if (outer && !closed) {
                 closed = true;
+                threadSlot.remove();
                 heap.release(this);
             }
         }

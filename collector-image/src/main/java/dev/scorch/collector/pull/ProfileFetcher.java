@@ -9,6 +9,8 @@ import dev.scorch.collector.http.HttpSettings;
 import dev.scorch.collector.http.ResponseTooLargeException;
 import dev.scorch.collector.pull.PullFailure.Reason;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
 import java.net.SocketTimeoutException;
@@ -24,10 +26,12 @@ import javax.net.ssl.SSLSocketFactory;
 /**
  * Fetches profiles from Go programs' pprof endpoints, bounded: at most {@code maxConcurrent}
  * requests at once, each also holding a slot of the node's {@link FetchBudget} (shared with every
- * other policy's fetcher) from its request until its body is decoded, a deadline for the whole exchange (a server that trickles its body is cut
- * off), a cap on the body checked while it arrives (and on the declared length before), and a
- * {@link PullFailure} with a reason for everything that goes wrong. Requests run on the caller's
- * thread ({@link Http1Client}); a pod's connection is kept alive for its next pull.
+ * other policy's fetcher) from its request until its body is decoded, or for as long as a caller
+ * holds it ({@link #slot}), a deadline for the whole exchange (a server that trickles its body is
+ * cut off), a body decoded as it arrives under a cap checked as it arrives (and on the declared
+ * length before), and a {@link PullFailure} with a reason for everything that goes wrong. Requests
+ * run on the caller's thread ({@link Http1Client}); a pod's connection is kept alive for its next
+ * pull.
  */
 public final class ProfileFetcher implements AutoCloseable {
 
@@ -89,7 +93,12 @@ public final class ProfileFetcher implements AutoCloseable {
         PulledProfile profile;
         inFlight.acquire();
         try (Held held = hold(url)) {
-            profile = decoder.decode(exchange(url, held.remaining()), url.toString());
+            profile = exchange(url, held.remaining(), body -> {
+                PulledProfile decoded = decoder.decode(body, url.toString());
+                // What gzip leaves unread (the end of a chunked body), so the connection is kept for the next pull.
+                body.transferTo(OutputStream.nullOutputStream());
+                return decoded;
+            });
         } finally {
             inFlight.release();
         }
@@ -109,7 +118,7 @@ public final class ProfileFetcher implements AutoCloseable {
     public byte[] fetchBody(URI url) throws PullFailure, InterruptedException {
         inFlight.acquire();
         try (Held held = hold(url)) {
-            return exchange(url, held.remaining());
+            return exchange(url, held.remaining(), InputStream::readAllBytes);
         } finally {
             inFlight.release();
         }
@@ -144,6 +153,18 @@ public final class ProfileFetcher implements AutoCloseable {
     }
 
     /**
+     * A slot of the node's budget for the caller's whole work with one profile from {@code url}:
+     * its fetch and decode, and whatever the caller makes of it (deltas, rewrite, export) until it
+     * closes the slot; fetches and decodes on this thread meanwhile run within it. Waits at most
+     * the fetch timeout for a free slot.
+     *
+     * @throws PullFailure with reason {@code node-budget} when none came free in time
+     */
+    public FetchBudget.Slot slot(URI url) throws PullFailure, InterruptedException {
+        return budget.acquire(url.toString(), limits.timeout());
+    }
+
+    /**
      * Decodes again a profile this fetcher fetched and the collector rewrote (to re-encode it for
      * a backend of another format), holding a slot of the node's budget like a fetch.
      */
@@ -153,7 +174,12 @@ public final class ProfileFetcher implements AutoCloseable {
         }
     }
 
-    private byte[] exchange(URI url, Duration timeout) throws PullFailure, InterruptedException {
+    /** What a successful answer's body becomes, read from the body as it arrives. */
+    private interface BodyReader<T> {
+        T read(InputStream body) throws IOException, PullFailure;
+    }
+
+    private <T> T exchange(URI url, Duration timeout, BodyReader<T> reader) throws PullFailure, InterruptedException {
         HttpRequest request = HttpRequest.get(url, Map.of("User-Agent", "scorch-collector"));
         try (HttpResponse response = client.send(request, timeout)) {
             if (response.status() == 404) {
@@ -164,10 +190,14 @@ public final class ProfileFetcher implements AutoCloseable {
                 throw new PullFailure(Reason.HTTP_STATUS, url + " answered HTTP " + response.status()
                         + printable(response.readExcerpt(MAX_ERROR_TEXT)));
             }
-            byte[] body = response.readBody(maxBodyBytes);
-            bytesReceived.addAndGet(body.length);
-            answers.incrementAndGet();
-            return body;
+            HttpResponse.CappedBody body = response.body(maxBodyBytes);
+            try {
+                T read = reader.read(body);
+                answers.incrementAndGet();
+                return read;
+            } finally {
+                bytesReceived.addAndGet(body.received());
+            }
         } catch (IOException | IllegalArgumentException e) {
             if (Thread.interrupted()) {
                 throw new InterruptedException(url + ": interrupted");

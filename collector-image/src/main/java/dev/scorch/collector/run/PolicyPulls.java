@@ -8,6 +8,7 @@ import dev.scorch.collector.pull.GoProfileType;
 import dev.scorch.collector.pull.IntervalPuller;
 import dev.scorch.collector.pull.PodPullTargets;
 import dev.scorch.collector.pull.ProfileFetcher;
+import dev.scorch.collector.pull.PullFailure;
 import dev.scorch.collector.pull.PullJitter;
 import java.lang.System.Logger.Level;
 import java.net.URI;
@@ -183,18 +184,13 @@ final class PolicyPulls implements AutoCloseable {
                 PodProblem failed = null;
                 int fetched = 0;
                 for (GoProfileType type : urls.keySet()) {
-                    IntervalPuller.Outcome outcome = puller.pull(type);
-                    if (outcome.failure() != null) {
-                        String reason = outcome.failure().reason().label();
+                    PullFailure failure = pullAndExport(type);
+                    if (failure != null) {
+                        String reason = failure.reason().label();
                         failures.computeIfAbsent(podName + "|" + reason, k -> new AtomicLong()).incrementAndGet();
-                        failed = new PodProblem(podName, reason, outcome.failure().getMessage());
-                        continue;
-                    }
-                    fetched++;
-                    if (outcome.gzippedPprof() != null) {
-                        Instant start = Instant.ofEpochSecond(0, outcome.interval().startNanos());
-                        GoProfileExport.export(exporters, fetcher, podLabels, type, start, Duration.ofNanos(outcome.interval().durationNanos()), outcome.gzippedPprof());
-                        pulled.computeIfAbsent(type.typeName(), k -> new AtomicLong()).incrementAndGet();
+                        failed = new PodProblem(podName, reason, failure.getMessage());
+                    } else {
+                        fetched++;
                     }
                 }
                 if (failed != null) {
@@ -211,6 +207,29 @@ final class PolicyPulls implements AutoCloseable {
                 LOG.log(Level.WARNING, "policy {0}: pulling pod {1} failed: {2}", policy, podName, e.toString());
             } finally {
                 busy.set(false);
+            }
+        }
+
+        /**
+         * One type: fetched, made the interval's profile and offered to the backends within one
+         * slot of the node's budget, so the decoded profile, its rewrite and its re-encode count
+         * in the bound of what pulls hold at once; the failure when nothing was fetched.
+         */
+        private PullFailure pullAndExport(GoProfileType type) throws InterruptedException {
+            try (FetchBudget.Slot _ = fetcher.slot(urls.get(type))) {
+                IntervalPuller.Outcome outcome = puller.pull(type);
+                if (outcome.failure() != null) {
+                    return outcome.failure();
+                }
+                if (outcome.gzippedPprof() != null) {
+                    Instant start = Instant.ofEpochSecond(0, outcome.interval().startNanos());
+                    GoProfileExport.export(exporters, fetcher, podLabels, type, start, Duration.ofNanos(outcome.interval().durationNanos()),
+                            outcome.gzippedPprof());
+                    pulled.computeIfAbsent(type.typeName(), k -> new AtomicLong()).incrementAndGet();
+                }
+                return null;
+            } catch (PullFailure budgetFull) {
+                return budgetFull;
             }
         }
     }

@@ -97,9 +97,11 @@ class CausedPerfMapsTest {
 
     @Test
     void aJvmThatRefusesLeavesNothingToFollow() throws Exception {
-        // Without performance data the JVM is signalled, and refuses by opening no socket.
+        // Without performance data the JVM is signalled, and refuses by opening no socket, try after try.
         IdleJvm jvm = startIdleJvm("-XX:-UsePerfData", "-XX:+DisableAttachMechanism").askedWithin(Duration.ofSeconds(2));
-        jvm.requests.ask(TestJvms.sampled(jvm.process));
+        for (int i = 0; i < JitMapRequests.SILENT_TRIES; i++) {
+            jvm.requests.ask(TestJvms.sampled(jvm.process));
+        }
         assertThat(jvm.requests.refusals()).containsOnlyKeys("no_listener");
 
         exitAndSweep(jvm, jvm.process::destroyForcibly);

@@ -68,7 +68,7 @@ class FetchBudgetTest {
         try (HostileHttpServer server = new HostileHttpServer(HostileHttpServer.ok(HEAP));
                 ProfileFetcher policy = new ProfileFetcher(new ProfileFetcher.Limits(Duration.ofMillis(100), Duration.ofMillis(200),
                         1 << 20, 4), node);
-                FetchBudget.Slot other = node.acquire("http://other-policy/", Duration.ZERO)) {
+                OtherThreadsSlot other = new OtherThreadsSlot(node)) {
             assertThatThrownBy(() -> policy.fetch(server.url("/debug/pprof/heap"), GoProfileType.HEAP))
                     .isInstanceOfSatisfying(PullFailure.class, e -> assertThat(e.reason()).isEqualTo(Reason.NODE_BUDGET))
                     .hasMessageContaining("the node's budget of fetched profiles")
@@ -81,7 +81,7 @@ class FetchBudgetTest {
         FetchBudget node = budget(1, 1 << 20);
         try (ProfileFetcher policy = new ProfileFetcher(new ProfileFetcher.Limits(Duration.ofMillis(100), Duration.ofMillis(200),
                         1 << 20, 4), node)) {
-            try (FetchBudget.Slot other = node.acquire("http://other-policy/", Duration.ZERO)) {
+            try (OtherThreadsSlot other = new OtherThreadsSlot(node)) {
                 assertThatThrownBy(() -> policy.decode(HEAP, "shop/ledger-0"))
                         .isInstanceOfSatisfying(PullFailure.class, e -> assertThat(e.reason()).isEqualTo(Reason.NODE_BUDGET));
             }
@@ -120,10 +120,50 @@ class FetchBudgetTest {
     }
 
     @Test
-    void theNodesBudgetForTheImagesHeapHoldsAtMostThreeEighthsOfIt() {
-        FetchBudget node = FetchBudget.forHeap(64L << 20);
+    void aCallersSlotCoversItsFetchAndItsDecodeAgainAndKeepsOtherThreadsOut() throws Exception {
+        FetchBudget node = budget(1, 1 << 20);
+        try (HostileHttpServer server = new HostileHttpServer(HostileHttpServer.ok(HEAP));
+                ProfileFetcher policy = new ProfileFetcher(new ProfileFetcher.Limits(Duration.ofMillis(100), Duration.ofMillis(200),
+                        1 << 20, 4), node);
+                ProfileFetcher otherPolicy = new ProfileFetcher(new ProfileFetcher.Limits(Duration.ofMillis(100), Duration.ofMillis(200),
+                        1 << 20, 4), node);
+                ExecutorService otherThread = Executors.newSingleThreadExecutor()) {
+            try (FetchBudget.Slot _ = policy.slot(server.url("/debug/pprof/heap"))) {
+                PulledProfile fetched = policy.fetch(server.url("/debug/pprof/heap"), GoProfileType.HEAP);
+                assertThat(policy.decode(PprofRewriter.gzipped(fetched, List.of(), 0, 0), "shop/ledger-0").samples()).isEmpty();
+                assertThat(node.held()).isEqualTo(1);
+                Future<PulledProfile> elsewhere = otherThread.submit(() -> otherPolicy.fetch(server.url("/debug/pprof/heap"),
+                        GoProfileType.HEAP));
+                assertThatThrownBy(elsewhere::get).cause()
+                        .isInstanceOfSatisfying(PullFailure.class, e -> assertThat(e.reason()).isEqualTo(Reason.NODE_BUDGET));
+            }
+            assertThat(node.held()).isZero();
+            assertThat(node.peak()).isEqualTo(1);
+        }
+    }
 
-        long worstCase = node.slots() * (node.maxBodyBytes() + node.decodeLimits().heapBytes());
-        assertThat(worstCase).isEqualTo(24L << 20);
+    @Test
+    void theNodesBudgetForTheImagesHeapHoldsAtMostAThirdOfIt() {
+        FetchBudget node = FetchBudget.forHeap(48L << 20);
+
+        long worstCase = node.slots() * 2 * node.decodeLimits().heapBytes();
+        assertThat(worstCase).isEqualTo(16L << 20);
+        assertThat(node.maxBodyBytes()).isEqualTo(3 << 20);
+    }
+
+    /** A slot held by another thread (another policy's pull) until closed. */
+    private static final class OtherThreadsSlot implements AutoCloseable {
+        private final ExecutorService thread = Executors.newSingleThreadExecutor();
+        private final FetchBudget.Slot slot;
+
+        OtherThreadsSlot(FetchBudget node) throws Exception {
+            slot = thread.submit(() -> node.acquire("http://other-policy/", Duration.ZERO)).get();
+        }
+
+        @Override
+        public void close() throws Exception {
+            thread.submit(slot::close).get();
+            thread.close();
+        }
     }
 }

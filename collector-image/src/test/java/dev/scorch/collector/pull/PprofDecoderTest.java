@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.scorch.collector.budget.ParseBudget;
 import dev.scorch.collector.protobuf.ProtobufWriter;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.zip.GZIPOutputStream;
@@ -98,13 +100,29 @@ class PprofDecoderTest {
 
     @Test
     void aGzipBombIsRefusedOnceItInflatesPastTheCap() throws Exception {
-        PprofDecoder small = new PprofDecoder(new ParseBudget.Limits("pprof", 1 << 20, 1000, 1 << 20));
+        PprofDecoder small = new PprofDecoder(new ParseBudget.Limits("pprof", 1 << 20, 1000, 64 << 20));
         byte[] bomb = gzip(new byte[64 << 20]);
 
         assertThat(bomb.length).isLessThan(100 << 10);
         assertThatThrownBy(() -> small.decode(bomb, "test"))
                 .isInstanceOfSatisfying(PullFailure.class, e -> assertThat(e.reason()).isEqualTo(PullFailure.Reason.TOO_LARGE))
                 .hasMessageContaining("pprof input over its read_bytes budget");
+    }
+
+    @Test
+    void theInflatedMessageCountsInTheHeapBudgetSoASmallBodyNeverGrowsPastIt() throws Exception {
+        long heapBudget = 4 << 20;
+        PprofDecoder node = new PprofDecoder(new ParseBudget.Limits("pprof", 32 << 20, 4_000_000, heapBudget));
+        byte[] bomb = gzip(new byte[32 << 20]);
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+
+        long before = threads.getCurrentThreadAllocatedBytes();
+        assertThatThrownBy(() -> node.decode(new ByteArrayInputStream(bomb), "test"))
+                .isInstanceOfSatisfying(PullFailure.class, e -> assertThat(e.reason()).isEqualTo(PullFailure.Reason.TOO_LARGE))
+                .hasMessageContaining("pprof input over its heap_bytes budget");
+        long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+
+        assertThat(allocated).as("bytes allocated while refusing a body that inflates to 32 MiB").isLessThan(heapBudget + (1 << 20));
     }
 
     @Test

@@ -45,9 +45,8 @@ final class AffectedPolicies {
     private final Predicate<ProfilingPolicy> live;
     private final Function<String, Optional<Node>> node;
     /**
-     * The last DaemonSet state seen and whether its rollout had moved. java-operator-sdk asks about
-     * each event more than once (its secondary index, then the event itself), so an answer is kept
-     * per resourceVersion; DaemonSet events arrive one at a time.
+     * The last DaemonSet state seen and whether its rollout had moved, kept per resourceVersion so
+     * that an event asked about again gets the same answer; DaemonSet events arrive one at a time.
      */
     private final AtomicReference<Seen> lastSeen = new AtomicReference<>();
 

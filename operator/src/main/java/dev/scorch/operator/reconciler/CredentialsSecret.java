@@ -56,7 +56,7 @@ final class CredentialsSecret {
             return;
         }
         if (live != null && sources(copies).equals(annotation(live, CollectorCredentials.SOURCES))
-                && SharedCollector.owners(live).equals(serving.stream().map(p -> p.getMetadata().getUid()).collect(Collectors.toSet()))
+                && AppliedObjects.owners(live).equals(serving.stream().map(p -> p.getMetadata().getUid()).collect(Collectors.toSet()))
                 && keys(live).equals(copiesPresent(copies))) {
             return;
         }

@@ -24,6 +24,7 @@ import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import io.javaoperatorsdk.operator.processing.event.source.PrimaryToSecondaryMapper;
 import io.javaoperatorsdk.operator.processing.event.source.SecondaryToPrimaryMapper;
 import jakarta.inject.Inject;
 import java.time.Clock;
@@ -71,6 +72,15 @@ public class ProfilingPolicyReconciler implements Reconciler<ProfilingPolicy> {
      * in the primary cache and would serve it again, with no later event to take it out.
      */
     private final Set<String> deleted = ConcurrentHashMap.newKeySet();
+    /**
+     * No index from a policy to its secondary objects: the reconciler reads the informer caches
+     * directly, never through java-operator-sdk's index. Without a mapper this way, java-operator-sdk
+     * keeps such an index and asks the secondary-to-primary mapper twice per event (for the index,
+     * then for the event, whatever the event filters say): twice the echo comparison of each write
+     * of the shared objects, twice the node selection of each collector pod's event, the policy list
+     * sorted for every policy's status write, and the mapper asked for every Node heartbeat.
+     */
+    private static final PrimaryToSecondaryMapper<ProfilingPolicy> NO_INDEX = policy -> Set.of();
     private final PolicyStatusWriter statuses;
 
     @Inject
@@ -101,15 +111,14 @@ public class ProfilingPolicyReconciler implements Reconciler<ProfilingPolicy> {
                 .withLabelSelector(CollectorLabels.COLLECTOR_POD_SELECTOR)
                 .withNamespaces(settings.namespace())
                 .withSecondaryToPrimaryMapper(affected::ofPod)
+                .withPrimaryToSecondaryMapper(NO_INDEX)
                 .build(), context);
         nodes = new InformerEventSource<>(InformerEventSourceConfiguration.from(Node.class, ProfilingPolicy.class)
                 .withName(Node.class.getSimpleName())
                 .withItemStore(new NodeStore())
                 .withOnUpdateFilter((after, before) -> NodeStore.placementChanged(after, before) && affected.nodeMoved(after, before))
                 .withSecondaryToPrimaryMapper(affected::ofNode)
-                // No index from policies to nodes (nothing asks for a policy's nodes through it): the
-                // mapper is then asked once per event, after the filter, and not for every heartbeat.
-                .withPrimaryToSecondaryMapper(policy -> Set.of())
+                .withPrimaryToSecondaryMapper(NO_INDEX)
                 .build(), context);
         // The credentials Secret's values are not cached (SecretKeyStore), so its echo is not told
         // apart from a hand edit: one convergence either way.
@@ -120,6 +129,7 @@ public class ProfilingPolicyReconciler implements Reconciler<ProfilingPolicy> {
                 .withSecondaryToPrimaryMapper(secret -> CollectorLabels.CREDENTIALS_NAME.equals(secret.getMetadata().getName())
                         ? affected.ofSharedObject(true, false)
                         : affected.naming(secret.getMetadata().getName()))
+                .withPrimaryToSecondaryMapper(NO_INDEX)
                 .build(), context);
         // A deleted policy has no reconcile of its own: another one takes it out of the shared objects.
         InformerEventSource<ProfilingPolicy, ProfilingPolicy> deletions = new InformerEventSource<>(
@@ -132,6 +142,7 @@ public class ProfilingPolicyReconciler implements Reconciler<ProfilingPolicy> {
                             return true;
                         })
                         .withSecondaryToPrimaryMapper(policy -> affected.one())
+                        .withPrimaryToSecondaryMapper(NO_INDEX)
                         .build(), context);
         shared = new SharedCollector(settings, daemonSets, configMaps, secrets, firstRefusalRetry, clock);
         return List.of(daemonSets, configMaps, pods, nodes, secrets, deletions);
@@ -145,6 +156,7 @@ public class ProfilingPolicyReconciler implements Reconciler<ProfilingPolicy> {
                 .withLabelSelector(CollectorLabels.MANAGED_SELECTOR)
                 .withNamespaces(settings.namespace())
                 .withSecondaryToPrimaryMapper(mapper)
+                .withPrimaryToSecondaryMapper(NO_INDEX)
                 .build(), context);
     }
 

@@ -5,28 +5,21 @@ import dev.scorch.operator.api.v1alpha1.ProfilingPolicy;
 import dev.scorch.operator.resources.CollectorConfigMap;
 import dev.scorch.operator.resources.CollectorDaemonSet;
 import dev.scorch.operator.resources.CollectorLabels;
-import dev.scorch.operator.resources.OwnedFields;
 import dev.scorch.operator.status.Observation;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
-import java.util.stream.Collectors;
 import org.jboss.logging.Logger;
 
 /**
@@ -35,7 +28,8 @@ import org.jboss.logging.Logger;
  * policies from the informer cache and renders the shared objects from them (a pure function of
  * them) under one lock: a reconcile that started before a policy was added cannot apply a state
  * without it after one that has it. Each object is applied only where it differs
- * ({@link OwnedFields}); the credentials Secret by {@link CredentialsSecret}.
+ * ({@link AppliedObjects}); the credentials Secret by {@link CredentialsSecret}. Between a write and
+ * its watch event, a reconcile finds the memo of its inputs unchanged and writes nothing.
  *
  * <p>A DaemonSet the API server refuses (an admission policy of the cluster, a value no schema
  * checks) is blamed on the policies it refuses alone ({@link RefusalBlame}); they are left out and
@@ -50,8 +44,7 @@ final class SharedCollector {
     private final CredentialsSecret credentials;
     private final RefusedPolicies refusals;
     private final RefusalBlame blame;
-    /** The last state the operator rendered of each shared object ({@link #key}): what its own writes leave live. */
-    private final Map<String, HasMetadata> rendered = new ConcurrentHashMap<>();
+    private final AppliedObjects applied = new AppliedObjects();
     private final Object lock = new Object();
     /** The inputs of the last convergence, guarded by {@link #lock}. */
     private String converged = "";
@@ -67,18 +60,9 @@ final class SharedCollector {
         this.credentials = new CredentialsSecret(settings, secrets);
     }
 
-    /**
-     * Whether {@code live} carries every field the operator last rendered for its kind, owners
-     * included: the echo of the operator's own write, or a change beside its fields, which needs no
-     * convergence.
-     */
+    /** Whether {@code live} is the echo of the operator's own write, or changed beside its fields ({@link AppliedObjects}). */
     boolean asRendered(HasMetadata live) {
-        HasMetadata desired = rendered.get(key(live));
-        return desired != null && OwnedFields.firstDifference(desired, live).isEmpty() && owners(live).equals(owners(desired));
-    }
-
-    private static String key(HasMetadata object) {
-        return object.getClass().getSimpleName() + "/" + object.getMetadata().getName();
+        return applied.asRendered(live);
     }
 
     /** Why the API server refused to run this generation of {@code policy}, while it is not due to be tried again. */
@@ -154,22 +138,16 @@ final class SharedCollector {
         // (a new pod waits for it), and a refused DaemonSet then leaves collector.json as it was
         // instead of naming a policy no collector will serve.
         credentials.apply(client, serving, trigger);
-        DaemonSet applied;
+        DaemonSet daemonSet;
         try {
-            applied = apply(client, daemonSets, CollectorDaemonSet.desired(serving, settings), trigger);
-        } catch (RefusedObject refused) {
+            daemonSet = applied.apply(client, daemonSets, CollectorDaemonSet.desired(serving, settings), trigger);
+        } catch (AppliedObjects.RefusedObject refused) {
             blame.blame(client, serving, refused.invalid());
             return serve(client, candidates, trigger);
         }
-        apply(client, configMaps, CollectorConfigMap.desired(serving, settings), trigger);
+        applied.apply(client, configMaps, CollectorConfigMap.desired(serving, settings), trigger);
         serving.forEach(refusals::accepted);
-        return applied;
-    }
-
-    /** The uids of the policies that own {@code object}. */
-    static Set<String> owners(HasMetadata object) {
-        List<OwnerReference> owners = object.getMetadata().getOwnerReferences();
-        return owners == null ? Set.of() : owners.stream().map(OwnerReference::getUid).collect(Collectors.toSet());
+        return daemonSet;
     }
 
     private void deleteShared(KubernetesClient client, String trigger) {
@@ -178,7 +156,7 @@ final class SharedCollector {
                 Optional.<HasMetadata>ofNullable(cached(configMaps, CollectorLabels.OBJECT_NAME)),
                 Optional.<HasMetadata>ofNullable(credentials.live()))
                 .stream().flatMap(Optional::stream).toList()) {
-            rendered.remove(key(object));
+            applied.forget(object);
             LOG.infof("Deleting a collector object: no policy needs collectors: trigger=%s kind=%s object=%s/%s", trigger,
                     object.getKind(), settings.namespace(), object.getMetadata().getName());
             client.resource(object).delete();
@@ -201,56 +179,7 @@ final class SharedCollector {
         return cache.get(new ResourceID(name, settings.namespace())).orElse(null);
     }
 
-    /**
-     * Server-side applies {@code desired} when the cached object lacks a field of it or holds one
-     * with another value (missing object, changed policies, hand edit). The informer is not told
-     * of the result ahead of its watch event: java-operator-sdk would then drop that event, and a
-     * write that moves the rollout must reach every policy's status ({@link AffectedPolicies} tells
-     * the echo of a write apart). Until the event, a reconcile finds the memo of its inputs
-     * unchanged and writes nothing.
-     *
-     * @throws RefusedObject when the API server refuses the object as invalid (400 or 422)
-     */
-    private <R extends HasMetadata> R apply(
-            KubernetesClient client, InformerEventSource<R, ProfilingPolicy> cache, R desired, String trigger) {
-        ResourceID id = ResourceID.fromResource(desired);
-        // Before the write: its watch event can arrive before the write returns.
-        rendered.put(key(desired), desired);
-        R actual = cache.get(id).orElse(null);
-        Optional<String> difference = OwnedFields.firstDifference(desired, actual);
-        if (difference.isEmpty() && (actual == null || owners(actual).equals(owners(desired)))) {
-            return actual;
-        }
-        String object = desired.getMetadata().getNamespace() + "/" + desired.getMetadata().getName();
-        LOG.infof("Applying a collector object: trigger=%s kind=%s object=%s reason=\"%s\"", trigger, desired.getKind(),
-                object, actual == null ? "it does not exist" : "it differs at " + difference.orElse("metadata.ownerReferences"));
-        R applied;
-        try {
-            applied = client.resource(desired).fieldManager(ProfilingPolicyReconciler.FIELD_MANAGER).forceConflicts().serverSideApply();
-        } catch (KubernetesClientException e) {
-            if (e.getCode() == 400 || e.getCode() == 422) {
-                throw new RefusedObject(RefusalBlame.invalidOf(e, desired.getKind() + " " + object));
-            }
-            throw e;
-        }
-        return applied;
-    }
-
     private static long generation(ProfilingPolicy policy) {
         return Objects.requireNonNullElse(policy.getMetadata().getGeneration(), 0L);
-    }
-
-    /** A collector object the API server refused as invalid. */
-    private static final class RefusedObject extends RuntimeException {
-        private final transient Observation.Invalid invalid;
-
-        RefusedObject(Observation.Invalid invalid) {
-            super(invalid.message(), null, false, false);
-            this.invalid = invalid;
-        }
-
-        Observation.Invalid invalid() {
-            return invalid;
-        }
     }
 }

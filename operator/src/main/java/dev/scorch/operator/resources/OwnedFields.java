@@ -1,10 +1,9 @@
 package dev.scorch.operator.resources;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Quantity;
-import io.fabric8.kubernetes.client.utils.Serialization;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -25,7 +24,7 @@ import java.util.Set;
  * {@code 500m}), because the API server stores them canonicalised.
  */
 public final class OwnedFields {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final KubernetesSerialization JSON = new KubernetesSerialization();
     /** Objects whose every value is a Quantity (resource requests and limits). */
     private static final Set<String> QUANTITY_MAPS = Set.of("limits", "requests");
     /** Fields that hold a single Quantity. */
@@ -45,12 +44,9 @@ public final class OwnedFields {
         return difference("", tree(desired), tree(live), false);
     }
 
+    /** The object as a JSON tree, built from its fields directly (no JSON text in between: this runs on every echo of a write). */
     private static JsonNode tree(HasMetadata object) {
-        try {
-            return JSON.readTree(Serialization.asJson(object));
-        } catch (java.io.IOException e) {
-            throw new IllegalStateException("cannot read back the JSON of " + object.getKind(), e);
-        }
+        return JSON.convertValue(object, JsonNode.class);
     }
 
     private static Optional<String> difference(String path, JsonNode desired, JsonNode live, boolean quantity) {

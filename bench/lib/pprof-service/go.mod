@@ -1,0 +1,3 @@
+module scorch.dev/bench/pprofservice
+
+go 1.22
