@@ -269,6 +269,8 @@ public final class JitMapRequests implements PerfMapWriter {
             stopped = true;
             pending = List.copyOf(inFlight.values());
         }
+        // Handed over before the wait too: a stop whose deadline cuts the wait short still leaves the next collector its JVMs.
+        handOverAnswersDue();
         try {
             // A request waits up to the timeout for the listener and up to the timeout for the reply (twice after a stale socket).
             CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).get(3 * attach.timeout().toNanos(), TimeUnit.NANOSECONDS);
@@ -278,10 +280,14 @@ public final class JitMapRequests implements PerfMapWriter {
             Thread.currentThread().interrupt();
         }
         int removed = causedMaps.removeAll();
+        handOverAnswersDue();
+        return removed;
+    }
+
+    private void handOverAnswersDue() {
         if (answersDueFile != null) {
             AnswersDueFile.write(answersDueFile, causedMaps.answersDue());
         }
-        return removed;
     }
 
     /**
