@@ -4,11 +4,13 @@
 # busy process and ~200 short-lived processes a second, WARMUP seconds (default 60) of that, then
 # BURST_SECONDS (default 120) while the host also starts many new binaries and JVMs at once
 # (bench/lib/burst.sh), then AFTER_SECONDS (default 60) without the burst. Every 10 s it prints
-# each collector's RSS, peak RSS and the live heap after its latest full GC (from its GC log);
+# each collector's RSS, peak RSS, the heap's resident part (bench/lib/collector-run.sh, heap_rss)
+# and the live heap after its latest full GC (from its GC log);
 # every HISTOGRAM_SECONDS (default 30; 0: never) the largest classes of a class histogram (which
 # costs a full GC). Real Go programs serving net/http/pprof run throughout, pulled by the policies
-# (bench/lib/burst-pulls.sh: GO_PROGRAMS, PULL_POLICIES). At the end, per collector and phase: the largest live heap after a full GC,
-# full GCs, CPU, and an out-of-memory exit with its heap dump. Needs root. Usage:
+# (bench/lib/burst-pulls.sh: GO_PROGRAMS, PULL_POLICIES). At the end, per collector and phase: the
+# largest live heap after a full GC, full GCs, CPU (the GC thread's from the log's gc+cpu lines),
+# and an out-of-memory exit with its heap dump. Needs root. Usage:
 #   bench/burst.sh                                  (one collector, jvm.options only)
 #   COLLECTORS="current; small -Xmx40m -Xmn6m; before@/tmp/old/scorch-collector.jar" bench/burst.sh
 # COLLECTORS: ";"-separated entries "<name>[@<jar>] [JVM flags after jvm.options]"; without @ the
@@ -53,7 +55,7 @@ for entry in "${entries[@]}"; do
   add_pulls "$dir/collector.json"
   run_jar="$jar"
   [ "$label" = "$name" ] || run_jar="${label#*@}"
-  pid_of[$name]=$(jar="$run_jar" JAVA_EXTRA="${flags:-} -XX:+HeapDumpOnOutOfMemoryError -XX:HeapDumpPath=$dir -Xlog:gc:file=$dir/gc.log ${JAVA_EXTRA:-}" \
+  pid_of[$name]=$(jar="$run_jar" JAVA_EXTRA="${flags:-} -XX:+HeapDumpOnOutOfMemoryError -XX:HeapDumpPath=$dir -Xlog:gc,gc+cpu:file=$dir/gc.log ${JAVA_EXTRA:-}" \
     start_collector "$dir/collector.json" "$dir/collector.log")
   cpu_at_start[$name]=$(oncpu "${pid_of[$name]}")
   names+=("$name")
@@ -64,6 +66,15 @@ echo "burst: $policies policies each, $(nproc) CPUs, kernel $(uname -r), warm-up
 # "<after-MiB> <committed-MiB>" of the latest full GC in a serial-GC log line such as
 # "[..] GC(12) Pause Full (Allocation Failure) 55M->53M(61M) 120.3ms", or "- -".
 last_full() { grep 'Pause Full' "$1" 2>/dev/null | tail -1 | sed -n 's/.* [0-9]*M->\([0-9]*\)M(\([0-9]*\)M).*/\1 \2/p' | grep . || echo "- -"; }
+
+# The CPU time (user + system, s) the GC thread spent, in all collections and in full ones, from
+# the GC log's "GC(n) User=0.01s Sys=0.00s Real=0.01s" lines: "<all> <full>".
+gc_cpu() {
+  awk '{match($0, /GC\([0-9]+\)/); id = substr($0, RSTART, RLENGTH)}
+    /Pause Full/ {full[id] = 1}
+    / User=/ {u = $0; sub(/.*User=/, "", u); s = $0; sub(/.*Sys=/, "", s); cpu[id] = u + s}
+    END {for (id in cpu) {all += cpu[id]; if (id in full) f += cpu[id]}; printf "%.2f %.2f", all, f}' "$1"
+}
 
 # The phase each full GC fell in, from the GC log's uptime stamps and the phase boundaries (s).
 phase_summary() {
@@ -86,12 +97,15 @@ report() {
       continue
     fi
     read -r live committed <<<"$(last_full "$work/$name/gc.log")"
+    heap=$(heap_rss "$pid")
+    [ "$heap" -le "${heap_peak[$name]:-0}" ] || heap_peak[$name]=$heap
     awk -v t="$t" -v p="$phase" -v n="$name" -v r="$(rss "$pid")" -v h="$(hwm "$pid")" -v l="$live" -v c="$committed" -v load="$(cut -d' ' -f1 /proc/loadavg)" \
-      'BEGIN {printf "%5d s %-7s %-14s RSS %6.1f  peak %6.1f MiB  live after last full GC %3s of %3s MiB  load %s\n", t, p, n, r / 1024, h / 1024, l, c, load}'
+      -v heap="$heap" 'BEGIN {printf "%5d s %-7s %-14s RSS %6.1f  peak %6.1f MiB  heap resident %5.1f MiB  live after last full GC %3s of %3s MiB  load %s\n",
+        t, p, n, r / 1024, h / 1024, heap / 1024, l, c, load}'
   done
 }
 
-declare -A exited_at
+declare -A exited_at heap_peak
 run_phase() {
   local phase=$1 seconds=$2 phase_start=$SECONDS name
   while [ $((SECONDS - phase_start)) -lt "$seconds" ]; do
@@ -138,7 +152,8 @@ for name in "${names[@]}"; do
   fi
   cpu=$(awk -v a="${cpu_at_start[$name]}" -v b="$(oncpu "$pid")" -v s=$((SECONDS - run_start)) 'BEGIN {printf "%.2f", 100 * (b - a) / (s * 1e9)}')
   report_pulls "$name" "$pid"
-  echo "$name: peak RSS $(awk -v h="$(hwm "$pid")" 'BEGIN {printf "%.1f", h / 1024}') MiB;$phases; CPU $cpu % of a core"
+  read -r gc_all gc_full <<<"$(gc_cpu "$work/$name/gc.log")"
+  echo "$name: peak RSS $(awk -v h="$(hwm "$pid")" 'BEGIN {printf "%.1f", h / 1024}') MiB, final $(awk -v r="$(rss "$pid")" 'BEGIN {printf "%.1f", r / 1024}') MiB, heap resident at most $(awk -v h="${heap_peak[$name]:-0}" 'BEGIN {printf "%.1f", h / 1024}') MiB (every 10 s);$phases; CPU $cpu % of a core, of it GC $gc_all s (full GCs $gc_full s)"
   kill -TERM "$pid"
 done
 for name in "${names[@]}"; do

@@ -3,7 +3,8 @@
 # collector-image/jvm.options): one collector serving POLICIES
 # policies (default 20) on a host with one busy process and ~200 short-lived processes a second,
 # every policy exporting every 15 s to a directory and to OTLP and Pyroscope on a loopback sink.
-# Prints RSS every 30 s, then the live heap after a full GC (jcmd). With LEVERS=1 it then runs one
+# Prints RSS and the heap's resident part (bench/lib/collector-run.sh, heap_rss) every 30 s, then
+# the live heap after a full GC (jcmd). With LEVERS=1 it then runs one
 # collector per JVM lever, all at the same time (so they see the same host), for LEVER_SECONDS
 # (default 300), and prints each one's peak and final RSS, live heap and CPU against the baseline.
 # Needs root. Usage:
@@ -29,7 +30,8 @@ policies="${POLICIES:-20}"
 start_load
 
 # Runs one collector for <seconds>, printing "<elapsed> <RSS KiB> <peak KiB>" every <every> s when
-# <every> is not 0; ends with "peak=<KiB> final=<KiB> live_heap=<KiB> heap_committed=<KiB>".
+# <every> is not 0; ends with "peak=<KiB> final=<KiB> live_heap=<KiB> heap_committed=<KiB>
+# heap_resident_peak=<KiB>".
 soak() {
   local run_seconds=$1 every=$2 tag=$3 dir="$work/$3"
   mkdir -p "$dir"
@@ -37,7 +39,7 @@ soak() {
   local pid
   pid=$(start_collector "$dir/collector.json" "$dir/collector.log")
   local start=$SECONDS
-  local pause=$every
+  local pause=$every heap heap_peak=0
   [ "$every" != 0 ] || pause=10
   while [ $((SECONDS - start)) -lt "$run_seconds" ]; do
     sleep "$pause"
@@ -45,8 +47,11 @@ soak() {
       echo "collector exited after $((SECONDS - start)) s: $(tail -1 "$dir/collector.log")"
       return 0
     fi
-    [ "$every" = 0 ] || awk -v t=$((SECONDS - start)) -v r="$(rss "$pid")" -v h="$(hwm "$pid")" \
-      'BEGIN {printf "%5d s  RSS %6.1f MiB  peak %6.1f MiB\n", t, r / 1024, h / 1024}'
+    [ "$every" != 0 ] || continue
+    heap=$(heap_rss "$pid")
+    [ "$heap" -le "$heap_peak" ] || heap_peak=$heap
+    awk -v t=$((SECONDS - start)) -v r="$(rss "$pid")" -v h="$(hwm "$pid")" -v heap="$heap" \
+      'BEGIN {printf "%5d s  RSS %6.1f MiB  peak %6.1f MiB  heap resident %5.1f MiB\n", t, r / 1024, h / 1024, heap / 1024}'
   done
   local peak final
   peak=$(hwm "$pid"); final=$(rss "$pid")
@@ -54,7 +59,7 @@ soak() {
   local heap
   heap=$("$JAVA_HOME/bin/jcmd" "$pid" GC.heap_info 2>/dev/null | awk '/DefNew|Tenured|def new generation|tenured generation/ {for (i = 1; i <= NF; i++) {if ($i == "used") {u += $(i + 1) + 0}; if ($i == "total") {t += $(i + 1) + 0}}} END {printf "%d %d", u, t}')
   kill -TERM "$pid"; wait "$pid" 2>/dev/null || true
-  echo "peak=$peak final=$final live_heap=${heap% *} heap_committed=${heap#* }"
+  echo "peak=$peak final=$final live_heap=${heap% *} heap_committed=${heap#* } heap_resident_peak=$heap_peak (KiB; resident peak from the 30 s samples)"
 }
 
 echo "soak: $policies policies, ${seconds} s, $(nproc) CPUs, kernel $(uname -r), load average $(cut -d' ' -f1-3 /proc/loadavg)"

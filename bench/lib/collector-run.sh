@@ -120,6 +120,23 @@ start_collector() {
 # shared HTTP client's virtual-thread carriers come and go).
 oncpu() { awk -v hz="$(getconf CLK_TCK)" '{printf "%.0f\n", ($14 + $15) * 1e9 / hz}' "/proc/$1/stat" 2>/dev/null || echo 0; }
 
+# The resident KiB of a collector's Java heap: the pages of its reserved range (from the young
+# generation's start to the old one's end, as jcmd GC.heap_info prints them) that are in memory, from
+# /proc/<pid>/smaps. The heap's part of RSS, apart from what moves between collectors of one run
+# (JIT maps, binaries, malloc). Addresses are compared as 16-digit hex strings (mawk has no hex).
+declare -A heap_range_of
+heap_rss() {
+  local pid=$1
+  [ -n "${heap_range_of[$pid]:-}" ] || heap_range_of[$pid]=$("$JAVA_HOME/bin/jcmd" "$pid" GC.heap_info 2>/dev/null |
+    awk '/^ *(DefNew|def new generation)/ {gsub(/[\[\],)]|0x/, ""); low = $(NF - 2)} /^ *(Tenured|tenured generation)/ {gsub(/[\[\],)]|0x/, ""); high = $NF}
+      END {if (low != "" && high != "") print low, high}')
+  [ -n "${heap_range_of[$pid]}" ] || { echo 0; return; }
+  awk -v range="${heap_range_of[$pid]}" 'function pad(x) {while (length(x) < 16) x = "0" x; return x}
+    BEGIN {split(range, r, " ")}
+    /^[0-9a-f]+-[0-9a-f]+ / {split($1, a, "-"); inside = pad(a[1]) >= r[1] && pad(a[2]) <= r[2]}
+    /^Rss:/ && inside {kib += $2} END {print kib + 0}' "/proc/$pid/smaps" 2>/dev/null || echo 0
+}
+
 # Host load for the whole run: one busy process and process churn (short-lived processes).
 start_load() {
   build_split

@@ -6,8 +6,10 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -26,6 +28,12 @@ import java.util.TreeMap;
  * JVM has exited its own {@code /proc/<pid>/root} is gone, so the root is reached through a peer: the JVM's furthest ancestor in the same mount namespace, still
  * running with the same start time. A JVM without one was its container's or its service's first
  * process, whose {@code /tmp} goes with it (a container's writable layer, a private tmp).
+ *
+ * <p>A request that reached the JVM and was not answered in time is answered later, when the JVM
+ * runs again: the JVM stays followed, and a map other than the one there before that request is
+ * the collector's. Those still owed at the end are handed to the next collector
+ * ({@link #answersDue}, {@link #adopt}). The file is one piece: every path (request, sweep, end,
+ * hand-over) decides under one lock, on one JVM's state, whether a map on disk is the collector's.
  */
 final class CausedPerfMaps {
 
@@ -43,6 +51,15 @@ final class CausedPerfMaps {
         TmpInRoot.FileIdentity written;
         /** A request is in flight: the JVM may write the map again. */
         boolean requested;
+        /** The map as it was before the latest request (null: none). */
+        TmpInRoot.FileIdentity before;
+        /**
+         * The latest request reached the JVM and was not answered in time: the JVM may still write
+         * the map, and a map other than {@link #before} is then the collector's.
+         */
+        boolean answerDue;
+        /** Adopted from a collector that has ended: the map its request causes is removed as soon as it is seen. */
+        boolean unwanted;
 
         Tracked(int nsPid, String mountNamespace, ProcProcesses.Identity peer, boolean foreign) {
             this.nsPid = nsPid;
@@ -77,6 +94,7 @@ final class CausedPerfMaps {
         Tracked known = maps.get(jvm);
         if (known != null) {
             known.requested = true;
+            known.before = identity(pid, nsPid);
             return;
         }
         String namespace = processes.mountNamespace(pid);
@@ -90,6 +108,7 @@ final class CausedPerfMaps {
         boolean foreign = existing != null && (started == Long.MIN_VALUE || existing.modifiedNanos() >= started - STARTED_AT_SLACK_NANOS);
         Tracked tracked = new Tracked(nsPid, namespace, processes.furthestAncestorIn(pid, namespace), foreign);
         tracked.requested = true;
+        tracked.before = existing;
         maps.put(jvm, tracked);
         if (maps.size() > MAX_TRACKED) {
             Iterator<ProcProcesses.Identity> eldest = maps.keySet().iterator();
@@ -105,31 +124,64 @@ final class CausedPerfMaps {
         Tracked map = jvm == null ? null : maps.get(jvm);
         if (map != null) {
             map.requested = false;
+            map.answerDue = false;
         }
         if (map != null && !map.foreign) {
             map.written = identity(pid, map.nsPid);
-            if (ended) {
+            if (ended || map.unwanted) {
                 maps.remove(jvm);
                 removeThrough(pid, map);
             }
         }
     }
 
-    /** After JVM {@code pid} refused a request: a JVM that never wrote a map on request is not followed. */
-    synchronized void requestFailed(int pid) {
+    /**
+     * After a request to JVM {@code pid} failed; {@code mayStillAnswer} when it reached the JVM,
+     * which did not reply in time: the JVM may write the map later, and stays followed. A JVM that
+     * never wrote a map on request and owes no answer is not followed.
+     */
+    synchronized void requestFailed(int pid, boolean mayStillAnswer) {
         ProcProcesses.Identity jvm = processes.identity(pid);
         Tracked map = jvm == null ? null : maps.get(jvm);
         if (map != null) {
             map.requested = false;
+            map.answerDue |= mayStillAnswer && !map.foreign;
         }
-        if (map != null && map.written == null) {
+        if (map != null && map.written == null && !map.answerDue) {
             maps.remove(jvm);
         }
     }
 
+    /**
+     * Takes the answers that came after their request gave up: a running JVM that owed one and
+     * whose map changed since wrote it on the collector's request; it is removed at once when the
+     * collector that asked has ended.
+     */
+    private int settleLateAnswers() {
+        int removed = 0;
+        for (Iterator<Map.Entry<ProcProcesses.Identity, Tracked>> it = maps.entrySet().iterator(); it.hasNext(); ) {
+            var entry = it.next();
+            Tracked map = entry.getValue();
+            if (!map.answerDue || map.requested || !processes.running(entry.getKey())) {
+                continue;
+            }
+            TmpInRoot.FileIdentity now = identity(entry.getKey().pid(), map.nsPid);
+            if (now == null || now.equals(map.before)) {
+                continue;
+            }
+            map.answerDue = false;
+            map.written = now;
+            if (ended || map.unwanted) {
+                it.remove();
+                removed += removeThrough(entry.getKey().pid(), map);
+            }
+        }
+        return removed;
+    }
+
     /** Removes the maps of the JVMs that have exited; returns how many were removed. */
     synchronized int removeExited() {
-        int removed = 0;
+        int removed = settleLateAnswers();
         for (Iterator<Map.Entry<ProcProcesses.Identity, Tracked>> it = maps.entrySet().iterator(); it.hasNext(); ) {
             var entry = it.next();
             if (processes.running(entry.getKey())) {
@@ -148,13 +200,13 @@ final class CausedPerfMaps {
      */
     synchronized int removeAll() {
         ended = true;
-        int removed = 0;
+        int removed = settleLateAnswers();
         for (Iterator<Map.Entry<ProcProcesses.Identity, Tracked>> it = maps.entrySet().iterator(); it.hasNext(); ) {
             var entry = it.next();
             ProcProcesses.Identity jvm = entry.getKey();
             Tracked map = entry.getValue();
             boolean running = processes.running(jvm);
-            if (!running || !map.requested || map.foreign) {
+            if (!running || !(map.requested || map.answerDue) || map.foreign) {
                 it.remove();
             }
             if (running && map.written != null) {
@@ -166,6 +218,43 @@ final class CausedPerfMaps {
             }
         }
         return removed;
+    }
+
+    /**
+     * The JVMs still running that may yet answer a request (in flight, or gone unanswered), for the
+     * collector that comes next on the host ({@link #adopt}).
+     */
+    synchronized List<AnswersDueFile.AnswerDue> answersDue() {
+        List<AnswersDueFile.AnswerDue> due = new ArrayList<>();
+        maps.forEach((jvm, map) -> {
+            if ((map.requested || map.answerDue) && !map.foreign && processes.running(jvm)) {
+                due.add(new AnswersDueFile.AnswerDue(jvm, map.nsPid, map.mountNamespace, map.peer, map.before));
+            }
+        });
+        return due;
+    }
+
+    /**
+     * Follows the JVMs an ended collector left owing an answer: the map each writes on that request
+     * is removed as soon as it is seen, or once the JVM has exited. One no longer there as it was,
+     * with no peer left to reach its root through, is skipped.
+     *
+     * @return the JVMs followed
+     */
+    synchronized int adopt(List<AnswersDueFile.AnswerDue> due) {
+        int adopted = 0;
+        for (AnswersDueFile.AnswerDue jvm : due) {
+            if (maps.containsKey(jvm.jvm()) || !processes.running(jvm.jvm()) && (jvm.peer() == null || !processes.running(jvm.peer()))) {
+                continue;
+            }
+            Tracked map = new Tracked(jvm.nsPid(), jvm.mountNamespace(), jvm.peer(), false);
+            map.before = jvm.before();
+            map.answerDue = true;
+            map.unwanted = true;
+            maps.put(jvm.jvm(), map);
+            adopted++;
+        }
+        return adopted;
     }
 
     /**
@@ -199,7 +288,8 @@ final class CausedPerfMaps {
                 count("gone");
                 return 0;
             }
-            if (!now.equals(map.written)) {
+            // An answer still due may have come: a map other than the one before the request is the collector's.
+            if (!now.equals(map.written) && !(map.answerDue && !now.equals(map.before))) {
                 count("kept_rewritten");
                 return 0;
             }

@@ -46,6 +46,11 @@ import java.util.function.LongSupplier;
  * that has not answered by the round's deadline is symbolized from the map it already has (none on
  * its first request), counted in {@link #late()}, and its answer, when it comes, serves the next
  * round; a later round does not wait on it again.
+ *
+ * <p>This class is the requests' one lock and lifecycle (when each JVM is due, the answers in
+ * flight, the end and the hand-over to the next collector); what became of the requests is
+ * {@link JitMapOutcomes}, the maps {@link CausedPerfMaps}, a round {@link JitMapRound}. It runs
+ * past 250 lines with the accessors the metrics read.
  */
 public final class JitMapRequests implements PerfMapWriter {
 
@@ -57,6 +62,8 @@ public final class JitMapRequests implements PerfMapWriter {
     private static final int MAX_BACKOFF_DOUBLINGS = 5;
     /** Tries of a JVM without performance data that opens no socket, in a row, before it is written off as {@code no_listener}. */
     static final int SILENT_TRIES = 3;
+    /** The reasons a request may have reached the JVM and gone unanswered in time: the JVM may still write its map. */
+    private static final Set<String> REACHED_UNANSWERED = Set.of("timeout", "socket_error");
     /** The reasons a JVM did not answer that a later request may overcome. */
     private static final Set<String> UNANSWERED = Set.of("timeout", "not_scheduled", "socket_error");
     static final String COMMAND = "Compiler.perfmap";
@@ -75,6 +82,8 @@ public final class JitMapRequests implements PerfMapWriter {
     private final CausedPerfMaps causedMaps;
     private final AtomicLong sweptAt;
     private boolean stopped;
+    /** Where the JVMs that still owe an answer at the end are written for the next collector; null: nowhere. */
+    private volatile Path answersDueFile;
 
     /** Asks JVMs with a round wait equal to {@code attachTimeout}. */
     public JitMapRequests(Path procRoot, Duration minInterval, Duration attachTimeout) {
@@ -182,7 +191,7 @@ public final class JitMapRequests implements PerfMapWriter {
             causedMaps.afterRequest(pid);
             outcomes.written(pid);
         } catch (HotSpotAttach.AttachException e) {
-            causedMaps.requestFailed(pid);
+            causedMaps.requestFailed(pid, REACHED_UNANSWERED.contains(e.reason()));
             if (UNANSWERED.contains(e.reason()) || e.reason().equals("no_listener") && mayListenLater(pid)) {
                 missed(process, sentAtNanos, e);
             } else {
@@ -249,7 +258,8 @@ public final class JitMapRequests implements PerfMapWriter {
      * the requests in flight are waited for (each is bounded by its attach timeouts), and every map
      * this collector caused that is still as the JVM wrote it is removed, the running JVMs' too, for
      * nothing reads them after. A request that outlasts the wait has its map removed when it is
-     * answered; one answered after this process has exited leaves its map behind.
+     * answered; the JVMs that still owe an answer are handed to the next collector
+     * ({@link #handOverAnswersDueThrough}), which removes the map one writes after this process has exited.
      *
      * @return the maps removed
      */
@@ -259,6 +269,8 @@ public final class JitMapRequests implements PerfMapWriter {
             stopped = true;
             pending = List.copyOf(inFlight.values());
         }
+        // Handed over before the wait too: a stop whose deadline cuts the wait short still leaves the next collector its JVMs.
+        handOverAnswersDue();
         try {
             // A request waits up to the timeout for the listener and up to the timeout for the reply (twice after a stale socket).
             CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).get(3 * attach.timeout().toNanos(), TimeUnit.NANOSECONDS);
@@ -267,7 +279,34 @@ public final class JitMapRequests implements PerfMapWriter {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        return causedMaps.removeAll();
+        int removed = causedMaps.removeAll();
+        handOverAnswersDue();
+        return removed;
+    }
+
+    private void handOverAnswersDue() {
+        if (answersDueFile != null) {
+            AnswersDueFile.write(answersDueFile, causedMaps.answersDue());
+        }
+    }
+
+    /**
+     * Hands the JVMs that still owe an answer at the end to the next collector on the host through
+     * {@code file} (in a directory that outlives the collector), and takes over those the previous
+     * one left there: a JVM that answers after its collector has exited has that map removed by the
+     * next one, as soon as it sees it or once the JVM has exited.
+     *
+     * @return the JVMs taken over
+     */
+    public int handOverAnswersDueThrough(Path file) {
+        answersDueFile = file;
+        int adopted = causedMaps.adopt(AnswersDueFile.take(file));
+        if (adopted > 0) {
+            LOG.log(Level.INFO, adopted + " JVM(s) still owe an earlier collector's JIT map request; their maps are removed once written");
+            // The next request or interval's end looks at once.
+            sweptAt.set(nanoTime.getAsLong() - SWEEP_NANOS);
+        }
+        return adopted;
     }
 
     /** The maps this collector caused, by what became of them ({@link CausedPerfMaps#outcomes()}). */

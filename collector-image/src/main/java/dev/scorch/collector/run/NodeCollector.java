@@ -37,6 +37,9 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>When it cannot collect (unreadable config, no perf, old kernel) it keeps running, so the
  * reason shows on the pod and in the policies' status instead of a crash loop.
+ *
+ * <p>It runs past 250 lines as one piece: start, loop and stop share its state (the stop sets the
+ * flush deadline the loop's round sees, waits for the loop, then flushes what the loop served).
  */
 public final class NodeCollector implements AutoCloseable {
 
@@ -131,6 +134,9 @@ public final class NodeCollector implements AutoCloseable {
                 configProblem = Optional.of(read.error().getMessage());
             }
             return;
+        }
+        if (config == null) {
+            services.sampling().handOverJitMapAnswersThrough(read.config().spoolRoot());
         }
         configFailure = Optional.empty();
         configProblem = Optional.empty();

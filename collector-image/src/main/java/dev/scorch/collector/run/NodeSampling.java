@@ -96,6 +96,17 @@ final class NodeSampling implements AutoCloseable {
         return counts;
     }
 
+    /**
+     * Takes over the JVMs that still owed an earlier collector's JIT map request, and hands on
+     * those that still owe this one's at its stop, through a file in {@code directory} (the spool
+     * root, which outlives the collector): a JVM that answers after its collector has exited has
+     * the map it writes removed by the next one.
+     */
+    void handOverJitMapAnswersThrough(Path directory) {
+        // Policy names cannot start with a dot: no policy's spool is named like it.
+        jitMaps.handOverAnswersDueThrough(directory.resolve(".jit-map-answers-due"));
+    }
+
     JitMapRequests jitMaps() {
         return jitMaps;
     }

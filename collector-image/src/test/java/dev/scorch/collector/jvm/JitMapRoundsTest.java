@@ -2,8 +2,11 @@ package dev.scorch.collector.jvm;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.scorch.collector.process.ProcessTable;
+import dev.scorch.collector.profile.CpuProfileBuilder;
 import dev.scorch.collector.sampling.CpuWideSampling;
 import dev.scorch.collector.symbol.PerfMapWriter;
+import dev.scorch.collector.symbol.Symbolizer;
 import dev.scorch.collector.workload.TestJvms;
 import java.nio.file.Files;
 import java.time.Duration;
@@ -125,6 +128,20 @@ class JitMapRoundsTest {
                 .contains("pid " + stopped.pid());
         assertThat(patient.written()).as("the JVM seen for the first time wrote its map within the round").isEqualTo(1);
         assertThat(TestJvms.perfMap(firstSeen)).isRegularFile();
+    }
+
+    @Test
+    void aProfileRoundAsksTheJvmsOfTheStacksItWillResolveAtItsStart() throws Exception {
+        Process running = jvms.idle();
+        ProcessTable processes = ProcessTable.ofThisHost();
+        processes.sampled((int) running.pid());
+        CpuProfileBuilder profiles = new CpuProfileBuilder(new Symbolizer(Symbolizer.Settings.defaults(), requests), processes);
+
+        profiles.round(List.of((int) running.pid(), (int) ProcessHandle.current().pid()));
+
+        assertThat(requests.sent()).as("the JVM among the round's processes, asked before any stack is resolved").isEqualTo(1);
+        awaitNoRequestInFlight();
+        assertThat(TestJvms.perfMap(running)).isRegularFile();
     }
 
     @Test
