@@ -3,7 +3,8 @@
 # policy status to reflect 1,000 kwok nodes ready, and the operator's API requests while idle for a
 # minute, each next to the matching figure of kube-controller-manager in the same run.
 # Builds the operator package and the benchmark, provisions the test binaries, and prints figures.
-# Arguments go to the benchmark: --policies=100 --nodes=1000 --idle-seconds=60
+# Arguments go to the benchmark: --policies=100 --nodes=1000 --idle-seconds=60; the operator JVM runs
+# with the options of its image's ENTRYPOINT unless --operator-java-options= says otherwise.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 JAVA_HOME="$(hack/java-home.sh)"

@@ -45,7 +45,7 @@ public final class OperatorBenchmark {
                 Kwok kwok = Kwok.start(controlPlane)) {
             KubernetesClient admin = controlPlane.adminClient();
             Kustomization.apply(admin, settings.deploy(), object -> !"Deployment".equals(object.getKind()));
-            try (PackagedOperator operator = PackagedOperator.start(controlPlane, settings.operatorJar())) {
+            try (PackagedOperator operator = PackagedOperator.start(controlPlane, settings.operatorJar(), settings.operatorJavaOptions())) {
                 BenchPolicies policies = new BenchPolicies(admin);
                 ApplyLatency applies = new ApplyLatency(admin, policies, operator, controlPlane.auditLog());
                 Instant started = Instant.now();
@@ -94,9 +94,12 @@ public final class OperatorBenchmark {
 
     /**
      * Command-line settings: {@code --policies=100 --nodes=1000 --idle-seconds=60 --operator-jar=... --deploy=deploy
-     * --operator-log=} (where to keep the operator's log; not kept when empty).
+     * --operator-log= --operator-java-options= --operator-containerfile=operator/src/main/docker/Containerfile}:
+     * where to keep the operator's log (not kept when empty); the operator JVM's options,
+     * space-separated, by default those of the image's ENTRYPOINT ({@link ImageJavaOptions}).
      */
-    record Settings(int policies, int nodes, int idleSeconds, Path operatorJar, Path deploy, Path operatorLog) {
+    record Settings(int policies, int nodes, int idleSeconds, Path operatorJar, Path deploy, Path operatorLog,
+            List<String> operatorJavaOptions) {
 
         static Settings parse(String[] args) {
             Map<String, String> values = new HashMap<>(Map.of(
@@ -105,7 +108,9 @@ public final class OperatorBenchmark {
                     "idle-seconds", "60",
                     "operator-jar", "operator/target/quarkus-app/quarkus-run.jar",
                     "deploy", "deploy",
-                    "operator-log", ""));
+                    "operator-log", "",
+                    "operator-java-options", "(the image's)",
+                    "operator-containerfile", "operator/src/main/docker/Containerfile"));
             for (String arg : args) {
                 String[] pair = arg.replaceFirst("^--", "").split("=", 2);
                 if (pair.length != 2 || !values.containsKey(pair[0])) {
@@ -115,7 +120,11 @@ public final class OperatorBenchmark {
             }
             return new Settings(Integer.parseInt(values.get("policies")), Integer.parseInt(values.get("nodes")),
                     Integer.parseInt(values.get("idle-seconds")), Path.of(values.get("operator-jar")),
-                    Path.of(values.get("deploy")), Path.of(values.get("operator-log")));
+                    Path.of(values.get("deploy")), Path.of(values.get("operator-log")),
+                    "(the image's)".equals(values.get("operator-java-options"))
+                            ? ImageJavaOptions.of(Path.of(values.get("operator-containerfile")))
+                            : List.of(values.get("operator-java-options").split(" ")).stream()
+                                    .filter(option -> !option.isBlank()).toList());
         }
     }
 }

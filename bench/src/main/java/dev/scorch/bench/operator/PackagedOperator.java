@@ -34,7 +34,8 @@ final class PackagedOperator implements AutoCloseable {
         this.metrics = metrics;
     }
 
-    static PackagedOperator start(ControlPlane controlPlane, Path jar) {
+    /** Starts {@code jar} with the JVM options {@code javaOptions} (e.g. the image's, which the benchmark passes). */
+    static PackagedOperator start(ControlPlane controlPlane, Path jar, List<String> javaOptions) {
         if (!Files.isRegularFile(jar)) {
             throw new IllegalArgumentException(jar + " missing: build it with ./mvnw -pl operator -am package -DskipTests");
         }
@@ -43,7 +44,10 @@ final class PackagedOperator implements AutoCloseable {
                 controlPlane.serviceAccountToken(NAMESPACE, SERVICE_ACCOUNT), work.resolve("operator.kubeconfig"));
         int port = LoopbackPorts.free();
         String java = ProcessHandle.current().info().command().orElse("java");
-        LocalProcess process = LocalProcess.start("operator", List.of(java, "-jar", jar.toString()), Map.of(
+        List<String> command = new java.util.ArrayList<>(List.of(java));
+        command.addAll(javaOptions);
+        command.addAll(List.of("-jar", jar.toString()));
+        LocalProcess process = LocalProcess.start("operator", command, Map.of(
                 "KUBECONFIG", kubeconfig.toString(),
                 "SCORCH_NAMESPACE", NAMESPACE,
                 "POD_NAMESPACE", NAMESPACE,

@@ -3,6 +3,7 @@ package dev.scorch.collector.cli;
 import dev.scorch.collector.heap.HeapCeilingKeeper;
 import dev.scorch.collector.kubernetes.ApiServer;
 import dev.scorch.collector.kubernetes.KubernetesException;
+import dev.scorch.collector.residency.RuntimeFilePages;
 import dev.scorch.collector.run.NodeCollector;
 import java.io.PrintStream;
 import java.net.URI;
@@ -71,6 +72,13 @@ public final class RunCommand implements Subcommand {
      */
     static final Duration EXIT_BOUND = Duration.ofSeconds(25);
 
+    /**
+     * When the start-up pages of the runtime's files are given back ({@link RuntimeFilePages}):
+     * after the first export intervals, and again for the pages a burst touched once.
+     */
+    static final Duration RUNTIME_PAGES_FIRST = Duration.ofSeconds(60);
+    static final Duration RUNTIME_PAGES_EVERY = Duration.ofMinutes(10);
+
     /** Status of an exit forced by {@link #EXIT_BOUND}: a stop that did not finish, as a crash would show. */
     static final int FORCED_EXIT_STATUS = 1;
 
@@ -107,6 +115,7 @@ public final class RunCommand implements Subcommand {
             StoppingLogManager.closeHandlers();
         });
         Runtime.getRuntime().addShutdownHook(shutdown);
+        RuntimeFilePages.releaseAfter(RUNTIME_PAGES_FIRST, RUNTIME_PAGES_EVERY);
         // Not a static logger: this class is loaded before install() and would start logging without it.
         System.getLogger(RunCommand.class.getName())
                 .log(System.Logger.Level.INFO, "node {0}: collecting until SIGTERM, which exports the intervals in progress", node);
