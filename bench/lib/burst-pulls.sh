@@ -1,16 +1,16 @@
 # The Go part of bench/burst.sh: real Go programs serving net/http/pprof (bench/lib/pprof-service)
 # that the collectors' policies pull, and whose CPU the collectors sample as host processes. Each
 # program's heap, allocs and goroutine profiles have as many distinct stacks as its entry asks, so
-# some are near what one fetch may hold and one is past it. Source it after bench/lib/start.sh and
-# before bench/lib/collector-run.sh (the loopback API server reports the programs as pods of this
+# two are near what one fetch may hold in a 48 MiB heap and one is far past it. Source it after
+# bench/lib/start.sh and before bench/lib/collector-run.sh (the loopback API server reports the programs as pods of this
 # node); then add_pulls <collector.json> gives policies their pull section.
-#   GO_PROGRAMS (default "4000/1000 4000/1000 30000/2000 300/100"): one program per entry,
+#   GO_PROGRAMS (default "1500/1000 1200/1000 30000/2000 300/100"): one program per entry,
 #     "<allocation stacks>/<parked goroutines>"; "" runs none.
 #   PULL_POLICIES (default 4): the first this many policies pull every program, heap, allocs and
 #     goroutine, every PULL_INTERVAL (default 15) seconds, within the node's own caps.
 
 command -v go >/dev/null || export PATH="/usr/local/go/bin:$PATH"
-read -r -a go_programs <<<"${GO_PROGRAMS-4000/1000 4000/1000 30000/2000 300/100}"
+read -r -a go_programs <<<"${GO_PROGRAMS-1500/1000 1200/1000 30000/2000 300/100}"
 go_program_pids=()
 
 start_go_programs() {

@@ -21,8 +21,13 @@ import java.time.Duration;
  */
 public final class FetchBudget {
 
-    /** Two, so that one slow or trickling program does not hold every other pull back. */
-    static final int NODE_SLOTS = 2;
+    /**
+     * Below this heap, one profile at a time: two pulls at the decode bound at once (each through
+     * its delta, rewrite and re-encode) ran a 48 MiB heap out beside 30-32 MiB live, one beside 34
+     * did not, and a burst's live set reaches 31-37 MiB (docs/benchmarks.md, "Go pulls in the
+     * burst"). Above it, two, so that one slow or trickling program does not hold back every pull.
+     */
+    static final long TWO_SLOTS_FROM_HEAP = 96L << 20;
 
     private final int slots;
     private final int maxBodyBytes;
@@ -45,13 +50,14 @@ public final class FetchBudget {
     }
 
     /**
-     * The node's budget for a heap of {@code maxHeapBytes}: two profiles, each a body of at most
-     * heap / 16 (3 MiB of 48) decoded within heap / 12 (4 MiB of 48), so fetched profiles hold at
-     * most 1/3 of the heap (16 MiB of 48).
+     * The node's budget for a heap of {@code maxHeapBytes}: profiles of a body of at most heap / 16
+     * (3 MiB of 48) decoded within heap / 12 (4 MiB of 48), each claiming two decodes (a sixth of
+     * the heap), one at a time below {@link #TWO_SLOTS_FROM_HEAP} (8 MiB of 48), two at once from
+     * there (a third of the heap).
      */
     public static FetchBudget forHeap(long maxHeapBytes) {
         ParseBudget.Limits decoding = PprofDecoder.defaultLimits();
-        return new FetchBudget(NODE_SLOTS, (int) Math.min(Integer.MAX_VALUE, maxHeapBytes / 16),
+        return new FetchBudget(maxHeapBytes < TWO_SLOTS_FROM_HEAP ? 1 : 2, (int) Math.min(Integer.MAX_VALUE, maxHeapBytes / 16),
                 new ParseBudget.Limits(decoding.parser(), decoding.readBytes(), decoding.steps(), maxHeapBytes / 12));
     }
 

@@ -143,12 +143,20 @@ class FetchBudgetTest {
     }
 
     @Test
-    void theNodesBudgetForTheImagesHeapHoldsAtMostAThirdOfIt() {
+    void theNodesBudgetForTheImagesHeapHoldsOneProfileAtATimeWithinASixthOfIt() {
         FetchBudget node = FetchBudget.forHeap(48L << 20);
 
-        long worstCase = node.slots() * 2 * node.decodeLimits().heapBytes();
-        assertThat(worstCase).isEqualTo(16L << 20);
+        assertThat(node.slots()).isEqualTo(1);
+        assertThat(node.slots() * 2 * node.decodeLimits().heapBytes()).isEqualTo(8L << 20);
         assertThat(node.maxBodyBytes()).isEqualTo(3 << 20);
+    }
+
+    @Test
+    void aHeapOfNinetySixMebibytesOrMoreFetchesTwoProfilesAtOnceWithinAThirdOfIt() {
+        FetchBudget node = FetchBudget.forHeap(96L << 20);
+
+        assertThat(node.slots()).isEqualTo(2);
+        assertThat(node.slots() * 2 * node.decodeLimits().heapBytes()).isEqualTo(32L << 20);
     }
 
     /** A slot held by another thread (another policy's pull) until closed. */
