@@ -41,16 +41,25 @@ class LateJitMapAnswersTest {
 
     @Test
     void aMapWrittenOnARequestThatGaveUpIsRemovedAtTheEnd() throws Exception {
-        Process jvm = stoppedJvmWithItsListener();
-        JitMapRequests requests = new JitMapRequests(PROC, Duration.ZERO, ATTACH_TIMEOUT);
-        requests.ask(TestJvms.sampled(jvm));
-        assertThat(requests.unanswered()).as("the request gave up").isEqualTo(1);
+        for (int attempt = 1; ; attempt++) {
+            Process jvm = stoppedJvmWithItsListener();
+            JitMapRequests requests = new JitMapRequests(PROC, Duration.ZERO, ATTACH_TIMEOUT);
+            requests.ask(TestJvms.sampled(jvm));
+            assertThat(requests.unanswered()).as("the request gave up").isEqualTo(1);
 
-        TestJvms.resume(jvm);
-        awaitMap(jvm);
+            TestJvms.resume(jvm);
+            awaitMap(jvm);
 
-        assertThat(requests.removeCausedMaps()).isEqualTo(1);
-        assertThat(TestJvms.perfMap(jvm)).doesNotExist();
+            int removed = requests.removeCausedMaps();
+            if (attempt < 3 && removed == 0 && !requests.causedMaps().isEmpty()) {
+                // Another profiler on this shared host (a bench's collector asks every JVM it samples) wrote or removed it too.
+                System.out.println("the JVM's map was touched by another profiler (" + requests.causedMaps() + "); running the scenario again");
+                continue;
+            }
+            assertThat(removed).as("maps removed (outcomes %s)", requests.causedMaps()).isEqualTo(1);
+            assertThat(TestJvms.perfMap(jvm)).doesNotExist();
+            return;
+        }
     }
 
     @Test

@@ -12,7 +12,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.BeforeEach;
@@ -159,15 +158,10 @@ class UnansweredJvmsTest {
     /** Everything the JVM printed after its ready line, once it is killed (a thread dump shows up a moment after its signal). */
     private static String printedAfterExit(Process jvm) throws Exception {
         Thread.sleep(1000);
-        CompletableFuture<String> printed = CompletableFuture.supplyAsync(() -> {
-            try {
-                return new String(jvm.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            } catch (IOException e) {
-                return e.toString();
-            }
-        });
-        jvm.destroyForcibly();
-        return printed.get(60, TimeUnit.SECONDS);
+        // Killed through its handle: Process.destroyForcibly closes the output stream, and a read racing it saw "Stream closed".
+        jvm.toHandle().destroyForcibly();
+        assertThat(jvm.waitFor(60, TimeUnit.SECONDS)).as("the JVM exited").isTrue();
+        return new String(jvm.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     }
 
     private static long seconds(long seconds) {
