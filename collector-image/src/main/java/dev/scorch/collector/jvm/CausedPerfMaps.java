@@ -169,12 +169,14 @@ final class CausedPerfMaps {
             if (now == null || now.equals(map.before)) {
                 continue;
             }
-            map.answerDue = false;
-            map.written = now;
             if (ended || map.unwanted) {
+                // Still due when removed: the JVM may be writing the map yet, and any map but the one before is ours.
                 it.remove();
                 removed += removeThrough(entry.getKey().pid(), map);
+                continue;
             }
+            map.answerDue = false;
+            map.written = now;
         }
         return removed;
     }
